@@ -1,0 +1,111 @@
+"""Operations of the appeal (weerwoord): file it, assign the panel, record positions.
+
+Each function checks the rules, changes the objects, records the transition and the
+audit event, and never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from appeals.models import Appeal, AppealReference, PanelMember
+from appeals.rules import (Position, appeal_outcome, check_appeal_window, check_grounds,
+                           check_panel)
+from juries.operations import conflicted_user_ids, jury_of
+from matching.errors import DomainError, N_, PermissionDenied
+from matching.extensions import db
+from matching.models.accounts import Role, User
+from matching.models.candidacies import Candidacy
+from matching.permissions import require_applicant, require_coordinator
+from matching.recording import audit, transition
+from matching.statemachine import (NOT_SELECTED_STATE, AppealState, AppealStep, CandidacyStep,
+                                   next_appeal_state, next_candidacy_state)
+
+
+def appeal_round(candidacy: Candidacy) -> int | None:
+    """The round whose non-selection the candidacy could appeal, if any."""
+    return next((r for r, s in NOT_SELECTED_STATE.items() if candidacy.state == s), None)
+
+
+def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequence[str], *,
+                actor: User, now: datetime) -> Appeal:
+    """R-APP-1/2: a non-selected organisation appeals on material errors, within 14 days
+    of receiving the decision e-mail."""
+    require_applicant(actor, candidacy.organisation_id)
+    round_no = appeal_round(candidacy)
+    if round_no is None:
+        raise DomainError(N_("Enkel een niet-geselecteerde kandidatuur kan een weerwoord "
+                             "indienen."), rule="R-APP-1")
+    notice = candidacy.notice(round_no)
+    check_appeal_window(notice.received_at if notice else None, now)
+    check_grounds(grounds, referenced_documents)
+    if db.session.scalar(select(Appeal.id).where(Appeal.candidacy_id == candidacy.id,
+                                                 Appeal.round == round_no)):
+        raise DomainError(N_("Er is al een weerwoord ingediend tegen deze beslissing."),
+                          rule="R-APP-1")
+    appeal = Appeal(candidacy=candidacy, round=round_no, state=AppealState.FILED,
+                    grounds=grounds.strip(), filed_at=now, filed_by_id=actor.id,
+                    references=[AppealReference(document=d.strip())
+                                for d in referenced_documents if d.strip()])
+    db.session.add(appeal)
+    audit("appeal.file", appeal, actor=actor, now=now, procedure_id=candidacy.procedure_id,
+          candidacy=candidacy.reference, round=round_no, documents=len(appeal.references))
+    return appeal
+
+
+def assign_panel(appeal: Appeal, members: Sequence[User], *, actor: User,
+                 now: datetime) -> list[PanelMember]:
+    """R-APP-3: two independent matchmakers, not on the original jury, without conflict."""
+    candidacy = appeal.candidacy
+    require_coordinator(actor, candidacy.procedure.work_area_id)
+    new_state = next_appeal_state(appeal.state, AppealStep.ASSIGN_PANEL)
+    jury = jury_of(candidacy.procedure)
+    check_panel([u.id for u in members], {m.user_id for m in jury.members} if jury else set(),
+                conflicted_user_ids(candidacy))
+    not_appeal = [u.name for u in members if not u.has_role(Role.APPEAL_MATCHMAKER)]
+    if not_appeal:
+        raise DomainError(N_("Geen matchmaker voor weerwoorden: %(names)s."), rule="R-APP-3",
+                          field="panel", names=", ".join(not_appeal))
+    appeal.panel = [PanelMember(user=u) for u in members]
+    transition(appeal, AppealStep.ASSIGN_PANEL, new_state, actor=actor, now=now,
+               procedure_id=candidacy.procedure_id,
+               reason=", ".join(u.email for u in members))
+    return appeal.panel
+
+
+def record_position(appeal: Appeal, position: Position, motivation: str, *, actor: User,
+                    now: datetime) -> PanelMember:
+    """A panel member confirms or reverses, with a thorough motivation; with both
+    positions in, the appeal is decided (reversal only when both agree, R-APP-3)."""
+    member = next((m for m in appeal.panel if m.user_id == actor.id), None)
+    if member is None:
+        raise PermissionDenied(N_("U zit niet in het panel van dit weerwoord."))
+    if appeal.state != AppealState.UNDER_REVIEW:
+        raise DomainError(N_("Dit weerwoord wordt niet (meer) beoordeeld."))
+    if member.position is not None:
+        raise DomainError(N_("U heeft uw standpunt al gegeven."))
+    if len((motivation or "").strip()) < 20:
+        raise DomainError(N_("Motiveer uw standpunt grondig (minstens 20 tekens)."),
+                          rule="R-APP-3", field="motivation")
+    member.position, member.motivation, member.decided_at = Position(position), motivation.strip(), now
+    audit("appeal.position", member, actor=actor, now=now,
+          procedure_id=appeal.candidacy.procedure_id, appeal=appeal.id, position=position)
+    outcome = appeal_outcome([m.position for m in appeal.panel if m.position is not None])
+    if outcome is None:
+        return member
+    appeal.decided_at = now
+    candidacy = appeal.candidacy
+    if outcome == Position.REVERSE:
+        transition(appeal, AppealStep.REVERSE, next_appeal_state(appeal.state, AppealStep.REVERSE),
+                   actor=actor, now=now, procedure_id=candidacy.procedure_id)
+        transition(candidacy, CandidacyStep.REVERSE_ON_APPEAL,
+                   next_candidacy_state(candidacy.state, CandidacyStep.REVERSE_ON_APPEAL),
+                   actor=actor, now=now, procedure_id=candidacy.procedure_id,
+                   reason=f"weerwoord {appeal.id} omgekeerd")
+    else:
+        transition(appeal, AppealStep.CONFIRM, next_appeal_state(appeal.state, AppealStep.CONFIRM),
+                   actor=actor, now=now, procedure_id=candidacy.procedure_id)
+    return member

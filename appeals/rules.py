@@ -1,0 +1,92 @@
+"""Pure rules of the appeal (weerwoord): window, grounds, panel, outcome (R-APP-*).
+
+No Flask, no SQLAlchemy, no clock: ``now`` is an argument.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+
+from matching.errors import DomainError, N_
+from matching.rules import appeal_deadline, format_brussels, to_utc
+
+
+class Position(str, enum.Enum):
+    CONFIRM = "confirm"
+    REVERSE = "reverse"
+
+
+def appeal_is_on_time(decision_received_at: datetime, now: datetime) -> bool:
+    """R-APP-1: on time until 23:59:59 Brussels time on the 14th day after receipt
+    (that whole last second included: 23:59:59.5 is still day 14)."""
+    return to_utc(now) < appeal_deadline(decision_received_at) + timedelta(seconds=1)
+
+
+def check_appeal_window(decision_received_at: datetime | None, now: datetime) -> None:
+    """R-APP-1: "Organisaties die niet geselecteerd zijn, kunnen tot 14 dagen na
+    ontvangst van de e-mail waarin de beslissing wordt meegedeeld een beroep doen op
+    een weerwoordprocedure."
+    """
+    if decision_received_at is None:
+        raise DomainError(N_("De beslissing is nog niet ontvangen; het weerwoord kan pas daarna."),
+                          rule="R-APP-1")
+    if not appeal_is_on_time(decision_received_at, now):
+        raise DomainError(N_("De termijn voor een weerwoord liep af op %(deadline)s."),
+                          rule="R-APP-1",
+                          deadline=format_brussels(appeal_deadline(decision_received_at)))
+
+
+def check_grounds(grounds: str | None, referenced_documents: Sequence[str]) -> None:
+    """R-APP-2: only material errors: documentation not (sufficiently) taken into account.
+
+    Call text: "Het weerwoord kan enkel betrekking hebben op materiële fouten, nl.
+    documentatie die niet of onvoldoende meegenomen werd bij de beoordeling.
+    Inhoudelijk (wat betreft de substantie van voorstellen en de toepassing hierop van
+    de criteria, gegeven de beschikbare informatie) kan er geen weerwoordprocedure
+    worden opgestart."
+    """
+    if len((grounds or "").strip()) < 20:
+        raise DomainError(N_("Beschrijf de materiële fout (minstens 20 tekens): welke "
+                             "documentatie werd niet of onvoldoende meegenomen?"),
+                          rule="R-APP-2", field="grounds")
+    if not [d for d in referenced_documents if d.strip()]:
+        raise DomainError(N_("Verwijs naar de documentatie die niet of onvoldoende werd "
+                             "meegenomen; een weerwoord over de inhoud of de toepassing van de "
+                             "criteria is niet mogelijk."), rule="R-APP-2",
+                          field="referenced_documents")
+
+
+def check_panel(panel: Sequence[object], jury: Collection[object],
+                conflicted: Collection[object]) -> None:
+    """R-APP-3: two independent matchmakers who were not on the original jury.
+
+    Call text: "In de weerwoordprocedure zullen twee onafhankelijke matchmakers, die
+    niet in de originele jury zaten, de motivatie tot het weerwoord en de motivering
+    van jury afwegen tegen elkaar."
+    """
+    if len(panel) != 2 or len(set(panel)) != 2:
+        raise DomainError(N_("Een weerwoord wordt beoordeeld door precies twee verschillende "
+                             "matchmakers."), rule="R-APP-3", field="panel")
+    if any(m in jury for m in panel):
+        raise DomainError(N_("Een matchmaker van de oorspronkelijke jury kan het weerwoord niet "
+                             "beoordelen."), rule="R-APP-3", field="panel")
+    if any(m in conflicted for m in panel):
+        raise DomainError(N_("Een matchmaker met een belangenconflict voor deze kandidatuur kan "
+                             "het weerwoord niet beoordelen."), rule="R-APP-3", field="panel")
+
+
+def appeal_outcome(positions: Sequence[Position]) -> Position | None:
+    """R-APP-3: the panel confirms or reverses, each with a thorough motivation.
+
+    Call text: "Ze kunnen de beslissingen om de partner niet te selecteren vervolgens
+    bekrachtigen of omkeren." The call is silent on a split panel: this system
+    reverses only when both members agree to reverse; one confirm is enough to
+    confirm. None while a position is missing.
+    """
+    if len(positions) < 2:
+        return None
+    if all(Position(p) == Position.REVERSE for p in positions):
+        return Position.REVERSE
+    return Position.CONFIRM

@@ -1,0 +1,296 @@
+"""The local jury: membership, conflicts, individual assessments, ballots, decisions,
+pitches, and the emergency procedure of step 4."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from juries.rules import Bloc, Criterion, Method
+from matching.columns import enum_column
+from matching.extensions import UTCDateTime, db
+from matching.models.accounts import User
+from matching.models.candidacies import Candidacy
+from workareas.models import PitchSlot, Procedure
+
+SCORE_1_TO_4 = "score BETWEEN 1 AND 4"
+
+
+class Jury(db.Model):
+    """The local jury of one procedure."""
+
+    __tablename__ = "jury"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), unique=True)
+    composed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    procedure: Mapped[Procedure] = relationship()
+    members: Mapped[list[JuryMembership]] = relationship(
+        back_populates="jury", cascade="all, delete-orphan", order_by="JuryMembership.id")
+
+
+class JuryMembership(db.Model):
+    __tablename__ = "jury_membership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jury_id: Mapped[int] = mapped_column(ForeignKey("jury.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    bloc: Mapped[Bloc] = mapped_column(enum_column(Bloc, "bloc"))
+    #: The organisation the matchmaker represents (VDAB, a local government) or their
+    #: expertise (external).
+    affiliation: Mapped[str] = mapped_column(String(300), default="")
+
+    jury: Mapped[Jury] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("jury_id", "user_id"),)
+
+
+class ConflictDeclaration(db.Model):
+    """A matchmaker's conflict of interest for one candidacy: they take no part in it."""
+
+    __tablename__ = "conflict_declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "candidacy_id"),
+        CheckConstraint("length(trim(reason)) > 0", name="reason_not_blank"),
+    )
+
+
+class Assessment(db.Model):
+    """One matchmaker's individual score of one candidacy on one criterion in one round."""
+
+    __tablename__ = "assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id", ondelete="CASCADE"))
+    round: Mapped[int]
+    criterion: Mapped[Criterion] = mapped_column(enum_column(Criterion, "criterion"))
+    score: Mapped[int] = mapped_column(Integer)
+    #: A note per assessment question of the criterion (R-JURY-2).
+    note_1: Mapped[str] = mapped_column(Text, default="")
+    note_2: Mapped[str] = mapped_column(Text, default="")
+    note_3: Mapped[str] = mapped_column(Text, default="")
+    note_4: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "candidacy_id", "round", "criterion"),
+        CheckConstraint(SCORE_1_TO_4, name="score_1_to_4"),
+        CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
+    )
+
+    @property
+    def notes(self) -> tuple[str, str, str, str]:
+        return (self.note_1, self.note_2, self.note_3, self.note_4)
+
+
+class BallotState(str, enum.Enum):
+    OPEN = "open"
+    DECIDED = "decided"
+    UNDECIDED = "undecided"
+
+
+class Ballot(db.Model):
+    """A vote without consensus: one vote per bloc, ⅔ decides (R-JURY-4). Every ballot is kept."""
+
+    __tablename__ = "ballot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id", ondelete="CASCADE"))
+    round: Mapped[int]
+    criterion: Mapped[Criterion] = mapped_column(enum_column(Criterion, "criterion"))
+    state: Mapped[BallotState] = mapped_column(enum_column(BallotState, "ballot_state"),
+                                               default=BallotState.OPEN)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome_score: Mapped[int | None]
+
+    votes: Mapped[list[Vote]] = relationship(back_populates="ballot", cascade="all, delete-orphan",
+                                             order_by="Vote.id")
+
+    __table_args__ = (
+        CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
+        CheckConstraint("(state = 'open') = (closed_at IS NULL)", name="closed_at_iff_closed"),
+        CheckConstraint("(state = 'decided') = (outcome_score IS NOT NULL)",
+                        name="outcome_iff_decided"),
+        CheckConstraint("outcome_score IS NULL OR outcome_score BETWEEN 1 AND 4",
+                        name="outcome_1_to_4"),
+        Index("ix_ballot_candidacy", "candidacy_id", "round", "criterion"),
+    )
+
+    def votes_by_bloc(self) -> dict[Bloc, int]:
+        return {v.bloc: v.score for v in self.votes}
+
+
+class Vote(db.Model):
+    """A bloc's one vote on a ballot; the database refuses a second one (R-JURY-4)."""
+
+    __tablename__ = "vote"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id", ondelete="CASCADE"))
+    bloc: Mapped[Bloc] = mapped_column(enum_column(Bloc, "bloc"))
+    score: Mapped[int] = mapped_column(Integer)
+    cast_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    ballot: Mapped[Ballot] = relationship(back_populates="votes")
+
+    __table_args__ = (
+        UniqueConstraint("ballot_id", "bloc"),
+        CheckConstraint(SCORE_1_TO_4, name="score_1_to_4"),
+    )
+
+
+class JuryDecision(db.Model):
+    """The jury's final score on one criterion in one round, with its motivation (R-JURY-6)."""
+
+    __tablename__ = "jury_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id", ondelete="CASCADE"))
+    round: Mapped[int]
+    criterion: Mapped[Criterion] = mapped_column(enum_column(Criterion, "criterion"))
+    score: Mapped[int] = mapped_column(Integer)
+    motivation: Mapped[str] = mapped_column(Text)
+    method: Mapped[Method] = mapped_column(enum_column(Method, "decision_method"))
+    ballot_id: Mapped[int | None] = mapped_column(ForeignKey("ballot.id"), unique=True)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: R-JURY-1 held for this candidacy at the moment of the decision (evidence).
+    jury_blocs: Mapped[str] = mapped_column(String(100))
+
+    candidacy: Mapped[Candidacy] = relationship()
+    ballot: Mapped[Ballot | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("candidacy_id", "round", "criterion"),
+        CheckConstraint(SCORE_1_TO_4, name="score_1_to_4"),
+        CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
+        CheckConstraint("length(trim(motivation)) >= 10", name="motivated"),
+        CheckConstraint("(method = 'ballot') = (ballot_id IS NOT NULL)", name="ballot_iff_method"),
+    )
+
+
+class PitchAppointment(db.Model):
+    """R-PITCH-1: the matching interview of a candidacy selected in round 1."""
+
+    __tablename__ = "pitch_appointment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id", ondelete="CASCADE"),
+                                              unique=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("pitch_slot.id"), unique=True)
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    report: Mapped[str | None] = mapped_column(Text)
+
+    candidacy: Mapped[Candidacy] = relationship()
+    slot: Mapped[PitchSlot] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("(held_at IS NULL) = (report IS NULL)", name="report_iff_held"),
+    )
+
+
+class EmergencyState(str, enum.Enum):
+    OPEN = "open"
+    CONCLUDED = "concluded"
+
+
+class EmergencyProcedure(db.Model):
+    """R-STEP4-1: the noodprocedure of step 4, run by VDAB and the local governments."""
+
+    __tablename__ = "emergency_procedure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"))
+    state: Mapped[EmergencyState] = mapped_column(enum_column(EmergencyState, "emergency_state"),
+                                                  default=EmergencyState.OPEN)
+    motivation: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ranking_motivation: Mapped[str | None] = mapped_column(Text)
+
+    procedure: Mapped[Procedure] = relationship()
+    scores: Mapped[list[EmergencyScore]] = relationship(
+        back_populates="emergency", cascade="all, delete-orphan", order_by="EmergencyScore.id")
+    outcomes: Mapped[list[EmergencyOutcome]] = relationship(
+        back_populates="emergency", cascade="all, delete-orphan",
+        order_by="(EmergencyOutcome.rank, EmergencyOutcome.candidacy_id)")
+
+    __table_args__ = (
+        CheckConstraint("length(trim(motivation)) >= 10", name="motivated"),
+        CheckConstraint("(state = 'concluded') = (concluded_at IS NOT NULL)",
+                        name="concluded_at_iff_concluded"),
+    )
+
+
+class EmergencyScore(db.Model):
+    """A re-score by VDAB or the local government (R-STEP4-2) of one partner on one criterion."""
+
+    __tablename__ = "emergency_score"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    emergency_id: Mapped[int] = mapped_column(ForeignKey("emergency_procedure.id",
+                                                         ondelete="CASCADE"))
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id"))
+    criterion: Mapped[Criterion] = mapped_column(enum_column(Criterion, "criterion"))
+    bloc: Mapped[Bloc] = mapped_column(enum_column(Bloc, "bloc"))
+    score: Mapped[int] = mapped_column(Integer)
+    motivation: Mapped[str] = mapped_column(Text)
+    scored_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    emergency: Mapped[EmergencyProcedure] = relationship(back_populates="scores")
+
+    __table_args__ = (
+        UniqueConstraint("emergency_id", "candidacy_id", "criterion", "bloc"),
+        CheckConstraint(SCORE_1_TO_4, name="score_1_to_4"),
+        CheckConstraint("bloc IN ('VDAB', 'LOKAAL_BESTUUR')", name="no_external_in_step4"),
+        CheckConstraint("length(trim(motivation)) >= 10", name="motivated"),
+    )
+
+
+class EmergencyOutcome(db.Model):
+    """The result for one partner: agreed scores, selected or not, rank among the selected."""
+
+    __tablename__ = "emergency_outcome"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    emergency_id: Mapped[int] = mapped_column(ForeignKey("emergency_procedure.id",
+                                                         ondelete="CASCADE"))
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id"))
+    crucial_contribution: Mapped[int]
+    fit_for_partnership: Mapped[int]
+    selected: Mapped[bool]
+    rank: Mapped[int | None]
+
+    emergency: Mapped[EmergencyProcedure] = relationship(back_populates="outcomes")
+    candidacy: Mapped[Candidacy] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("emergency_id", "candidacy_id"),
+        CheckConstraint("crucial_contribution BETWEEN 1 AND 4", name="cc_1_to_4"),
+        CheckConstraint("fit_for_partnership BETWEEN 1 AND 4", name="ffp_1_to_4"),
+        CheckConstraint("selected = (crucial_contribution >= 3 AND fit_for_partnership >= 3)",
+                        name="selected_iff_threshold"),
+        CheckConstraint("rank IS NULL OR selected", name="only_selected_ranked"),
+    )

@@ -1,0 +1,420 @@
+"""Operations of the local jury: the only place jury state changes.
+
+Compose the jury, declare conflicts, record individual scores, decide by consensus or
+ballot, close the rounds, plan and hold the pitches. Each function checks the rules,
+changes the objects, records the transition and audit event, and never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import exc, select
+
+from juries.models import (Assessment, Ballot, BallotState, ConflictDeclaration, Jury,
+                           JuryDecision, JuryMembership, PitchAppointment, Vote)
+from juries.rules import (BLOC_LABELS, Bloc, Criterion, Method, ballot_can_close, ballot_outcome,
+                          check_jury_composition, check_motivation, check_round, check_score,
+                          is_consensus, passes_threshold, round_readiness)
+from matching.errors import DomainError, N_, PermissionDenied
+from matching.extensions import db
+from matching.models.accounts import Role, User
+from matching.models.candidacies import Candidacy
+from matching.permissions import require_coordinator
+from matching.recording import audit, transition
+from matching.rules import to_utc
+from matching.statemachine import (ROUND_ENTRY_STATE, CandidacyStep, ProcedureState,
+                                   ProcedureStep, next_candidacy_state, next_procedure_state)
+from workareas.models import PitchSlot, Procedure
+
+#: Procedure states in which a round's scores may be recorded.
+SCORING_STATES = {1: (ProcedureState.ROUND_1,),
+                  2: (ProcedureState.ROUND_2, ProcedureState.DECIDED)}
+
+
+# --- queries the operations share --------------------------------------------------------
+
+def jury_of(procedure: Procedure) -> Jury | None:
+    return db.session.scalar(select(Jury).where(Jury.procedure_id == procedure.id))
+
+
+def conflicted_user_ids(candidacy: Candidacy) -> set[int]:
+    return set(db.session.scalars(select(ConflictDeclaration.user_id)
+                                  .where(ConflictDeclaration.candidacy_id == candidacy.id)))
+
+
+def eligible_members(candidacy: Candidacy) -> list[JuryMembership]:
+    """The jury's matchmakers without a conflict of interest for this candidacy."""
+    jury = jury_of(candidacy.procedure)
+    if jury is None:
+        return []
+    conflicted = conflicted_user_ids(candidacy)
+    return [m for m in jury.members if m.user_id not in conflicted]
+
+
+def check_jury_for(candidacy: Candidacy) -> list[JuryMembership]:
+    """R-JURY-1 for this candidacy, with the conflicted matchmakers taken out."""
+    members = eligible_members(candidacy)
+    if jury_of(candidacy.procedure) is None:
+        raise DomainError(N_("Deze procedure heeft nog geen jury."), rule="R-JURY-1")
+    check_jury_composition([m.bloc for m in members], for_candidacy=candidacy.organisation.name)
+    return members
+
+
+def membership_of(candidacy: Candidacy, user: User) -> JuryMembership:
+    """The actor's seat on this candidacy's jury; refused for outsiders and conflicts."""
+    jury = jury_of(candidacy.procedure)
+    member = next((m for m in jury.members if m.user_id == user.id), None) if jury else None
+    if member is None:
+        raise PermissionDenied(N_("U zit niet in de jury van deze procedure."))
+    if user.id in conflicted_user_ids(candidacy):
+        raise PermissionDenied(N_("U heeft een belangenconflict gemeld voor deze kandidatuur."))
+    return member
+
+
+def decision_for(candidacy: Candidacy, round_no: int, criterion: Criterion) -> JuryDecision | None:
+    return db.session.scalar(select(JuryDecision).where(
+        JuryDecision.candidacy_id == candidacy.id, JuryDecision.round == round_no,
+        JuryDecision.criterion == criterion))
+
+
+def pitch_of(candidacy: Candidacy) -> PitchAppointment | None:
+    return db.session.scalar(select(PitchAppointment)
+                             .where(PitchAppointment.candidacy_id == candidacy.id))
+
+
+def _check_scoring_open(candidacy: Candidacy, round_no: int, criterion: Criterion) -> None:
+    check_round(round_no)
+    Criterion(criterion)
+    if candidacy.procedure.state not in SCORING_STATES[round_no]:
+        raise DomainError(N_("Ronde %(round)s is niet open voor deze procedure."), round=round_no)
+    if candidacy.state != ROUND_ENTRY_STATE[round_no]:
+        raise DomainError(N_("Deze kandidatuur wordt niet beoordeeld in ronde %(round)s."),
+                          round=round_no)
+    if round_no == 2:
+        pitch = pitch_of(candidacy)
+        if pitch is None or pitch.held_at is None:
+            raise DomainError(N_("De finale score volgt pas na de pitch (matchingsgesprek)."),
+                              rule="R-PITCH-1")
+    if decision_for(candidacy, round_no, criterion) is not None:
+        raise DomainError(N_("De jury besliste al over dit criterium in deze ronde."))
+
+
+# --- composition and conflicts -----------------------------------------------------------
+
+def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]], *,
+                 actor: User, now: datetime) -> Jury:
+    """Compose (or recompose) the jury; refused unless R-JURY-1 holds, also for every
+    candidacy once its conflicted matchmakers are taken out."""
+    require_coordinator(actor, procedure.work_area_id)
+    if procedure.state in (ProcedureState.DECIDED, ProcedureState.RATIFIED):
+        raise DomainError(N_("De jury van een besliste procedure kan niet meer wijzigen."))
+    users = [u for u, _, _ in members]
+    if len({u.id for u in users}) != len(users):
+        raise DomainError(N_("Elke matchmaker zit maar één keer in de jury."), field="members")
+    not_matchmaker = [u.name for u in users if not u.has_role(Role.MATCHMAKER)]
+    if not_matchmaker:
+        raise DomainError(N_("Geen matchmaker: %(names)s."), field="members",
+                          names=", ".join(not_matchmaker))
+    blocs = [Bloc(b) for _, b, _ in members]
+    check_jury_composition(blocs)
+    conflicts = db.session.execute(
+        select(ConflictDeclaration.candidacy_id, ConflictDeclaration.user_id)
+        .join(Candidacy).where(Candidacy.procedure_id == procedure.id)).all()
+    by_candidacy: dict[int, set[int]] = {}
+    for candidacy_id, user_id in conflicts:
+        by_candidacy.setdefault(candidacy_id, set()).add(user_id)
+    for candidacy_id, conflicted in by_candidacy.items():
+        candidacy = db.session.get(Candidacy, candidacy_id)
+        check_jury_composition([b for (u, b, _) in members if u.id not in conflicted],
+                               for_candidacy=candidacy.organisation.name)
+    jury = jury_of(procedure)
+    if jury is None:
+        jury = Jury(procedure=procedure, composed_at=now)
+        db.session.add(jury)
+    jury.composed_at = now
+    jury.members = [JuryMembership(user=u, bloc=Bloc(b), affiliation=a.strip())
+                    for u, b, a in members]
+    audit("jury.compose", jury, actor=actor, now=now, procedure_id=procedure.id,
+          members=[f"{u.email}:{Bloc(b).value}" for u, b, _ in members])
+    return jury
+
+
+def declare_conflict(candidacy: Candidacy, reason: str, *, actor: User,
+                     now: datetime) -> ConflictDeclaration:
+    """A matchmaker declares a conflict of interest and leaves this candidacy alone.
+
+    The declaration is always recorded; if the jury then no longer satisfies R-JURY-1
+    for the candidacy, scoring it is refused until the jury is recomposed.
+    """
+    jury = jury_of(candidacy.procedure)
+    if jury is None or all(m.user_id != actor.id for m in jury.members):
+        raise PermissionDenied(N_("U zit niet in de jury van deze procedure."))
+    if actor.id in conflicted_user_ids(candidacy):
+        raise DomainError(N_("U heeft voor deze kandidatuur al een belangenconflict gemeld."))
+    if len(reason.strip()) < 5:
+        raise DomainError(N_("Geef kort de aard van het belangenconflict."), field="reason")
+    declaration = ConflictDeclaration(user_id=actor.id, candidacy_id=candidacy.id,
+                                      reason=reason.strip(), declared_at=now)
+    db.session.add(declaration)
+    # Individual scores of a conflicted matchmaker do not count.
+    for assessment in db.session.scalars(select(Assessment).where(
+            Assessment.user_id == actor.id, Assessment.candidacy_id == candidacy.id)):
+        db.session.delete(assessment)
+    audit("conflict.declare", declaration, actor=actor, now=now,
+          procedure_id=candidacy.procedure_id, candidacy=candidacy.reference)
+    return declaration
+
+
+# --- individual scores and decisions -----------------------------------------------------
+
+def record_assessment(candidacy: Candidacy, round_no: int, criterion: Criterion, score: int,
+                      notes: Sequence[str], *, actor: User, now: datetime) -> Assessment:
+    """A matchmaker's own score (1–4) with a note per assessment question; may be revised
+    until the jury decides on the criterion."""
+    member = membership_of(candidacy, actor)
+    _check_scoring_open(candidacy, round_no, criterion)
+    check_jury_for(candidacy)
+    check_score(score)
+    notes = [(n or "").strip() for n in notes]
+    if len(notes) != 4:
+        raise DomainError(N_("Er is een notitie per beoordelingsvraag (vier)."), field="notes")
+    assessment = db.session.scalar(select(Assessment).where(
+        Assessment.user_id == actor.id, Assessment.candidacy_id == candidacy.id,
+        Assessment.round == round_no, Assessment.criterion == criterion))
+    before = assessment.score if assessment else None
+    if assessment is None:
+        assessment = Assessment(user_id=actor.id, candidacy_id=candidacy.id, round=round_no,
+                                criterion=Criterion(criterion))
+        db.session.add(assessment)
+    assessment.score = score
+    assessment.note_1, assessment.note_2, assessment.note_3, assessment.note_4 = notes
+    assessment.recorded_at = now
+    audit("assessment.record", assessment, actor=actor, now=now,
+          procedure_id=candidacy.procedure_id, candidacy=candidacy.reference, round=round_no,
+          criterion=criterion, bloc=member.bloc, before=before, after=score)
+    return assessment
+
+
+def individual_scores(candidacy: Candidacy, round_no: int, criterion: Criterion) -> dict[int, int]:
+    return {a.user_id: a.score for a in db.session.scalars(select(Assessment).where(
+        Assessment.candidacy_id == candidacy.id, Assessment.round == round_no,
+        Assessment.criterion == criterion))}
+
+
+def _decide(candidacy: Candidacy, round_no: int, criterion: Criterion, score: int,
+            motivation: str, method: Method, members: list[JuryMembership], *, actor: User,
+            now: datetime, ballot: Ballot | None = None) -> JuryDecision:
+    decision = JuryDecision(
+        candidacy_id=candidacy.id, round=round_no, criterion=Criterion(criterion), score=score,
+        motivation=motivation, method=method, ballot=ballot, decided_by_id=actor.id,
+        decided_at=now, jury_blocs=",".join(sorted(m.bloc.value for m in members)))
+    db.session.add(decision)
+    audit("decision.record", decision, actor=actor, now=now, procedure_id=candidacy.procedure_id,
+          candidacy=candidacy.reference, round=round_no, criterion=criterion, score=score,
+          method=method)
+    return decision
+
+
+def record_consensus(candidacy: Candidacy, round_no: int, criterion: Criterion, score: int,
+                     motivation: str, *, actor: User, now: datetime) -> JuryDecision:
+    """R-JURY-4: the jury's consensus, when every matchmaker without a conflict gave
+    this score individually; R-JURY-6: with its motivation."""
+    membership_of(candidacy, actor)
+    _check_scoring_open(candidacy, round_no, criterion)
+    members = check_jury_for(candidacy)
+    check_score(score)
+    motivation = check_motivation(motivation)
+    scores = individual_scores(candidacy, round_no, criterion)
+    if not is_consensus(scores, [m.user_id for m in members], score):
+        missing = [m.user.name for m in members if m.user_id not in scores]
+        if missing:
+            raise DomainError(N_("Nog geen individuele score van: %(names)s."),
+                              rule="R-JURY-4", names=", ".join(missing))
+        raise DomainError(N_("Er is geen consensus over score %(score)s: de individuele scores "
+                             "verschillen. Stem dan per organisatie (⅔)."),
+                          rule="R-JURY-4", score=score)
+    return _decide(candidacy, round_no, criterion, score, motivation, Method.CONSENSUS, members,
+                   actor=actor, now=now)
+
+
+def open_ballot(candidacy: Candidacy, round_no: int, criterion: Criterion, *, actor: User,
+                now: datetime) -> Ballot:
+    """Without consensus the jury votes: one vote per organisation, ⅔ decides (R-JURY-4)."""
+    membership_of(candidacy, actor)
+    _check_scoring_open(candidacy, round_no, criterion)
+    check_jury_for(candidacy)
+    if db.session.scalar(select(Ballot.id).where(
+            Ballot.candidacy_id == candidacy.id, Ballot.round == round_no,
+            Ballot.criterion == criterion, Ballot.state == BallotState.OPEN)):
+        raise DomainError(N_("Er loopt al een stemming over dit criterium."))
+    ballot = Ballot(candidacy_id=candidacy.id, round=round_no, criterion=Criterion(criterion),
+                    state=BallotState.OPEN, opened_at=now)
+    db.session.add(ballot)
+    audit("ballot.open", ballot, actor=actor, now=now, procedure_id=candidacy.procedure_id,
+          candidacy=candidacy.reference, round=round_no, criterion=criterion)
+    return ballot
+
+
+def cast_vote(ballot: Ballot, score: int, *, actor: User, now: datetime) -> Vote:
+    """Cast the actor's bloc's one vote; a second vote of the same bloc is refused, also
+    when two matchmakers of one bloc vote at the same moment (unique constraint)."""
+    candidacy = db.session.get(Candidacy, ballot.candidacy_id)
+    member = membership_of(candidacy, actor)
+    if ballot.state != BallotState.OPEN:
+        raise DomainError(N_("Deze stemming is afgesloten."))
+    check_score(score)
+    if member.bloc in ballot.votes_by_bloc():
+        raise DomainError(N_("%(bloc)s heeft al gestemd: één stem per organisatie."),
+                          rule="R-JURY-4", bloc=BLOC_LABELS[member.bloc])
+    vote = Vote(ballot_id=ballot.id, bloc=member.bloc, score=score, cast_by_id=actor.id,
+                cast_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(vote)
+    except exc.IntegrityError:
+        raise DomainError(N_("%(bloc)s heeft al gestemd: één stem per organisatie."),
+                          rule="R-JURY-4", bloc=BLOC_LABELS[member.bloc]) from None
+    db.session.refresh(ballot, ["votes"])
+    audit("ballot.vote", vote, actor=actor, now=now, procedure_id=candidacy.procedure_id,
+          ballot=ballot.id, bloc=member.bloc, score=score)
+    return vote
+
+
+def close_ballot(ballot: Ballot, motivation: str | None, *, actor: User,
+                 now: datetime) -> JuryDecision | None:
+    """⅔ of the three bloc votes decides, with a motivation (R-JURY-4, R-JURY-6);
+    otherwise the ballot is kept as undecided and the jury holds a new one."""
+    candidacy = db.session.get(Candidacy, ballot.candidacy_id)
+    membership_of(candidacy, actor)
+    if ballot.state != BallotState.OPEN:
+        raise DomainError(N_("Deze stemming is al afgesloten."))
+    votes = ballot.votes_by_bloc()
+    if not ballot_can_close(votes):
+        raise DomainError(N_("Nog niet elke organisatie heeft gestemd en er is nog geen ⅔."),
+                          rule="R-JURY-4")
+    outcome = ballot_outcome(votes)
+    ballot.closed_at = now
+    if outcome is None:
+        ballot.state = BallotState.UNDECIDED
+        audit("ballot.close", ballot, actor=actor, now=now, procedure_id=candidacy.procedure_id,
+              votes={b.value: s for b, s in votes.items()}, outcome=None)
+        return None
+    motivation = check_motivation(motivation)
+    members = check_jury_for(candidacy)
+    ballot.state = BallotState.DECIDED
+    ballot.outcome_score = outcome
+    audit("ballot.close", ballot, actor=actor, now=now, procedure_id=candidacy.procedure_id,
+          votes={b.value: s for b, s in votes.items()}, outcome=outcome)
+    return _decide(candidacy, ballot.round, ballot.criterion, outcome, motivation, Method.BALLOT,
+                   members, actor=actor, now=now, ballot=ballot)
+
+
+# --- rounds ------------------------------------------------------------------------------
+
+def start_round_1(procedure: Procedure, *, actor: User, now: datetime) -> None:
+    """Start the paper round; the jury must satisfy R-JURY-1."""
+    require_coordinator(actor, procedure.work_area_id)
+    new_state = next_procedure_state(procedure.state, ProcedureStep.START_ROUND_1)
+    jury = jury_of(procedure)
+    if jury is None:
+        raise DomainError(N_("Stel eerst de jury samen."), rule="R-JURY-1")
+    check_jury_composition([m.bloc for m in jury.members])
+    transition(procedure, ProcedureStep.START_ROUND_1, new_state, actor=actor, now=now,
+               procedure_id=procedure.id)
+
+
+def round_board(procedure: Procedure, round_no: int) -> dict[Candidacy, object]:
+    """Per candidacy awaiting this round: what is still missing before it can close."""
+    candidacies = db.session.scalars(select(Candidacy).where(
+        Candidacy.procedure_id == procedure.id,
+        Candidacy.state == ROUND_ENTRY_STATE[round_no]).order_by(Candidacy.id)).all()
+    decisions = db.session.execute(select(JuryDecision.candidacy_id, JuryDecision.criterion).where(
+        JuryDecision.round == round_no,
+        JuryDecision.candidacy_id.in_([c.id for c in candidacies]))).all()
+    held = set(db.session.scalars(select(PitchAppointment.candidacy_id).where(
+        PitchAppointment.held_at.is_not(None),
+        PitchAppointment.candidacy_id.in_([c.id for c in candidacies]))))
+    return {c: round_readiness(round_no, [cr for cid, cr in decisions if cid == c.id],
+                               c.id in held) for c in candidacies}
+
+
+def close_round(procedure: Procedure, round_no: int, *, actor: User, now: datetime) -> int:
+    """Close round 1 or 2: refused while a candidacy lacks a decided, motivated score on
+    both criteria (or, in round 2, its pitch). Each candidacy then passes or not on the
+    threshold of R-JURY-5. Returns the number of candidacies decided."""
+    require_coordinator(actor, procedure.work_area_id)
+    check_round(round_no)
+    step = {1: ProcedureStep.CLOSE_ROUND_1, 2: ProcedureStep.CLOSE_ROUND_2}[round_no]
+    new_state = next_procedure_state(procedure.state, step)
+    board = round_board(procedure, round_no)
+    if procedure.state == ProcedureState.DECIDED and not board:
+        raise DomainError(N_("Er wacht geen kandidatuur op een beslissing van ronde 2."))
+    not_ready = [c.organisation.name for c, r in board.items() if not r.ready]
+    if not_ready:
+        raise DomainError(N_("Ronde %(round)s kan niet sluiten: nog geen beslissing met motivering "
+                             "op beide criteria (of geen pitch) voor %(names)s."),
+                          rule="R-JURY-6", round=round_no, names=", ".join(not_ready))
+    pass_step, fail_step = {1: (CandidacyStep.SELECT_R1, CandidacyStep.REJECT_R1),
+                            2: (CandidacyStep.ADMIT_R2, CandidacyStep.REJECT_R2)}[round_no]
+    for candidacy in board:
+        scores = {c: decision_for(candidacy, round_no, c).score for c in Criterion}
+        step_c = pass_step if passes_threshold(scores) else fail_step
+        transition(candidacy, step_c, next_candidacy_state(candidacy.state, step_c), actor=actor,
+                   now=now, procedure_id=procedure.id,
+                   reason=", ".join(f"{c.value}={s}" for c, s in scores.items()))
+    if new_state != procedure.state:
+        transition(procedure, step, new_state, actor=actor, now=now, procedure_id=procedure.id)
+    else:
+        audit(f"procedure.{step.value}", procedure, actor=actor, now=now,
+              procedure_id=procedure.id, decided=len(board))
+    return len(board)
+
+
+# --- pitches (R-PITCH-1) -----------------------------------------------------------------
+
+def plan_pitch(candidacy: Candidacy, slot: PitchSlot, *, actor: User,
+               now: datetime) -> PitchAppointment:
+    """Invite a candidacy selected in round 1 to pitch at one of the addendum's moments."""
+    require_coordinator(actor, candidacy.procedure.work_area_id)
+    if candidacy.state != ROUND_ENTRY_STATE[2]:
+        raise DomainError(N_("Enkel een kandidatuur geselecteerd in ronde 1 wordt uitgenodigd "
+                             "voor een pitch."), rule="R-PITCH-1")
+    if slot.procedure_id != candidacy.procedure_id:
+        raise DomainError(N_("Dit pitch-moment hoort niet bij deze procedure."), field="slot")
+    if to_utc(slot.starts_at) <= to_utc(now):
+        raise DomainError(N_("Dit pitch-moment is al voorbij."), field="slot")
+    if db.session.scalar(select(PitchAppointment.id).where(PitchAppointment.slot_id == slot.id)):
+        raise DomainError(N_("Dit pitch-moment is al toegewezen."), field="slot")
+    appointment = pitch_of(candidacy)
+    if appointment is not None and appointment.held_at is not None:
+        raise DomainError(N_("De pitch heeft al plaatsgevonden."))
+    if appointment is None:
+        appointment = PitchAppointment(candidacy_id=candidacy.id)
+        db.session.add(appointment)
+    appointment.slot_id, appointment.planned_at = slot.id, now
+    audit("pitch.plan", appointment, actor=actor, now=now, procedure_id=candidacy.procedure_id,
+          candidacy=candidacy.reference, starts_at=slot.starts_at)
+    return appointment
+
+
+def record_pitch_held(candidacy: Candidacy, report: str, *, actor: User,
+                      now: datetime) -> PitchAppointment:
+    """The pitch took place; the jury may now give the final (round-2) score."""
+    require_coordinator(actor, candidacy.procedure.work_area_id)
+    appointment = pitch_of(candidacy)
+    if appointment is None:
+        raise DomainError(N_("Er is nog geen pitch gepland voor deze kandidatuur."))
+    if appointment.held_at is not None:
+        raise DomainError(N_("Deze pitch is al geregistreerd."))
+    slot = db.session.get(PitchSlot, appointment.slot_id)
+    if to_utc(now) < to_utc(slot.starts_at):
+        raise DomainError(N_("Een pitch kan pas na het begin van het pitch-moment als gehouden "
+                             "worden geregistreerd."))
+    if len(report.strip()) < 10:
+        raise DomainError(N_("Vat de pitch kort samen (minstens 10 tekens)."), field="report")
+    appointment.held_at, appointment.report = now, report.strip()
+    audit("pitch.held", appointment, actor=actor, now=now, procedure_id=candidacy.procedure_id,
+          candidacy=candidacy.reference)
+    return appointment

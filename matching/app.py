@@ -1,0 +1,67 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, render_template, request
+
+from matching.config import load_config
+from matching.extensions import babel, csrf, db, login_manager, migrate
+from matching.rules import format_brussels
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def select_locale() -> str:
+    from flask import current_app
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "nl"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        "matching",
+        instance_relative_config=True,
+        instance_path=os.environ.get("MATCHING_INSTANCE_PATH", os.path.join(PROJECT_ROOT, "instance")),
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+        static_folder=os.path.join(PROJECT_ROOT, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    import matching.schema  # noqa: F401  (register every model with the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(os.path.dirname(__file__),
+                                                                "translations"))
+    csrf.init_app(app)
+    app.jinja_env.filters["brussels"] = lambda dt: format_brussels(dt) if dt else "–"
+    login_manager.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from matching.schema import User
+        return db.session.get(User, int(user_id))
+
+    @app.get("/")
+    def index():
+        from sqlalchemy import select
+
+        from matching.schema import Procedure, WorkArea
+        from matching.statemachine import ProcedureState
+        from sqlalchemy.orm import selectinload
+        procedures = db.session.scalars(
+            select(Procedure).where(Procedure.state != ProcedureState.DRAFT)
+            .options(selectinload(Procedure.work_area).selectinload(WorkArea.municipalities),
+                     selectinload(Procedure.versions))
+            .order_by(Procedure.id)).all()
+        return render_template("index.html", procedures=procedures)
+
+    from matching.cli import register_cli
+    register_cli(app)
+    return app

@@ -1,0 +1,48 @@
+"""Every state transition and every operation, recorded append-only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matching.extensions import UTCDateTime, db
+from matching.models.accounts import User
+
+
+class Transition(db.Model):
+    """One state change of a procedure, candidacy or appeal: who, when, from, to, why."""
+
+    __tablename__ = "state_transition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[int]
+    step: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User | None] = relationship()
+
+    __table_args__ = (Index("ix_state_transition_object", "object_type", "object_id"),)
+
+
+class AuditEvent(db.Model):
+    """One operation: actor, UTC time, action, object, a short summary (no secrets)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[int | None]
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"))
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_audit_event_procedure", "procedure_id", "id"),)

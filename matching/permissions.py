@@ -1,0 +1,42 @@
+"""Who may take which step: predicates over role grants and jury/panel membership.
+
+Operations call the ``require_*`` functions; views use the ``can_*`` predicates
+to decide what to show. Observers hold no grant that any operation accepts.
+"""
+
+from __future__ import annotations
+
+from matching.errors import N_, PermissionDenied
+from matching.models.accounts import Role, User
+
+
+def is_administrator(user: User | None) -> bool:
+    return bool(user) and user.has_role(Role.ADMINISTRATOR)
+
+
+def can_coordinate(user: User | None, work_area_id: int) -> bool:
+    return bool(user) and user.has_role(Role.COORDINATOR, work_area_id=work_area_id)
+
+
+def can_act_for(user: User | None, organisation_id: int) -> bool:
+    return bool(user) and user.has_role(Role.APPLICANT, organisation_id=organisation_id)
+
+
+def require_administrator(user: User | None) -> None:
+    if not is_administrator(user):
+        raise PermissionDenied(N_("Enkel een beheerder kan dit doen."))
+
+
+def require_coordinator(user: User | None, work_area_id: int) -> None:
+    if not can_coordinate(user, work_area_id):
+        raise PermissionDenied(N_("Enkel een coördinator van dit werkingsgebied kan dit doen."))
+
+
+def require_applicant(user: User | None, organisation_id: int) -> None:
+    if not can_act_for(user, organisation_id):
+        raise PermissionDenied(N_("U treedt niet op voor deze organisatie."))
+
+
+def require_role(user: User | None, role: Role, message: str) -> None:
+    if not user or not user.has_role(role):
+        raise PermissionDenied(message)

@@ -1,0 +1,83 @@
+"""Fixtures shared by the integration and functional tests.
+
+Every database-backed test runs on SQLite and, when ``TEST_DATABASE_URL`` is set, on
+PostgreSQL too. The schema comes from the Alembic migrations, so the tests also prove
+that the migrations build what the models describe.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    """One application per database backend, its schema built by the migrations."""
+    from flask_migrate import upgrade
+
+    from matching import create_app
+    from matching.config import normalise_database_url
+
+    if request.param == "sqlite":
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    else:
+        url = normalise_database_url(TEST_DATABASE_URL)
+        _reset_postgres(url)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                      "WTF_CSRF_ENABLED": False, "MATCHING_ENV": "testing"})
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        from matching.extensions import db
+        db.engine.dispose()
+
+
+@pytest.fixture
+def backend(app) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0].split("+")[0]
+
+
+@pytest.fixture
+def db(app):
+    """The database in an app context; every table is emptied after the test."""
+    from matching.extensions import db as _db
+
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table in reversed(_db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(db):
+    from tests.support import World
+
+    return World(db)

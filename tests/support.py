@@ -1,0 +1,196 @@
+"""A small world to test the procedure in: people, organisations, a published procedure,
+and helpers that walk a candidacy through the steps with the real operations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from appeals import operations as appeal_ops
+from juries import operations as jury_ops
+from juries.rules import Bloc, Criterion
+from matching import operations as ops
+from matching.candidacy_rules import Declaration, OrganisationKind
+from matching.models.accounts import Role
+from matching.rules import BRUSSELS
+from workareas import operations as area_ops
+
+T0 = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)  # a Monday
+
+
+def kbo(n: int) -> str:
+    """A valid Belgian enterprise number derived from ``n`` (mod-97 check)."""
+    body = 2000000 + n  # eight digits with a leading 0
+    return f"{body:08d}{97 - body % 97:02d}"
+
+
+ADDENDUM = {
+    "delimitation": "Het werkingsgebied omvat de gemeenten van de regio.",
+    "needs": [{"title": "Toeleiding naar werk", "description": "",
+               "motivation": "Uit de persona-analyse blijkt een grote afstand tot werk."}],
+    "challenges": [
+        {"code": "RU1", "title": "Bereik van kwetsbare jongeren", "target_groups": "NEET-jongeren",
+         "obstacles": "Wantrouwen tegenover diensten", "opportunities": "Jeugdwerkingen",
+         "objectives": "Meer jongeren in begeleiding"},
+        {"code": "RU2", "title": "Gezondheid en werk", "target_groups": "Langdurig zieken",
+         "obstacles": "Fysieke en psychische drempels", "opportunities": "Eerstelijnszones",
+         "objectives": "Stappen op de participatieladder"},
+    ],
+    "contacts": [{"name": "An Peeters", "organisation": "Stad", "email": "an@example.be"}],
+    "expected_decision_date": date(2025, 4, 30),
+    "partnership_start_date": date(2025, 9, 1),
+}
+
+ANSWERS = {key: f"Ons antwoord op vraag {key}, met concrete voorbeelden." for key in ops.QUESTION_KEYS}
+ALL_DECLARED = {d: True for d in Declaration}
+
+
+class Clock:
+    def __init__(self, start: datetime = T0):
+        self.now = start
+
+    def advance(self, **delta) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+class World:
+    def __init__(self, db):
+        self.db = db
+        self.clock = Clock()
+        self._n = 0
+        now = self.clock.now
+        self.admin = ops.create_user("admin@wse.example", "Beheerder", "correct horse battery",
+                                     actor=None, now=now)
+        self.admin.grants.append(__import__("matching.models.accounts", fromlist=["RoleGrant"])
+                                 .RoleGrant(role=Role.ADMINISTRATOR, granted_at=now))
+        self.vdab = self.organisation("VDAB", OrganisationKind.VDAB)
+        self.city = self.organisation("Stad Aalst", OrganisationKind.LOCAL_GOVERNMENT)
+        self.area = area_ops.create_work_area("Regio Aalst", "Oost-Vlaanderen",
+                                              ["Aalst", "Erpe-Mere", "Lede"], [self.city],
+                                              actor=self.admin, now=now)
+        db.session.flush()
+        self.coordinator = self.user("coord", Role.COORDINATOR, work_area_id=self.area.id)
+        self.mm = {
+            "vdab1": self.user("vdab1", Role.MATCHMAKER), "vdab2": self.user("vdab2", Role.MATCHMAKER),
+            "lokaal1": self.user("lokaal1", Role.MATCHMAKER),
+            "extern1": self.user("extern1", Role.MATCHMAKER),
+            "extern2": self.user("extern2", Role.MATCHMAKER),
+        }
+        self.blocs = {"vdab1": Bloc.VDAB, "vdab2": Bloc.VDAB, "lokaal1": Bloc.LOKAAL_BESTUUR,
+                      "extern1": Bloc.EXTERN, "extern2": Bloc.EXTERN}
+        self.panel = [self.user(f"panel{i}", Role.APPEAL_MATCHMAKER) for i in range(1, 4)]
+        self.procedure = None
+        self.applicants = {}
+
+    # --- people and organisations -------------------------------------------------------
+    def user(self, name: str, role: Role, **scope):
+        u = ops.create_user(f"{name}@example.be", name.title(), None, actor=self.admin,
+                            now=self.clock.now)
+        self.db.session.flush()
+        ops.grant_role(u, role, actor=self.admin, now=self.clock.now, **scope)
+        return u
+
+    def organisation(self, name: str, kind=OrganisationKind.OTHER):
+        self._n += 1
+        return ops.register_organisation(name, kbo(self._n), "vzw", kind, actor=self.admin,
+                                         now=self.clock.now)
+
+    def applicant(self, organisation):
+        if organisation.id not in self.applicants:
+            self.db.session.flush()
+            self.applicants[organisation.id] = self.user(f"aanvrager{organisation.id}",
+                                                         Role.APPLICANT,
+                                                         organisation_id=organisation.id)
+        return self.applicants[organisation.id]
+
+    # --- the procedure ------------------------------------------------------------------
+    def deadline(self, weeks: int = 6, minutes: int = 0) -> datetime:
+        local = self.clock.now.astimezone(BRUSSELS).replace(tzinfo=None)
+        return (local + timedelta(weeks=weeks, minutes=minutes)).replace(tzinfo=BRUSSELS)
+
+    def draft_procedure(self, deadline: datetime | None = None, slots: int = 4):
+        now = self.clock.now
+        p = area_ops.create_procedure(self.area, "Matching 2025", actor=self.coordinator, now=now)
+        content = dict(ADDENDUM, candidacy_deadline=deadline or self.deadline(weeks=7))
+        area_ops.edit_draft_addendum(p, content, actor=self.coordinator, now=now)
+        for i in range(slots):
+            start = content["candidacy_deadline"] + timedelta(days=14 + i, hours=1)
+            area_ops.add_pitch_slot(p, start, start + timedelta(minutes=45), "Stadhuis Aalst",
+                                    actor=self.coordinator, now=now)
+        self.procedure = p
+        return p
+
+    def published_procedure(self, **kw):
+        p = self.draft_procedure(**kw)
+        area_ops.publish_addendum(p, actor=self.coordinator, now=self.clock.now)
+        return p
+
+    def compose_jury(self, names=("vdab1", "vdab2", "lokaal1", "extern1")):
+        return jury_ops.compose_jury(
+            self.procedure, [(self.mm[n], self.blocs[n], "") for n in names],
+            actor=self.coordinator, now=self.clock.now)
+
+    def apply(self, name: str, kind=OrganisationKind.OTHER, organisation=None):
+        org = organisation or self.organisation(name, kind)
+        who = self.applicant(org)
+        c = ops.start_candidacy(self.procedure, org, actor=who, now=self.clock.now)
+        ops.save_candidacy(c, actor=who, now=self.clock.now,
+                           contributions={"RU1": "Wij bieden outreach via onze jeugdwerkers."},
+                           answers=ANSWERS,
+                           partnership_fit="Wij werken al jaren samen in casusoverleg.",
+                           declarations=ALL_DECLARED)
+        ops.submit_candidacy(c, actor=who, now=self.clock.now)
+        return c
+
+    def start_round_1(self):
+        self.clock.now = self.procedure.candidacy_deadline + timedelta(minutes=1)
+        area_ops.close_candidacies(self.procedure, actor=self.coordinator, now=self.clock.now)
+        if jury_ops.jury_of(self.procedure) is None:
+            self.compose_jury()
+        jury_ops.start_round_1(self.procedure, actor=self.coordinator, now=self.clock.now)
+
+    def eligible(self, candidacy):
+        return [m.user for m in jury_ops.eligible_members(candidacy)]
+
+    def consensus(self, candidacy, round_no: int, criterion: Criterion, score: int):
+        for user in self.eligible(candidacy):
+            jury_ops.record_assessment(candidacy, round_no, criterion, score, ["ok"] * 4,
+                                       actor=user, now=self.clock.now)
+        return jury_ops.record_consensus(candidacy, round_no, criterion, score,
+                                         f"Motivering voor score {score} op {criterion.value}.",
+                                         actor=self.eligible(candidacy)[0], now=self.clock.now)
+
+    def decide(self, candidacy, round_no: int, scores=(3, 3)):
+        for criterion, score in zip(Criterion, scores):
+            self.consensus(candidacy, round_no, criterion, score)
+
+    def close_round(self, round_no: int):
+        return jury_ops.close_round(self.procedure, round_no, actor=self.coordinator,
+                                    now=self.clock.now)
+
+    def pitch(self, candidacy, slot_index: int | None = None):
+        slots = self.procedure.pitch_slots
+        taken = {a for a in self.db.session.scalars(
+            select(__import__("juries.models", fromlist=["PitchAppointment"])
+                   .PitchAppointment.slot_id))}
+        slot = slots[slot_index] if slot_index is not None else next(s for s in slots if s.id not in taken)
+        jury_ops.plan_pitch(candidacy, slot, actor=self.coordinator, now=self.clock.now)
+        if self.clock.now < slot.starts_at:
+            self.clock.now = slot.starts_at + timedelta(minutes=30)
+        return jury_ops.record_pitch_held(candidacy, "De pitch verliep vlot en concreet.",
+                                          actor=self.coordinator, now=self.clock.now)
+
+    def received(self, candidacy, round_no: int, at: datetime | None = None):
+        return ops.record_decision_received(candidacy, round_no, at or self.clock.now,
+                                            actor=None, now=self.clock.now)
+
+    def appeal(self, candidacy):
+        return appeal_ops.file_appeal(
+            candidacy, "De bijlage met onze referenties werd niet meegenomen in de beoordeling.",
+            ["Bijlage 2: referentielijst"], actor=self.applicant(candidacy.organisation),
+            now=self.clock.now)
+
+    def count(self, model) -> int:
+        return self.db.session.scalar(select(func.count()).select_from(model))

@@ -1,0 +1,117 @@
+"""DomainError (matching/errors.py): Dutch messages, formatted, with rule and field."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from appeals.rules import check_appeal_window, check_grounds, check_panel
+from juries.rules import (
+    Bloc,
+    Criterion,
+    check_emergency_ranking,
+    check_emergency_window,
+    check_jury_composition,
+    check_motivation,
+    check_round,
+    check_score,
+    passes_threshold,
+)
+from matching.candidacy_rules import (
+    OrganisationKind,
+    check_answers,
+    check_before_deadline,
+    check_contributions,
+    check_declarations,
+    check_may_apply,
+    check_single_candidacy,
+    check_withdrawable,
+)
+from matching.errors import N_, DomainError, PermissionDenied, TransitionError
+from matching.rules import BRUSSELS, check_candidacy_period, check_enterprise_number
+from matching.statemachine import CandidacyState, CandidacyStep, next_candidacy_state
+from workareas.rules import AddendumSummary, check_new_version, check_publishable
+
+T = datetime(2024, 3, 20, 10, 0, tzinfo=BRUSSELS)
+EMPTY_ADDENDUM = AddendumSummary("", (), (), (), None, 0, None, None, 0)
+
+REFUSALS = {
+    "score": lambda: check_score(7),
+    "round": lambda: check_round(3),
+    "jury": lambda: check_jury_composition([Bloc.VDAB]),
+    "jury-candidacy": lambda: check_jury_composition([Bloc.VDAB], for_candidacy="vzw X"),
+    "threshold": lambda: passes_threshold({Criterion.CRUCIAL_CONTRIBUTION: 3}),
+    "motivation": lambda: check_motivation(""),
+    "emergency-window": lambda: check_emergency_window(T, T + timedelta(weeks=9)),
+    "emergency-ranking": lambda: check_emergency_ranking(["a", "b"], ["a"], "x" * 20),
+    "emergency-ranking-single": lambda: check_emergency_ranking(["a"], ["a"], None),
+    "may-apply-vdab": lambda: check_may_apply(OrganisationKind.VDAB, False),
+    "may-apply-lb": lambda: check_may_apply(OrganisationKind.LOCAL_GOVERNMENT, True),
+    "single": lambda: check_single_candidacy(1),
+    "declarations": lambda: check_declarations({}),
+    "deadline": lambda: check_before_deadline(T + timedelta(seconds=1), T),
+    "contributions-empty": lambda: check_contributions({}, {1}),
+    "contributions-unknown": lambda: check_contributions({2: "x" * 30}, {1}),
+    "contributions-short": lambda: check_contributions({1: "kort"}, {1}),
+    "answers": lambda: check_answers({}, ["q1"]),
+    "withdraw": lambda: check_withdrawable(True),
+    "six-weeks": lambda: check_candidacy_period(T, T + timedelta(weeks=5)),
+    "enterprise-number": lambda: check_enterprise_number("0202.239.952"),
+    "appeal-window": lambda: check_appeal_window(T, T + timedelta(days=20)),
+    "appeal-no-decision": lambda: check_appeal_window(None, T),
+    "grounds": lambda: check_grounds("", []),
+    "grounds-docs": lambda: check_grounds("x" * 30, []),
+    "panel-size": lambda: check_panel(["a"], set(), set()),
+    "panel-jury": lambda: check_panel(["a", "b"], {"a"}, set()),
+    "panel-conflict": lambda: check_panel(["a", "b"], set(), {"b"}),
+    "addendum-incomplete": lambda: check_publishable(EMPTY_ADDENDUM, T),
+    "addendum-note": lambda: check_new_version(T, EMPTY_ADDENDUM, ""),
+    "transition": lambda: next_candidacy_state(CandidacyState.WITHDRAWN, CandidacyStep.SUBMIT),
+}
+
+DUTCH_WORDS = {"de", "het", "een", "niet", "van", "voor", "is", "minstens", "moet", "kan",
+               "stap", "en", "op", "uw", "elke", "score", "jury", "nog", "al", "die"}
+ENGLISH_WORDS = {"the", "must", "cannot", "allowed", "please", "invalid", "missing",
+                 "should", "not", "step", "only"}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSALS))
+def test_refusal_message_is_formatted_dutch(name):
+    """Every refusal is a DomainError with a filled-in Dutch message."""
+    with pytest.raises(DomainError) as excinfo:
+        REFUSALS[name]()
+    message = str(excinfo.value)
+    assert "%(" not in message and ")s" not in message
+    assert message == excinfo.value.message
+    assert message.strip() == message and len(message) > 15
+    assert message[0].isupper(), message
+    words = set(re.findall(r"[a-zà-ÿ]+", message.lower()))
+    assert words & DUTCH_WORDS, message
+    assert not words & ENGLISH_WORDS, message
+
+
+def test_domain_error_keeps_msgid_params_rule_and_field():
+    error = DomainError("Ronde %(round)s is gesloten.", rule="R-X", field="round", round=2)
+    assert str(error) == "Ronde 2 is gesloten."
+    assert error.msgid == "Ronde %(round)s is gesloten."
+    assert error.params == {"round": 2}
+    assert (error.rule, error.field) == ("R-X", "round")
+    assert error.args == ("Ronde 2 is gesloten.",)
+
+
+def test_domain_error_without_params_keeps_the_msgid():
+    """Without params the msgid is not %-formatted (a literal % survives)."""
+    assert str(DomainError("100% zeker.")) == "100% zeker."
+    assert DomainError("Geen regel.").rule is None
+
+
+def test_error_hierarchy():
+    assert issubclass(TransitionError, DomainError)
+    assert issubclass(PermissionDenied, DomainError)
+    assert issubclass(DomainError, Exception)
+
+
+def test_n_marks_without_translating():
+    assert N_("Het addendum") == "Het addendum"

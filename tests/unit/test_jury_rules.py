@@ -1,0 +1,345 @@
+"""Jury rules (juries/rules.py): composition R-JURY-1, scale R-JURY-3, ballot R-JURY-4,
+threshold R-JURY-5, motivation R-JURY-6, round readiness R-PITCH-1."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from juries.rules import (
+    ASSESSMENT_QUESTIONS,
+    SCALE,
+    THRESHOLD,
+    Bloc,
+    Criterion,
+    ballot_can_close,
+    ballot_outcome,
+    check_jury_composition,
+    check_motivation,
+    check_round,
+    check_score,
+    is_consensus,
+    jury_is_complete,
+    missing_blocs,
+    passes_threshold,
+    round_readiness,
+)
+from matching.errors import DomainError
+
+V, L, E = Bloc.VDAB, Bloc.LOKAAL_BESTUUR, Bloc.EXTERN
+CC, FIT = Criterion.CRUCIAL_CONTRIBUTION, Criterion.FIT_FOR_PARTNERSHIP
+
+
+# --- R-JURY-1 composition ---------------------------------------------------------------
+
+
+def test_jury_of_three_with_one_of_each_bloc_passes():
+    """R-JURY-1: 1 VDAB + 1 local government + 1 external is the minimum jury."""
+    assert check_jury_composition([V, L, E]) is None
+    assert jury_is_complete([V, L, E]) is True
+    assert missing_blocs([V, L, E]) == []
+
+
+def test_larger_jury_with_every_bloc_passes():
+    """R-JURY-1: more matchmakers per bloc are allowed."""
+    assert check_jury_composition([V, V, L, L, E]) is None
+    assert jury_is_complete([E, V, V, L, L, E]) is True
+
+
+def test_jury_of_five_without_external_cannot_score():
+    """R-JURY-1: five matchmakers but no independent external: refused."""
+    blocs = [V, V, V, L, L]
+    assert jury_is_complete(blocs) is False
+    assert missing_blocs(blocs) == [E]
+    with pytest.raises(DomainError) as excinfo:
+        check_jury_composition(blocs)
+    assert excinfo.value.rule == "R-JURY-1"
+    assert str(excinfo.value) == (
+        "De jury moet minstens 3 matchmakers tellen met minstens 1 van VDAB, 1 van het "
+        "lokaal bestuur en 1 onafhankelijke externe (ontbreekt: onafhankelijke externe)."
+    )
+
+
+def test_three_matchmakers_of_one_bloc_are_still_one_bloc():
+    """R-JURY-1: three VDAB matchmakers do not make a jury."""
+    assert jury_is_complete([V, V, V]) is False
+    assert missing_blocs([V, V, V]) == [L, E]
+    with pytest.raises(DomainError) as excinfo:
+        check_jury_composition([V, V, V])
+    assert excinfo.value.rule == "R-JURY-1"
+    assert "ontbreekt: lokaal bestuur, onafhankelijke externe" in str(excinfo.value)
+
+
+@pytest.mark.parametrize("blocs", [[], [V], [V, L], [L, E], [V, E], [L, L, E, E]])
+def test_incomplete_juries_are_refused(blocs):
+    """R-JURY-1: fewer than 3, or a bloc missing: refused."""
+    assert jury_is_complete(blocs) is False
+    with pytest.raises(DomainError) as excinfo:
+        check_jury_composition(blocs)
+    assert excinfo.value.rule == "R-JURY-1"
+
+
+def test_jury_without_conflicted_members_names_the_candidacy():
+    """R-JURY-1: after removing conflicted matchmakers the jury must still qualify."""
+    with pytest.raises(DomainError) as excinfo:
+        check_jury_composition([V, E], for_candidacy="vzw De Sleutel")
+    message = str(excinfo.value)
+    assert excinfo.value.rule == "R-JURY-1"
+    assert "vzw De Sleutel" in message
+    assert "belangenconflict" in message
+    assert "(ontbreekt: lokaal bestuur)" in message
+    assert check_jury_composition([V, L, E], for_candidacy="vzw De Sleutel") is None
+
+
+# --- R-JURY-2 criteria, R-JURY-3 scale --------------------------------------------------
+
+
+def test_two_criteria_with_four_assessment_questions_each():
+    """R-JURY-2: cruciale bijdrage and fit for partnership, four questions each."""
+    assert set(ASSESSMENT_QUESTIONS) == {CC, FIT}
+    assert all(len(q) == 4 for q in ASSESSMENT_QUESTIONS.values())
+    assert ASSESSMENT_QUESTIONS[CC][0].startswith("Mate waarin de organisatie activiteiten")
+
+
+def test_scale_has_four_levels():
+    """R-JURY-3: 1 to 4, 4 = meets all."""
+    assert sorted(SCALE) == [1, 2, 3, 4]
+    assert SCALE[4] == "Organisatie voldoet aan alle criteria"
+
+
+@pytest.mark.parametrize("score", [1, 2, 3, 4])
+def test_scores_1_to_4_are_accepted(score):
+    """R-JURY-3: a whole number from 1 to 4."""
+    assert check_score(score) == score
+
+
+@pytest.mark.parametrize("score", [0, 5, -1, 100, True, False, 3.0, "3", None])
+def test_scores_outside_the_scale_are_refused(score):
+    """R-JURY-3: 0, 5, bools, floats and strings are not scores."""
+    with pytest.raises(DomainError) as excinfo:
+        check_score(score)
+    assert excinfo.value.rule == "R-JURY-3"
+    assert excinfo.value.field == "score"
+    assert str(excinfo.value) == "Een score is een geheel getal van 1 tot 4."
+
+
+def test_check_round():
+    """Only round 1 and round 2 exist."""
+    assert check_round(1) == 1
+    assert check_round(2) == 2
+    for bad in (0, 3):
+        with pytest.raises(DomainError):
+            check_round(bad)
+
+
+# --- R-JURY-4 consensus and ballot ------------------------------------------------------
+
+
+def test_consensus_needs_every_eligible_matchmaker():
+    """R-JURY-4 reading: consensus = every matchmaker without conflict agrees."""
+    scores = {"an": 3, "bert": 3, "cora": 3, "dirk": 2}
+    assert is_consensus(scores, ["an", "bert", "cora"], 3) is True
+    assert is_consensus(scores, ["an", "bert", "cora", "dirk"], 3) is False
+    assert is_consensus(scores, ["an", "bert", "cora"], 2) is False
+    # A matchmaker without a score yet breaks consensus.
+    assert is_consensus(scores, ["an", "bert", "eva"], 3) is False
+    # Nobody eligible: no consensus.
+    assert is_consensus(scores, [], 3) is False
+
+
+def test_two_of_three_blocs_with_the_same_score_decide():
+    """R-JURY-4: VDAB 3, local government 3, external 1 gives 3 (2 of 3 votes)."""
+    assert ballot_outcome({V: 3, L: 3, E: 1}) == 3
+    assert ballot_outcome({V: 2, L: 4, E: 2}) == 2
+    assert ballot_outcome({V: 1, L: 4, E: 4}) == 4
+
+
+def test_two_votes_cast_and_equal_already_decide():
+    """R-JURY-4: 2 equal votes are 2/3 of the three bloc votes."""
+    votes = {V: 4, E: 4}
+    assert ballot_outcome(votes) == 4
+    assert ballot_can_close(votes) is True
+
+
+def test_one_vote_of_three_does_not_decide():
+    """R-JURY-4: one bloc alone is 1/3, not ⅔."""
+    assert ballot_outcome({V: 3}) is None
+    assert ballot_can_close({V: 3}) is False
+
+
+def test_two_different_votes_do_not_decide_yet():
+    """R-JURY-4: two different votes: the third bloc still has to vote."""
+    votes = {V: 3, L: 2}
+    assert ballot_outcome(votes) is None
+    assert ballot_can_close(votes) is False
+
+
+def test_three_different_scores_decide_nothing():
+    """R-JURY-4: no score gets ⅔: the ballot decides nothing (new ballot)."""
+    votes = {V: 1, L: 2, E: 3}
+    assert ballot_outcome(votes) is None
+    # Everyone voted, so the ballot closes (without outcome).
+    assert ballot_can_close(votes) is True
+
+
+def test_unanimous_ballot_decides():
+    assert ballot_outcome({V: 2, L: 2, E: 2}) == 2
+
+
+def test_empty_ballot_decides_nothing():
+    assert ballot_outcome({}) is None
+    assert ballot_can_close({}) is False
+
+
+def test_a_bloc_cannot_vote_twice():
+    """R-JURY-4: one vote per organisation, however many matchmakers it sends.
+
+    A mapping holds one key per bloc: a second VDAB vote replaces the first and
+    does not add up to a ⅔ majority.
+    """
+    votes = {V: 3, L: 1}
+    votes[V] = 3  # "second VDAB matchmaker" voting 3
+    assert len(votes) == 2
+    assert ballot_outcome(votes) is None
+    # Built from the matchmakers' bloc votes: three VDAB 3's are still one vote.
+    built = dict([(V, 3), (V, 3), (V, 3), (E, 1)])
+    assert built == {V: 3, E: 1}
+    assert ballot_outcome(built) is None
+
+
+def test_ballot_refuses_invalid_scores_and_blocs():
+    """R-JURY-3/4: a vote is a valid score by a known bloc."""
+    with pytest.raises(DomainError):
+        ballot_outcome({V: 5, L: 5, E: 5})
+    with pytest.raises(DomainError):
+        ballot_outcome({V: 0, L: 3})
+    with pytest.raises(ValueError):
+        ballot_outcome({"ACV": 3, V: 3})
+
+
+def test_ballot_accepts_bloc_values_as_keys():
+    """Blocs as stored strings work the same way."""
+    assert ballot_outcome({"VDAB": 3, "LOKAAL_BESTUUR": 3, "EXTERN": 1}) == 3
+
+
+vote_maps = st.dictionaries(st.sampled_from(list(Bloc)), st.integers(min_value=1, max_value=4))
+
+
+@given(votes=vote_maps)
+def test_ballot_decides_iff_some_score_has_two_votes(votes):
+    """R-JURY-4 property: an outcome exists iff some score has at least 2 bloc votes,
+    and then it is that score."""
+    counts = Counter(votes.values())
+    outcome = ballot_outcome(votes)
+    assert (outcome is not None) == any(c >= 2 for c in counts.values())
+    if outcome is not None:
+        assert counts[outcome] >= 2
+        assert outcome in votes.values()
+
+
+@given(votes=vote_maps)
+def test_ballot_can_close_iff_all_voted_or_decided(votes):
+    """R-JURY-4 property: a ballot closes when all three blocs voted or it is decided."""
+    assert ballot_can_close(votes) == (len(votes) == 3 or ballot_outcome(votes) is not None)
+
+
+# --- R-JURY-5 threshold -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("cc", "fit", "expected"), [
+    (3, 3, True), (4, 4, True), (3, 4, True), (4, 3, True),
+    (3, 2, False), (2, 3, False), (4, 2, False), (2, 4, False), (1, 1, False),
+    (4, 1, False),
+])
+def test_threshold_needs_three_on_both_criteria(cc, fit, expected):
+    """R-JURY-5: at least 3 on *both* criteria."""
+    assert THRESHOLD == 3
+    assert passes_threshold({CC: cc, FIT: fit}) is expected
+
+
+def test_threshold_with_a_missing_criterion_is_refused():
+    """R-JURY-5: a decision needs a score on both criteria."""
+    for scores in ({CC: 4}, {FIT: 4}, {}):
+        with pytest.raises(DomainError) as excinfo:
+            passes_threshold(scores)
+        assert excinfo.value.rule == "R-JURY-5"
+
+
+def test_threshold_refuses_invalid_scores():
+    """R-JURY-3: scores out of the scale are refused, not silently compared."""
+    with pytest.raises(DomainError):
+        passes_threshold({CC: 5, FIT: 3})
+    with pytest.raises(DomainError):
+        passes_threshold({CC: 3, FIT: 0})
+
+
+def test_threshold_refuses_an_invalid_second_score_after_a_failing_first():
+    """R-JURY-3: an out-of-scale score is refused whatever the other score is."""
+    with pytest.raises(DomainError):
+        passes_threshold({CC: 2, FIT: 9})
+
+
+# --- R-JURY-6 motivation ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("motivation", [None, "", "   ", "te kort", "123456789", " 12345678 \n"])
+def test_empty_or_short_motivation_is_refused(motivation):
+    """R-JURY-6: every final score has a written motivation (at least 10 characters)."""
+    with pytest.raises(DomainError) as excinfo:
+        check_motivation(motivation)
+    assert excinfo.value.rule == "R-JURY-6"
+    assert excinfo.value.field == "motivation"
+    assert str(excinfo.value) == (
+        "Een motivering is verplicht (minstens 10 tekens) voor elke score."
+    )
+
+
+def test_motivation_of_ten_characters_is_accepted_and_stripped():
+    """R-JURY-6: 10 characters after stripping is enough."""
+    assert check_motivation("  1234567890  ") == "1234567890"
+    text = "Sterke lokale verankering in de regio."
+    assert check_motivation(text) == text
+
+
+def test_motivation_message_names_what_is_motivated():
+    with pytest.raises(DomainError) as excinfo:
+        check_motivation("", what="rangschikking")
+    assert str(excinfo.value).endswith("voor elke rangschikking.")
+
+
+# --- R-PITCH-1 / R-JURY-6: what a round still needs -------------------------------------
+
+
+def test_round_2_without_pitch_is_not_ready():
+    """R-PITCH-1: the final score is given after the pitch."""
+    readiness = round_readiness(2, [CC, FIT], pitch_held=False)
+    assert readiness.pitch_missing is True
+    assert readiness.missing_criteria == ()
+    assert readiness.ready is False
+
+
+def test_round_2_with_both_criteria_and_pitch_is_ready():
+    readiness = round_readiness(2, [FIT, CC], pitch_held=True)
+    assert readiness.missing_criteria == ()
+    assert readiness.pitch_missing is False
+    assert readiness.ready is True
+
+
+def test_round_1_needs_no_pitch():
+    readiness = round_readiness(1, [CC, FIT], pitch_held=False)
+    assert readiness.pitch_missing is False
+    assert readiness.ready is True
+
+
+def test_round_with_a_missing_criterion_is_not_ready():
+    """R-JURY-6: both criteria need a decided score."""
+    readiness = round_readiness(1, [CC], pitch_held=False)
+    assert readiness.missing_criteria == (FIT,)
+    assert readiness.ready is False
+    readiness = round_readiness(2, [], pitch_held=False)
+    assert readiness.missing_criteria == (CC, FIT)
+    assert readiness.pitch_missing is True
+    assert readiness.ready is False

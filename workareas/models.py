@@ -1,0 +1,207 @@
+"""Work area, its matching procedures (R-DYN-1) and the versioned local addendum."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matching.columns import enum_column
+from matching.extensions import UTCDateTime, db
+from matching.models.organisations import Organisation
+from matching.statemachine import ProcedureState
+
+
+class WorkArea(db.Model):
+    """A werkingsgebied: the municipalities of one future local partnership."""
+
+    __tablename__ = "work_area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    province: Mapped[str] = mapped_column(String(50))
+
+    municipalities: Mapped[list[Municipality]] = relationship(
+        back_populates="work_area", cascade="all, delete-orphan", order_by="Municipality.name")
+    involved_governments: Mapped[list[Organisation]] = relationship(
+        secondary="work_area_government", order_by="Organisation.name")
+    procedures: Mapped[list[Procedure]] = relationship(
+        back_populates="work_area", order_by="Procedure.sequence")
+
+    __table_args__ = (
+        CheckConstraint("province IN ('Antwerpen', 'Limburg', 'Oost-Vlaanderen', "
+                        "'Vlaams-Brabant', 'West-Vlaanderen', 'Brussel')", name="province_known"),
+    )
+
+
+class Municipality(db.Model):
+    __tablename__ = "municipality"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_area_id: Mapped[int] = mapped_column(ForeignKey("work_area.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+
+    work_area: Mapped[WorkArea] = relationship(back_populates="municipalities")
+
+    __table_args__ = (UniqueConstraint("work_area_id", "name"),)
+
+
+class WorkAreaGovernment(db.Model):
+    """A local government involved in the work area since step 2 (R-CAND-2)."""
+
+    __tablename__ = "work_area_government"
+
+    work_area_id: Mapped[int] = mapped_column(ForeignKey("work_area.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+
+
+class Procedure(db.Model):
+    """One run of the matching procedure in a work area (R-DYN-1: there may be several)."""
+
+    __tablename__ = "procedure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_area_id: Mapped[int] = mapped_column(ForeignKey("work_area.id"))
+    sequence: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[ProcedureState] = mapped_column(
+        enum_column(ProcedureState, "procedure_state"), default=ProcedureState.DRAFT)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: First publication of the local needs: the start of the six weeks (R-ADD-2).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ratified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    work_area: Mapped[WorkArea] = relationship(back_populates="procedures")
+    versions: Mapped[list[AddendumVersion]] = relationship(
+        back_populates="procedure", order_by="AddendumVersion.number",
+        cascade="all, delete-orphan")
+    pitch_slots: Mapped[list[PitchSlot]] = relationship(
+        back_populates="procedure", order_by="PitchSlot.starts_at", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        UniqueConstraint("work_area_id", "sequence"),
+        CheckConstraint("sequence >= 1", name="sequence_positive"),
+        CheckConstraint("(state = 'draft') = (published_at IS NULL)",
+                        name="published_at_iff_published"),
+        CheckConstraint("(state = 'ratified') = (ratified_at IS NOT NULL)",
+                        name="ratified_at_iff_ratified"),
+    )
+
+    @property
+    def current_version(self) -> AddendumVersion:
+        """The latest version: the published one, or the draft before publication."""
+        return self.versions[-1]
+
+    @property
+    def published_version(self) -> AddendumVersion | None:
+        published = [v for v in self.versions if v.published_at is not None]
+        return published[-1] if published else None
+
+    @property
+    def candidacy_deadline(self) -> datetime | None:
+        v = self.published_version or (self.versions[-1] if self.versions else None)
+        return v.candidacy_deadline if v else None
+
+    @property
+    def partnership_start_date(self) -> date | None:
+        v = self.published_version
+        return v.partnership_start_date if v else None
+
+
+class AddendumVersion(db.Model):
+    """One version of the local addendum (R-ADD-1). Immutable once published (R-ADD-3)."""
+
+    __tablename__ = "addendum_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    delimitation: Mapped[str] = mapped_column(Text, default="")
+    candidacy_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expected_decision_date: Mapped[date | None] = mapped_column(Date)
+    partnership_start_date: Mapped[date | None] = mapped_column(Date)
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    procedure: Mapped[Procedure] = relationship(back_populates="versions")
+    needs: Mapped[list[LocalNeed]] = relationship(
+        back_populates="version", order_by="LocalNeed.position", cascade="all, delete-orphan")
+    challenges: Mapped[list[RegionalChallenge]] = relationship(
+        back_populates="version", order_by="RegionalChallenge.position",
+        cascade="all, delete-orphan")
+    contacts: Mapped[list[ContactPerson]] = relationship(
+        back_populates="version", order_by="ContactPerson.position", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        UniqueConstraint("procedure_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("number = 1 OR length(trim(change_note)) > 0",
+                        name="later_versions_say_what_changed"),
+    )
+
+
+class LocalNeed(db.Model):
+    __tablename__ = "local_need"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("addendum_version.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    motivation: Mapped[str] = mapped_column(Text)
+
+    version: Mapped[AddendumVersion] = relationship(back_populates="needs")
+
+
+class RegionalChallenge(db.Model):
+    """A regio-uitdaging: target groups, obstacles, opportunities and objectives."""
+
+    __tablename__ = "regional_challenge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("addendum_version.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    #: Stable across versions, so a candidacy's contribution keeps its challenge.
+    code: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    target_groups: Mapped[str] = mapped_column(Text)
+    obstacles: Mapped[str] = mapped_column(Text)
+    opportunities: Mapped[str] = mapped_column(Text)
+    objectives: Mapped[str] = mapped_column(Text)
+
+    version: Mapped[AddendumVersion] = relationship(back_populates="challenges")
+
+    __table_args__ = (UniqueConstraint("version_id", "code"),)
+
+
+class ContactPerson(db.Model):
+    __tablename__ = "contact_person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("addendum_version.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(50), default="")
+
+    version: Mapped[AddendumVersion] = relationship(back_populates="contacts")
+
+
+class PitchSlot(db.Model):
+    """A pitch moment of the addendum's timing; holds at most one pitch appointment."""
+
+    __tablename__ = "pitch_slot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    location: Mapped[str] = mapped_column(String(300))
+
+    procedure: Mapped[Procedure] = relationship(back_populates="pitch_slots")
+
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)

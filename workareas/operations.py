@@ -1,0 +1,238 @@
+"""Operations on work areas, procedures and addenda: the only place their state changes.
+
+Each function checks the rules, changes the objects, records the transition and the
+audit event, and never commits: the caller commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from matching.errors import DomainError, N_
+from matching.extensions import db
+from matching.models.accounts import User
+from matching.models.candidacies import Candidacy, Contribution
+from matching.models.organisations import Organisation
+from matching.permissions import require_administrator, require_coordinator
+from matching.recording import audit, transition
+from matching.candidacy_rules import OrganisationKind
+from matching.rules import to_utc
+from matching.statemachine import (CandidacyState, CandidacyStep, ProcedureState, ProcedureStep,
+                                   next_candidacy_state, next_procedure_state)
+from workareas.models import (AddendumVersion, ContactPerson, LocalNeed, Municipality, PitchSlot,
+                              Procedure, RegionalChallenge, WorkArea)
+from workareas.rules import (AddendumSummary, ChallengeSummary, NeedSummary, check_new_version,
+                             check_publishable)
+
+OPEN_PROCEDURE_STATES = (ProcedureState.DRAFT, ProcedureState.PUBLISHED,
+                         ProcedureState.CANDIDACY_CLOSED, ProcedureState.ROUND_1,
+                         ProcedureState.ROUND_2)
+
+
+def create_work_area(name: str, province: str, municipalities: Sequence[str],
+                     involved_governments: Sequence[Organisation], *, actor: User,
+                     now: datetime) -> WorkArea:
+    """An administrator registers a work area delimited in step 1."""
+    require_administrator(actor)
+    if not name.strip() or not municipalities:
+        raise DomainError(N_("Een werkingsgebied heeft een naam en minstens één gemeente."),
+                          field="municipalities")
+    if db.session.scalar(select(WorkArea.id).where(WorkArea.name == name.strip())):
+        raise DomainError(N_("Er bestaat al een werkingsgebied met de naam %(name)s."),
+                          field="name", name=name)
+    if any(o.kind != OrganisationKind.LOCAL_GOVERNMENT for o in involved_governments):
+        raise DomainError(N_("Enkel lokale besturen kunnen als betrokken bestuur worden "
+                             "opgegeven."), field="involved_governments")
+    area = WorkArea(name=name.strip(), province=province,
+                    municipalities=[Municipality(name=m.strip()) for m in sorted(set(municipalities))],
+                    involved_governments=list(involved_governments))
+    db.session.add(area)
+    audit("work_area.create", area, actor=actor, now=now, procedure_id=None, name=area.name,
+          municipalities=len(area.municipalities))
+    return area
+
+
+def create_procedure(work_area: WorkArea, title: str, *, actor: User, now: datetime) -> Procedure:
+    """Start a (new) matching procedure in the work area, with an empty draft addendum.
+
+    R-DYN-1: a work area can run the procedure more than once, one at a time.
+    """
+    require_coordinator(actor, work_area.id)
+    running = db.session.scalar(select(func.count(Procedure.id)).where(
+        Procedure.work_area_id == work_area.id, Procedure.state.in_(OPEN_PROCEDURE_STATES)))
+    if running:
+        raise DomainError(N_("Dit werkingsgebied heeft al een lopende matchingsprocedure."),
+                          rule="R-DYN-1")
+    sequence = 1 + (db.session.scalar(select(func.max(Procedure.sequence))
+                                      .where(Procedure.work_area_id == work_area.id)) or 0)
+    procedure = Procedure(work_area=work_area, sequence=sequence, created_at=now,
+                          title=title.strip() or f"Matching {sequence}",
+                          state=ProcedureState.DRAFT)
+    procedure.versions.append(AddendumVersion(number=1, created_at=now))
+    db.session.add(procedure)
+    audit("procedure.create", procedure, actor=actor, now=now, procedure_id=None,
+          work_area=work_area.name, sequence=sequence)
+    return procedure
+
+
+def _fill_version(version: AddendumVersion, content: dict[str, Any]) -> None:
+    version.delimitation = content.get("delimitation", "")
+    version.candidacy_deadline = (to_utc(content["candidacy_deadline"])
+                                  if content.get("candidacy_deadline") else None)
+    version.expected_decision_date = content.get("expected_decision_date")
+    version.partnership_start_date = content.get("partnership_start_date")
+    version.needs = [LocalNeed(position=i, title=n["title"], description=n.get("description", ""),
+                               motivation=n["motivation"])
+                     for i, n in enumerate(content.get("needs", []), 1)]
+    version.challenges = [
+        RegionalChallenge(position=i, code=c.get("code") or f"RU{i}", title=c["title"],
+                          target_groups=c["target_groups"], obstacles=c["obstacles"],
+                          opportunities=c["opportunities"], objectives=c["objectives"])
+        for i, c in enumerate(content.get("challenges", []), 1)]
+    version.contacts = [ContactPerson(position=i, name=c["name"], organisation=c["organisation"],
+                                      email=c["email"], phone=c.get("phone", ""))
+                        for i, c in enumerate(content.get("contacts", []), 1)]
+
+
+def version_content(version: AddendumVersion) -> dict[str, Any]:
+    """The content of a version as the plain dict the operations take."""
+    return {
+        "delimitation": version.delimitation,
+        "candidacy_deadline": version.candidacy_deadline,
+        "expected_decision_date": version.expected_decision_date,
+        "partnership_start_date": version.partnership_start_date,
+        "needs": [{"title": n.title, "description": n.description, "motivation": n.motivation}
+                  for n in version.needs],
+        "challenges": [{"code": c.code, "title": c.title, "target_groups": c.target_groups,
+                        "obstacles": c.obstacles, "opportunities": c.opportunities,
+                        "objectives": c.objectives} for c in version.challenges],
+        "contacts": [{"name": c.name, "organisation": c.organisation, "email": c.email,
+                      "phone": c.phone} for c in version.contacts],
+    }
+
+
+def summarise(procedure: Procedure, version: AddendumVersion) -> AddendumSummary:
+    return AddendumSummary(
+        delimitation=version.delimitation,
+        municipalities=[m.name for m in procedure.work_area.municipalities],
+        needs=[NeedSummary(n.title, n.motivation) for n in version.needs],
+        challenges=[ChallengeSummary(c.title, c.target_groups, c.obstacles, c.opportunities,
+                                     c.objectives) for c in version.challenges],
+        candidacy_deadline=version.candidacy_deadline,
+        pitch_slot_count=len(procedure.pitch_slots),
+        expected_decision_date=version.expected_decision_date,
+        partnership_start_date=version.partnership_start_date,
+        contact_count=len(version.contacts),
+    )
+
+
+def _check_content_shape(content: dict[str, Any]) -> None:
+    for key in ("needs", "challenges", "contacts"):
+        for item in content.get(key, []):
+            if any(not isinstance(v, (str, type(None))) for v in item.values()):
+                raise DomainError(N_("Ongeldige invoer in het addendum."), field=key)
+    for key in ("expected_decision_date", "partnership_start_date"):
+        if content.get(key) is not None and not isinstance(content[key], date):
+            raise DomainError(N_("Ongeldige datum in het addendum."), field=key)
+
+
+def edit_draft_addendum(procedure: Procedure, content: dict[str, Any], *, actor: User,
+                        now: datetime) -> AddendumVersion:
+    """Edit the addendum before its publication (after it: :func:`publish_new_version`)."""
+    require_coordinator(actor, procedure.work_area_id)
+    version = procedure.current_version
+    if version.published_at is not None:
+        raise DomainError(N_("Een gepubliceerd addendum wijzigt u niet stil: maak een nieuwe "
+                             "versie."), rule="R-ADD-3")
+    _check_content_shape(content)
+    _fill_version(version, content)
+    audit("addendum.edit_draft", version, actor=actor, now=now, procedure_id=procedure.id,
+          version=version.number)
+    return version
+
+
+def add_pitch_slot(procedure: Procedure, starts_at: datetime, ends_at: datetime, location: str,
+                   *, actor: User, now: datetime) -> PitchSlot:
+    """A pitch moment of the addendum's local timing (R-ADD-1, R-PITCH-1)."""
+    require_coordinator(actor, procedure.work_area_id)
+    if procedure.state in (ProcedureState.RATIFIED,):
+        raise DomainError(N_("Deze procedure is afgesloten."))
+    if to_utc(ends_at) <= to_utc(starts_at):
+        raise DomainError(N_("Een pitch-moment eindigt na het begin."), field="ends_at")
+    if to_utc(starts_at) <= to_utc(now):
+        raise DomainError(N_("Een pitch-moment ligt in de toekomst."), field="starts_at")
+    deadline = procedure.candidacy_deadline
+    if deadline and to_utc(starts_at) <= deadline:
+        raise DomainError(N_("Een pitch-moment ligt na de deadline voor kandidaturen."),
+                          field="starts_at")
+    if not location.strip():
+        raise DomainError(N_("Geef de plaats of de link van het pitch-moment."), field="location")
+    slot = PitchSlot(starts_at=starts_at, ends_at=ends_at, location=location.strip())
+    procedure.pitch_slots.append(slot)
+    audit("pitch_slot.add", slot, actor=actor, now=now, procedure_id=procedure.id,
+          starts_at=starts_at, location=slot.location)
+    return slot
+
+
+def publish_addendum(procedure: Procedure, *, actor: User, now: datetime) -> AddendumVersion:
+    """Publish the local needs: the six weeks of R-ADD-2 start now."""
+    require_coordinator(actor, procedure.work_area_id)
+    new_state = next_procedure_state(procedure.state, ProcedureStep.PUBLISH)
+    version = procedure.current_version
+    check_publishable(summarise(procedure, version), now)
+    version.published_at = now
+    procedure.published_at = now
+    transition(procedure, ProcedureStep.PUBLISH, new_state, actor=actor, now=now,
+               procedure_id=procedure.id, reason=f"addendum v{version.number}")
+    return version
+
+
+def publish_new_version(procedure: Procedure, content: dict[str, Any], change_note: str, *,
+                        actor: User, now: datetime) -> AddendumVersion:
+    """R-ADD-3: a change to a published addendum is a new, visible version."""
+    require_coordinator(actor, procedure.work_area_id)
+    if procedure.state != ProcedureState.PUBLISHED:
+        raise DomainError(N_("Het addendum kan enkel gewijzigd worden zolang de kandidaturen "
+                             "open staan."), rule="R-ADD-3")
+    _check_content_shape(content)
+    used = set(db.session.scalars(
+        select(Contribution.challenge_code).join(Candidacy)
+        .where(Candidacy.procedure_id == procedure.id)))
+    offered = {c.get("code") or f"RU{i}" for i, c in enumerate(content.get("challenges", []), 1)}
+    if used - offered:
+        raise DomainError(N_("Een regio-uitdaging waarop al kandidaturen ingaan, kan niet worden "
+                             "geschrapt."), rule="R-ADD-3", field="challenges")
+    version = AddendumVersion(number=procedure.current_version.number + 1, created_at=now,
+                              change_note=change_note.strip())
+    _fill_version(version, content)
+    check_new_version(procedure.published_at, summarise(procedure, version), change_note)
+    version.published_at = now
+    procedure.versions.append(version)
+    audit("addendum.new_version", version, actor=actor, now=now, procedure_id=procedure.id,
+          version=version.number, change_note=version.change_note)
+    return version
+
+
+def close_candidacies(procedure: Procedure, *, actor: User, now: datetime) -> int:
+    """Close the intake after the deadline; unsubmitted drafts lapse (withdrawn)."""
+    require_coordinator(actor, procedure.work_area_id)
+    new_state = next_procedure_state(procedure.state, ProcedureStep.CLOSE_CANDIDACIES)
+    if to_utc(now) <= procedure.candidacy_deadline:
+        raise DomainError(N_("De kandidaturen kunnen pas na de deadline worden afgesloten."),
+                          rule="R-CAND-3")
+    drafts = db.session.scalars(select(Candidacy).where(
+        Candidacy.procedure_id == procedure.id, Candidacy.state == CandidacyState.DRAFT)).all()
+    for candidacy in drafts:
+        candidacy.withdrawn_at = now
+        candidacy.withdrawal_reason = "niet ingediend voor de deadline"
+        transition(candidacy, CandidacyStep.WITHDRAW,
+                   next_candidacy_state(candidacy.state, CandidacyStep.WITHDRAW),
+                   actor=actor, now=now, procedure_id=procedure.id,
+                   reason="niet ingediend voor de deadline")
+    transition(procedure, ProcedureStep.CLOSE_CANDIDACIES, new_state, actor=actor, now=now,
+               procedure_id=procedure.id)
+    return len(drafts)
