@@ -134,8 +134,13 @@ def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]]
         jury = Jury(procedure=procedure, composed_at=now)
         db.session.add(jury)
     jury.composed_at = now
-    jury.members = [JuryMembership(user=u, bloc=Bloc(b), affiliation=a.strip())
-                    for u, b, a in members]
+    existing = {m.user_id: m for m in jury.members}
+    seats = []
+    for user, bloc, affiliation in members:
+        seat = existing.get(user.id) or JuryMembership(user=user)
+        seat.bloc, seat.affiliation = Bloc(bloc), affiliation.strip()
+        seats.append(seat)
+    jury.members = seats  # the unchanged seats are kept, so their rows stay
     audit("jury.compose", jury, actor=actor, now=now, procedure_id=procedure.id,
           members=[f"{u.email}:{Bloc(b).value}" for u, b, _ in members])
     return jury
@@ -295,16 +300,14 @@ def close_ballot(ballot: Ballot, motivation: str | None, *, actor: User,
         raise DomainError(N_("Nog niet elke organisatie heeft gestemd en er is nog geen ⅔."),
                           rule="R-JURY-4")
     outcome = ballot_outcome(votes)
-    ballot.closed_at = now
     if outcome is None:
-        ballot.state = BallotState.UNDECIDED
+        ballot.state, ballot.closed_at = BallotState.UNDECIDED, now
         audit("ballot.close", ballot, actor=actor, now=now, procedure_id=candidacy.procedure_id,
               votes={b.value: s for b, s in votes.items()}, outcome=None)
         return None
     motivation = check_motivation(motivation)
     members = check_jury_for(candidacy)
-    ballot.state = BallotState.DECIDED
-    ballot.outcome_score = outcome
+    ballot.state, ballot.closed_at, ballot.outcome_score = BallotState.DECIDED, now, outcome
     audit("ballot.close", ballot, actor=actor, now=now, procedure_id=candidacy.procedure_id,
           votes={b.value: s for b, s in votes.items()}, outcome=outcome)
     return _decide(candidacy, ballot.round, ballot.criterion, outcome, motivation, Method.BALLOT,

@@ -194,3 +194,29 @@ class World:
 
     def count(self, model) -> int:
         return self.db.session.scalar(select(func.count()).select_from(model))
+
+
+def snapshot(db) -> dict[str, list[str]]:
+    """Every row of every table, as sorted text: to prove a refused step changed nothing."""
+    db.session.flush()
+    with db.session.no_autoflush:
+        return {t.name: sorted(repr(tuple(r)) for r in db.session.execute(t.select()))
+                for t in db.metadata.sorted_tables}
+
+
+def refused(db, fn, *args, match: str | None = None, error=None, **kwargs):
+    """Call an operation that must be refused; assert it raised a DomainError (with a
+    Dutch message matching ``match``) and changed nothing, neither in the session nor in
+    the database. Returns the error."""
+    import pytest
+
+    from matching.errors import DomainError
+
+    before = snapshot(db)
+    with pytest.raises(error or DomainError, match=match) as info:
+        fn(*args, **kwargs)
+    assert not db.session.new and not db.session.deleted, "a refused step left pending changes"
+    assert not [o for o in db.session.dirty if db.session.is_modified(o)], \
+        "a refused step modified objects"
+    assert snapshot(db) == before, "a refused step changed the database"
+    return info.value

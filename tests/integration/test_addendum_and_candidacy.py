@@ -1,0 +1,210 @@
+"""Publishing the addendum and applying: the refusals of R-ADD-* and R-CAND-*."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import exc, select
+
+from matching import operations as ops
+from matching.candidacy_rules import Declaration, OrganisationKind
+from matching.errors import PermissionDenied
+from matching.models.audit import AuditEvent, Transition
+from matching.models.candidacies import Candidacy
+from matching.statemachine import CandidacyState, ProcedureState
+from tests.support import ADDENDUM, ALL_DECLARED, ANSWERS, refused
+from workareas import operations as area_ops
+
+
+def test_publishing_exactly_six_weeks_before_the_deadline_is_accepted(world, db):
+    p = world.draft_procedure(deadline=world.deadline(weeks=6))
+    area_ops.publish_addendum(p, actor=world.coordinator, now=world.clock.now)
+    assert p.state == ProcedureState.PUBLISHED
+    assert p.published_at == world.clock.now
+    assert p.versions[0].published_at == world.clock.now
+
+
+def test_publishing_one_minute_under_six_weeks_is_refused(world, db):
+    p = world.draft_procedure(deadline=world.deadline(weeks=6, minutes=-1))
+    error = refused(db, area_ops.publish_addendum, p, actor=world.coordinator,
+                    now=world.clock.now, match="minstens 6 weken")
+    assert error.rule == "R-ADD-2"
+    assert p.state == ProcedureState.DRAFT
+
+
+def test_an_incomplete_addendum_is_not_published(world, db):
+    p = world.draft_procedure()
+    area_ops.edit_draft_addendum(p, dict(ADDENDUM, challenges=[], contacts=[],
+                                         candidacy_deadline=world.deadline(weeks=8)),
+                                 actor=world.coordinator, now=world.clock.now)
+    error = refused(db, area_ops.publish_addendum, p, actor=world.coordinator,
+                    now=world.clock.now)
+    assert "regio-uitdaging" in str(error) and "contactpersoon" in str(error)
+
+
+def test_only_the_coordinator_of_the_work_area_publishes(world, db):
+    p = world.draft_procedure()
+    refused(db, area_ops.publish_addendum, p, actor=world.mm["vdab1"], now=world.clock.now,
+            error=PermissionDenied)
+
+
+def test_a_published_addendum_changes_only_by_a_visible_new_version(world, db):
+    p = world.published_procedure()
+    refused(db, area_ops.edit_draft_addendum, p, dict(ADDENDUM), actor=world.coordinator,
+            now=world.clock.now, match="nieuwe versie")
+    content = area_ops.version_content(p.current_version)
+    refused(db, area_ops.publish_new_version, p, content, "  ", actor=world.coordinator,
+            now=world.clock.now, match="wat er verandert")
+    world.clock.advance(days=3)
+    content["needs"].append({"title": "Mobiliteit", "motivation": "Geen openbaar vervoer 's avonds."})
+    v2 = area_ops.publish_new_version(p, content, "Lokale nood mobiliteit toegevoegd",
+                                      actor=world.coordinator, now=world.clock.now)
+    assert [v.number for v in p.versions] == [1, 2]
+    assert p.versions[0].needs[0].title == "Toeleiding naar werk" and len(p.versions[0].needs) == 1
+    assert len(v2.needs) == 2 and p.published_version is v2
+    # the six weeks still count from the first publication
+    too_early = dict(content, candidacy_deadline=p.published_at + timedelta(weeks=5))
+    refused(db, area_ops.publish_new_version, p, too_early, "Deadline vervroegd",
+            actor=world.coordinator, now=world.clock.now, match="6 weken")
+
+
+def test_a_work_area_runs_one_procedure_at_a_time(world, db):
+    world.published_procedure()
+    refused(db, area_ops.create_procedure, world.area, "Tweede", actor=world.coordinator,
+            now=world.clock.now, match="lopende")
+
+
+def test_submission_at_the_deadline_is_accepted_one_second_later_refused(world, db):
+    p = world.published_procedure()
+    org = world.organisation("Jobkracht vzw")
+    who = world.applicant(org)
+    c = ops.start_candidacy(p, org, actor=who, now=world.clock.now)
+    ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={"RU2": "Wij begeleiden langdurig zieken naar vrijwilligerswerk."},
+                       answers=ANSWERS, partnership_fit="Wij nemen deel aan casusoverleg sinds 2019.",
+                       declarations=ALL_DECLARED)
+    late = p.candidacy_deadline + timedelta(seconds=1)
+    refused(db, ops.submit_candidacy, c, actor=who, now=late, match="verstreken")
+    ops.submit_candidacy(c, actor=who, now=p.candidacy_deadline)
+    assert c.state == CandidacyState.SUBMITTED and c.submitted_at == p.candidacy_deadline
+    row = db.session.scalar(select(Transition).where(Transition.object_type == "candidacy"))
+    assert (row.from_state, row.to_state, row.actor_id) == ("draft", "submitted", who.id)
+
+
+@pytest.mark.parametrize("kind, involved, allowed", [
+    (OrganisationKind.VDAB, False, False),
+    (OrganisationKind.LOCAL_GOVERNMENT, True, False),
+    (OrganisationKind.LOCAL_GOVERNMENT, False, True),
+    (OrganisationKind.OTHER, False, True),
+])
+def test_who_may_apply(world, db, kind, involved, allowed):
+    world.published_procedure()
+    org = world.city if involved else world.vdab if kind == OrganisationKind.VDAB else \
+        world.organisation("Gemeente Denderleeuw" if kind != OrganisationKind.OTHER else "vzw X", kind)
+    who = world.applicant(org)
+    if allowed:
+        assert ops.start_candidacy(world.procedure, org, actor=who, now=world.clock.now).state == CandidacyState.DRAFT
+    else:
+        assert refused(db, ops.start_candidacy, world.procedure, org, actor=who,
+                       now=world.clock.now).rule == "R-CAND-2"
+
+
+def test_one_candidacy_per_organisation_per_procedure(world, db):
+    c = (world.published_procedure(), world.apply("Jobkracht vzw"))[1]
+    who = world.applicant(c.organisation)
+    assert refused(db, ops.start_candidacy, world.procedure, c.organisation, actor=who,
+                   now=world.clock.now).rule == "R-CAND-1"
+    db.session.commit()
+    with pytest.raises(exc.IntegrityError):  # and the database holds the same line
+        db.session.add(Candidacy(organisation_id=c.organisation_id, procedure_id=c.procedure_id,
+                                 state=CandidacyState.DRAFT, reference="dup",
+                                 created_at=world.clock.now))
+        db.session.flush()
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("missing", list(Declaration))
+def test_submission_without_every_declaration_is_refused(world, db, missing):
+    p = world.published_procedure()
+    org = world.organisation("Jobkracht vzw")
+    who = world.applicant(org)
+    c = ops.start_candidacy(p, org, actor=who, now=world.clock.now)
+    ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={"RU1": "Outreach via onze jeugdwerkers in de wijken."},
+                       answers=ANSWERS, partnership_fit="Wij werken al jaren samen in casusoverleg.",
+                       declarations=dict(ALL_DECLARED, **{missing: False}))
+    assert refused(db, ops.submit_candidacy, c, actor=who, now=world.clock.now,
+                   match="verklaringen").rule == "R-CAND-1"
+
+
+def test_submission_needs_a_contribution_and_every_answer(world, db):
+    p = world.published_procedure()
+    org = world.organisation("Jobkracht vzw")
+    who = world.applicant(org)
+    c = ops.start_candidacy(p, org, actor=who, now=world.clock.now)
+    ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={}, answers={},
+                       partnership_fit="", declarations=ALL_DECLARED)
+    refused(db, ops.submit_candidacy, c, actor=who, now=world.clock.now, match="regio-uitdaging")
+    refused(db, ops.save_candidacy, c, actor=who, now=world.clock.now,
+            contributions={"RU9": "Een uitdaging die niet bestaat in dit addendum."}, answers={},
+            partnership_fit="", declarations=ALL_DECLARED, match="hoort niet bij")
+
+
+def test_another_organisations_applicant_cannot_touch_a_candidacy(world, db):
+    world.published_procedure()
+    c = world.apply("Jobkracht vzw")
+    stranger = world.applicant(world.organisation("Andere vzw"))
+    refused(db, ops.withdraw_candidacy, c, "weg", actor=stranger, now=world.clock.now,
+            error=PermissionDenied)
+
+
+def test_withdrawal_until_the_final_decision(world, db):
+    world.published_procedure()
+    a, b = world.apply("Jobkracht vzw"), world.apply("De Brug")
+    ops.withdraw_candidacy(a, "We hebben onvoldoende capaciteit.", actor=world.applicant(a.organisation),
+                           now=world.clock.now)
+    assert a.state == CandidacyState.WITHDRAWN and a.withdrawn_at == world.clock.now
+    world.start_round_1()
+    world.decide(b, 1, (4, 4))
+    world.close_round(1)
+    world.pitch(b)
+    world.decide(b, 2, (4, 4))
+    world.close_round(2)
+    refused(db, ops.withdraw_candidacy, b, "te laat", actor=world.applicant(b.organisation),
+            now=world.clock.now, match="finale beslissing")
+
+
+def test_closing_the_intake_waits_for_the_deadline_and_lapses_drafts(world, db):
+    p = world.published_procedure()
+    org = world.organisation("Traag vzw")
+    draft = ops.start_candidacy(p, org, actor=world.applicant(org), now=world.clock.now)
+    refused(db, area_ops.close_candidacies, p, actor=world.coordinator, now=world.clock.now,
+            match="na de deadline")
+    area_ops.close_candidacies(p, actor=world.coordinator,
+                               now=p.candidacy_deadline + timedelta(seconds=1))
+    assert p.state == ProcedureState.CANDIDACY_CLOSED and draft.state == CandidacyState.WITHDRAWN
+
+
+def test_inadmissible_needs_a_procedural_reason(world, db):
+    world.published_procedure()
+    c = world.apply("Jobkracht vzw")
+    world.clock.now = world.procedure.candidacy_deadline + timedelta(hours=1)
+    area_ops.close_candidacies(world.procedure, actor=world.coordinator, now=world.clock.now)
+    refused(db, ops.declare_inadmissible, c, "", actor=world.coordinator, now=world.clock.now,
+            match="reden")
+    ops.declare_inadmissible(c, "Facturatie is de enige manier van kostenafrekening.",
+                             actor=world.coordinator, now=world.clock.now)
+    assert c.state == CandidacyState.INADMISSIBLE
+
+
+def test_every_operation_leaves_an_audit_event(world, db):
+    world.published_procedure()
+    world.apply("Jobkracht vzw")
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"procedure.create", "addendum.edit_draft", "procedure.publish", "candidacy.start",
+            "candidacy.save", "candidacy.submit"} <= actions
+
+
+def test_enterprise_numbers_are_checked(world, db):
+    refused(db, ops.register_organisation, "Fout vzw", "0202.239.952", "vzw",
+            OrganisationKind.OTHER, actor=world.admin, now=world.clock.now, match="ongeldig")
+    org = ops.register_organisation("Proximus", "BE 0202.239.951", "nv", OrganisationKind.OTHER,
+                                    actor=world.admin, now=world.clock.now)
+    assert org.enterprise_number == "0202239951"

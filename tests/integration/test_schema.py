@@ -1,0 +1,88 @@
+"""The migrations build exactly what the models describe; the constraints hold."""
+
+from datetime import datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import exc
+
+from matching.config import ConfigError, load_config
+from matching.models.candidacies import Candidacy
+from matching.rules import format_brussels
+from matching.statemachine import CandidacyState
+
+
+def test_the_migrated_schema_matches_the_models(db):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
+
+
+def test_instants_come_back_in_utc(world, db):
+    db.session.commit()
+    db.session.expire_all()
+    assert world.admin.created_at.tzinfo is not None
+    assert world.admin.created_at == world.clock.now
+
+
+def test_naive_instants_are_refused(world, db):
+    world.admin.created_at = datetime(2025, 1, 1)
+    with pytest.raises(exc.StatementError):
+        db.session.flush()
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("state, submitted", [
+    (CandidacyState.SUBMITTED, False),  # submitted without a submission instant
+    (CandidacyState.DRAFT, True),  # a draft with one
+])
+def test_state_dependent_columns_are_guarded(world, db, state, submitted):
+    world.published_procedure()
+    org = world.organisation("X vzw")
+    db.session.add(Candidacy(organisation_id=org.id, procedure_id=world.procedure.id, state=state,
+                             reference="REF", created_at=world.clock.now,
+                             submitted_at=world.clock.now if submitted else None,
+                             declares_individual=True, declares_not_invoice_only=True,
+                             declares_partnership_commitment=True))
+    with pytest.raises(exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_submitted_candidacy_carries_its_declarations(world, db):
+    world.published_procedure()
+    org = world.organisation("X vzw")
+    db.session.add(Candidacy(organisation_id=org.id, procedure_id=world.procedure.id,
+                             state=CandidacyState.SUBMITTED, reference="REF",
+                             created_at=world.clock.now, submitted_at=world.clock.now))
+    with pytest.raises(exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("key", ["", "dev", "short-key", "changeme"])
+def test_production_refuses_a_missing_or_weak_secret_key(tmp_path, key):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config(str(tmp_path), {"MATCHING_ENV": "production", "SECRET_KEY": key})
+
+
+def test_production_accepts_a_strong_secret_key(tmp_path):
+    key = "k" * 16 + "0123456789abcdef0123"
+    config = load_config(str(tmp_path), {"MATCHING_ENV": "production", "SECRET_KEY": key,
+                                         "DATABASE_URL": "postgresql://u@h/db"})
+    assert config["SECRET_KEY"] == key and config["SESSION_COOKIE_SECURE"]
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_development_defaults_to_sqlite_in_the_instance_folder(tmp_path):
+    config = load_config(str(tmp_path), {})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/matching.db"
+
+
+def test_the_landing_page_lists_published_addenda(world, db, client):
+    world.published_procedure()
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Regio Aalst" in page and "Aalst, Erpe-Mere, Lede" in page
+    assert format_brussels(world.procedure.candidacy_deadline) in page  # Brussels time
