@@ -192,3 +192,16 @@ def test_pitch_slots_are_taken_once_and_must_lie_ahead(round1, db):
     w.clock.now = slot.starts_at
     refused(db, jury_ops.plan_pitch, w.candidacy, w.procedure.pitch_slots[1],
             actor=w.mm["vdab1"], now=w.clock.now, error=PermissionDenied)
+
+
+def test_no_anchoring_the_spread_shows_only_after_ones_own_score(round1, db):
+    from juries.queries import visible_spread
+
+    w, c = round1, round1.candidacy
+    jury_ops.record_assessment(c, 1, CC, 4, [""] * 4, actor=w.mm["vdab1"], now=w.clock.now)
+    assert visible_spread(c, 1, CC, w.mm["lokaal1"]) is None
+    jury_ops.record_assessment(c, 1, CC, 2, [""] * 4, actor=w.mm["lokaal1"], now=w.clock.now)
+    spread = visible_spread(c, 1, CC, w.mm["lokaal1"])
+    assert spread.scores == {w.mm["vdab1"].id: 4, w.mm["lokaal1"].id: 2}
+    assert set(spread.missing) == {w.mm["vdab2"].id, w.mm["extern1"].id} and not spread.agreed
+    assert visible_spread(c, 1, CC, w.coordinator) is None
