@@ -12,7 +12,8 @@ from juries import operations as jury_ops
 from juries.rules import Bloc, Criterion
 from matching import operations as ops
 from matching.candidacy_rules import Declaration, OrganisationKind
-from matching.models.accounts import Role
+from juries.models import PitchAppointment
+from matching.models.accounts import Role, RoleGrant
 from matching.rules import BRUSSELS
 from workareas import operations as area_ops
 
@@ -63,8 +64,7 @@ class World:
         now = self.clock.now
         self.admin = ops.create_user("admin@wse.example", "Beheerder", "correct horse battery",
                                      actor=None, now=now)
-        self.admin.grants.append(__import__("matching.models.accounts", fromlist=["RoleGrant"])
-                                 .RoleGrant(role=Role.ADMINISTRATOR, granted_at=now))
+        self.admin.grants.append(RoleGrant(role=Role.ADMINISTRATOR, granted_at=now))
         self.vdab = self.organisation("VDAB", OrganisationKind.VDAB)
         self.city = self.organisation("Stad Aalst", OrganisationKind.LOCAL_GOVERNMENT)
         self.area = area_ops.create_work_area("Regio Aalst", "Oost-Vlaanderen",
@@ -172,9 +172,7 @@ class World:
 
     def pitch(self, candidacy, slot_index: int | None = None):
         slots = self.procedure.pitch_slots
-        taken = {a for a in self.db.session.scalars(
-            select(__import__("juries.models", fromlist=["PitchAppointment"])
-                   .PitchAppointment.slot_id))}
+        taken = set(self.db.session.scalars(select(PitchAppointment.slot_id)))
         slot = slots[slot_index] if slot_index is not None else next(s for s in slots if s.id not in taken)
         jury_ops.plan_pitch(candidacy, slot, actor=self.coordinator, now=self.clock.now)
         if self.clock.now < slot.starts_at:
