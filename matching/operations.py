@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from appeals.models import Appeal
 from juries.rules import ASSESSMENT_QUESTIONS, Criterion, check_round
 from matching.candidacy_rules import (Declaration, OrganisationKind, check_answers,
                                       check_before_deadline, check_contributions,
@@ -25,8 +26,8 @@ from matching.models.organisations import Organisation
 from matching.permissions import require_administrator, require_applicant, require_coordinator
 from matching.recording import audit, transition
 from matching.rules import check_enterprise_number, to_utc
-from matching.statemachine import (NOT_SELECTED_STATE, CandidacyState, CandidacyStep,
-                                   ProcedureState, next_candidacy_state)
+from matching.statemachine import (NOT_SELECTED_STATE, OPEN_APPEAL_STATES, CandidacyState,
+                                   CandidacyStep, ProcedureState, next_candidacy_state)
 from workareas.models import Procedure, WorkAreaGovernment
 
 #: The eight assessment questions as answer keys: "crucial_contribution.1" ... (R-JURY-2).
@@ -188,6 +189,10 @@ def withdraw_candidacy(candidacy: Candidacy, reason: str, *, actor: User,
     require_applicant(actor, candidacy.organisation_id)
     check_withdrawable(candidacy.state == CandidacyState.ADMITTED_TO_STEP4
                        or candidacy.procedure.state == ProcedureState.RATIFIED)
+    if db.session.scalar(select(func.count(Appeal.id)).where(
+            Appeal.candidacy_id == candidacy.id, Appeal.state.in_(OPEN_APPEAL_STATES))):
+        raise DomainError(N_("Deze kandidatuur heeft een lopend weerwoord; ze kan pas na de "
+                             "uitspraak worden ingetrokken."))
     new_state = next_candidacy_state(candidacy.state, CandidacyStep.WITHDRAW)
     candidacy.withdrawn_at = now
     candidacy.withdrawal_reason = reason.strip() or None
@@ -221,9 +226,13 @@ def record_decision_received(candidacy: Candidacy, round_no: int, received_at: d
     """
     check_round(round_no)
     selected_state = {1: CandidacyState.SELECTED_FOR_PITCH, 2: CandidacyState.ADMITTED_TO_STEP4}
-    if not _round_decided(candidacy, round_no):
+    decided_at = _round_decided_at(candidacy, round_no)
+    if decided_at is None:
         raise DomainError(N_("Er is nog geen beslissing van ronde %(round)s voor deze "
                              "kandidatuur."), round=round_no)
+    if to_utc(received_at) < decided_at:
+        raise DomainError(N_("Een beslissing kan niet ontvangen zijn vóór ze genomen werd."),
+                          field="received_at")
     if candidacy.notice(round_no) is not None:
         raise DomainError(N_("De ontvangst van deze beslissing is al geregistreerd."))
     if to_utc(received_at) > to_utc(now):
@@ -236,12 +245,12 @@ def record_decision_received(candidacy: Candidacy, round_no: int, received_at: d
     return notice
 
 
-def _round_decided(candidacy: Candidacy, round_no: int) -> bool:
-    """Whether the jury's decision of ``round_no`` has been taken for the candidacy."""
+def _round_decided_at(candidacy: Candidacy, round_no: int) -> datetime | None:
+    """When the jury's decision of ``round_no`` was taken for the candidacy, if it was."""
     steps = {1: ("select_r1", "reject_r1"), 2: ("admit_r2", "reject_r2")}[round_no]
-    return bool(db.session.scalar(select(func.count(Transition.id)).where(
+    return db.session.scalar(select(func.min(Transition.at)).where(
         Transition.object_type == "candidacy", Transition.object_id == candidacy.id,
-        Transition.step.in_(steps))))
+        Transition.step.in_(steps)))
 
 
 def is_not_selected(candidacy: Candidacy, round_no: int) -> bool:

@@ -80,6 +80,10 @@ def create_procedure(work_area: WorkArea, title: str, *, actor: User, now: datet
 
 
 def _fill_version(version: AddendumVersion, content: dict[str, Any]) -> None:
+    if version.id is not None:
+        # Replaced rows go first, so the new ones may reuse their codes.
+        version.needs, version.challenges, version.contacts = [], [], []
+        db.session.flush()
     version.delimitation = content.get("delimitation", "")
     version.candidacy_deadline = (to_utc(content["candidacy_deadline"])
                                   if content.get("candidacy_deadline") else None)
@@ -124,6 +128,7 @@ def summarise(procedure: Procedure, version: AddendumVersion) -> AddendumSummary
                                      c.objectives) for c in version.challenges],
         candidacy_deadline=version.candidacy_deadline,
         pitch_slot_count=len(procedure.pitch_slots),
+        earliest_pitch=min((s.starts_at for s in procedure.pitch_slots), default=None),
         expected_decision_date=version.expected_decision_date,
         partnership_start_date=version.partnership_start_date,
         contact_count=len(version.contacts),

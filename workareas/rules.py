@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from matching.errors import DomainError, N_
-from matching.rules import brussels_date, check_candidacy_period
+from matching.rules import brussels_date, check_candidacy_period, to_utc
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class AddendumSummary:
     expected_decision_date: date | None
     partnership_start_date: date | None
     contact_count: int
+    earliest_pitch: datetime | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -89,6 +90,7 @@ def check_publishable(a: AddendumSummary, now: datetime) -> None:
         raise DomainError(N_("Het addendum is nog niet volledig; ontbreekt: %(gaps)s."),
                           rule="R-ADD-1", gaps="; ".join(gaps))
     check_candidacy_period(now, a.candidacy_deadline)
+    check_pitches_after_deadline(a)
     if a.expected_decision_date and a.candidacy_deadline and \
             a.expected_decision_date < brussels_date(a.candidacy_deadline):
         raise DomainError(N_("Het verwachte beslissingsmoment ligt vóór de deadline voor "
@@ -112,3 +114,13 @@ def check_new_version(first_published_at: datetime, a: AddendumSummary, change_n
         raise DomainError(N_("Het addendum is nog niet volledig; ontbreekt: %(gaps)s."),
                           rule="R-ADD-1", gaps="; ".join(gaps))
     check_candidacy_period(first_published_at, a.candidacy_deadline)
+    check_pitches_after_deadline(a)
+
+
+def check_pitches_after_deadline(a: AddendumSummary) -> None:
+    """R-ADD-1 / R-PITCH-1: the pitch moments of round 2 come after the candidacy deadline
+    (the call's timing: "deadline kandidatuur, pitch-momenten, verwacht beslissingsmoment")."""
+    if a.earliest_pitch and a.candidacy_deadline and \
+            to_utc(a.earliest_pitch) <= to_utc(a.candidacy_deadline):
+        raise DomainError(N_("Elk pitch-moment moet na de deadline voor kandidaturen liggen."),
+                          rule="R-ADD-1", field="candidacy_deadline")

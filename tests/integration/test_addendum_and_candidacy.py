@@ -208,3 +208,45 @@ def test_enterprise_numbers_are_checked(world, db):
     org = ops.register_organisation("Proximus", "BE 0202.239.951", "nv", OrganisationKind.OTHER,
                                     actor=world.admin, now=world.clock.now)
     assert org.enterprise_number == "0202239951"
+
+
+def test_a_draft_addendum_can_be_edited_again(world, db):
+    p = world.draft_procedure()
+    content = area_ops.version_content(p.current_version)
+    content["challenges"][0]["title"] = "Bereik van jongeren in de wijken"
+    area_ops.edit_draft_addendum(p, content, actor=world.coordinator, now=world.clock.now)
+    db.session.flush()
+    assert [c.code for c in p.current_version.challenges] == ["RU1", "RU2"]
+    assert p.current_version.challenges[0].title == "Bereik van jongeren in de wijken"
+
+
+def test_a_new_version_cannot_move_the_deadline_past_the_pitch_moments(world, db):
+    p = world.published_procedure()
+    content = area_ops.version_content(p.current_version)
+    content["candidacy_deadline"] = p.pitch_slots[0].starts_at + timedelta(hours=1)
+    refused(db, area_ops.publish_new_version, p, content, "Deadline verlengd",
+            actor=world.coordinator, now=world.clock.now, match="pitch-moment")
+
+
+def test_a_decision_is_not_received_before_it_was_taken(world, db):
+    world.published_procedure()
+    c = world.apply("Jobkracht vzw")
+    refused(db, world.received, c, 1, match="nog geen beslissing")
+    world.start_round_1()
+    world.decide(c, 1, (2, 2))
+    world.close_round(1)
+    refused(db, world.received, c, 1, world.clock.now - timedelta(days=1), match="vóór")
+    world.received(c, 1)
+    refused(db, world.received, c, 1, match="al geregistreerd")
+
+
+def test_no_withdrawal_while_an_appeal_is_open(world, db):
+    world.published_procedure()
+    c = world.apply("Jobkracht vzw")
+    world.start_round_1()
+    world.decide(c, 1, (2, 2))
+    world.close_round(1)
+    world.received(c, 1)
+    world.appeal(c)
+    refused(db, ops.withdraw_candidacy, c, "toch niet", actor=world.applicant(c.organisation),
+            now=world.clock.now, match="lopend weerwoord")

@@ -178,3 +178,12 @@ def test_new_version_keeps_six_weeks_from_the_first_publication():
         check_new_version(PUBLISHED, early, "Deadline vervroegd.")
     assert excinfo.value.rule == "R-ADD-2"
     assert check_new_version(PUBLISHED, complete(), "Tekst verduidelijkt.") is None
+
+
+def test_pitch_moments_must_come_after_the_deadline():
+    """R-ADD-1 / R-PITCH-1: a pitch at the deadline instant is refused, one second later accepted."""
+    a = complete()
+    with pytest.raises(DomainError, match="pitch-moment"):
+        check_publishable(replace(a, earliest_pitch=a.candidacy_deadline), PUBLISHED)
+    check_publishable(replace(a, earliest_pitch=a.candidacy_deadline + timedelta(seconds=1)),
+                      PUBLISHED)
