@@ -1,0 +1,103 @@
+"""The demo (``flask --app matching demo``): complete, valid, and never later than today."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from appeals.models import Appeal
+from juries.models import (Ballot, BallotState, ConflictDeclaration, EmergencyProcedure,
+                           EmergencyState)
+from matching.demo import load_demo
+from matching.demo_data import PASSWORD, email
+from matching.extensions import UTCDateTime
+from matching.models.accounts import Role, User
+from matching.models.audit import Transition
+from matching.models.candidacies import Candidacy
+from matching.models.organisations import Organisation
+from matching.rules import is_valid_enterprise_number
+from matching.statemachine import AppealState, CandidacyState, ProcedureState
+from workareas.models import Procedure, WorkArea
+
+#: The only instants that may lie after today: the open procedure's timing.
+FUTURE_ALLOWED = {("addendum_version", "candidacy_deadline"), ("pitch_slot", "starts_at"),
+                  ("pitch_slot", "ends_at")}
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """The demo creates some sixty accounts; scrypt would spend most of the test on them."""
+    monkeypatch.setattr("matching.models.accounts.generate_password_hash",
+                        lambda password, method=None: generate_password_hash(
+                            password, method="pbkdf2:sha256:1"))
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_the_demo_shows_every_state_and_stays_before_today(db):
+    today = datetime(2025, 11, 5, 8, 30, tzinfo=timezone.utc)
+    summary = load_demo(today)
+    db.session.commit()
+
+    assert summary["werkingsgebieden"] == count(db, WorkArea) == 3
+    assert summary["organisaties"] == count(db, Organisation) >= 35
+    assert summary["kandidaturen"] == count(db, Candidacy)
+    assert summary["gebruikers"] == count(db, User)
+    assert summary["weerwoorden"] == count(db, Appeal)
+
+    states = set(db.session.scalars(select(Candidacy.state)))
+    assert states == set(CandidacyState)
+    appeals = set(db.session.scalars(select(Appeal.state)))
+    assert {AppealState.UNDER_REVIEW, AppealState.REVERSED, AppealState.CONFIRMED} <= appeals
+    procedures = {p.work_area.name: p for p in db.session.scalars(select(Procedure))}
+    assert {p.state for p in procedures.values()} == {
+        ProcedureState.PUBLISHED, ProcedureState.ROUND_2, ProcedureState.DECIDED}
+
+    emergency = db.session.scalars(select(EmergencyProcedure)).one()
+    assert emergency.state == EmergencyState.CONCLUDED
+    ranked = [o for o in emergency.outcomes if o.rank is not None]
+    assert len(ranked) > 1 and emergency.ranking_motivation
+    assert emergency.procedure.state == ProcedureState.DECIDED
+    ballots = set(db.session.scalars(select(Ballot.state)))
+    assert ballots == {BallotState.DECIDED, BallotState.UNDECIDED}
+    assert count(db, ConflictDeclaration) >= 1
+
+    for organisation in db.session.scalars(select(Organisation)):
+        assert is_valid_enterprise_number(organisation.enterprise_number), organisation.name
+
+    latest = db.session.scalar(select(func.max(Transition.at)))
+    assert latest <= today
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, UTCDateTime) and \
+                    (table.name, column.name) not in FUTURE_ALLOWED:
+                value = db.session.scalar(select(func.max(column)))
+                assert value is None or value <= today, (table.name, column.name, value)
+    # Only the still-open procedure has its deadline ahead; the others closed theirs.
+    for procedure in procedures.values():
+        open_ = procedure.state == ProcedureState.PUBLISHED
+        assert (procedure.candidacy_deadline > today) == open_, procedure.work_area.name
+        assert procedure.published_at <= today - timedelta(weeks=2)
+
+    admin = db.session.scalar(select(User).where(User.email == email("admin")))
+    assert admin.has_role(Role.ADMINISTRATOR) and admin.check_password(PASSWORD)
+    assert all(u.email.endswith("@demo.lokalepartnerschappen.be")
+               for u in db.session.scalars(select(User)))
+
+
+def test_the_cli_loads_the_demo_only_into_an_empty_database(db, runner):
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "Demo geladen" in result.output
+    counts = {m: count(db, m) for m in (WorkArea, Organisation, Candidacy, User, Appeal)}
+    assert counts[WorkArea] == 3
+
+    again = runner.invoke(args=["demo", "--if-empty"])
+    assert again.exit_code == 0, again.output
+    assert "geen demo geladen" in again.output
+    assert {m: count(db, m) for m in counts} == counts
