@@ -31,6 +31,17 @@ class ProcedureState(str, enum.Enum):
     RATIFIED = "ratified"
 
 
+PROCEDURE_STATE_LABELS = {
+    ProcedureState.DRAFT: N_("in voorbereiding"),
+    ProcedureState.PUBLISHED: N_("kandidaturen open"),
+    ProcedureState.CANDIDACY_CLOSED: N_("kandidaturen afgesloten"),
+    ProcedureState.ROUND_1: N_("ronde 1 (beoordeling op papier)"),
+    ProcedureState.ROUND_2: N_("ronde 2 (pitches)"),
+    ProcedureState.DECIDED: N_("beslist"),
+    ProcedureState.RATIFIED: N_("bekrachtigd door Europa WSE"),
+}
+
+
 class ProcedureStep(str, enum.Enum):
     PUBLISH = "publish"
     CLOSE_CANDIDACIES = "close_candidacies"

@@ -86,3 +86,9 @@ def test_the_landing_page_lists_published_addenda(world, db, client):
     page = client.get("/").get_data(as_text=True)
     assert "Regio Aalst" in page and "Aalst, Erpe-Mere, Lede" in page
     assert format_brussels(world.procedure.candidacy_deadline) in page  # Brussels time
+
+
+def test_the_landing_page_names_the_state_in_dutch(world, db, client):
+    world.published_procedure()
+    db.session.commit()
+    assert "kandidaturen open" in client.get("/").get_data(as_text=True)
