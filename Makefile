@@ -7,14 +7,19 @@ FLASK := $(BIN)/flask --app matching
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test migrate demo clean
+.PHONY: install run test migrate demo clean translations
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+# The translation catalogues (.po) are compiled to .mo here, so a changed catalogue is
+# recompiled by the next `make run` / `make test`.
+PO_FILES := $(wildcard matching/translations/*/LC_MESSAGES/messages.po)
+
+$(VENV)/.installed: pyproject.toml $(PO_FILES) | $(BIN)/activate
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/pybabel -q compile -d matching/translations
 	touch $@
 
 install: $(VENV)/.installed
@@ -25,11 +30,28 @@ migrate: install
 demo: migrate
 	$(FLASK) demo --if-empty
 
+# `make run WORKER=1` also runs the outbox worker in the background (in development it
+# writes the e-mails as .eml files into instance/mail: no mail server needed).
 run: demo
+ifeq ($(WORKER),1)
+	$(FLASK) outbox send --watch & worker=$$!; trap "kill $$worker" EXIT INT TERM; \
+		$(FLASK) run --host $(HOST) --port $(PORT)
+else
 	$(FLASK) run --host $(HOST) --port $(PORT)
+endif
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Collect the messages (babel.cfg) and merge them into every catalogue; translate the new
+# entries in matching/translations/<lang>/LC_MESSAGES/messages.po, then `make install`.
+translations: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k lazy_gettext --add-comments=TRANSLATORS: \
+		--ignore-dirs='.* ._ tests instance *.egg-info' \
+		--project='Lokale partnerschappen matching' -o matching/translations/messages.pot .
+	$(BIN)/pybabel -q update -i matching/translations/messages.pot -d matching/translations \
+		--width=100
+	$(BIN)/pybabel -q compile -d matching/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -16,6 +16,7 @@ from appeals.rules import (Position, appeal_outcome, check_appeal_window, check_
                            check_panel)
 from juries.operations import conflicted_user_ids, jury_of
 from matching.errors import DomainError, N_, PermissionDenied
+from matching.letters import compose as letters
 from matching.extensions import db
 from matching.models.accounts import Role, User
 from matching.models.candidacies import Candidacy
@@ -40,7 +41,9 @@ def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequen
         raise DomainError(N_("Enkel een niet-geselecteerde kandidatuur kan een weerwoord "
                              "indienen."), rule="R-APP-1")
     notice = candidacy.notice(round_no)
-    check_appeal_window(notice.received_at if notice else None, now)
+    letter = letters.latest_letter(candidacy, letters.decision_kind(round_no, selected=False))
+    check_appeal_window(notice.received_at if notice else None, now,
+                        stated_deadline=letter.appeal_deadline if letter else None)
     check_grounds(grounds, referenced_documents)
     if db.session.scalar(select(Appeal.id).where(Appeal.candidacy_id == candidacy.id,
                                                  Appeal.round == round_no)):
@@ -53,6 +56,8 @@ def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequen
     db.session.add(appeal)
     audit("appeal.file", appeal, actor=actor, now=now, procedure_id=candidacy.procedure_id,
           candidacy=candidacy.reference, round=round_no, documents=len(appeal.references))
+    letters.issue(letters.appeal_receipt(appeal, now), candidacy, actor=actor, now=now,
+                  appeal_id=appeal.id)
     return appeal
 
 
@@ -108,4 +113,6 @@ def record_position(appeal: Appeal, position: Position, motivation: str, *, acto
     else:
         transition(appeal, AppealStep.CONFIRM, next_appeal_state(appeal.state, AppealStep.CONFIRM),
                    actor=actor, now=now, procedure_id=candidacy.procedure_id)
+    letters.issue(letters.appeal_outcome(appeal, now), candidacy, actor=actor, now=now,
+                  appeal_id=appeal.id)
     return member

@@ -24,7 +24,17 @@ def appeal_is_on_time(decision_received_at: datetime, now: datetime) -> bool:
     return to_utc(now) < appeal_deadline(decision_received_at) + timedelta(seconds=1)
 
 
-def check_appeal_window(decision_received_at: datetime | None, now: datetime) -> None:
+def effective_appeal_deadline(decision_received_at: datetime,
+                              stated_deadline: datetime | None = None) -> datetime:
+    """The later of the legal deadline (14 days after receipt) and the deadline the
+    decision letter stated: the window is never shorter than what the letter promised
+    (a letter delivered late, after retries, states a deadline counted from its date)."""
+    legal = appeal_deadline(decision_received_at)
+    return max(legal, to_utc(stated_deadline)) if stated_deadline else legal
+
+
+def check_appeal_window(decision_received_at: datetime | None, now: datetime,
+                        stated_deadline: datetime | None = None) -> None:
     """R-APP-1: "Organisaties die niet geselecteerd zijn, kunnen tot 14 dagen na
     ontvangst van de e-mail waarin de beslissing wordt meegedeeld een beroep doen op
     een weerwoordprocedure."
@@ -32,10 +42,10 @@ def check_appeal_window(decision_received_at: datetime | None, now: datetime) ->
     if decision_received_at is None:
         raise DomainError(N_("De beslissing is nog niet ontvangen; het weerwoord kan pas daarna."),
                           rule="R-APP-1")
-    if not appeal_is_on_time(decision_received_at, now):
+    deadline = effective_appeal_deadline(decision_received_at, stated_deadline)
+    if to_utc(now) >= deadline + timedelta(seconds=1):
         raise DomainError(N_("De termijn voor een weerwoord liep af op %(deadline)s."),
-                          rule="R-APP-1",
-                          deadline=format_brussels(appeal_deadline(decision_received_at)))
+                          rule="R-APP-1", deadline=format_brussels(deadline))
 
 
 def check_grounds(grounds: str | None, referenced_documents: Sequence[str]) -> None:

@@ -18,6 +18,7 @@ from juries.rules import (EMERGENCY_BLOCS, Criterion, check_emergency_ranking,
                           check_emergency_window, check_motivation, check_score,
                           emergency_agreed_score, emergency_selected)
 from matching.errors import DomainError, N_, PermissionDenied
+from matching.letters import compose as letters
 from matching.extensions import db
 from matching.models.accounts import User
 from matching.models.candidacies import Candidacy
@@ -129,4 +130,8 @@ def conclude_emergency(emergency: EmergencyProcedure, ranking: Sequence[Candidac
     emergency.state, emergency.concluded_at = EmergencyState.CONCLUDED, now
     audit("emergency.conclude", emergency, actor=actor, now=now,
           procedure_id=emergency.procedure_id, selected=[c.reference for c in selected])
+    db.session.flush()
+    for candidacy in results:  # each partner hears its own outcome and the ranking
+        letters.issue(letters.emergency_outcome(emergency, candidacy, now), candidacy,
+                      actor=actor, now=now)
     return emergency.outcomes

@@ -18,6 +18,8 @@ from juries.rules import (BLOC_LABELS, Bloc, Criterion, Method, ballot_can_close
                           check_jury_composition, check_motivation, check_round, check_score,
                           is_consensus, passes_threshold, round_readiness)
 from matching.errors import DomainError, N_, PermissionDenied
+from matching.letters import compose as letters
+from matching.letters.content import LetterKind
 from matching.extensions import db
 from matching.models.accounts import Role, User
 from matching.models.candidacies import Candidacy
@@ -361,12 +363,23 @@ def close_round(procedure: Procedure, round_no: int, *, actor: User, now: dateti
                           rule="R-JURY-6", round=round_no, names=", ".join(not_ready))
     pass_step, fail_step = {1: (CandidacyStep.SELECT_R1, CandidacyStep.REJECT_R1),
                             2: (CandidacyStep.ADMIT_R2, CandidacyStep.REJECT_R2)}[round_no]
+    outcomes = []
     for candidacy in board:
         scores = {c: decision_for(candidacy, round_no, c).score for c in Criterion}
-        step_c = pass_step if passes_threshold(scores) else fail_step
+        selected = passes_threshold(scores)
+        # The letter is composed (and refused if incomplete) before anything changes.
+        # Round-1 selections get their letter with the pitch invitation (plan_pitch).
+        content = None if (round_no == 1 and selected) else letters.check_complete(
+            letters.round_decision(candidacy, round_no,
+                                   letters.decision_kind(round_no, selected), now))
+        outcomes.append((candidacy, scores, selected, content))
+    for candidacy, scores, selected, content in outcomes:
+        step_c = pass_step if selected else fail_step
         transition(candidacy, step_c, next_candidacy_state(candidacy.state, step_c), actor=actor,
                    now=now, procedure_id=procedure.id,
                    reason=", ".join(f"{c.value}={s}" for c, s in scores.items()))
+        if content is not None:
+            letters.issue(content, candidacy, actor=actor, now=now)
     if new_state != procedure.state:
         transition(procedure, step, new_state, actor=actor, now=now, procedure_id=procedure.id)
     else:
@@ -393,12 +406,18 @@ def plan_pitch(candidacy: Candidacy, slot: PitchSlot, *, actor: User,
     appointment = pitch_of(candidacy)
     if appointment is not None and appointment.held_at is not None:
         raise DomainError(N_("De pitch heeft al plaatsgevonden."))
+    earlier = letters.latest_letter(candidacy, LetterKind.ROUND1_SELECTED)
     if appointment is None:
         appointment = PitchAppointment(candidacy_id=candidacy.id)
         db.session.add(appointment)
     appointment.slot_id, appointment.planned_at = slot.id, now
     audit("pitch.plan", appointment, actor=actor, now=now, procedure_id=candidacy.procedure_id,
           candidacy=candidacy.reference, starts_at=slot.starts_at)
+    # R-PITCH-1 / R-DEC-1: the round-1 decision with the invitation and its .ics; a new
+    # moment is a corrected version of the invitation.
+    letters.issue(letters.round_decision(candidacy, 1, LetterKind.ROUND1_SELECTED, now),
+                  candidacy, actor=actor, now=now, supersedes=earlier,
+                  correction_reason="Nieuw pitch-moment" if earlier else None)
     return appointment
 
 

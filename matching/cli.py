@@ -23,3 +23,40 @@ def register_cli(app: Flask) -> None:
         summary = load_demo()
         db.session.commit()
         click.echo("Demo geladen: " + ", ".join(f"{k}: {v}" for k, v in summary.items()))
+
+    @app.cli.group("outbox")
+    def outbox_group() -> None:
+        """The mail outbox: letters are mailed only after their transaction committed."""
+
+    @outbox_group.command("send")
+    @click.option("--watch", is_flag=True, help="Keep running; send what becomes due.")
+    @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+    @click.option("--limit", default=100, show_default=True, help="Messages per round.")
+    def outbox_send(watch: bool, interval: float, limit: int) -> None:
+        """Send the pending e-mails (with back-off on failures)."""
+        import time
+
+        from flask import current_app
+
+        from matching.outbox import send_pending
+
+        while True:
+            counts = send_pending(current_app.config, limit=limit)
+            if any(counts.values()) or not watch:
+                click.echo(f"verzonden: {counts['sent']}, opnieuw later: {counts['retry']}, "
+                           f"mislukt: {counts['failed']}")
+            if not watch:
+                return
+            time.sleep(interval)
+
+    @outbox_group.command("status")
+    def outbox_status() -> None:
+        """How many messages are pending, sending, sent and failed."""
+        from sqlalchemy import func, select
+
+        from matching.extensions import db
+        from matching.outbox import OutboxMessage, OutboxState
+
+        counts = dict(db.session.execute(select(OutboxMessage.state, func.count())
+                                         .group_by(OutboxMessage.state)).all())
+        click.echo(", ".join(f"{s.value}: {counts.get(s, 0)}" for s in OutboxState))

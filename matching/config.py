@@ -50,4 +50,15 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
+        # Mail (the outbox worker): "file" writes .eml files into instance/mail (the demo,
+        # no mail server needed); "smtp" talks to MAIL_SERVER.
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "file" if mode == "development" else "smtp"),
+        "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "") in {"1", "true", "yes"},
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_SENDER": env.get("MAIL_SENDER", "Lokale partnerschappen <matching@lokalepartnerschappen.be>"),
+        "MAIL_DOMAIN": env.get("MAIL_DOMAIN", "lokalepartnerschappen.be"),
+        "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(Path(instance_path) / "mail")),
     }

@@ -18,6 +18,7 @@ from matching.candidacy_rules import (Declaration, OrganisationKind, check_answe
                                       check_declarations, check_may_apply,
                                       check_single_candidacy, check_withdrawable)
 from matching.errors import DomainError, N_
+from matching.letters import compose as letters
 from matching.extensions import db
 from matching.models.accounts import Role, RoleGrant, User
 from matching.models.audit import Transition
@@ -180,6 +181,7 @@ def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Can
     candidacy.submitted_at = now
     transition(candidacy, CandidacyStep.SUBMIT, new_state, actor=actor, now=now,
                procedure_id=procedure.id)
+    letters.issue(letters.candidacy_receipt(candidacy, now), candidacy, actor=actor, now=now)
     return candidacy
 
 

@@ -11,12 +11,14 @@ from juries.models import (Assessment, Ballot, BallotState, ConflictDeclaration,
                            EmergencyOutcome, EmergencyProcedure, EmergencyScore, EmergencyState,
                            JuryDecision, JuryMembership, Jury, PitchAppointment, Vote)
 from appeals.models import Appeal, AppealReference, PanelMember
+from matching.letters.models import Letter
+from matching.outbox import OutboxMessage, OutboxState
 
 __all__ = [
     "AddendumVersion", "Answer", "Appeal", "AppealReference", "Assessment", "Attachment",
     "AuditEvent", "Ballot", "BallotState", "Candidacy", "ConflictDeclaration", "ContactPerson",
     "Contribution", "DecisionNotice", "EmergencyOutcome", "EmergencyProcedure", "EmergencyScore",
-    "EmergencyState", "Jury", "JuryDecision", "JuryMembership", "LocalNeed", "Municipality",
+    "EmergencyState", "Jury", "Letter", "OutboxMessage", "OutboxState", "JuryDecision", "JuryMembership", "LocalNeed", "Municipality",
     "Organisation", "PanelMember", "PitchAppointment", "PitchSlot", "Procedure",
     "RegionalChallenge", "Role", "RoleGrant", "Transition", "User", "Vote", "WorkArea",
     "WorkAreaGovernment",

@@ -1,0 +1,234 @@
+"""Letters go out through the outbox to a real SMTP server (aiosmtpd on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import email
+import io
+import socket
+import threading
+from datetime import timedelta
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from icalendar import Calendar
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from juries.rules import Criterion
+from matching.letters import compose as letters
+from matching.letters.content import IncompleteLetter, LetterKind
+from matching.letters.models import Letter
+from matching.outbox import SENDING_LEASE, OutboxMessage, OutboxState, send_pending
+from matching.rules import BRUSSELS, appeal_deadline
+from tests.support import refused
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port, inbox.controller = port, controller
+    yield inbox
+    try:
+        controller.stop()
+    except (AssertionError, RuntimeError):
+        pass  # already stopped by the test
+
+
+@pytest.fixture
+def mail_config(app, smtp):
+    return dict(app.config, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
+                MAIL_SENDER="matching@test.example")
+
+
+def attachment(message, content_type: str) -> bytes:
+    part = next(p for p in message.iter_attachments() if p.get_content_type() == content_type)
+    return part.get_content() if isinstance(part.get_content(), bytes) else part.get_content().encode()
+
+
+def message_id(message) -> str:
+    return str(message["Message-ID"]).strip()
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def decided(world, db):
+    """Round 1 closed: one candidacy not selected (2 on crucial contribution), one selected."""
+    world.published_procedure()
+    world.rejected, world.selected = world.apply("De Brug vzw"), world.apply("Jobkracht vzw")
+    world.start_round_1()
+    world.decide(world.rejected, 1, (2, 3))
+    world.decide(world.selected, 1, (4, 3))
+    world.close_round(1)
+    db.session.commit()
+    return world
+
+
+def test_nothing_is_mailed_before_the_deciding_transaction_commits(world, db, app, mail_config, smtp):
+    world.published_procedure()
+    world.apply("Jobkracht vzw")  # queues the receipt, not committed
+    db.session.flush()
+    result = {}
+
+    def worker():
+        with app.app_context():
+            result["counts"] = send_pending(mail_config, clock=lambda: world.clock.now)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert result["counts"]["sent"] == 0 and smtp.messages == []
+    db.session.commit()
+    assert send_pending(mail_config, clock=lambda: world.clock.now)["sent"] == 1
+    assert smtp.messages[0]["Subject"].startswith("Ontvangstbevestiging van uw kandidatuur")
+
+
+def test_a_non_selection_letter_carries_scores_motivations_threshold_and_deadline(decided, db, mail_config, smtp):
+    w = decided
+    counts = send_pending(mail_config, clock=lambda: w.clock.now)
+    assert counts == {"sent": 3, "retry": 0, "failed": 0}  # two receipts, one decision
+    decision = next(m for m in smtp.messages if "Beslissing ronde 1" in m["Subject"])
+    assert decision["To"].startswith("aanvrager")
+    text = pdf_text(attachment(decision, "application/pdf"))
+    for needle in ("Cruciale bijdrage", "Fit for partnership", "Motivering voor score 2 op "
+                   "crucial_contribution", "Motivering voor score 3 op fit_for_partnership"):
+        assert needle in text.replace("\n", " ")
+    deadline = appeal_deadline(w.clock.now).astimezone(BRUSSELS)
+    assert deadline.strftime("%H:%M:%S") == "23:59:59"
+    assert str(deadline.day) in text and "23:59:59" in text
+    assert "3" in text and "beide" in text  # the threshold: at least 3 on both criteria
+    message = db.session.scalar(select(OutboxMessage).join(Letter).where(
+        Letter.kind == LetterKind.ROUND1_NOT_SELECTED))
+    assert message.state == OutboxState.SENT and message.message_id == message_id(decision)
+    notice = w.rejected.notice(1)
+    assert notice is not None and notice.received_at == message.accepted_at
+
+
+def test_the_pitch_invitation_has_its_moment_and_an_ics(decided, db, mail_config, smtp):
+    w = decided
+    slot = w.procedure.pitch_slots[0]
+    from juries import operations as jury_ops
+    jury_ops.plan_pitch(w.selected, slot, actor=w.coordinator, now=w.clock.now)
+    db.session.commit()
+    send_pending(mail_config, clock=lambda: w.clock.now)
+    invitation = next(m for m in smtp.messages if "uitnodiging" in m["Subject"])
+    start = slot.starts_at.astimezone(BRUSSELS)
+    assert start.strftime("%H:%M") in pdf_text(attachment(invitation, "application/pdf"))
+    event = next(c for c in Calendar.from_ical(attachment(invitation, "text/calendar")).walk()
+                 if c.name == "VEVENT")
+    dtstart, dtend = event["DTSTART"].dt, event["DTEND"].dt
+    assert dtstart == slot.starts_at and dtend == slot.ends_at
+    assert str(dtstart.tzinfo) == "Europe/Brussels" and dtstart.hour == start.hour
+
+
+def test_a_worker_killed_after_acceptance_sends_at_most_one_duplicate(decided, db, mail_config, smtp):
+    w = decided
+
+    class Killed(BaseException):
+        pass
+
+    def die(message):
+        raise Killed()
+
+    with pytest.raises(Killed):
+        send_pending(mail_config, clock=lambda: w.clock.now, limit=1, after_accept=die)
+    db.session.rollback()
+    first = message_id(smtp.messages[0])
+    stuck = db.session.scalar(select(OutboxMessage).where(OutboxMessage.message_id == first))
+    assert stuck.state == OutboxState.SENDING
+    assert send_pending(mail_config, clock=lambda: w.clock.now)["sent"] == 2  # the others only
+    w.clock.advance(seconds=SENDING_LEASE.total_seconds() + 1)
+    assert send_pending(mail_config, clock=lambda: w.clock.now)["sent"] == 1  # the stuck one
+    ids = [message_id(m) for m in smtp.messages]
+    assert ids.count(first) == 2 and len(set(ids)) == 3
+    assert send_pending(mail_config, clock=lambda: w.clock.now)["sent"] == 0
+    assert len(smtp.messages) == 4
+
+
+def test_with_the_server_down_rows_stay_pending_and_go_out_once_it_is_back(decided, db, mail_config, smtp):
+    w = decided
+    smtp.controller.stop()
+    counts = send_pending(mail_config, clock=lambda: w.clock.now)
+    assert counts == {"sent": 0, "retry": 3, "failed": 0}
+    rows = db.session.scalars(select(OutboxMessage)).all()
+    assert {r.state for r in rows} == {OutboxState.PENDING}
+    assert all(r.last_error and r.next_attempt_at > w.clock.now for r in rows)
+    assert send_pending(mail_config, clock=lambda: w.clock.now)["sent"] == 0  # backing off
+    controller = Controller(smtp, hostname="127.0.0.1", port=smtp.port)
+    controller.start()
+    try:
+        w.clock.advance(minutes=2)
+        assert send_pending(mail_config, clock=lambda: w.clock.now)["sent"] == 3
+    finally:
+        controller.stop()
+    assert len(smtp.messages) == 3
+    assert w.rejected.notice(1).received_at == w.clock.now  # the receipt is the acceptance
+
+
+def test_a_letter_without_motivation_is_refused(decided, db):
+    w = decided
+    content = letters.round_decision(w.rejected, 1, LetterKind.ROUND1_NOT_SELECTED, w.clock.now)
+    broken = type(content)(**{**content.__dict__, "results": (
+        content.results[0].__class__(**{**content.results[0].__dict__, "motivation": " "}),
+        content.results[1])})
+    error = refused(db, letters.issue, broken, w.rejected, actor=w.coordinator, now=w.clock.now,
+                    error=IncompleteLetter)
+    assert "motivering" in str(error).lower() and error.rule == "R-JURY-6"
+
+
+def test_a_sent_letter_is_immutable_and_a_correction_is_a_new_version(decided, db):
+    w = decided
+    letter = letters.latest_letter(w.rejected, LetterKind.ROUND1_NOT_SELECTED)
+    letter.subject = "iets anders"
+    with pytest.raises(ValueError, match="immutable"):
+        db.session.flush()
+    db.session.rollback()
+    content = letters.round_decision(w.rejected, 1, LetterKind.ROUND1_NOT_SELECTED, w.clock.now)
+    v2 = letters.issue(content, w.rejected, actor=w.coordinator, now=w.clock.now,
+                       supersedes=letter, correction_reason="Tikfout in de aanhef")
+    db.session.commit()
+    assert (v2.version, v2.supersedes_id, v2.reference) == (2, letter.id, letter.reference)
+    assert len(v2.pdf_sha256) == 64 and letter.pdf_sha256 == db.session.get(Letter, letter.id).pdf_sha256
+
+
+def test_letters_per_criterion_follow_the_decisions(decided, db):
+    content = letters.round_decision(decided.rejected, 1, LetterKind.ROUND1_NOT_SELECTED,
+                                     decided.clock.now)
+    assert [(r.criterion, r.score) for r in content.results] == [
+        (Criterion.CRUCIAL_CONTRIBUTION.value, 2), (Criterion.FIT_FOR_PARTNERSHIP.value, 3)]
+    assert content.appeal_deadline == appeal_deadline(decided.clock.now)
+    assert content.appeal_how
+
+
+def test_the_stated_deadline_is_never_shortened_by_a_late_delivery(decided, db, mail_config, smtp):
+    """A letter delivered two days late: the window runs from the receipt, and never ends
+    before the deadline the letter stated."""
+    w = decided
+    stated = letters.latest_letter(w.rejected, LetterKind.ROUND1_NOT_SELECTED).appeal_deadline
+    w.clock.advance(days=2)
+    send_pending(mail_config, clock=lambda: w.clock.now)
+    assert w.rejected.notice(1).received_at == w.clock.now
+    w.clock.now = stated + timedelta(days=2)
+    assert w.appeal(w.rejected).round == 1
