@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app matching
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test migrate demo clean translations
+.PHONY: install run test migrate demo clean translations bench-letters
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -43,10 +43,14 @@ endif
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# A benchmark script, not a test: prints the median time of one decision letter and a batch.
+bench-letters: install
+	$(BIN)/python -m matching.benchmarks.letters
+
 # Collect the messages (babel.cfg) and merge them into every catalogue; translate the new
 # entries in matching/translations/<lang>/LC_MESSAGES/messages.po, then `make install`.
 translations: install
-	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k lazy_gettext --add-comments=TRANSLATORS: \
+	$(BIN)/pybabel -q extract -F matching/babel.cfg -k N_ -k lazy_gettext --add-comments=TRANSLATORS: \
 		--ignore-dirs='.* ._ tests instance *.egg-info' \
 		--project='Lokale partnerschappen matching' -o matching/translations/messages.pot .
 	$(BIN)/pybabel -q update -i matching/translations/messages.pot -d matching/translations \

@@ -190,6 +190,20 @@ def issue(content: LetterContent, candidacy: Candidacy, *, actor: User | None, n
     return letter
 
 
+def preview_round_decision(candidacy: Candidacy, round_no: int, selected: bool, now: datetime,
+                           locale: str = "nl") -> str:
+    """The decision letter as it would be sent, before the round closes: nothing is stored.
+
+    Refused (IncompleteLetter) while a motivation is missing, so the jury sees what is
+    still to be written before it can decide.
+    """
+    from matching.letters.render import render_html
+
+    content = check_complete(round_decision(candidacy, round_no,
+                                            decision_kind(round_no, selected), now))
+    return render_html(content, locale)
+
+
 def latest_letter(candidacy: Candidacy, kind: LetterKind) -> Letter | None:
     return db.session.scalar(select(Letter).where(Letter.candidacy_id == candidacy.id,
                                                   Letter.kind == kind)

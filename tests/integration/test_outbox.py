@@ -232,3 +232,17 @@ def test_the_stated_deadline_is_never_shortened_by_a_late_delivery(decided, db, 
     assert w.rejected.notice(1).received_at == w.clock.now
     w.clock.now = stated + timedelta(days=2)
     assert w.appeal(w.rejected).round == 1
+
+
+def test_a_decision_letter_can_be_previewed_before_the_round_closes(world, db):
+    world.published_procedure()
+    c = world.apply("Jobkracht vzw")
+    world.start_round_1()
+    world.consensus(c, 1, Criterion.CRUCIAL_CONTRIBUTION, 2)
+    refused(db, letters.preview_round_decision, c, 1, False, world.clock.now,
+            error=IncompleteLetter)
+    world.consensus(c, 1, Criterion.FIT_FOR_PARTNERSHIP, 3)
+    before = world.count(Letter)
+    html = letters.preview_round_decision(c, 1, False, world.clock.now)
+    assert "Motivering voor score 2 op crucial_contribution" in html
+    assert world.count(Letter) == before  # a preview stores nothing

@@ -1,0 +1,103 @@
+"""How long one decision letter takes to write (HTML + PDF + text), and a batch of 1,000.
+
+Run: ``make bench-letters`` (or ``.venv/bin/python -m matching.benchmarks.letters``).
+The baseline, measured in the same run, is a one-paragraph ReportLab PDF: the ratio
+shows what our letter costs beyond ReportLab's own start-up per document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+
+from matching.letters.content import (Contact, CriterionResult, LetterContent, LetterKind,
+                                      Recipient, Sender)
+from matching.rules import appeal_deadline
+
+
+def sample(i: int) -> LetterContent:
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc) + timedelta(minutes=i)
+    motivation = ("De kandidatuur beschrijft concrete activiteiten voor de doelgroep, maar de "
+                  "lokale verankering blijft beperkt tot één gemeente van het werkingsgebied. ") * 3
+    return LetterContent(
+        kind=LetterKind.ROUND1_NOT_SELECTED, reference=f"KAND-001-1-{i:05d}/R1",
+        letter_date=now.date(),
+        sender=Sender("Regio Kortrijk", ("Stad Kortrijk", "OCMW Harelbeke"),
+                      (Contact("Els Vermeulen", "Stad Kortrijk", "els@kortrijk.example"),)),
+        recipient=Recipient(f"Organisatie {i} vzw", "0200.000.439", f"info{i}@example.be"),
+        candidacy_reference=f"KAND-001-1-{i:05d}", procedure_title="Matching 2026", round=1,
+        results=(CriterionResult("crucial_contribution", "Cruciale bijdrage", 2,
+                                 "Organisatie voldoet op enkele criteria", motivation, "consensus"),
+                 CriterionResult("fit_for_partnership", "Fit for partnership", 3,
+                                 "Organisatie voldoet op de meeste criteria", motivation, "ballot")),
+        appeal_deadline=appeal_deadline(now), appeal_how="els@kortrijk.example")
+
+
+def baseline_pdf() -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, invariant=1).build(
+        [Paragraph("Beslissing", getSampleStyleSheet()["Normal"])])
+    return buffer.getvalue()
+
+
+def timed(fn, repeat: int) -> list[float]:
+    times = []
+    for i in range(repeat):
+        start = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--single", type=int, default=50, help="letters timed one by one")
+    parser.add_argument("--batch", type=int, default=1000, help="letters in the batch")
+    parser.add_argument("--json", help="also write the raw figures to this file")
+    args = parser.parse_args()
+
+    os.environ.setdefault("MATCHING_INSTANCE_PATH", tempfile.mkdtemp())
+    from matching import create_app
+    from matching.letters.compose import render
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        render(sample(0), "nl")  # warm up templates and fonts
+        base = statistics.median(timed(lambda i: baseline_pdf(), args.single))
+        single = statistics.median(timed(lambda i: render(sample(i), "nl"), args.single))
+        start = time.perf_counter()
+        for i in range(args.batch):
+            render(sample(i), "nl")
+        batch = time.perf_counter() - start
+    figures = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+                   f"Python {platform.python_version()}",
+        "baseline_pdf_median_ms": round(base * 1000, 2),
+        "letter_median_ms": round(single * 1000, 2),
+        "letter_to_baseline_ratio": round(single / base, 1),
+        "batch_size": args.batch,
+        "batch_seconds": round(batch, 2),
+        "letters_per_second_one_core": round(args.batch / batch, 1),
+        "measured_on": date.today().isoformat(),
+    }
+    print("| figure | value |\n|---|---|")
+    for key, value in figures.items():
+        print(f"| {key} | {value} |")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(figures, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()
