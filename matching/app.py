@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
+from flask_babel import get_locale
 
 from matching.config import load_config
 from matching.extensions import babel, csrf, db, login_manager, migrate
 from matching.rules import format_brussels
+from matching.web import init_web, select_locale
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def select_locale() -> str:
-    from flask import current_app
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "nl"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -40,8 +37,14 @@ def create_app(test_config: dict | None = None) -> Flask:
                    default_translation_directories=os.path.join(os.path.dirname(__file__),
                                                                 "translations"))
     csrf.init_app(app)
+    app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["brussels"] = lambda dt: format_brussels(dt) if dt else "–"
     login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    init_web(app)
+    from matching.auth import bp as auth_bp
+    app.register_blueprint(auth_bp)
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -66,8 +67,18 @@ def db(app):
                 conn.execute(table.delete())
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own application context, as in production: its own
+    database session (it sees only what the test committed) and its own ``g``."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Consecutive failed logins, and until when the next attempt waits (throttling).
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    throttled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     grants: Mapped[list[RoleGrant]] = relationship(back_populates="user",
                                                    cascade="all, delete-orphan")

@@ -1,0 +1,93 @@
+"""Login, logout, the language switch and the headers every page carries."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from matching.models.audit import AuditEvent
+
+PASSWORD = "correct horse battery"  # the test world's administrator
+
+
+def login(client, email, password):
+    return client.post("/aanmelden", data={"email": email, "password": password})
+
+
+def test_every_page_carries_the_security_headers(client, db):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_the_pages_have_no_inline_script(client, db):
+    for path in ("/", "/aanmelden"):
+        assert "<script" not in client.get(path).get_data(as_text=True)
+
+
+def test_login_and_logout(world, db, client):
+    db.session.commit()
+    response = login(client, "admin@wse.example", PASSWORD)
+    assert response.status_code == 302
+    assert "Beheerder" in client.get("/mijn-account").get_data(as_text=True)
+    assert client.get("/afmelden").status_code == 405  # no state change on GET
+    client.post("/afmelden")
+    assert client.get("/mijn-account").status_code == 302
+
+
+def test_the_session_cookie_is_httponly_and_samesite(world, db, client):
+    db.session.commit()
+    cookie = login(client, "admin@wse.example", PASSWORD).headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_wrong_password_and_an_unknown_account_get_the_same_message(world, db, client):
+    db.session.commit()
+    wrong = login(client, "admin@wse.example", "fout wachtwoord").get_data(as_text=True)
+    unknown = login(client, "niemand@example.be", "fout wachtwoord").get_data(as_text=True)
+    message = "Het e-mailadres of het wachtwoord is niet juist."
+    assert message in wrong and message in unknown
+    strip = lambda html: re.sub(r'name="csrf_token" value="[^"]*"|value="[^"]*@[^"]*"', "", html)
+    assert strip(wrong) == strip(unknown)
+
+
+def test_repeated_failures_slow_the_account_down_and_are_logged(world, db, client):
+    db.session.commit()
+    for _ in range(5):
+        login(client, "admin@wse.example", "fout wachtwoord")
+    page = login(client, "admin@wse.example", PASSWORD).get_data(as_text=True)
+    assert "Te veel mislukte pogingen" in page  # even the right password waits now
+    assert client.get("/mijn-account").status_code == 302
+    failures = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "user.login_failed")).all()
+    assert len(failures) == 5 and "wachtwoord" not in "".join(e.summary for e in failures)
+
+
+def test_the_form_shows_errors_next_to_the_fields_and_a_summary(client, db):
+    page = client.post("/aanmelden", data={"email": "", "password": ""}).get_data(as_text=True)
+    assert 'class="error-summary"' in page and 'aria-invalid="true"' in page
+
+
+def test_the_language_switch_is_a_form_and_changes_the_language(client, db):
+    assert '<html lang="nl">' in client.get("/").get_data(as_text=True)
+    client.post("/taal", data={"lang": "en", "next": "/"})
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in page and "Nederlands" in page
+    assert client.post("/taal", data={"lang": "xx"}).status_code == 400
+
+
+def test_an_unknown_page_answers_404_in_dutch(client, db):
+    response = client.get("/bestaat-niet")
+    assert response.status_code == 404 and "Pagina niet gevonden" in response.get_data(as_text=True)
+
+
+def test_forms_refuse_a_missing_csrf_token(app, client, db):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post("/aanmelden", data={"email": "a@b.be", "password": "x"})
+        assert response.status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
