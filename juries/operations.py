@@ -271,6 +271,8 @@ def cast_vote(ballot: Ballot, score: int, *, actor: User, now: datetime) -> Vote
     member = membership_of(candidacy, actor)
     if ballot.state != BallotState.OPEN:
         raise DomainError(N_("Deze stemming is afgesloten."))
+    if decision_for(candidacy, ballot.round, ballot.criterion) is not None:
+        raise DomainError(N_("De jury besliste al over dit criterium in deze ronde."))
     check_score(score)
     if member.bloc in ballot.votes_by_bloc():
         raise DomainError(N_("%(bloc)s heeft al gestemd: één stem per organisatie."),
@@ -297,6 +299,8 @@ def close_ballot(ballot: Ballot, motivation: str | None, *, actor: User,
     membership_of(candidacy, actor)
     if ballot.state != BallotState.OPEN:
         raise DomainError(N_("Deze stemming is al afgesloten."))
+    if decision_for(candidacy, ballot.round, ballot.criterion) is not None:
+        raise DomainError(N_("De jury besliste al over dit criterium in deze ronde."))
     votes = ballot.votes_by_bloc()
     if not ballot_can_close(votes):
         raise DomainError(N_("Nog niet elke organisatie heeft gestemd en er is nog geen ⅔."),

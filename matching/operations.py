@@ -227,11 +227,11 @@ def record_decision_received(candidacy: Candidacy, round_no: int, received_at: d
     ``actor`` is None when the mail worker records the SMTP server's acceptance.
     """
     check_round(round_no)
-    selected_state = {1: CandidacyState.SELECTED_FOR_PITCH, 2: CandidacyState.ADMITTED_TO_STEP4}
-    decided_at = _round_decided_at(candidacy, round_no)
-    if decided_at is None:
+    decision = _round_decision(candidacy, round_no)
+    if decision is None:
         raise DomainError(N_("Er is nog geen beslissing van ronde %(round)s voor deze "
                              "kandidatuur."), round=round_no)
+    decided_at, step = decision
     if to_utc(received_at) < decided_at:
         raise DomainError(N_("Een beslissing kan niet ontvangen zijn vóór ze genomen werd."),
                           field="received_at")
@@ -240,19 +240,22 @@ def record_decision_received(candidacy: Candidacy, round_no: int, received_at: d
     if to_utc(received_at) > to_utc(now):
         raise DomainError(N_("Een ontvangst ligt niet in de toekomst."), field="received_at")
     notice = DecisionNotice(round=round_no, received_at=received_at,
-                            selected=candidacy.state == selected_state[round_no])
+                            selected=step in (CandidacyStep.SELECT_R1, CandidacyStep.ADMIT_R2))
     candidacy.notices.append(notice)
     audit("decision_notice.received", notice, actor=actor, now=now,
           procedure_id=candidacy.procedure_id, round=round_no, received_at=received_at)
     return notice
 
 
-def _round_decided_at(candidacy: Candidacy, round_no: int) -> datetime | None:
-    """When the jury's decision of ``round_no`` was taken for the candidacy, if it was."""
-    steps = {1: ("select_r1", "reject_r1"), 2: ("admit_r2", "reject_r2")}[round_no]
-    return db.session.scalar(select(func.min(Transition.at)).where(
+def _round_decision(candidacy: Candidacy, round_no: int) -> tuple[datetime, CandidacyStep] | None:
+    """When the jury's decision of ``round_no`` was taken for the candidacy, and which it
+    was (the first one: a reversal on appeal does not change what the e-mail said)."""
+    steps = {1: (CandidacyStep.SELECT_R1, CandidacyStep.REJECT_R1),
+             2: (CandidacyStep.ADMIT_R2, CandidacyStep.REJECT_R2)}[round_no]
+    row = db.session.execute(select(Transition.at, Transition.step).where(
         Transition.object_type == "candidacy", Transition.object_id == candidacy.id,
-        Transition.step.in_(steps)))
+        Transition.step.in_([s.value for s in steps])).order_by(Transition.id).limit(1)).first()
+    return (row.at, CandidacyStep(row.step)) if row else None
 
 
 def is_not_selected(candidacy: Candidacy, round_no: int) -> bool:

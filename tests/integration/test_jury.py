@@ -205,3 +205,14 @@ def test_no_anchoring_the_spread_shows_only_after_ones_own_score(round1, db):
     assert spread.scores == {w.mm["vdab1"].id: 4, w.mm["lokaal1"].id: 2}
     assert set(spread.missing) == {w.mm["vdab2"].id, w.mm["extern1"].id} and not spread.agreed
     assert visible_spread(c, 1, CC, w.coordinator) is None
+
+
+def test_a_ballot_left_open_cannot_decide_a_second_time(round1, db):
+    w, c = round1, round1.candidacy
+    ballot = jury_ops.open_ballot(c, 1, CC, actor=w.mm["vdab1"], now=w.clock.now)
+    jury_ops.cast_vote(ballot, 3, actor=w.mm["vdab1"], now=w.clock.now)
+    w.consensus(c, 1, CC, 2)  # the jury reached consensus meanwhile
+    refused(db, jury_ops.cast_vote, ballot, 3, actor=w.mm["extern1"], now=w.clock.now,
+            match="besliste al")
+    refused(db, jury_ops.close_ballot, ballot, "Motivering van de stemming.",
+            actor=w.mm["vdab1"], now=w.clock.now, match="besliste al")
