@@ -16,6 +16,29 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+BLUEPRINTS = (
+    "matching.auth",  # login, logout, account
+    "matching.accounts_views",  # registration, confirmation, password reset, invitations
+    "matching.applicant_views",  # the applicant's dashboard, candidacy form, letters
+    "matching.admin_views",  # organisations and accounts
+    "matching.observer_views",  # Europa WSE's read-only overview
+    "workareas.views",  # public addenda and feed; the coordinator's work area and addendum
+    "juries.views",  # the jury's scoring, consensus and ballots; the coordinator's round board
+    "appeals.views",  # the appeal form, panel assignment and the panel's positions
+)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Each module of ``BLUEPRINTS`` exposes ``bp``; a module not written yet is skipped."""
+    import importlib
+    import importlib.util
+
+    for name in BLUEPRINTS:
+        if importlib.util.find_spec(name) is None:
+            continue
+        app.register_blueprint(importlib.import_module(name).bp)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         "matching",
@@ -43,8 +66,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     init_web(app)
-    from matching.auth import bp as auth_bp
-    app.register_blueprint(auth_bp)
+    from matching.navigation import nav_for
+    app.jinja_env.globals["nav_for"] = nav_for
+    register_blueprints(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):

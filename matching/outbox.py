@@ -42,7 +42,10 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), unique=True)
+    #: A letter's e-mail carries the letter; account e-mails (confirmation, invitation,
+    #: password reset) carry only ``body_text``.
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"), unique=True)
+    body_text: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     to_addresses: Mapped[str] = mapped_column(String(1000))
     subject: Mapped[str] = mapped_column(String(300))
@@ -55,13 +58,14 @@ class OutboxMessage(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
 
-    letter: Mapped[Letter] = relationship()
+    letter: Mapped[Letter | None] = relationship()
 
     __table_args__ = (
         CheckConstraint("(state = 'sent') = (accepted_at IS NOT NULL)", name="accepted_iff_sent"),
         CheckConstraint("(state = 'sending') = (sending_since IS NOT NULL)",
                         name="sending_since_iff_sending"),
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        CheckConstraint("(letter_id IS NULL) <> (body_text IS NULL)", name="letter_or_body"),
         Index("ix_outbox_message_due", "state", "next_attempt_at"),
     )
 
@@ -73,6 +77,16 @@ def queue(letter: Letter, *, now: datetime, domain: str) -> OutboxMessage:
         message_id=f"<{letter.reference.replace('/', '.')}.v{letter.version}."
                    f"{letter.pdf_sha256[:16]}@{domain}>",
         state=OutboxState.PENDING, attempts=0, created_at=now, next_attempt_at=now)
+    db.session.add(message)
+    return message
+
+
+def queue_mail(to: str, subject: str, body: str, *, now: datetime, domain: str,
+               key: str) -> OutboxMessage:
+    """Queue a plain e-mail (no letter); ``key`` makes its Message-ID unique and stable."""
+    message = OutboxMessage(to_addresses=to, subject=subject, body_text=body,
+                            message_id=f"<{key}@{domain}>", state=OutboxState.PENDING,
+                            attempts=0, created_at=now, next_attempt_at=now)
     db.session.add(message)
     return message
 
@@ -89,7 +103,10 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     mail["To"] = message.to_addresses
     mail["Subject"] = message.subject
     mail["Message-ID"] = message.message_id
-    mail["Date"] = format_datetime(letter.created_at)
+    mail["Date"] = format_datetime(message.created_at)
+    if letter is None:
+        mail.set_content(message.body_text)
+        return mail
     mail["Content-Language"] = letter.locale
     mail.set_content(letter.text)
     mail.add_alternative(letter.html, subtype="html")
@@ -178,7 +195,7 @@ def send_pending(config: dict, *, clock: Callable[[], datetime] | None = None, l
         message.state, message.accepted_at, message.sending_since = OutboxState.SENT, accepted, None
         message.last_error = None
         letter = message.letter
-        if letter.kind in DECISION_KINDS and letter.version == 1:
+        if letter is not None and letter.kind in DECISION_KINDS and letter.version == 1:
             candidacy = db.session.get(Candidacy, letter.candidacy_id)
             if candidacy.notice(letter.round) is None:
                 record_decision_received(candidacy, letter.round, accepted, actor=None, now=accepted)

@@ -218,3 +218,39 @@ def refused(db, fn, *args, match: str | None = None, error=None, **kwargs):
         "a refused step modified objects"
     assert snapshot(db) == before, "a refused step changed the database"
     return info.value
+
+
+class QueryCounter:
+    """Counts the SQL statements issued inside a ``with`` block (query-count tests)."""
+
+    def __init__(self, db):
+        self.engine, self.statements = db.engine, []
+
+    def _count(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+TEST_PASSWORD = "test-wachtwoord-123"
+
+
+def login(client, db, user) -> None:
+    """Log ``user`` in through the real login form (gives them a password first)."""
+    if not user.check_password(TEST_PASSWORD):
+        user.set_password(TEST_PASSWORD)
+    db.session.commit()
+    client.post("/afmelden")
+    response = client.post("/aanmelden", data={"email": user.email, "password": TEST_PASSWORD})
+    assert response.status_code == 302, "login failed"

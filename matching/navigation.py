@@ -1,0 +1,29 @@
+"""The main menu: each blueprint registers its entries with who may see them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import url_for
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str  # a Dutch msgid, translated in the template
+    endpoint: str
+    visible: Callable[[object], bool]  # user → bool (anonymous users too)
+    order: int = 50
+
+
+_ITEMS: list[NavItem] = []
+
+
+def register_nav(label: str, endpoint: str, visible: Callable[[object], bool], order: int = 50) -> None:
+    if all(i.endpoint != endpoint for i in _ITEMS):
+        _ITEMS.append(NavItem(label, endpoint, visible, order))
+
+
+def nav_for(user) -> list[tuple[str, str]]:
+    return [(i.label, url_for(i.endpoint)) for i in sorted(_ITEMS, key=lambda i: i.order)
+            if i.visible(user)]

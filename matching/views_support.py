@@ -1,0 +1,69 @@
+"""What the thin views share: call one operation, commit once, or show the refusal.
+
+A view checks access, validates the form's shape, then ``perform``s one operation.
+On a DomainError nothing is committed: the message (translated) goes next to the
+form field the error names, or into a flash message, and the view shows the form again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from flask import abort, flash
+from flask_babel import gettext
+from flask_login import current_user
+
+from matching.errors import DomainError, PermissionDenied
+from matching.extensions import db
+
+T = TypeVar("T")
+_FAILED = object()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def message_of(error: DomainError) -> str:
+    """The refusal in the user's language."""
+    return gettext(error.msgid, **error.params) if error.params else gettext(error.msgid)
+
+
+def perform(operation: Callable[..., T], *args: Any, form=None, success: str | None = None,
+            **kwargs: Any) -> T | object:
+    """Run ``operation(*args, actor=current_user, now=utcnow(), **kwargs)`` and commit.
+
+    Returns the operation's result, or ``FAILED`` (falsy check: ``if result is FAILED``)
+    after a refusal, which is rolled back and shown to the user.
+    """
+    try:
+        result = operation(*args, actor=current_user._get_current_object(), now=utcnow(),
+                           **kwargs)
+        db.session.commit()
+    except PermissionDenied:
+        db.session.rollback()
+        abort(404)  # another's object answers 404, not 403
+    except DomainError as error:
+        db.session.rollback()
+        message = message_of(error)
+        target = getattr(form, error.field, None) if (form is not None and error.field) else None
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + [message]
+        else:
+            flash(message, "error")
+        return FAILED
+    if success:
+        flash(success, "success")
+    return result
+
+
+FAILED = _FAILED
+
+
+def get_or_404(model: type[T], ident: Any) -> T:
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
