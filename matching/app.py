@@ -22,9 +22,12 @@ BLUEPRINTS = (
     "matching.applicant_views",  # the applicant's dashboard, candidacy form, letters
     "matching.admin_views",  # organisations and accounts
     "matching.observer_views",  # Europa WSE's read-only overview
-    "workareas.views",  # public addenda and feed; the coordinator's work area and addendum
-    "juries.views",  # the jury's scoring, consensus and ballots; the coordinator's round board
-    "appeals.views",  # the appeal form, panel assignment and the panel's positions
+    "workareas.views",  # public addenda, their feed and versions
+    "workareas.coordinator_views",  # the coordinator's work area, procedure and addendum
+    "juries.views",  # the matchmakers' scoring, conflicts, consensus and ballots
+    "juries.coordinator_views",  # jury composition, round board, pitches, letters, outbox
+    "appeals.views",  # the appeal panel's positions
+    "appeals.coordinator_views",  # appeal panel assignment
 )
 
 
