@@ -137,6 +137,10 @@ def save_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
     unknown = set(answers) - set(QUESTION_KEYS)
     if unknown:
         raise DomainError(N_("Onbekende beoordelingsvraag."), field="answers")
+    if candidacy.contributions or candidacy.answers:
+        # Saved again: the old rows go first, so the new ones may take their keys.
+        candidacy.contributions, candidacy.answers = [], []
+        db.session.flush()
     candidacy.contributions = [Contribution(challenge_code=k, text=v) for k, v in sorted(chosen.items())]
     candidacy.answers = [
         Answer(criterion=Criterion(key.split(".")[0]), question=int(key.split(".")[1]),

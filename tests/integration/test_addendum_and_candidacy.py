@@ -250,3 +250,17 @@ def test_no_withdrawal_while_an_appeal_is_open(world, db):
     world.appeal(c)
     refused(db, ops.withdraw_candidacy, c, "toch niet", actor=world.applicant(c.organisation),
             now=world.clock.now, match="lopend weerwoord")
+
+
+def test_a_draft_candidacy_can_be_saved_again(world, db):
+    p = world.published_procedure()
+    org = world.organisation("Jobkracht vzw")
+    who = world.applicant(org)
+    c = ops.start_candidacy(p, org, actor=who, now=world.clock.now)
+    for text in ("Eerste versie van onze bijdrage aan de jongeren.",
+                 "Tweede versie van onze bijdrage aan de jongeren."):
+        ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={"RU1": text},
+                           answers=ANSWERS, partnership_fit="", declarations={})
+        db.session.flush()
+    assert [x.text for x in c.contributions] == ["Tweede versie van onze bijdrage aan de jongeren."]
+    assert len(c.answers) == 8

@@ -1,0 +1,103 @@
+"""Self-registration, e-mail confirmation and password reset."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from matching.candidacy_rules import OrganisationKind
+from matching.models.accounts import Role, User
+from matching.models.organisations import Organisation
+from matching.outbox import OutboxMessage
+from tests.support import kbo, snapshot
+
+GOOD = {"organisation_name": "Buurtwerk De Brug", "enterprise_number": kbo(901),
+        "legal_form": "vzw", "name": "Els Janssens", "email": "Els@Debrug.be",
+        "password": "een lang wachtwoord", "confirm": "een lang wachtwoord"}
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def last_link(db, path: str) -> str:
+    body = db.session.scalars(select(OutboxMessage.body_text).order_by(OutboxMessage.id.desc())).first()
+    return re.search(rf"http://localhost(/{path}/\S+)", body).group(1)
+
+
+def test_registration_creates_an_inactive_applicant_and_queues_a_confirmation(db, client):
+    response = client.post("/registreren", data=GOOD)
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "els@debrug.be"))
+    organisation = db.session.scalar(select(Organisation))
+    assert not user.active and organisation.kind == OrganisationKind.OTHER
+    assert user.has_role(Role.APPLICANT, organisation_id=organisation.id)
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.to_addresses == "els@debrug.be" and "/bevestigen/" in message.body_text
+    # an inactive account cannot log in yet
+    login = client.post("/aanmelden", data={"email": "els@debrug.be",
+                                            "password": GOOD["password"]})
+    assert login.status_code == 422
+
+
+def test_a_wrong_enterprise_number_is_shown_next_to_the_field_and_creates_nothing(db, client):
+    before = snapshot(db)
+    response = client.post("/registreren", data=dict(GOOD, enterprise_number="0123456780"))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="enterprise_number-error"' in html and "ongeldig" in html
+    assert 'href="#enterprise_number"' in html  # the error summary links to the field
+    assert 'aria-invalid="true"' in html
+    assert snapshot(db) == before
+
+
+def test_a_short_password_or_a_mismatch_is_refused(db, client):
+    response = client.post("/registreren", data=dict(GOOD, password="kort", confirm="kort"))
+    assert response.status_code == 422 and "minstens 12 tekens" in response.get_data(as_text=True)
+    response = client.post("/registreren", data=dict(GOOD, confirm="iets heel anders"))
+    assert response.status_code == 422 and 'id="confirm-error"' in response.get_data(as_text=True)
+    assert count(db, User) == 0 and count(db, Organisation) == 0
+
+
+def test_the_confirmation_link_works_once_and_only_untampered(db, client):
+    client.post("/registreren", data=GOOD)
+    path = last_link(db, "bevestigen")
+    page = client.get(path)
+    assert page.status_code == 200 and "<form" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert not db.session.scalar(select(User)).active  # GET changes nothing
+    assert client.get(path[:-3] + "abc").status_code == 404
+    assert client.post(path[:-3] + "abc").status_code == 422
+    db.session.expire_all()
+    assert not db.session.scalar(select(User)).active
+    assert client.post(path).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(User)).active
+    again = client.post(path)
+    assert again.status_code == 422 and "al bevestigd" in again.get_data(as_text=True)
+    assert client.get(path).status_code == 404
+    login = client.post("/aanmelden", data={"email": "els@debrug.be",
+                                            "password": GOOD["password"]})
+    assert login.status_code == 302
+
+
+def test_password_reset_says_the_same_and_its_link_works_once(world, db, client):
+    db.session.commit()
+    unknown = client.post("/wachtwoord-vergeten", data={"email": "niemand@example.be"})
+    assert count(db, OutboxMessage) == 0
+    known = client.post("/wachtwoord-vergeten", data={"email": "admin@wse.example"})
+    assert count(db, OutboxMessage) == 1
+    assert unknown.status_code == known.status_code == 200
+    strip = lambda r: re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))
+    assert strip(unknown) == strip(known)
+    path = last_link(db, "wachtwoord-herstellen")
+    assert client.get(path[:-3] + "xyz").status_code == 404
+    assert client.get(path).status_code == 200
+    short = client.post(path, data={"password": "kort", "confirm": "kort"})
+    assert short.status_code == 422
+    new = "een nieuw lang wachtwoord"
+    assert client.post(path, data={"password": new, "confirm": new}).status_code == 302
+    assert client.post(path, data={"password": new + "!", "confirm": new + "!"}).status_code == 404
+    assert client.post("/aanmelden", data={"email": "admin@wse.example",
+                                           "password": new}).status_code == 302

@@ -1,0 +1,73 @@
+"""Public pages (no login): the list of published addenda (R-ADD-3), its Atom feed of
+new and changed versions, and one addendum with its version history."""
+
+from __future__ import annotations
+
+
+from flask import Blueprint, Response, abort, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, raiseload, selectinload
+
+from matching.extensions import db
+from matching.navigation import register_nav
+from matching.statemachine import PROCEDURE_STATE_LABELS, ProcedureState
+from workareas.models import AddendumVersion, Procedure, WorkArea
+
+bp = Blueprint("public", __name__)
+
+register_nav("Lijst van addenda", "public.addenda", visible=lambda user: True, order=5)
+
+FEED_SIZE = 100
+
+
+@bp.get("/addenda")
+def addenda():
+    procedures = db.session.scalars(
+        select(Procedure).where(Procedure.state != ProcedureState.DRAFT)
+        .options(joinedload(Procedure.work_area).selectinload(WorkArea.municipalities),
+                 selectinload(Procedure.versions), raiseload("*"))
+        .order_by(Procedure.published_at.desc(), Procedure.id)).unique().all()
+    return render_template("public/addenda.html", procedures=procedures,
+                           state_labels=PROCEDURE_STATE_LABELS)
+
+
+@bp.get("/addenda/feed.atom")
+def feed():
+    """One entry per published addendum version, newest first (RFC 4287)."""
+    versions = db.session.scalars(
+        select(AddendumVersion).where(AddendumVersion.published_at.is_not(None))
+        .options(joinedload(AddendumVersion.procedure).joinedload(Procedure.work_area),
+                 raiseload("*"))
+        .order_by(AddendumVersion.published_at.desc(), AddendumVersion.id.desc())
+        .limit(FEED_SIZE)).all()
+    xml = render_template("public/feed.xml", versions=versions,
+                          updated=versions[0].published_at if versions else None,
+                          )
+    return Response(xml, content_type="application/atom+xml; charset=utf-8")
+
+
+@bp.get("/addenda/<int:procedure_id>")
+def addendum(procedure_id: int):
+    procedure = db.session.scalar(
+        select(Procedure).where(Procedure.id == procedure_id,
+                                Procedure.state != ProcedureState.DRAFT)
+        .options(joinedload(Procedure.work_area).selectinload(WorkArea.municipalities),
+                 selectinload(Procedure.versions).selectinload(AddendumVersion.needs),
+                 selectinload(Procedure.versions).selectinload(AddendumVersion.challenges),
+                 selectinload(Procedure.versions).selectinload(AddendumVersion.contacts),
+                 selectinload(Procedure.pitch_slots), raiseload("*")))
+    if procedure is None:
+        abort(404)
+    published = [v for v in procedure.versions if v.published_at is not None]
+    if not published:
+        abort(404)
+    number = request.args.get("versie", type=int)
+    if number is None:
+        version = published[-1]
+    else:
+        version = next((v for v in published if v.number == number), None)
+        if version is None:
+            abort(404)
+    return render_template("public/addendum.html", procedure=procedure, version=version,
+                           published=published, latest=published[-1],
+                           state_labels=PROCEDURE_STATE_LABELS)
