@@ -38,6 +38,7 @@ from matching.models.candidacies import Attachment, Candidacy
 from matching.models.organisations import Organisation
 from matching.navigation import register_nav
 from matching.statemachine import PROCEDURE_STATE_LABELS, CandidacyState, ProcedureState
+from matching.web import letter_page
 from matching.views_support import FAILED, perform
 from workareas.models import Procedure
 
@@ -337,7 +338,7 @@ def own_letter(letter_id: int) -> Letter:
 @login_required
 def letter(letter_id: int):
     item = own_letter(letter_id)
-    response = Response(item.html, content_type="text/html; charset=utf-8")
+    response = letter_page(item.html)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -10,16 +10,21 @@ from matching.errors import N_, PermissionDenied
 from matching.models.accounts import Role, User
 
 
+def _known(user) -> bool:
+    """A logged-in user (Flask-Login's anonymous user holds no grant)."""
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
 def is_administrator(user: User | None) -> bool:
-    return bool(user) and user.has_role(Role.ADMINISTRATOR)
+    return _known(user) and user.has_role(Role.ADMINISTRATOR)
 
 
 def can_coordinate(user: User | None, work_area_id: int) -> bool:
-    return bool(user) and user.has_role(Role.COORDINATOR, work_area_id=work_area_id)
+    return _known(user) and user.has_role(Role.COORDINATOR, work_area_id=work_area_id)
 
 
 def can_act_for(user: User | None, organisation_id: int) -> bool:
-    return bool(user) and user.has_role(Role.APPLICANT, organisation_id=organisation_id)
+    return _known(user) and user.has_role(Role.APPLICANT, organisation_id=organisation_id)
 
 
 def require_administrator(user: User | None) -> None:
@@ -38,5 +43,5 @@ def require_applicant(user: User | None, organisation_id: int) -> None:
 
 
 def require_role(user: User | None, role: Role, message: str) -> None:
-    if not user or not user.has_role(role):
+    if not _known(user) or not user.has_role(role):
         raise PermissionDenied(message)

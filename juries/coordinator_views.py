@@ -1,0 +1,268 @@
+"""The coordinator's jury pages: composition (R-JURY-1), starting round 1, the round
+boards with what is still missing, pitches (R-PITCH-1), the letters of the procedure
+with their delivery, letter previews, and retrying a failed e-mail.
+
+Thin views: access (a procedure the user does not coordinate answers 404), the form's
+shape, one operation through :func:`perform`, redirect.
+"""
+
+from __future__ import annotations
+
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from juries import operations as jury_ops
+from juries.board_queries import (free_pitch_slots, jury_with_members, outbox_counts,
+                                  procedure_letters, round_board_rows, would_be_selected)
+from juries.letters_operations import retry_message
+from juries.rules import BLOC_LABELS, CRITERION_LABELS, Bloc, Criterion, jury_is_complete, missing_blocs
+from matching.errors import DomainError, PermissionDenied
+from matching.extensions import db
+from matching.letters.compose import preview_round_decision
+from matching.letters.content import IncompleteLetter
+from matching.letters.models import Letter
+from matching.models.accounts import Role, RoleGrant, User
+from matching.outbox import OutboxMessage, OutboxState
+from matching.rules import format_brussels
+from matching.statemachine import PROCEDURE_STATE_LABELS, ProcedureState
+from matching.web import letter_page
+from matching.views_support import FAILED, get_or_404, message_of, perform, utcnow
+from workareas.coordinator_queries import candidacy_or_404, procedure_or_404
+from workareas.models import PitchSlot
+
+bp = Blueprint("rounds", __name__)
+
+BLOC_CHOICES = [("", "–")] + [(b.value, BLOC_LABELS[b]) for b in Bloc]
+
+
+# --- forms --------------------------------------------------------------------------------
+
+class MemberRow(Form):
+    user_id = HiddenField()
+    selected = BooleanField("In de jury")
+    bloc = SelectField("Geleding", choices=BLOC_CHOICES, validate_choice=True)
+    affiliation = StringField("Organisatie of expertise", validators=[Length(max=300)])
+
+
+class JuryForm(FlaskForm):
+    rows = FieldList(FormField(MemberRow))
+    members = HiddenField()  # where the refusal of the composition goes
+
+
+class PlanPitchForm(FlaskForm):
+    slot = SelectField("Pitch-moment", coerce=int, validate_choice=False)
+
+
+class PitchHeldForm(FlaskForm):
+    report = TextAreaField("Kort verslag van de pitch", validators=[DataRequired()])
+
+
+class RetryForm(FlaskForm):
+    pass
+
+
+# --- jury ---------------------------------------------------------------------------------
+
+def matchmakers() -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(RoleGrant).where(RoleGrant.role == Role.MATCHMAKER)
+        .order_by(User.name, User.id)))
+
+
+def _compose(procedure, members, *, actor, now):
+    """compose_jury, with a refusal of the composition shown next to the jury form."""
+    try:
+        return jury_ops.compose_jury(procedure, members, actor=actor, now=now)
+    except PermissionDenied:
+        raise
+    except DomainError as error:
+        error.field = error.field or "members"
+        raise
+
+
+def _render_jury(procedure, form, candidates, status=200, blocs=None):
+    jury = jury_with_members(procedure)
+    if blocs is None:
+        blocs = [m.bloc for m in jury.members] if jury else []
+    return render_template(
+        "coordinator/jury.html", procedure=procedure, form=form, jury=jury,
+        rows=list(zip(form.rows.entries, candidates)), complete=jury_is_complete(blocs),
+        missing=[BLOC_LABELS[b] for b in missing_blocs(blocs)], count=len(blocs),
+        bloc_labels=BLOC_LABELS, state_labels=PROCEDURE_STATE_LABELS,
+        can_start=procedure.state == ProcedureState.CANDIDACY_CLOSED), status
+
+
+@bp.route("/coordinatie/procedures/<int:procedure_id>/jury", methods=["GET", "POST"])
+@login_required
+def jury(procedure_id: int):
+    procedure = procedure_or_404(current_user, procedure_id)
+    candidates = matchmakers()
+    by_id = {str(u.id): u for u in candidates}
+    form = JuryForm()
+    if not form.is_submitted():
+        current = jury_with_members(procedure)
+        seats = {m.user_id: m for m in current.members} if current else {}
+        form = JuryForm(formdata=None, data={"rows": [
+            {"user_id": str(u.id), "selected": u.id in seats,
+             "bloc": seats[u.id].bloc.value if u.id in seats else "",
+             "affiliation": seats[u.id].affiliation if u.id in seats else ""}
+            for u in candidates]})
+        return _render_jury(procedure, form, candidates)
+    posted = [by_id.get(e.form.user_id.data) for e in form.rows.entries]
+    if None in posted:
+        abort(400)
+    if form.validate():
+        chosen = [(u, e.form) for u, e in zip(posted, form.rows.entries) if e.form.selected.data]
+        no_bloc = [u.name for u, row in chosen if not row.bloc.data]
+        if no_bloc:
+            form.members.errors = [_("Kies de geleding van %(names)s.", names=", ".join(no_bloc))]
+        else:
+            members = [(u, Bloc(row.bloc.data), row.affiliation.data or "") for u, row in chosen]
+            result = perform(_compose, procedure, members, form=form,
+                             success=_("De jury is samengesteld."))
+            if result is not FAILED:
+                return redirect(url_for(".jury", procedure_id=procedure_id))
+            procedure = procedure_or_404(current_user, procedure_id)
+    blocs = [Bloc(e.form.bloc.data) for e in form.rows.entries
+             if e.form.selected.data and e.form.bloc.data in Bloc._value2member_map_]
+    return _render_jury(procedure, form, posted, status=422, blocs=blocs)
+
+
+@bp.post("/coordinatie/procedures/<int:procedure_id>/ronde-1-starten")
+@login_required
+def start_round_1(procedure_id: int):
+    procedure = procedure_or_404(current_user, procedure_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if perform(jury_ops.start_round_1, procedure,
+               success=_("Ronde 1 is gestart: de jury kan beoordelen.")) is FAILED:
+        return redirect(url_for(".jury", procedure_id=procedure_id))
+    return redirect(url_for(".board", procedure_id=procedure_id, round_no=1))
+
+
+# --- round boards and pitches -------------------------------------------------------------
+
+def _render_board(procedure, round_no, status=200, failed=None):
+    """``failed`` = (candidacy id, form name, form) of a refused pitch form."""
+    rows = round_board_rows(procedure, round_no)
+    slots = free_pitch_slots(procedure) if round_no == 2 else []
+    forms = {}
+    for row in rows:
+        plan = PlanPitchForm(formdata=None, prefix=f"pitch{row.candidacy.id}")
+        held = PitchHeldForm(formdata=None, prefix=f"held{row.candidacy.id}")
+        if failed and failed[0] == row.candidacy.id:
+            plan, held = (failed[2], held) if failed[1] == "plan" else (plan, failed[2])
+        plan.slot.choices = [(s.id, f"{format_brussels(s.starts_at)} – {s.location}") for s in slots]
+        forms[row.candidacy.id] = (plan, held)
+    return render_template(
+        "coordinator/board.html", procedure=procedure, round_no=round_no, rows=rows,
+        forms=forms, criteria=list(Criterion), criterion_labels=CRITERION_LABELS,
+        ready=sum(1 for r in rows if r.readiness.ready), state_labels=PROCEDURE_STATE_LABELS,
+        may_declare_inadmissible=procedure.state in (ProcedureState.CANDIDACY_CLOSED,
+                                                     ProcedureState.ROUND_1),
+        has_slots=bool(slots)), status
+
+
+def _round_or_404(round_no: int) -> int:
+    if round_no not in (1, 2):
+        abort(404)
+    return round_no
+
+
+@bp.get("/coordinatie/procedures/<int:procedure_id>/rondes/<int:round_no>")
+@login_required
+def board(procedure_id: int, round_no: int):
+    procedure = procedure_or_404(current_user, procedure_id)
+    return _render_board(procedure, _round_or_404(round_no))
+
+
+@bp.post("/coordinatie/procedures/<int:procedure_id>/rondes/<int:round_no>/afsluiten")
+@login_required
+def close_round(procedure_id: int, round_no: int):
+    procedure = procedure_or_404(current_user, procedure_id)
+    _round_or_404(round_no)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    perform(jury_ops.close_round, procedure, round_no,
+            success=_("Ronde %(round)s is afgesloten; de beslissingsbrieven staan klaar voor "
+                      "verzending.", round=round_no))
+    return redirect(url_for(".board", procedure_id=procedure_id, round_no=round_no))
+
+
+@bp.post("/coordinatie/kandidaturen/<int:candidacy_id>/pitch")
+@login_required
+def plan_pitch(candidacy_id: int):
+    candidacy = candidacy_or_404(current_user, candidacy_id)
+    procedure_id = candidacy.procedure_id
+    form = PlanPitchForm(prefix=f"pitch{candidacy_id}")
+    if form.validate_on_submit():
+        slot = db.session.get(PitchSlot, form.slot.data)
+        if slot is None:
+            form.slot.errors = [_("Kies een vrij pitch-moment.")]
+        elif perform(jury_ops.plan_pitch, candidacy, slot, form=form,
+                     success=_("De pitch is gepland en de uitnodiging staat klaar.")) is not FAILED:
+            return redirect(url_for(".board", procedure_id=procedure_id, round_no=2))
+    procedure = procedure_or_404(current_user, procedure_id)
+    return _render_board(procedure, 2, status=422, failed=(candidacy_id, "plan", form))
+
+
+@bp.post("/coordinatie/kandidaturen/<int:candidacy_id>/pitch-gehouden")
+@login_required
+def pitch_held(candidacy_id: int):
+    candidacy = candidacy_or_404(current_user, candidacy_id)
+    procedure_id = candidacy.procedure_id
+    form = PitchHeldForm(prefix=f"held{candidacy_id}")
+    if form.validate_on_submit() and perform(
+            jury_ops.record_pitch_held, candidacy, form.report.data, form=form,
+            success=_("De pitch is geregistreerd.")) is not FAILED:
+        return redirect(url_for(".board", procedure_id=procedure_id, round_no=2))
+    procedure = procedure_or_404(current_user, procedure_id)
+    return _render_board(procedure, 2, status=422, failed=(candidacy_id, "held", form))
+
+
+# --- letters and their delivery -----------------------------------------------------------
+
+@bp.get("/coordinatie/procedures/<int:procedure_id>/brieven")
+@login_required
+def letters(procedure_id: int):
+    procedure = procedure_or_404(current_user, procedure_id)
+    return render_template("coordinator/letters.html", procedure=procedure,
+                           rows=procedure_letters(procedure), counts=outbox_counts(procedure),
+                           OutboxState=OutboxState, form=RetryForm(formdata=None),
+                           state_labels=PROCEDURE_STATE_LABELS)
+
+
+@bp.get("/coordinatie/kandidaturen/<int:candidacy_id>/voorbeeld/<int:round_no>")
+@login_required
+def preview(candidacy_id: int, round_no: int):
+    candidacy = candidacy_or_404(current_user, candidacy_id)
+    _round_or_404(round_no)
+    try:
+        html = preview_round_decision(candidacy, round_no,
+                                      would_be_selected(candidacy, round_no), utcnow())
+    except IncompleteLetter as error:
+        return render_template("coordinator/preview_incomplete.html", candidacy=candidacy,
+                               round_no=round_no, message=message_of(error)), 422
+    return letter_page(html)
+
+
+@bp.post("/coordinatie/outbox/<int:message_id>/opnieuw")
+@login_required
+def retry(message_id: int):
+    message = get_or_404(OutboxMessage, message_id)
+    letter = db.session.get(Letter, message.letter_id) if message.letter_id else None
+    if letter is None:
+        abort(404)
+    procedure_id = letter.procedure_id
+    procedure_or_404(current_user, procedure_id)
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    perform(retry_message, message,
+            success=_("Het bericht staat opnieuw in de wachtrij; de verzendtaak verstuurt het."))
+    return redirect(url_for(".letters", procedure_id=procedure_id))

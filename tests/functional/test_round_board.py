@@ -1,0 +1,210 @@
+"""The round boards, pitches, letters with their delivery, letter previews, and that the
+list pages issue as many SQL statements for 200 candidacies as for 5."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from juries import operations as jury_ops
+from juries.models import JuryDecision, PitchAppointment
+from juries.rules import Criterion, Method
+from matching.candidacy_rules import OrganisationKind
+from matching.letters.content import LetterKind
+from matching.letters.models import Letter
+from matching.models.audit import AuditEvent
+from matching.models.candidacies import Candidacy
+from matching.models.organisations import Organisation
+from matching.outbox import OutboxMessage, OutboxState
+from matching.statemachine import CandidacyState, ProcedureState
+from tests.support import QueryCounter, kbo, login
+from workareas import operations as area_ops
+from workareas.models import Procedure
+
+
+def test_the_round_boards_pitches_letters_and_previews(world, db, client):
+    world.published_procedure()
+    strong = world.apply("Sterk Werk")
+    weak = world.apply("Zwak Werk")
+    world.start_round_1()
+    world.decide(strong, 1, (3, 4))
+    db.session.commit()
+    login(client, db, world.coordinator)
+    p = world.procedure.id
+
+    page = client.get(f"/coordinatie/procedures/{p}/rondes/1").get_data(as_text=True)
+    assert "Sterk Werk" in page and "Zwak Werk" in page
+    assert "score 4 (consensus)" in page and "beslissing over Cruciale bijdrage" in page
+    assert "1 van 2 kandidaturen klaar" in page
+
+    # the preview of a letter whose decision is missing explains what is missing
+    response = client.get(f"/coordinatie/kandidaturen/{weak.id}/voorbeeld/1")
+    assert response.status_code == 422 and "beide criteria" in response.get_data(as_text=True)
+
+    # closing with a missing decision: refused, with a flash naming the organisation
+    response = client.post(f"/coordinatie/procedures/{p}/rondes/1/afsluiten",
+                           follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "kan niet sluiten" in page and "Zwak Werk" in page
+    db.session.expire_all()
+    assert db.session.get(Procedure, p).state == ProcedureState.ROUND_1
+
+    world.decide(db.session.get(Candidacy, weak.id), 1, (2, 3))
+    db.session.commit()
+    preview = client.get(f"/coordinatie/kandidaturen/{weak.id}/voorbeeld/1")
+    assert preview.status_code == 200 and preview.mimetype == "text/html"
+    assert "Zwak Werk" in preview.get_data(as_text=True)
+    csp = preview.headers["Content-Security-Policy"]
+    assert "'sha256-" in csp and "unsafe-inline" not in csp and "script-src" not in csp
+    assert db.session.scalar(select(Letter).where(Letter.candidacy_id == weak.id,
+                                                  Letter.kind == LetterKind.ROUND1_NOT_SELECTED)) is None
+    assert client.post(f"/coordinatie/procedures/{p}/rondes/1/afsluiten").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Procedure, p).state == ProcedureState.ROUND_2
+    assert db.session.get(Candidacy, strong.id).state == CandidacyState.SELECTED_FOR_PITCH
+
+    # round 2: plan a pitch; a moment in the (real) past is refused next to the field
+    procedure = db.session.get(Procedure, p)
+    past_slot = procedure.pitch_slots[0]
+    future_start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=3)
+    future_slot = area_ops.add_pitch_slot(procedure, future_start, future_start + timedelta(hours=1),
+                                          "Zaal De Werf", actor=world.coordinator,
+                                          now=world.clock.now)
+    db.session.commit()
+    page = client.get(f"/coordinatie/procedures/{p}/rondes/2").get_data(as_text=True)
+    assert "Sterk Werk" in page and "niet gepland" in page and "Zaal De Werf" in page
+    field = f"pitch{strong.id}-slot"
+    response = client.post(f"/coordinatie/kandidaturen/{strong.id}/pitch",
+                           data={field: past_slot.id})
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(PitchAppointment)) is None
+    assert client.post(f"/coordinatie/kandidaturen/{strong.id}/pitch",
+                       data={field: future_slot.id}).status_code == 302
+    appointment = db.session.scalar(select(PitchAppointment))
+    assert appointment.slot_id == future_slot.id
+    assert "gepland" in client.get(f"/coordinatie/procedures/{p}/rondes/2").get_data(as_text=True)
+
+    # the pitch cannot be recorded held before its moment
+    report = {f"held{strong.id}-report": "Een overtuigende pitch met concrete voorbeelden."}
+    response = client.post(f"/coordinatie/kandidaturen/{strong.id}/pitch-gehouden", data=report,
+                           follow_redirects=True)
+    assert "pas na het begin" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(PitchAppointment)).held_at is None
+    # moved (by the operation, at the world's time) to a moment that has passed by now
+    jury_ops.plan_pitch(db.session.get(Candidacy, strong.id), past_slot, actor=world.coordinator,
+                        now=world.clock.now)
+    db.session.commit()
+    response = client.post(f"/coordinatie/kandidaturen/{strong.id}/pitch-gehouden",
+                           data={f"held{strong.id}-report": "kort"})
+    assert response.status_code == 422 and "minstens 10 tekens" in response.get_data(as_text=True)
+    assert client.post(f"/coordinatie/kandidaturen/{strong.id}/pitch-gehouden",
+                       data=report).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(PitchAppointment)).held_at is not None
+
+    # the letters with their delivery; a failed one is retried by the coordinator
+    letters = db.session.scalars(select(Letter).where(Letter.procedure_id == p)).all()
+    assert {LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND1_SELECTED} <= {l.kind for l in letters}
+    failed = db.session.scalar(select(OutboxMessage).join(Letter)
+                               .where(Letter.kind == LetterKind.ROUND1_NOT_SELECTED))
+    failed.state, failed.attempts, failed.last_error = OutboxState.FAILED, 8, "SMTP onbereikbaar"
+    db.session.commit()
+    page = client.get(f"/coordinatie/procedures/{p}/brieven").get_data(as_text=True)
+    assert "flask outbox send" in page and "mislukt" in page and "SMTP onbereikbaar" in page
+    assert f"{weak.reference}/R1" in page and "Zwak Werk" in page
+    pending = db.session.scalar(select(OutboxMessage).where(OutboxMessage.state == OutboxState.PENDING))
+    response = client.post(f"/coordinatie/outbox/{pending.id}/opnieuw", follow_redirects=True)
+    assert "Enkel een mislukt bericht" in response.get_data(as_text=True)
+    assert client.post(f"/coordinatie/outbox/{failed.id}/opnieuw").status_code == 302
+    db.session.expire_all()
+    message = db.session.get(OutboxMessage, failed.id)
+    assert message.state == OutboxState.PENDING and message.attempts == 0
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "outbox.retry"))
+
+
+def test_the_retry_is_not_for_another_coordinator(world, db, client):
+    from tests.functional.test_coordinator import other_coordinator
+
+    world.published_procedure()
+    world.apply("Sterk Werk")
+    message = db.session.scalar(select(OutboxMessage))
+    message.state, message.attempts = OutboxState.FAILED, 8
+    other, _ = other_coordinator(world)
+    db.session.commit()
+    login(client, db, other)
+    assert client.post(f"/coordinatie/outbox/{message.id}/opnieuw").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).state == OutboxState.FAILED
+
+
+# --- the same number of statements for 5 and 200 rows -------------------------------------
+
+def _many(world, db, n: int, offset: int) -> None:
+    """``n`` submitted candidacies, half with both round-1 decisions, each with a letter and
+    its outbox message (built directly: the operations are too slow for 200)."""
+    procedure, now = world.procedure, world.clock.now
+    organisations = [Organisation(name=f"Organisatie {offset + i}", enterprise_number=kbo(5000 + offset + i),
+                                  legal_form="vzw", kind=OrganisationKind.OTHER)
+                     for i in range(n)]
+    db.session.add_all(organisations)
+    db.session.flush()
+    candidacies = [Candidacy(organisation=o, procedure=procedure, state=CandidacyState.SUBMITTED,
+                             reference=f"KAND-T-{offset + i:05d}", created_at=now, submitted_at=now,
+                             declares_individual=True, declares_not_invoice_only=True,
+                             declares_partnership_commitment=True)
+                   for i, o in enumerate(organisations)]
+    db.session.add_all(candidacies)
+    db.session.flush()
+    decisions, letters = [], []
+    for i, c in enumerate(candidacies):
+        if i % 2 == 0:
+            decisions += [JuryDecision(candidacy_id=c.id, round=1, criterion=cr, score=3,
+                                       motivation="Een motivering van de jury.",
+                                       method=Method.CONSENSUS, decided_by_id=world.mm["vdab1"].id,
+                                       decided_at=now, jury_blocs="EXTERN,LOKAAL_BESTUUR,VDAB")
+                          for cr in Criterion]
+        pdf = f"pdf {c.reference}".encode()
+        letters.append(Letter(kind=LetterKind.CANDIDACY_RECEIPT, reference=f"{c.reference}/ONTV",
+                              version=1, procedure_id=procedure.id, candidacy_id=c.id,
+                              subject="Ontvangstbevestiging", recipients="org@example.be",
+                              html="<p>brief</p>", text="brief", pdf=pdf,
+                              pdf_sha256=hashlib.sha256(pdf).hexdigest(), created_at=now))
+    db.session.add_all(decisions + letters)
+    db.session.flush()
+    db.session.add_all([OutboxMessage(letter_id=l.id, message_id=f"<{l.reference}@test>",
+                                      to_addresses=l.recipients, subject=l.subject,
+                                      state=OutboxState.FAILED if i % 3 == 0 else OutboxState.PENDING,
+                                      attempts=8 if i % 3 == 0 else 0, last_error="fout" if i % 3 == 0 else None,
+                                      created_at=now, next_attempt_at=now)
+                        for i, l in enumerate(letters)])
+    db.session.commit()
+
+
+def _count(client, db, path: str) -> int:
+    with QueryCounter(db) as counter:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return counter.count
+
+
+def test_the_round_board_and_the_letters_page_issue_a_constant_number_of_statements(world, db, client):
+    world.published_procedure()
+    world.compose_jury()
+    db.session.commit()
+    login(client, db, world.coordinator)
+    p = world.procedure.id
+    paths = [f"/coordinatie/procedures/{p}/rondes/1", f"/coordinatie/procedures/{p}/brieven",
+             f"/coordinatie/procedures/{p}/rondes/2"]
+    _many(world, db, 5, 0)
+    small = {path: _count(client, db, path) for path in paths}
+    page = client.get(paths[0]).get_data(as_text=True)
+    assert page.count("<tr>") == 1 + 5 and "Organisatie 4" in page
+    _many(world, db, 195, 5)
+    large = {path: _count(client, db, path) for path in paths}
+    page = client.get(paths[1]).get_data(as_text=True)
+    assert "Organisatie 199" in page
+    assert small == large, (small, large)
