@@ -1,0 +1,269 @@
+"""The matchmakers' pages: their candidacies, the scoring page, conflicts, consensus and
+ballots. Thin views: access check, form shape, one operation through ``perform``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from juries import operations as jury_ops
+from juries.models import Ballot, BallotState
+from juries.page_queries import CANDIDACY_STATE_LABELS, jury_dashboard, scoring_context
+from juries.queries import visible_spread
+from juries.rules import (ASSESSMENT_QUESTIONS, BLOC_LABELS, CRITERION_LABELS, SCALE, Bloc,
+                          Criterion, ballot_can_close, ballot_outcome)
+from matching.errors import PermissionDenied
+from matching.models.accounts import Role
+from matching.models.candidacies import Candidacy
+from matching.navigation import register_nav
+from matching.statemachine import PROCEDURE_STATE_LABELS, ROUND_ENTRY_STATE
+from matching.views_support import FAILED, get_or_404, perform
+
+bp = Blueprint("jury", __name__)
+
+register_nav("Mijn jury", "jury.dashboard",
+             visible=lambda u: u.is_authenticated and u.has_role(Role.MATCHMAKER), order=30)
+
+
+def _score(value):
+    """Shape only: a whole number, or None; the range is the operation's rule (R-JURY-3)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _score_field(label):
+    return RadioField(label, choices=[(s, SCALE[s]) for s in SCALE], coerce=_score,
+                      validate_choice=False,
+                      validators=[InputRequired(message=_l("Kies een score van 1 tot 4."))])
+
+
+class AssessmentForm(FlaskForm):
+    score = _score_field(_l("Uw score"))
+    note_1 = TextAreaField(validators=[Length(max=5000)])
+    note_2 = TextAreaField(validators=[Length(max=5000)])
+    note_3 = TextAreaField(validators=[Length(max=5000)])
+    note_4 = TextAreaField(validators=[Length(max=5000)])
+
+
+class ConsensusForm(FlaskForm):
+    score = _score_field(_l("Score bij consensus"))
+    motivation = TextAreaField(_l("Motivering van de jury"),
+                               validators=[InputRequired(message=_l("Geef een motivering.")),
+                                           Length(max=10000)])
+
+
+class OpenBallotForm(FlaskForm):
+    pass
+
+
+class VoteForm(FlaskForm):
+    score = _score_field(_l("Stem van uw organisatie"))
+
+
+class CloseBallotForm(FlaskForm):
+    motivation = TextAreaField(_l("Motivering van de beslissing"), validators=[Length(max=10000)])
+
+
+class ConflictForm(FlaskForm):
+    reason = TextAreaField(_l("Aard van het belangenconflict"),
+                           validators=[InputRequired(message=_l("Geef kort de aard van het "
+                                                                "belangenconflict.")),
+                                       Length(max=2000)])
+
+
+def _membership_or_404(candidacy: Candidacy):
+    """Read access: a seat on the candidacy's jury, without a conflict; else 404."""
+    try:
+        return jury_ops.membership_of(candidacy, current_user)
+    except PermissionDenied:
+        abort(404)
+
+
+def _round_or_404(round_no: int) -> int:
+    if round_no not in ROUND_ENTRY_STATE:
+        abort(404)
+    return round_no
+
+
+def _criterion_or_404(value: str) -> Criterion:
+    try:
+        return Criterion(value)
+    except ValueError:
+        abort(404)
+
+
+def _assessment_form(criterion: Criterion, own=None, posted: bool = False):
+    kwargs = {"prefix": f"a-{criterion.value}"}
+    if not posted:
+        kwargs["formdata"] = None
+        if own is not None:
+            kwargs.update(score=own.score, note_1=own.note_1, note_2=own.note_2,
+                          note_3=own.note_3, note_4=own.note_4)
+    form = AssessmentForm(**kwargs)
+    for i, question in enumerate(ASSESSMENT_QUESTIONS[criterion], start=1):
+        getattr(form, f"note_{i}").label.text = _("Notitie bij vraag %(n)s", n=i)
+    return form
+
+
+def _page(candidacy: Candidacy, round_no: int, member, failed: dict | None = None, status=200):
+    """The scoring page; ``failed`` holds the submitted form that was refused."""
+    failed = failed or {}
+    ctx = scoring_context(candidacy, round_no, current_user.id)
+    criteria = []
+    for criterion in Criterion:
+        ballots = ctx["ballots"].get(criterion, [])
+        open_ballot = next((b for b in ballots if b.state == BallotState.OPEN), None)
+        votes = open_ballot.votes_by_bloc() if open_ballot else {}
+        criteria.append(dict(
+            criterion=criterion,
+            label=CRITERION_LABELS[criterion],
+            questions=ASSESSMENT_QUESTIONS[criterion],
+            answers={a.question: a.text for a in candidacy.answers if a.criterion == criterion},
+            own=ctx["own"].get(criterion),
+            decision=ctx["decisions"].get(criterion),
+            spread=visible_spread(candidacy, round_no, criterion, current_user),
+            assessment_form=failed.get(("assess", criterion))
+            or _assessment_form(criterion, ctx["own"].get(criterion)),
+            consensus_form=failed.get(("consensus", criterion))
+            or ConsensusForm(formdata=None, prefix=f"c-{criterion.value}"),
+            open_form=OpenBallotForm(formdata=None, prefix=f"o-{criterion.value}"),
+            open_ballot=open_ballot,
+            votes=votes,
+            can_close=ballot_can_close(votes) if open_ballot else False,
+            outcome=ballot_outcome(votes) if open_ballot else None,
+            vote_form=(failed.get(("vote", open_ballot.id)) if open_ballot else None)
+            or VoteForm(formdata=None, prefix=f"v-{criterion.value}"),
+            close_form=(failed.get(("close", open_ballot.id)) if open_ballot else None)
+            or CloseBallotForm(formdata=None, prefix=f"s-{criterion.value}"),
+            earlier=[b for b in ballots if b.state != BallotState.OPEN],
+        ))
+    scoring_open = (candidacy.state == ROUND_ENTRY_STATE[round_no]
+                    and candidacy.procedure.state in jury_ops.SCORING_STATES[round_no])
+    return render_template(
+        "jury/score.html", candidacy=candidacy, round_no=round_no, member=member,
+        criteria=criteria, scoring_open=scoring_open, blocs_all=list(Bloc),
+        scale_labels=[f"{s} – {_(SCALE[s])}" for s in SCALE],
+        bloc_labels=BLOC_LABELS, state_labels=CANDIDACY_STATE_LABELS,
+        conflict_form=failed.get("conflict") or ConflictForm(formdata=None), **ctx), status
+
+
+def _back(candidacy: Candidacy, round_no: int):
+    return redirect(url_for("jury.score", candidacy_id=candidacy.id, round_no=round_no))
+
+
+@bp.get("/jury")
+@login_required
+def dashboard():
+    return render_template("jury/dashboard.html", groups=jury_dashboard(current_user.id),
+                           criterion_labels=CRITERION_LABELS,
+                           state_labels=CANDIDACY_STATE_LABELS,
+                           procedure_labels=PROCEDURE_STATE_LABELS, bloc_labels=BLOC_LABELS)
+
+
+@bp.get("/jury/kandidaturen/<int:candidacy_id>/ronde/<int:round_no>")
+@login_required
+def score(candidacy_id: int, round_no: int):
+    candidacy = get_or_404(Candidacy, candidacy_id)
+    member = _membership_or_404(candidacy)
+    return _page(candidacy, _round_or_404(round_no), member)
+
+
+@bp.post("/jury/kandidaturen/<int:candidacy_id>/ronde/<int:round_no>/score/<criterion>")
+@login_required
+def assess(candidacy_id: int, round_no: int, criterion: str):
+    candidacy = get_or_404(Candidacy, candidacy_id)
+    member = _membership_or_404(candidacy)
+    round_no, criterion = _round_or_404(round_no), _criterion_or_404(criterion)
+    form = _assessment_form(criterion, posted=True)
+    if form.validate_on_submit():
+        notes = [getattr(form, f"note_{i}").data or "" for i in range(1, 5)]
+        if perform(jury_ops.record_assessment, candidacy, round_no, criterion, form.score.data,
+                   notes, form=form, success=_("Uw score is bewaard.")) is not FAILED:
+            return _back(candidacy, round_no)
+    return _page(candidacy, round_no, member, {("assess", criterion): form}, 422)
+
+
+@bp.post("/jury/kandidaturen/<int:candidacy_id>/ronde/<int:round_no>/consensus/<criterion>")
+@login_required
+def consensus(candidacy_id: int, round_no: int, criterion: str):
+    candidacy = get_or_404(Candidacy, candidacy_id)
+    member = _membership_or_404(candidacy)
+    round_no, criterion = _round_or_404(round_no), _criterion_or_404(criterion)
+    form = ConsensusForm(prefix=f"c-{criterion.value}")
+    if form.validate_on_submit():
+        if perform(jury_ops.record_consensus, candidacy, round_no, criterion, form.score.data,
+                   form.motivation.data, form=form,
+                   success=_("De consensus van de jury is vastgelegd.")) is not FAILED:
+            return _back(candidacy, round_no)
+    return _page(candidacy, round_no, member, {("consensus", criterion): form}, 422)
+
+
+@bp.post("/jury/kandidaturen/<int:candidacy_id>/ronde/<int:round_no>/stemming/<criterion>")
+@login_required
+def open_ballot(candidacy_id: int, round_no: int, criterion: str):
+    candidacy = get_or_404(Candidacy, candidacy_id)
+    _membership_or_404(candidacy)
+    round_no, criterion = _round_or_404(round_no), _criterion_or_404(criterion)
+    form = OpenBallotForm(prefix=f"o-{criterion.value}")
+    if form.validate_on_submit():
+        perform(jury_ops.open_ballot, candidacy, round_no, criterion, form=form,
+                success=_("De stemming is geopend."))
+    return _back(candidacy, round_no)
+
+
+def _ballot_or_404(ballot_id: int) -> tuple[Ballot, Candidacy, object]:
+    ballot = get_or_404(Ballot, ballot_id)
+    candidacy = get_or_404(Candidacy, ballot.candidacy_id)
+    return ballot, candidacy, _membership_or_404(candidacy)
+
+
+@bp.post("/jury/stemmingen/<int:ballot_id>/stem")
+@login_required
+def vote(ballot_id: int):
+    ballot, candidacy, member = _ballot_or_404(ballot_id)
+    form = VoteForm(prefix=f"v-{ballot.criterion.value}")
+    if form.validate_on_submit():
+        if perform(jury_ops.cast_vote, ballot, form.score.data, form=form,
+                   success=_("De stem van uw organisatie is geteld.")) is not FAILED:
+            return _back(candidacy, ballot.round)
+    return _page(candidacy, ballot.round, member, {("vote", ballot.id): form}, 422)
+
+
+@bp.post("/jury/stemmingen/<int:ballot_id>/sluiten")
+@login_required
+def close(ballot_id: int):
+    ballot, candidacy, member = _ballot_or_404(ballot_id)
+    form = CloseBallotForm(prefix=f"s-{ballot.criterion.value}")
+    if form.validate_on_submit():
+        result = perform(jury_ops.close_ballot, ballot, form.motivation.data, form=form)
+        if result is not FAILED:
+            if result is None:
+                flash(_("Geen ⅔-meerderheid: de stemming beslist niets. Overleg en open een "
+                        "nieuwe stemming."), "info")
+            else:
+                flash(_("De stemming is afgesloten met score %(score)s.", score=result.score),
+                      "success")
+            return _back(candidacy, ballot.round)
+    return _page(candidacy, ballot.round, member, {("close", ballot.id): form}, 422)
+
+
+@bp.post("/jury/kandidaturen/<int:candidacy_id>/conflict")
+@login_required
+def conflict(candidacy_id: int):
+    candidacy = get_or_404(Candidacy, candidacy_id)
+    member = _membership_or_404(candidacy)
+    form = ConflictForm()
+    if form.validate_on_submit():
+        if perform(jury_ops.declare_conflict, candidacy, form.reason.data, form=form,
+                   success=_("Uw belangenconflict is gemeld: u neemt niet meer deel aan de "
+                             "beoordeling van deze kandidatuur.")) is not FAILED:
+            return redirect(url_for("jury.dashboard"))
+    round_no = 2 if candidacy.state == ROUND_ENTRY_STATE[2] else 1
+    return _page(candidacy, round_no, member, {"conflict": form}, 422)

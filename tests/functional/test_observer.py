@@ -1,0 +1,113 @@
+"""Europa WSE's read-only pages: the overview, one procedure's full record, and no writes."""
+
+from matching.models.accounts import Role
+from juries.models import Assessment
+from juries.rules import Criterion
+from matching.statemachine import ProcedureState
+from tests.support import QueryCounter, login, snapshot
+from workareas.models import Procedure, WorkArea
+
+
+def observer(world, db):
+    if not hasattr(world, "obs"):
+        world.obs = world.user("waarnemer", Role.OBSERVER)
+        db.session.commit()
+    return world.obs
+
+
+def decided_world(world, db):
+    world.published_procedure()
+    c1, c2 = world.apply("Jobkracht vzw"), world.apply("Werkwinkel vzw")
+    world.start_round_1()
+    world.decide(c1, 1, (3, 4))
+    world.decide(c2, 1, (2, 3))
+    world.close_round(1)
+    world.received(c2, 1)
+    world.appeal(c2)
+    db.session.commit()
+    return c1, c2
+
+
+def test_the_overview_shows_areas_procedures_counts_and_open_appeals(world, db, client):
+    decided_world(world, db)
+    login(client, db, observer(world, db))
+    r = client.get("/observatie")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Regio Aalst" in page and "Matching 2025" in page
+    assert "geselecteerd voor de pitch: 1" in page and "niet geselecteerd na ronde 1: 1" in page
+    assert "Observatie" in page and "<form method=\"post\" action=\"/observatie" not in page
+
+
+def test_the_procedure_record_shows_everything(world, db, client):
+    c1, c2 = decided_world(world, db)
+    login(client, db, observer(world, db))
+    page = client.get(f"/observatie/procedures/{world.procedure.id}").get_data(as_text=True)
+    for expected in ("Versie 1", "Toeleiding naar werk", "Vdab1", "Jobkracht vzw",
+                     "Motivering voor score 3 op crucial_contribution.", "consensus",
+                     "De bijlage met onze referenties", "round1_not_selected", "SHA-256",
+                     "submitted", "not_selected_r1", "Coord", "assessment.record"):
+        assert expected in page, expected
+    # nothing on the observer's pages changes anything: no forms but logout and language
+    assert page.count("<form") == 2
+    assert client.get("/observatie/procedures/99999").status_code == 404
+
+
+def test_only_observers_see_the_pages(world, db, client):
+    world.published_procedure()
+    db.session.commit()
+    assert client.get("/observatie").status_code == 302
+    login(client, db, world.mm["vdab1"])
+    assert client.get("/observatie").status_code == 404
+    assert client.get(f"/observatie/procedures/{world.procedure.id}").status_code == 404
+
+
+def test_an_observer_cannot_score_vote_or_decide(world, db, client):
+    world.published_procedure()
+    c = world.apply("Jobkracht vzw")
+    world.start_round_1()
+    db.session.commit()
+    login(client, db, observer(world, db))
+    before = snapshot(db)
+    base = f"/jury/kandidaturen/{c.id}/ronde/1"
+    cc = Criterion.CRUCIAL_CONTRIBUTION.value
+    assert client.get(base).status_code == 404
+    assert client.post(f"{base}/score/{cc}", data={f"a-{cc}-score": 3}).status_code == 404
+    assert client.post(f"{base}/consensus/{cc}",
+                       data={f"c-{cc}-score": 3, f"c-{cc}-motivation": "Tien tekens of meer."}).status_code == 404
+    assert client.post(f"{base}/stemming/{cc}").status_code == 404
+    assert client.post(f"/jury/kandidaturen/{c.id}/conflict", data={"reason": "geen"}).status_code == 404
+    assert client.post("/beheer/organisaties", data={}).status_code == 404
+    assert client.post("/weerwoorden/1", data={}).status_code == 404
+    db.session.rollback()
+    assert snapshot(db) == before and world.count(Assessment) == 0
+
+
+def make_procedures(db, n, now):
+    areas = [WorkArea(name=f"Gebied {i:04d}", province="Limburg") for i in range(n)]
+    db.session.add_all(areas)
+    db.session.flush()
+    db.session.add_all([Procedure(work_area_id=a.id, sequence=1, title=f"Procedure {i}",
+                                  state=ProcedureState.DRAFT, created_at=now)
+                        for i, a in enumerate(areas)])
+    db.session.commit()
+
+
+def count_overview(client, db):
+    with QueryCounter(db) as counter:
+        assert client.get("/observatie").status_code == 200
+    return counter.count
+
+
+def test_the_overview_issues_the_same_number_of_statements_for_5_and_200(world, db, client):
+    decided_world(world, db)
+    login(client, db, observer(world, db))
+    make_procedures(db, 4, world.clock.now)  # 5 procedures in all
+    small = count_overview(client, db)
+    areas = [WorkArea(name=f"Regio {i:04d}", province="Antwerpen") for i in range(195)]
+    db.session.add_all(areas)
+    db.session.flush()
+    db.session.add_all([Procedure(work_area_id=a.id, sequence=1, title="P", state=ProcedureState.DRAFT,
+                                  created_at=world.clock.now) for a in areas])
+    db.session.commit()
+    assert db.session.query(Procedure).count() == 200
+    assert count_overview(client, db) == small
