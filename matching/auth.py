@@ -3,7 +3,7 @@ the message is the same whether the account exists or not."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 from matching.extensions import db
 from matching.models.accounts import User
 from matching.recording import audit
+from matching.views_support import utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -37,10 +38,6 @@ def throttle_wait(failed: int) -> timedelta:
     if failed < FREE_ATTEMPTS:
         return timedelta(0)
     return min(timedelta(seconds=2 ** (failed - FREE_ATTEMPTS + 1)), MAX_WAIT)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @bp.route("/aanmelden", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from flask import abort, flash
+from flask import abort, current_app, flash, has_app_context
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -23,7 +23,10 @@ _FAILED = object()
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """The current instant; tests may set ``app.config["CLOCK"]`` to a callable (the
+    operations take ``now`` as an argument, so this is the only place pages read time)."""
+    clock = current_app.config.get("CLOCK") if has_app_context() else None
+    return clock() if clock else datetime.now(timezone.utc)
 
 
 def message_of(error: DomainError) -> str:
