@@ -202,7 +202,7 @@ def plan_pitch(candidacy_id: int):
     procedure_id = candidacy.procedure_id
     form = PlanPitchForm(prefix=f"pitch{candidacy_id}")
     if form.validate_on_submit():
-        slot = db.session.get(PitchSlot, form.slot.data)
+        slot = db.session.get(PitchSlot, form.slot.data) if form.slot.data else None
         if slot is None:
             form.slot.errors = [_("Kies een vrij pitch-moment.")]
         elif perform(jury_ops.plan_pitch, candidacy, slot, form=form,

@@ -1,0 +1,396 @@
+"""The access-control matrix: every route of the URL map × every role, against the
+expected status.
+
+The routes are GENERATED from ``app.url_map``: a new route (or a new method on a route)
+without an entry in ``EXPECTED`` fails :func:`test_every_route_has_an_expectation`, so
+access control is decided, not forgotten, for every new page.
+
+The house rule (``matching.views_support.perform``): another's object answers 404,
+never 403; anonymous users of a login-only page are sent to the login page.
+
+One rich world per backend: a procedure in round 2 with candidacies in several states
+(draft, withdrawn, not selected after round 1 with a filed appeal and a panel, selected
+and pitched with an open ballot), an attachment, letters with their outbox messages, and
+a second work area with its own coordinator, procedure and jury.
+
+GETs run first (and must not change a single row, audit events included), then POSTs
+with an EMPTY form: the unauthorised roles first, the authorised ones last (their POST
+may change state; any answer but 404 and 500 is accepted from them).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+
+from appeals import operations as appeal_ops
+from juries import operations as jury_ops
+from juries.rules import Bloc, Criterion
+from matching import applicant_operations as app_ops
+from matching import operations as ops
+from matching.candidacy_rules import OrganisationKind
+from matching.letters.models import Letter
+from matching.models.accounts import Role
+from matching.outbox import OutboxMessage
+from tests.support import ADDENDUM, ALL_DECLARED, ANSWERS, login
+from workareas import operations as area_ops
+
+# --- roles ----------------------------------------------------------------------------------
+
+ANONYMOUS = "anonymous"
+OWNER = "owner"  # applicant of the candidacy's organisation
+OTHER_APPLICANT = "other_applicant"  # applicant of another organisation (same procedure)
+JURY = "jury_matchmaker"  # vdab1, on this procedure's jury
+OTHER_JURY = "other_matchmaker"  # matchmaker on the jury of another work area's procedure
+PANEL = "panel_matchmaker"  # appeal matchmaker assigned to the appeal
+OTHER_PANEL = "other_appeal_matchmaker"  # appeal matchmaker not assigned to it
+COORDINATOR = "coordinator"  # of this work area
+OTHER_COORDINATOR = "other_coordinator"  # of another work area
+OBSERVER = "observer"
+ADMIN = "administrator"
+
+ROLES = (ANONYMOUS, OWNER, OTHER_APPLICANT, JURY, OTHER_JURY, PANEL, OTHER_PANEL, COORDINATOR,
+         OTHER_COORDINATOR, OBSERVER, ADMIN)
+LOGGED_IN = frozenset(ROLES) - {ANONYMOUS}
+
+# --- what a cell may answer ------------------------------------------------------------------
+
+#: Anonymous on a login-only page: 302 to the login page.
+LOGIN = "→login"
+#: An authorised POST with an empty form: anything but 404 (refused access) and 500 (crash).
+ACT = "any but 404/500"
+NOT_FOUND = frozenset({404})
+OK = frozenset({200})
+
+
+def everyone(statuses: Iterable[int]) -> dict:
+    return {role: frozenset(statuses) for role in ROLES}
+
+
+def only(allowed: Iterable[str], method: str, ok: Iterable[int] = OK) -> dict:
+    """A login-only route: ``allowed`` roles get ``ok`` (GET) or act (POST); other
+    logged-in roles get 404; anonymous goes to the login page."""
+    allowed = frozenset(allowed)
+    cells = {ANONYMOUS: LOGIN}
+    for role in LOGGED_IN:
+        if role in allowed:
+            cells[role] = frozenset(ok) if method == "GET" else ACT
+        else:
+            cells[role] = NOT_FOUND
+    return cells
+
+
+def logged_out_only(anonymous: Iterable[int]) -> dict:
+    """Registration: anonymous gets the page, a logged-in user goes to the home page."""
+    cells = {role: frozenset({302}) for role in LOGGED_IN}
+    cells[ANONYMOUS] = frozenset(anonymous)
+    return cells
+
+
+APPLICANTS = {OWNER, OTHER_APPLICANT}
+COORDINATORS = {COORDINATOR, OTHER_COORDINATOR}
+APPEAL_MATCHMAKERS = {PANEL, OTHER_PANEL}
+
+EXPECTED: dict[tuple[str, str], dict] = {
+    # --- public -------------------------------------------------------------------------
+    ("index", "GET"): everyone({200}),
+    ("public.addenda", "GET"): everyone({200}),
+    ("public.feed", "GET"): everyone({200}),
+    ("public.addendum", "GET"): everyone({200}),
+    ("web.set_language", "POST"): everyone({400}),  # empty form: no language chosen
+    # --- login, logout, account -----------------------------------------------------------
+    ("auth.login", "GET"): everyone({200}),
+    ("auth.login", "POST"): everyone({422}),
+    ("auth.logout", "POST"): only(LOGGED_IN, "POST"),
+    ("auth.account", "GET"): only(LOGGED_IN, "GET"),
+    # --- registration, confirmation, password reset (tokens are invalid) -------------------
+    ("accounts.register", "GET"): logged_out_only({200}),
+    ("accounts.register", "POST"): logged_out_only({422}),
+    ("accounts.registered", "GET"): everyone({200}),
+    ("accounts.confirm", "GET"): everyone({404}),
+    ("accounts.confirm", "POST"): everyone({404, 422}),
+    ("accounts.forgot_password", "GET"): everyone({200}),
+    ("accounts.forgot_password", "POST"): everyone({422}),
+    ("accounts.reset_password", "GET"): everyone({404}),
+    ("accounts.reset_password", "POST"): everyone({404}),
+    ("admin.accept", "GET"): everyone({404}),
+    ("admin.accept", "POST"): everyone({404}),
+    # --- the applicant ------------------------------------------------------------------
+    ("applicant.dashboard", "GET"): only(APPLICANTS, "GET"),
+    ("applicant.start", "POST"): only(APPLICANTS, "POST"),
+    ("applicant.candidacy", "GET"): only({OWNER}, "GET"),
+    ("applicant.candidacy", "POST"): only({OWNER}, "POST"),
+    ("applicant.withdraw", "POST"): only({OWNER}, "POST"),
+    ("applicant.upload", "POST"): only({OWNER}, "POST"),
+    ("applicant.appeal", "GET"): only({OWNER}, "GET"),
+    ("applicant.appeal", "POST"): only({OWNER}, "POST"),
+    ("applicant.letter", "GET"): only({OWNER}, "GET"),
+    ("applicant.letter_pdf", "GET"): only({OWNER}, "GET"),
+    # an attachment: its organisation, the procedure's jury, and the observer
+    # (matching.applicant_views.may_see_attachment)
+    ("applicant.attachment", "GET"): only({OWNER, JURY, OBSERVER}, "GET"),
+    # --- the administrator ----------------------------------------------------------------
+    ("admin.organisations", "GET"): only({ADMIN}, "GET"),
+    ("admin.organisations", "POST"): only({ADMIN}, "POST"),
+    ("admin.accounts", "GET"): only({ADMIN}, "GET"),
+    ("admin.invite", "GET"): only({ADMIN}, "GET"),
+    ("admin.invite", "POST"): only({ADMIN}, "POST"),
+    # --- the observer ---------------------------------------------------------------------
+    ("observer.overview", "GET"): only({OBSERVER}, "GET"),
+    ("observer.procedure", "GET"): only({OBSERVER}, "GET"),
+    # --- the coordinator ----------------------------------------------------------------
+    ("coordinator.dashboard", "GET"): only(COORDINATORS, "GET"),
+    ("coordinator.create_procedure", "POST"): only({COORDINATOR}, "POST"),
+    ("coordinator.addendum", "GET"): only({COORDINATOR}, "GET"),
+    ("coordinator.addendum", "POST"): only({COORDINATOR}, "POST"),
+    ("coordinator.publish", "POST"): only({COORDINATOR}, "POST"),
+    ("coordinator.add_pitch_slot", "POST"): only({COORDINATOR}, "POST"),
+    ("coordinator.close_candidacies", "POST"): only({COORDINATOR}, "POST"),
+    ("coordinator.inadmissible", "GET"): only({COORDINATOR}, "GET"),
+    ("coordinator.inadmissible", "POST"): only({COORDINATOR}, "POST"),
+    ("rounds.jury", "GET"): only({COORDINATOR}, "GET"),
+    ("rounds.jury", "POST"): only({COORDINATOR}, "POST"),
+    ("rounds.start_round_1", "POST"): only({COORDINATOR}, "POST"),
+    ("rounds.board", "GET"): only({COORDINATOR}, "GET"),
+    ("rounds.close_round", "POST"): only({COORDINATOR}, "POST"),
+    # an empty form used to reach db.session.get(PitchSlot, None): now 422 "Kies een vrij pitch-moment."
+    ("rounds.plan_pitch", "POST"): only({COORDINATOR}, "POST"),
+    ("rounds.pitch_held", "POST"): only({COORDINATOR}, "POST"),
+    ("rounds.letters", "GET"): only({COORDINATOR}, "GET"),
+    # 422 is the page's own answer when the letter would be incomplete
+    ("rounds.preview", "GET"): only({COORDINATOR}, "GET", ok={200, 422}),
+    ("rounds.retry", "POST"): only({COORDINATOR}, "POST"),
+    ("appeal_panels.appeals", "GET"): only({COORDINATOR}, "GET"),
+    ("appeal_panels.assign", "POST"): only({COORDINATOR}, "POST"),
+    # --- the jury -------------------------------------------------------------------------
+    # The dashboard lists the user's own juries (empty for anyone else): no object of
+    # another, so every logged-in user gets the (possibly empty) page.
+    ("jury.dashboard", "GET"): only(LOGGED_IN, "GET"),
+    ("jury.score", "GET"): only({JURY}, "GET"),
+    ("jury.assess", "POST"): only({JURY}, "POST"),
+    ("jury.consensus", "POST"): only({JURY}, "POST"),
+    ("jury.open_ballot", "POST"): only({JURY}, "POST"),
+    ("jury.vote", "POST"): only({JURY}, "POST"),
+    ("jury.close", "POST"): only({JURY}, "POST"),
+    ("jury.conflict", "POST"): only({JURY}, "POST"),
+    # --- the appeal panel -------------------------------------------------------------------
+    ("panel.appeals", "GET"): only(APPEAL_MATCHMAKERS, "GET"),
+    ("panel.appeal", "GET"): only({PANEL}, "GET"),
+    ("panel.appeal", "POST"): only({PANEL}, "POST"),
+}
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def route_keys(app) -> set[tuple[str, str]]:
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            if rule.endpoint != "static" for method in rule.methods - IGNORED_METHODS}
+
+
+def test_every_route_has_an_expectation(app):
+    in_map = route_keys(app)
+    missing = sorted(in_map - EXPECTED.keys())
+    extra = sorted(EXPECTED.keys() - in_map)
+    assert not missing and not extra, (
+        "the access matrix does not match the URL map:\n"
+        + "".join(f"  missing in EXPECTED (new route?): {e} {m}\n" for e, m in missing)
+        + "".join(f"  in EXPECTED but not in the URL map: {e} {m}\n" for e, m in extra))
+
+
+def test_every_expectation_names_every_role():
+    incomplete = [key for key, cells in EXPECTED.items() if set(cells) != set(ROLES)]
+    assert not incomplete, f"rows without a cell for every role: {incomplete}"
+
+
+# --- the world --------------------------------------------------------------------------------
+
+def pdf_bytes() -> bytes:
+    from reportlab.pdfgen import canvas
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "Referentielijst")
+    page.save()
+    return buffer.getvalue()
+
+
+def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
+    """The rich world; returns (users by role, URL values by argument name)."""
+    w = world
+    p = w.published_procedure()
+    now = w.clock.now
+
+    # The owner's candidacy, with an attachment added while it was a draft.
+    owner_org = w.organisation("Jobkracht vzw")
+    owner = w.applicant(owner_org)
+    mine = ops.start_candidacy(p, owner_org, actor=owner, now=now)
+    attachment = app_ops.add_attachment(mine, "referenties.pdf", pdf_bytes(),
+                                        upload_dir=upload_dir, actor=owner, now=now)
+    ops.save_candidacy(mine, actor=owner, now=now,
+                       contributions={"RU1": "Wij bieden outreach via onze jeugdwerkers."},
+                       answers=ANSWERS, partnership_fit="Wij werken al jaren samen.",
+                       declarations=ALL_DECLARED)
+    ops.submit_candidacy(mine, actor=owner, now=now)
+
+    # Another organisation's candidacy (selected in round 1, pitched, with an open ballot),
+    # a withdrawn one and a draft that never got submitted.
+    theirs = w.apply("Buurtwerk De Brug")
+    other_applicant = w.applicant(theirs.organisation)
+    gone = w.apply("Weg vzw")
+    ops.withdraw_candidacy(gone, "We trekken ons terug.", actor=w.applicant(gone.organisation),
+                           now=now)
+    draft_org = w.organisation("Concept vzw")
+    ops.start_candidacy(p, draft_org, actor=w.applicant(draft_org), now=now)
+
+    w.start_round_1()
+    w.decide(mine, 1, (2, 3))
+    w.decide(theirs, 1, (3, 3))
+    w.close_round(1)
+    w.received(mine, 1)
+    appeal = w.appeal(mine)
+    appeal_ops.assign_panel(appeal, w.panel[:2], actor=w.coordinator, now=w.clock.now)
+    w.pitch(theirs)
+    ballot = jury_ops.open_ballot(theirs, 2, Criterion.CRUCIAL_CONTRIBUTION,
+                                  actor=w.mm["vdab1"], now=w.clock.now)
+
+    # A second work area, with its own coordinator, procedure and jury.
+    city2 = w.organisation("Stad Gent", OrganisationKind.LOCAL_GOVERNMENT)
+    area2 = area_ops.create_work_area("Regio Gent", "Oost-Vlaanderen", ["Gent", "Merelbeke"],
+                                      [city2], actor=w.admin, now=w.clock.now)
+    db.session.flush()
+    coordinator2 = w.user("coord2", Role.COORDINATOR, work_area_id=area2.id)
+    p2 = area_ops.create_procedure(area2, "Matching Gent", actor=coordinator2, now=w.clock.now)
+    area_ops.edit_draft_addendum(p2, dict(ADDENDUM, candidacy_deadline=w.deadline(weeks=7)),
+                                 actor=coordinator2, now=w.clock.now)
+    other_jury = [w.user("gentvdab", Role.MATCHMAKER), w.user("gentlokaal", Role.MATCHMAKER),
+                  w.user("gentextern", Role.MATCHMAKER)]
+    jury_ops.compose_jury(p2, list(zip(other_jury, (Bloc.VDAB, Bloc.LOKAAL_BESTUUR, Bloc.EXTERN),
+                                       ("", "", ""))), actor=coordinator2, now=w.clock.now)
+
+    observer = w.user("waarnemer", Role.OBSERVER)
+    db.session.flush()
+
+    letter = db.session.scalar(select(Letter).where(Letter.candidacy_id == mine.id)
+                               .order_by(Letter.id))
+    message = db.session.scalar(select(OutboxMessage).join(Letter, OutboxMessage.letter_id == Letter.id)
+                                .where(Letter.procedure_id == p.id).order_by(OutboxMessage.id))
+    assert letter is not None and message is not None
+    users = {OWNER: owner, OTHER_APPLICANT: other_applicant, JURY: w.mm["vdab1"],
+             OTHER_JURY: other_jury[0], PANEL: w.panel[0], OTHER_PANEL: w.panel[2],
+             COORDINATOR: w.coordinator, OTHER_COORDINATOR: coordinator2, OBSERVER: observer,
+             ADMIN: w.admin}
+    values = {"procedure_id": p.id, "candidacy_id": mine.id, "letter_id": letter.id,
+              "attachment_id": attachment.id, "appeal_id": appeal.id, "ballot_id": ballot.id,
+              "area_id": w.area.id, "message_id": message.id, "round_no": 1,
+              "criterion": Criterion.CRUCIAL_CONTRIBUTION.value, "token": "ongeldig-token"}
+    db.session.commit()
+    return users, values
+
+
+# --- the matrix -----------------------------------------------------------------------------
+
+def routes(app, values: dict, method: str) -> list[tuple[str, str]]:
+    """(endpoint, URL) of every rule with ``method``, the URL variables filled in."""
+    adapter = app.url_map.bind("localhost")
+    found = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+        if rule.endpoint == "static" or method not in rule.methods:
+            continue
+        unknown = set(rule.arguments) - values.keys()
+        assert not unknown, f"{rule.rule}: no test value for {sorted(unknown)}"
+        found.append((rule.endpoint, adapter.build(rule.endpoint,
+                                                   {a: values[a] for a in rule.arguments},
+                                                   method=method)))
+    return found
+
+
+def check(response, expected) -> bool:
+    status = response.status_code
+    if status == 500:
+        return False
+    if expected == LOGIN:
+        return status == 302 and "/aanmelden" in response.headers.get("Location", "")
+    if expected == ACT:
+        return status != 404
+    return status in expected
+
+
+def describe(expected) -> str:
+    return expected if isinstance(expected, str) else "/".join(map(str, sorted(expected)))
+
+
+def got(response) -> str:
+    if response.status_code in (301, 302, 303):
+        return f"{response.status_code}→{response.headers.get('Location', '?')}"
+    return str(response.status_code)
+
+
+def row_counts(db) -> dict[str, int]:
+    counts = {t.name: db.session.scalar(select(func.count()).select_from(t))
+              for t in db.metadata.sorted_tables}
+    db.session.rollback()
+    return counts
+
+
+#: The POST order: unauthorised roles first, the roles that may act on most routes last.
+POST_ORDER = (ANONYMOUS, OTHER_JURY, OTHER_PANEL, OTHER_COORDINATOR, OBSERVER, OTHER_APPLICANT,
+              ADMIN, OWNER, JURY, PANEL, COORDINATOR)
+
+
+def test_access_matrix(app, db, world, client, monkeypatch, tmp_path):
+    assert set(POST_ORDER) == set(ROLES)
+    upload_dir = str(tmp_path / "uploads")
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", upload_dir)
+    monkeypatch.setattr("matching.views_support.utcnow", lambda: world.clock.now)
+    users, values = build_world(world, db, upload_dir)
+
+    clients = {ANONYMOUS: client}
+    for role, user in users.items():
+        clients[role] = app.test_client()  # the FreshContextClient set by the fixture
+        login(clients[role], db, user)
+
+    mismatches: list[tuple[str, str, str, str, str, str]] = []
+    cells = 0
+
+    def run(method: str, role: str, endpoint: str, url: str):
+        nonlocal cells
+        cells += 1
+        expected = EXPECTED[(endpoint, method)][role]
+        try:
+            response = clients[role].open(url, method=method, data={})
+        except Exception as error:  # TESTING propagates a view's exception: a 500
+            mismatches.append((endpoint, method, url, role,
+                               f"500 ({type(error).__name__}: {str(error)[:60]})",
+                               describe(expected)))
+            return
+        if not check(response, expected):
+            mismatches.append((endpoint, method, url, role, got(response), describe(expected)))
+
+    # GETs first: they must not change the database (no row, no audit event).
+    before = row_counts(db)
+    for endpoint, url in routes(app, values, "GET"):
+        for role in ROLES:
+            run("GET", role, endpoint, url)
+    after = row_counts(db)
+    changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
+
+    # Then the POSTs, with an empty form; logging out goes last for each role.
+    posts = sorted(routes(app, values, "POST"), key=lambda r: r[0] == "auth.logout")
+    for role in POST_ORDER:
+        for endpoint, url in posts:
+            run("POST", role, endpoint, url)
+
+    report = []
+    if mismatches:
+        widths = [max(len(m[i]) for m in mismatches + [("route", "method", "url", "role",
+                                                        "got", "expected")])
+                  for i in range(6)]
+        header = ("route", "method", "url", "role", "got", "expected")
+        report.append("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+        report += ["  ".join(c.ljust(w) for c, w in zip(m, widths)) for m in mismatches]
+    if changed:
+        report.append("GET requests changed row counts (table: before → after): "
+                      + ", ".join(f"{t}: {b} → {a}" for t, (b, a) in changed.items()))
+    assert not report, (f"{len(mismatches)} of {cells} cells differ from the access matrix "
+                        "(500 always differs):\n" + "\n".join(report))
