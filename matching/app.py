@@ -80,17 +80,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.get("/")
     def index():
-        from sqlalchemy import select
+        from matching.statemachine import PROCEDURE_STATE_LABELS
+        from workareas.views import published_procedures
 
-        from matching.schema import Procedure, WorkArea
-        from matching.statemachine import PROCEDURE_STATE_LABELS, ProcedureState
-        from sqlalchemy.orm import selectinload
-        procedures = db.session.scalars(
-            select(Procedure).where(Procedure.state != ProcedureState.DRAFT)
-            .options(selectinload(Procedure.work_area).selectinload(WorkArea.municipalities),
-                     selectinload(Procedure.versions))
-            .order_by(Procedure.id)).all()
-        return render_template("index.html", procedures=procedures,
+        return render_template("index.html", procedures=published_procedures(),
                                state_labels=PROCEDURE_STATE_LABELS)
 
     from matching.cli import register_cli
