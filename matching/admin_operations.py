@@ -16,7 +16,7 @@ from matching.errors import DomainError, N_
 from matching.extensions import db
 from matching.models.accounts import Role, User
 from matching.outbox import queue_mail
-from matching.permissions import require_administrator
+from matching.permissions import require_may_grant
 from matching.recording import audit
 
 #: The invitation link works for 7 days, and once (until a password is set).
@@ -50,8 +50,8 @@ def invite_user(email: str, name: str, role: Role, *, actor: User, now: datetime
                 organisation_id: int | None = None) -> User:
     """Create an inactive account with one role and queue an invitation e-mail with a
     signed link (7 days) where the invitee sets a password."""
-    require_administrator(actor)
     role = Role(role)
+    require_may_grant(actor, role, work_area_id)
     user = ops.create_user(email, name, None, actor=actor, now=now)
     user.active = False
     ops.grant_role(user, role, actor=actor, now=now, work_area_id=work_area_id,

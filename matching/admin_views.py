@@ -21,7 +21,7 @@ from matching.extensions import db
 from matching.models.accounts import Role, User
 from matching.models.organisations import Organisation
 from matching.navigation import register_nav
-from matching.permissions import is_administrator
+from matching.permissions import can_invite, is_administrator
 from matching.views_support import FAILED, perform
 from workareas.models import WorkArea
 
@@ -29,6 +29,7 @@ bp = Blueprint("admin", __name__)
 
 register_nav("Organisaties", "admin.organisations", visible=lambda u: u.is_authenticated and is_administrator(u), order=60)
 register_nav("Accounts", "admin.accounts", visible=lambda u: u.is_authenticated and is_administrator(u), order=61)
+register_nav("Uitnodigen", "admin.invite", visible=can_invite, order=62)
 
 KIND_LABELS = {OrganisationKind.VDAB: N_("VDAB"),
                OrganisationKind.LOCAL_GOVERNMENT: N_("Lokaal bestuur"),
@@ -133,7 +134,10 @@ def _invitation_form():
 @bp.route("/beheer/uitnodigingen", methods=["GET", "POST"])
 @login_required
 def invite():
-    _require_admin()
+    """Administrators invite anyone; coordinators invite matchmakers, appeal matchmakers,
+    observers and coordinators of their own work area (the operation decides)."""
+    if not can_invite(current_user):
+        abort(404)
     form = _invitation_form()
     status = 200
     if form.is_submitted():
@@ -144,7 +148,8 @@ def invite():
                 work_area_id=form.work_area_id.data if role == Role.COORDINATOR else None,
                 organisation_id=form.organisation_id.data if role == Role.APPLICANT else None,
                 form=form, success=_("De uitnodiging is verstuurd.")) is not FAILED:
-            return redirect(url_for("admin.accounts"))
+            return redirect(url_for("admin.accounts") if is_administrator(current_user)
+                            else url_for("admin.invite"))
         status = 422
     return render_template("admin/invite.html", form=form, role_labels=ROLE_LABELS), status
 

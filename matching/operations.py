@@ -24,7 +24,7 @@ from matching.models.accounts import Role, RoleGrant, User
 from matching.models.audit import Transition
 from matching.models.candidacies import Answer, Candidacy, Contribution, DecisionNotice
 from matching.models.organisations import Organisation
-from matching.permissions import require_administrator, require_applicant, require_coordinator
+from matching.permissions import require_applicant, require_coordinator, require_may_grant
 from matching.recording import audit, transition
 from matching.rules import check_enterprise_number, to_utc
 from matching.statemachine import (NOT_SELECTED_STATE, OPEN_APPEAL_STATES, CandidacyState,
@@ -60,7 +60,7 @@ def create_user(email: str, name: str, password: str | None, *, actor: User | No
 
 def grant_role(user: User, role: Role, *, actor: User, now: datetime,
                work_area_id: int | None = None, organisation_id: int | None = None) -> RoleGrant:
-    require_administrator(actor)
+    require_may_grant(actor, Role(role), work_area_id)
     if (role == Role.COORDINATOR) != (work_area_id is not None):
         raise DomainError(N_("Een coördinator hoort bij precies één werkingsgebied."))
     if (role == Role.APPLICANT) != (organisation_id is not None):

@@ -45,3 +45,30 @@ def require_applicant(user: User | None, organisation_id: int) -> None:
 def require_role(user: User | None, role: Role, message: str) -> None:
     if not _known(user) or not user.has_role(role):
         raise PermissionDenied(message)
+
+
+#: Roles a coordinator may hand out (coordinator only for their own work area): they
+#: invite the matchmakers, appeal matchmakers and observers of their procedure.
+COORDINATOR_GRANTABLE = frozenset({Role.MATCHMAKER, Role.APPEAL_MATCHMAKER, Role.OBSERVER,
+                                   Role.COORDINATOR})
+
+
+def can_invite(user) -> bool:
+    """Administrators and coordinators invite people by e-mail."""
+    return _known(user) and (user.has_role(Role.ADMINISTRATOR) or user.has_role(Role.COORDINATOR))
+
+
+def require_may_grant(user, role: Role, work_area_id: int | None) -> None:
+    """An administrator grants any role; a coordinator grants matchmaker, appeal
+    matchmaker, observer, and coordinator of a work area they coordinate."""
+    from matching.errors import DomainError
+
+    if is_administrator(user):
+        return
+    if not can_invite(user):
+        raise PermissionDenied(N_("Enkel een beheerder of een coördinator kan uitnodigen."))
+    if role not in COORDINATOR_GRANTABLE or (
+            role == Role.COORDINATOR and not can_coordinate(user, work_area_id)):
+        raise DomainError(N_("Als coördinator kunt u matchmakers, weerwoord-matchmakers, "
+                             "waarnemers en coördinatoren van uw eigen werkingsgebied "
+                             "uitnodigen."), field="role")

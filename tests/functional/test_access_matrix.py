@@ -135,8 +135,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("admin.organisations", "GET"): only({ADMIN}, "GET"),
     ("admin.organisations", "POST"): only({ADMIN}, "POST"),
     ("admin.accounts", "GET"): only({ADMIN}, "GET"),
-    ("admin.invite", "GET"): only({ADMIN}, "GET"),
-    ("admin.invite", "POST"): only({ADMIN}, "POST"),
+    ("admin.invite", "GET"): only({ADMIN} | COORDINATORS, "GET"),
+    ("admin.invite", "POST"): only({ADMIN} | COORDINATORS, "POST"),
     # --- the observer ---------------------------------------------------------------------
     ("observer.overview", "GET"): only({OBSERVER}, "GET"),
     ("observer.procedure", "GET"): only({OBSERVER}, "GET"),

@@ -129,5 +129,26 @@ def test_only_administrators_reach_the_pages(world, db, client):
         assert client.get("/beheer/organisaties").status_code == 404
         assert client.get("/beheer/accounts").status_code == 404
         assert client.post("/beheer/organisaties", data=org_data()).status_code == 404
-        assert invite(client).status_code == 404
+    assert invite(client).status_code == 404  # a matchmaker invites nobody
     assert db.session.scalar(select(User).where(User.email == "nieuw@example.be")) is None
+
+
+def test_a_coordinator_invites_matchmakers_and_observers_but_no_administrators(world, db, client):
+    login(client, db, world.coordinator)
+    assert client.get("/beheer/uitnodigingen").status_code == 200
+    assert invite(client, email="mm@example.be").status_code == 302
+    assert invite(client, email="obs@example.be", role="observer").status_code == 302
+    assert invite(client, email="co@example.be", role="coordinator",
+                  work_area_id=str(world.area.id)).status_code == 302
+    before = snapshot(db)
+    page = invite(client, email="boss@example.be", role="administrator")
+    assert page.status_code == 422 and "van uw eigen werkingsgebied" in page.get_data(as_text=True)
+    db.session.rollback()
+    assert snapshot(db) == before
+    invited = {u.email: u for u in db.session.scalars(select(User).where(
+        User.email.in_(["mm@example.be", "obs@example.be", "co@example.be"])))}
+    assert invited["mm@example.be"].has_role(Role.MATCHMAKER)
+    assert invited["obs@example.be"].has_role(Role.OBSERVER)
+    assert invited["co@example.be"].has_role(Role.COORDINATOR, work_area_id=world.area.id)
+    login(client, db, world.mm["vdab1"])
+    assert client.get("/beheer/uitnodigingen").status_code == 404
