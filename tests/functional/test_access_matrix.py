@@ -140,6 +140,12 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # --- the observer ---------------------------------------------------------------------
     ("observer.overview", "GET"): only({OBSERVER}, "GET"),
     ("observer.procedure", "GET"): only({OBSERVER}, "GET"),
+    # exports: every procedure for observers and administrators; one procedure also for
+    # the coordinator of its work area (matching.observer_views._personal_data)
+    ("observer.export_all_csv", "GET"): only({OBSERVER, ADMIN}, "GET"),
+    ("observer.export_all_xlsx", "GET"): only({OBSERVER, ADMIN}, "GET"),
+    ("observer.export_procedure_csv", "GET"): only({OBSERVER, ADMIN, COORDINATOR}, "GET"),
+    ("observer.export_procedure_xlsx", "GET"): only({OBSERVER, ADMIN, COORDINATOR}, "GET"),
     # --- the coordinator ----------------------------------------------------------------
     ("coordinator.dashboard", "GET"): only(COORDINATORS, "GET"),
     ("coordinator.create_procedure", "POST"): only({COORDINATOR}, "POST"),
