@@ -1,4 +1,5 @@
-"""CLI commands: ``flask --app matching demo`` (and, through Flask-Migrate, ``db``)."""
+"""CLI commands: ``flask --app matching demo``, ``outbox``, ``audit verify`` (and, through
+Flask-Migrate, ``db``)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,19 @@ def register_cli(app: Flask) -> None:
         counts = dict(db.session.execute(select(OutboxMessage.state, func.count())
                                          .group_by(OutboxMessage.state)).all())
         click.echo(", ".join(f"{s.value}: {counts.get(s, 0)}" for s in OutboxState))
+
+    @app.cli.group("audit")
+    def audit_group() -> None:
+        """The audit trail: an append-only hash chain of every operation."""
+
+    @audit_group.command("verify")
+    def audit_verify() -> None:
+        """Recompute every entry's hash and follow every link; exit 1 at the first break."""
+        from matching.audit_verify import verify_chain
+        from matching.extensions import db
+
+        report = verify_chain(db.session)
+        if report.broken is not None:
+            click.echo(f"De audittrail is NIET intact: {report.broken.describe()}.", err=True)
+            raise SystemExit(1)
+        click.echo(f"De audittrail is intact: {report.count} gebeurtenissen.")

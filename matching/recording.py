@@ -1,6 +1,13 @@
 """What every operation records: the state transition and the audit event.
 
 Operations call these; they add rows to the session and never commit.
+
+The audit events form one linear hash chain (:mod:`matching.audit_chain`): each new
+event links to the hash of the latest one. So that concurrent transactions cannot both
+link to the same predecessor, :func:`audit` first takes the chain's write lock: on
+PostgreSQL a transaction-level advisory lock, on SQLite the database's write lock (a
+no-op write). It is held until the transaction ends. The unique ``prev_hash`` is the
+safety net: a fork cannot be stored.
 """
 
 from __future__ import annotations
@@ -10,6 +17,9 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import text
+
+from matching.audit_chain import GENESIS, entry_hash
 from matching.extensions import db
 from matching.models.accounts import User
 from matching.models.audit import AuditEvent, Transition
@@ -18,15 +28,41 @@ from matching.models.audit import AuditEvent, Transition
 def audit(action: str, obj: Any, *, actor: User | None, now: datetime,
           procedure_id: int | None, **summary: Any) -> AuditEvent:
     """Append an audit event; ``summary`` is a short before/after note, never secrets."""
-    db.session.flush()  # the object needs its id
+    db.session.flush()  # the object needs its id, the previous event its row
     event = AuditEvent(
         at=now, actor_id=actor.id if actor else None, action=action,
         object_type=type(obj).__tablename__, object_id=getattr(obj, "id", None),
         procedure_id=procedure_id,
         summary=json.dumps(summary, default=_plain, ensure_ascii=False, sort_keys=True),
     )
+    # The hash covers the id, so the id is fixed before the insert (rows are never
+    # updated afterwards: on PostgreSQL a trigger would refuse it).
+    event.id, event.prev_hash = _next_link()
+    event.hash = entry_hash(event.id, event.at, event.actor_id, event.action,
+                            event.object_type, event.object_id, event.procedure_id,
+                            event.summary, event.prev_hash)
     db.session.add(event)
     return event
+
+
+# Any constant will do, as long as nothing else uses it: "audit" in ASCII.
+AUDIT_CHAIN_LOCK = 0x6175646974
+
+
+def _next_link() -> tuple[int, str]:
+    """Lock the chain for this transaction; return the new event's id and ``prev_hash``."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
+        # Ids come from the sequence while the lock is held, so they ascend along the chain.
+        new_id, prev = session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')), "
+            "(SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1)")).one()
+        return new_id, prev or GENESIS
+    # SQLite: a write statement takes the database's write lock for the transaction.
+    session.execute(text("UPDATE audit_event SET id = id WHERE 0 = 1"))
+    last = session.execute(text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")).first()
+    return (last[0] + 1, last[1]) if last else (1, GENESIS)
 
 
 def transition(obj: Any, step: Enum, new_state: Enum, *, actor: User | None, now: datetime,

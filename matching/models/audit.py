@@ -32,7 +32,13 @@ class Transition(db.Model):
 
 
 class AuditEvent(db.Model):
-    """One operation: actor, UTC time, action, object, a short summary (no secrets)."""
+    """One operation: actor, UTC time, action, object, a short summary (no secrets).
+
+    Append-only and hash-chained (see :mod:`matching.audit_chain`): ``prev_hash`` is the
+    ``hash`` of the entry before it (unique, so the chain cannot fork), ``hash`` the
+    SHA-256 of this entry's canonical content. Rows are only ever made by
+    :func:`matching.recording.audit`; on PostgreSQL a trigger refuses UPDATE and DELETE.
+    """
 
     __tablename__ = "audit_event"
 
@@ -44,5 +50,7 @@ class AuditEvent(db.Model):
     object_id: Mapped[int | None]
     procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"))
     summary: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_event_procedure", "procedure_id", "id"),)

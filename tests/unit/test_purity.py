@@ -22,6 +22,7 @@ PURE_MODULES = [
     "juries.rules",
     "workareas.rules",
     "appeals.rules",
+    "matching.audit_chain",
 ]
 
 SCRIPT = f"""

@@ -1,0 +1,50 @@
+"""The canonical hash of an audit entry: deterministic, and every field counts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from matching.audit_chain import GENESIS, canonical, entry_hash, format_instant
+from matching.rules import BRUSSELS
+
+AT = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+ENTRY = dict(id=7, at=AT, actor_id=3, action="candidacy.submit", object_type="candidacy",
+             object_id=12, procedure_id=2, summary='{"after": "submitted"}', prev_hash=GENESIS)
+
+
+def test_the_hash_is_deterministic_hex():
+    h = entry_hash(**ENTRY)
+    assert h == entry_hash(**dict(ENTRY))
+    assert len(h) == 64 and int(h, 16) >= 0 and h == h.lower()
+
+
+def test_the_canonical_form_is_compact_json_with_utc_microseconds():
+    assert canonical(**ENTRY) == (
+        b'[7,"2025-01-06T09:00:00.000000+00:00",3,"candidacy.submit","candidacy",12,2,'
+        b'"{\\"after\\": \\"submitted\\"}","' + GENESIS.encode() + b'"]')
+
+
+@pytest.mark.parametrize("field, value", [
+    ("id", 8), ("at", AT + timedelta(microseconds=1)), ("actor_id", None), ("actor_id", 4),
+    ("action", "candidacy.withdraw"), ("object_type", "appeal"), ("object_id", None),
+    ("procedure_id", None), ("summary", '{"after": "withdrawn"}'), ("prev_hash", "a" * 64),
+])
+def test_any_field_change_changes_the_hash(field, value):
+    assert entry_hash(**dict(ENTRY, **{field: value})) != entry_hash(**ENTRY)
+
+
+def test_the_same_instant_in_another_zone_hashes_the_same():
+    assert format_instant(AT.astimezone(BRUSSELS)) == "2025-01-06T09:00:00.000000+00:00"
+    assert entry_hash(**dict(ENTRY, at=AT.astimezone(BRUSSELS))) == entry_hash(**ENTRY)
+
+
+def test_non_ascii_is_hashed_as_utf8():
+    text = dict(ENTRY, summary='{"reden": "één café"}')
+    assert "één café".encode() in canonical(**text)
+
+
+def test_a_naive_instant_is_refused():
+    with pytest.raises(ValueError):
+        entry_hash(**dict(ENTRY, at=datetime(2025, 1, 6, 9, 0)))
