@@ -3,7 +3,6 @@ the message is the same whether the account exists or not."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,14 +15,11 @@ from wtforms.validators import DataRequired, Length
 
 from matching.extensions import db
 from matching.models.accounts import User
-from matching.recording import audit
+from matching import operations as ops
 from matching.views_support import utcnow
 
 bp = Blueprint("auth", __name__)
 
-#: Failed logins before the account is slowed down; each further failure doubles the wait.
-FREE_ATTEMPTS = 5
-MAX_WAIT = timedelta(minutes=15)
 #: Compared against when the account does not exist, so both paths take as long.
 _DUMMY_HASH = ("scrypt:32768:8:1$dummysaltdummysa$" + "0" * 128)
 
@@ -31,13 +27,6 @@ _DUMMY_HASH = ("scrypt:32768:8:1$dummysaltdummysa$" + "0" * 128)
 class LoginForm(FlaskForm):
     email = EmailField("E-mailadres", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Wachtwoord", validators=[DataRequired(), Length(max=200)])
-
-
-def throttle_wait(failed: int) -> timedelta:
-    """No wait for the first attempts, then 2, 4, 8 … seconds, at most 15 minutes."""
-    if failed < FREE_ATTEMPTS:
-        return timedelta(0)
-    return min(timedelta(seconds=2 ** (failed - FREE_ATTEMPTS + 1)), MAX_WAIT)
 
 
 @bp.route("/aanmelden", methods=["GET", "POST"])
@@ -52,8 +41,7 @@ def login():
             form.password.errors.append(_("Te veel mislukte pogingen. Probeer het over enkele "
                                           "ogenblikken opnieuw."))
         elif user is not None and user.active and user.check_password(form.password.data):
-            user.failed_logins, user.throttled_until = 0, None
-            audit("user.login", user, actor=user, now=now, procedure_id=None)
+            ops.record_login(user, now=now)
             db.session.commit()
             login_user(user)
             target = request.args.get("next", "")
@@ -63,11 +51,7 @@ def login():
             if user is None:
                 check_password_hash(_DUMMY_HASH, form.password.data)  # same time either way
             else:
-                user.failed_logins += 1
-                wait = throttle_wait(user.failed_logins)
-                user.throttled_until = now + wait if wait else None
-                audit("user.login_failed", user, actor=None, now=now, procedure_id=None,
-                      failed=user.failed_logins)
+                ops.record_failed_login(user, now=now)
                 db.session.commit()
                 current_app.logger.warning("failed login %d for account %s", user.failed_logins,
                                            user.id)

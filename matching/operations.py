@@ -26,7 +26,7 @@ from matching.models.candidacies import Answer, Candidacy, Contribution, Decisio
 from matching.models.organisations import Organisation
 from matching.permissions import require_applicant, require_coordinator, require_may_grant
 from matching.recording import audit, transition
-from matching.rules import check_enterprise_number, to_utc
+from matching.rules import check_enterprise_number, login_throttle, to_utc
 from matching.statemachine import (NOT_SELECTED_STATE, OPEN_APPEAL_STATES, CandidacyState,
                                    CandidacyStep, ProcedureState, next_candidacy_state)
 from workareas.models import Procedure, WorkAreaGovernment
@@ -56,6 +56,21 @@ def create_user(email: str, name: str, password: str | None, *, actor: User | No
     db.session.add(user)
     audit("user.create", user, actor=actor, now=now, procedure_id=None, email=email)
     return user
+
+
+def record_login(user: User, *, now: datetime) -> None:
+    """A successful login resets the throttle."""
+    user.failed_logins, user.throttled_until = 0, None
+    audit("user.login", user, actor=user, now=now, procedure_id=None)
+
+
+def record_failed_login(user: User, *, now: datetime) -> None:
+    """A failed login on an existing account counts and may slow the account down."""
+    user.failed_logins += 1
+    wait = login_throttle(user.failed_logins)
+    user.throttled_until = now + wait if wait else None
+    audit("user.login_failed", user, actor=None, now=now, procedure_id=None,
+          failed=user.failed_logins)
 
 
 def grant_role(user: User, role: Role, *, actor: User, now: datetime,

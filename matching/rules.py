@@ -146,3 +146,17 @@ def check_enterprise_number(value: str) -> str:
 
 def format_enterprise_number(digits: str) -> str:
     return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"
+
+
+#: Failed logins before an account is slowed down; each further failure doubles the wait.
+FREE_LOGIN_ATTEMPTS = 5
+MAX_LOGIN_WAIT = timedelta(minutes=15)
+
+
+def login_throttle(failed_logins: int) -> timedelta:
+    """How long an account waits after ``failed_logins`` consecutive failures: nothing for
+    the first attempts, then 2, 4, 8 … seconds, at most 15 minutes."""
+    if failed_logins < FREE_LOGIN_ATTEMPTS:
+        return timedelta(0)
+    doublings = min(failed_logins - FREE_LOGIN_ATTEMPTS + 1, 20)  # 2**20 s already exceeds the cap
+    return min(timedelta(seconds=2 ** doublings), MAX_LOGIN_WAIT)

@@ -354,3 +354,14 @@ def test_enterprise_number_with_non_ascii_digit_is_refused_not_crashing():
     assert is_valid_enterprise_number("020223995²") is False
     with pytest.raises(DomainError):
         check_enterprise_number("020223995²")
+
+
+def test_login_throttle_waits_only_after_the_free_attempts_and_is_capped():
+    """Repeated failed logins slow an account down: 0 for the first four, then doubling."""
+    from datetime import timedelta
+
+    from matching.rules import login_throttle
+
+    assert [login_throttle(n) for n in (0, 4)] == [timedelta(0), timedelta(0)]
+    assert [login_throttle(n).total_seconds() for n in (5, 6, 7)] == [2, 4, 8]
+    assert login_throttle(100) == timedelta(minutes=15)
