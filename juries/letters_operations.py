@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from matching.errors import DomainError, N_, PermissionDenied
+from matching.errors import N_, PermissionDenied
 from matching.extensions import db
 from matching.letters.models import Letter
 from matching.models.accounts import User
-from matching.outbox import OutboxMessage, OutboxState, retry_failed
+from matching.outbox import OutboxMessage, retry_failed
 from matching.permissions import require_coordinator
 from matching.recording import audit
 from workareas.models import Procedure
@@ -26,8 +26,6 @@ def retry_message(message: OutboxMessage, *, actor: User, now: datetime) -> Outb
         raise PermissionDenied(N_("Enkel een coördinator van dit werkingsgebied kan dit doen."))
     procedure = db.session.get(Procedure, letter.procedure_id)
     require_coordinator(actor, procedure.work_area_id)
-    if message.state != OutboxState.FAILED:
-        raise DomainError(N_("Enkel een mislukt bericht kan opnieuw worden verstuurd."))
     attempts = message.attempts
     retry_failed(message, now=now)
     audit("outbox.retry", message, actor=actor, now=now, procedure_id=procedure.id,

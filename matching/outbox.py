@@ -206,6 +206,8 @@ def send_pending(config: dict, *, clock: Callable[[], datetime] | None = None, l
 
 def retry_failed(message: OutboxMessage, *, now: datetime) -> None:
     """Put a failed message back in the queue (a coordinator's decision)."""
+    from matching.errors import DomainError, N_
+
     if message.state != OutboxState.FAILED:
-        raise ValueError("only failed messages are retried")
+        raise DomainError(N_("Enkel een mislukt bericht kan opnieuw worden verstuurd."))
     message.state, message.attempts, message.next_attempt_at = OutboxState.PENDING, 0, now
