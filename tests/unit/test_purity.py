@@ -23,6 +23,7 @@ PURE_MODULES = [
     "workareas.rules",
     "appeals.rules",
     "matching.audit_chain",
+    "matching.conditions",
 ]
 
 SCRIPT = f"""
