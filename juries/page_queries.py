@@ -9,19 +9,20 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import raiseload, selectinload
 
 from appeals.models import Appeal, PanelMember
 from juries.models import (Assessment, Ballot, ConflictDeclaration, Jury, JuryDecision,
-                           JuryMembership, PitchAppointment)
+                           JuryMembership, PitchAppointment, Vote)
 from juries.rules import Criterion
 from matching.errors import N_
 from matching.extensions import db
 from matching.letters.models import Letter
 from matching.models.accounts import User
 from matching.models.audit import AuditEvent, Transition
-from matching.models.candidacies import Candidacy
+from matching.models.candidacies import Attachment, Candidacy, DecisionNotice
+from matching.models.organisations import Organisation
 from matching.statemachine import (OPEN_APPEAL_STATES, ROUND_ENTRY_STATE, AppealState,
                                    CandidacyState)
 from workareas.models import AddendumVersion, Procedure, WorkArea
@@ -239,3 +240,49 @@ def procedure_record(procedure_id: int) -> dict | None:
                 assessments=assessments, ballots=ballots, conflicts=conflicts, pitches=pitches,
                 appeals=appeals, letters=letters, transitions=transitions, events=events,
                 actor_names=actor_names, candidacy_names=names)
+
+
+#: The most events one page of the trail shows (the newest first).
+TRAIL_LIMIT = 1000
+
+
+def _candidacy_objects(candidacy_id: int) -> dict[str, object]:
+    """Every kind of audited object that belongs to one candidacy, as id subqueries."""
+    def ids(model):
+        return select(model.id).where(model.candidacy_id == candidacy_id)
+
+    return {
+        "candidacy": [candidacy_id], "assessment": ids(Assessment),
+        "jury_decision": ids(JuryDecision), "ballot": ids(Ballot),
+        "vote": select(Vote.id).join(Ballot, Ballot.id == Vote.ballot_id)
+        .where(Ballot.candidacy_id == candidacy_id),
+        "conflict_declaration": ids(ConflictDeclaration), "pitch_appointment": ids(PitchAppointment),
+        "appeal": ids(Appeal),
+        "appeal_panel_member": select(PanelMember.id).join(Appeal, Appeal.id == PanelMember.appeal_id)
+        .where(Appeal.candidacy_id == candidacy_id),
+        "letter": ids(Letter), "attachment": ids(Attachment), "decision_notice": ids(DecisionNotice),
+    }
+
+
+def audit_trail(procedure_id: int, *, candidacy_id: int | None = None,
+                actor_id: int | None = None, limit: int = TRAIL_LIMIT) -> dict:
+    """The audit events of a procedure, newest first, optionally only those about one
+    candidacy (the candidacy and everything recorded about it) or by one actor; with the
+    choices for the filter form. A constant number of statements."""
+    q = select(AuditEvent).where(AuditEvent.procedure_id == procedure_id)
+    if candidacy_id is not None:
+        q = q.where(or_(*(and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_(sub))
+                          for kind, sub in _candidacy_objects(candidacy_id).items())))
+    if actor_id is not None:
+        q = q.where(AuditEvent.actor_id == actor_id)
+    events = db.session.scalars(q.order_by(AuditEvent.id.desc()).limit(limit)).all()
+    actors = db.session.execute(
+        select(User.id, User.name).where(User.id.in_(
+            select(AuditEvent.actor_id).where(AuditEvent.procedure_id == procedure_id)
+            .distinct())).order_by(User.name)).all()
+    candidacies = db.session.execute(
+        select(Candidacy.id, Candidacy.reference, Organisation.name)
+        .join(Organisation, Organisation.id == Candidacy.organisation_id)
+        .where(Candidacy.procedure_id == procedure_id).order_by(Organisation.name)).all()
+    return dict(events=events, actors=actors, candidacies=candidacies,
+                actor_names={uid: name for uid, name in actors})

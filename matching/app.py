@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "matching.applicant_views",  # the applicant's dashboard, candidacy form, letters
     "matching.admin_views",  # organisations and accounts
     "matching.observer_views",  # Europa WSE's read-only overview
+    "matching.conditions_views",  # the six conditions, observations, ratification, final report
     "workareas.views",  # public addenda, their feed and versions
     "workareas.coordinator_views",  # the coordinator's work area, procedure and addendum
     "juries.views",  # the matchmakers' scoring, conflicts, consensus and ballots

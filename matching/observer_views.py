@@ -6,10 +6,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
-from juries.page_queries import (APPEAL_STATE_LABELS, CANDIDACY_STATE_LABELS, observer_overview,
-                                 procedure_record)
+from juries.page_queries import (APPEAL_STATE_LABELS, CANDIDACY_STATE_LABELS, TRAIL_LIMIT,
+                                 audit_trail, observer_overview, procedure_record)
 from juries.rules import BLOC_LABELS, CRITERION_LABELS, Bloc
 from matching import exports
+from matching.conditions import Status
+from matching.conditions_queries import evaluate_procedures
+from matching.views_support import utcnow
 from matching.extensions import db
 from matching.models.accounts import Role
 from matching.permissions import can_coordinate, is_administrator
@@ -35,8 +38,9 @@ def _observers_only():
 @bp.get("/observatie")
 def overview():
     areas, counts, open_appeals = observer_overview()
+    conditions = evaluate_procedures(None, utcnow())
     return render_template("observer/overview.html", areas=areas, counts=counts,
-                           open_appeals=open_appeals, states=list(CandidacyState),
+                           open_appeals=open_appeals, conditions=conditions, Status=Status, states=list(CandidacyState),
                            state_labels=CANDIDACY_STATE_LABELS,
                            procedure_labels=PROCEDURE_STATE_LABELS)
 
@@ -51,6 +55,20 @@ def procedure(procedure_id: int):
                            state_labels=CANDIDACY_STATE_LABELS,
                            appeal_labels=APPEAL_STATE_LABELS,
                            procedure_labels=PROCEDURE_STATE_LABELS)
+
+
+@bp.get("/observatie/procedures/<int:procedure_id>/audit")
+def trail(procedure_id: int):
+    """The audit trail of one procedure, filterable by candidacy and by actor (GET form)."""
+    procedure = db.session.get(Procedure, procedure_id)
+    if procedure is None:
+        abort(404)
+    candidacy_id = request.args.get("kandidatuur", type=int)
+    actor_id = request.args.get("persoon", type=int)
+    trail = audit_trail(procedure.id, candidacy_id=candidacy_id, actor_id=actor_id,
+                        limit=TRAIL_LIMIT)
+    return render_template("observer/trail.html", procedure=procedure, **trail,
+                           candidacy_id=candidacy_id, actor_id=actor_id, limit=TRAIL_LIMIT)
 
 
 # --- exports for evaluators (CSV and XLSX) ----------------------------------------------------

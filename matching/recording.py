@@ -17,18 +17,36 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from matching.audit_chain import GENESIS, entry_hash
+from matching.errors import N_, DomainError
 from matching.extensions import db
 from matching.models.accounts import User
 from matching.models.audit import AuditEvent, Transition
+from matching.statemachine import ProcedureState
+
+
+#: What may still be recorded on a ratified procedure: the ratification itself and its
+#: final report, and step 4 (the emergency procedure and its letters, R-STEP4-*).
+AFTER_RATIFICATION = frozenset({"procedure.ratify", "final_report.store", "emergency.start",
+                                "emergency.score", "emergency.conclude"})
 
 
 def audit(action: str, obj: Any, *, actor: User | None, now: datetime,
-          procedure_id: int | None, **summary: Any) -> AuditEvent:
-    """Append an audit event; ``summary`` is a short before/after note, never secrets."""
+          procedure_id: int | None, step4: bool = False, **summary: Any) -> AuditEvent:
+    """Append an audit event; ``summary`` is a short before/after note, never secrets.
+
+    Every operation records one, so this is also where a ratified procedure is kept
+    frozen (R-OBS-1: Europa WSE ratified the record as it is): an operation on it raises
+    a DomainError and the caller's rollback undoes what it changed. The check reads the
+    procedure's committed state after the chain's lock is taken, so an operation racing
+    the ratification cannot slip in. ``step4`` marks the letters of step 4.
+    """
     db.session.flush()  # the object needs its id, the previous event its row
+    link = _next_link()
+    if procedure_id is not None and not step4 and action not in AFTER_RATIFICATION:
+        check_not_ratified(procedure_id)
     event = AuditEvent(
         at=now, actor_id=actor.id if actor else None, action=action,
         object_type=type(obj).__tablename__, object_id=getattr(obj, "id", None),
@@ -37,7 +55,7 @@ def audit(action: str, obj: Any, *, actor: User | None, now: datetime,
     )
     # The hash covers the id, so the id is fixed before the insert (rows are never
     # updated afterwards: on PostgreSQL a trigger would refuse it).
-    event.id, event.prev_hash = _next_link()
+    event.id, event.prev_hash = link
     event.hash = entry_hash(event.id, event.at, event.actor_id, event.action,
                             event.object_type, event.object_id, event.procedure_id,
                             event.summary, event.prev_hash)
@@ -45,22 +63,42 @@ def audit(action: str, obj: Any, *, actor: User | None, now: datetime,
     return event
 
 
+def check_not_ratified(procedure_id: int) -> None:
+    """Refuse a change to a procedure Europa WSE ratified (it is read-only from then on)."""
+    from workareas.models import Procedure  # the procedure's module imports the models
+
+    # A column, not the entity: the committed state, not the session's copy of it.
+    state = db.session.execute(select(Procedure.state).where(Procedure.id == procedure_id)).scalar()
+    if state == ProcedureState.RATIFIED:
+        raise DomainError(N_("Deze procedure is bekrachtigd door Europa WSE en kan niet meer "
+                             "gewijzigd worden."), rule="R-OBS-1")
+
+
 # Any constant will do, as long as nothing else uses it: "audit" in ASCII.
 AUDIT_CHAIN_LOCK = 0x6175646974
+
+
+def lock_chain() -> None:
+    """Take the chain's write lock for the rest of the transaction (re-entrant): every
+    operation that records an event waits for it. Ratification takes it before it
+    evaluates the conditions, so nothing can commit between its check and its step."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
+    else:  # SQLite: a write statement takes the database's write lock
+        session.execute(text("UPDATE audit_event SET id = id WHERE 0 = 1"))
 
 
 def _next_link() -> tuple[int, str]:
     """Lock the chain for this transaction; return the new event's id and ``prev_hash``."""
     session = db.session
+    lock_chain()
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
         # Ids come from the sequence while the lock is held, so they ascend along the chain.
         new_id, prev = session.execute(text(
             "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')), "
             "(SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1)")).one()
         return new_id, prev or GENESIS
-    # SQLite: a write statement takes the database's write lock for the transaction.
-    session.execute(text("UPDATE audit_event SET id = id WHERE 0 = 1"))
     last = session.execute(text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")).first()
     return (last[0] + 1, last[1]) if last else (1, GENESIS)
 

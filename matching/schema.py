@@ -7,6 +7,7 @@ from workareas.models import (AddendumVersion, ContactPerson, LocalNeed, Municip
                               Procedure, RegionalChallenge, WorkArea, WorkAreaGovernment)
 from matching.models.candidacies import Answer, Attachment, Candidacy, Contribution, DecisionNotice
 from matching.models.audit import AuditEvent, Transition
+from matching.models.observations import FinalReport, Observation
 from juries.models import (Assessment, Ballot, BallotState, ConflictDeclaration,
                            EmergencyOutcome, EmergencyProcedure, EmergencyScore, EmergencyState,
                            JuryDecision, JuryMembership, Jury, PitchAppointment, Vote)
@@ -18,8 +19,8 @@ __all__ = [
     "AddendumVersion", "Answer", "Appeal", "AppealReference", "Assessment", "Attachment",
     "AuditEvent", "Ballot", "BallotState", "Candidacy", "ConflictDeclaration", "ContactPerson",
     "Contribution", "DecisionNotice", "EmergencyOutcome", "EmergencyProcedure", "EmergencyScore",
-    "EmergencyState", "Jury", "Letter", "OutboxMessage", "OutboxState", "JuryDecision", "JuryMembership", "LocalNeed", "Municipality",
-    "Organisation", "PanelMember", "PitchAppointment", "PitchSlot", "Procedure",
+    "EmergencyState", "FinalReport", "Jury", "Letter", "OutboxMessage", "OutboxState", "JuryDecision", "JuryMembership", "LocalNeed", "Municipality",
+    "Observation", "Organisation", "PanelMember", "PitchAppointment", "PitchSlot", "Procedure",
     "RegionalChallenge", "Role", "RoleGrant", "Transition", "User", "Vote", "WorkArea",
     "WorkAreaGovernment",
 ]

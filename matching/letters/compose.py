@@ -185,7 +185,7 @@ def issue(content: LetterContent, candidacy: Candidacy, *, actor: User | None, n
     db.session.add(letter)
     queue(letter, now=now, domain=current_app.config.get("MAIL_DOMAIN", "lokalepartnerschappen.be"))
     audit("letter.issue", letter, actor=actor, now=now, procedure_id=candidacy.procedure_id,
-          kind=content.kind, reference=content.reference, version=letter.version,
+          step4=content.kind == LetterKind.EMERGENCY_OUTCOME, kind=content.kind, reference=content.reference, version=letter.version,
           sha256=letter.pdf_sha256)
     return letter
 

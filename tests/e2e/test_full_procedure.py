@@ -576,6 +576,31 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
     page.goto(f"{base}/observatie/procedures/{procedure_id}")
     expect(page.locator("main")).to_contain_text(A)
     shot(page, screenshots, "observer-procedure")
+    # the six conditions: an observation on condition 6, answered by the coordinator
+    page.get_by_role("link", name="De zes voorwaarden, opmerkingen en bekrachtiging").click()
+    expect(page.locator("h1")).to_contain_text("De zes voorwaarden van Europa WSE")
+    page.get_by_label("6. Weerwoord mogelijk bij niet-selectie").check()
+    page.get_by_label("Opmerking").fill("Hoe werd de termijn voor het weerwoord meegedeeld?")
+    submit(page, page.get_by_role("button", name="Opmerking bewaren"))
+    flash(page, "Uw opmerking is bewaard")
+    logout(page)
+    login(page, base, coordinator)
+    page.goto(f"{base}/coordinatie/procedures/{procedure_id}/addendum")
+    page.get_by_role("link", name="Zes voorwaarden en opmerkingen").click()
+    page.get_by_label("Antwoord").fill("In elke brief van niet-selectie, met de datum erbij.")
+    submit(page, page.get_by_role("button", name="Antwoord bewaren"))
+    flash(page, "Uw antwoord is bewaard.")
+    logout(page)
+    # once every appeal window has closed, all six are met and the observer ratifies
+    world.clock.advance(days=30)
+    login(page, base, observer)
+    page.goto(f"{base}/observatie/procedures/{procedure_id}/voorwaarden")
+    expect(page.locator("main")).to_contain_text("In elke brief van niet-selectie")
+    expect(page.locator("td.status-met")).to_have_count(6)
+    shot(page, screenshots, "observer-conditions")
+    submit(page, page.get_by_role("button", name="Procedure bekrachtigen"))
+    flash(page, "De procedure is bekrachtigd")
+    expect(page.locator("main")).to_contain_text("SHA-256")
     logout(page)
 
     login(page, base, world.admin)
@@ -587,7 +612,7 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
 
     # --- what the database holds at the end ------------------------------------------------
     db.session.expire_all()
-    assert db.session.get(Procedure, procedure_id).state == ProcedureState.DECIDED
+    assert db.session.get(Procedure, procedure_id).state == ProcedureState.RATIFIED
     states = {name: db.session.get(Candidacy, ids[name]).state for name in (A, B, C)}
     assert states == {A: CandidacyState.ADMITTED_TO_STEP4, B: CandidacyState.ADMITTED_TO_STEP4,
                       C: CandidacyState.ADMITTED_TO_STEP4}

@@ -1,0 +1,144 @@
+"""The six-condition page (R-OBS-1): statuses with their evidence, observations and
+answers, a refused and a given ratification, the final report, the filtered trail."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from matching.models.accounts import Role
+from matching.models.observations import FinalReport, Observation
+from matching.statemachine import ProcedureState
+from tests.support import QueryCounter, login, snapshot
+
+
+def decided(world, db):
+    world.published_procedure()
+    a, b = world.apply("Jobkracht vzw"), world.apply("Buurtwerk De Brug")
+    world.start_round_1()
+    world.decide(a, 1, (3, 4))
+    world.decide(b, 1, (2, 3))
+    world.close_round(1)
+    world.received(b, 1)
+    world.pitch(a)
+    world.received(a, 1)
+    world.decide(a, 2, (4, 3))
+    world.close_round(2)
+    world.received(a, 2)
+    world.clock.advance(days=20)
+    world.obs = world.user("waarnemer", Role.OBSERVER)
+    db.session.commit()
+    return a, b
+
+
+def use_clock(app, world):
+    app.config["CLOCK"] = lambda: world.clock.now
+
+
+def test_the_page_shows_six_statuses_with_links_to_the_evidence(app, world, db, client):
+    a, b = decided(world, db)
+    use_clock(app, world)
+    login(client, db, world.obs)
+    r = client.get(f"/observatie/procedures/{world.procedure.id}/voorwaarden")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert page.count('class="status-met"') == 12  # summary table and section headings
+    for title in ("Overal in Vlaanderen dezelfde standaardprocedure", "Weerwoord mogelijk bij "
+                  "niet-selectie", "Gepubliceerd op"):
+        assert title in page
+    assert f'/observatie/procedures/{world.procedure.id}#addendum' in page
+    # the overview shows it at a glance
+    overview = client.get("/observatie").get_data(as_text=True)
+    assert "6 van 6 voldaan" in overview
+
+
+def test_an_observation_refused_then_recorded_and_answered(app, world, db, client):
+    decided(world, db)
+    use_clock(app, world)
+    login(client, db, world.obs)
+    url = f"/observatie/procedures/{world.procedure.id}"
+    before = snapshot(db)
+    r = client.post(f"{url}/opmerkingen", data={"condition": "3", "text": "kort"})
+    assert r.status_code == 422 and "Schrijf minstens 10 tekens." in r.get_data(as_text=True)
+    assert snapshot(db) == before
+    r = client.post(f"{url}/opmerkingen",
+                    data={"condition": "3", "text": "Waar werd het addendum aangekondigd?"})
+    assert r.status_code == 302
+    observation = db.session.scalar(select(Observation))
+    assert observation.condition == 3
+
+    login(client, db, world.coordinator)
+    page = client.get(f"{url}/voorwaarden").get_data(as_text=True)
+    assert "Waar werd het addendum aangekondigd?" in page and "Antwoord bewaren" in page
+    assert "Procedure bekrachtigen" not in page  # only observers ratify
+    r = client.post(f"/observatie/opmerkingen/{observation.id}/antwoord",
+                    data={f"obs{observation.id}-answer": "Op de website van Europa WSE."})
+    assert r.status_code == 302
+    db.session.refresh(observation)
+    assert observation.answer == "Op de website van Europa WSE."
+    # another coordinator's or a matchmaker's attempt: 404
+    login(client, db, world.mm["vdab1"])
+    assert client.get(f"{url}/voorwaarden").status_code == 404
+
+
+def test_ratification_refused_lists_the_unmet_then_given_freezes(app, world, db, client):
+    a, b = decided(world, db)
+    appeal_time = world.clock.now
+    use_clock(app, world)
+    login(client, db, world.obs)
+    url = f"/observatie/procedures/{world.procedure.id}"
+    # while an appeal window is still open the ratification is refused, naming condition 6
+    world.clock.now = appeal_time - __import__("datetime").timedelta(days=19)
+    before = snapshot(db)
+    r = client.post(f"{url}/bekrachtigen", follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "niet (of nog niet) voldaan aan voorwaarde 6" in page
+    assert snapshot(db) == before
+    world.clock.now = appeal_time
+    r = client.post(f"{url}/bekrachtigen")
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert world.procedure.state == ProcedureState.RATIFIED
+    report = db.session.scalar(select(FinalReport))
+    pdf = client.get(f"{url}/eindverslag.pdf")
+    assert pdf.status_code == 200 and pdf.data == report.pdf
+    assert pdf.headers["X-Content-SHA256"] == report.sha256
+    page = client.get(f"{url}/voorwaarden").get_data(as_text=True)
+    assert "bekrachtigd door Europa WSE" in page and "Opmerking bewaren" not in page
+
+
+def test_the_trail_filters_by_candidacy_and_actor(app, world, db, client):
+    a, b = decided(world, db)
+    login(client, db, world.obs)
+    url = f"/observatie/procedures/{world.procedure.id}/audit"
+    everything = client.get(url).get_data(as_text=True)
+    only_b = client.get(f"{url}?kandidatuur={b.id}").get_data(as_text=True)
+    assert everything.count("<tr>") > only_b.count("<tr>") > 1
+    assert "pitch_appointment" in everything and "pitch_appointment" not in only_b
+    by_coordinator = client.get(f"{url}?persoon={world.coordinator.id}").get_data(as_text=True)
+    assert "assessment.record" in everything and "assessment.record" not in by_coordinator
+
+
+def test_the_pages_issue_the_same_statements_for_few_and_many(app, world, db, client):
+    world.published_procedure()
+    first = [world.apply(f"Organisatie {i}") for i in range(2)]
+    world.obs = world.user("waarnemer", Role.OBSERVER)
+    db.session.commit()
+    login(client, db, world.obs)
+    pages = [f"/observatie/procedures/{world.procedure.id}/voorwaarden",
+             f"/observatie/procedures/{world.procedure.id}/audit",
+             f"/observatie/procedures/{world.procedure.id}/audit?kandidatuur={first[0].id}",
+             "/observatie"]
+    few = {}
+    for page in pages:
+        client.get(page)
+        with QueryCounter(db) as q:
+            assert client.get(page).status_code == 200
+        few[page] = q.count
+    for i in range(2, 12):
+        world.apply(f"Organisatie {i}")
+    db.session.commit()
+    for page in pages:
+        client.get(page)  # the audit trail is verified again once its head moved
+        with QueryCounter(db) as q:
+            assert client.get(page).status_code == 200
+        assert q.count == few[page], page

@@ -1,0 +1,255 @@
+"""The six conditions (R-OBS-1) on real records: each fails for the right reason and is
+met again once repaired; ratification is refused with an unmet condition and freezes
+the procedure once given.
+
+Where the operations cannot produce the failure (they refuse it), the record is changed
+directly in the database, as a migration or a hand edit could; conditions that the
+database constraints make impossible to break (condition 2) are covered by the unit
+tests on the pure functions (tests/unit/test_conditions.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, select, text, update
+
+from appeals import operations as appeal_ops
+from appeals.rules import Position
+from juries.models import JuryDecision
+from juries.rules import Criterion
+from matching import operations as ops
+from matching.conditions import Status
+from matching.conditions_queries import evaluate_procedure
+from matching.errors import DomainError, PermissionDenied
+from matching.models.accounts import Role
+from matching.models.candidacies import Contribution, DecisionNotice
+from matching.models.observations import FinalReport, Observation
+from matching.ratification import answer_observation, ratify, record_observation
+from matching.statemachine import CandidacyState, ProcedureState
+from tests.support import refused, snapshot
+from workareas.models import AddendumVersion
+
+
+def statuses(world) -> dict[int, Status]:
+    results = evaluate_procedure(world.procedure.id, world.clock.now, audit_max_age=0)
+    return {r.number: r.status for r in results}
+
+
+def failures(world, number: int) -> list[str]:
+    results = evaluate_procedure(world.procedure.id, world.clock.now, audit_max_age=0)
+    result = next(r for r in results if r.number == number)
+    return [f.msgid % f.params if f.params else f.msgid for f in result.failures]
+
+
+ALL_MET = {n: Status.MET for n in range(1, 7)}
+
+
+@pytest.fixture
+def decided(world, db):
+    """A procedure decided from end to end: A admitted to step 4, B not selected after
+    round 1 (no appeal), every letter received, every appeal window closed."""
+    world.published_procedure()
+    a = world.apply("Jobkracht vzw")
+    b = world.apply("Buurtwerk De Brug")
+    world.start_round_1()
+    world.decide(a, 1, (3, 4))
+    world.decide(b, 1, (2, 3))
+    world.close_round(1)
+    world.received(b, 1)
+    world.pitch(a)
+    world.received(a, 1)
+    world.decide(a, 2, (4, 3))
+    world.close_round(2)
+    world.received(a, 2)
+    world.clock.advance(days=20)
+    db.session.commit()
+    assert world.procedure.state == ProcedureState.DECIDED
+    return a, b
+
+
+def test_a_clean_procedure_meets_all_six(world, decided):
+    assert statuses(world) == ALL_MET
+
+
+def test_before_the_decisions_the_conditions_are_not_yet_determinable(world, db):
+    world.published_procedure()
+    world.apply("Jobkracht vzw")
+    got = statuses(world)
+    assert got[1] == got[5] == got[6] == Status.UNDETERMINED
+    assert got[3] == Status.UNDETERMINED  # nobody assessed yet, no failure either
+
+
+def test_condition_1_a_state_that_does_not_follow_from_the_scores(world, db, decided):
+    a, b = decided
+    db.session.execute(update(JuryDecision).where(JuryDecision.candidacy_id == b.id,
+                                                  JuryDecision.round == 1)
+                       .values(score=4))  # B now has 4 and 4 but was not selected
+    assert statuses(world)[1] == Status.NOT_MET
+    assert any("volgt niet uit de scores van ronde 1" in f for f in failures(world, 1))
+    db.session.execute(update(JuryDecision).where(
+        JuryDecision.candidacy_id == b.id, JuryDecision.round == 1,
+        JuryDecision.criterion == Criterion.CRUCIAL_CONTRIBUTION).values(score=2))
+    assert statuses(world)[1] == Status.MET
+
+
+def test_condition_3_a_deadline_five_weeks_after_publication(world, db, decided):
+    version = world.procedure.published_version
+    published = world.procedure.published_at
+    db.session.execute(update(AddendumVersion).where(AddendumVersion.id == version.id)
+                       .values(candidacy_deadline=published + timedelta(weeks=5)))
+    assert statuses(world)[3] == Status.NOT_MET
+    assert any("minder dan de vereiste 6 weken" in f for f in failures(world, 3))
+    db.session.execute(update(AddendumVersion).where(AddendumVersion.id == version.id)
+                       .values(candidacy_deadline=published + timedelta(weeks=6, hours=1)))
+    assert statuses(world)[3] == Status.MET
+
+
+def test_condition_3_a_timely_candidacy_that_was_never_assessed(world, db, decided):
+    a, b = decided
+    db.session.execute(delete(JuryDecision).where(JuryDecision.candidacy_id == b.id))
+    db.session.execute(update(type(b)).where(type(b).id == b.id)
+                       .values(state=CandidacyState.SUBMITTED))
+    assert any("niet beoordeeld in ronde 1" in f for f in failures(world, 3))
+    db.session.execute(update(type(b)).where(type(b).id == b.id).values(
+        state=CandidacyState.INADMISSIBLE,
+        inadmissible_reason="Kandidatuur zonder handtekening van de vertegenwoordiger."))
+    assert statuses(world)[3] == Status.MET
+
+
+def test_condition_4_a_candidacy_that_addresses_no_challenge(world, db, decided):
+    a, b = decided
+    db.session.execute(delete(Contribution).where(Contribution.candidacy_id == b.id))
+    assert statuses(world)[4] == Status.NOT_MET
+    assert any("geen enkele regio-uitdaging" in f for f in failures(world, 4))
+    db.session.add(Contribution(candidacy_id=b.id, challenge_code="RU2",
+                                text="Wij begeleiden langdurig zieken naar werk."))
+    db.session.flush()
+    assert statuses(world)[4] == Status.MET
+
+
+def test_condition_5_a_decision_whose_receipt_is_missing(world, db, decided):
+    a, b = decided
+    db.session.execute(delete(DecisionNotice).where(DecisionNotice.candidacy_id == b.id))
+    assert statuses(world)[5] == Status.NOT_MET
+    assert any("moment van ontvangst" in f for f in failures(world, 5))
+    world.received(b, 1)
+    assert statuses(world)[5] == Status.MET
+
+
+def test_condition_5_a_decision_without_a_complete_jury(world, db, decided):
+    a, b = decided
+    db.session.execute(update(JuryDecision).where(JuryDecision.candidacy_id == b.id)
+                       .values(jury_blocs="LOKAAL_BESTUUR,VDAB"))
+    assert any("niet volledig" in f for f in failures(world, 5))
+
+
+def test_condition_5_a_tampered_audit_trail(app, world, db, decided):
+    if db.engine.dialect.name == "postgresql":
+        pytest.skip("the append-only trigger refuses the UPDATE (tests/integration/test_audit_chain)")
+    event_id = db.session.execute(text("SELECT min(id) FROM audit_event")).scalar()
+    db.session.execute(text("UPDATE audit_event SET summary = '{}' WHERE id = :id"), {"id": event_id})
+    assert statuses(world)[5] == Status.NOT_MET
+    assert any(f"gebeurtenis {event_id}" in f for f in failures(world, 5))
+
+
+def test_condition_6_an_open_appeal(world, db):
+    world.published_procedure()
+    a = world.apply("Jobkracht vzw")
+    b = world.apply("Buurtwerk De Brug")
+    world.start_round_1()
+    world.decide(a, 1, (3, 4))
+    world.decide(b, 1, (2, 3))
+    world.close_round(1)
+    world.received(b, 1)
+    appeal = world.appeal(b)
+    world.pitch(a)
+    world.received(a, 1)
+    world.decide(a, 2, (4, 3))
+    world.close_round(2)
+    world.received(a, 2)
+    world.clock.advance(days=20)
+    assert statuses(world)[6] == Status.NOT_MET
+    assert any("nog niet beslist" in f for f in failures(world, 6))
+    # repaired: two matchmakers from outside the jury confirm the non-selection
+    appeal_ops.assign_panel(appeal, world.panel[:2], actor=world.coordinator, now=world.clock.now)
+    for member in world.panel[:2]:
+        appeal_ops.record_position(appeal, Position.CONFIRM,
+                                   "De jury woog de referentielijst wel degelijk mee in haar "
+                                   "motivering.", actor=member, now=world.clock.now)
+    got = statuses(world)
+    assert got[6] == Status.MET, failures(world, 6)
+
+
+def test_condition_6_not_determinable_while_an_appeal_window_runs(world, db, decided):
+    a, b = decided
+    db.session.execute(update(DecisionNotice).where(DecisionNotice.candidacy_id == b.id)
+                       .values(received_at=world.clock.now - timedelta(days=2)))
+    assert statuses(world)[6] == Status.UNDETERMINED
+
+
+# --- observations, ratification, the freeze ----------------------------------------------------
+
+def test_an_observation_and_its_answer(world, db, decided):
+    observer = world.user("waarnemer", Role.OBSERVER)
+    obs = record_observation(world.procedure, 3, "Waar werd het addendum gepubliceerd?",
+                             actor=observer, now=world.clock.now)
+    refused(db, answer_observation, obs, "kort", actor=world.coordinator, now=world.clock.now,
+            match="minstens 10 tekens")
+    answer_observation(obs, "Op de website van Europa WSE en via de nieuwsbrief.",
+                       actor=world.coordinator, now=world.clock.now)
+    assert obs.answer and obs.answered_by_id == world.coordinator.id
+    refused(db, answer_observation, obs, "Nog een tweede antwoord erbij.",
+            actor=world.coordinator, now=world.clock.now, match="al beantwoord")
+    with pytest.raises(PermissionDenied):
+        record_observation(world.procedure, 1, "Een matchmaker mag dit niet.",
+                           actor=world.mm["vdab1"], now=world.clock.now)
+    refused(db, record_observation, world.procedure, 7, "Een zevende voorwaarde bestaat niet.",
+            actor=observer, now=world.clock.now, match="zes voorwaarden")
+
+
+def test_ratification_is_refused_with_an_unmet_condition(world, db, decided):
+    a, b = decided
+    observer = world.user("waarnemer", Role.OBSERVER)
+    db.session.execute(delete(DecisionNotice).where(DecisionNotice.candidacy_id == b.id))
+    db.session.commit()
+    error = refused(db, ratify, world.procedure, actor=observer, now=world.clock.now,
+                    match="voorwaarde")
+    assert error.params["numbers"] == "5"
+    assert world.procedure.state == ProcedureState.DECIDED
+    with pytest.raises(PermissionDenied):
+        ratify(world.procedure, actor=world.coordinator, now=world.clock.now)
+
+
+def test_ratification_stores_the_report_and_freezes_the_procedure(world, db, decided):
+    a, b = decided
+    observer = world.user("waarnemer", Role.OBSERVER)
+    obs = record_observation(world.procedure, 6, "Werden de termijnen in de brieven vermeld?",
+                             actor=observer, now=world.clock.now)
+    report = ratify(world.procedure, actor=observer, now=world.clock.now)
+    db.session.commit()
+    assert world.procedure.state == ProcedureState.RATIFIED
+    assert world.procedure.ratified_at == world.clock.now
+    stored = db.session.scalar(select(FinalReport))
+    assert stored is report and stored.pdf.startswith(b"%PDF")
+    assert stored.sha256 == hashlib.sha256(stored.pdf).hexdigest()
+
+    # Every later write on it is refused, and the rollback leaves the record as it was.
+    before = snapshot(db)
+    attempts = [
+        lambda: ops.withdraw_candidacy(b, "We trekken ons toch terug.",
+                                       actor=world.applicant(b.organisation), now=world.clock.now),
+        lambda: answer_observation(obs, "Ja, in elke brief van niet-selectie.",
+                                   actor=world.coordinator, now=world.clock.now),
+        lambda: record_observation(world.procedure, 1, "Nog een opmerking achteraf.",
+                                   actor=observer, now=world.clock.now),
+        lambda: ratify(world.procedure, actor=observer, now=world.clock.now),
+    ]
+    for attempt in attempts:
+        with pytest.raises(DomainError):
+            attempt()
+        db.session.rollback()
+        assert snapshot(db) == before
+    assert db.session.scalar(select(Observation.answer)) is None
