@@ -156,7 +156,7 @@ def render(content: LetterContent, locale: str) -> tuple[str, str, str, bytes, b
         subject = gettext(SUBJECTS[content.kind], area=content.sender.work_area)
     html = render_html(content, locale)
     pdf = render_pdf(content, html, locale)
-    text = render_text(content, locale)
+    text = render_text(content, locale, html)
     ics = pitch_invitation(content) if content.pitch and content.kind == LetterKind.ROUND1_SELECTED else None
     return subject, html, text, pdf, ics
 
