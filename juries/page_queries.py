@@ -174,8 +174,11 @@ def observer_overview() -> tuple[list[WorkArea], dict[int, dict[CandidacyState, 
     return list(areas), counts, open_appeals
 
 
-def procedure_record(procedure_id: int) -> dict | None:
-    """Every record of one procedure, for the observer's read-only file."""
+def procedure_record(procedure_id: int, *, with_trail: bool = True) -> dict | None:
+    """Every record of one procedure, for the observer's read-only file.
+
+    ``with_trail=False`` (the final report) skips the individual assessments and the
+    audit events, and gives only the number of events (``event_count``)."""
     procedure = db.session.scalar(
         select(Procedure).where(Procedure.id == procedure_id)
         .options(selectinload(Procedure.work_area).selectinload(WorkArea.municipalities),
@@ -199,10 +202,12 @@ def procedure_record(procedure_id: int) -> dict | None:
                                 .order_by(JuryDecision.round, JuryDecision.criterion)):
         decisions[d.candidacy_id].append(d)
     assessments: dict[int, list[Assessment]] = defaultdict(list)
-    for a in db.session.scalars(select(Assessment).where(Assessment.candidacy_id.in_(ids))
-                                .options(selectinload(Assessment.user))
-                                .order_by(Assessment.round, Assessment.criterion, Assessment.id)):
-        assessments[a.candidacy_id].append(a)
+    if with_trail:
+        for a in db.session.scalars(select(Assessment).where(Assessment.candidacy_id.in_(ids))
+                                    .options(selectinload(Assessment.user))
+                                    .order_by(Assessment.round, Assessment.criterion,
+                                              Assessment.id)):
+            assessments[a.candidacy_id].append(a)
     ballots: dict[int, list[Ballot]] = defaultdict(list)
     for b in db.session.scalars(select(Ballot).where(Ballot.candidacy_id.in_(ids))
                                 .options(selectinload(Ballot.votes)).order_by(Ballot.id)):
@@ -230,8 +235,13 @@ def procedure_record(procedure_id: int) -> dict | None:
             | ((Transition.object_type == "candidacy") & Transition.object_id.in_(ids))
             | ((Transition.object_type == "appeal") & Transition.object_id.in_(appeal_ids)))
         .options(selectinload(Transition.actor)).order_by(Transition.at, Transition.id)).all()
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.procedure_id == procedure.id)
-                                .order_by(AuditEvent.id)).all()
+    if with_trail:
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.procedure_id == procedure.id).order_by(AuditEvent.id)).all()
+        event_count = len(events)
+    else:
+        events, event_count = [], db.session.scalar(select(func.count(AuditEvent.id)).where(
+            AuditEvent.procedure_id == procedure.id))
     actor_ids = {e.actor_id for e in events if e.actor_id}
     actor_names = {uid: name for uid, name in db.session.execute(
         select(User.id, User.name).where(User.id.in_(actor_ids)))}
@@ -239,7 +249,7 @@ def procedure_record(procedure_id: int) -> dict | None:
     return dict(procedure=procedure, jury=jury, candidacies=candidacies, decisions=decisions,
                 assessments=assessments, ballots=ballots, conflicts=conflicts, pitches=pitches,
                 appeals=appeals, letters=letters, transitions=transitions, events=events,
-                actor_names=actor_names, candidacy_names=names)
+                event_count=event_count, actor_names=actor_names, candidacy_names=names)
 
 
 #: The most events one page of the trail shows (the newest first).

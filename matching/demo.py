@@ -36,6 +36,7 @@ from matching.extensions import db
 from matching.models.accounts import Role, RoleGrant, User
 from matching.models.candidacies import Candidacy
 from matching.models.organisations import Organisation
+from matching.ratification import answer_observation, record_observation
 from matching.rules import BRUSSELS, UTC, to_utc
 from workareas import operations as area_ops
 from workareas.models import Procedure, WorkArea
@@ -94,7 +95,7 @@ class Demo:
         self.admin = ops.create_user(data.email(local), name, data.PASSWORD, actor=None, now=now)
         # The first administrator cannot be granted by an administrator (tests/support.py).
         self.admin.grants.append(RoleGrant(role=Role.ADMINISTRATOR, granted_at=now))
-        self.person(data.OBSERVER, Role.OBSERVER, now)
+        self.observer = self.person(data.OBSERVER, Role.OBSERVER, now)
         for area in data.AREAS.values():
             for member, _, _ in area["jury"]:
                 self.person(member, Role.MATCHMAKER, now)
@@ -433,6 +434,13 @@ def waasland(d: Demo) -> None:
     d.ballot(c["reynaert"], 2, CC, {"bart.vangoethem": 3, "wim.debock": 3,
                                     "nadia.elamrani": 2}, clock, decided=3)
     d.consensus(c["reynaert"], 2, (3,), clock, criteria=(FP,))
+    # Europa WSE asks about the appeal still under review; the coordinator answers.
+    observation = record_observation(
+        proc, 6, "Het weerwoord van Sportief Sterk loopt al lang: wanneer beslist het tweede "
+        "panellid?", actor=d.observer, now=clock.day(-10, 11))
+    answer_observation(observation, "Het tweede panellid is met verlof; zijn standpunt volgt "
+                       "na zijn terugkeer, ruim voor de beslissing van ronde 2.",
+                       actor=d.coordinators[key], now=clock.day(-9, 15))
 
 
 def turnhout(d: Demo) -> None:

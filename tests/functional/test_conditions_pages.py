@@ -3,6 +3,10 @@ answers, a refused and a given ratification, the final report, the filtered trai
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
 from sqlalchemy import select
 
 from matching.models.accounts import Role
@@ -30,13 +34,18 @@ def decided(world, db):
     return a, b
 
 
-def use_clock(app, world):
-    app.config["CLOCK"] = lambda: world.clock.now
+@pytest.fixture
+def use_clock(app):
+    """The pages read the world's clock; the session-wide app gets its own back after."""
+    def use(world):
+        app.config["CLOCK"] = lambda: world.clock.now
+    yield use
+    app.config.pop("CLOCK", None)
 
 
-def test_the_page_shows_six_statuses_with_links_to_the_evidence(app, world, db, client):
+def test_the_page_shows_six_statuses_with_links_to_the_evidence(app, world, db, client, use_clock):
     a, b = decided(world, db)
-    use_clock(app, world)
+    use_clock(world)
     login(client, db, world.obs)
     r = client.get(f"/observatie/procedures/{world.procedure.id}/voorwaarden")
     page = r.get_data(as_text=True)
@@ -51,9 +60,9 @@ def test_the_page_shows_six_statuses_with_links_to_the_evidence(app, world, db, 
     assert "6 van 6 voldaan" in overview
 
 
-def test_an_observation_refused_then_recorded_and_answered(app, world, db, client):
+def test_an_observation_refused_then_recorded_and_answered(app, world, db, client, use_clock):
     decided(world, db)
-    use_clock(app, world)
+    use_clock(world)
     login(client, db, world.obs)
     url = f"/observatie/procedures/{world.procedure.id}"
     before = snapshot(db)
@@ -80,14 +89,15 @@ def test_an_observation_refused_then_recorded_and_answered(app, world, db, clien
     assert client.get(f"{url}/voorwaarden").status_code == 404
 
 
-def test_ratification_refused_lists_the_unmet_then_given_freezes(app, world, db, client):
+def test_ratification_refused_lists_the_unmet_then_given_freezes(app, world, db, client,
+                                                                use_clock):
     a, b = decided(world, db)
     appeal_time = world.clock.now
-    use_clock(app, world)
+    use_clock(world)
     login(client, db, world.obs)
     url = f"/observatie/procedures/{world.procedure.id}"
     # while an appeal window is still open the ratification is refused, naming condition 6
-    world.clock.now = appeal_time - __import__("datetime").timedelta(days=19)
+    world.clock.now = appeal_time - timedelta(days=25)  # B's window still runs
     before = snapshot(db)
     r = client.post(f"{url}/bekrachtigen", follow_redirects=True)
     page = r.get_data(as_text=True)
