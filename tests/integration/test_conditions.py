@@ -11,7 +11,7 @@ tests on the pure functions (tests/unit/test_conditions.py).
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, select, text, update
@@ -30,6 +30,7 @@ from matching.models.observations import FinalReport, Observation
 from matching.ratification import answer_observation, ratify, record_observation
 from matching.statemachine import CandidacyState, ProcedureState
 from tests.support import refused, snapshot
+from workareas import operations as area_ops
 from workareas.models import AddendumVersion
 
 
@@ -213,7 +214,8 @@ def test_an_observation_and_its_answer(world, db, decided):
 def test_ratification_is_refused_with_an_unmet_condition(world, db, decided):
     a, b = decided
     observer = world.user("waarnemer", Role.OBSERVER)
-    db.session.execute(delete(DecisionNotice).where(DecisionNotice.candidacy_id == b.id))
+    db.session.execute(update(JuryDecision).where(JuryDecision.candidacy_id == b.id)
+                       .values(jury_blocs="LOKAAL_BESTUUR,VDAB"))
     db.session.commit()
     error = refused(db, ratify, world.procedure, actor=observer, now=world.clock.now,
                     match="voorwaarde")
@@ -253,3 +255,32 @@ def test_ratification_stores_the_report_and_freezes_the_procedure(world, db, dec
         db.session.rollback()
         assert snapshot(db) == before
     assert db.session.scalar(select(Observation.answer)) is None
+
+
+def test_no_observation_on_a_procedure_not_yet_published(world, db):
+    observer = world.user("waarnemer", Role.OBSERVER)
+    draft = world.draft_procedure()
+    refused(db, record_observation, draft, 4, "Het addendum mist nog een regio-uitdaging.",
+            actor=observer, now=world.clock.now, match="nog niet gepubliceerd")
+    area_ops.publish_addendum(draft, actor=world.coordinator, now=world.clock.now)
+    refused(db, record_observation, draft, 4, "   kort   ", actor=observer, now=world.clock.now,
+            match="minstens 10 tekens")
+    observation = record_observation(draft, 4, "Het addendum mist nog een regio-uitdaging.",
+                                     actor=observer, now=world.clock.now)
+    assert observation.text == "Het addendum mist nog een regio-uitdaging."
+
+
+def test_step_4_stays_possible_after_ratification(world, db, decided):
+    """The emergency procedure (R-STEP4-*) happens after step 3 was ratified: the freeze
+    concerns the record of step 3 only."""
+    from juries import emergency as emergency_ops
+    from juries.models import EmergencyProcedure
+
+    observer = world.user("waarnemer", Role.OBSERVER)
+    ratify(world.procedure, actor=observer, now=world.clock.now)
+    start = world.procedure.partnership_start_date
+    world.clock.now = datetime.combine(start, time(9), tzinfo=timezone.utc) - timedelta(weeks=4)
+    emergency = emergency_ops.start_emergency(
+        world.procedure, "De partners raken het niet eens over de rolverdeling.",
+        actor=world.mm["vdab1"], now=world.clock.now)
+    assert isinstance(emergency, EmergencyProcedure)
