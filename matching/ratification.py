@@ -109,7 +109,7 @@ def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
     missing = unmet(results)
     if missing:
         raise DomainError(
-            N_("Bekrachtiging geweigerd: niet (of nog niet) voldaan aan voorwaarde %(numbers)s."),
+            N_("Bekrachtiging geweigerd: niet (of nog niet) voldaan aan voorwaarde(n) %(numbers)s."),
             rule="R-OBS-1", numbers=", ".join(str(n) for n in missing))
     procedure.ratified_at = now
     transition(procedure, ProcedureStep.RATIFY, target, actor=actor, now=now,

@@ -101,7 +101,7 @@ def test_ratification_refused_lists_the_unmet_then_given_freezes(app, world, db,
     before = snapshot(db)
     r = client.post(f"{url}/bekrachtigen", follow_redirects=True)
     page = r.get_data(as_text=True)
-    assert r.status_code == 422 and "niet (of nog niet) voldaan aan voorwaarde 6" in page
+    assert r.status_code == 422 and "niet (of nog niet) voldaan aan voorwaarde(n) 6" in page
     assert snapshot(db) == before
     world.clock.now = appeal_time
     r = client.post(f"{url}/bekrachtigen")
