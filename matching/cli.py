@@ -25,6 +25,37 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo("Demo geladen: " + ", ".join(f"{k}: {v}" for k, v in summary.items()))
 
+    @app.cli.command("scale")
+    @click.option("--areas", default=60, show_default=True, type=click.IntRange(1, 999),
+                  help="Number of work areas.")
+    @click.option("--per-area", default=100, show_default=True, type=click.IntRange(1, 9999),
+                  help="Candidacies per work area.")
+    @click.option("--seed", default=1, show_default=True, type=int, help="Random seed.")
+    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                  help="Date the story as if today were this day (default: now).")
+    def scale_command(areas: int, per_area: int, seed: int, today) -> None:
+        """Fill the database with a large, consistent dataset for load tests (bulk inserts)."""
+        import time
+        from datetime import datetime
+        from datetime import time as clock
+
+        from matching.extensions import db
+        from matching.rules import BRUSSELS
+        from matching.scale import ScaleError, generate
+
+        started = time.perf_counter()
+        noon = datetime.combine(today.date(), clock(12), tzinfo=BRUSSELS) if today else None
+        try:
+            report = generate(areas, per_area, seed, today=noon)
+        except ScaleError as error:
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        # User-facing output (Dutch).
+        click.echo("Schaalgegevens geladen:")
+        for line in report.lines():
+            click.echo(f"  {line}")
+        click.echo(f"Duur: {time.perf_counter() - started:.1f} s")
+
     @app.cli.group("outbox")
     def outbox_group() -> None:
         """The mail outbox: letters are mailed only after their transaction committed."""
