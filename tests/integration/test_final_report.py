@@ -284,7 +284,7 @@ def test_render_document_pdf_lays_out_long_tables_rows_and_words():
     """The generic converter (no application needed): a table over several pages repeats
     its header, a row taller than a page is split, a word wider than the line is cut,
     nested lists, links and inline styles survive, and the same HTML gives the same bytes."""
-    from matching.letters.render import render_document_pdf
+    from matching.letters.pdf import render_document_pdf
 
     long_cell = " ".join(f"zin{i} van een heel lange motivering." for i in range(400))
     rows = "".join(f"<tr><th scope='row'>Organisatie {i:03d}</th><td>{i % 4 + 1}</td>"
