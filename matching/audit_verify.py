@@ -33,25 +33,33 @@ class ChainBreak:
 class ChainReport:
     count: int  # entries checked (up to and including the broken one)
     broken: ChainBreak | None
+    last_id: int | None = None  # the last entry verified intact, and its hash
+    last_hash: str | None = None
 
     @property
     def intact(self) -> bool:
         return self.broken is None
 
 
-def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
+def verify_chain(session: Session, batch: int = 1000, *, after_id: int | None = None,
+                 after_hash: str = GENESIS) -> ChainReport:
     """Walk the chain in id order (streamed), and return the first broken entry, if any.
 
     An entry whose recomputed hash differs from its stored ``hash`` had its content
     changed; an entry whose ``prev_hash`` is not the previous entry's ``hash`` follows a
     removed or inserted entry (or a rewritten one whose hash was recomputed).
+
+    ``after_id``/``after_hash`` continue from an entry already verified (a checkpoint):
+    only the entries after it are walked, the first one linked to ``after_hash``.
     """
     columns = (AuditEvent.id, AuditEvent.at, AuditEvent.actor_id, AuditEvent.action,
                AuditEvent.object_type, AuditEvent.object_id, AuditEvent.procedure_id,
                AuditEvent.summary, AuditEvent.prev_hash, AuditEvent.hash)
-    rows = session.execute(select(*columns).order_by(AuditEvent.id)
-                           .execution_options(yield_per=batch))
-    expected_prev, count = GENESIS, 0
+    query = select(*columns).order_by(AuditEvent.id)
+    if after_id is not None:
+        query = query.where(AuditEvent.id > after_id)
+    rows = session.execute(query.execution_options(yield_per=batch))
+    expected_prev, count, last_id = after_hash, 0, after_id
     try:
         for row in rows:
             count += 1
@@ -62,7 +70,7 @@ def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
                                     row.summary, row.prev_hash)
             if recomputed != row.hash:
                 return ChainReport(count, ChainBreak(row.id, CONTENT_CHANGED))
-            expected_prev = row.hash
+            expected_prev, last_id = row.hash, row.id
     finally:
         rows.close()
-    return ChainReport(count, None)
+    return ChainReport(count, None, last_id, expected_prev if last_id is not None else None)

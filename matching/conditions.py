@@ -177,6 +177,7 @@ class ProcedureFacts:
     audit_intact: bool | None = None  # None: not verified
     audit_events: int = 0
     audit_broken_event: int | None = None
+    audit_full_at: datetime | None = None  # the last walk of the whole chain
 
 
 # --- stages -------------------------------------------------------------------------------------
@@ -473,6 +474,12 @@ def condition_5(facts: ProcedureFacts) -> ConditionResult:
         findings.append(Finding(False, N_("De audittrail klopt niet meer vanaf gebeurtenis "
                                           "%(event)s."), {"event": facts.audit_broken_event},
                                 "audit"))
+    elif facts.audit_intact and facts.audit_full_at is not None:
+        findings.append(Finding(True, N_("De audittrail (%(n)s gebeurtenissen) klopt: volledig "
+                                         "nagerekend op %(at)s, de nieuwere gebeurtenissen "
+                                         "zopas."), {"n": facts.audit_events,
+                                                     "at": format_brussels(facts.audit_full_at)},
+                                "audit"))
     elif facts.audit_intact:
         findings.append(Finding(True, N_("De audittrail (%(n)s gebeurtenissen) is geverifieerd: "
                                          "elke schakel klopt."), {"n": facts.audit_events},
@@ -487,7 +494,8 @@ def condition_6(facts: ProcedureFacts, now: datetime) -> ConditionResult:
     """Condition 6, "Het proces biedt de mogelijkheid tot weerwoord indien non-selectie"
     (R-APP-1..3): every non-selection letter states the appeal modalities and deadline;
     every appeal was judged by two matchmakers who were not on the jury, each with a
-    motivation; no appeal is left open. Met only once every appeal window has closed."""
+    motivation; no appeal is left open once the procedure is decided (before, an appeal
+    under review is pending, not a failure). Met only once every appeal window closed."""
     names, findings = _names(facts), []
     received = {(n.candidacy_id, n.round): n.received_at for n in facts.notices}
     appealed = {(a.candidacy_id, a.round) for a in facts.appeals}
@@ -508,12 +516,15 @@ def condition_6(facts: ProcedureFacts, now: datetime) -> ConditionResult:
         if key not in appealed and (at is None or
                                     to_utc(now) <= effective_appeal_deadline(at, lt.appeal_deadline)):
             windows_open = True
+    final = _all_decided(facts)
     for a in facts.appeals:
         who, where = names.get(a.candidacy_id, "?"), f"a{a.id}"
         if a.state in OPEN_APPEAL_STATES:
-            findings.append(Finding(False, N_("%(who)s: het weerwoord van ronde %(round)s is nog "
-                                              "niet beslist."), {"who": who, "round": a.round},
-                                    where))
+            # While the procedure runs an appeal under review is normal; once everything is
+            # decided, an open appeal means a non-selection was never judged.
+            findings.append(Finding(not final, N_("%(who)s: het weerwoord van ronde %(round)s is "
+                                                  "nog niet beslist."),
+                                    {"who": who, "round": a.round}, where))
             continue
         members = [m for m in a.panel]
         if len({m.user_id for m in members}) != 2:
@@ -533,7 +544,8 @@ def condition_6(facts: ProcedureFacts, now: datetime) -> ConditionResult:
     if windows_open:
         findings.append(Finding(True, N_("Er loopt nog een termijn voor een weerwoord."), {},
                                 "weerwoorden"))
-    return _result(6, findings, _all_decided(facts) and not windows_open)
+    return _result(6, findings, final and not windows_open
+                   and not any(a.state in OPEN_APPEAL_STATES for a in facts.appeals))
 
 
 CONDITIONS: Sequence[Callable[..., ConditionResult]] = (

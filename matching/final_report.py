@@ -13,7 +13,7 @@ chain that the report was made from.
 * :func:`final_report_html` renders ``templates/reports/final_report.html`` (Dutch
   message ids through Flask-Babel) in ``locale``; it needs an application context.
 * :func:`build_final_report` turns that HTML into an A4 PDF with
-  :func:`matching.letters.render.render_document_pdf`: the same record and the same
+  :func:`matching.letters.pdf.render_document_pdf`: the same record and the same
   ``now`` give the same bytes (ratification stores the PDF with its SHA-256).
 
 The data is :func:`juries.page_queries.procedure_record` (a constant number of statements,
@@ -30,6 +30,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from matching.conditions_queries import audit_status, evaluate_procedure
 from matching.errors import N_
 
 #: The page number in the report's footer (a %-format: the PDF fills in both numbers).
@@ -65,33 +66,14 @@ class ChainHead:
 
 
 def _chain_head(procedure_events: int) -> ChainHead:
-    """The newest audit event (the head of the one chain of all procedures) and the length
-    of the chain; whether it verifies, from the check the six conditions just used (made
-    again when the head changed)."""
-    from matching.extensions import db
-    from matching.models.audit import AuditEvent
-
-    try:
-        from matching.conditions_queries import audit_status
-    except ImportError:  # pragma: no cover - the conditions module is part of the project
-        status = None
-    else:
-        status = audit_status()
-    if status is not None and status.intact:
-        return ChainHead(status.head_id, status.head_hash, status.events, procedure_events,
-                         True)
-    head = db.session.execute(select(AuditEvent.id, AuditEvent.hash)
-                              .order_by(AuditEvent.id.desc()).limit(1)).first()
-    count = db.session.scalar(select(func.count(AuditEvent.id)))
-    return ChainHead(head[0] if head else None, head[1] if head else None, count or 0,
-                     procedure_events, None if status is None else status.intact)
+    """The newest audit event (the head of the one chain of all procedures), the length of
+    the chain and whether it verifies, from the same check the six conditions use."""
+    status = audit_status()
+    return ChainHead(status.head_id, status.head_hash, status.events, procedure_events,
+                     status.intact)
 
 
 def _conditions(procedure_id: int, now: datetime) -> list:
-    try:
-        from matching.conditions_queries import evaluate_procedure
-    except ImportError:  # pragma: no cover
-        return []
     return list(evaluate_procedure(procedure_id, now))
 
 
@@ -225,7 +207,7 @@ def build_final_report(procedure_id: int, now: datetime, locale: str = "nl") -> 
     ``now``), with title, author, subject, keywords, language and "pagina X van Y"."""
     from flask_babel import force_locale, gettext
 
-    from matching.letters.render import render_document_pdf
+    from matching.letters.pdf import render_document_pdf
 
     html = final_report_html(procedure_id, now, locale)
     with force_locale(locale):

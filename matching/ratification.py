@@ -105,7 +105,7 @@ def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
     require_role(actor, Role.OBSERVER, _OBSERVERS_ONLY)
     target = next_procedure_state(procedure.state, ProcedureStep.RATIFY)
     lock_chain()  # nothing commits between this evaluation and the ratification
-    results = evaluate_procedure(procedure.id, now, audit_max_age=0)
+    results = evaluate_procedure(procedure.id, now, full_audit=True)
     missing = unmet(results)
     if missing:
         raise DomainError(

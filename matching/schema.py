@@ -6,7 +6,7 @@ from matching.models.organisations import Organisation
 from workareas.models import (AddendumVersion, ContactPerson, LocalNeed, Municipality, PitchSlot,
                               Procedure, RegionalChallenge, WorkArea, WorkAreaGovernment)
 from matching.models.candidacies import Answer, Attachment, Candidacy, Contribution, DecisionNotice
-from matching.models.audit import AuditEvent, Transition
+from matching.models.audit import AuditCheckpoint, AuditEvent, Transition
 from matching.models.observations import FinalReport, Observation
 from juries.models import (Assessment, Ballot, BallotState, ConflictDeclaration,
                            EmergencyOutcome, EmergencyProcedure, EmergencyScore, EmergencyState,
@@ -17,7 +17,7 @@ from matching.outbox import OutboxMessage, OutboxState
 
 __all__ = [
     "AddendumVersion", "Answer", "Appeal", "AppealReference", "Assessment", "Attachment",
-    "AuditEvent", "Ballot", "BallotState", "Candidacy", "ConflictDeclaration", "ContactPerson",
+    "AuditCheckpoint", "AuditEvent", "Ballot", "BallotState", "Candidacy", "ConflictDeclaration", "ContactPerson",
     "Contribution", "DecisionNotice", "EmergencyOutcome", "EmergencyProcedure", "EmergencyScore",
     "EmergencyState", "FinalReport", "Jury", "Letter", "OutboxMessage", "OutboxState", "JuryDecision", "JuryMembership", "LocalNeed", "Municipality",
     "Observation", "Organisation", "PanelMember", "PitchAppointment", "PitchSlot", "Procedure",

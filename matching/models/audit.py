@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matching.extensions import UTCDateTime, db
@@ -54,3 +54,24 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_event_procedure", "procedure_id", "id"),)
+
+
+class AuditCheckpoint(db.Model):
+    """A full verification of the chain (``flask audit verify``): up to which entry it
+    held, when. Pages verify only the entries after the latest intact checkpoint, so a
+    page never walks the whole trail; ratification always walks it all afresh."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    events: Mapped[int]
+    last_event_id: Mapped[int | None]
+    last_hash: Mapped[str | None] = mapped_column(String(64))
+    intact: Mapped[bool]
+    broken_event_id: Mapped[int | None]
+
+    __table_args__ = (
+        CheckConstraint("intact = (broken_event_id IS NULL)", name="broken_iff_not_intact"),
+        CheckConstraint("(last_event_id IS NULL) = (last_hash IS NULL)", name="head_complete"),
+    )

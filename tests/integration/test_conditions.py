@@ -35,12 +35,12 @@ from workareas.models import AddendumVersion
 
 
 def statuses(world) -> dict[int, Status]:
-    results = evaluate_procedure(world.procedure.id, world.clock.now, audit_max_age=0)
+    results = evaluate_procedure(world.procedure.id, world.clock.now, full_audit=True)
     return {r.number: r.status for r in results}
 
 
 def failures(world, number: int) -> list[str]:
-    results = evaluate_procedure(world.procedure.id, world.clock.now, audit_max_age=0)
+    results = evaluate_procedure(world.procedure.id, world.clock.now, full_audit=True)
     result = next(r for r in results if r.number == number)
     return [f.msgid % f.params if f.params else f.msgid for f in result.failures]
 
@@ -284,3 +284,29 @@ def test_step_4_stays_possible_after_ratification(world, db, decided):
         world.procedure, "De partners raken het niet eens over de rolverdeling.",
         actor=world.mm["vdab1"], now=world.clock.now)
     assert isinstance(emergency, EmergencyProcedure)
+
+
+def test_pages_walk_only_the_events_after_the_checkpoint(app, world, db, decided):
+    """``flask audit verify`` records a checkpoint; pages verify only what came after it
+    (a change after it is found at once), ratification walks everything afresh (a
+    change before it is found there)."""
+    from matching.conditions_queries import _audit_cache, audit_status
+    from matching.models.audit import AuditCheckpoint
+
+    if db.engine.dialect.name == "postgresql":
+        pytest.skip("the append-only trigger refuses the UPDATE (tests/integration/test_audit_chain)")
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    checkpoint = db.session.scalar(select(AuditCheckpoint))
+    assert checkpoint.intact and checkpoint.events == checkpoint.last_event_id
+    _audit_cache.clear()
+    old = checkpoint.last_event_id - 5
+    db.session.execute(text("UPDATE audit_event SET summary = '{}' WHERE id = :id"), {"id": old})
+    observer = world.user("waarnemer", Role.OBSERVER)  # new events after the checkpoint
+    assert audit_status().intact  # the page trusts the checkpoint for what lies before it
+    assert audit_status(full=True).broken_event == old
+    refused(db, ratify, world.procedure, actor=observer, now=world.clock.now, match="voorwaarde")
+    newest = db.session.execute(text("SELECT max(id) FROM audit_event")).scalar()
+    db.session.execute(text("UPDATE audit_event SET summary = '{}' WHERE id = :id"),
+                       {"id": newest})
+    assert audit_status().broken_event == newest  # after the checkpoint: found by a page

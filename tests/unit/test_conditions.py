@@ -226,3 +226,12 @@ def test_every_condition_gives_a_status_and_met_means_no_failure(states, procedu
             assert not result.failures
         if result.failures:
             assert result.status == Status.NOT_MET
+
+
+def test_6_an_appeal_under_review_is_pending_while_the_procedure_runs():
+    f = clean()
+    open_appeal = (replace(f.appeals[0], state=AppealState.UNDER_REVIEW),)
+    running = condition_6(replace(f, state=ProcedureState.ROUND_2, appeals=open_appeal), NOW)
+    assert running.status == Status.UNDETERMINED and not running.failures
+    decided = condition_6(replace(f, appeals=open_appeal), NOW)
+    assert decided.status == Status.NOT_MET
