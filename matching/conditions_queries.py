@@ -16,7 +16,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from types import MappingProxyType
+
+from sqlalchemy import func, select
 
 from appeals.models import Appeal, PanelMember
 from juries.models import Ballot, Jury, JuryDecision, JuryMembership, Vote
@@ -201,76 +203,83 @@ def _published_versions(ids: list[int]) -> dict[int, tuple[int, datetime | None]
 
 def _candidacies(ids: list[int]) -> dict[int, list[CandidacyFacts]]:
     session = db.session
-    rows = session.execute(
-        select(Candidacy.id, Candidacy.procedure_id, Candidacy.reference,
-               Candidacy.organisation_id, Organisation.name, Organisation.kind, Candidacy.state,
-               Candidacy.submitted_at, Candidacy.declares_individual,
-               Candidacy.inadmissible_reason)
-        .join(Organisation, Organisation.id == Candidacy.organisation_id)
-        .where(Candidacy.procedure_id.in_(ids)).order_by(Candidacy.id)).all()
     codes: dict[int, set[str]] = defaultdict(set)
     for cid, code in session.execute(
             select(Contribution.candidacy_id, Contribution.challenge_code)
             .join(Candidacy, Candidacy.id == Contribution.candidacy_id)
-            .where(Candidacy.procedure_id.in_(ids))):
+            .where(Candidacy.procedure_id.in_(ids))).tuples():
         codes[cid].add(code)
     out: dict[int, list[CandidacyFacts]] = defaultdict(list)
-    for r in rows:
-        out[r.procedure_id].append(CandidacyFacts(
-            r.id, r.reference, r.organisation_id, r.name, r.kind.value, r.state, r.submitted_at,
-            r.declares_individual, r.inadmissible_reason, frozenset(codes.get(r.id, ()))))
+    none: frozenset[str] = frozenset()
+    for (cid, pid, reference, org_id, name, kind, state, submitted, individual,
+         reason) in session.execute(
+            select(Candidacy.id, Candidacy.procedure_id, Candidacy.reference,
+                   Candidacy.organisation_id, Organisation.name, Organisation.kind,
+                   Candidacy.state, Candidacy.submitted_at.is_not(None),
+                   Candidacy.declares_individual, Candidacy.inadmissible_reason)
+            .join(Organisation, Organisation.id == Candidacy.organisation_id)
+            .where(Candidacy.procedure_id.in_(ids)).order_by(Candidacy.id)).tuples():
+        out[pid].append(CandidacyFacts(cid, reference, org_id, name, kind.value, state,
+                                       bool(submitted), individual, reason,
+                                       frozenset(codes[cid]) if cid in codes else none))
     return out
 
 
 def _decisions(ids: list[int]) -> dict[int, list[DecisionFacts]]:
+    """Per decision what the conditions read; of the motivation only its length."""
     session = db.session
     votes: dict[int, dict[str, int]] = defaultdict(dict)
     for ballot_id, bloc, score in session.execute(
             select(Vote.ballot_id, Vote.bloc, Vote.score)
             .join(JuryDecision, JuryDecision.ballot_id == Vote.ballot_id)
             .join(Candidacy, Candidacy.id == JuryDecision.candidacy_id)
-            .where(Candidacy.procedure_id.in_(ids))):
+            .where(Candidacy.procedure_id.in_(ids))).tuples():
         votes[ballot_id][bloc.value] = score
     out: dict[int, list[DecisionFacts]] = defaultdict(list)
-    for r in session.execute(
+    for (pid, cid, round_no, criterion, score, motivated, method, blocs, ballot_id,
+         ballot_state, outcome) in session.execute(
             select(Candidacy.procedure_id, JuryDecision.candidacy_id, JuryDecision.round,
-                   JuryDecision.criterion, JuryDecision.score, JuryDecision.motivation,
-                   JuryDecision.method, JuryDecision.jury_blocs, JuryDecision.ballot_id,
-                   Ballot.state, Ballot.outcome_score)
+                   JuryDecision.criterion, JuryDecision.score,
+                   func.length(func.trim(JuryDecision.motivation)), JuryDecision.method,
+                   JuryDecision.jury_blocs, JuryDecision.ballot_id, Ballot.state,
+                   Ballot.outcome_score)
             .join(Candidacy, Candidacy.id == JuryDecision.candidacy_id)
             .outerjoin(Ballot, Ballot.id == JuryDecision.ballot_id)
-            .where(Candidacy.procedure_id.in_(ids)).order_by(JuryDecision.id)):
-        out[r.procedure_id].append(DecisionFacts(
-            r.candidacy_id, r.round, r.criterion.value, r.score, r.motivation, r.method.value,
-            r.jury_blocs, r.state.value if r.state else None, r.outcome_score,
-            dict(votes.get(r.ballot_id, {})) if r.ballot_id else {}))
+            .where(Candidacy.procedure_id.in_(ids)).order_by(JuryDecision.id)).tuples():
+        if ballot_id is None:
+            out[pid].append(DecisionFacts(cid, round_no, criterion.value, score, motivated,
+                                          method.value, blocs))
+        else:
+            out[pid].append(DecisionFacts(cid, round_no, criterion.value, score, motivated,
+                                          method.value, blocs, ballot_state.value, outcome,
+                                          MappingProxyType(votes[ballot_id])))
     return out
 
 
 def _letters(ids: list[int]) -> dict[int, list[LetterFacts]]:
     """The latest version of every decision letter (a correction supersedes)."""
     latest: dict[tuple[int, int], tuple] = {}
-    for r in db.session.execute(
-            select(Letter.id, Letter.procedure_id, Letter.candidacy_id, Letter.round,
-                   Letter.kind, Letter.appeal_deadline, Letter.version)
+    for row in db.session.execute(
+            select(Letter.id, Letter.procedure_id, Letter.candidacy_id, Letter.kind,
+                   Letter.appeal_deadline)
             .where(Letter.procedure_id.in_(ids), Letter.kind.in_(list(DECISION_KINDS)))
-            .order_by(Letter.version, Letter.id)):
-        latest[(r.candidacy_id, DECISION_KINDS[r.kind])] = r
+            .order_by(Letter.version, Letter.id)).tuples():
+        latest[(row[2], DECISION_KINDS[row[3]])] = row
     out: dict[int, list[LetterFacts]] = defaultdict(list)
-    for (candidacy_id, round_no), r in latest.items():
-        out[r.procedure_id].append(LetterFacts(r.id, candidacy_id, round_no,
-                                               r.kind in _SELECTED_KINDS, r.appeal_deadline))
+    for (candidacy_id, round_no), (lid, pid, _, kind, deadline) in latest.items():
+        out[pid].append(LetterFacts(lid, candidacy_id, round_no, kind in _SELECTED_KINDS,
+                                    deadline))
     return out
 
 
 def _notices(ids: list[int]) -> dict[int, list[NoticeFacts]]:
     out: dict[int, list[NoticeFacts]] = defaultdict(list)
-    for r in db.session.execute(
+    for pid, cid, round_no, selected, received_at in db.session.execute(
             select(Candidacy.procedure_id, DecisionNotice.candidacy_id, DecisionNotice.round,
                    DecisionNotice.selected, DecisionNotice.received_at)
             .join(Candidacy, Candidacy.id == DecisionNotice.candidacy_id)
-            .where(Candidacy.procedure_id.in_(ids))):
-        out[r.procedure_id].append(NoticeFacts(r.candidacy_id, r.round, r.selected, r.received_at))
+            .where(Candidacy.procedure_id.in_(ids))).tuples():
+        out[pid].append(NoticeFacts(cid, round_no, selected, received_at))
     return out
 
 
@@ -282,17 +291,16 @@ def _appeals(ids: list[int]) -> dict[int, list[AppealFacts]]:
                    PanelMember.motivation)
             .join(Appeal, Appeal.id == PanelMember.appeal_id)
             .join(Candidacy, Candidacy.id == Appeal.candidacy_id)
-            .where(Candidacy.procedure_id.in_(ids)).order_by(PanelMember.id)):
+            .where(Candidacy.procedure_id.in_(ids)).order_by(PanelMember.id)).tuples():
         panel[appeal_id].append(PanelFacts(user_id, position.value if position else None,
                                            motivation))
     out: dict[int, list[AppealFacts]] = defaultdict(list)
-    for r in session.execute(
+    for pid, aid, cid, round_no, state in session.execute(
             select(Candidacy.procedure_id, Appeal.id, Appeal.candidacy_id, Appeal.round,
                    Appeal.state)
             .join(Candidacy, Candidacy.id == Appeal.candidacy_id)
-            .where(Candidacy.procedure_id.in_(ids)).order_by(Appeal.id)):
-        out[r.procedure_id].append(AppealFacts(r.id, r.candidacy_id, r.round, r.state,
-                                               tuple(panel.get(r.id, ()))))
+            .where(Candidacy.procedure_id.in_(ids)).order_by(Appeal.id)).tuples():
+        out[pid].append(AppealFacts(aid, cid, round_no, state, tuple(panel.get(aid, ()))))
     return out
 
 
