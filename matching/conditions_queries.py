@@ -12,6 +12,7 @@ whole trail afresh (``full_audit=True``).
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -316,3 +317,35 @@ def evaluate_procedures(procedure_ids: list[int] | None, now: datetime,
 def evaluate_procedure(procedure_id: int, now: datetime,
                        full_audit: bool = False) -> list[ConditionResult]:
     return evaluate_procedures([procedure_id], now, full_audit).get(procedure_id, [])
+
+
+#: Seconds the overview may show a procedure's computed conditions while its record is
+#: unchanged: a deadline passing (condition 6) or a change made outside the operations
+#: shows after at most this long. The procedure's own page always computes afresh.
+OVERVIEW_TTL = 300.0
+_overview_cache: dict[tuple[str, int], tuple[int | None, bool, float, list[ConditionResult]]] = {}
+
+
+def evaluate_overview(now: datetime) -> dict[int, list[ConditionResult]]:
+    """The six conditions of every procedure, for the observer's overview.
+
+    Every operation appends an audit event naming its procedure, so the procedure's
+    latest event marks a change of its record: only procedures whose mark moved (or
+    whose result is older than :data:`OVERVIEW_TTL`, or when the trail's verdict changed)
+    are loaded and evaluated again, in one bulk load.
+    """
+    latest = (select(func.max(AuditEvent.id)).where(AuditEvent.procedure_id == Procedure.id)
+              .scalar_subquery())
+    marks = {pid: mark for pid, mark in db.session.execute(select(Procedure.id, latest))}
+    audit, key, clock = audit_status(), _key(), time.monotonic()
+
+    def fresh(pid: int) -> bool:
+        cached = _overview_cache.get((key, pid))
+        return (cached is not None and cached[0] == marks[pid] and cached[1] == audit.intact
+                and clock - cached[2] < OVERVIEW_TTL)
+
+    stale = [pid for pid in marks if not fresh(pid)]
+    if stale:
+        for pid, facts in load_facts(stale, audit).items():
+            _overview_cache[(key, pid)] = (marks[pid], audit.intact, clock, evaluate(facts, now))
+    return {pid: _overview_cache[(key, pid)][3] for pid in marks}

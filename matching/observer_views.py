@@ -11,7 +11,7 @@ from juries.page_queries import (APPEAL_STATE_LABELS, CANDIDACY_STATE_LABELS, TR
 from juries.rules import BLOC_LABELS, CRITERION_LABELS, Bloc
 from matching import exports
 from matching.conditions import Status
-from matching.conditions_queries import evaluate_procedures
+from matching.conditions_queries import evaluate_overview
 from matching.views_support import utcnow
 from matching.extensions import db
 from matching.models.accounts import Role
@@ -38,7 +38,7 @@ def _observers_only():
 @bp.get("/observatie")
 def overview():
     areas, counts, open_appeals = observer_overview()
-    conditions = evaluate_procedures(None, utcnow())
+    conditions = evaluate_overview(utcnow())
     return render_template("observer/overview.html", areas=areas, counts=counts,
                            open_appeals=open_appeals, conditions=conditions, Status=Status, states=list(CandidacyState),
                            state_labels=CANDIDACY_STATE_LABELS,

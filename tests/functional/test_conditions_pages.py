@@ -152,3 +152,18 @@ def test_the_pages_issue_the_same_statements_for_few_and_many(app, world, db, cl
         with QueryCounter(db) as q:
             assert client.get(page).status_code == 200
         assert q.count == few[page], page
+
+
+def test_the_overview_recomputes_a_procedure_once_an_operation_changed_it(app, world, db,
+                                                                         client, use_clock):
+    """The overview keeps each procedure's result while its record is unchanged; every
+    operation appends an audit event naming the procedure, which makes it recompute."""
+    a, b = decided(world, db)
+    world.clock.now -= timedelta(days=25)  # B's appeal window still runs
+    use_clock(world)
+    login(client, db, world.obs)
+    assert "5 van 6 voldaan" in client.get("/observatie").get_data(as_text=True)
+    world.appeal(b)
+    db.session.commit()
+    page = client.get("/observatie").get_data(as_text=True)
+    assert "5 van 6 voldaan" in page and "niet voldaan: 6" in page
