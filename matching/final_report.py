@@ -28,7 +28,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-
 from matching.conditions_queries import audit_status, evaluate_procedure
 from matching.errors import N_
 
