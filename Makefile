@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app matching
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test migrate demo clean translations bench-letters
+.PHONY: install run test migrate demo clean translations bench-letters bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,22 @@ test: install
 # A benchmark script, not a test: prints the median time of one decision letter and a batch.
 bench-letters: install
 	$(BIN)/python -m matching.benchmarks.letters
+
+# Where the time goes (a script, not a test): gunicorn under wrk on generated data, on SQLite
+# and PostgreSQL, against the bare /ping in the same run; a Markdown report on standard
+# output, the raw figures in bench-results/. `make bench SCALE=10` also runs 10× the data,
+# `make bench QUICK=1` is a short smoke run; BENCH_ARGS passes more (see --help).
+SCALE ?= 1
+BENCH_ARGS ?=
+$(VENV)/.bench-installed: pyproject.toml | $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: install $(VENV)/.bench-installed
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing Debian's wrk for the benchmark"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) \
+		|| echo "could not install wrk: the Python client measures the peak load" >&2; }
+	$(BIN)/python -m matching.benchmarks.bench --scale $(SCALE) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
 
 # Collect the messages (babel.cfg) and merge them into every catalogue; translate the new
 # entries in matching/translations/<lang>/LC_MESSAGES/messages.po, then `make install`.

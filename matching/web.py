@@ -37,6 +37,13 @@ def set_language():
                     else url_for("index"))
 
 
+@bp.get("/ping")
+def ping():
+    """A liveness check and the benchmark's ceiling (``make bench``): plain text, touching
+    neither the database nor the session (no template, no user, no translation)."""
+    return Response("ok", content_type="text/plain; charset=utf-8")
+
+
 def secure_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -34,6 +34,7 @@ from matching.candidacy_rules import OrganisationKind
 from matching.letters.models import Letter
 from matching.models.accounts import Role
 from matching.outbox import OutboxMessage
+from matching.ratification import record_observation
 from tests.support import ADDENDUM, ALL_DECLARED, ANSWERS, login
 from workareas import operations as area_ops
 
@@ -100,6 +101,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("public.feed", "GET"): everyone({200}),
     ("public.addendum", "GET"): everyone({200}),
     ("web.set_language", "POST"): everyone({400}),  # empty form: no language chosen
+    ("web.ping", "GET"): everyone({200}),  # liveness and the benchmark's ceiling (make bench)
     # --- login, logout, account -----------------------------------------------------------
     ("auth.login", "GET"): everyone({200}),
     ("auth.login", "POST"): everyone({422}),
@@ -142,6 +144,14 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("observer.procedure", "GET"): only({OBSERVER}, "GET"),
     # exports: every procedure for observers and administrators; one procedure also for
     # the coordinator of its work area (matching.observer_views._personal_data)
+    ("observer.trail", "GET"): only({OBSERVER}, "GET"),
+    # the six conditions (R-OBS-1): observers and the coordinator of the work area see
+    # them and the final report; observers observe and ratify, the coordinator answers
+    ("conditions.conditions", "GET"): only({OBSERVER, COORDINATOR}, "GET"),
+    ("conditions.final_report", "GET"): only({OBSERVER, COORDINATOR}, "GET"),
+    ("conditions.observe", "POST"): only({OBSERVER}, "POST"),
+    ("conditions.ratify_procedure", "POST"): only({OBSERVER}, "POST"),
+    ("conditions.answer", "POST"): only({COORDINATOR}, "POST"),
     ("observer.export_all_csv", "GET"): only({OBSERVER, ADMIN}, "GET"),
     ("observer.export_all_xlsx", "GET"): only({OBSERVER, ADMIN}, "GET"),
     ("observer.export_procedure_csv", "GET"): only({OBSERVER, ADMIN, COORDINATOR}, "GET"),
@@ -276,6 +286,9 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
 
     observer = w.user("waarnemer", Role.OBSERVER)
     db.session.flush()
+    observation = record_observation(p, 3, "Hoe werd de publicatie aangekondigd?",
+                                     actor=observer, now=w.clock.now)
+    db.session.flush()
 
     letter = db.session.scalar(select(Letter).where(Letter.candidacy_id == mine.id)
                                .order_by(Letter.id))
@@ -289,7 +302,7 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     values = {"procedure_id": p.id, "candidacy_id": mine.id, "letter_id": letter.id,
               "attachment_id": attachment.id, "appeal_id": appeal.id, "ballot_id": ballot.id,
               "area_id": w.area.id, "message_id": message.id, "round_no": 1,
-              "criterion": Criterion.CRUCIAL_CONTRIBUTION.value, "token": "ongeldig-token"}
+              "observation_id": observation.id, "criterion": Criterion.CRUCIAL_CONTRIBUTION.value, "token": "ongeldig-token"}
     db.session.commit()
     return users, values
 
