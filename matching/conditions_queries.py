@@ -323,6 +323,8 @@ def evaluate_procedure(procedure_id: int, now: datetime,
 #: unchanged: a deadline passing (condition 6) or a change made outside the operations
 #: shows after at most this long. The procedure's own page always computes afresh.
 OVERVIEW_TTL = 300.0
+#: Procedures loaded per bulk load when the overview recomputes (memory, not time).
+OVERVIEW_SLICE = 50
 _overview_cache: dict[tuple[str, int], tuple[int | None, bool, float, list[ConditionResult]]] = {}
 
 
@@ -345,7 +347,8 @@ def evaluate_overview(now: datetime) -> dict[int, list[ConditionResult]]:
                 and clock - cached[2] < OVERVIEW_TTL)
 
     stale = [pid for pid in marks if not fresh(pid)]
-    if stale:
-        for pid, facts in load_facts(stale, audit).items():
+    # In slices, so that a worker never holds the facts of every procedure at once.
+    for i in range(0, len(stale), OVERVIEW_SLICE):
+        for pid, facts in load_facts(stale[i:i + OVERVIEW_SLICE], audit).items():
             _overview_cache[(key, pid)] = (marks[pid], audit.intact, clock, evaluate(facts, now))
     return {pid: _overview_cache[(key, pid)][3] for pid in marks}

@@ -48,6 +48,8 @@ class Letter(db.Model):
                         name="corrections_give_a_reason"),
         CheckConstraint("length(pdf_sha256) = 64", name="sha256_hex"),
         Index("ix_letter_candidacy", "candidacy_id", "kind"),
+        # The six conditions and the record pages read a procedure's letters.
+        Index("ix_letter_procedure", "procedure_id", "kind"),
     )
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from juries.rules import Criterion
@@ -52,6 +52,8 @@ class Candidacy(db.Model):
     __table_args__ = (
         # R-CAND-1: one candidacy per organisation per procedure.
         UniqueConstraint("organisation_id", "procedure_id"),
+        # Every per-procedure page starts here (the unique index leads with the organisation).
+        Index("ix_candidacy_procedure", "procedure_id", "state"),
         CheckConstraint("state = 'withdrawn' OR (state = 'draft') = (submitted_at IS NULL)",
                         name="submitted_at_iff_not_draft"),
         CheckConstraint("(state = 'withdrawn') = (withdrawn_at IS NOT NULL)",
