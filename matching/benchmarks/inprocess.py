@@ -364,6 +364,19 @@ def median_time(fn, repeat: int, budget: float = 10.0) -> dict:
             "min_ms": round(min(times) * 1000, 2), "repeat": len(times), "_result": result}
 
 
+def counted_time(engine, fn, repeat: int, reset=None) -> dict:
+    """``fn`` warmed once, its statements counted on a second run (``reset`` called after
+    it, still counted), then timed: :func:`median_time`'s figures and ``statements``."""
+    fn()  # warm
+    with StatementCounter(engine) as counter:
+        fn()
+        if reset is not None:
+            reset()
+    timing = median_time(fn, repeat)
+    timing.pop("_result")
+    return dict(timing, statements=counter.count)
+
+
 def optional(module: str, name: str):
     """``module.name`` when it exists (other helpers are writing some of them)."""
     try:
@@ -396,15 +409,10 @@ def direct_measurements(app, targets: Targets, repeat: int, keys=None) -> dict:
     else:
         with app.app_context():
             try:
-                build_final_report(targets.board_procedure_id, now)  # warm
-                with StatementCounter(engine) as counter:
-                    build_final_report(targets.board_procedure_id, now)
-                    db.session.rollback()
-                timing = median_time(lambda: build_final_report(targets.board_procedure_id, now),
-                                     repeat)
-                timing.pop("_result")
-                out["final_report"] = dict(timing, statements=counter.count,
-                                           candidacies=targets.board_candidacies)
+                timing = counted_time(
+                    engine, lambda: build_final_report(targets.board_procedure_id, now), repeat,
+                    reset=db.session.rollback)
+                out["final_report"] = dict(timing, candidacies=targets.board_candidacies)
             except Exception as error:  # another helper's code: report, do not crash
                 out["final_report"] = {"error": f"{type(error).__name__}: {error}"[:300]}
             db.session.rollback()
@@ -418,13 +426,8 @@ def direct_measurements(app, targets: Targets, repeat: int, keys=None) -> dict:
         with app.app_context():
             ids = list(targets.procedure_ids)
             try:
-                evaluate(ids, now)
-                with StatementCounter(engine) as counter:
-                    evaluate(ids, now)
-                timing = median_time(lambda: evaluate(ids, now), repeat)
-                timing.pop("_result")
-                out["conditions_all_areas"] = dict(timing, statements=counter.count,
-                                                   procedures=len(ids))
+                timing = counted_time(engine, lambda: evaluate(ids, now), repeat)
+                out["conditions_all_areas"] = dict(timing, procedures=len(ids))
             except Exception as error:
                 out["conditions_all_areas"] = {"error": f"{type(error).__name__}: {error}"[:300]}
             db.session.rollback()
