@@ -152,8 +152,10 @@ def _render_board(procedure, round_no, status=200, failed=None):
     """``failed`` = (candidacy id, form name, form) of a refused pitch form."""
     rows = round_board_rows(procedure, round_no)
     slots = free_pitch_slots(procedure) if round_no == 2 else []
-    forms = {}
+    forms = {}  # only where the page shows them: round 2, pitch not yet held
     for row in rows:
+        if round_no != 2 or (row.pitch and row.pitch.held_at):
+            continue
         plan = PlanPitchForm(formdata=None, prefix=f"pitch{row.candidacy.id}")
         held = PitchHeldForm(formdata=None, prefix=f"held{row.candidacy.id}")
         if failed and failed[0] == row.candidacy.id:
