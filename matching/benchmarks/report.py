@@ -126,7 +126,7 @@ def direct_table(runs: list[dict], letters_result: dict | None) -> list[str]:
     for key, label in (("final_report", "final report of a 200-candidacy procedure"),
                        ("conditions_all_areas", "six conditions of every work area"),
                        ("export_csv_all", "export of everything (/observatie/export.csv)"),
-                       ("audit_verify", "audit trail verified afresh (pages reuse it ≤ 60 s)")):
+                       ("audit_verify", "audit trail walked afresh (ratification; pages walk only what follows the latest checkpoint)")):
         lines.append(f"| {label} | " + " | ".join(cell(r, key) for r in runs) + " |")
     if letters_result:
         lines += ["", f"Decision letter (HTML + PDF + text, one core): median "
