@@ -434,7 +434,6 @@ def direct_measurements(app, targets: Targets, repeat: int, keys=None) -> dict:
     audit_status = optional("matching.conditions_queries", "audit_status")
     if "audit_verify" in keys and audit_status is not None:
         # The whole chain, walked afresh: what ratification pays (pages continue from a checkpoint)
-        # (the pages reuse a walk of the same head for that long).
         with app.app_context():
             try:
                 timing = median_time(lambda: audit_status(full=True), repeat)
