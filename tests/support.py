@@ -190,6 +190,26 @@ class World:
             ["Bijlage 2: referentielijst"], actor=self.applicant(candidacy.organisation),
             now=self.clock.now)
 
+    def decided_procedure(self, appeal: bool = False):
+        """A procedure decided end to end: A admitted to step 4, B not selected after round
+        1 (filing an appeal when asked), every letter received, every appeal window closed.
+        Returns A, B and B's appeal (or None)."""
+        self.published_procedure()
+        a, b = self.apply("Jobkracht vzw"), self.apply("Buurtwerk De Brug")
+        self.start_round_1()
+        self.decide(a, 1, (3, 4))
+        self.decide(b, 1, (2, 3))
+        self.close_round(1)
+        self.received(b, 1)
+        filed = self.appeal(b) if appeal else None
+        self.pitch(a)
+        self.received(a, 1)
+        self.decide(a, 2, (4, 3))
+        self.close_round(2)
+        self.received(a, 2)
+        self.clock.advance(days=20)
+        return a, b, filed
+
     def count(self, model) -> int:
         return self.db.session.scalar(select(func.count()).select_from(model))
 

@@ -16,19 +16,7 @@ from tests.support import QueryCounter, login, snapshot
 
 
 def decided(world, db):
-    world.published_procedure()
-    a, b = world.apply("Jobkracht vzw"), world.apply("Buurtwerk De Brug")
-    world.start_round_1()
-    world.decide(a, 1, (3, 4))
-    world.decide(b, 1, (2, 3))
-    world.close_round(1)
-    world.received(b, 1)
-    world.pitch(a)
-    world.received(a, 1)
-    world.decide(a, 2, (4, 3))
-    world.close_round(2)
-    world.received(a, 2)
-    world.clock.advance(days=20)
+    a, b, _ = world.decided_procedure()
     world.obs = world.user("waarnemer", Role.OBSERVER)
     db.session.commit()
     return a, b

@@ -58,22 +58,8 @@ def bypass_append_only_trigger(db) -> None:
 
 @pytest.fixture
 def decided(world, db):
-    """A procedure decided from end to end: A admitted to step 4, B not selected after
-    round 1 (no appeal), every letter received, every appeal window closed."""
-    world.published_procedure()
-    a = world.apply("Jobkracht vzw")
-    b = world.apply("Buurtwerk De Brug")
-    world.start_round_1()
-    world.decide(a, 1, (3, 4))
-    world.decide(b, 1, (2, 3))
-    world.close_round(1)
-    world.received(b, 1)
-    world.pitch(a)
-    world.received(a, 1)
-    world.decide(a, 2, (4, 3))
-    world.close_round(2)
-    world.received(a, 2)
-    world.clock.advance(days=20)
+    """A procedure decided from end to end (tests.support.World.decided_procedure)."""
+    a, b, _ = world.decided_procedure()
     db.session.commit()
     assert world.procedure.state == ProcedureState.DECIDED
     return a, b
@@ -164,21 +150,7 @@ def test_condition_5_a_tampered_audit_trail(app, world, db, decided):
 
 
 def test_condition_6_an_open_appeal(world, db):
-    world.published_procedure()
-    a = world.apply("Jobkracht vzw")
-    b = world.apply("Buurtwerk De Brug")
-    world.start_round_1()
-    world.decide(a, 1, (3, 4))
-    world.decide(b, 1, (2, 3))
-    world.close_round(1)
-    world.received(b, 1)
-    appeal = world.appeal(b)
-    world.pitch(a)
-    world.received(a, 1)
-    world.decide(a, 2, (4, 3))
-    world.close_round(2)
-    world.received(a, 2)
-    world.clock.advance(days=20)
+    a, b, appeal = world.decided_procedure(appeal=True)
     assert statuses(world)[6] == Status.NOT_MET
     assert any("nog niet beslist" in f for f in failures(world, 6))
     # repaired: two matchmakers from outside the jury confirm the non-selection
