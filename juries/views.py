@@ -22,7 +22,7 @@ from matching.models.accounts import Role
 from matching.models.candidacies import Candidacy
 from matching.navigation import register_nav
 from matching.statemachine import PROCEDURE_STATE_LABELS, ROUND_ENTRY_STATE
-from matching.views_support import FAILED, get_or_404, perform
+from matching.views_support import FAILED, get_or_404, perform, whole_number
 
 bp = Blueprint("jury", __name__)
 
@@ -30,16 +30,8 @@ register_nav("Mijn jury", "jury.dashboard",
              visible=lambda u: u.is_authenticated and u.has_role(Role.MATCHMAKER), order=30)
 
 
-def _score(value):
-    """Shape only: a whole number, or None; the range is the operation's rule (R-JURY-3)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _score_field(label):
-    return RadioField(label, choices=[(s, SCALE[s]) for s in SCALE], coerce=_score,
+    return RadioField(label, choices=[(s, SCALE[s]) for s in SCALE], coerce=whole_number,
                       validate_choice=False,
                       validators=[InputRequired(message=_l("Kies een score van 1 tot 4."))])
 

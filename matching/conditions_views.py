@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -24,21 +25,22 @@ from matching.models.observations import FinalReport, Observation
 from matching.permissions import can_coordinate
 from matching.ratification import answer_observation, ratify, record_observation
 from matching.statemachine import PROCEDURE_STATE_LABELS, ProcedureState
-from matching.views_support import FAILED, perform, utcnow
+from matching.views_support import FAILED, perform, utcnow, whole_number
 from workareas.models import Procedure, WorkArea
 
 bp = Blueprint("conditions", __name__)
 
 
 class ObservationForm(FlaskForm):
-    condition = RadioField("Voorwaarde", coerce=int,
-                           choices=[(n, f"{n}. {title}") for n, title in TITLES.items()],
-                           validators=[InputRequired("Kies een voorwaarde.")])
-    text = TextAreaField("Opmerking", validators=[InputRequired("Schrijf uw opmerking.")])
+    # The condition's range is the operation's rule: an unknown one is refused in Dutch.
+    condition = RadioField(_l("Voorwaarde"), coerce=whole_number, validate_choice=False,
+                           choices=[(n, title) for n, title in TITLES.items()],
+                           validators=[InputRequired(_l("Kies een van de zes voorwaarden."))])
+    text = TextAreaField(_l("Opmerking"), validators=[InputRequired(_l("Schrijf uw opmerking."))])
 
 
 class AnswerForm(FlaskForm):
-    answer = TextAreaField("Antwoord", validators=[InputRequired("Schrijf uw antwoord.")])
+    answer = TextAreaField(_l("Antwoord"), validators=[InputRequired(_l("Schrijf uw antwoord."))])
 
 
 class RatifyForm(FlaskForm):
@@ -79,6 +81,7 @@ def _render(procedure: Procedure, observation_form=None, answer_forms=None, stat
     area = db.session.get(WorkArea, procedure.work_area_id)
     return render_template(
         "conditions/procedure.html", procedure=procedure, area=area, results=results,
+        titles=TITLES,
         status_labels=STATUS_LABELS, Status=Status, by_condition=by_condition, names=names,
         observer=_is_observer(), coordinator=coordinator,
         observation_form=observation_form or ObservationForm(formdata=None),

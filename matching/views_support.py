@@ -65,6 +65,15 @@ def perform(operation: Callable[..., T], *args: Any, form=None, success: str | N
 FAILED = _FAILED
 
 
+def whole_number(value: Any) -> int | None:
+    """A form coercion of shape only: a whole number, or None; the range is the
+    operation's rule (a score of 1–4, one of the six conditions)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def get_or_404(model: type[T], ident: Any) -> T:
     obj = db.session.get(model, ident)
     if obj is None:

@@ -57,6 +57,12 @@ def test_an_observation_refused_then_recorded_and_answered(app, world, db, clien
     r = client.post(f"{url}/opmerkingen", data={"condition": "3", "text": "kort"})
     assert r.status_code == 422 and "Schrijf minstens 10 tekens." in r.get_data(as_text=True)
     assert snapshot(db) == before
+    for unknown in ("9", "drie"):  # refused in Dutch next to the field, nothing saved
+        r = client.post(f"{url}/opmerkingen",
+                        data={"condition": unknown, "text": "Een opmerking van voldoende lengte."})
+        assert r.status_code == 422
+        assert "Kies een van de zes voorwaarden." in r.get_data(as_text=True)
+    assert snapshot(db) == before
     r = client.post(f"{url}/opmerkingen",
                     data={"condition": "3", "text": "Waar werd het addendum aangekondigd?"})
     assert r.status_code == 302

@@ -289,3 +289,12 @@ def test_pages_walk_only_the_events_after_the_checkpoint(app, world, db, decided
     db.session.execute(text("UPDATE audit_event SET summary = '{}' WHERE id = :id"),
                        {"id": newest})
     assert audit_status().broken_event == newest  # after the checkpoint: found by a page
+
+
+def test_no_ratification_before_the_procedure_is_decided(world, db):
+    observer = world.user("waarnemer", Role.OBSERVER)
+    world.published_procedure()
+    world.apply("Jobkracht vzw")
+    world.start_round_1()
+    refused(db, ratify, world.procedure, actor=observer, now=world.clock.now,
+            match="niet toegestaan")
