@@ -66,7 +66,7 @@ bench: install $(VENV)/.bench-installed
 # Collect the messages (babel.cfg) and merge them into every catalogue; translate the new
 # entries in matching/translations/<lang>/LC_MESSAGES/messages.po, then `make install`.
 translations: install
-	$(BIN)/pybabel -q extract -F matching/babel.cfg -k N_ -k lazy_gettext --add-comments=TRANSLATORS: \
+	$(BIN)/pybabel -q extract -F matching/babel.cfg -k N_ -k lazy_gettext -k _l --add-comments=TRANSLATORS: \
 		--ignore-dirs='.* ._ tests instance *.egg-info' \
 		--project='Lokale partnerschappen matching' -o matching/translations/messages.pot .
 	$(BIN)/pybabel -q update -i matching/translations/messages.pot -d matching/translations \
