@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired
 
@@ -64,9 +65,8 @@ def _render(procedure: Procedure, observation_form=None, answer_forms=None, stat
     results = evaluate_procedure(procedure.id, utcnow())
     observations = db.session.scalars(
         select(Observation).where(Observation.procedure_id == procedure.id)
+        .options(selectinload(Observation.observer), selectinload(Observation.answered_by))
         .order_by(Observation.condition, Observation.id)).all()
-    names = _names({o.observer_id for o in observations}
-                   | {o.answered_by_id for o in observations if o.answered_by_id})
     by_condition: dict[int, list[Observation]] = {}
     for o in observations:
         by_condition.setdefault(o.condition, []).append(o)
@@ -82,22 +82,13 @@ def _render(procedure: Procedure, observation_form=None, answer_forms=None, stat
     return render_template(
         "conditions/procedure.html", procedure=procedure, area=area, results=results,
         titles=TITLES,
-        status_labels=STATUS_LABELS, Status=Status, by_condition=by_condition, names=names,
+        status_labels=STATUS_LABELS, Status=Status, by_condition=by_condition,
         observer=_is_observer(), coordinator=coordinator,
         observation_form=observation_form or ObservationForm(formdata=None),
         answer_forms=answer_forms, ratify_form=RatifyForm(formdata=None),
         unmet=unmet(results), frozen=procedure.state == ProcedureState.RATIFIED,
         may_ratify=procedure.state == ProcedureState.DECIDED, report=report,
         procedure_labels=PROCEDURE_STATE_LABELS), status
-
-
-def _names(user_ids: set[int]) -> dict[int, str]:
-    from matching.models.accounts import User
-
-    if not user_ids:
-        return {}
-    return {uid: name for uid, name in db.session.execute(
-        select(User.id, User.name).where(User.id.in_(user_ids)))}
 
 
 @bp.get("/observatie/procedures/<int:procedure_id>/voorwaarden")
