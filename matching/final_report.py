@@ -28,16 +28,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from matching.conditions import STATUS_LABELS
 from matching.conditions_queries import audit_status, evaluate_procedure
 from matching.errors import N_
 
 #: The page number in the report's footer (a %-format: the PDF fills in both numbers).
 PAGE_LABEL = N_("pagina %(page)s van %(pages)s")
 REPORT_TITLE = N_("Eindverslag stap 3: het matchingsproces")
-
-#: Fallback when matching.conditions has no STATUS_LABELS (the interface promises them).
-_STATUS_LABELS = {"met": N_("voldaan"), "not_met": N_("niet voldaan"),
-                  "undetermined": N_("nog niet te bepalen")}
 
 
 @dataclass
@@ -76,11 +73,8 @@ def _conditions(procedure_id: int, now: datetime) -> list:
 
 
 def _status_labels() -> dict:
-    try:
-        from matching.conditions import STATUS_LABELS
-    except ImportError:  # pragma: no cover
-        return _STATUS_LABELS
-    return {getattr(k, "value", k): v for k, v in STATUS_LABELS.items()}
+    """The labels by status value (the template compares values)."""
+    return {status.value: label for status, label in STATUS_LABELS.items()}
 
 
 def report_context(procedure_id: int, now: datetime) -> dict | None:

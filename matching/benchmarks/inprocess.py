@@ -4,8 +4,6 @@ the Flask test client, and where that time goes (pyinstrument)."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import statistics
 import time
@@ -377,20 +375,12 @@ def counted_time(engine, fn, repeat: int, reset=None) -> dict:
     return dict(timing, statements=counter.count)
 
 
-def optional(module: str, name: str):
-    """``module.name`` when it exists (other helpers are writing some of them)."""
-    try:
-        if importlib.util.find_spec(module) is None:
-            return None
-        return getattr(importlib.import_module(module), name, None)
-    except Exception:  # a module half written: skip it, say so
-        return None
-
-
 def direct_measurements(app, targets: Targets, repeat: int, keys=None) -> dict:
     """The final report of the 200-candidacy procedure, the six conditions of every work
-    area, and the export of everything (through the test client)."""
+    area, a full audit walk, and the export of everything (through the test client)."""
+    from matching.conditions_queries import audit_status, evaluate_procedures
     from matching.extensions import db
+    from matching.final_report import build_final_report
 
     now = datetime.now(timezone.utc)
     out: dict[str, dict] = {}
@@ -398,49 +388,27 @@ def direct_measurements(app, targets: Targets, repeat: int, keys=None) -> dict:
         engine = db.engine
     keys = set(keys) if keys is not None else {"final_report", "conditions_all_areas",
                                                   "export_csv_all", "audit_verify"}
-    build_final_report = optional("matching.final_report", "build_final_report")
-    if "final_report" not in keys:
-        pass
-    elif build_final_report is None:
-        out["final_report"] = {"skipped": "matching.final_report.build_final_report is not "
-                                          "importable yet"}
-    elif targets.board_procedure_id is None:
+    if "final_report" in keys and targets.board_procedure_id is None:
         out["final_report"] = {"skipped": "no procedure with candidacies"}
-    else:
+    elif "final_report" in keys:
         with app.app_context():
-            try:
-                timing = counted_time(
-                    engine, lambda: build_final_report(targets.board_procedure_id, now), repeat,
-                    reset=db.session.rollback)
-                out["final_report"] = dict(timing, candidacies=targets.board_candidacies)
-            except Exception as error:  # another helper's code: report, do not crash
-                out["final_report"] = {"error": f"{type(error).__name__}: {error}"[:300]}
+            timing = counted_time(
+                engine, lambda: build_final_report(targets.board_procedure_id, now), repeat,
+                reset=db.session.rollback)
+            out["final_report"] = dict(timing, candidacies=targets.board_candidacies)
             db.session.rollback()
-    evaluate = optional("matching.conditions_queries", "evaluate_procedures")
-    if "conditions_all_areas" not in keys:
-        pass
-    elif evaluate is None:
-        out["conditions_all_areas"] = {"skipped": "matching.conditions_queries."
-                                                  "evaluate_procedures is not importable yet"}
-    else:
+    if "conditions_all_areas" in keys:
         with app.app_context():
             ids = list(targets.procedure_ids)
-            try:
-                timing = counted_time(engine, lambda: evaluate(ids, now), repeat)
-                out["conditions_all_areas"] = dict(timing, procedures=len(ids))
-            except Exception as error:
-                out["conditions_all_areas"] = {"error": f"{type(error).__name__}: {error}"[:300]}
+            timing = counted_time(engine, lambda: evaluate_procedures(ids, now), repeat)
+            out["conditions_all_areas"] = dict(timing, procedures=len(ids))
             db.session.rollback()
-    audit_status = optional("matching.conditions_queries", "audit_status")
-    if "audit_verify" in keys and audit_status is not None:
+    if "audit_verify" in keys:
         # The whole chain, walked afresh: what ratification pays (pages continue from a checkpoint)
         with app.app_context():
-            try:
-                timing = median_time(lambda: audit_status(full=True), repeat)
-                result = timing.pop("_result")
-                out["audit_verify"] = dict(timing, events=result.events)
-            except Exception as error:
-                out["audit_verify"] = {"error": f"{type(error).__name__}: {error}"[:300]}
+            timing = median_time(lambda: audit_status(full=True), repeat)
+            result = timing.pop("_result")
+            out["audit_verify"] = dict(timing, events=result.events)
             db.session.rollback()
     if "export_csv_all" in keys and "observer" in targets.accounts:
         client = client_as(app, targets.accounts["observer"]["id"])
