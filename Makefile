@@ -3,11 +3,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-FLASK := $(BIN)/flask --app matching
+FLASK := $(BIN)/flask --app matching.app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test migrate demo clean translations bench-letters bench
+.PHONY: install run test lint migrate demo clean translations bench-letters bench wheel
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +43,24 @@ endif
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff (pyflakes, pycodestyle, import order, bugbear, pyupgrade), mypy on the application
+# packages, and the import-linter contracts (one-way layers, pure rules): pyproject.toml.
+$(VENV)/.lint-installed: pyproject.toml | $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[lint]'
+	touch $@
+
+lint: install $(VENV)/.lint-installed
+	$(BIN)/ruff check matching workareas juries appeals tests benchmarks hatch_build.py
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# The wheel a server installs (templates, styles and compiled translations inside).
+wheel: install
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+
 # A benchmark script, not a test: prints the median time of one decision letter and a batch.
 bench-letters: install
-	$(BIN)/python -m matching.benchmarks.letters
+	$(BIN)/python -m benchmarks.letters
 
 # Where the time goes (a script, not a test): gunicorn under wrk on generated data, on SQLite
 # and PostgreSQL, against the bare /ping in the same run; a Markdown report on standard
@@ -61,17 +76,17 @@ bench: install $(VENV)/.bench-installed
 	@command -v wrk >/dev/null 2>&1 || { echo "Installing Debian's wrk for the benchmark"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) \
 		|| echo "could not install wrk: the Python client measures the peak load" >&2; }
-	$(BIN)/python -m matching.benchmarks.bench --scale $(SCALE) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.bench --scale $(SCALE) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
 
 # Collect the messages (babel.cfg) and merge them into every catalogue; translate the new
 # entries in matching/translations/<lang>/LC_MESSAGES/messages.po, then `make install`.
 translations: install
 	$(BIN)/pybabel -q extract -F matching/babel.cfg -k N_ -k lazy_gettext -k _l --add-comments=TRANSLATORS: \
-		--ignore-dirs='.* ._ tests instance *.egg-info' \
+		--ignore-dirs='.* ._ tests instance *.egg-info benchmarks dist build' \
 		--project='Lokale partnerschappen matching' -o matching/translations/messages.pot .
 	$(BIN)/pybabel -q update -i matching/translations/messages.pot -d matching/translations \
 		--width=100
 	$(BIN)/pybabel -q compile -d matching/translations
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .hypothesis dist .mypy_cache .ruff_cache

@@ -1,5 +1,5 @@
 """Gunicorn, the production server: ``gunicorn`` (run in the repository root, it reads
-this file) serves ``matching:create_app()``.
+this file) serves ``matching.app:create_app()``.
 
 Set ``MATCHING_ENV=production``, ``SECRET_KEY`` (32+ characters) and ``DATABASE_URL`` first
 (see README, Configuration). Everything below can be overridden by the environment:
@@ -14,13 +14,13 @@ Set ``MATCHING_ENV=production``, ``SECRET_KEY`` (32+ characters) and ``DATABASE_
 | ``GUNICORN_GC_THRESHOLD`` | allocations before a young-generation garbage collection, per worker | ``7000`` |
 
 ``make bench`` uses this file with one worker pinned to one core and the load generator on
-the other (``matching/benchmarks/bench.py``).
+the other (``benchmarks/bench.py``).
 """
 
 import multiprocessing
 import os
 
-wsgi_app = "matching:create_app()"
+wsgi_app = "matching.app:create_app()"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"

@@ -10,52 +10,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, raiseload, selectinload
-from wtforms import SelectMultipleField, widgets
 
-from appeals.models import Appeal, PanelMember
+from appeals.forms import PanelForm
+from appeals.models import Appeal
 from appeals.operations import assign_panel
-from matching.errors import N_
-from matching.extensions import db
-from matching.models.accounts import Role, RoleGrant, User
-from matching.models.candidacies import Candidacy
-from matching.statemachine import PROCEDURE_STATE_LABELS, AppealState
-from matching.views_support import FAILED, perform
-from workareas.coordinator_queries import procedure_or_404
+from appeals.queries import appeal_matchmakers, procedure_appeals
+from appeals.rules import APPEAL_STATE_LABELS, AppealState
+from matching.core.db import db
+from matching.core.web import FAILED, perform
+from workareas.queries import procedure_or_404
+from workareas.rules import PROCEDURE_STATE_LABELS
 
 bp = Blueprint("appeal_panels", __name__)
-
-APPEAL_STATE_LABELS = {
-    AppealState.FILED: N_("ingediend"),
-    AppealState.UNDER_REVIEW: N_("in behandeling bij het panel"),
-    AppealState.CONFIRMED: N_("niet-selectie bevestigd"),
-    AppealState.REVERSED: N_("niet-selectie omgekeerd"),
-}
-
-
-class PanelForm(FlaskForm):
-    panel = SelectMultipleField("Twee matchmakers voor weerwoorden", coerce=int,
-                                validate_choice=False,
-                                widget=widgets.ListWidget(prefix_label=False),
-                                option_widget=widgets.CheckboxInput())
-
-
-def appeal_matchmakers() -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(RoleGrant).where(RoleGrant.role == Role.APPEAL_MATCHMAKER)
-        .order_by(User.name, User.id)))
-
-
-def procedure_appeals(procedure) -> list[Appeal]:
-    """The procedure's appeals with their organisation and panel (constant statements)."""
-    return list(db.session.scalars(
-        select(Appeal).join(Candidacy, Appeal.candidacy_id == Candidacy.id)
-        .where(Candidacy.procedure_id == procedure.id)
-        .options(joinedload(Appeal.candidacy).joinedload(Candidacy.organisation),
-                 selectinload(Appeal.panel).joinedload(PanelMember.user), raiseload("*"))
-        .order_by(Appeal.filed_at, Appeal.id)))
 
 
 def _render(procedure, failed: tuple[int, PanelForm] | None = None, status: int = 200):

@@ -7,12 +7,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from appeals.rules import Position
-from matching.columns import enum_column
-from matching.extensions import UTCDateTime, db
-from matching.models.accounts import User
-from matching.models.candidacies import Candidacy
-from matching.statemachine import AppealState
+from appeals.rules import AppealState, Position
+from matching.accounts.models import User
+from matching.candidacies.models import Candidacy
+from matching.core.db import UTCDateTime, db, enum_column
 
 
 class Appeal(db.Model):

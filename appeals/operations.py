@@ -11,24 +11,30 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from appeals import notifications as appeal_letters
 from appeals.models import Appeal, AppealReference, PanelMember
-from appeals.rules import (Position, appeal_outcome, check_appeal_window, check_grounds,
-                           check_panel)
-from juries.operations import conflicted_user_ids, jury_of
-from matching.errors import DomainError, N_, PermissionDenied
-from matching.letters import compose as letters
-from matching.extensions import db
-from matching.models.accounts import Role, User
-from matching.models.candidacies import Candidacy
-from matching.permissions import require_applicant, require_coordinator
-from matching.recording import audit, transition
-from matching.statemachine import (NOT_SELECTED_STATE, AppealState, AppealStep, CandidacyStep,
-                                   next_appeal_state, next_candidacy_state)
-
-
-def appeal_round(candidacy: Candidacy) -> int | None:
-    """The round whose non-selection the candidacy could appeal, if any."""
-    return next((r for r, s in NOT_SELECTED_STATE.items() if candidacy.state == s), None)
+from appeals.rules import (
+    OPEN_APPEAL_STATES,
+    AppealState,
+    AppealStep,
+    Position,
+    appeal_outcome,
+    check_appeal_window,
+    check_grounds,
+    check_panel,
+    next_appeal_state,
+)
+from juries.queries import conflicted_user_ids, jury_of
+from matching.accounts.models import User
+from matching.accounts.rules import Role, require_applicant, require_coordinator
+from matching.audit.recording import audit, transition
+from matching.candidacies import notifications as candidacy_letters
+from matching.candidacies import queries as candidacy_queries
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import CandidacyStep, appeal_round, next_candidacy_state
+from matching.core import signals
+from matching.core.db import db
+from matching.core.errors import N_, DomainError, PermissionDenied
 
 
 def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequence[str], *,
@@ -36,14 +42,12 @@ def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequen
     """R-APP-1/2: a non-selected organisation appeals on material errors, within 14 days
     of receiving the decision e-mail."""
     require_applicant(actor, candidacy.organisation_id)
-    round_no = appeal_round(candidacy)
+    round_no = appeal_round(candidacy.state)
     if round_no is None:
         raise DomainError(N_("Enkel een niet-geselecteerde kandidatuur kan een weerwoord "
                              "indienen."), rule="R-APP-1")
-    notice = candidacy.notice(round_no)
-    letter = letters.latest_letter(candidacy, letters.decision_kind(round_no, selected=False))
-    check_appeal_window(notice.received_at if notice else None, now,
-                        stated_deadline=letter.appeal_deadline if letter else None)
+    received_at, stated = candidacy_queries.decision_receipt(candidacy, round_no)
+    check_appeal_window(received_at, now, stated_deadline=stated)
     check_grounds(grounds, referenced_documents)
     if db.session.scalar(select(Appeal.id).where(Appeal.candidacy_id == candidacy.id,
                                                  Appeal.round == round_no)):
@@ -56,8 +60,8 @@ def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequen
     db.session.add(appeal)
     audit("appeal.file", appeal, actor=actor, now=now, procedure_id=candidacy.procedure_id,
           candidacy=candidacy.reference, round=round_no, documents=len(appeal.references))
-    letters.issue(letters.appeal_receipt(appeal, now), candidacy, actor=actor, now=now,
-                  appeal_id=appeal.id)
+    candidacy_letters.issue(appeal_letters.appeal_receipt(appeal, now), candidacy, actor=actor,
+                            now=now, appeal_id=appeal.id)
     return appeal
 
 
@@ -113,6 +117,16 @@ def record_position(appeal: Appeal, position: Position, motivation: str, *, acto
     else:
         transition(appeal, AppealStep.CONFIRM, next_appeal_state(appeal.state, AppealStep.CONFIRM),
                    actor=actor, now=now, procedure_id=candidacy.procedure_id)
-    letters.issue(letters.appeal_outcome(appeal, now), candidacy, actor=actor, now=now,
+    candidacy_letters.issue(appeal_letters.appeal_outcome(appeal, now), candidacy, actor=actor, now=now,
                   appeal_id=appeal.id)
     return member
+
+
+@signals.withdrawal_blockers.connect
+def _appeal_under_way(candidacy: Candidacy) -> str | None:
+    """No withdrawal while an appeal is filed or under review: the panel decides first."""
+    if db.session.scalar(select(Appeal.id).where(Appeal.candidacy_id == candidacy.id,
+                                                 Appeal.state.in_(OPEN_APPEAL_STATES))):
+        return N_("Deze kandidatuur heeft een lopend weerwoord; ze kan pas na de uitspraak "
+                  "worden ingetrokken.")
+    return None

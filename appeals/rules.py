@@ -1,16 +1,59 @@
-"""Pure rules of the appeal (weerwoord): window, grounds, panel, outcome (R-APP-*).
+"""Pure rules of the appeal (weerwoord): its state machine, window, grounds, panel and
+outcome (R-APP-*).
 
-No Flask, no SQLAlchemy, no clock: ``now`` is an argument.
+No Flask, no SQLAlchemy, no clock: ``now`` is an argument. The appeal's states:
+``filed → under_review → confirmed | reversed``; a reversal moves the candidacy on
+(:data:`matching.candidacies.rules.CANDIDACY_TRANSITIONS`).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from matching.errors import DomainError, N_
-from matching.rules import appeal_deadline, format_brussels, to_utc
+from matching.candidacies.rules import effective_appeal_deadline
+from matching.core.dates import format_brussels, to_utc
+from matching.core.errors import N_, DomainError
+from matching.core.states import next_state
+
+
+class AppealState(str, enum.Enum):
+    FILED = "filed"
+    UNDER_REVIEW = "under_review"
+    CONFIRMED = "confirmed"
+    REVERSED = "reversed"
+
+
+class AppealStep(str, enum.Enum):
+    ASSIGN_PANEL = "assign_panel"
+    CONFIRM = "confirm"
+    REVERSE = "reverse"
+
+
+A, AS = AppealState, AppealStep
+
+
+APPEAL_TRANSITIONS: Mapping[tuple[AppealState, AppealStep], AppealState] = {
+    (A.FILED, AS.ASSIGN_PANEL): A.UNDER_REVIEW,
+    (A.UNDER_REVIEW, AS.CONFIRM): A.CONFIRMED,
+    (A.UNDER_REVIEW, AS.REVERSE): A.REVERSED,
+}
+
+
+OPEN_APPEAL_STATES = frozenset({A.FILED, A.UNDER_REVIEW})
+
+
+def next_appeal_state(state: AppealState, step: AppealStep) -> AppealState:
+    return next_state(APPEAL_TRANSITIONS, "weerwoord", state, step)
+
+
+APPEAL_STATE_LABELS = {
+    AppealState.FILED: N_("ingediend"),
+    AppealState.UNDER_REVIEW: N_("in behandeling bij het panel"),
+    AppealState.CONFIRMED: N_("niet-selectie bevestigd"),
+    AppealState.REVERSED: N_("niet-selectie omgekeerd"),
+}
 
 
 class Position(str, enum.Enum):
@@ -18,19 +61,8 @@ class Position(str, enum.Enum):
     REVERSE = "reverse"
 
 
-def appeal_is_on_time(decision_received_at: datetime, now: datetime) -> bool:
-    """R-APP-1: on time until 23:59:59 Brussels time on the 14th day after receipt
-    (that whole last second included: 23:59:59.5 is still day 14)."""
-    return to_utc(now) < appeal_deadline(decision_received_at) + timedelta(seconds=1)
-
-
-def effective_appeal_deadline(decision_received_at: datetime,
-                              stated_deadline: datetime | None = None) -> datetime:
-    """The later of the legal deadline (14 days after receipt) and the deadline the
-    decision letter stated: the window is never shorter than what the letter promised
-    (a letter delivered late, after retries, states a deadline counted from its date)."""
-    legal = appeal_deadline(decision_received_at)
-    return max(legal, to_utc(stated_deadline)) if stated_deadline else legal
+POSITION_LABELS = {Position.CONFIRM: N_("De niet-selectie bevestigen"),
+                   Position.REVERSE: N_("De niet-selectie omkeren")}
 
 
 def check_appeal_window(decision_received_at: datetime | None, now: datetime,

@@ -5,40 +5,28 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
-from wtforms.validators import InputRequired, Length
 
 from appeals import operations as appeal_ops
+from appeals.forms import PositionForm
 from appeals.models import Appeal
-from appeals.rules import Position
-from juries.page_queries import (APPEAL_STATE_LABELS, CANDIDACY_STATE_LABELS, panel_assignments,
-                                 round_decisions)
-from juries.rules import ASSESSMENT_QUESTIONS, CRITERION_LABELS, Criterion
-from matching.errors import N_
-from matching.models.accounts import Role
-from matching.navigation import register_nav
-from matching.views_support import FAILED, get_or_404, perform
+from appeals.queries import panel_assignments
+from appeals.rules import APPEAL_STATE_LABELS, POSITION_LABELS, Position
+from juries.queries import round_decisions
+from matching.accounts.rules import Role
+from matching.candidacies.rules import (
+    ASSESSMENT_QUESTIONS,
+    CANDIDACY_STATE_LABELS,
+    CRITERION_LABELS,
+    Criterion,
+)
+from matching.core.navigation import register_nav
+from matching.core.web import FAILED, get_or_404, perform
 
 bp = Blueprint("panel", __name__)
 
 register_nav("Weerwoorden", "panel.appeals",
              visible=lambda u: u.is_authenticated and u.has_role(Role.APPEAL_MATCHMAKER), order=35)
-
-POSITION_LABELS = {Position.CONFIRM: N_("De niet-selectie bevestigen"),
-                   Position.REVERSE: N_("De niet-selectie omkeren")}
-
-
-class PositionForm(FlaskForm):
-    position = RadioField(_l("Uw standpunt"),
-                          choices=[(p.value, POSITION_LABELS[p]) for p in Position],
-                          validators=[InputRequired(message=_l("Kies: bevestigen of omkeren."))])
-    motivation = TextAreaField(_l("Grondige motivering"),
-                               validators=[InputRequired(message=_l(
-                                   "Motiveer uw standpunt grondig (minstens 20 tekens).")),
-                                   Length(max=10000)])
 
 
 def _require_appeal_matchmaker():

@@ -8,71 +8,35 @@ shape, one operation through :func:`perform`, redirect.
 
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from juries import operations as jury_ops
-from juries.board_queries import (free_pitch_slots, jury_with_members, outbox_counts,
-                                  procedure_letters, round_board_rows, would_be_selected)
-from juries.letters_operations import retry_message
-from juries.rules import BLOC_LABELS, CRITERION_LABELS, Bloc, Criterion, jury_is_complete, missing_blocs
-from matching.errors import DomainError, PermissionDenied
-from matching.extensions import db
-from matching.letters.compose import preview_round_decision
+from juries import round_operations as round_ops
+from juries.forms import JuryForm, PitchHeldForm, PlanPitchForm
+from juries.notifications import preview_round_decision
+from juries.queries import (
+    free_pitch_slots,
+    jury_with_members,
+    matchmakers,
+    round_board_rows,
+    would_be_selected,
+)
+from juries.rules import BLOC_LABELS, Bloc, jury_is_complete, missing_blocs
+from matching.candidacies.queries import candidacy_or_404
+from matching.candidacies.rules import CRITERION_LABELS, Criterion
+from matching.core.dates import format_brussels
+from matching.core.db import db
+from matching.core.errors import DomainError, PermissionDenied
+from matching.core.web import FAILED, letter_page, message_of, perform, utcnow
 from matching.letters.content import IncompleteLetter
-from matching.letters.models import Letter
-from matching.models.accounts import Role, RoleGrant, User
-from matching.outbox import OutboxMessage, OutboxState
-from matching.rules import format_brussels
-from matching.statemachine import PROCEDURE_STATE_LABELS, ProcedureState
-from matching.web import letter_page
-from matching.views_support import FAILED, get_or_404, message_of, perform, utcnow
-from workareas.coordinator_queries import candidacy_or_404, procedure_or_404
 from workareas.models import PitchSlot
+from workareas.queries import procedure_or_404
+from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
 
 bp = Blueprint("rounds", __name__)
-
-BLOC_CHOICES = [("", "–")] + [(b.value, BLOC_LABELS[b]) for b in Bloc]
-
-
-# --- forms --------------------------------------------------------------------------------
-
-class MemberRow(Form):
-    user_id = HiddenField()
-    selected = BooleanField("In de jury")
-    bloc = SelectField("Geleding", choices=BLOC_CHOICES, validate_choice=True)
-    affiliation = StringField("Organisatie of expertise", validators=[Length(max=300)])
-
-
-class JuryForm(FlaskForm):
-    rows = FieldList(FormField(MemberRow))
-    members = HiddenField()  # where the refusal of the composition goes
-
-
-class PlanPitchForm(FlaskForm):
-    slot = SelectField("Pitch-moment", coerce=int, validate_choice=False)
-
-
-class PitchHeldForm(FlaskForm):
-    report = TextAreaField("Kort verslag van de pitch", validators=[DataRequired()])
-
-
-class RetryForm(FlaskForm):
-    pass
-
-
-# --- jury ---------------------------------------------------------------------------------
-
-def matchmakers() -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(RoleGrant).where(RoleGrant.role == Role.MATCHMAKER)
-        .order_by(User.name, User.id)))
 
 
 def _compose(procedure, members, *, actor, now):
@@ -140,7 +104,7 @@ def start_round_1(procedure_id: int):
     procedure = procedure_or_404(current_user, procedure_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    if perform(jury_ops.start_round_1, procedure,
+    if perform(round_ops.start_round_1, procedure,
                success=_("Ronde 1 is gestart: de jury kan beoordelen.")) is FAILED:
         return redirect(url_for(".jury", procedure_id=procedure_id))
     return redirect(url_for(".board", procedure_id=procedure_id, round_no=1))
@@ -191,7 +155,7 @@ def close_round(procedure_id: int, round_no: int):
     _round_or_404(round_no)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    perform(jury_ops.close_round, procedure, round_no,
+    perform(round_ops.close_round, procedure, round_no,
             success=_("Ronde %(round)s is afgesloten; de beslissingsbrieven staan klaar voor "
                       "verzending.", round=round_no))
     return redirect(url_for(".board", procedure_id=procedure_id, round_no=round_no))
@@ -207,7 +171,7 @@ def plan_pitch(candidacy_id: int):
         slot = db.session.get(PitchSlot, form.slot.data) if form.slot.data else None
         if slot is None:
             form.slot.errors = [_("Kies een vrij pitch-moment.")]
-        elif perform(jury_ops.plan_pitch, candidacy, slot, form=form,
+        elif perform(round_ops.plan_pitch, candidacy, slot, form=form,
                      success=_("De pitch is gepland en de uitnodiging staat klaar.")) is not FAILED:
             return redirect(url_for(".board", procedure_id=procedure_id, round_no=2))
     procedure = procedure_or_404(current_user, procedure_id)
@@ -221,23 +185,11 @@ def pitch_held(candidacy_id: int):
     procedure_id = candidacy.procedure_id
     form = PitchHeldForm(prefix=f"held{candidacy_id}")
     if form.validate_on_submit() and perform(
-            jury_ops.record_pitch_held, candidacy, form.report.data, form=form,
+            round_ops.record_pitch_held, candidacy, form.report.data, form=form,
             success=_("De pitch is geregistreerd.")) is not FAILED:
         return redirect(url_for(".board", procedure_id=procedure_id, round_no=2))
     procedure = procedure_or_404(current_user, procedure_id)
     return _render_board(procedure, 2, status=422, failed=(candidacy_id, "held", form))
-
-
-# --- letters and their delivery -----------------------------------------------------------
-
-@bp.get("/coordinatie/procedures/<int:procedure_id>/brieven")
-@login_required
-def letters(procedure_id: int):
-    procedure = procedure_or_404(current_user, procedure_id)
-    return render_template("coordinator/letters.html", procedure=procedure,
-                           rows=procedure_letters(procedure), counts=outbox_counts(procedure),
-                           OutboxState=OutboxState, form=RetryForm(formdata=None),
-                           state_labels=PROCEDURE_STATE_LABELS)
 
 
 @bp.get("/coordinatie/kandidaturen/<int:candidacy_id>/voorbeeld/<int:round_no>")
@@ -252,19 +204,3 @@ def preview(candidacy_id: int, round_no: int):
         return render_template("coordinator/preview_incomplete.html", candidacy=candidacy,
                                round_no=round_no, message=message_of(error)), 422
     return letter_page(html)
-
-
-@bp.post("/coordinatie/outbox/<int:message_id>/opnieuw")
-@login_required
-def retry(message_id: int):
-    message = get_or_404(OutboxMessage, message_id)
-    letter = db.session.get(Letter, message.letter_id) if message.letter_id else None
-    if letter is None:
-        abort(404)
-    procedure_id = letter.procedure_id
-    procedure_or_404(current_user, procedure_id)
-    if not RetryForm().validate_on_submit():
-        abort(400)
-    perform(retry_message, message,
-            success=_("Het bericht staat opnieuw in de wachtrij; de verzendtaak verstuurt het."))
-    return redirect(url_for(".letters", procedure_id=procedure_id))

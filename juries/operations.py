@@ -12,47 +12,48 @@ from datetime import datetime
 
 from sqlalchemy import exc, select
 
-from juries.models import (Assessment, Ballot, BallotState, ConflictDeclaration, Jury,
-                           JuryDecision, JuryMembership, PitchAppointment, Vote)
-from juries.rules import (BLOC_LABELS, Bloc, Criterion, Method, ballot_can_close, ballot_outcome,
-                          check_jury_composition, check_motivation, check_round, check_score,
-                          is_consensus, passes_threshold, round_readiness)
-from matching.errors import DomainError, N_, PermissionDenied
-from matching.letters import compose as letters
-from matching.letters.content import LetterKind
-from matching.extensions import db
-from matching.models.accounts import Role, User
-from matching.models.candidacies import Candidacy
-from matching.permissions import require_coordinator
-from matching.recording import audit, transition
-from matching.rules import to_utc
-from matching.statemachine import (ROUND_ENTRY_STATE, CandidacyStep, ProcedureState,
-                                   ProcedureStep, next_candidacy_state, next_procedure_state)
-from workareas.models import PitchSlot, Procedure
+from juries.models import (
+    Assessment,
+    Ballot,
+    BallotState,
+    ConflictDeclaration,
+    Jury,
+    JuryDecision,
+    JuryMembership,
+    Vote,
+)
+from juries.queries import (
+    conflicted_user_ids,
+    decision_for,
+    eligible_members,
+    individual_scores,
+    jury_of,
+    pitch_of,
+)
+from juries.rules import (
+    BLOC_LABELS,
+    Bloc,
+    Method,
+    ballot_can_close,
+    ballot_outcome,
+    check_jury_composition,
+    check_motivation,
+    check_score,
+    is_consensus,
+)
+from matching.accounts.models import User
+from matching.accounts.rules import Role, require_coordinator
+from matching.audit.recording import audit
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import ROUND_ENTRY_STATE, Criterion, check_round
+from matching.core.db import db
+from matching.core.errors import N_, DomainError, PermissionDenied
+from workareas.models import Procedure
+from workareas.rules import ProcedureState
 
 #: Procedure states in which a round's scores may be recorded.
 SCORING_STATES = {1: (ProcedureState.ROUND_1,),
                   2: (ProcedureState.ROUND_2, ProcedureState.DECIDED)}
-
-
-# --- queries the operations share --------------------------------------------------------
-
-def jury_of(procedure: Procedure) -> Jury | None:
-    return db.session.scalar(select(Jury).where(Jury.procedure_id == procedure.id))
-
-
-def conflicted_user_ids(candidacy: Candidacy) -> set[int]:
-    return set(db.session.scalars(select(ConflictDeclaration.user_id)
-                                  .where(ConflictDeclaration.candidacy_id == candidacy.id)))
-
-
-def eligible_members(candidacy: Candidacy) -> list[JuryMembership]:
-    """The jury's matchmakers without a conflict of interest for this candidacy."""
-    jury = jury_of(candidacy.procedure)
-    if jury is None:
-        return []
-    conflicted = conflicted_user_ids(candidacy)
-    return [m for m in jury.members if m.user_id not in conflicted]
 
 
 def check_jury_for(candidacy: Candidacy) -> list[JuryMembership]:
@@ -73,17 +74,6 @@ def membership_of(candidacy: Candidacy, user: User) -> JuryMembership:
     if user.id in conflicted_user_ids(candidacy):
         raise PermissionDenied(N_("U heeft een belangenconflict gemeld voor deze kandidatuur."))
     return member
-
-
-def decision_for(candidacy: Candidacy, round_no: int, criterion: Criterion) -> JuryDecision | None:
-    return db.session.scalar(select(JuryDecision).where(
-        JuryDecision.candidacy_id == candidacy.id, JuryDecision.round == round_no,
-        JuryDecision.criterion == criterion))
-
-
-def pitch_of(candidacy: Candidacy) -> PitchAppointment | None:
-    return db.session.scalar(select(PitchAppointment)
-                             .where(PitchAppointment.candidacy_id == candidacy.id))
 
 
 def _check_scoring_open(candidacy: Candidacy, round_no: int, criterion: Criterion) -> None:
@@ -204,12 +194,6 @@ def record_assessment(candidacy: Candidacy, round_no: int, criterion: Criterion,
     return assessment
 
 
-def individual_scores(candidacy: Candidacy, round_no: int, criterion: Criterion) -> dict[int, int]:
-    return {a.user_id: a.score for a in db.session.scalars(select(Assessment).where(
-        Assessment.candidacy_id == candidacy.id, Assessment.round == round_no,
-        Assessment.criterion == criterion))}
-
-
 def _decide(candidacy: Candidacy, round_no: int, criterion: Criterion, score: int,
             motivation: str, method: Method, members: list[JuryMembership], *, actor: User,
             now: datetime, ballot: Ballot | None = None) -> JuryDecision:
@@ -318,129 +302,3 @@ def close_ballot(ballot: Ballot, motivation: str | None, *, actor: User,
           votes={b.value: s for b, s in votes.items()}, outcome=outcome)
     return _decide(candidacy, ballot.round, ballot.criterion, outcome, motivation, Method.BALLOT,
                    members, actor=actor, now=now, ballot=ballot)
-
-
-# --- rounds ------------------------------------------------------------------------------
-
-def start_round_1(procedure: Procedure, *, actor: User, now: datetime) -> None:
-    """Start the paper round; the jury must satisfy R-JURY-1."""
-    require_coordinator(actor, procedure.work_area_id)
-    new_state = next_procedure_state(procedure.state, ProcedureStep.START_ROUND_1)
-    jury = jury_of(procedure)
-    if jury is None:
-        raise DomainError(N_("Stel eerst de jury samen."), rule="R-JURY-1")
-    check_jury_composition([m.bloc for m in jury.members])
-    transition(procedure, ProcedureStep.START_ROUND_1, new_state, actor=actor, now=now,
-               procedure_id=procedure.id)
-
-
-def round_board(procedure: Procedure, round_no: int) -> dict[Candidacy, object]:
-    """Per candidacy awaiting this round: what is still missing before it can close."""
-    candidacies = db.session.scalars(select(Candidacy).where(
-        Candidacy.procedure_id == procedure.id,
-        Candidacy.state == ROUND_ENTRY_STATE[round_no]).order_by(Candidacy.id)).all()
-    decisions = db.session.execute(select(JuryDecision.candidacy_id, JuryDecision.criterion).where(
-        JuryDecision.round == round_no,
-        JuryDecision.candidacy_id.in_([c.id for c in candidacies]))).all()
-    held = set(db.session.scalars(select(PitchAppointment.candidacy_id).where(
-        PitchAppointment.held_at.is_not(None),
-        PitchAppointment.candidacy_id.in_([c.id for c in candidacies]))))
-    return {c: round_readiness(round_no, [cr for cid, cr in decisions if cid == c.id],
-                               c.id in held) for c in candidacies}
-
-
-def close_round(procedure: Procedure, round_no: int, *, actor: User, now: datetime) -> int:
-    """Close round 1 or 2: refused while a candidacy lacks a decided, motivated score on
-    both criteria (or, in round 2, its pitch). Each candidacy then passes or not on the
-    threshold of R-JURY-5. Returns the number of candidacies decided."""
-    require_coordinator(actor, procedure.work_area_id)
-    check_round(round_no)
-    step = {1: ProcedureStep.CLOSE_ROUND_1, 2: ProcedureStep.CLOSE_ROUND_2}[round_no]
-    new_state = next_procedure_state(procedure.state, step)
-    board = round_board(procedure, round_no)
-    if procedure.state == ProcedureState.DECIDED and not board:
-        raise DomainError(N_("Er wacht geen kandidatuur op een beslissing van ronde 2."))
-    not_ready = [c.organisation.name for c, r in board.items() if not r.ready]
-    if not_ready:
-        raise DomainError(N_("Ronde %(round)s kan niet sluiten: nog geen beslissing met motivering "
-                             "op beide criteria (of geen pitch) voor %(names)s."),
-                          rule="R-JURY-6", round=round_no, names=", ".join(not_ready))
-    pass_step, fail_step = {1: (CandidacyStep.SELECT_R1, CandidacyStep.REJECT_R1),
-                            2: (CandidacyStep.ADMIT_R2, CandidacyStep.REJECT_R2)}[round_no]
-    outcomes = []
-    for candidacy in board:
-        scores = {c: decision_for(candidacy, round_no, c).score for c in Criterion}
-        selected = passes_threshold(scores)
-        # The letter is composed (and refused if incomplete) before anything changes.
-        # Round-1 selections get their letter with the pitch invitation (plan_pitch).
-        content = None if (round_no == 1 and selected) else letters.check_complete(
-            letters.round_decision(candidacy, round_no,
-                                   letters.decision_kind(round_no, selected), now))
-        outcomes.append((candidacy, scores, selected, content))
-    for candidacy, scores, selected, content in outcomes:
-        step_c = pass_step if selected else fail_step
-        transition(candidacy, step_c, next_candidacy_state(candidacy.state, step_c), actor=actor,
-                   now=now, procedure_id=procedure.id,
-                   reason=", ".join(f"{c.value}={s}" for c, s in scores.items()))
-        if content is not None:
-            letters.issue(content, candidacy, actor=actor, now=now)
-    if new_state != procedure.state:
-        transition(procedure, step, new_state, actor=actor, now=now, procedure_id=procedure.id)
-    else:
-        audit(f"procedure.{step.value}", procedure, actor=actor, now=now,
-              procedure_id=procedure.id, decided=len(board))
-    return len(board)
-
-
-# --- pitches (R-PITCH-1) -----------------------------------------------------------------
-
-def plan_pitch(candidacy: Candidacy, slot: PitchSlot, *, actor: User,
-               now: datetime) -> PitchAppointment:
-    """Invite a candidacy selected in round 1 to pitch at one of the addendum's moments."""
-    require_coordinator(actor, candidacy.procedure.work_area_id)
-    if candidacy.state != ROUND_ENTRY_STATE[2]:
-        raise DomainError(N_("Enkel een kandidatuur geselecteerd in ronde 1 wordt uitgenodigd "
-                             "voor een pitch."), rule="R-PITCH-1")
-    if slot.procedure_id != candidacy.procedure_id:
-        raise DomainError(N_("Dit pitch-moment hoort niet bij deze procedure."), field="slot")
-    if to_utc(slot.starts_at) <= to_utc(now):
-        raise DomainError(N_("Dit pitch-moment is al voorbij."), field="slot")
-    if db.session.scalar(select(PitchAppointment.id).where(PitchAppointment.slot_id == slot.id)):
-        raise DomainError(N_("Dit pitch-moment is al toegewezen."), field="slot")
-    appointment = pitch_of(candidacy)
-    if appointment is not None and appointment.held_at is not None:
-        raise DomainError(N_("De pitch heeft al plaatsgevonden."))
-    earlier = letters.latest_letter(candidacy, LetterKind.ROUND1_SELECTED)
-    if appointment is None:
-        appointment = PitchAppointment(candidacy_id=candidacy.id)
-        db.session.add(appointment)
-    appointment.slot_id, appointment.planned_at = slot.id, now
-    audit("pitch.plan", appointment, actor=actor, now=now, procedure_id=candidacy.procedure_id,
-          candidacy=candidacy.reference, starts_at=slot.starts_at)
-    # R-PITCH-1 / R-DEC-1: the round-1 decision with the invitation and its .ics; a new
-    # moment is a corrected version of the invitation.
-    letters.issue(letters.round_decision(candidacy, 1, LetterKind.ROUND1_SELECTED, now),
-                  candidacy, actor=actor, now=now, supersedes=earlier,
-                  correction_reason="Nieuw pitch-moment" if earlier else None)
-    return appointment
-
-
-def record_pitch_held(candidacy: Candidacy, report: str, *, actor: User,
-                      now: datetime) -> PitchAppointment:
-    """The pitch took place; the jury may now give the final (round-2) score."""
-    require_coordinator(actor, candidacy.procedure.work_area_id)
-    appointment = pitch_of(candidacy)
-    if appointment is None:
-        raise DomainError(N_("Er is nog geen pitch gepland voor deze kandidatuur."))
-    if appointment.held_at is not None:
-        raise DomainError(N_("Deze pitch is al geregistreerd."))
-    slot = db.session.get(PitchSlot, appointment.slot_id)
-    if to_utc(now) < to_utc(slot.starts_at):
-        raise DomainError(N_("Een pitch kan pas na het begin van het pitch-moment als gehouden "
-                             "worden geregistreerd."))
-    if len(report.strip()) < 10:
-        raise DomainError(N_("Vat de pitch kort samen (minstens 10 tekens)."), field="report")
-    appointment.held_at, appointment.report = now, report.strip()
-    audit("pitch.held", appointment, actor=actor, now=now, procedure_id=candidacy.procedure_id,
-          candidacy=candidacy.reference)
-    return appointment

@@ -1,13 +1,85 @@
-"""Read-only views of the jury's work that the pages and letters share."""
+"""Read-only queries of the jury: what the operations share and what the pages show.
+
+Nothing here changes state. List pages load everything in a constant number of
+statements, whatever the number of candidacies (``raiseload("*")`` makes a forgotten
+relationship fail).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-from juries.operations import eligible_members, individual_scores
-from juries.rules import Criterion
-from matching.models.accounts import User
-from matching.models.candidacies import Candidacy
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, raiseload, selectinload
+
+from juries.models import (
+    Assessment,
+    Ballot,
+    ConflictDeclaration,
+    Jury,
+    JuryDecision,
+    JuryMembership,
+    PitchAppointment,
+)
+from juries.rules import RoundReadiness, passes_threshold, round_readiness
+from matching.accounts.models import RoleGrant, User
+from matching.accounts.rules import Role
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import AWAITED_ROUND, ROUND_ENTRY_STATE, CandidacyState, Criterion
+from matching.core import signals
+from matching.core.db import db
+from workareas.models import PitchSlot, Procedure
+
+
+def jury_of(procedure: Procedure) -> Jury | None:
+    return db.session.scalar(select(Jury).where(Jury.procedure_id == procedure.id))
+
+
+def conflicted_user_ids(candidacy: Candidacy) -> set[int]:
+    return set(db.session.scalars(select(ConflictDeclaration.user_id)
+                                  .where(ConflictDeclaration.candidacy_id == candidacy.id)))
+
+
+def eligible_members(candidacy: Candidacy) -> list[JuryMembership]:
+    """The jury's matchmakers without a conflict of interest for this candidacy."""
+    jury = jury_of(candidacy.procedure)
+    if jury is None:
+        return []
+    conflicted = conflicted_user_ids(candidacy)
+    return [m for m in jury.members if m.user_id not in conflicted]
+
+
+def decision_for(candidacy: Candidacy, round_no: int, criterion: Criterion) -> JuryDecision | None:
+    return db.session.scalar(select(JuryDecision).where(
+        JuryDecision.candidacy_id == candidacy.id, JuryDecision.round == round_no,
+        JuryDecision.criterion == criterion))
+
+
+def pitch_of(candidacy: Candidacy) -> PitchAppointment | None:
+    return db.session.scalar(select(PitchAppointment)
+                             .where(PitchAppointment.candidacy_id == candidacy.id))
+
+
+def individual_scores(candidacy: Candidacy, round_no: int, criterion: Criterion) -> dict[int, int]:
+    return {a.user_id: a.score for a in db.session.scalars(select(Assessment).where(
+        Assessment.candidacy_id == candidacy.id, Assessment.round == round_no,
+        Assessment.criterion == criterion))}
+
+
+def round_board(procedure: Procedure, round_no: int) -> dict[Candidacy, object]:
+    """Per candidacy awaiting this round: what is still missing before it can close."""
+    candidacies = db.session.scalars(select(Candidacy).where(
+        Candidacy.procedure_id == procedure.id,
+        Candidacy.state == ROUND_ENTRY_STATE[round_no]).order_by(Candidacy.id)).all()
+    decisions = db.session.execute(select(JuryDecision.candidacy_id, JuryDecision.criterion).where(
+        JuryDecision.round == round_no,
+        JuryDecision.candidacy_id.in_([c.id for c in candidacies]))).all()
+    held = set(db.session.scalars(select(PitchAppointment.candidacy_id).where(
+        PitchAppointment.held_at.is_not(None),
+        PitchAppointment.candidacy_id.in_([c.id for c in candidacies]))))
+    return {c: round_readiness(round_no, [cr for cid, cr in decisions if cid == c.id],
+                               c.id in held) for c in candidacies}
 
 
 @dataclass(frozen=True)
@@ -38,3 +110,164 @@ def visible_spread(candidacy: Candidacy, round_no: int, criterion: Criterion,
         return None
     return Spread(scores={u: s for u, s in scores.items() if u in eligible},
                   missing=[u for u in eligible if u not in scores])
+
+
+@dataclass
+class JuryRow:
+    candidacy: Candidacy
+    round: int | None  # the round it awaits, None when it awaits no jury decision
+    to_score: list[Criterion] = field(default_factory=list)  # own score still missing
+    undecided: list[Criterion] = field(default_factory=list)  # no jury decision yet
+
+
+@dataclass
+class JuryGroup:
+    procedure: Procedure
+    membership: JuryMembership
+    rounds: dict[int | None, list[JuryRow]] = field(default_factory=dict)
+
+
+def jury_dashboard(user_id: int) -> list[JuryGroup]:
+    """The candidacies of the procedures whose jury the user sits on, without those they
+    declared a conflict for, grouped by procedure and the round they await."""
+    memberships = db.session.scalars(
+        select(JuryMembership).where(JuryMembership.user_id == user_id)
+        .options(selectinload(JuryMembership.jury).selectinload(Jury.procedure)
+                 .selectinload(Procedure.work_area).raiseload("*"),
+                 raiseload("*"))
+        .order_by(JuryMembership.id)).all()
+    procedure_ids = [m.jury.procedure_id for m in memberships]
+    if not procedure_ids:
+        return []
+    conflicted = select(ConflictDeclaration.candidacy_id).where(
+        ConflictDeclaration.user_id == user_id)
+    candidacies = db.session.scalars(
+        select(Candidacy).where(Candidacy.procedure_id.in_(procedure_ids),
+                                Candidacy.state != CandidacyState.DRAFT,
+                                Candidacy.id.not_in(conflicted))
+        .options(selectinload(Candidacy.organisation), raiseload("*"))
+        .order_by(Candidacy.id)).all()
+    ids = [c.id for c in candidacies]
+    own = set(db.session.execute(select(Assessment.candidacy_id, Assessment.round,
+                                        Assessment.criterion)
+                                 .where(Assessment.user_id == user_id,
+                                        Assessment.candidacy_id.in_(ids))).tuples())
+    decided = set(db.session.execute(select(JuryDecision.candidacy_id, JuryDecision.round,
+                                            JuryDecision.criterion)
+                                     .where(JuryDecision.candidacy_id.in_(ids))).tuples())
+    groups = {m.jury.procedure_id: JuryGroup(m.jury.procedure, m) for m in memberships}
+    for c in candidacies:
+        round_no = AWAITED_ROUND.get(c.state)
+        row = JuryRow(c, round_no)
+        if round_no is not None:
+            row.undecided = [cr for cr in Criterion if (c.id, round_no, cr) not in decided]
+            row.to_score = [cr for cr in row.undecided if (c.id, round_no, cr) not in own]
+        groups[c.procedure_id].rounds.setdefault(round_no, []).append(row)
+    return list(groups.values())
+
+
+def scoring_context(candidacy: Candidacy, round_no: int, user_id: int) -> dict:
+    """What the scoring page shows besides the forms: the addendum, own assessments,
+    decisions, ballots and the names of the jury."""
+    procedure = candidacy.procedure
+    version = procedure.published_version or (procedure.versions[-1] if procedure.versions else None)
+    own = {a.criterion: a for a in db.session.scalars(select(Assessment).where(
+        Assessment.user_id == user_id, Assessment.candidacy_id == candidacy.id,
+        Assessment.round == round_no))}
+    decisions = {d.criterion: d for d in db.session.scalars(select(JuryDecision).where(
+        JuryDecision.candidacy_id == candidacy.id, JuryDecision.round == round_no))}
+    ballots = db.session.scalars(
+        select(Ballot).where(Ballot.candidacy_id == candidacy.id, Ballot.round == round_no)
+        .options(selectinload(Ballot.votes)).order_by(Ballot.id)).all()
+    by_criterion: dict[Criterion, list[Ballot]] = defaultdict(list)
+    for b in ballots:
+        by_criterion[b.criterion].append(b)
+    jury = db.session.scalar(select(Jury).where(Jury.procedure_id == procedure.id)
+                             .options(selectinload(Jury.members).selectinload(JuryMembership.user)))
+    names = {m.user_id: m.user.name for m in jury.members} if jury else {}
+    blocs = {m.user_id: m.bloc for m in jury.members} if jury else {}
+    pitch = db.session.scalar(select(PitchAppointment).where(
+        PitchAppointment.candidacy_id == candidacy.id))
+    challenges = {c.code: c for c in version.challenges} if version else {}
+    return dict(version=version, own=own, decisions=decisions, ballots=by_criterion,
+                names=names, blocs=blocs, pitch=pitch, challenges=challenges)
+
+
+def round_decisions(candidacy_id: int, round_no: int) -> list[JuryDecision]:
+    return list(db.session.scalars(select(JuryDecision).where(
+        JuryDecision.candidacy_id == candidacy_id, JuryDecision.round == round_no)
+        .order_by(JuryDecision.criterion)))
+
+
+@dataclass
+class BoardRow:
+    candidacy: Candidacy
+    readiness: RoundReadiness
+    decisions: dict[Criterion, JuryDecision] = field(default_factory=dict)
+    pitch: PitchAppointment | None = None
+
+
+def round_board_rows(procedure: Procedure, round_no: int) -> list[BoardRow]:
+    """Per candidacy awaiting ``round_no``: its decisions, pitch and what is missing
+    (the same readiness as :func:`juries.operations.round_board`, in three statements)."""
+    candidacies = db.session.scalars(
+        select(Candidacy).where(Candidacy.procedure_id == procedure.id,
+                                Candidacy.state == ROUND_ENTRY_STATE[round_no])
+        .options(joinedload(Candidacy.organisation), raiseload("*"))
+        .order_by(Candidacy.id)).all()
+    ids = [c.id for c in candidacies]
+    decisions = db.session.scalars(
+        select(JuryDecision).join(Candidacy, JuryDecision.candidacy_id == Candidacy.id)
+        .where(JuryDecision.round == round_no, Candidacy.procedure_id == procedure.id,
+               Candidacy.state == ROUND_ENTRY_STATE[round_no])
+        .options(raiseload("*"))).all()
+    pitches = db.session.scalars(
+        select(PitchAppointment).join(Candidacy, PitchAppointment.candidacy_id == Candidacy.id)
+        .where(Candidacy.procedure_id == procedure.id,
+               Candidacy.state == ROUND_ENTRY_STATE[round_no])
+        .options(joinedload(PitchAppointment.slot), raiseload("*"))).all()
+    by_candidacy: dict[int, dict[Criterion, JuryDecision]] = {i: {} for i in ids}
+    for d in decisions:
+        by_candidacy.setdefault(d.candidacy_id, {})[d.criterion] = d
+    pitch_of = {p.candidacy_id: p for p in pitches}
+    return [BoardRow(c, round_readiness(round_no, by_candidacy[c.id],
+                                        c.id in pitch_of and pitch_of[c.id].held_at is not None),
+                     by_candidacy[c.id], pitch_of.get(c.id))
+            for c in candidacies]
+
+
+def free_pitch_slots(procedure: Procedure) -> list[PitchSlot]:
+    """The procedure's pitch moments that hold no appointment yet."""
+    taken = select(PitchAppointment.slot_id)
+    return list(db.session.scalars(
+        select(PitchSlot).where(PitchSlot.procedure_id == procedure.id,
+                                PitchSlot.id.not_in(taken))
+        .options(raiseload("*")).order_by(PitchSlot.starts_at)))
+
+
+def jury_with_members(procedure: Procedure) -> Jury | None:
+    return db.session.scalar(select(Jury).where(Jury.procedure_id == procedure.id).options(
+        selectinload(Jury.members).joinedload(JuryMembership.user)))
+
+
+def would_be_selected(candidacy: Candidacy, round_no: int) -> bool:
+    """Which decision letter a preview shows: the threshold on the decided scores
+    (R-JURY-5); without both scores the preview is refused as incomplete anyway."""
+    scores = {d.criterion: d.score for d in db.session.scalars(select(JuryDecision).where(
+        JuryDecision.candidacy_id == candidacy.id, JuryDecision.round == round_no))}
+    return len(scores) == len(Criterion) and passes_threshold(scores)
+
+
+def matchmakers() -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(RoleGrant).where(RoleGrant.role == Role.MATCHMAKER)
+        .order_by(User.name, User.id)))
+
+
+@signals.attachment_readers.connect
+def _jury_reads_attachments(candidacy: Candidacy, *, user) -> bool:
+    """The jury of the candidacy's procedure reads its attachments once it is submitted."""
+    if candidacy.state == CandidacyState.DRAFT:
+        return False
+    jury = jury_of(candidacy.procedure)
+    return jury is not None and any(m.user_id == user.id for m in jury.members)

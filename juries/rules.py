@@ -10,10 +10,9 @@ import enum
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from matching.errors import DomainError, N_
-from matching.rules import EMERGENCY_WINDOW_WEEKS, add_brussels_weeks, format_brussels, to_utc
+from matching.candidacies.rules import Criterion
+from matching.core.errors import N_, DomainError
 
 
 class Bloc(str, enum.Enum):
@@ -31,53 +30,10 @@ BLOC_LABELS = {
 }
 
 
-class Criterion(str, enum.Enum):
-    CRUCIAL_CONTRIBUTION = "crucial_contribution"
-    FIT_FOR_PARTNERSHIP = "fit_for_partnership"
-
-
 class Method(str, enum.Enum):
     CONSENSUS = "consensus"
     BALLOT = "ballot"
 
-
-CRITERION_LABELS = {
-    Criterion.CRUCIAL_CONTRIBUTION: N_("Cruciale bijdrage"),
-    Criterion.FIT_FOR_PARTNERSHIP: N_("Fit for partnership"),
-}
-
-#: R-JURY-2: the four assessment questions per criterion, quoted from the call text
-#: (section 6, "De jury beoordeelt deze criteria aan de hand van de volgende
-#: beoordelingsvragen").
-ASSESSMENT_QUESTIONS: Mapping[Criterion, tuple[str, str, str, str]] = {
-    Criterion.CRUCIAL_CONTRIBUTION: (
-        N_("Mate waarin de organisatie activiteiten voorstelt die een concreet (efficiënt en "
-           "effectief) antwoord bieden op de vooropgestelde lokale noden en regio-uitdagingen;"),
-        N_("Mate waarin de concrete activiteiten die de organisatie voorstelt een bijdrage vormt "
-           "die andere kandiderende organisaties niet of onvoldoende kwalitatief kunnen leveren "
-           "maar die essentieel is om aan de noden te voldoen;"),
-        N_("Mate waarin onderbouwd wordt dat de organisatie de vereiste capaciteit en expertise "
-           "(betreft doelgroep en de voorgestelde activiteiten) bezit om de voorgestelde "
-           "activiteiten uit te voeren;"),
-        N_("Voldoende concretisering inzake het principe van lokale verankering (via actuele "
-           "inbedding in de lokale context en/of zich kunnen organiseren op voldoende "
-           "aanwezigheid in die lokale context, zich zo lokaal mogelijk kunnen organiseren als "
-           "nodig is vanuit klantperspectief)"),
-    ),
-    Criterion.FIT_FOR_PARTNERSHIP: (
-        N_("Mate waarin een organisatie (of individu) concrete ervaring heeft met "
-           "multidisciplinaire samenwerking (zowel binnen de eigen organisatie als met andere "
-           "organisaties)"),
-        N_("Mate waarin een organisatie de limieten van de door haar voorgestelde activiteiten "
-           "erkent en kan aangeven welke complementaire activiteiten vanuit andere organisaties "
-           "relevant zijn om de regio-uitdagingen aan te gaan."),
-        N_("Mate waarin een organisatie vanuit eigen (positieve en negatieve) ervaringen haar "
-           "engagement kan aantonen inzake samenwerking tussen verschillende organisaties"),
-        N_("Mate waarin een organisatie kan aantonen dat ze gezamenlijk beslissingen kan nemen "
-           "vanuit een gedeelde doelstelling, in openheid en gelijkwaardigheid met andere "
-           "organisaties, mét oog voor ieders belangen."),
-    ),
-}
 
 #: R-JURY-3: the scale, quoted from the call text.
 SCALE: Mapping[int, str] = {
@@ -88,14 +44,21 @@ SCALE: Mapping[int, str] = {
           "criteria"),
     4: N_("Organisatie voldoet aan alle criteria"),
 }
+
+
 MIN_SCORE, MAX_SCORE = 1, 4
+
+
 #: R-JURY-5: "een minimale score van 3"
 THRESHOLD = 3
+
+
 #: R-JURY-4: one vote each for VDAB, the local government and the external(s).
 VOTES_PER_BALLOT = len(Bloc)
+
+
 #: R-JURY-4: "de stem van de meerderheid (⅔) is doorslaggevend": 2 of 3 votes.
 MAJORITY_NUMERATOR, MAJORITY_DENOMINATOR = 2, 3
-ROUNDS = (1, 2)
 
 
 def check_score(score: int) -> int:
@@ -104,12 +67,6 @@ def check_score(score: int) -> int:
         raise DomainError(N_("Een score is een geheel getal van 1 tot 4."), rule="R-JURY-3",
                           field="score")
     return score
-
-
-def check_round(round_no: int) -> int:
-    if round_no not in ROUNDS:
-        raise DomainError(N_("Er zijn enkel ronde 1 en ronde 2."), field="round")
-    return round_no
 
 
 def missing_blocs(blocs: Iterable[Bloc]) -> list[Bloc]:
@@ -238,62 +195,3 @@ def round_readiness(round_no: int, decided: Iterable[Criterion], pitch_held: boo
         missing_criteria=tuple(c for c in Criterion if c not in decided),
         pitch_missing=(round_no == 2 and not pitch_held),
     )
-
-
-# --- R-STEP4: the emergency procedure of step 4 ------------------------------------------
-
-#: R-STEP4-2: only VDAB and the local governments score and decide.
-EMERGENCY_BLOCS = (Bloc.VDAB, Bloc.LOKAAL_BESTUUR)
-
-
-def emergency_window_opens(partnership_start: datetime) -> datetime:
-    """R-STEP4-1: the emergency procedure may start within the 8 weeks before the start."""
-    return add_brussels_weeks(partnership_start, -EMERGENCY_WINDOW_WEEKS)
-
-
-def check_emergency_window(now: datetime, partnership_start: datetime) -> None:
-    """R-STEP4-1: "kunnen VDAB en lokale besturen binnen de 8 weken voor de effectieve
-    opstart een noodprocedure opstarten".
-    """
-    opens = emergency_window_opens(partnership_start)
-    if not (opens <= to_utc(now) < to_utc(partnership_start)):
-        raise DomainError(
-            N_("Een noodprocedure kan enkel binnen de 8 weken voor de start van het "
-               "partnerschap (%(start)s) worden opgestart, dus vanaf %(opens)s."),
-            rule="R-STEP4-1", start=format_brussels(partnership_start),
-            opens=format_brussels(opens))
-
-
-def emergency_agreed_score(scores: Mapping[Bloc, int]) -> int | None:
-    """R-STEP4-2: the score stands only when VDAB and the local government agree.
-
-    The call is silent on disagreement ("Lokale besturen en VDAB ... zullen ze alle
-    partners in het partnerschap opnieuw scoren"): this system requires both to give
-    the same score; until then there is no score.
-    """
-    given = [scores.get(b) for b in EMERGENCY_BLOCS]
-    if None in given or given[0] != given[1]:
-        return None
-    return check_score(given[0])
-
-
-def emergency_selected(scores: Mapping[Criterion, int]) -> bool:
-    """R-STEP4-1: "Partners met score 3 of 4 worden dan geselecteerd" (on both criteria,
-    the same reading as the threshold of R-JURY-5)."""
-    return passes_threshold(scores)
-
-
-def check_emergency_ranking(selected: Sequence[object], ranking: Sequence[object],
-                            motivation: str | None) -> None:
-    """R-STEP4-1: "Indien er meerdere partners zijn met score 3 en 4 wordt een
-    rangschikking gemaakt en geargumenteerd."
-    """
-    if len(selected) <= 1:
-        if ranking:
-            raise DomainError(N_("Een rangschikking is enkel nodig wanneer meerdere partners "
-                                 "geselecteerd zijn."), rule="R-STEP4-1", field="ranking")
-        return
-    if sorted(map(str, ranking)) != sorted(map(str, selected)) or len(set(ranking)) != len(ranking):
-        raise DomainError(N_("De rangschikking moet elke geselecteerde partner precies één keer "
-                             "bevatten."), rule="R-STEP4-1", field="ranking")
-    check_motivation(motivation, what=N_("rangschikking"))

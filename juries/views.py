@@ -5,69 +5,38 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
-from wtforms.validators import InputRequired, Length
 
 from juries import operations as jury_ops
+from juries.forms import (
+    AssessmentForm,
+    CloseBallotForm,
+    ConflictForm,
+    ConsensusForm,
+    OpenBallotForm,
+    VoteForm,
+)
 from juries.models import Ballot, BallotState
-from juries.page_queries import CANDIDACY_STATE_LABELS, jury_dashboard, scoring_context
-from juries.queries import visible_spread
-from juries.rules import (ASSESSMENT_QUESTIONS, BLOC_LABELS, CRITERION_LABELS, SCALE, Bloc,
-                          Criterion, ballot_can_close, ballot_outcome)
-from matching.errors import PermissionDenied
-from matching.models.accounts import Role
-from matching.models.candidacies import Candidacy
-from matching.navigation import register_nav
-from matching.statemachine import PROCEDURE_STATE_LABELS, ROUND_ENTRY_STATE
-from matching.views_support import FAILED, get_or_404, perform, whole_number
+from juries.queries import jury_dashboard, scoring_context, visible_spread
+from juries.rules import BLOC_LABELS, SCALE, Bloc, ballot_can_close, ballot_outcome
+from matching.accounts.rules import Role
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import (
+    ASSESSMENT_QUESTIONS,
+    CANDIDACY_STATE_LABELS,
+    CRITERION_LABELS,
+    ROUND_ENTRY_STATE,
+    Criterion,
+)
+from matching.core.errors import PermissionDenied
+from matching.core.navigation import register_nav
+from matching.core.web import FAILED, get_or_404, perform
+from workareas.rules import PROCEDURE_STATE_LABELS
 
 bp = Blueprint("jury", __name__)
 
 register_nav("Mijn jury", "jury.dashboard",
              visible=lambda u: u.is_authenticated and u.has_role(Role.MATCHMAKER), order=30)
-
-
-def _score_field(label):
-    return RadioField(label, choices=[(s, SCALE[s]) for s in SCALE], coerce=whole_number,
-                      validate_choice=False,
-                      validators=[InputRequired(message=_l("Kies een score van 1 tot 4."))])
-
-
-class AssessmentForm(FlaskForm):
-    score = _score_field(_l("Uw score"))
-    note_1 = TextAreaField(validators=[Length(max=5000)])
-    note_2 = TextAreaField(validators=[Length(max=5000)])
-    note_3 = TextAreaField(validators=[Length(max=5000)])
-    note_4 = TextAreaField(validators=[Length(max=5000)])
-
-
-class ConsensusForm(FlaskForm):
-    score = _score_field(_l("Score bij consensus"))
-    motivation = TextAreaField(_l("Motivering van de jury"),
-                               validators=[InputRequired(message=_l("Geef een motivering.")),
-                                           Length(max=10000)])
-
-
-class OpenBallotForm(FlaskForm):
-    pass
-
-
-class VoteForm(FlaskForm):
-    score = _score_field(_l("Stem van uw organisatie"))
-
-
-class CloseBallotForm(FlaskForm):
-    motivation = TextAreaField(_l("Motivering van de beslissing"), validators=[Length(max=10000)])
-
-
-class ConflictForm(FlaskForm):
-    reason = TextAreaField(_l("Aard van het belangenconflict"),
-                           validators=[InputRequired(message=_l("Geef kort de aard van het "
-                                                                "belangenconflict.")),
-                                       Length(max=2000)])
 
 
 def _membership_or_404(candidacy: Candidacy):

@@ -30,8 +30,8 @@ def app(request, tmp_path_factory):
     """One application per database backend, its schema built by the migrations."""
     from flask_migrate import upgrade
 
-    from matching import create_app
-    from matching.config import normalise_database_url
+    from matching.app import create_app
+    from matching.app.config import normalise_database_url
 
     if request.param == "sqlite":
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
@@ -44,7 +44,7 @@ def app(request, tmp_path_factory):
         upgrade()
     yield app
     with app.app_context():
-        from matching.extensions import db
+        from matching.core.db import db
         db.engine.dispose()
 
 
@@ -56,7 +56,7 @@ def backend(app) -> str:
 @pytest.fixture
 def db(app):
     """The database in an app context; every table is emptied after the test."""
-    from matching.extensions import db as _db
+    from matching.core.db import db as _db
 
     with app.app_context():
         yield _db

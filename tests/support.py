@@ -3,21 +3,26 @@ and helpers that walk a candidacy through the steps with the real operations."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from appeals import operations as appeal_ops
 from juries import operations as jury_ops
-from juries.rules import Bloc, Criterion
-from matching import operations as ops
-from matching.candidacy_rules import Declaration, OrganisationKind
+from juries import queries as jury_queries
+from juries import round_operations as round_ops
 from juries.models import PitchAppointment
-from matching.models.accounts import Role, RoleGrant
-from matching.rules import BRUSSELS
+from juries.rules import Bloc
+from matching.accounts import operations as account_ops
+from matching.accounts.models import RoleGrant
+from matching.accounts.rules import OrganisationKind, Role
+from matching.candidacies import operations as candidacy_ops
+from matching.candidacies import rules as candidacy_rules
+from matching.candidacies.rules import Criterion, Declaration
+from matching.core.dates import BRUSSELS
 from workareas import operations as area_ops
 
-T0 = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)  # a Monday
+T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)  # a Monday
 
 
 def kbo(n: int) -> str:
@@ -43,7 +48,7 @@ ADDENDUM = {
     "partnership_start_date": date(2025, 9, 1),
 }
 
-ANSWERS = {key: f"Ons antwoord op vraag {key}, met concrete voorbeelden." for key in ops.QUESTION_KEYS}
+ANSWERS = {key: f"Ons antwoord op vraag {key}, met concrete voorbeelden." for key in candidacy_rules.QUESTION_KEYS}
 ALL_DECLARED = {d: True for d in Declaration}
 
 
@@ -62,7 +67,7 @@ class World:
         self.clock = Clock()
         self._n = 0
         now = self.clock.now
-        self.admin = ops.create_user("admin@wse.example", "Beheerder", "correct horse battery",
+        self.admin = account_ops.create_user("admin@wse.example", "Beheerder", "correct horse battery",
                                      actor=None, now=now)
         self.admin.grants.append(RoleGrant(role=Role.ADMINISTRATOR, granted_at=now))
         self.vdab = self.organisation("VDAB", OrganisationKind.VDAB)
@@ -86,15 +91,15 @@ class World:
 
     # --- people and organisations -------------------------------------------------------
     def user(self, name: str, role: Role, **scope):
-        u = ops.create_user(f"{name}@example.be", name.title(), None, actor=self.admin,
+        u = account_ops.create_user(f"{name}@example.be", name.title(), None, actor=self.admin,
                             now=self.clock.now)
         self.db.session.flush()
-        ops.grant_role(u, role, actor=self.admin, now=self.clock.now, **scope)
+        account_ops.grant_role(u, role, actor=self.admin, now=self.clock.now, **scope)
         return u
 
     def organisation(self, name: str, kind=OrganisationKind.OTHER):
         self._n += 1
-        return ops.register_organisation(name, kbo(self._n), "vzw", kind, actor=self.admin,
+        return account_ops.register_organisation(name, kbo(self._n), "vzw", kind, actor=self.admin,
                                          now=self.clock.now)
 
     def applicant(self, organisation):
@@ -135,24 +140,24 @@ class World:
     def apply(self, name: str, kind=OrganisationKind.OTHER, organisation=None):
         org = organisation or self.organisation(name, kind)
         who = self.applicant(org)
-        c = ops.start_candidacy(self.procedure, org, actor=who, now=self.clock.now)
-        ops.save_candidacy(c, actor=who, now=self.clock.now,
+        c = candidacy_ops.start_candidacy(self.procedure, org, actor=who, now=self.clock.now)
+        candidacy_ops.save_candidacy(c, actor=who, now=self.clock.now,
                            contributions={"RU1": "Wij bieden outreach via onze jeugdwerkers."},
                            answers=ANSWERS,
                            partnership_fit="Wij werken al jaren samen in casusoverleg.",
                            declarations=ALL_DECLARED)
-        ops.submit_candidacy(c, actor=who, now=self.clock.now)
+        candidacy_ops.submit_candidacy(c, actor=who, now=self.clock.now)
         return c
 
     def start_round_1(self):
         self.clock.now = self.procedure.candidacy_deadline + timedelta(minutes=1)
-        area_ops.close_candidacies(self.procedure, actor=self.coordinator, now=self.clock.now)
-        if jury_ops.jury_of(self.procedure) is None:
+        candidacy_ops.close_candidacies(self.procedure, actor=self.coordinator, now=self.clock.now)
+        if jury_queries.jury_of(self.procedure) is None:
             self.compose_jury()
-        jury_ops.start_round_1(self.procedure, actor=self.coordinator, now=self.clock.now)
+        round_ops.start_round_1(self.procedure, actor=self.coordinator, now=self.clock.now)
 
     def eligible(self, candidacy):
-        return [m.user for m in jury_ops.eligible_members(candidacy)]
+        return [m.user for m in jury_queries.eligible_members(candidacy)]
 
     def consensus(self, candidacy, round_no: int, criterion: Criterion, score: int):
         for user in self.eligible(candidacy):
@@ -167,21 +172,21 @@ class World:
             self.consensus(candidacy, round_no, criterion, score)
 
     def close_round(self, round_no: int):
-        return jury_ops.close_round(self.procedure, round_no, actor=self.coordinator,
+        return round_ops.close_round(self.procedure, round_no, actor=self.coordinator,
                                     now=self.clock.now)
 
     def pitch(self, candidacy, slot_index: int | None = None):
         slots = self.procedure.pitch_slots
         taken = set(self.db.session.scalars(select(PitchAppointment.slot_id)))
         slot = slots[slot_index] if slot_index is not None else next(s for s in slots if s.id not in taken)
-        jury_ops.plan_pitch(candidacy, slot, actor=self.coordinator, now=self.clock.now)
+        round_ops.plan_pitch(candidacy, slot, actor=self.coordinator, now=self.clock.now)
         if self.clock.now < slot.starts_at:
             self.clock.now = slot.starts_at + timedelta(minutes=30)
-        return jury_ops.record_pitch_held(candidacy, "De pitch verliep vlot en concreet.",
+        return round_ops.record_pitch_held(candidacy, "De pitch verliep vlot en concreet.",
                                           actor=self.coordinator, now=self.clock.now)
 
     def received(self, candidacy, round_no: int, at: datetime | None = None):
-        return ops.record_decision_received(candidacy, round_no, at or self.clock.now,
+        return candidacy_ops.record_decision_received(candidacy, round_no, at or self.clock.now,
                                             actor=None, now=self.clock.now)
 
     def appeal(self, candidacy):
@@ -228,7 +233,7 @@ def refused(db, fn, *args, match: str | None = None, error=None, **kwargs):
     the database. Returns the error."""
     import pytest
 
-    from matching.errors import DomainError
+    from matching.core.errors import DomainError
 
     before = snapshot(db)
     with pytest.raises(error or DomainError, match=match) as info:

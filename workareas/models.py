@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from matching.columns import enum_column
-from matching.extensions import UTCDateTime, db
-from matching.models.organisations import Organisation
-from matching.statemachine import ProcedureState
+from matching.accounts.models import Organisation
+from matching.core import signals
+from matching.core.db import UTCDateTime, db, enum_column
+from workareas.rules import ProcedureState, check_not_frozen, recorded_after_ratification
 
 
 class WorkArea(db.Model):
@@ -205,3 +205,21 @@ class PitchSlot(db.Model):
     procedure: Mapped[Procedure] = relationship(back_populates="pitch_slots")
 
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+
+# --- a ratified procedure is frozen (R-OBS-1) -----------------------------------------------
+
+def check_not_ratified(procedure_id: int) -> None:
+    """Refuse a change to a procedure Europa WSE ratified (it is read-only from then on)."""
+    # A column, not the entity: the committed state, not the session's copy of it.
+    state = db.session.execute(select(Procedure.state).where(Procedure.id == procedure_id)).scalar()
+    check_not_frozen(state)
+
+
+@signals.recording.connect
+def _refuse_changes_after_ratification(action: str, *, procedure_id: int | None,
+                                       step4: bool) -> None:
+    """Every operation records an audit event: the one naming a ratified procedure is
+    refused, unless it is the ratification itself or step 4 (:func:`recorded_after_ratification`)."""
+    if procedure_id is not None and not recorded_after_ratification(action, step4):
+        check_not_ratified(procedure_id)

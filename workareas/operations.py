@@ -12,21 +12,33 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from matching.errors import DomainError, N_
-from matching.extensions import db
-from matching.models.accounts import User
-from matching.models.candidacies import Candidacy, Contribution
-from matching.models.organisations import Organisation
-from matching.permissions import require_administrator, require_coordinator
-from matching.recording import audit, transition
-from matching.candidacy_rules import OrganisationKind
-from matching.rules import to_utc
-from matching.statemachine import (CandidacyState, CandidacyStep, ProcedureState, ProcedureStep,
-                                   next_candidacy_state, next_procedure_state)
-from workareas.models import (AddendumVersion, ContactPerson, LocalNeed, Municipality, PitchSlot,
-                              Procedure, RegionalChallenge, WorkArea)
-from workareas.rules import (AddendumSummary, ChallengeSummary, NeedSummary, check_new_version,
-                             check_publishable)
+from matching.accounts.models import Organisation, User
+from matching.accounts.rules import OrganisationKind, require_administrator, require_coordinator
+from matching.audit.recording import audit, transition
+from matching.core import signals
+from matching.core.dates import to_utc
+from matching.core.db import db
+from matching.core.errors import N_, DomainError
+from workareas.models import (
+    AddendumVersion,
+    ContactPerson,
+    LocalNeed,
+    Municipality,
+    PitchSlot,
+    Procedure,
+    RegionalChallenge,
+    WorkArea,
+)
+from workareas.rules import (
+    AddendumSummary,
+    ChallengeSummary,
+    NeedSummary,
+    ProcedureState,
+    ProcedureStep,
+    check_new_version,
+    check_publishable,
+    next_procedure_state,
+)
 
 OPEN_PROCEDURE_STATES = (ProcedureState.DRAFT, ProcedureState.PUBLISHED,
                          ProcedureState.CANDIDACY_CLOSED, ProcedureState.ROUND_1,
@@ -204,9 +216,8 @@ def publish_new_version(procedure: Procedure, content: dict[str, Any], change_no
         raise DomainError(N_("Het addendum kan enkel gewijzigd worden zolang de kandidaturen "
                              "open staan."), rule="R-ADD-3")
     _check_content_shape(content)
-    used = set(db.session.scalars(
-        select(Contribution.challenge_code).join(Candidacy)
-        .where(Candidacy.procedure_id == procedure.id)))
+    used = {code for codes in signals.ask(signals.challenge_codes_in_use, procedure)
+            for code in codes}
     offered = {c.get("code") or f"RU{i}" for i, c in enumerate(content.get("challenges", []), 1)}
     if used - offered:
         raise DomainError(N_("Een regio-uitdaging waarop al kandidaturen ingaan, kan niet worden "
@@ -220,24 +231,3 @@ def publish_new_version(procedure: Procedure, content: dict[str, Any], change_no
     audit("addendum.new_version", version, actor=actor, now=now, procedure_id=procedure.id,
           version=version.number, change_note=version.change_note)
     return version
-
-
-def close_candidacies(procedure: Procedure, *, actor: User, now: datetime) -> int:
-    """Close the intake after the deadline; unsubmitted drafts lapse (withdrawn)."""
-    require_coordinator(actor, procedure.work_area_id)
-    new_state = next_procedure_state(procedure.state, ProcedureStep.CLOSE_CANDIDACIES)
-    if to_utc(now) <= procedure.candidacy_deadline:
-        raise DomainError(N_("De kandidaturen kunnen pas na de deadline worden afgesloten."),
-                          rule="R-CAND-3")
-    drafts = db.session.scalars(select(Candidacy).where(
-        Candidacy.procedure_id == procedure.id, Candidacy.state == CandidacyState.DRAFT)).all()
-    for candidacy in drafts:
-        candidacy.withdrawn_at = now
-        candidacy.withdrawal_reason = "niet ingediend voor de deadline"
-        transition(candidacy, CandidacyStep.WITHDRAW,
-                   next_candidacy_state(candidacy.state, CandidacyStep.WITHDRAW),
-                   actor=actor, now=now, procedure_id=procedure.id,
-                   reason="niet ingediend voor de deadline")
-    transition(procedure, ProcedureStep.CLOSE_CANDIDACIES, new_state, actor=actor, now=now,
-               procedure_id=procedure.id)
-    return len(drafts)

@@ -1,16 +1,123 @@
-"""Pure rules of the work area and its local addendum (R-ADD-*, R-DYN-1).
+"""Pure rules of the procedure, the work area and its local addendum (R-ADD-*, R-DYN-1).
 
 No Flask, no SQLAlchemy, no clock: the time of publication is an argument.
+
+The procedure's state machine (DOMAIN.md, "The procedure as a state machine"):
+``draft → published → candidacy_closed → round_1 → round_2 → decided → ratified``, as an
+explicit transition table; any other step is refused by
+:func:`matching.core.states.next_state`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from matching.errors import DomainError, N_
-from matching.rules import brussels_date, check_candidacy_period, to_utc
+from matching.core.dates import add_brussels_weeks, brussels_date, format_brussels, to_utc
+from matching.core.errors import N_, DomainError
+from matching.core.states import next_state
+
+
+class ProcedureState(str, enum.Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANDIDACY_CLOSED = "candidacy_closed"
+    ROUND_1 = "round_1"
+    ROUND_2 = "round_2"
+    DECIDED = "decided"
+    RATIFIED = "ratified"
+
+
+PROCEDURE_STATE_LABELS = {
+    ProcedureState.DRAFT: N_("in voorbereiding"),
+    ProcedureState.PUBLISHED: N_("kandidaturen open"),
+    ProcedureState.CANDIDACY_CLOSED: N_("kandidaturen afgesloten"),
+    ProcedureState.ROUND_1: N_("ronde 1 (beoordeling op papier)"),
+    ProcedureState.ROUND_2: N_("ronde 2 (pitches)"),
+    ProcedureState.DECIDED: N_("beslist"),
+    ProcedureState.RATIFIED: N_("bekrachtigd door Europa WSE"),
+}
+
+
+class ProcedureStep(str, enum.Enum):
+    PUBLISH = "publish"
+    CLOSE_CANDIDACIES = "close_candidacies"
+    START_ROUND_1 = "start_round_1"
+    CLOSE_ROUND_1 = "close_round_1"
+    CLOSE_ROUND_2 = "close_round_2"
+    RATIFY = "ratify"
+
+
+P, PS = ProcedureState, ProcedureStep
+
+
+PROCEDURE_TRANSITIONS: Mapping[tuple[ProcedureState, ProcedureStep], ProcedureState] = {
+    (P.DRAFT, PS.PUBLISH): P.PUBLISHED,
+    (P.PUBLISHED, PS.CLOSE_CANDIDACIES): P.CANDIDACY_CLOSED,
+    (P.CANDIDACY_CLOSED, PS.START_ROUND_1): P.ROUND_1,
+    (P.ROUND_1, PS.CLOSE_ROUND_1): P.ROUND_2,
+    (P.ROUND_2, PS.CLOSE_ROUND_2): P.DECIDED,
+    # A candidacy reversed on appeal after round 1 gets its own pitch and round-2
+    # decision, also when the others were decided already (DOMAIN.md, readings).
+    (P.DECIDED, PS.CLOSE_ROUND_2): P.DECIDED,
+    (P.DECIDED, PS.RATIFY): P.RATIFIED,
+}
+
+
+def next_procedure_state(state: ProcedureState, step: ProcedureStep) -> ProcedureState:
+    return next_state(PROCEDURE_TRANSITIONS, "procedure", state, step)
+
+
+#: What may still be recorded on a ratified procedure: the ratification itself and its
+#: final report, and step 4 (the emergency procedure and its letters, R-STEP4-*).
+AFTER_RATIFICATION = frozenset({"procedure.ratify", "final_report.store", "emergency.start",
+                                "emergency.score", "emergency.conclude"})
+
+
+def recorded_after_ratification(action: str, step4: bool) -> bool:
+    """R-OBS-1: Europa WSE ratifies the record as it is; only its own ratification and
+    step 4 (which follows the ratification, R-STEP4-*) are recorded on it afterwards."""
+    return step4 or action in AFTER_RATIFICATION
+
+
+def check_not_frozen(state: ProcedureState | None) -> None:
+    """Refuse a change to a procedure Europa WSE ratified (it is read-only from then on)."""
+    if state == ProcedureState.RATIFIED:
+        raise DomainError(N_("Deze procedure is bekrachtigd door Europa WSE en kan niet meer "
+                             "gewijzigd worden."), rule="R-OBS-1")
+
+
+#: R-ADD-2: "minimaal 6 weken"
+CANDIDACY_PERIOD_WEEKS = 6
+
+
+def earliest_candidacy_deadline(published_at: datetime) -> datetime:
+    """R-ADD-2: the earliest allowed candidacy deadline after publication.
+
+    Call text, section 1: "Partners krijgen minimaal 6 weken tijd om zich kandidaat
+    te stellen nadat de lokale noden van een werkingsgebied zijn gepubliceerd op de
+    website van Europa WSE." and section 7: "Tussen de publicatie van de lokale
+    noden en de opstart van het matchingsproces zitten minimaal 6 weken".
+
+    Six weeks are counted in Brussels wall-clock time, so a daylight-saving change
+    in between neither adds nor removes an hour.
+    """
+    return add_brussels_weeks(published_at, CANDIDACY_PERIOD_WEEKS)
+
+
+def check_candidacy_period(published_at: datetime, deadline: datetime) -> None:
+    """R-ADD-2: refuse a deadline less than six weeks after publication."""
+    earliest = earliest_candidacy_deadline(published_at)
+    if to_utc(deadline) < earliest:
+        raise DomainError(
+            N_("De deadline voor kandidaturen moet minstens 6 weken na de publicatie liggen "
+               "(ten vroegste %(earliest)s)."),
+            rule="R-ADD-2",
+            field="candidacy_deadline",
+            earliest=format_brussels(earliest),
+        )
 
 
 @dataclass(frozen=True)

@@ -3,30 +3,19 @@ new and changed versions, and one addendum with its version history."""
 
 from __future__ import annotations
 
-
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
-from matching.extensions import db
-from matching.navigation import register_nav
-from matching.statemachine import PROCEDURE_STATE_LABELS, ProcedureState
+from matching.core.db import db
+from matching.core.navigation import register_nav
 from workareas.models import AddendumVersion, Procedure, WorkArea
+from workareas.queries import FEED_SIZE, published_procedures
+from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
 
 bp = Blueprint("public", __name__)
 
 register_nav("Lijst van addenda", "public.addenda", visible=lambda user: True, order=5)
-
-FEED_SIZE = 100
-
-
-def published_procedures() -> list[Procedure]:
-    """Every published procedure with what the public list shows, in 3 statements."""
-    return db.session.scalars(
-        select(Procedure).where(Procedure.state != ProcedureState.DRAFT)
-        .options(joinedload(Procedure.work_area).selectinload(WorkArea.municipalities),
-                 selectinload(Procedure.versions), raiseload("*"))
-        .order_by(Procedure.published_at.desc(), Procedure.id)).unique().all()
 
 
 @bp.get("/addenda")

@@ -1,6 +1,8 @@
-"""What a letter says, as plain data: built by :mod:`matching.letters.compose` from the
-recorded decisions, rendered by :mod:`matching.letters.render` through the templates in
-``templates/letters/``. Pure module: no Flask, no SQLAlchemy.
+"""What a letter says, as plain data: built by each domain's ``notifications`` module from
+the recorded decisions (:mod:`matching.candidacies.notifications`,
+:mod:`juries.notifications`, :mod:`appeals.notifications`), rendered by
+:mod:`matching.letters.render` through the templates in ``templates/letters/``. Pure
+module: no Flask, no SQLAlchemy.
 
 Every decision letter states per criterion the score and why it was given (R-JURY-6,
 R-DEC-1) and, for a non-selection, how and until when to appeal (R-APP-1).
@@ -12,7 +14,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from matching.errors import DomainError, N_
+from matching.core.errors import N_, DomainError
 
 
 class LetterKind(str, enum.Enum):
@@ -108,6 +110,7 @@ class LetterContent:
     pitch: PitchMoment | None = None
     appeal_deadline: datetime | None = None  # aware, UTC; shown in Brussels time
     appeal_how: str = ""  # the practical way to appeal (R-APP-1)
+    appeal_window_days: int | None = None  # "tot 14 dagen na ontvangst" (R-APP-1)
     appeal_filed_at: datetime | None = None
     appeal_outcome: str | None = None  # "confirmed" | "reversed"
     panel: tuple[PanelPosition, ...] = ()
@@ -138,7 +141,8 @@ def check_complete(content: LetterContent) -> LetterContent:
                        "criterium wordt geen beslissingsbrief gemaakt."),
                     rule="R-JURY-6", criterion=r.label)
     if kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED):
-        if content.appeal_deadline is None or not content.appeal_how.strip():
+        if content.appeal_deadline is None or not content.appeal_how.strip() \
+                or not content.appeal_window_days:
             raise IncompleteLetter(N_("De brief vermeldt hoe en tot wanneer een weerwoord kan."),
                                    rule="R-APP-1")
     if kind == LetterKind.ROUND1_SELECTED and content.pitch is None:
@@ -154,3 +158,8 @@ def check_complete(content: LetterContent) -> LetterContent:
     if not content.sender.contacts:
         raise IncompleteLetter(N_("De brief vermeldt de lokale contactpersonen."), rule="R-ADD-1")
     return content
+
+
+def decision_kind(round_no: int, selected: bool) -> LetterKind:
+    return next(k for k, r in DECISION_KINDS.items() if r == round_no
+                and (k in (LetterKind.ROUND1_SELECTED, LetterKind.ROUND2_ADMITTED)) == selected)

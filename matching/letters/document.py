@@ -14,15 +14,6 @@ import re
 from dataclasses import dataclass, field
 from html import unescape as _html_unescape
 
-
-# --- the HTML converter ------------------------------------------------------------------
-#
-# The templates are ours and use a small set of tags, so a regular-expression tokenizer is
-# enough (and several times faster than ``html.parser``): comments, declarations and the
-# content of <style>/<script> are skipped, entities are decoded, attribute values may be
-# quoted either way. Text is carried as *runs* — (text, style, link) — so that the PDF can
-# lay it out with bold, italic, monospace and links, and as plain text for the e-mail.
-
 #: Inline style bits of a run.
 BOLD, ITALIC, MONO = 1, 2, 4
 
@@ -64,14 +55,24 @@ class Document:
 
 
 _SKIP = {"head", "style", "script", "template", "noscript"}
+
+
 _RAW_TEXT = {"style", "script"}
+
+
 _LEAF = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "dt", "dd", "caption", "th", "td",
          "figcaption", "blockquote", "pre"}
+
+
 _CONTAINER = {"html", "body", "main", "div", "section", "article", "header", "footer", "nav",
               "aside", "address", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr",
               "figure", "hr"}
+
+
 _INLINE = {"strong": BOLD, "b": BOLD, "em": ITALIC, "i": ITALIC, "cite": ITALIC, "code": MONO,
            "kbd": MONO, "samp": MONO}
+
+
 _VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "col"}
 
 _TOKEN = re.compile(r"""
@@ -83,7 +84,11 @@ _TOKEN = re.compile(r"""
       \s*(/?)>                                                  # self-closing: 4
   | ([^<]+|<)                                                   # text: 5
 """, re.S | re.X)
+
+
 _RAW_END = {tag: re.compile(f"</{tag}", re.I) for tag in _RAW_TEXT}
+
+
 _ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 
 

@@ -14,14 +14,19 @@ from datetime import date, datetime, time
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from matching.errors import N_
+from matching.core.dates import BRUSSELS, require_aware
+from matching.core.dates import UTC as _UTC
+from matching.core.errors import N_
 from matching.letters.content import LetterContent
-from matching.rules import BRUSSELS, UTC as _UTC, require_aware
 
 PRODID = "-//Europa WSE//Lokale partnerschappen matching//NL"
+
+
 UID_DOMAIN = "lokale-partnerschappen.matching"
 
 SUMMARY = N_("Matchingsgesprek (pitch) – %(work_area)s")
+
+
 DESCRIPTION = N_("Matchingsgesprek (ronde 2) van de call for interest Lokale partnerschappen "
                  "(ESF+), %(procedure)s. Kandidatuur %(candidacy)s van %(organisation)s. "
                  "Referentie van de uitnodiging: %(reference)s.")

@@ -17,8 +17,20 @@ from __future__ import annotations
 import io
 
 from matching.letters.document import Document, parse_letter_html
-from matching.letters.typeset import (CELL_PAD, FONT, FONTS, MM, PDF_ESCAPE, STYLES, Gap, Para,
-                                      Table, em_units, pdf_safe, typeset_blocks)
+from matching.letters.typeset import (
+    CELL_PAD,
+    FONT,
+    FONTS,
+    MM,
+    PDF_ESCAPE,
+    STYLES,
+    Gap,
+    Para,
+    Table,
+    em_units,
+    pdf_safe,
+    typeset_blocks,
+)
 
 #: The PDF's /Lang per language (the HTML carries the bare language code).
 PDF_LANG = {"nl": "nl-BE", "en": "en-GB"}
@@ -26,8 +38,14 @@ PDF_LANG = {"nl": "nl-BE", "en": "en-GB"}
 A4_WIDTH, A4_HEIGHT = 595.2755905511812, 841.8897637795277
 
 _LINK = "0.102 0.31 0.545 rg"  # #1a4f8b
+
+
 _GRID = "0.5 w 0.541 0.541 0.541 RG"  # #8a8a8a
+
+
 _HEADER_FILL = "0.902 g"  # #e6e6e6
+
+
 _NOTICE_BAR = "2 w 0.102 0.31 0.545 RG"
 
 
@@ -42,7 +60,7 @@ class _Pages:
     """Places laid-out items on A4 pages: a list of PDF content operations per page and
     the link rectangles, with the page count known before anything is written."""
 
-    def __init__(self, margin: float, bottom: float, fonts: "_FontNames") -> None:
+    def __init__(self, margin: float, bottom: float, fonts: _FontNames) -> None:
         self.fonts = fonts
         self.left = margin
         self.top = A4_HEIGHT - margin

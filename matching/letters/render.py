@@ -26,17 +26,15 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from babel.dates import format_date as _babel_format_date
+from flask import current_app
+from flask_babel import force_locale, gettext
 
+from matching.core.dates import BRUSSELS, require_aware
+from matching.core.errors import N_
 from matching.letters.content import LetterContent, LetterKind, check_complete
 from matching.letters.document import document_text, parse_letter_html
-from matching.letters.pdf import PDF_LANG, render_document_pdf, write_pdf
-from matching.letters.typeset import WINANSI_CHARS, pdf_safe
-from matching.rules import APPEAL_WINDOW_DAYS, BRUSSELS, require_aware
-
-__all__ = ["PDF_LANG", "WINANSI_CHARS", "brussels", "format_clock", "format_day", "pdf_safe",
-           "render_document_pdf", "render_html", "render_pdf", "render_text",
-           "template_gettext", "template_name"]
-
+from matching.letters.ics import pitch_invitation
+from matching.letters.pdf import PDF_LANG, write_pdf
 
 # --- dates -------------------------------------------------------------------------------
 
@@ -117,7 +115,7 @@ def render_html(content: LetterContent, locale: str = "nl") -> str:
     Refuses an incomplete letter (:class:`~matching.letters.content.IncompleteLetter`).
     """
     global _last_html
-    from flask import current_app, render_template
+    from flask import render_template
     from flask_babel import force_locale
 
     check_complete(content)
@@ -146,7 +144,7 @@ def render_html(content: LetterContent, locale: str = "nl") -> str:
             fmt_time_s=lambda instant: format_clock(instant, seconds=True),
             iso=lambda value: (brussels(value) if isinstance(value, datetime) else value)
             .isoformat(),
-            appeal_days=APPEAL_WINDOW_DAYS,
+            appeal_days=content.appeal_window_days,
             is_url=lambda text: bool(re.match(r"https?://", (text or "").strip())),
         )
     _last_html = (current_app._get_current_object(), content, locale, html)
@@ -190,3 +188,28 @@ def render_pdf(content: LetterContent, html: str | None = None, locale: str = "n
                      subject=doc.meta.get("description", ""), keywords=content.reference,
                      creator=doc.meta.get("generator", ""), lang=PDF_LANG.get(lang, lang),
                      footer_left=content.reference, page_label="%(page)s")
+
+
+SUBJECTS = {
+    LetterKind.CANDIDACY_RECEIPT: N_("Ontvangstbevestiging van uw kandidatuur – %(area)s"),
+    LetterKind.ROUND1_SELECTED: N_("Beslissing ronde 1: uitnodiging voor een pitch – %(area)s"),
+    LetterKind.ROUND1_NOT_SELECTED: N_("Beslissing ronde 1 over uw kandidatuur – %(area)s"),
+    LetterKind.ROUND2_ADMITTED: N_("Beslissing ronde 2: toegelaten tot stap 4 – %(area)s"),
+    LetterKind.ROUND2_NOT_ADMITTED: N_("Beslissing ronde 2 over uw kandidatuur – %(area)s"),
+    LetterKind.APPEAL_RECEIPT: N_("Ontvangstbevestiging van uw weerwoord – %(area)s"),
+    LetterKind.APPEAL_OUTCOME: N_("Uitspraak over uw weerwoord – %(area)s"),
+    LetterKind.EMERGENCY_OUTCOME: N_("Uitkomst van de noodprocedure – %(area)s"),
+}
+
+
+def render(content: LetterContent, locale: str) -> tuple[str, str, str, bytes, bytes | None]:
+    """Subject, HTML, text, PDF and (for a pitch invitation) the .ics of a letter."""
+    check_complete(content)
+    with force_locale(locale):
+        subject = gettext(SUBJECTS[content.kind], area=content.sender.work_area)
+    html = render_html(content, locale)
+    pdf = render_pdf(content, html, locale)
+    text = render_text(content, locale, html)
+    ics = (pitch_invitation(content)
+           if content.pitch and content.kind == LetterKind.ROUND1_SELECTED else None)
+    return subject, html, text, pdf, ics

@@ -12,17 +12,9 @@ from dataclasses import dataclass
 
 from matching.letters.document import BOLD, MONO, Block, Cell, Document, TableBlock
 
-
-# --- fonts and characters ----------------------------------------------------------------
-#
-# The PDF uses the standard Helvetica family (and Courier for <code>), which every PDF
-# reader has: nothing is embedded or subset, which makes a letter several times faster to
-# write and smaller. Their WinAnsi encoding (Windows-1252) covers Dutch, French, German and
-# the usual typography (é ë ï ö ç, – — ‘ ’ “ ” „ … • €); the few other characters are
-# written as their nearest equivalent (⅔ → 2/3, ≥ → >=, č → c); the HTML and the e-mail
-# text keep them exactly.
-
 FONT = "Helvetica"
+
+
 FONTS = ("Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Helvetica-BoldOblique",
          "Courier", "Courier", "Courier", "Courier")  # indexed by the style bits
 
@@ -44,6 +36,8 @@ for _byte in (*range(32, 127), *range(128, 256)):
         WINANSI[bytes([_byte]).decode("cp1252")] = _byte
     except UnicodeDecodeError:
         pass
+
+
 WINANSI_CHARS = frozenset(WINANSI)
 
 #: A character → how it is written inside a PDF string (octal escapes keep it ASCII).
@@ -89,6 +83,8 @@ def _metrics() -> list[dict[str, int]]:
 
 
 _WIDTHS: list[dict[str, int]] = []
+
+
 _WORDS: list[dict[str, int]] = [{} for _ in FONTS]  # a cache of word widths per font
 
 
@@ -127,6 +123,8 @@ class _Style:
 
 
 _GREY_TEXT = "0.2 g"
+
+
 STYLES = {
     "p": _Style(),
     "h1": _Style(14, 18, 8, 8, True, keep_with_next=True),
@@ -142,6 +140,8 @@ STYLES = {
     "th": _Style(8.5, 11.5, after=0, bold=True),
 }
 STYLES["h4"] = STYLES["h5"] = STYLES["h6"] = STYLES["h3"]
+
+
 CELL_PAD = (4.0, 4.0, 3.0, 4.0)  # left, right, top, bottom
 
 

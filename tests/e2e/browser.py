@@ -9,7 +9,7 @@ from datetime import datetime
 
 from playwright.sync_api import expect
 
-from matching.rules import BRUSSELS, UTC
+from matching.core.dates import BRUSSELS, UTC
 from tests.support import TEST_PASSWORD
 
 

@@ -4,9 +4,9 @@ Every step is done in the browser by the person whose step it is (coordinator, a
 matchmakers, appeal matchmakers, observer, administrator), logging in through /aanmelden
 and out with 'Afmelden'. The only things done outside the browser are what no person does
 on a page: creating the people and organisations (the World helpers), moving the clock,
-and the outbox worker (``send_pending``) that delivers the letters to a real SMTP server.
+and the outbox worker (``send_outbox``) that delivers the letters to a real SMTP server.
 
-The pages read the time from ``app.config["CLOCK"]`` (matching.views_support.utcnow), which
+The pages read the time from ``app.config["CLOCK"]`` (matching.core.web.utcnow), which
 the test points at the World's clock and advances between the steps.
 """
 
@@ -24,17 +24,33 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from juries.rules import ASSESSMENT_QUESTIONS
-from matching.candidacy_rules import DECLARATION_TEXTS
-from matching.models.accounts import Role
-from matching.models.candidacies import Candidacy
-from matching.rules import BRUSSELS, appeal_deadline
-from matching.statemachine import CandidacyState, ProcedureState
-from tests.e2e.browser import (at, criterion, flash, give_score, local, login, logout,
-                               record_consensus, scoring_page, shot, submit, vote)
+from matching.accounts.rules import Role
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import (
+    ASSESSMENT_QUESTIONS,
+    DECLARATION_TEXTS,
+    CandidacyState,
+    appeal_deadline,
+)
+from matching.core.dates import BRUSSELS
+from tests.e2e.browser import (
+    at,
+    criterion,
+    flash,
+    give_score,
+    local,
+    login,
+    logout,
+    record_consensus,
+    scoring_page,
+    shot,
+    submit,
+    vote,
+)
 from tests.e2e.conftest import free_port
 from tests.support import TEST_PASSWORD
 from workareas.models import Procedure
+from workareas.rules import ProcedureState
 
 CRUCIAL, FIT = "Cruciale bijdrage", "Fit for partnership"
 A, B, C = "Jeugdwerk De Sprong", "Buurtwerk De Brug", "Taalpunt Oost"
@@ -81,9 +97,9 @@ def test_the_full_procedure_in_the_browser(app, world, db, live_server, page, sc
 
     def deliver() -> dict:
         """The outbox worker (not a page): deliver what is due to the SMTP server."""
-        from matching.outbox import send_pending
+        from matching.candidacies.operations import send_outbox
         with app.app_context():
-            return send_pending(mail_config, clock=lambda: world.clock.now)
+            return send_outbox(mail_config, clock=lambda: world.clock.now)
 
     # --- the people (World helpers), each with the test password --------------------------
     orgs = {name: world.organisation(name) for name in (A, B, C)}

@@ -5,7 +5,7 @@ The routes are GENERATED from ``app.url_map``: a new route (or a new method on a
 without an entry in ``EXPECTED`` fails :func:`test_every_route_has_an_expectation`, so
 access control is decided, not forgotten, for every new page.
 
-The house rule (``matching.views_support.perform``): another's object answers 404,
+The house rule (``matching.core.web.perform``): another's object answers 404,
 never 403; anonymous users of a login-only page are sent to the login page.
 
 One rich world per backend: a procedure in round 2 with candidacies in several states
@@ -27,14 +27,13 @@ from sqlalchemy import func, select
 
 from appeals import operations as appeal_ops
 from juries import operations as jury_ops
-from juries.rules import Bloc, Criterion
-from matching import applicant_operations as app_ops
-from matching import operations as ops
-from matching.candidacy_rules import OrganisationKind
-from matching.letters.models import Letter
-from matching.models.accounts import Role
-from matching.outbox import OutboxMessage
-from matching.ratification import record_observation
+from juries.rules import Bloc
+from matching.accounts.rules import OrganisationKind, Role
+from matching.candidacies import operations as candidacy_ops
+from matching.candidacies.models import Letter
+from matching.candidacies.rules import Criterion
+from matching.mail.models import OutboxMessage
+from matching.oversight.operations import record_observation
 from tests.support import ADDENDUM, ALL_DECLARED, ANSWERS, login
 from workareas import operations as area_ops
 
@@ -103,10 +102,10 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("web.set_language", "POST"): everyone({400}),  # empty form: no language chosen
     ("web.ping", "GET"): everyone({200}),  # liveness and the benchmark's ceiling (make bench)
     # --- login, logout, account -----------------------------------------------------------
-    ("auth.login", "GET"): everyone({200}),
-    ("auth.login", "POST"): everyone({422}),
-    ("auth.logout", "POST"): only(LOGGED_IN, "POST"),
-    ("auth.account", "GET"): only(LOGGED_IN, "GET"),
+    ("accounts.login", "GET"): everyone({200}),
+    ("accounts.login", "POST"): everyone({422}),
+    ("accounts.logout", "POST"): only(LOGGED_IN, "POST"),
+    ("accounts.account", "GET"): only(LOGGED_IN, "GET"),
     # --- registration, confirmation, password reset (tokens are invalid) -------------------
     ("accounts.register", "GET"): logged_out_only({200}),
     ("accounts.register", "POST"): logged_out_only({422}),
@@ -117,8 +116,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("accounts.forgot_password", "POST"): everyone({422}),
     ("accounts.reset_password", "GET"): everyone({404}),
     ("accounts.reset_password", "POST"): everyone({404}),
-    ("admin.accept", "GET"): everyone({404}),
-    ("admin.accept", "POST"): everyone({404}),
+    ("accounts.accept", "GET"): everyone({404}),
+    ("accounts.accept", "POST"): everyone({404}),
     # --- the applicant ------------------------------------------------------------------
     ("applicant.dashboard", "GET"): only(APPLICANTS, "GET"),
     ("applicant.start", "POST"): only(APPLICANTS, "POST"),
@@ -126,8 +125,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("applicant.candidacy", "POST"): only({OWNER}, "POST"),
     ("applicant.withdraw", "POST"): only({OWNER}, "POST"),
     ("applicant.upload", "POST"): only({OWNER}, "POST"),
-    ("applicant.appeal", "GET"): only({OWNER}, "GET"),
-    ("applicant.appeal", "POST"): only({OWNER}, "POST"),
+    ("applicant_appeals.appeal", "GET"): only({OWNER}, "GET"),
+    ("applicant_appeals.appeal", "POST"): only({OWNER}, "POST"),
     ("applicant.letter", "GET"): only({OWNER}, "GET"),
     ("applicant.letter_pdf", "GET"): only({OWNER}, "GET"),
     # an attachment: its organisation, the procedure's jury, and the observer
@@ -143,7 +142,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("observer.overview", "GET"): only({OBSERVER}, "GET"),
     ("observer.procedure", "GET"): only({OBSERVER}, "GET"),
     # exports: every procedure for observers and administrators; one procedure also for
-    # the coordinator of its work area (matching.observer_views._personal_data)
+    # the coordinator of its work area (matching.oversight.views._personal_data)
     ("observer.trail", "GET"): only({OBSERVER}, "GET"),
     # the six conditions (R-OBS-1): observers and the coordinator of the work area see
     # them and the final report; observers observe and ratify, the coordinator answers
@@ -163,9 +162,9 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("coordinator.addendum", "POST"): only({COORDINATOR}, "POST"),
     ("coordinator.publish", "POST"): only({COORDINATOR}, "POST"),
     ("coordinator.add_pitch_slot", "POST"): only({COORDINATOR}, "POST"),
-    ("coordinator.close_candidacies", "POST"): only({COORDINATOR}, "POST"),
-    ("coordinator.inadmissible", "GET"): only({COORDINATOR}, "GET"),
-    ("coordinator.inadmissible", "POST"): only({COORDINATOR}, "POST"),
+    ("coordinator_candidacies.close_candidacies", "POST"): only({COORDINATOR}, "POST"),
+    ("coordinator_candidacies.inadmissible", "GET"): only({COORDINATOR}, "GET"),
+    ("coordinator_candidacies.inadmissible", "POST"): only({COORDINATOR}, "POST"),
     ("rounds.jury", "GET"): only({COORDINATOR}, "GET"),
     ("rounds.jury", "POST"): only({COORDINATOR}, "POST"),
     ("rounds.start_round_1", "POST"): only({COORDINATOR}, "POST"),
@@ -174,10 +173,10 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # an empty form used to reach db.session.get(PitchSlot, None): now 422 "Kies een vrij pitch-moment."
     ("rounds.plan_pitch", "POST"): only({COORDINATOR}, "POST"),
     ("rounds.pitch_held", "POST"): only({COORDINATOR}, "POST"),
-    ("rounds.letters", "GET"): only({COORDINATOR}, "GET"),
+    ("coordinator_candidacies.letters", "GET"): only({COORDINATOR}, "GET"),
     # 422 is the page's own answer when the letter would be incomplete
     ("rounds.preview", "GET"): only({COORDINATOR}, "GET", ok={200, 422}),
-    ("rounds.retry", "POST"): only({COORDINATOR}, "POST"),
+    ("coordinator_candidacies.retry", "POST"): only({COORDINATOR}, "POST"),
     ("appeal_panels.appeals", "GET"): only({COORDINATOR}, "GET"),
     ("appeal_panels.assign", "POST"): only({COORDINATOR}, "POST"),
     # --- the jury -------------------------------------------------------------------------
@@ -240,24 +239,24 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     # The owner's candidacy, with an attachment added while it was a draft.
     owner_org = w.organisation("Jobkracht vzw")
     owner = w.applicant(owner_org)
-    mine = ops.start_candidacy(p, owner_org, actor=owner, now=now)
-    attachment = app_ops.add_attachment(mine, "referenties.pdf", pdf_bytes(),
+    mine = candidacy_ops.start_candidacy(p, owner_org, actor=owner, now=now)
+    attachment = candidacy_ops.add_attachment(mine, "referenties.pdf", pdf_bytes(),
                                         upload_dir=upload_dir, actor=owner, now=now)
-    ops.save_candidacy(mine, actor=owner, now=now,
+    candidacy_ops.save_candidacy(mine, actor=owner, now=now,
                        contributions={"RU1": "Wij bieden outreach via onze jeugdwerkers."},
                        answers=ANSWERS, partnership_fit="Wij werken al jaren samen.",
                        declarations=ALL_DECLARED)
-    ops.submit_candidacy(mine, actor=owner, now=now)
+    candidacy_ops.submit_candidacy(mine, actor=owner, now=now)
 
     # Another organisation's candidacy (selected in round 1, pitched, with an open ballot),
     # a withdrawn one and a draft that never got submitted.
     theirs = w.apply("Buurtwerk De Brug")
     other_applicant = w.applicant(theirs.organisation)
     gone = w.apply("Weg vzw")
-    ops.withdraw_candidacy(gone, "We trekken ons terug.", actor=w.applicant(gone.organisation),
+    candidacy_ops.withdraw_candidacy(gone, "We trekken ons terug.", actor=w.applicant(gone.organisation),
                            now=now)
     draft_org = w.organisation("Concept vzw")
-    ops.start_candidacy(p, draft_org, actor=w.applicant(draft_org), now=now)
+    candidacy_ops.start_candidacy(p, draft_org, actor=w.applicant(draft_org), now=now)
 
     w.start_round_1()
     w.decide(mine, 1, (2, 3))
@@ -361,7 +360,7 @@ def test_access_matrix(app, db, world, client, monkeypatch, tmp_path):
     assert set(POST_ORDER) == set(ROLES)
     upload_dir = str(tmp_path / "uploads")
     monkeypatch.setitem(app.config, "UPLOAD_DIR", upload_dir)
-    monkeypatch.setattr("matching.views_support.utcnow", lambda: world.clock.now)
+    monkeypatch.setattr("matching.core.web.utcnow", lambda: world.clock.now)
     users, values = build_world(world, db, upload_dir)
 
     clients = {ANONYMOUS: client}
@@ -395,7 +394,7 @@ def test_access_matrix(app, db, world, client, monkeypatch, tmp_path):
     changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
 
     # Then the POSTs, with an empty form; logging out goes last for each role.
-    posts = sorted(routes(app, values, "POST"), key=lambda r: r[0] == "auth.logout")
+    posts = sorted(routes(app, values, "POST"), key=lambda r: r[0] == "accounts.logout")
     for role in POST_ORDER:
         for endpoint, url in posts:
             run("POST", role, endpoint, url)

@@ -6,10 +6,9 @@ import re
 
 from sqlalchemy import func, select
 
-from matching.candidacy_rules import OrganisationKind
-from matching.models.accounts import Role, User
-from matching.models.organisations import Organisation
-from matching.outbox import OutboxMessage
+from matching.accounts.models import Organisation, User
+from matching.accounts.rules import OrganisationKind, Role
+from matching.mail.models import OutboxMessage
 from tests.support import kbo, snapshot
 
 GOOD = {"organisation_name": "Buurtwerk De Brug", "enterprise_number": kbo(901),

@@ -1,12 +1,13 @@
 """The administrator's pages: organisations, accounts, invitations and their acceptance."""
 
 import re
+from datetime import UTC
 
 from sqlalchemy import select
 
-from matching.models.accounts import Role, User
-from matching.models.organisations import Organisation
-from matching.outbox import OutboxMessage
+from matching.accounts.models import Organisation, User
+from matching.accounts.rules import Role
+from matching.mail.models import OutboxMessage
 from tests.support import QueryCounter, kbo, login, snapshot
 
 
@@ -53,9 +54,10 @@ def test_the_accounts_list_issues_the_same_number_of_statements_for_5_and_200(wo
             assert client.get("/beheer/accounts").status_code == 200
         return counter.count
     small = count()
-    from datetime import datetime, timezone
-    from matching.models.accounts import RoleGrant
-    now = datetime.now(timezone.utc)
+    from datetime import datetime
+
+    from matching.accounts.models import RoleGrant
+    now = datetime.now(UTC)
     db.session.add_all([User(email=f"u{i}@example.be", name=f"U{i}", created_at=now,
                              grants=[RoleGrant(role=Role.MATCHMAKER, granted_at=now)])
                         for i in range(200)])

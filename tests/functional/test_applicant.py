@@ -11,18 +11,18 @@ import pytest
 from sqlalchemy import select
 
 from appeals.models import Appeal
-from matching import operations as ops
-from matching.letters.models import Letter
-from matching.models.candidacies import Attachment, Candidacy
-from matching.statemachine import CandidacyState, ProcedureState
+from matching.candidacies import operations as candidacy_ops
+from matching.candidacies.models import Attachment, Candidacy, Letter
+from matching.candidacies.rules import CandidacyState
 from tests.support import ANSWERS, T0, QueryCounter, login, snapshot
 from workareas.models import AddendumVersion, Procedure, WorkArea
+from workareas.rules import ProcedureState
 
 
 @pytest.fixture
 def clock(world, monkeypatch, tmp_path, app):
     """The views act at the test world's time; uploads go to a temporary folder."""
-    monkeypatch.setattr("matching.views_support.utcnow", lambda: world.clock.now)
+    monkeypatch.setattr("matching.core.web.utcnow", lambda: world.clock.now)
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
     return world.clock
 
@@ -80,7 +80,7 @@ def test_the_dashboard_starts_a_draft_and_the_form_submits_it(world, db, client,
 
 def test_submitting_without_declarations_keeps_the_draft_unchanged(world, db, client, setup):
     procedure, org, user = setup
-    candidacy = ops.start_candidacy(procedure, org, actor=user, now=world.clock.now)
+    candidacy = candidacy_ops.start_candidacy(procedure, org, actor=user, now=world.clock.now)
     db.session.commit()
     before = snapshot(db)
     response = client.post(f"/kandidaturen/{candidacy.id}",
@@ -129,7 +129,7 @@ def test_own_letters_as_html_and_pdf(world, db, client, setup):
 
 def test_attachments_are_checked_by_content(world, db, client, setup):
     procedure, org, user = setup
-    candidacy = ops.start_candidacy(procedure, org, actor=user, now=world.clock.now)
+    candidacy = candidacy_ops.start_candidacy(procedure, org, actor=user, now=world.clock.now)
     db.session.commit()
     url = f"/kandidaturen/{candidacy.id}/bijlagen"
     fake = client.post(url, data={"file": (io.BytesIO(b"gewoon tekst"), "cv.pdf")},

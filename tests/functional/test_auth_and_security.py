@@ -2,10 +2,9 @@
 
 import re
 
-import pytest
 from sqlalchemy import select
 
-from matching.models.audit import AuditEvent
+from matching.audit.models import AuditEvent
 
 PASSWORD = "correct horse battery"  # the test world's administrator
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import select
 
-from matching.models.accounts import Role
-from matching.models.observations import FinalReport, Observation
-from matching.statemachine import ProcedureState
+from matching.accounts.rules import Role
+from matching.oversight.models import FinalReport, Observation
 from tests.support import QueryCounter, login, snapshot
+from workareas.rules import ProcedureState
 
 
 def decided(world, db):

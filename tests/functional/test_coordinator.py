@@ -9,14 +9,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from appeals.models import Appeal
+from appeals.rules import AppealState
 from juries.models import Jury
-from matching import operations as ops
-from matching.models.accounts import Role, RoleGrant, User
-from matching.rules import BRUSSELS, UTC
-from matching.statemachine import AppealState, CandidacyState, ProcedureState
+from matching.accounts import operations as account_ops
+from matching.accounts.models import RoleGrant, User
+from matching.accounts.rules import Role
+from matching.candidacies.rules import CandidacyState
+from matching.core.dates import BRUSSELS, UTC
 from tests.support import login, snapshot
 from workareas import operations as area_ops
 from workareas.models import AddendumVersion, PitchSlot, Procedure
+from workareas.rules import ProcedureState
 
 LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -142,7 +145,7 @@ def test_closing_the_intake_and_declaring_a_candidacy_inadmissible(world, db, cl
     login(client, db, world.coordinator)
     p = world.procedure.id
     response = client.post(f"/coordinatie/procedures/{p}/kandidaturen-afsluiten")
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/rondes/1")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/rondes/1")
     db.session.expire_all()
     assert db.session.get(Procedure, p).state == ProcedureState.CANDIDACY_CLOSED
     assert "Onontvankelijk verklaren" in client.get(f"/coordinatie/procedures/{p}/rondes/1").get_data(as_text=True)
@@ -218,7 +221,7 @@ def test_assigning_an_appeal_panel(world, db, client):
     world.received(weak, 1)
     appeal = world.appeal(weak)
     # a jury member who is also an appeal matchmaker
-    ops.grant_role(world.mm["vdab1"], Role.APPEAL_MATCHMAKER, actor=world.admin,
+    account_ops.grant_role(world.mm["vdab1"], Role.APPEAL_MATCHMAKER, actor=world.admin,
                    now=world.clock.now)
     db.session.commit()
     login(client, db, world.coordinator)

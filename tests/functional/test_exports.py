@@ -1,4 +1,4 @@
-"""Exports for evaluators (matching.exports, matching.observer_views): CSV and XLSX of the
+"""Exports for evaluators (matching.oversight.exports, matching.oversight.views): CSV and XLSX of the
 candidacies, the jury's scores per round and criterion, the methods, appeals and outcomes."""
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ import pytest
 from openpyxl import load_workbook
 
 from juries.models import JuryDecision
-from juries.rules import Criterion, Method
-from matching import operations as ops
-from matching.candidacy_rules import OrganisationKind
-from matching.exports import COLUMNS, PERSONAL_COLUMNS, export_rows, to_csv, to_xlsx
-from matching.models.accounts import Role
-from matching.models.candidacies import Candidacy
-from matching.models.organisations import Organisation
-from matching.statemachine import CandidacyState
+from juries.rules import Method
+from matching.accounts.models import Organisation
+from matching.accounts.rules import OrganisationKind, Role
+from matching.candidacies import operations as candidacy_ops
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import CandidacyState, Criterion
+from matching.oversight.exports import COLUMNS, PERSONAL_COLUMNS, export_rows, to_csv, to_xlsx
 from tests.support import QueryCounter, kbo, login, snapshot
 from workareas import operations as area_ops
 
@@ -38,10 +37,10 @@ def exported_world(world, db):
     c1, c2, c3 = (world.apply("Jobkracht vzw"), world.apply("Werkwinkel vzw"),
                   world.apply("Atelier Één vzw"))
     gone = world.apply("Weg vzw")
-    ops.withdraw_candidacy(gone, "We trekken ons terug.",
+    candidacy_ops.withdraw_candidacy(gone, "We trekken ons terug.",
                            actor=world.applicant(gone.organisation), now=world.clock.now)
     draft_org = world.organisation("Concept vzw")
-    ops.start_candidacy(world.procedure, draft_org, actor=world.applicant(draft_org),
+    candidacy_ops.start_candidacy(world.procedure, draft_org, actor=world.applicant(draft_org),
                         now=world.clock.now)
     world.start_round_1()
     world.decide(c1, 1, (3, 4))

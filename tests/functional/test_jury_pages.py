@@ -2,8 +2,9 @@
 
 from sqlalchemy import select
 
+from juries import operations as jury_ops
 from juries.models import Assessment, Ballot, BallotState, ConflictDeclaration, JuryDecision, Vote
-from juries.rules import Criterion
+from matching.candidacies.rules import Criterion
 from tests.support import login, snapshot
 
 CC, FFP = Criterion.CRUCIAL_CONTRIBUTION, Criterion.FIT_FOR_PARTNERSHIP
@@ -87,7 +88,6 @@ def test_recording_a_score_then_the_spread_appears(world, db, client):
 
 def test_the_spread_stays_hidden_before_ones_own_score(world, db, client):
     (c,) = in_round_1(world, db)
-    from juries import operations as jury_ops
     jury_ops.record_assessment(c, 1, CC, 2, ["a"] * 4, actor=world.mm["vdab2"], now=world.clock.now)
     db.session.commit()
     login(client, db, world.mm["vdab1"])
@@ -124,7 +124,6 @@ def test_matchmakers_of_another_jury_and_other_roles_get_404(world, db, client):
 
 
 def everyone_scores(world, db, c, criterion, scores):
-    from juries import operations as jury_ops
     for name, s in scores.items():
         jury_ops.record_assessment(c, 1, criterion, s, ["n"] * 4, actor=world.mm[name],
                                    now=world.clock.now)

@@ -1,11 +1,11 @@
 """Europa WSE's read-only pages: the overview, one procedure's full record, and no writes."""
 
-from matching.models.accounts import Role
 from juries.models import Assessment
-from juries.rules import Criterion
-from matching.statemachine import ProcedureState
+from matching.accounts.rules import Role
+from matching.candidacies.rules import Criterion
 from tests.support import QueryCounter, login, snapshot
 from workareas.models import Procedure, WorkArea
+from workareas.rules import ProcedureState
 
 
 def observer(world, db):

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from appeals import operations as appeal_ops
 from appeals.models import PanelMember
-from matching.statemachine import AppealState
+from appeals.rules import AppealState
 from tests.support import login, snapshot
 
 

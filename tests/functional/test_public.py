@@ -5,10 +5,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
-from matching.statemachine import ProcedureState
 from tests.support import T0, QueryCounter
 from workareas import operations as area_ops
 from workareas.models import AddendumVersion, Municipality, Procedure, WorkArea
+from workareas.rules import ProcedureState
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

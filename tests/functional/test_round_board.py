@@ -4,24 +4,24 @@ list pages issue as many SQL statements for 200 candidacies as for 5."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from juries import operations as jury_ops
+from juries import round_operations as round_ops
 from juries.models import JuryDecision, PitchAppointment
-from juries.rules import Criterion, Method
-from matching.candidacy_rules import OrganisationKind
+from juries.rules import Method
+from matching.accounts.models import Organisation
+from matching.accounts.rules import OrganisationKind
+from matching.audit.models import AuditEvent
+from matching.candidacies.models import Candidacy, Letter
+from matching.candidacies.rules import CandidacyState, Criterion
 from matching.letters.content import LetterKind
-from matching.letters.models import Letter
-from matching.models.audit import AuditEvent
-from matching.models.candidacies import Candidacy
-from matching.models.organisations import Organisation
-from matching.outbox import OutboxMessage, OutboxState
-from matching.statemachine import CandidacyState, ProcedureState
+from matching.mail.models import OutboxMessage, OutboxState
 from tests.support import QueryCounter, kbo, login
 from workareas import operations as area_ops
 from workareas.models import Procedure
+from workareas.rules import ProcedureState
 
 
 def test_the_round_boards_pitches_letters_and_previews(world, db, client):
@@ -68,7 +68,7 @@ def test_the_round_boards_pitches_letters_and_previews(world, db, client):
     # round 2: plan a pitch; a moment in the (real) past is refused next to the field
     procedure = db.session.get(Procedure, p)
     past_slot = procedure.pitch_slots[0]
-    future_start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=3)
+    future_start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
     future_slot = area_ops.add_pitch_slot(procedure, future_start, future_start + timedelta(hours=1),
                                           "Zaal De Werf", actor=world.coordinator,
                                           now=world.clock.now)
@@ -95,7 +95,7 @@ def test_the_round_boards_pitches_letters_and_previews(world, db, client):
     db.session.expire_all()
     assert db.session.scalar(select(PitchAppointment)).held_at is None
     # moved (by the operation, at the world's time) to a moment that has passed by now
-    jury_ops.plan_pitch(db.session.get(Candidacy, strong.id), past_slot, actor=world.coordinator,
+    round_ops.plan_pitch(db.session.get(Candidacy, strong.id), past_slot, actor=world.coordinator,
                         now=world.clock.now)
     db.session.commit()
     response = client.post(f"/coordinatie/kandidaturen/{strong.id}/pitch-gehouden",

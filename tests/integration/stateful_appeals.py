@@ -16,12 +16,21 @@ from sqlalchemy import select
 from appeals import operations as appeal_ops
 from appeals.models import Appeal
 from appeals.rules import Position
-from matching import operations as ops
-from matching.extensions import db
-from matching.models.accounts import Role
-from tests.integration.stateful_world import (GOOD_GROUNDS, GOOD_POSITION, MAY, MUST,
-                                              NOT_SELECTED, REFUSE, SELECTED, A, C,
-                                              ProcedureWorld)
+from matching.accounts.rules import Role
+from matching.candidacies import operations as candidacy_ops
+from matching.core.db import db
+from tests.integration.stateful_world import (
+    GOOD_GROUNDS,
+    GOOD_POSITION,
+    MAY,
+    MUST,
+    NOT_SELECTED,
+    REFUSE,
+    SELECTED,
+    A,
+    C,
+    ProcedureWorld,
+)
 
 
 class AppealRules(ProcedureWorld):
@@ -43,7 +52,7 @@ class AppealRules(ProcedureWorld):
         else:
             received = self.now
         ok = round_no in decided and c.notice(round_no) is None and received <= self.now
-        self.step(MUST if ok else REFUSE, "decision received", ops.record_decision_received,
+        self.step(MUST if ok else REFUSE, "decision received", candidacy_ops.record_decision_received,
                   c, round_no, received, actor=None, now=self.now)
 
     @precondition(lambda self: self.facts["decided"])

@@ -16,16 +16,24 @@ from hypothesis.stateful import precondition, rule
 from sqlalchemy import func, select
 
 from appeals.models import Appeal
-from juries import operations as jury_ops
+from juries import round_operations as round_ops
 from juries.models import Assessment, Ballot, JuryDecision, PitchAppointment
-from matching import operations as ops
-from matching.candidacy_rules import Declaration, OrganisationKind
-from matching.extensions import db
-from matching.models.candidacies import Candidacy, DecisionNotice
-from tests.integration.stateful_world import (MAX_CANDIDACIES, MAY, MUST, REFUSE, A, C, P,
-                                              ProcedureWorld)
+from matching.accounts.rules import OrganisationKind
+from matching.candidacies import operations as candidacy_ops
+from matching.candidacies.models import Candidacy, DecisionNotice
+from matching.candidacies.rules import Declaration
+from matching.core.db import db
+from tests.integration.stateful_world import (
+    MAX_CANDIDACIES,
+    MAY,
+    MUST,
+    REFUSE,
+    A,
+    C,
+    P,
+    ProcedureWorld,
+)
 from tests.support import ANSWERS
-from workareas import operations as area_ops
 
 
 class IntakeRules(ProcedureWorld):
@@ -47,7 +55,7 @@ class IntakeRules(ProcedureWorld):
             self.step(MUST, "apply", self.world.apply, org.name, organisation=org)
         else:
             self.budget["apply late"] -= 1
-            self.step(REFUSE, "apply late", ops.start_candidacy, self.p, org, actor=who,
+            self.step(REFUSE, "apply late", candidacy_ops.start_candidacy, self.p, org, actor=who,
                       now=self.now)
 
     @precondition(lambda self: self.facts["intake_open"] and self.budget["draft"] > 0
@@ -58,9 +66,9 @@ class IntakeRules(ProcedureWorld):
         org = self.world.organisation(f"Organisatie {self.world._n + 1}")
         who = self.world.applicant(org)
         db.session.commit()
-        c = self.step(MUST, "start candidacy", ops.start_candidacy, self.p, org, actor=who,
+        c = self.step(MUST, "start candidacy", candidacy_ops.start_candidacy, self.p, org, actor=who,
                       now=self.now)
-        self.step(MUST, "save candidacy", ops.save_candidacy, c, actor=who, now=self.now,
+        self.step(MUST, "save candidacy", candidacy_ops.save_candidacy, c, actor=who, now=self.now,
                   contributions={"RU2": "Wij begeleiden langdurig zieken naar werk."},
                   answers=ANSWERS, partnership_fit="Wij nemen deel aan het lokale netwerk.",
                   declarations=dict.fromkeys(Declaration, True))
@@ -70,7 +78,7 @@ class IntakeRules(ProcedureWorld):
     def submit_draft(self, data):
         c = self.pick_candidacy(data, self.candidacies(C.DRAFT))
         ok = c.state == C.DRAFT and self.p.state == P.PUBLISHED and self.now <= self.deadline
-        self.step(MUST if ok else REFUSE, "submit draft", ops.submit_candidacy, c,
+        self.step(MUST if ok else REFUSE, "submit draft", candidacy_ops.submit_candidacy, c,
                   actor=self.world.applicant(c.organisation), now=self.now)
 
     @precondition(lambda self: self.budget["apply again"] > 0)
@@ -90,7 +98,7 @@ class IntakeRules(ProcedureWorld):
             org = self.world.vdab
         actor = self.world.applicant(org)
         db.session.commit()
-        self.step(REFUSE, f"apply ({who_applies})", ops.start_candidacy, self.p, org,
+        self.step(REFUSE, f"apply ({who_applies})", candidacy_ops.start_candidacy, self.p, org,
                   actor=actor, now=self.now)
 
     @precondition(lambda self: self.budget["withdraw"] > 0 and self.facts["count"] > 0)
@@ -108,7 +116,7 @@ class IntakeRules(ProcedureWorld):
             expect = MAY  # the call is silent on withdrawing during one's own appeal
         else:
             expect = MUST
-        if self.step(expect, f"withdraw from {c.state.value}", ops.withdraw_candidacy, c,
+        if self.step(expect, f"withdraw from {c.state.value}", candidacy_ops.withdraw_candidacy, c,
                      "Wij trekken ons terug.", actor=self.world.applicant(c.organisation),
                      now=self.now) is not None:
             self.budget["withdraw"] = 0  # one withdrawal per run at most
@@ -158,7 +166,7 @@ class IntakeRules(ProcedureWorld):
         if not ok:
             self.budget["early close"] -= 1
         drafts = [c.id for c in self.candidacies(C.DRAFT)]
-        self.step(MUST if ok else REFUSE, "close candidacies", area_ops.close_candidacies,
+        self.step(MUST if ok else REFUSE, "close candidacies", candidacy_ops.close_candidacies,
                   self.p, actor=self.world.coordinator, now=self.now)
         if ok:
             assert all(db.session.get(Candidacy, i).state == C.WITHDRAWN for i in drafts)
@@ -171,7 +179,7 @@ class IntakeRules(ProcedureWorld):
         ok = self.p.state == P.CANDIDACY_CLOSED
         if not ok:
             self.budget["early start"] -= 1
-        self.step(MUST if ok else REFUSE, "start round 1", jury_ops.start_round_1, self.p,
+        self.step(MUST if ok else REFUSE, "start round 1", round_ops.start_round_1, self.p,
                   actor=self.world.coordinator, now=self.now)
 
     @precondition(lambda self: self.budget["inadmissible"] > 0
@@ -191,6 +199,6 @@ class IntakeRules(ProcedureWorld):
             expect = MUST
         else:
             expect = MAY  # "at the deadline check": the call is silent once scoring began
-        if self.step(expect, "declare inadmissible", ops.declare_inadmissible, c, reason,
+        if self.step(expect, "declare inadmissible", candidacy_ops.declare_inadmissible, c, reason,
                      actor=self.world.coordinator, now=self.now) is not None:
             self.budget["inadmissible"] = 0

@@ -16,13 +16,20 @@ from sqlalchemy import func, select
 from appeals.models import Appeal
 from appeals.rules import check_appeal_window
 from juries.models import JuryDecision, Vote
-from juries.rules import Criterion
-from matching.extensions import db
-from matching.models.audit import Transition
-from matching.models.candidacies import Candidacy, DecisionNotice
-from matching.rules import appeal_deadline
-from tests.integration.stateful_world import (DECISION_STEPS, PASS_STEP, TABLES, A, C, P,
-                                              ProcedureWorld, appeal_deadline_oracle)
+from matching.audit.models import Transition
+from matching.candidacies.models import Candidacy, DecisionNotice
+from matching.candidacies.rules import Criterion, appeal_deadline
+from matching.core.db import db
+from tests.integration.stateful_world import (
+    DECISION_STEPS,
+    PASS_STEP,
+    TABLES,
+    A,
+    C,
+    P,
+    ProcedureWorld,
+    appeal_deadline_oracle,
+)
 
 
 class InvariantRules(ProcedureWorld):

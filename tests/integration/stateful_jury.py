@@ -16,13 +16,24 @@ from hypothesis.stateful import precondition, rule
 from sqlalchemy import select
 
 from juries import operations as jury_ops
+from juries import round_operations as round_ops
 from juries.models import Assessment, Ballot, BallotState, PitchAppointment
-from juries.rules import Criterion
-from matching.extensions import db
-from matching.models.candidacies import Candidacy
-from tests.integration.stateful_world import (ENTRY, GOOD_MOTIVATION, JURY, MAY, MUST,
-                                              NOT_SELECTED, REFUSE, SELECTED, C, P,
-                                              ProcedureWorld)
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import Criterion
+from matching.core.db import db
+from tests.integration.stateful_world import (
+    ENTRY,
+    GOOD_MOTIVATION,
+    JURY,
+    MAY,
+    MUST,
+    NOT_SELECTED,
+    REFUSE,
+    SELECTED,
+    C,
+    P,
+    ProcedureWorld,
+)
 from workareas import operations as area_ops
 from workareas.models import PitchSlot
 
@@ -214,7 +225,7 @@ class JuryRules(ProcedureWorld):
         expected = {c.id: SELECTED[round_no] if all(
             self.decision(c, round_no, cr).score >= 3 for cr in Criterion)
             else NOT_SELECTED[round_no] for c in board} if ok else {}
-        self.step(MUST if ok else REFUSE, f"close round {round_no}", jury_ops.close_round,
+        self.step(MUST if ok else REFUSE, f"close round {round_no}", round_ops.close_round,
                   self.p, round_no, actor=self.world.coordinator, now=self.now)
         for cid, state in expected.items():
             assert db.session.get(Candidacy, cid).state == state
@@ -243,7 +254,7 @@ class JuryRules(ProcedureWorld):
         slot = db.session.get(PitchSlot, sid)
         ok = (c.state == C.SELECTED_FOR_PITCH and slot.starts_at > self.now
               and slot.id not in taken and not self.pitch_held(c))
-        self.step(MUST if ok else REFUSE, "plan pitch", jury_ops.plan_pitch, c, slot,
+        self.step(MUST if ok else REFUSE, "plan pitch", round_ops.plan_pitch, c, slot,
                   actor=self.world.coordinator, now=self.now)
 
     @precondition(lambda self: self.facts["appointments"])
@@ -262,5 +273,5 @@ class JuryRules(ProcedureWorld):
             expect = MUST
         else:
             expect = MAY  # a pitch of a withdrawn candidacy: the call is silent
-        self.step(expect, "pitch held", jury_ops.record_pitch_held, c, report,
+        self.step(expect, "pitch held", round_ops.record_pitch_held, c, report,
                   actor=self.world.coordinator, now=self.now)

@@ -20,14 +20,27 @@ from appeals import operations as appeal_ops
 from appeals.models import Appeal
 from appeals.rules import Position
 from juries import operations as jury_ops
+from juries import round_operations as round_ops
 from juries.models import Ballot, BallotState, PitchAppointment
-from juries.rules import Bloc, Criterion
-from matching import operations as ops
-from matching.extensions import db
-from matching.models.candidacies import Candidacy
-from tests.integration.stateful_world import (ENTRY, GOOD_GROUNDS, GOOD_MOTIVATION,
-                                              GOOD_POSITION, JURY, MAX_CANDIDACIES, MUST,
-                                              PASS_STEP, A, C, P, ProcedureWorld)
+from juries.rules import Bloc
+from matching.candidacies import operations as candidacy_ops
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import Criterion
+from matching.core.db import db
+from tests.integration.stateful_world import (
+    ENTRY,
+    GOOD_GROUNDS,
+    GOOD_MOTIVATION,
+    GOOD_POSITION,
+    JURY,
+    MAX_CANDIDACIES,
+    MUST,
+    PASS_STEP,
+    A,
+    C,
+    P,
+    ProcedureWorld,
+)
 
 
 def _progress_rule(name: str):
@@ -141,7 +154,7 @@ class ProgressRules(ProcedureWorld):
                 taken = set(db.session.scalars(select(PitchAppointment.slot_id)))
                 free = [s for s in self.p.pitch_slots
                         if s.starts_at > self.now and s.id not in taken]
-            self.step(MUST, "plan pitch", jury_ops.plan_pitch, c, free[0],
+            self.step(MUST, "plan pitch", round_ops.plan_pitch, c, free[0],
                       actor=self.world.coordinator, now=self.now)
         elif action == "hold pitch":
             c = data.draw(st.sampled_from([c for c in self.candidacies(C.SELECTED_FOR_PITCH)
@@ -150,7 +163,7 @@ class ProgressRules(ProcedureWorld):
             a = self.appointment(c)
             if self.now < a.slot.starts_at:
                 self.world.clock.now = a.slot.starts_at + timedelta(minutes=50)
-            self.step(MUST, "pitch held", jury_ops.record_pitch_held, c,
+            self.step(MUST, "pitch held", round_ops.record_pitch_held, c,
                       "De pitch verliep vlot en concreet.", actor=self.world.coordinator,
                       now=self.now)
         elif action == "notice":
@@ -159,7 +172,7 @@ class ProgressRules(ProcedureWorld):
                 for r_, (step, _) in self.decided_rounds(c).items())]), label="notice")
             round_no = min(r_ for r_, (step, _) in self.decided_rounds(c).items()
                            if c.notice(r_) is None and step != PASS_STEP[r_])
-            self.step(MUST, "decision received", ops.record_decision_received, c, round_no,
+            self.step(MUST, "decision received", candidacy_ops.record_decision_received, c, round_no,
                       self.now, actor=None, now=self.now)
         elif action == "dangling ballot":
             ballot = data.draw(st.sampled_from(self.dangling_ballots()), label="ballot")

@@ -29,21 +29,19 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from appeals.models import Appeal
+from appeals.rules import APPEAL_TRANSITIONS, AppealState
 from juries.models import Ballot, BallotState, JuryDecision, JuryMembership, PitchAppointment, Vote
-from juries.rules import Bloc, Criterion
-from matching.errors import DomainError
-import matching.schema  # noqa: F401  (every model in the metadata, for the snapshots)
-from matching.extensions import db
+from juries.rules import Bloc
+from matching.accounts.models import User
+from matching.audit.models import Transition
+from matching.candidacies.models import Candidacy, Letter
+from matching.candidacies.rules import CANDIDACY_TRANSITIONS, CandidacyState, Criterion
+from matching.core.dates import BRUSSELS
+from matching.core.db import db
+from matching.core.errors import DomainError
 from matching.letters.content import LetterKind
-from matching.letters.models import Letter
-from matching.models.accounts import User
-from matching.models.audit import Transition
-from matching.models.candidacies import Candidacy
-from matching.rules import BRUSSELS
-from matching.statemachine import (APPEAL_TRANSITIONS, CANDIDACY_TRANSITIONS,
-                                   PROCEDURE_TRANSITIONS, AppealState, CandidacyState,
-                                   ProcedureState)
 from tests.support import World
+from workareas.rules import PROCEDURE_TRANSITIONS, ProcedureState
 
 C, P, A = CandidacyState, ProcedureState, AppealState
 

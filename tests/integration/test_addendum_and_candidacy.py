@@ -5,14 +5,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import exc, select
 
-from matching import operations as ops
-from matching.candidacy_rules import Declaration, OrganisationKind
-from matching.errors import PermissionDenied
-from matching.models.audit import AuditEvent, Transition
-from matching.models.candidacies import Candidacy
-from matching.statemachine import CandidacyState, ProcedureState
+from matching.accounts import operations as account_ops
+from matching.accounts.rules import OrganisationKind
+from matching.audit.models import AuditEvent, Transition
+from matching.candidacies import operations as candidacy_ops
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import CandidacyState, Declaration
+from matching.core.errors import PermissionDenied
 from tests.support import ADDENDUM, ALL_DECLARED, ANSWERS, refused
 from workareas import operations as area_ops
+from workareas.rules import ProcedureState
 
 
 def test_publishing_exactly_six_weeks_before_the_deadline_is_accepted(world, db):
@@ -77,13 +79,13 @@ def test_submission_at_the_deadline_is_accepted_one_second_later_refused(world, 
     p = world.published_procedure()
     org = world.organisation("Jobkracht vzw")
     who = world.applicant(org)
-    c = ops.start_candidacy(p, org, actor=who, now=world.clock.now)
-    ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={"RU2": "Wij begeleiden langdurig zieken naar vrijwilligerswerk."},
+    c = candidacy_ops.start_candidacy(p, org, actor=who, now=world.clock.now)
+    candidacy_ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={"RU2": "Wij begeleiden langdurig zieken naar vrijwilligerswerk."},
                        answers=ANSWERS, partnership_fit="Wij nemen deel aan casusoverleg sinds 2019.",
                        declarations=ALL_DECLARED)
     late = p.candidacy_deadline + timedelta(seconds=1)
-    refused(db, ops.submit_candidacy, c, actor=who, now=late, match="verstreken")
-    ops.submit_candidacy(c, actor=who, now=p.candidacy_deadline)
+    refused(db, candidacy_ops.submit_candidacy, c, actor=who, now=late, match="verstreken")
+    candidacy_ops.submit_candidacy(c, actor=who, now=p.candidacy_deadline)
     assert c.state == CandidacyState.SUBMITTED and c.submitted_at == p.candidacy_deadline
     row = db.session.scalar(select(Transition).where(Transition.object_type == "candidacy"))
     assert (row.from_state, row.to_state, row.actor_id) == ("draft", "submitted", who.id)
@@ -101,16 +103,16 @@ def test_who_may_apply(world, db, kind, involved, allowed):
         world.organisation("Gemeente Denderleeuw" if kind != OrganisationKind.OTHER else "vzw X", kind)
     who = world.applicant(org)
     if allowed:
-        assert ops.start_candidacy(world.procedure, org, actor=who, now=world.clock.now).state == CandidacyState.DRAFT
+        assert candidacy_ops.start_candidacy(world.procedure, org, actor=who, now=world.clock.now).state == CandidacyState.DRAFT
     else:
-        assert refused(db, ops.start_candidacy, world.procedure, org, actor=who,
+        assert refused(db, candidacy_ops.start_candidacy, world.procedure, org, actor=who,
                        now=world.clock.now).rule == "R-CAND-2"
 
 
 def test_one_candidacy_per_organisation_per_procedure(world, db):
     c = (world.published_procedure(), world.apply("Jobkracht vzw"))[1]
     who = world.applicant(c.organisation)
-    assert refused(db, ops.start_candidacy, world.procedure, c.organisation, actor=who,
+    assert refused(db, candidacy_ops.start_candidacy, world.procedure, c.organisation, actor=who,
                    now=world.clock.now).rule == "R-CAND-1"
     db.session.commit()
     with pytest.raises(exc.IntegrityError):  # and the database holds the same line
@@ -126,11 +128,11 @@ def test_submission_without_every_declaration_is_refused(world, db, missing):
     p = world.published_procedure()
     org = world.organisation("Jobkracht vzw")
     who = world.applicant(org)
-    c = ops.start_candidacy(p, org, actor=who, now=world.clock.now)
-    ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={"RU1": "Outreach via onze jeugdwerkers in de wijken."},
+    c = candidacy_ops.start_candidacy(p, org, actor=who, now=world.clock.now)
+    candidacy_ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={"RU1": "Outreach via onze jeugdwerkers in de wijken."},
                        answers=ANSWERS, partnership_fit="Wij werken al jaren samen in casusoverleg.",
                        declarations=dict(ALL_DECLARED, **{missing: False}))
-    assert refused(db, ops.submit_candidacy, c, actor=who, now=world.clock.now,
+    assert refused(db, candidacy_ops.submit_candidacy, c, actor=who, now=world.clock.now,
                    match="verklaringen").rule == "R-CAND-1"
 
 
@@ -138,11 +140,11 @@ def test_submission_needs_a_contribution_and_every_answer(world, db):
     p = world.published_procedure()
     org = world.organisation("Jobkracht vzw")
     who = world.applicant(org)
-    c = ops.start_candidacy(p, org, actor=who, now=world.clock.now)
-    ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={}, answers={},
+    c = candidacy_ops.start_candidacy(p, org, actor=who, now=world.clock.now)
+    candidacy_ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={}, answers={},
                        partnership_fit="", declarations=ALL_DECLARED)
-    refused(db, ops.submit_candidacy, c, actor=who, now=world.clock.now, match="regio-uitdaging")
-    refused(db, ops.save_candidacy, c, actor=who, now=world.clock.now,
+    refused(db, candidacy_ops.submit_candidacy, c, actor=who, now=world.clock.now, match="regio-uitdaging")
+    refused(db, candidacy_ops.save_candidacy, c, actor=who, now=world.clock.now,
             contributions={"RU9": "Een uitdaging die niet bestaat in dit addendum."}, answers={},
             partnership_fit="", declarations=ALL_DECLARED, match="hoort niet bij")
 
@@ -151,14 +153,14 @@ def test_another_organisations_applicant_cannot_touch_a_candidacy(world, db):
     world.published_procedure()
     c = world.apply("Jobkracht vzw")
     stranger = world.applicant(world.organisation("Andere vzw"))
-    refused(db, ops.withdraw_candidacy, c, "weg", actor=stranger, now=world.clock.now,
+    refused(db, candidacy_ops.withdraw_candidacy, c, "weg", actor=stranger, now=world.clock.now,
             error=PermissionDenied)
 
 
 def test_withdrawal_until_the_final_decision(world, db):
     world.published_procedure()
     a, b = world.apply("Jobkracht vzw"), world.apply("De Brug")
-    ops.withdraw_candidacy(a, "We hebben onvoldoende capaciteit.", actor=world.applicant(a.organisation),
+    candidacy_ops.withdraw_candidacy(a, "We hebben onvoldoende capaciteit.", actor=world.applicant(a.organisation),
                            now=world.clock.now)
     assert a.state == CandidacyState.WITHDRAWN and a.withdrawn_at == world.clock.now
     world.start_round_1()
@@ -167,17 +169,17 @@ def test_withdrawal_until_the_final_decision(world, db):
     world.pitch(b)
     world.decide(b, 2, (4, 4))
     world.close_round(2)
-    refused(db, ops.withdraw_candidacy, b, "te laat", actor=world.applicant(b.organisation),
+    refused(db, candidacy_ops.withdraw_candidacy, b, "te laat", actor=world.applicant(b.organisation),
             now=world.clock.now, match="finale beslissing")
 
 
 def test_closing_the_intake_waits_for_the_deadline_and_lapses_drafts(world, db):
     p = world.published_procedure()
     org = world.organisation("Traag vzw")
-    draft = ops.start_candidacy(p, org, actor=world.applicant(org), now=world.clock.now)
-    refused(db, area_ops.close_candidacies, p, actor=world.coordinator, now=world.clock.now,
+    draft = candidacy_ops.start_candidacy(p, org, actor=world.applicant(org), now=world.clock.now)
+    refused(db, candidacy_ops.close_candidacies, p, actor=world.coordinator, now=world.clock.now,
             match="na de deadline")
-    area_ops.close_candidacies(p, actor=world.coordinator,
+    candidacy_ops.close_candidacies(p, actor=world.coordinator,
                                now=p.candidacy_deadline + timedelta(seconds=1))
     assert p.state == ProcedureState.CANDIDACY_CLOSED and draft.state == CandidacyState.WITHDRAWN
 
@@ -186,10 +188,10 @@ def test_inadmissible_needs_a_procedural_reason(world, db):
     world.published_procedure()
     c = world.apply("Jobkracht vzw")
     world.clock.now = world.procedure.candidacy_deadline + timedelta(hours=1)
-    area_ops.close_candidacies(world.procedure, actor=world.coordinator, now=world.clock.now)
-    refused(db, ops.declare_inadmissible, c, "", actor=world.coordinator, now=world.clock.now,
+    candidacy_ops.close_candidacies(world.procedure, actor=world.coordinator, now=world.clock.now)
+    refused(db, candidacy_ops.declare_inadmissible, c, "", actor=world.coordinator, now=world.clock.now,
             match="reden")
-    ops.declare_inadmissible(c, "Facturatie is de enige manier van kostenafrekening.",
+    candidacy_ops.declare_inadmissible(c, "Facturatie is de enige manier van kostenafrekening.",
                              actor=world.coordinator, now=world.clock.now)
     assert c.state == CandidacyState.INADMISSIBLE
 
@@ -203,9 +205,9 @@ def test_every_operation_leaves_an_audit_event(world, db):
 
 
 def test_enterprise_numbers_are_checked(world, db):
-    refused(db, ops.register_organisation, "Fout vzw", "0202.239.952", "vzw",
+    refused(db, account_ops.register_organisation, "Fout vzw", "0202.239.952", "vzw",
             OrganisationKind.OTHER, actor=world.admin, now=world.clock.now, match="ongeldig")
-    org = ops.register_organisation("Proximus", "BE 0202.239.951", "nv", OrganisationKind.OTHER,
+    org = account_ops.register_organisation("Proximus", "BE 0202.239.951", "nv", OrganisationKind.OTHER,
                                     actor=world.admin, now=world.clock.now)
     assert org.enterprise_number == "0202239951"
 
@@ -248,7 +250,7 @@ def test_no_withdrawal_while_an_appeal_is_open(world, db):
     world.close_round(1)
     world.received(c, 1)
     world.appeal(c)
-    refused(db, ops.withdraw_candidacy, c, "toch niet", actor=world.applicant(c.organisation),
+    refused(db, candidacy_ops.withdraw_candidacy, c, "toch niet", actor=world.applicant(c.organisation),
             now=world.clock.now, match="lopend weerwoord")
 
 
@@ -256,10 +258,10 @@ def test_a_draft_candidacy_can_be_saved_again(world, db):
     p = world.published_procedure()
     org = world.organisation("Jobkracht vzw")
     who = world.applicant(org)
-    c = ops.start_candidacy(p, org, actor=who, now=world.clock.now)
+    c = candidacy_ops.start_candidacy(p, org, actor=who, now=world.clock.now)
     for text in ("Eerste versie van onze bijdrage aan de jongeren.",
                  "Tweede versie van onze bijdrage aan de jongeren."):
-        ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={"RU1": text},
+        candidacy_ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={"RU1": text},
                            answers=ANSWERS, partnership_fit="", declarations={})
         db.session.flush()
     assert [x.text for x in c.contributions] == ["Tweede versie van onze bijdrage aan de jongeren."]

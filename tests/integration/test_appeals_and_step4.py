@@ -5,15 +5,14 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from appeals import operations as appeal_ops
-from appeals.rules import Position
-from juries import emergency
-from juries.models import EmergencyState
-from juries.rules import Criterion
-from matching.errors import PermissionDenied
-from matching.rules import BRUSSELS
-from matching.statemachine import AppealState, CandidacyState, ProcedureState
+from appeals.rules import AppealState, Position
+from juries.emergency import operations as emergency
+from juries.emergency.models import EmergencyState
+from matching.candidacies.rules import CandidacyState, Criterion
+from matching.core.dates import BRUSSELS
+from matching.core.errors import PermissionDenied
 from tests.support import refused
-from workareas import operations as area_ops
+from workareas.rules import ProcedureState
 
 CC, FFP = Criterion.CRUCIAL_CONTRIBUTION, Criterion.FIT_FOR_PARTNERSHIP
 MOTIVATION = "De referentielijst toont wel degelijk ervaring met de doelgroep."

@@ -8,16 +8,16 @@ PostgreSQL the append-only trigger must first be switched off for that (superuse
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import exc, func, select, text
 
-from matching.audit_chain import GENESIS, entry_hash
-from matching.audit_verify import CHAIN_BROKEN, CONTENT_CHANGED, verify_chain
-from matching.models.accounts import User
-from matching.models.audit import AuditEvent
-from matching.recording import audit
+from matching.accounts.models import User
+from matching.audit.chain import GENESIS, entry_hash
+from matching.audit.models import AuditEvent
+from matching.audit.recording import audit
+from matching.audit.verify import CHAIN_BROKEN, CONTENT_CHANGED, verify_chain
 
 
 def _chain(world, db) -> list[AuditEvent]:
@@ -166,7 +166,7 @@ def test_concurrent_appends_stay_one_chain(app, world, db):
                 user = db.session.get(User, admin_id)
                 start.wait(timeout=30)
                 for i in range(100):
-                    audit("test.concurrent", user, actor=user, now=datetime.now(timezone.utc),
+                    audit("test.concurrent", user, actor=user, now=datetime.now(UTC),
                           procedure_id=None, thread=thread, i=i)
                     db.session.commit()
                 db.session.remove()

@@ -18,10 +18,11 @@ from sqlalchemy.exc import IntegrityError
 
 from juries import operations as jury_ops
 from juries.models import Ballot, Vote
-from juries.rules import Bloc, Criterion
-from matching.errors import DomainError
-from matching.models.accounts import User
-from matching.models.audit import AuditEvent
+from juries.rules import Bloc
+from matching.accounts.models import User
+from matching.audit.models import AuditEvent
+from matching.candidacies.rules import Criterion
+from matching.core.errors import DomainError
 
 CANDIDACIES = 5  # two ballots each (one per criterion): ten races
 TIMEOUT = 60
@@ -31,7 +32,7 @@ def _race(app, ballot_id: int, voter_ids: list[int], now, preload: bool) -> dict
     """Every voter casts a vote on the ballot from their own thread, app context and
     session, released together by a barrier just before cast_vote; returns per voter
     'committed', 'refused' (DomainError), 'integrity error at commit', or the exception."""
-    from matching.extensions import db
+    from matching.core.db import db
 
     barrier = threading.Barrier(len(voter_ids), timeout=TIMEOUT)
     outcomes: dict[int, object] = {}

@@ -11,7 +11,7 @@ tests on the pure functions (tests/unit/test_conditions.py).
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import delete, select, text, update
@@ -19,19 +19,19 @@ from sqlalchemy import delete, select, text, update
 from appeals import operations as appeal_ops
 from appeals.rules import Position
 from juries.models import JuryDecision
-from juries.rules import Criterion
-from matching import operations as ops
-from matching.conditions import Status
-from matching.conditions_queries import evaluate_procedure
-from matching.errors import DomainError, PermissionDenied
-from matching.models.accounts import Role
-from matching.models.candidacies import Contribution, DecisionNotice
-from matching.models.observations import FinalReport, Observation
-from matching.ratification import answer_observation, ratify, record_observation
-from matching.statemachine import CandidacyState, ProcedureState
+from matching.accounts.rules import Role
+from matching.candidacies import operations as candidacy_ops
+from matching.candidacies.models import Contribution, DecisionNotice
+from matching.candidacies.rules import CandidacyState, Criterion
+from matching.core.errors import DomainError, PermissionDenied
+from matching.oversight.facts import Status
+from matching.oversight.facts_queries import evaluate_procedure
+from matching.oversight.models import FinalReport, Observation
+from matching.oversight.operations import answer_observation, ratify, record_observation
 from tests.support import refused, snapshot
 from workareas import operations as area_ops
 from workareas.models import AddendumVersion
+from workareas.rules import ProcedureState
 
 
 def statuses(world) -> dict[int, Status]:
@@ -220,7 +220,7 @@ def test_ratification_stores_the_report_and_freezes_the_procedure(world, db, dec
     # Every later write on it is refused, and the rollback leaves the record as it was.
     before = snapshot(db)
     attempts = [
-        lambda: ops.withdraw_candidacy(b, "We trekken ons toch terug.",
+        lambda: candidacy_ops.withdraw_candidacy(b, "We trekken ons toch terug.",
                                        actor=world.applicant(b.organisation), now=world.clock.now),
         lambda: answer_observation(obs, "Ja, in elke brief van niet-selectie.",
                                    actor=world.coordinator, now=world.clock.now),
@@ -252,13 +252,13 @@ def test_no_observation_on_a_procedure_not_yet_published(world, db):
 def test_step_4_stays_possible_after_ratification(world, db, decided):
     """The emergency procedure (R-STEP4-*) happens after step 3 was ratified: the freeze
     concerns the record of step 3 only."""
-    from juries import emergency as emergency_ops
-    from juries.models import EmergencyProcedure
+    from juries.emergency import operations as emergency_ops
+    from juries.emergency.models import EmergencyProcedure
 
     observer = world.user("waarnemer", Role.OBSERVER)
     ratify(world.procedure, actor=observer, now=world.clock.now)
     start = world.procedure.partnership_start_date
-    world.clock.now = datetime.combine(start, time(9), tzinfo=timezone.utc) - timedelta(weeks=4)
+    world.clock.now = datetime.combine(start, time(9), tzinfo=UTC) - timedelta(weeks=4)
     emergency = emergency_ops.start_emergency(
         world.procedure, "De partners raken het niet eens over de rolverdeling.",
         actor=world.mm["vdab1"], now=world.clock.now)
@@ -269,8 +269,8 @@ def test_pages_walk_only_the_events_after_the_checkpoint(app, world, db, decided
     """``flask audit verify`` records a checkpoint; pages verify only what came after it
     (a change after it is found at once), ratification walks everything afresh (a
     change before it is found there)."""
-    from matching.conditions_queries import _audit_cache, audit_status
-    from matching.models.audit import AuditCheckpoint
+    from matching.audit.models import AuditCheckpoint
+    from matching.audit.queries import _audit_cache, audit_status
 
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output

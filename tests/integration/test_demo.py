@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from appeals.models import Appeal
-from juries.models import (Ballot, BallotState, ConflictDeclaration, EmergencyProcedure,
-                           EmergencyState)
+from appeals.rules import AppealState
+from juries.emergency.models import EmergencyProcedure, EmergencyState
+from juries.models import Ballot, BallotState, ConflictDeclaration
+from matching.accounts.models import Organisation, User
+from matching.accounts.rules import Role, is_valid_enterprise_number
+from matching.audit.models import Transition
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import CandidacyState
+from matching.core.db import UTCDateTime
 from matching.demo import load_demo
-from matching.demo_data import PASSWORD, email
-from matching.extensions import UTCDateTime
-from matching.models.accounts import Role, User
-from matching.models.audit import Transition
-from matching.models.candidacies import Candidacy
-from matching.models.organisations import Organisation
-from matching.rules import is_valid_enterprise_number
-from matching.statemachine import AppealState, CandidacyState, ProcedureState
+from matching.demo.data import PASSWORD, email
 from workareas.models import Procedure, WorkArea
+from workareas.rules import ProcedureState
 
 #: The only instants that may lie after today: the open procedure's timing.
 FUTURE_ALLOWED = {("addendum_version", "candidacy_deadline"), ("pitch_slot", "starts_at"),
@@ -30,7 +31,7 @@ FUTURE_ALLOWED = {("addendum_version", "candidacy_deadline"), ("pitch_slot", "st
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):
     """The demo creates some sixty accounts; scrypt would spend most of the test on them."""
-    monkeypatch.setattr("matching.models.accounts.generate_password_hash",
+    monkeypatch.setattr("matching.accounts.models.generate_password_hash",
                         lambda password, method=None: generate_password_hash(
                             password, method="pbkdf2:sha256:1"))
 
@@ -40,7 +41,7 @@ def count(db, model) -> int:
 
 
 def test_the_demo_shows_every_state_and_stays_before_today(db):
-    today = datetime(2025, 11, 5, 8, 30, tzinfo=timezone.utc)
+    today = datetime(2025, 11, 5, 8, 30, tzinfo=UTC)
     summary = load_demo(today)
     db.session.commit()
 

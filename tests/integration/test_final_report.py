@@ -17,12 +17,13 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from appeals import operations as appeal_ops
-from appeals.rules import Position
+from appeals.rules import AppealState, Position
 from juries import operations as jury_ops
-from juries.rules import Criterion
-from matching.models.audit import AuditEvent
-from matching.statemachine import AppealState, CandidacyState, ProcedureState
+from matching.audit.models import AuditEvent
+from matching.candidacies.rules import CandidacyState, Criterion
 from tests.support import QueryCounter
+from workareas import operations as area_ops
+from workareas.rules import ProcedureState
 
 CC, FFP = Criterion.CRUCIAL_CONTRIBUTION, Criterion.FIT_FOR_PARTNERSHIP
 
@@ -125,8 +126,8 @@ def section(text: str, candidacy, name: str) -> str:
 
 
 def test_the_report_tells_the_whole_procedure(world, db, walked):
-    from matching.conditions import TITLES
-    from matching.final_report import build_final_report
+    from matching.oversight.facts import TITLES
+    from matching.oversight.report import build_final_report
 
     now = world.clock.now
     pdf = build_final_report(world.procedure.id, now)
@@ -191,7 +192,7 @@ def test_the_report_tells_the_whole_procedure(world, db, walked):
 
 
 def test_the_report_is_deterministic_with_metadata_and_page_numbers(world, db, walked):
-    from matching.final_report import build_final_report
+    from matching.oversight.report import build_final_report
 
     now = world.clock.now
     one = build_final_report(world.procedure.id, now)
@@ -210,8 +211,8 @@ def test_the_report_is_deterministic_with_metadata_and_page_numbers(world, db, w
 
 
 def test_ratification_stores_the_report_with_the_chain_head_it_names(world, db, walked):
-    from matching.models.accounts import Role
-    from matching.ratification import ratify
+    from matching.accounts.rules import Role
+    from matching.oversight.operations import ratify
 
     observer = world.user("waarnemer", Role.OBSERVER)
     report = ratify(world.procedure, actor=observer, now=world.clock.now)
@@ -222,7 +223,7 @@ def test_ratification_stores_the_report_with_the_chain_head_it_names(world, db, 
 
 
 def test_the_report_in_english_keeps_the_records(world, db, walked):
-    from matching.final_report import build_final_report
+    from matching.oversight.report import build_final_report
 
     reader = PdfReader(io.BytesIO(build_final_report(world.procedure.id, world.clock.now, "en")))
     assert reader.trailer["/Root"].get("/Lang") == "en-GB"
@@ -254,10 +255,8 @@ def _procedure_with(world, names: list[str]):
 
 def test_the_report_needs_no_more_statements_for_more_candidacies(world, db):
     """As many SQL statements for 2 candidacies as for 6 (bulk loads, nothing per row)."""
-    from matching.final_report import final_report_html
-    from matching.candidacy_rules import OrganisationKind
-    from matching.models.accounts import Role
-    from workareas import operations as area_ops
+    from matching.accounts.rules import OrganisationKind, Role
+    from matching.oversight.report import final_report_html
 
     def statements(procedure) -> int:
         final_report_html(procedure.id, world.clock.now)  # the audit check is then reused

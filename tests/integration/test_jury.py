@@ -6,13 +6,15 @@ import pytest
 from sqlalchemy import exc, select
 
 from juries import operations as jury_ops
+from juries import round_operations as round_ops
 from juries.models import Ballot, BallotState, JuryDecision, Vote
-from juries.rules import Bloc, Criterion, Method
-from matching.errors import PermissionDenied
-from matching.models.accounts import Role
-from matching.statemachine import CandidacyState, ProcedureState
+from juries.rules import Bloc, Method
+from matching.accounts.rules import Role
+from matching.candidacies import operations as candidacy_ops
+from matching.candidacies.rules import CandidacyState, Criterion
+from matching.core.errors import PermissionDenied
 from tests.support import refused
-from workareas import operations as area_ops
+from workareas.rules import ProcedureState
 
 CC, FFP = Criterion.CRUCIAL_CONTRIBUTION, Criterion.FIT_FOR_PARTNERSHIP
 
@@ -39,8 +41,8 @@ def test_round_1_cannot_start_without_a_jury(world, db):
     p = world.published_procedure()
     world.apply("Jobkracht vzw")
     world.clock.now = p.candidacy_deadline + timedelta(minutes=1)
-    area_ops.close_candidacies(p, actor=world.coordinator, now=world.clock.now)
-    refused(db, jury_ops.start_round_1, p, actor=world.coordinator, now=world.clock.now,
+    candidacy_ops.close_candidacies(p, actor=world.coordinator, now=world.clock.now)
+    refused(db, round_ops.start_round_1, p, actor=world.coordinator, now=world.clock.now,
             match="jury")
 
 
@@ -186,11 +188,11 @@ def test_pitch_slots_are_taken_once_and_must_lie_ahead(round1, db):
     w.decide(w.candidacy, 1, (3, 3))
     w.close_round(1)
     slot = w.procedure.pitch_slots[0]
-    jury_ops.plan_pitch(w.candidacy, slot, actor=w.coordinator, now=w.clock.now)
-    refused(db, jury_ops.record_pitch_held, w.candidacy, "Vlotte pitch met veel voorbeelden.",
+    round_ops.plan_pitch(w.candidacy, slot, actor=w.coordinator, now=w.clock.now)
+    refused(db, round_ops.record_pitch_held, w.candidacy, "Vlotte pitch met veel voorbeelden.",
             actor=w.coordinator, now=w.clock.now, match="begin")
     w.clock.now = slot.starts_at
-    refused(db, jury_ops.plan_pitch, w.candidacy, w.procedure.pitch_slots[1],
+    refused(db, round_ops.plan_pitch, w.candidacy, w.procedure.pitch_slots[1],
             actor=w.mm["vdab1"], now=w.clock.now, error=PermissionDenied)
 
 

@@ -9,7 +9,7 @@ import dataclasses
 import hashlib
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from icalendar import Calendar
 from pypdf import PdfReader
 
 from juries.rules import SCALE
+from matching.candidacies.rules import APPEAL_WINDOW_DAYS, appeal_deadline
 from matching.letters.content import (
     Contact,
     CriterionResult,
@@ -31,11 +32,11 @@ from matching.letters.content import (
     Sender,
     check_complete,
 )
-from matching.rules import appeal_deadline
+from matching.letters.typeset import WINANSI_CHARS, pdf_safe
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = PROJECT_ROOT / "matching" / "translations"
-UTC = timezone.utc
+UTC = UTC
 
 # A winter and a summer instant, as UTC; the Brussels wall clock is UTC+1 and UTC+2.
 WINTER_DECISION = datetime(2026, 11, 21, 10, 15, tzinfo=UTC)  # deadline 5 december 2026
@@ -111,7 +112,8 @@ def letter(kind: LetterKind, **overrides) -> LetterContent:
     if kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED):
         base.update(appeal_deadline=appeal_deadline(decided_at),
                     appeal_how=("Via het platform, knop 'Weerwoord indienen' bij uw "
-                                "kandidatuur, met de documenten die niet werden meegenomen."))
+                                "kandidatuur, met de documenten die niet werden meegenomen."),
+                    appeal_window_days=APPEAL_WINDOW_DAYS)
     if kind in (LetterKind.APPEAL_RECEIPT, LetterKind.APPEAL_OUTCOME):
         base.update(results=(), appeal_filed_at=datetime(2026, 11, 30, 21, 30, tzinfo=UTC))
     if kind == LetterKind.APPEAL_OUTCOME:
@@ -274,7 +276,7 @@ def test_every_character_is_written_as_itself_in_the_pdf_font(ctx, render):
     for kind in LetterKind:
         for locale in ("nl", "en"):
             text = render.render_text(letter(kind), locale)
-            missing = {ch for ch in text if ch != "\n" and ch not in render.WINANSI_CHARS}
+            missing = {ch for ch in text if ch != "\n" and ch not in WINANSI_CHARS}
             assert not missing, (kind, locale, missing)
 
 
@@ -287,7 +289,7 @@ def test_typography_survives_or_is_mapped_in_the_pdf(ctx, render):
         in text
     assert "2/3 van de stemmen, score >= 3, Lódz, Dvorák" in text
     assert odd in render.render_text(content)  # the e-mail keeps every character
-    assert render.pdf_safe("⅔") == "2/3" and render.pdf_safe("A\u00adB") == "AB"
+    assert pdf_safe("⅔") == "2/3" and pdf_safe("A\u00adB") == "AB"
 
 
 def test_same_content_gives_identical_pdf_bytes(ctx, render):

@@ -15,12 +15,17 @@ from icalendar import Calendar
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from juries.rules import Criterion
-from matching.letters import compose as letters
+from juries import notifications as jury_letters
+from juries import round_operations as round_ops
+from matching.candidacies import notifications as candidacy_letters
+from matching.candidacies import queries as candidacy_queries
+from matching.candidacies.models import Letter
+from matching.candidacies.operations import send_outbox
+from matching.candidacies.rules import Criterion, appeal_deadline
+from matching.core.dates import BRUSSELS
 from matching.letters.content import IncompleteLetter, LetterKind
-from matching.letters.models import Letter
-from matching.outbox import SENDING_LEASE, OutboxMessage, OutboxState, send_pending
-from matching.rules import BRUSSELS, appeal_deadline
+from matching.mail.models import OutboxMessage, OutboxState
+from matching.mail.outbox import SENDING_LEASE
 from tests.support import refused
 
 
@@ -94,20 +99,20 @@ def test_nothing_is_mailed_before_the_deciding_transaction_commits(world, db, ap
 
     def worker():
         with app.app_context():
-            result["counts"] = send_pending(mail_config, clock=lambda: world.clock.now)
+            result["counts"] = send_outbox(mail_config, clock=lambda: world.clock.now)
 
     thread = threading.Thread(target=worker)
     thread.start()
     thread.join()
     assert result["counts"]["sent"] == 0 and smtp.messages == []
     db.session.commit()
-    assert send_pending(mail_config, clock=lambda: world.clock.now)["sent"] == 1
+    assert send_outbox(mail_config, clock=lambda: world.clock.now)["sent"] == 1
     assert smtp.messages[0]["Subject"].startswith("Ontvangstbevestiging van uw kandidatuur")
 
 
 def test_a_non_selection_letter_carries_scores_motivations_threshold_and_deadline(decided, db, mail_config, smtp):
     w = decided
-    counts = send_pending(mail_config, clock=lambda: w.clock.now)
+    counts = send_outbox(mail_config, clock=lambda: w.clock.now)
     assert counts == {"sent": 3, "retry": 0, "failed": 0}  # two receipts, one decision
     decision = next(m for m in smtp.messages if "Beslissing ronde 1" in m["Subject"])
     assert decision["To"].startswith("aanvrager")
@@ -129,10 +134,9 @@ def test_a_non_selection_letter_carries_scores_motivations_threshold_and_deadlin
 def test_the_pitch_invitation_has_its_moment_and_an_ics(decided, db, mail_config, smtp):
     w = decided
     slot = w.procedure.pitch_slots[0]
-    from juries import operations as jury_ops
-    jury_ops.plan_pitch(w.selected, slot, actor=w.coordinator, now=w.clock.now)
+    round_ops.plan_pitch(w.selected, slot, actor=w.coordinator, now=w.clock.now)
     db.session.commit()
-    send_pending(mail_config, clock=lambda: w.clock.now)
+    send_outbox(mail_config, clock=lambda: w.clock.now)
     invitation = next(m for m in smtp.messages if "uitnodiging" in m["Subject"])
     start = slot.starts_at.astimezone(BRUSSELS)
     assert start.strftime("%H:%M") in pdf_text(attachment(invitation, "application/pdf"))
@@ -153,34 +157,34 @@ def test_a_worker_killed_after_acceptance_sends_at_most_one_duplicate(decided, d
         raise Killed()
 
     with pytest.raises(Killed):
-        send_pending(mail_config, clock=lambda: w.clock.now, limit=1, after_accept=die)
+        send_outbox(mail_config, clock=lambda: w.clock.now, limit=1, after_accept=die)
     db.session.rollback()
     first = message_id(smtp.messages[0])
     stuck = db.session.scalar(select(OutboxMessage).where(OutboxMessage.message_id == first))
     assert stuck.state == OutboxState.SENDING
-    assert send_pending(mail_config, clock=lambda: w.clock.now)["sent"] == 2  # the others only
+    assert send_outbox(mail_config, clock=lambda: w.clock.now)["sent"] == 2  # the others only
     w.clock.advance(seconds=SENDING_LEASE.total_seconds() + 1)
-    assert send_pending(mail_config, clock=lambda: w.clock.now)["sent"] == 1  # the stuck one
+    assert send_outbox(mail_config, clock=lambda: w.clock.now)["sent"] == 1  # the stuck one
     ids = [message_id(m) for m in smtp.messages]
     assert ids.count(first) == 2 and len(set(ids)) == 3
-    assert send_pending(mail_config, clock=lambda: w.clock.now)["sent"] == 0
+    assert send_outbox(mail_config, clock=lambda: w.clock.now)["sent"] == 0
     assert len(smtp.messages) == 4
 
 
 def test_with_the_server_down_rows_stay_pending_and_go_out_once_it_is_back(decided, db, mail_config, smtp):
     w = decided
     smtp.controller.stop()
-    counts = send_pending(mail_config, clock=lambda: w.clock.now)
+    counts = send_outbox(mail_config, clock=lambda: w.clock.now)
     assert counts == {"sent": 0, "retry": 3, "failed": 0}
     rows = db.session.scalars(select(OutboxMessage)).all()
     assert {r.state for r in rows} == {OutboxState.PENDING}
     assert all(r.last_error and r.next_attempt_at > w.clock.now for r in rows)
-    assert send_pending(mail_config, clock=lambda: w.clock.now)["sent"] == 0  # backing off
+    assert send_outbox(mail_config, clock=lambda: w.clock.now)["sent"] == 0  # backing off
     controller = Controller(smtp, hostname="127.0.0.1", port=smtp.port)
     controller.start()
     try:
         w.clock.advance(minutes=2)
-        assert send_pending(mail_config, clock=lambda: w.clock.now)["sent"] == 3
+        assert send_outbox(mail_config, clock=lambda: w.clock.now)["sent"] == 3
     finally:
         controller.stop()
     assert len(smtp.messages) == 3
@@ -189,24 +193,24 @@ def test_with_the_server_down_rows_stay_pending_and_go_out_once_it_is_back(decid
 
 def test_a_letter_without_motivation_is_refused(decided, db):
     w = decided
-    content = letters.round_decision(w.rejected, 1, LetterKind.ROUND1_NOT_SELECTED, w.clock.now)
+    content = jury_letters.round_decision(w.rejected, 1, LetterKind.ROUND1_NOT_SELECTED, w.clock.now)
     broken = type(content)(**{**content.__dict__, "results": (
         content.results[0].__class__(**{**content.results[0].__dict__, "motivation": " "}),
         content.results[1])})
-    error = refused(db, letters.issue, broken, w.rejected, actor=w.coordinator, now=w.clock.now,
+    error = refused(db, candidacy_letters.issue, broken, w.rejected, actor=w.coordinator, now=w.clock.now,
                     error=IncompleteLetter)
     assert "motivering" in str(error).lower() and error.rule == "R-JURY-6"
 
 
 def test_a_sent_letter_is_immutable_and_a_correction_is_a_new_version(decided, db):
     w = decided
-    letter = letters.latest_letter(w.rejected, LetterKind.ROUND1_NOT_SELECTED)
+    letter = candidacy_queries.latest_letter(w.rejected, LetterKind.ROUND1_NOT_SELECTED)
     letter.subject = "iets anders"
     with pytest.raises(ValueError, match="immutable"):
         db.session.flush()
     db.session.rollback()
-    content = letters.round_decision(w.rejected, 1, LetterKind.ROUND1_NOT_SELECTED, w.clock.now)
-    v2 = letters.issue(content, w.rejected, actor=w.coordinator, now=w.clock.now,
+    content = jury_letters.round_decision(w.rejected, 1, LetterKind.ROUND1_NOT_SELECTED, w.clock.now)
+    v2 = candidacy_letters.issue(content, w.rejected, actor=w.coordinator, now=w.clock.now,
                        supersedes=letter, correction_reason="Tikfout in de aanhef")
     db.session.commit()
     assert (v2.version, v2.supersedes_id, v2.reference) == (2, letter.id, letter.reference)
@@ -214,7 +218,7 @@ def test_a_sent_letter_is_immutable_and_a_correction_is_a_new_version(decided, d
 
 
 def test_letters_per_criterion_follow_the_decisions(decided, db):
-    content = letters.round_decision(decided.rejected, 1, LetterKind.ROUND1_NOT_SELECTED,
+    content = jury_letters.round_decision(decided.rejected, 1, LetterKind.ROUND1_NOT_SELECTED,
                                      decided.clock.now)
     assert [(r.criterion, r.score) for r in content.results] == [
         (Criterion.CRUCIAL_CONTRIBUTION.value, 2), (Criterion.FIT_FOR_PARTNERSHIP.value, 3)]
@@ -226,9 +230,9 @@ def test_the_stated_deadline_is_never_shortened_by_a_late_delivery(decided, db, 
     """A letter delivered two days late: the window runs from the receipt, and never ends
     before the deadline the letter stated."""
     w = decided
-    stated = letters.latest_letter(w.rejected, LetterKind.ROUND1_NOT_SELECTED).appeal_deadline
+    stated = candidacy_queries.latest_letter(w.rejected, LetterKind.ROUND1_NOT_SELECTED).appeal_deadline
     w.clock.advance(days=2)
-    send_pending(mail_config, clock=lambda: w.clock.now)
+    send_outbox(mail_config, clock=lambda: w.clock.now)
     assert w.rejected.notice(1).received_at == w.clock.now
     w.clock.now = stated + timedelta(days=2)
     assert w.appeal(w.rejected).round == 1
@@ -239,10 +243,10 @@ def test_a_decision_letter_can_be_previewed_before_the_round_closes(world, db):
     c = world.apply("Jobkracht vzw")
     world.start_round_1()
     world.consensus(c, 1, Criterion.CRUCIAL_CONTRIBUTION, 2)
-    refused(db, letters.preview_round_decision, c, 1, False, world.clock.now,
+    refused(db, jury_letters.preview_round_decision, c, 1, False, world.clock.now,
             error=IncompleteLetter)
     world.consensus(c, 1, Criterion.FIT_FOR_PARTNERSHIP, 3)
     before = world.count(Letter)
-    html = letters.preview_round_decision(c, 1, False, world.clock.now)
+    html = jury_letters.preview_round_decision(c, 1, False, world.clock.now)
     assert "Motivering voor score 2 op crucial_contribution" in html
     assert world.count(Letter) == before  # a preview stores nothing

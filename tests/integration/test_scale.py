@@ -7,31 +7,35 @@ application appends to it."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from appeals.models import Appeal, PanelMember
-from juries.models import Ballot, BallotState, Jury, JuryDecision, JuryMembership, Vote
-from juries.rules import Bloc, Criterion, ballot_outcome
+from appeals.rules import APPEAL_TRANSITIONS, AppealState
+from juries.models import Ballot, BallotState, Jury, JuryDecision, Vote
+from juries.rules import Bloc, ballot_outcome
 from matching import scale
-from matching.audit_verify import verify_chain
-from matching.extensions import UTCDateTime
+from matching.accounts.models import Organisation, User
+from matching.accounts.rules import Role, is_valid_enterprise_number
+from matching.audit.models import AuditEvent, Transition
+from matching.audit.verify import verify_chain
+from matching.candidacies.models import Candidacy, DecisionNotice, Letter
+from matching.candidacies.rules import (
+    CANDIDACY_TRANSITIONS,
+    CandidacyState,
+    Criterion,
+    appeal_deadline,
+)
+from matching.core.db import UTCDateTime
 from matching.letters.content import LetterKind
-from matching.letters.models import Letter
-from matching.models.accounts import Role, User
-from matching.models.audit import AuditEvent, Transition
-from matching.models.candidacies import Candidacy, DecisionNotice
-from matching.models.organisations import Organisation
-from matching.rules import appeal_deadline, is_valid_enterprise_number
-from matching.statemachine import (APPEAL_TRANSITIONS, CANDIDACY_TRANSITIONS,
-                                   PROCEDURE_TRANSITIONS, AppealState, CandidacyState,
-                                   ProcedureState)
+from matching.scale.plan import DEFECTS, AreaPlan, plan_areas
 from workareas.models import Procedure, WorkArea
+from workareas.rules import PROCEDURE_TRANSITIONS, ProcedureState
 
 AREAS, PER_AREA = 3, 20
-TODAY = datetime(2026, 3, 4, 11, 0, tzinfo=timezone.utc)
+TODAY = datetime(2026, 3, 4, 11, 0, tzinfo=UTC)
 #: The only instants that may lie after today: the open procedures' timing and pitches.
 FUTURE_ALLOWED = {("addendum_version", "candidacy_deadline"), ("pitch_slot", "starts_at"),
                   ("pitch_slot", "ends_at")}
@@ -81,7 +85,7 @@ def test_every_state_occurs(db, report):
 def test_the_audit_trail_verifies_and_the_application_continues_it(db, report, client):
     chain = verify_chain(db.session)
     assert chain.intact and chain.count == report.counts["audit_event"]
-    # A login appends through matching.recording: ids and hashes go on from the scale head.
+    # A login appends through matching.audit.recording: ids and hashes go on from the scale head.
     response = client.post("/aanmelden", data={"email": scale.coordinator_email(1),
                                                "password": scale.PASSWORD})
     assert response.status_code == 302, response.text
@@ -183,15 +187,15 @@ def test_a_second_load_is_refused(db, report):
 
 
 def test_the_plan_of_sixty_work_areas():
-    plans = scale.plan_areas(60, seed=1)
+    plans = plan_areas(60, seed=1)
     states = Counter(p.state for p in plans)
     assert states == {ProcedureState.DECIDED: 47, ProcedureState.ROUND_1: 5,
                       ProcedureState.ROUND_2: 5, ProcedureState.PUBLISHED: 3}
     assert plans[0].state == ProcedureState.DECIDED and plans[0].defect is None
     defects = [p for p in plans if p.defect]
     assert len(defects) == 5 and all(p.state == ProcedureState.DECIDED for p in defects)
-    assert set(scale.DEFECTS) == {p.defect for p in defects}
-    assert scale.plan_areas(60, seed=1) == plans  # deterministic
+    assert set(DEFECTS) == {p.defect for p in defects}
+    assert plan_areas(60, seed=1) == plans  # deterministic
 
 
 def test_the_same_seed_gives_the_same_data(db):
@@ -209,16 +213,16 @@ def test_the_same_seed_gives_the_same_data(db):
 def test_the_conditions_of_perfect_and_imperfect_procedures(db, monkeypatch):
     """Work area 001 meets the six conditions of R-OBS-1; each deliberately imperfect one
     fails the condition its defect is about."""
-    queries = pytest.importorskip("matching.conditions_queries")
-    from matching.conditions import Status
+    queries = pytest.importorskip("matching.oversight.facts_queries")
+    from matching.oversight.facts import Status
 
     P = ProcedureState
-    plans = [scale.AreaPlan(1, P.DECIDED)] + [
-        scale.AreaPlan(n, P.DECIDED, defect) for n, defect in enumerate(scale.DEFECTS, 2)]
+    plans = [AreaPlan(1, P.DECIDED)] + [
+        AreaPlan(n, P.DECIDED, defect) for n, defect in enumerate(DEFECTS, 2)]
     monkeypatch.setattr(scale, "plan_areas", lambda areas, seed: plans)
     report = scale.generate(len(plans), PER_AREA, seed=7, today=TODAY)
     db.session.commit()
-    assert set(report.defects.values()) == set(scale.DEFECTS)
+    assert set(report.defects.values()) == set(DEFECTS)
     ids = {p.work_area.name[15:18]: p.id for p in db.session.scalars(select(Procedure))}
     results = queries.evaluate_procedures(None, TODAY, full_audit=True)
     assert [r.status for r in results[ids["001"]]] == [Status.MET] * 6, [

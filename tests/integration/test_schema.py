@@ -7,10 +7,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import exc
 
-from matching.config import ConfigError, load_config
-from matching.models.candidacies import Candidacy
-from matching.rules import format_brussels
-from matching.statemachine import CandidacyState
+from matching.app.config import ConfigError, load_config
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import CandidacyState
+from matching.core.dates import format_brussels
 
 
 def test_the_migrated_schema_matches_the_models(db):

@@ -1,7 +1,7 @@
 """The whole path of one procedure through the real operations, on every backend."""
 
-from juries.rules import Criterion
-from matching.statemachine import CandidacyState, ProcedureState
+from matching.candidacies.rules import CandidacyState
+from workareas.rules import ProcedureState
 
 
 def test_a_procedure_from_publication_to_step4(world, db):

@@ -4,12 +4,12 @@ R-ADD-3 a change is a new, visible version."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from matching.errors import DomainError
-from matching.rules import BRUSSELS
+from matching.core.dates import BRUSSELS
+from matching.core.errors import DomainError
 from workareas.rules import (
     AddendumSummary,
     ChallengeSummary,
@@ -19,7 +19,7 @@ from workareas.rules import (
     check_publishable,
 )
 
-UTC = timezone.utc
+UTC = UTC
 PUBLISHED = datetime(2024, 3, 1, 10, 0, tzinfo=BRUSSELS)          # 09:00 UTC, CET
 SIX_WEEKS_LATER = datetime(2024, 4, 12, 10, 0, tzinfo=BRUSSELS)   # 08:00 UTC, CEST
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from appeals.rules import Position, appeal_outcome, check_grounds, check_panel
-from matching.errors import DomainError
+from matching.core.errors import DomainError
 
 JURY = {"jury-vdab", "jury-lb", "jury-ext"}
 GROUNDS = "De jury heeft bijlage 2 (het jaarverslag) niet meegenomen."
@@ -109,8 +109,8 @@ def test_appeal_in_the_last_second_of_day_14_is_on_time():
     """R-APP-1: the whole second 23:59:59 of day 14 counts (23:59:59.5 is on time)."""
     from datetime import datetime
 
-    from appeals.rules import appeal_is_on_time
-    from matching.rules import BRUSSELS
+    from matching.candidacies.rules import appeal_is_on_time
+    from matching.core.dates import BRUSSELS
 
     received = datetime(2025, 1, 6, 10, 0, tzinfo=BRUSSELS)
     assert appeal_is_on_time(received, datetime(2025, 1, 20, 23, 59, 59, 500000, tzinfo=BRUSSELS))

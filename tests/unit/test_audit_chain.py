@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from matching.audit_chain import GENESIS, canonical, entry_hash, format_instant
-from matching.rules import BRUSSELS
+from matching.audit.chain import GENESIS, canonical, entry_hash, format_instant
+from matching.core.dates import BRUSSELS
 
-AT = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+AT = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 ENTRY = dict(id=7, at=AT, actor_id=3, action="candidacy.submit", object_type="candidacy",
              object_id=12, procedure_id=2, summary='{"after": "submitted"}', prev_hash=GENESIS)
 

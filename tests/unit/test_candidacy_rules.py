@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from matching.candidacy_rules import (
+from matching.accounts.rules import OrganisationKind
+from matching.candidacies.rules import (
     DECLARATION_TEXTS,
+    CandidacyState,
     Declaration,
-    OrganisationKind,
     check_answers,
     check_before_deadline,
     check_contributions,
@@ -18,10 +19,10 @@ from matching.candidacy_rules import (
     check_single_candidacy,
     check_withdrawable,
 )
-from matching.errors import DomainError
-from matching.rules import BRUSSELS
+from matching.core.dates import BRUSSELS
+from matching.core.errors import DomainError, TransitionError
 
-UTC = timezone.utc
+UTC = UTC
 ALL_DECLARED = {d: True for d in Declaration}
 LONG = "Wij bieden trajectbegeleiding voor anderstalige werkzoekenden."
 
@@ -170,8 +171,31 @@ def test_every_assessment_question_must_be_answered():
     assert str(excinfo.value) == "Beantwoord elke beoordelingsvraag (2 nog leeg)."
 
 
-def test_withdrawal_only_before_the_final_decision():
-    """DOMAIN.md: withdrawn any time before the final decision."""
-    assert check_withdrawable(False) is None
-    with pytest.raises(DomainError):
-        check_withdrawable(True)
+@pytest.mark.parametrize("state", [CandidacyState.DRAFT, CandidacyState.SUBMITTED,
+                                   CandidacyState.SELECTED_FOR_PITCH,
+                                   CandidacyState.NOT_SELECTED_R1,
+                                   CandidacyState.NOT_SELECTED_R2])
+def test_withdrawal_until_the_final_decision(state):
+    """DOMAIN.md: withdrawn by the applicant any time before the final decision."""
+    assert check_withdrawable(state, procedure_ratified=False) is None
+
+
+def test_no_withdrawal_after_the_final_decision():
+    """Admitted to step 4, or the procedure ratified: the decision is final."""
+    with pytest.raises(DomainError, match="finale beslissing"):
+        check_withdrawable(CandidacyState.ADMITTED_TO_STEP4, procedure_ratified=False)
+    with pytest.raises(DomainError, match="finale beslissing"):
+        check_withdrawable(CandidacyState.NOT_SELECTED_R1, procedure_ratified=True)
+
+
+@pytest.mark.parametrize("state", [CandidacyState.WITHDRAWN, CandidacyState.INADMISSIBLE])
+def test_no_withdrawal_without_the_step_in_the_state_machine(state):
+    with pytest.raises(TransitionError):
+        check_withdrawable(state, procedure_ratified=False)
+
+
+def test_a_blocker_refuses_the_withdrawal_with_its_own_message():
+    """An appeal under way (appeals answers the signal) blocks it, in its own words."""
+    with pytest.raises(DomainError, match="lopend weerwoord"):
+        check_withdrawable(CandidacyState.NOT_SELECTED_R1, procedure_ratified=False,
+                           blockers=["Deze kandidatuur heeft een lopend weerwoord."])

@@ -4,16 +4,35 @@ the right reason, at its boundary, and is met once repaired."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from matching.conditions import (AppealFacts, CandidacyFacts, DecisionFacts, LetterFacts,
-                                 NeedFacts, NoticeFacts, PanelFacts, ProcedureFacts, Status,
-                                 condition_1, condition_2, condition_3, condition_4, condition_5,
-                                 condition_6, evaluate, unmet)
-from matching.rules import earliest_candidacy_deadline
-from matching.statemachine import AppealState, CandidacyState, ProcedureState
+from appeals.rules import AppealState
+from matching.candidacies.rules import CandidacyState
+from matching.oversight.facts import (
+    AppealFacts,
+    CandidacyFacts,
+    DecisionFacts,
+    LetterFacts,
+    NeedFacts,
+    NoticeFacts,
+    PanelFacts,
+    ProcedureFacts,
+    Status,
+)
+from matching.oversight.rules import (
+    condition_1,
+    condition_2,
+    condition_3,
+    condition_4,
+    condition_5,
+    condition_6,
+    evaluate,
+    unmet,
+)
+from workareas.rules import ProcedureState, earliest_candidacy_deadline
 
 C = CandidacyState
 
@@ -23,7 +42,7 @@ def replace(facts, **changes):
     if hasattr(facts, "_replace"):
         return facts._replace(**changes)
     return dataclasses.replace(facts, **changes)
-PUBLISHED = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+PUBLISHED = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 DEADLINE = earliest_candidacy_deadline(PUBLISHED)
 NOW = DEADLINE + timedelta(days=60)
 BLOCS = "EXTERN,LOKAAL_BESTUUR,VDAB"

@@ -7,34 +7,35 @@ after' ends at 23:59:59 local time on the N-th day. Store instants in UTC."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from appeals.rules import appeal_is_on_time, check_appeal_window
-from matching.errors import DomainError
-from matching.rules import (
-    BRUSSELS,
-    add_brussels_weeks,
-    appeal_deadline,
-    brussels_date,
-    check_candidacy_period,
+from appeals.rules import check_appeal_window
+from matching.accounts.rules import (
     check_enterprise_number,
-    earliest_candidacy_deadline,
-    end_of_brussels_day,
-    format_brussels,
     format_enterprise_number,
     is_valid_enterprise_number,
     normalise_enterprise_number,
+)
+from matching.candidacies.rules import appeal_deadline, appeal_is_on_time
+from matching.core.dates import (
+    BRUSSELS,
+    add_brussels_weeks,
+    brussels_date,
+    end_of_brussels_day,
+    format_brussels,
     period_end,
     require_aware,
     start_of_brussels_day,
     to_utc,
 )
+from matching.core.errors import DomainError
+from workareas.rules import check_candidacy_period, earliest_candidacy_deadline
 
-UTC = timezone.utc
+UTC = UTC
 ONE_SECOND = timedelta(seconds=1)
 ONE_MINUTE = timedelta(minutes=1)
 
@@ -360,7 +361,7 @@ def test_login_throttle_waits_only_after_the_free_attempts_and_is_capped():
     """Repeated failed logins slow an account down: 0 for the first four, then doubling."""
     from datetime import timedelta
 
-    from matching.rules import login_throttle
+    from matching.accounts.rules import login_throttle
 
     assert [login_throttle(n) for n in (0, 4)] == [timedelta(0), timedelta(0)]
     assert [login_throttle(n).total_seconds() for n in (5, 6, 7)] == [2, 4, 8]

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from juries.rules import (
+from juries.emergency.rules import (
     EMERGENCY_BLOCS,
-    Bloc,
-    Criterion,
     check_emergency_ranking,
     check_emergency_window,
     emergency_agreed_score,
     emergency_selected,
     emergency_window_opens,
 )
-from matching.errors import DomainError
-from matching.rules import BRUSSELS
+from juries.rules import Bloc
+from matching.candidacies.rules import Criterion
+from matching.core.dates import BRUSSELS
+from matching.core.errors import DomainError
 
-UTC = timezone.utc
+UTC = UTC
 ONE_MINUTE = timedelta(minutes=1)
 V, L, E = Bloc.VDAB, Bloc.LOKAAL_BESTUUR, Bloc.EXTERN
 CC, FIT = Criterion.CRUCIAL_CONTRIBUTION, Criterion.FIT_FOR_PARTNERSHIP

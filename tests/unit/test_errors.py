@@ -3,36 +3,42 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
 from appeals.rules import check_appeal_window, check_grounds, check_panel
+from juries.emergency.rules import check_emergency_ranking, check_emergency_window
 from juries.rules import (
     Bloc,
-    Criterion,
-    check_emergency_ranking,
-    check_emergency_window,
     check_jury_composition,
     check_motivation,
-    check_round,
     check_score,
     passes_threshold,
 )
-from matching.candidacy_rules import (
-    OrganisationKind,
+from matching.accounts.rules import OrganisationKind, check_enterprise_number
+from matching.candidacies.rules import (
+    CandidacyState,
+    CandidacyStep,
+    Criterion,
     check_answers,
     check_before_deadline,
     check_contributions,
     check_declarations,
     check_may_apply,
+    check_round,
     check_single_candidacy,
     check_withdrawable,
+    next_candidacy_state,
 )
-from matching.errors import N_, DomainError, PermissionDenied, TransitionError
-from matching.rules import BRUSSELS, check_candidacy_period, check_enterprise_number
-from matching.statemachine import CandidacyState, CandidacyStep, next_candidacy_state
-from workareas.rules import AddendumSummary, check_new_version, check_publishable
+from matching.core.dates import BRUSSELS
+from matching.core.errors import N_, DomainError, PermissionDenied, TransitionError
+from workareas.rules import (
+    AddendumSummary,
+    check_candidacy_period,
+    check_new_version,
+    check_publishable,
+)
 
 T = datetime(2024, 3, 20, 10, 0, tzinfo=BRUSSELS)
 EMPTY_ADDENDUM = AddendumSummary("", (), (), (), None, 0, None, None, 0)
@@ -56,7 +62,7 @@ REFUSALS = {
     "contributions-unknown": lambda: check_contributions({2: "x" * 30}, {1}),
     "contributions-short": lambda: check_contributions({1: "kort"}, {1}),
     "answers": lambda: check_answers({}, ["q1"]),
-    "withdraw": lambda: check_withdrawable(True),
+    "withdraw": lambda: check_withdrawable(CandidacyState.ADMITTED_TO_STEP4, False),
     "six-weeks": lambda: check_candidacy_period(T, T + timedelta(weeks=5)),
     "enterprise-number": lambda: check_enterprise_number("0202.239.952"),
     "appeal-window": lambda: check_appeal_window(T, T + timedelta(days=20)),

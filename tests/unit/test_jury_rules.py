@@ -10,16 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from juries.rules import (
-    ASSESSMENT_QUESTIONS,
     SCALE,
     THRESHOLD,
     Bloc,
-    Criterion,
     ballot_can_close,
     ballot_outcome,
     check_jury_composition,
     check_motivation,
-    check_round,
     check_score,
     is_consensus,
     jury_is_complete,
@@ -27,7 +24,8 @@ from juries.rules import (
     passes_threshold,
     round_readiness,
 )
-from matching.errors import DomainError
+from matching.candidacies.rules import ASSESSMENT_QUESTIONS, Criterion, check_round
+from matching.core.errors import DomainError
 
 V, L, E = Bloc.VDAB, Bloc.LOKAAL_BESTUUR, Bloc.EXTERN
 CC, FIT = Criterion.CRUCIAL_CONTRIBUTION, Criterion.FIT_FOR_PARTNERSHIP

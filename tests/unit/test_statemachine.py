@@ -10,24 +10,28 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matching.errors import DomainError, TransitionError
-from matching.statemachine import (
+from appeals.rules import (
     APPEAL_TRANSITIONS,
+    OPEN_APPEAL_STATES,
+    AppealState,
+    AppealStep,
+    next_appeal_state,
+)
+from matching.candidacies.rules import (
     CANDIDACY_TRANSITIONS,
     FINAL_CANDIDACY_STATES,
     NOT_SELECTED_STATE,
-    OPEN_APPEAL_STATES,
-    PROCEDURE_TRANSITIONS,
     ROUND_ENTRY_STATE,
-    AppealState,
-    AppealStep,
     CandidacyState,
     CandidacyStep,
+    allowed_candidacy_steps,
+    next_candidacy_state,
+)
+from matching.core.errors import DomainError, TransitionError
+from workareas.rules import (
+    PROCEDURE_TRANSITIONS,
     ProcedureState,
     ProcedureStep,
-    allowed_candidacy_steps,
-    next_appeal_state,
-    next_candidacy_state,
     next_procedure_state,
 )
 

@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-22 19:08:25.906454
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-from matching.extensions import UTCDateTime
-
+from matching.core.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -5,11 +5,8 @@ Revises: 0003
 Create Date: 2026-11-22 20:08:42.175876
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-from matching.extensions import UTCDateTime  # noqa: F401  (instants in UTC)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004'

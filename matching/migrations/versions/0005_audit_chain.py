@@ -9,12 +9,11 @@ the application uses (matching.audit_chain). On PostgreSQL a trigger then refuse
 UPDATE, DELETE and TRUNCATE on audit_event (a DELETE that empties the whole table,
 as a test database's cleanup does, is let through: it leaves no chain to falsify).
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-from matching.audit_chain import GENESIS, entry_hash
-from matching.extensions import UTCDateTime
-
+from matching.audit.chain import GENESIS, entry_hash
+from matching.core.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0005'

@@ -5,11 +5,10 @@ Revises: 0005
 Create Date: 2026-11-22 21:57:40.889681
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-from matching.extensions import UTCDateTime  # noqa: F401  (instants in UTC)
-
+from matching.core.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0006'

@@ -1,0 +1,55 @@
+"""The applicant's appeal (weerwoord) against a non-selection: the form with its deadline
+(R-APP-1/2), and the appeal section of the applicant's candidacy page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from markupsafe import Markup
+
+from appeals import operations as appeal_ops
+from appeals.forms import AppealForm
+from appeals.queries import appeal_of, appeals_of
+from matching.candidacies.models import Candidacy
+from matching.candidacies.queries import appeal_deadline_of, own_candidacy
+from matching.candidacies.rules import appeal_round
+from matching.core import signals
+from matching.core.web import FAILED, perform
+
+bp = Blueprint("applicant_appeals", __name__)
+
+
+@bp.route("/kandidaturen/<int:candidacy_id>/weerwoord", methods=["GET", "POST"])
+@login_required
+def appeal(candidacy_id: int):
+    candidacy = own_candidacy(candidacy_id)
+    round_no = appeal_round(candidacy.state)
+    form = AppealForm()
+    form.attachment_ids.choices = [(a.id, a.filename) for a in candidacy.attachments]
+    if form.validate_on_submit():
+        chosen = {a.id: a.filename for a in candidacy.attachments}
+        documents = [line.strip() for line in (form.referenced_documents.data or "").splitlines()
+                     if line.strip()]
+        documents += [_("Bijlage: %(name)s", name=chosen[i]) for i in form.attachment_ids.data
+                      if i in chosen]
+        if perform(appeal_ops.file_appeal, candidacy, form.grounds.data, documents, form=form,
+                   success=_("Uw weerwoord is ingediend. U ontvangt een ontvangstbevestiging "
+                             "per e-mail.")) is not FAILED:
+            return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
+        candidacy = own_candidacy(candidacy_id)
+    return render_template("applicant/appeal.html", candidacy=candidacy, form=form,
+                           round_no=round_no, existing=appeal_of(candidacy, round_no),
+                           deadline=appeal_deadline_of(candidacy, round_no)), \
+        422 if form.errors else 200
+
+
+@signals.candidacy_page_sections.connect
+def appeal_section(candidacy: Candidacy, *, viewer) -> Markup | None:
+    """The candidacy page's appeal section: the appeals filed and the way to the form."""
+    appeals = appeals_of(candidacy)
+    round_no = appeal_round(candidacy.state)
+    if not appeals and round_no is None:
+        return None
+    return Markup(render_template("applicant/_appeal_section.html", candidacy=candidacy,
+                                  appeals=appeals, appeal_round=round_no))

@@ -1,0 +1,54 @@
+"""Read-only queries of the appeal pages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, raiseload, selectinload
+
+from appeals.models import Appeal, PanelMember
+from matching.accounts.models import RoleGrant, User
+from matching.accounts.rules import Role
+from matching.candidacies.models import Candidacy
+from matching.core.db import db
+from workareas.models import Procedure
+
+
+def panel_assignments(user_id: int) -> list[PanelMember]:
+    return db.session.scalars(
+        select(PanelMember).where(PanelMember.user_id == user_id)
+        .options(selectinload(PanelMember.appeal).selectinload(Appeal.candidacy)
+                 .selectinload(Candidacy.organisation),
+                 selectinload(PanelMember.appeal).selectinload(Appeal.candidacy)
+                 .selectinload(Candidacy.procedure).selectinload(Procedure.work_area),
+                 raiseload("*"))
+        .order_by(PanelMember.id)).all()
+
+
+def appeal_matchmakers() -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(RoleGrant).where(RoleGrant.role == Role.APPEAL_MATCHMAKER)
+        .order_by(User.name, User.id)))
+
+
+def procedure_appeals(procedure) -> list[Appeal]:
+    """The procedure's appeals with their organisation and panel (constant statements)."""
+    return list(db.session.scalars(
+        select(Appeal).join(Candidacy, Appeal.candidacy_id == Candidacy.id)
+        .where(Candidacy.procedure_id == procedure.id)
+        .options(joinedload(Appeal.candidacy).joinedload(Candidacy.organisation),
+                 selectinload(Appeal.panel).joinedload(PanelMember.user), raiseload("*"))
+        .order_by(Appeal.filed_at, Appeal.id)))
+
+
+def appeals_of(candidacy: Candidacy) -> list[Appeal]:
+    """The candidacy's appeals, per round."""
+    return list(db.session.scalars(select(Appeal).where(Appeal.candidacy_id == candidacy.id)
+                                   .order_by(Appeal.round)))
+
+
+def appeal_of(candidacy: Candidacy, round_no: int | None) -> Appeal | None:
+    """The appeal against the decision of ``round_no``, if one was filed."""
+    if round_no is None:
+        return None
+    return db.session.scalar(select(Appeal).where(Appeal.candidacy_id == candidacy.id,
+                                                  Appeal.round == round_no))

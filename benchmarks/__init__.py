@@ -1,0 +1,3 @@
+"""Benchmark scripts: they print figures (medians, ratios to a baseline measured in the
+same run); they are not tests and never fail on a slow machine."""
+

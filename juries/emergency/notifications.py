@@ -1,0 +1,22 @@
+"""The outcome letter of the emergency procedure, to each partner."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from matching.candidacies.models import Candidacy
+from matching.candidacies.notifications import base_content
+from matching.letters.content import LetterContent, LetterKind, RankedPartner
+
+
+def emergency_outcome(emergency, candidacy: Candidacy, now: datetime) -> LetterContent:
+    partners = {o.candidacy_id: RankedPartner(o.candidacy.organisation.name, o.crucial_contribution,
+                                              o.fit_for_partnership, o.selected, o.rank)
+                for o in emergency.outcomes}
+    ranking = tuple(sorted((p for p in partners.values() if p.rank is not None),
+                           key=lambda p: p.rank))
+    return base_content(LetterKind.EMERGENCY_OUTCOME, candidacy, now,
+                 f"{candidacy.reference}/NOOD{emergency.id}",
+                 emergency_motivation=emergency.motivation, ranking=ranking,
+                 ranking_motivation=emergency.ranking_motivation or "",
+                 own_result=partners[candidacy.id])

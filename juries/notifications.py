@@ -1,0 +1,76 @@
+"""The letters of the jury's decisions: a round's decision (with the pitch invitation) and its preview."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from juries.models import JuryDecision, PitchAppointment
+from juries.rules import SCALE, THRESHOLD
+from matching.candidacies.models import Candidacy
+from matching.candidacies.notifications import appeal_how, base_content
+from matching.candidacies.rules import (
+    APPEAL_WINDOW_DAYS,
+    CRITERION_LABELS,
+    Criterion,
+    appeal_deadline,
+)
+from matching.core.db import db
+from matching.letters.content import (
+    CriterionResult,
+    LetterContent,
+    LetterKind,
+    PitchMoment,
+    check_complete,
+    decision_kind,
+)
+from matching.letters.render import render_html
+from workareas.models import PitchSlot
+
+
+def results_of(candidacy: Candidacy, round_no: int) -> tuple[CriterionResult, ...]:
+    decisions = {d.criterion: d for d in db.session.scalars(select(JuryDecision).where(
+        JuryDecision.candidacy_id == candidacy.id, JuryDecision.round == round_no))}
+    return tuple(CriterionResult(c.value, CRITERION_LABELS[c], decisions[c].score,
+                                 SCALE[decisions[c].score], decisions[c].motivation,
+                                 decisions[c].method.value)
+                 for c in Criterion if c in decisions)
+
+
+def pitch_moment(candidacy: Candidacy) -> PitchMoment | None:
+    appointment = db.session.scalar(select(PitchAppointment)
+                                    .where(PitchAppointment.candidacy_id == candidacy.id))
+    if appointment is None:
+        return None
+    slot = db.session.get(PitchSlot, appointment.slot_id)
+    return PitchMoment(slot.starts_at, slot.ends_at, slot.location)
+
+
+def round_decision(candidacy: Candidacy, round_no: int, kind: LetterKind,
+                   now: datetime) -> LetterContent:
+    """A round's decision; a non-selection states how and until when to appeal, counted
+    from the letter's own date (the window is never shorter than what the letter says)."""
+    not_selected = kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED)
+    # The pitch invitation has its own reference: after a reversed appeal it follows the
+    # non-selection letter of the same round without correcting it.
+    suffix = "/PITCH" if kind == LetterKind.ROUND1_SELECTED else ""
+    return base_content(
+        kind, candidacy, now, f"{candidacy.reference}/R{round_no}{suffix}", round=round_no,
+        results=results_of(candidacy, round_no), threshold=THRESHOLD,
+        pitch=pitch_moment(candidacy) if kind == LetterKind.ROUND1_SELECTED else None,
+        appeal_deadline=appeal_deadline(now) if not_selected else None,
+        appeal_how=appeal_how(candidacy.procedure) if not_selected else "",
+        appeal_window_days=APPEAL_WINDOW_DAYS if not_selected else None)
+
+
+def preview_round_decision(candidacy: Candidacy, round_no: int, selected: bool, now: datetime,
+                           locale: str = "nl") -> str:
+    """The decision letter as it would be sent, before the round closes: nothing is stored.
+
+    Refused (IncompleteLetter) while a motivation is missing, so the jury sees what is
+    still to be written before it can decide.
+    """
+    content = check_complete(round_decision(candidacy, round_no,
+                                            decision_kind(round_no, selected), now))
+    return render_html(content, locale)

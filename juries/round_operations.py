@@ -1,0 +1,144 @@
+"""Operations of the rounds: start round 1, close a round (every candidacy passes or not on
+the threshold and gets its letter), plan and hold the pitches (R-PITCH-1). Each function
+checks the rules, changes the objects, records the transition and audit event, and never
+commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from juries import notifications as jury_letters
+from juries.models import PitchAppointment
+from juries.queries import decision_for, jury_of, pitch_of, round_board
+from juries.rules import check_jury_composition, passes_threshold
+from matching.accounts.models import User
+from matching.accounts.rules import require_coordinator
+from matching.audit.recording import audit, transition
+from matching.candidacies import notifications as candidacy_letters
+from matching.candidacies import queries as candidacy_queries
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import (
+    ROUND_ENTRY_STATE,
+    CandidacyStep,
+    Criterion,
+    check_round,
+    next_candidacy_state,
+)
+from matching.core.dates import to_utc
+from matching.core.db import db
+from matching.core.errors import N_, DomainError
+from matching.letters import content as letter_content
+from matching.letters.content import LetterKind
+from workareas.models import PitchSlot, Procedure
+from workareas.rules import ProcedureState, ProcedureStep, next_procedure_state
+
+
+def start_round_1(procedure: Procedure, *, actor: User, now: datetime) -> None:
+    """Start the paper round; the jury must satisfy R-JURY-1."""
+    require_coordinator(actor, procedure.work_area_id)
+    new_state = next_procedure_state(procedure.state, ProcedureStep.START_ROUND_1)
+    jury = jury_of(procedure)
+    if jury is None:
+        raise DomainError(N_("Stel eerst de jury samen."), rule="R-JURY-1")
+    check_jury_composition([m.bloc for m in jury.members])
+    transition(procedure, ProcedureStep.START_ROUND_1, new_state, actor=actor, now=now,
+               procedure_id=procedure.id)
+
+
+def close_round(procedure: Procedure, round_no: int, *, actor: User, now: datetime) -> int:
+    """Close round 1 or 2: refused while a candidacy lacks a decided, motivated score on
+    both criteria (or, in round 2, its pitch). Each candidacy then passes or not on the
+    threshold of R-JURY-5. Returns the number of candidacies decided."""
+    require_coordinator(actor, procedure.work_area_id)
+    check_round(round_no)
+    step = {1: ProcedureStep.CLOSE_ROUND_1, 2: ProcedureStep.CLOSE_ROUND_2}[round_no]
+    new_state = next_procedure_state(procedure.state, step)
+    board = round_board(procedure, round_no)
+    if procedure.state == ProcedureState.DECIDED and not board:
+        raise DomainError(N_("Er wacht geen kandidatuur op een beslissing van ronde 2."))
+    not_ready = [c.organisation.name for c, r in board.items() if not r.ready]
+    if not_ready:
+        raise DomainError(N_("Ronde %(round)s kan niet sluiten: nog geen beslissing met motivering "
+                             "op beide criteria (of geen pitch) voor %(names)s."),
+                          rule="R-JURY-6", round=round_no, names=", ".join(not_ready))
+    pass_step, fail_step = {1: (CandidacyStep.SELECT_R1, CandidacyStep.REJECT_R1),
+                            2: (CandidacyStep.ADMIT_R2, CandidacyStep.REJECT_R2)}[round_no]
+    outcomes = []
+    for candidacy in board:
+        scores = {c: decision_for(candidacy, round_no, c).score for c in Criterion}
+        selected = passes_threshold(scores)
+        # The letter is composed (and refused if incomplete) before anything changes.
+        # Round-1 selections get their letter with the pitch invitation (plan_pitch).
+        content = None if (round_no == 1 and selected) else letter_content.check_complete(
+            jury_letters.round_decision(candidacy, round_no,
+                                   letter_content.decision_kind(round_no, selected), now))
+        outcomes.append((candidacy, scores, selected, content))
+    for candidacy, scores, selected, content in outcomes:
+        step_c = pass_step if selected else fail_step
+        transition(candidacy, step_c, next_candidacy_state(candidacy.state, step_c), actor=actor,
+                   now=now, procedure_id=procedure.id,
+                   reason=", ".join(f"{c.value}={s}" for c, s in scores.items()))
+        if content is not None:
+            candidacy_letters.issue(content, candidacy, actor=actor, now=now)
+    if new_state != procedure.state:
+        transition(procedure, step, new_state, actor=actor, now=now, procedure_id=procedure.id)
+    else:
+        audit(f"procedure.{step.value}", procedure, actor=actor, now=now,
+              procedure_id=procedure.id, decided=len(board))
+    return len(board)
+
+
+# --- pitches (R-PITCH-1) -----------------------------------------------------------------
+
+def plan_pitch(candidacy: Candidacy, slot: PitchSlot, *, actor: User,
+               now: datetime) -> PitchAppointment:
+    """Invite a candidacy selected in round 1 to pitch at one of the addendum's moments."""
+    require_coordinator(actor, candidacy.procedure.work_area_id)
+    if candidacy.state != ROUND_ENTRY_STATE[2]:
+        raise DomainError(N_("Enkel een kandidatuur geselecteerd in ronde 1 wordt uitgenodigd "
+                             "voor een pitch."), rule="R-PITCH-1")
+    if slot.procedure_id != candidacy.procedure_id:
+        raise DomainError(N_("Dit pitch-moment hoort niet bij deze procedure."), field="slot")
+    if to_utc(slot.starts_at) <= to_utc(now):
+        raise DomainError(N_("Dit pitch-moment is al voorbij."), field="slot")
+    if db.session.scalar(select(PitchAppointment.id).where(PitchAppointment.slot_id == slot.id)):
+        raise DomainError(N_("Dit pitch-moment is al toegewezen."), field="slot")
+    appointment = pitch_of(candidacy)
+    if appointment is not None and appointment.held_at is not None:
+        raise DomainError(N_("De pitch heeft al plaatsgevonden."))
+    earlier = candidacy_queries.latest_letter(candidacy, LetterKind.ROUND1_SELECTED)
+    if appointment is None:
+        appointment = PitchAppointment(candidacy_id=candidacy.id)
+        db.session.add(appointment)
+    appointment.slot_id, appointment.planned_at = slot.id, now
+    audit("pitch.plan", appointment, actor=actor, now=now, procedure_id=candidacy.procedure_id,
+          candidacy=candidacy.reference, starts_at=slot.starts_at)
+    # R-PITCH-1 / R-DEC-1: the round-1 decision with the invitation and its .ics; a new
+    # moment is a corrected version of the invitation.
+    candidacy_letters.issue(jury_letters.round_decision(candidacy, 1, LetterKind.ROUND1_SELECTED, now),
+                  candidacy, actor=actor, now=now, supersedes=earlier,
+                  correction_reason="Nieuw pitch-moment" if earlier else None)
+    return appointment
+
+
+def record_pitch_held(candidacy: Candidacy, report: str, *, actor: User,
+                      now: datetime) -> PitchAppointment:
+    """The pitch took place; the jury may now give the final (round-2) score."""
+    require_coordinator(actor, candidacy.procedure.work_area_id)
+    appointment = pitch_of(candidacy)
+    if appointment is None:
+        raise DomainError(N_("Er is nog geen pitch gepland voor deze kandidatuur."))
+    if appointment.held_at is not None:
+        raise DomainError(N_("Deze pitch is al geregistreerd."))
+    slot = db.session.get(PitchSlot, appointment.slot_id)
+    if to_utc(now) < to_utc(slot.starts_at):
+        raise DomainError(N_("Een pitch kan pas na het begin van het pitch-moment als gehouden "
+                             "worden geregistreerd."))
+    if len(report.strip()) < 10:
+        raise DomainError(N_("Vat de pitch kort samen (minstens 10 tekens)."), field="report")
+    appointment.held_at, appointment.report = now, report.strip()
+    audit("pitch.held", appointment, actor=actor, now=now, procedure_id=candidacy.procedure_id,
+          candidacy=candidacy.reference)
+    return appointment

@@ -1,0 +1,2 @@
+"""People and organisations: accounts, roles and their grants, sign-in, registration, invitations."""
+

@@ -1,0 +1,117 @@
+"""The application factory: ``flask --app matching.app`` and ``gunicorn`` (``gunicorn.conf.py``)
+call :func:`create_app`.
+
+It binds the extensions, registers every package's blueprints (which also connects the
+signal receivers of :mod:`matching.core.signals`), and finds the templates, styles,
+translations and migrations in the source tree or, when installed from a wheel, inside the
+package.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_babel import get_locale
+
+import matching.app.schema  # noqa: F401  (every model of every domain in the metadata)
+from appeals import applicant_views as appeal_applicant_views
+from appeals import coordinator_views as appeal_coordinator_views
+from appeals import views as panel_views
+from juries import coordinator_views as jury_coordinator_views
+from juries import views as jury_views
+from matching.accounts import views as account_views
+from matching.accounts.models import User
+from matching.administration import views as admin_views
+from matching.app import web
+from matching.app.cli import register_cli
+from matching.app.config import load_config
+from matching.app.extensions import babel, csrf, login_manager, migrate
+from matching.candidacies import coordinator_views as candidacy_coordinator_views
+from matching.candidacies import views as applicant_views
+from matching.core.dates import format_brussels
+from matching.core.db import db
+from matching.core.navigation import nav_for
+from matching.oversight import condition_views
+from matching.oversight import views as observer_views
+from workareas import coordinator_views as area_coordinator_views
+from workareas import views as public_views
+from workareas.queries import published_procedures
+from workareas.rules import PROCEDURE_STATE_LABELS
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # matching/
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
+
+#: Every page of the application, one blueprint per package and audience.
+BLUEPRINTS = (
+    web.bp,  # the language switch, the liveness check
+    public_views.bp,  # public addenda, their feed and versions
+    account_views.bp,  # sign-in, registration, confirmation, password reset, invitations
+    admin_views.bp,  # organisations, accounts and invitations (administrators)
+    applicant_views.bp,  # the applicant's dashboard, candidacy form, attachments, letters
+    appeal_applicant_views.bp,  # the applicant's appeal form
+    area_coordinator_views.bp,  # the coordinator's work area, procedure and addendum
+    candidacy_coordinator_views.bp,  # closing the intake, inadmissibility, letters, outbox
+    jury_coordinator_views.bp,  # jury composition, round boards, pitches, letter previews
+    appeal_coordinator_views.bp,  # appeal panel assignment
+    jury_views.bp,  # the matchmakers' scoring, conflicts, consensus and ballots
+    panel_views.bp,  # the appeal panel's positions
+    observer_views.bp,  # Europa WSE's read-only record, audit trail and exports
+    condition_views.bp,  # the six conditions, observations, ratification, final report
+)
+
+
+def resource_dir(name: str) -> str:
+    """``templates`` or ``static``: inside the package when installed from a wheel (the
+    build puts them there), at the top of the source tree otherwise."""
+    installed = PACKAGE_DIR / name
+    return str(installed if installed.is_dir() else PACKAGE_DIR.parent / name)
+
+
+def instance_dir() -> str | None:
+    """``MATCHING_INSTANCE_PATH``, else ``instance/`` in a source tree; an installed
+    application uses Flask's default (``<prefix>/var/matching-instance``)."""
+    configured = os.environ.get("MATCHING_INSTANCE_PATH")
+    if configured:
+        return configured
+    source_tree = PACKAGE_DIR.parent / "templates"
+    return str(PACKAGE_DIR.parent / "instance") if source_tree.is_dir() else None
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask("matching", instance_relative_config=True, instance_path=instance_dir(),
+                template_folder=resource_dir("templates"),
+                static_folder=resource_dir("static"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    babel.init_app(app, locale_selector=web.select_locale,
+                   default_translation_directories=str(TRANSLATIONS_DIR))
+    csrf.init_app(app)
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["nav_for"] = nav_for
+    app.jinja_env.filters["brussels"] = lambda dt: format_brussels(dt) if dt else "–"
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    web.init_web(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    @app.get("/")
+    def index():
+        return render_template("index.html", procedures=published_procedures(),
+                               state_labels=PROCEDURE_STATE_LABELS)
+
+    register_cli(app)
+    return app

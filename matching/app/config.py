@@ -1,0 +1,68 @@
+"""Configuration from the environment.
+
+``DATABASE_URL``: an SQLAlchemy URL (default: an SQLite file in ``instance/``).
+``SECRET_KEY``: required outside development and testing, at least 32 characters.
+``MATCHING_ENV``: ``development`` (default for ``make run``), ``testing`` or ``production``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+WEAK_KEYS = {"", "dev", "secret", "changeme", "development", "test", "secret-key"}
+
+
+MIN_KEY_LENGTH = 32
+
+
+DEV_KEY = "development-only-key-not-for-production-use"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(instance_path: str, environ: dict | None = None) -> dict:
+    env = os.environ if environ is None else environ
+    mode = env.get("MATCHING_ENV", "development")
+    if mode not in {"development", "testing", "production"}:
+        raise ConfigError(f"MATCHING_ENV must be development, testing or production, not {mode!r}")
+    secret = env.get("SECRET_KEY", "")
+    if mode == "production" and (secret.lower() in WEAK_KEYS or len(secret) < MIN_KEY_LENGTH):
+        raise ConfigError(
+            "SECRET_KEY is missing or weak: set a random value of at least "
+            f"{MIN_KEY_LENGTH} characters (python -c 'import secrets; print(secrets.token_hex(32))')")
+    default_db = "sqlite:///" + str(Path(instance_path) / "matching.db")
+    return {
+        "MATCHING_ENV": mode,
+        "SECRET_KEY": secret or DEV_KEY,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL", default_db)),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
+        "LANGUAGES": ["nl", "en"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": mode == "production",
+        "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
+        # Mail (the outbox worker): "file" writes .eml files into instance/mail (the demo,
+        # no mail server needed); "smtp" talks to MAIL_SERVER.
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "file" if mode == "development" else "smtp"),
+        "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "") in {"1", "true", "yes"},
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_SENDER": env.get("MAIL_SENDER", "Lokale partnerschappen <matching@lokalepartnerschappen.be>"),
+        "MAIL_DOMAIN": env.get("MAIL_DOMAIN", "lokalepartnerschappen.be"),
+        "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(Path(instance_path) / "mail")),
+    }

@@ -1,0 +1,2 @@
+"""The audit trail: every transition and operation recorded in an append-only hash chain."""
+

@@ -1,0 +1,77 @@
+"""Every state transition and every operation, recorded append-only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from matching.core.db import UTCDateTime, db
+
+
+class Transition(db.Model):
+    """One state change of a procedure, candidacy or appeal: who, when, from, to, why.
+
+    The actor is an account (``user_account``); this layer, below the accounts, knows it
+    by its id only."""
+
+    __tablename__ = "state_transition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[int]
+    step: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_state_transition_object", "object_type", "object_id"),)
+
+
+class AuditEvent(db.Model):
+    """One operation: actor, UTC time, action, object, a short summary (no secrets).
+
+    Append-only and hash-chained (see :mod:`matching.audit.chain`): ``prev_hash`` is the
+    ``hash`` of the entry before it (unique, so the chain cannot fork), ``hash`` the
+    SHA-256 of this entry's canonical content. Rows are only ever made by
+    :func:`matching.audit.recording.audit`; on PostgreSQL a trigger refuses UPDATE and DELETE.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[int | None]
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_event_procedure", "procedure_id", "id"),)
+
+
+class AuditCheckpoint(db.Model):
+    """A full verification of the chain (``flask audit verify``): up to which entry it
+    held, when. Pages verify only the entries after the latest intact checkpoint, so a
+    page never walks the whole trail; ratification always walks it all afresh."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    events: Mapped[int]
+    last_event_id: Mapped[int | None]
+    last_hash: Mapped[str | None] = mapped_column(String(64))
+    intact: Mapped[bool]
+    broken_event_id: Mapped[int | None]
+
+    __table_args__ = (
+        CheckConstraint("intact = (broken_event_id IS NULL)", name="broken_iff_not_intact"),
+        CheckConstraint("(last_event_id IS NULL) = (last_hash IS NULL)", name="head_complete"),
+    )

@@ -1,0 +1,111 @@
+"""What every operation records: the state transition and the audit event.
+
+Operations call these; they add rows to the session and never commit.
+
+The audit events form one linear hash chain (:mod:`matching.audit.chain`): each new
+event links to the hash of the latest one. So that concurrent transactions cannot both
+link to the same predecessor, :func:`audit` first takes the chain's write lock: on
+PostgreSQL a transaction-level advisory lock, on SQLite the database's write lock (a
+no-op write). It is held until the transaction ends. The unique ``prev_hash`` is the
+safety net: a fork cannot be stored.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import text
+
+from matching.audit.chain import GENESIS, entry_hash
+from matching.audit.models import AuditEvent, Transition
+from matching.core import signals
+from matching.core.db import db
+
+
+def audit(action: str, obj: Any, *, actor: Any | None, now: datetime,
+          procedure_id: int | None, step4: bool = False, **summary: Any) -> AuditEvent:
+    """Append an audit event; ``summary`` is a short before/after note, never secrets.
+
+    Every operation records one, so this is also where a ratified procedure is kept
+    frozen (R-OBS-1: Europa WSE ratified the record as it is): the
+    :data:`~matching.core.signals.recording` signal lets :mod:`workareas.models` refuse an
+    operation on it with a DomainError, and the caller's rollback undoes what it changed.
+    The signal is sent after the chain's lock is taken, so an operation racing the
+    ratification cannot slip in. ``step4`` marks the letters of step 4; ``actor`` is an
+    account (or None for the system and anonymous visitors).
+    """
+    db.session.flush()  # the object needs its id, the previous event its row
+    link = _next_link()
+    signals.ask(signals.recording, action, procedure_id=procedure_id, step4=step4)
+    event = AuditEvent(
+        at=now, actor_id=actor.id if actor else None, action=action,
+        object_type=type(obj).__tablename__, object_id=getattr(obj, "id", None),
+        procedure_id=procedure_id,
+        summary=json.dumps(summary, default=_plain, ensure_ascii=False, sort_keys=True),
+    )
+    # The hash covers the id, so the id is fixed before the insert (rows are never
+    # updated afterwards: on PostgreSQL a trigger would refuse it).
+    event.id, event.prev_hash = link
+    event.hash = entry_hash(event.id, event.at, event.actor_id, event.action,
+                            event.object_type, event.object_id, event.procedure_id,
+                            event.summary, event.prev_hash)
+    db.session.add(event)
+    return event
+
+
+# Any constant will do, as long as nothing else uses it: "audit" in ASCII.
+AUDIT_CHAIN_LOCK = 0x6175646974
+
+
+def lock_chain() -> None:
+    """Take the chain's write lock for the rest of the transaction (re-entrant): every
+    operation that records an event waits for it. Ratification takes it before it
+    evaluates the conditions, so nothing can commit between its check and its step."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
+    else:  # SQLite: a write statement takes the database's write lock
+        session.execute(text("UPDATE audit_event SET id = id WHERE 0 = 1"))
+
+
+def _next_link() -> tuple[int, str]:
+    """Lock the chain for this transaction; return the new event's id and ``prev_hash``."""
+    session = db.session
+    lock_chain()
+    if session.get_bind().dialect.name == "postgresql":
+        # Ids come from the sequence while the lock is held, so they ascend along the chain.
+        new_id, prev = session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')), "
+            "(SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1)")).one()
+        return new_id, prev or GENESIS
+    last = session.execute(text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")).first()
+    return (last[0] + 1, last[1]) if last else (1, GENESIS)
+
+
+def transition(obj: Any, step: Enum, new_state: Enum, *, actor: Any | None, now: datetime,
+               procedure_id: int | None, reason: str = "") -> Transition:
+    """Move ``obj`` to ``new_state`` and record who, when, from, to and why."""
+    old_state = obj.state
+    obj.state = new_state
+    db.session.flush()
+    record = Transition(
+        object_type=type(obj).__tablename__, object_id=obj.id, step=step.value,
+        from_state=old_state.value, to_state=new_state.value,
+        actor_id=actor.id if actor else None, at=now, reason=reason,
+    )
+    db.session.add(record)
+    audit(f"{type(obj).__tablename__}.{step.value}", obj, actor=actor, now=now,
+          procedure_id=procedure_id, before=old_state.value, after=new_state.value,
+          reason=reason)
+    return record
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,204 @@
+"""A candidacy: one organisation's application for one procedure (R-CAND-*), its decision notices and its letters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matching.accounts.models import Organisation
+from matching.candidacies.rules import CandidacyState, Criterion
+from matching.core.db import UTCDateTime, db, enum_column
+from matching.letters.content import LetterKind
+from workareas.models import Procedure
+
+_DECLARED = "declares_individual AND declares_not_invoice_only AND declares_partnership_commitment"
+
+
+class Candidacy(db.Model):
+    __tablename__ = "candidacy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"))
+    state: Mapped[CandidacyState] = mapped_column(
+        enum_column(CandidacyState, "candidacy_state"), default=CandidacyState.DRAFT)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    inadmissible_reason: Mapped[str | None] = mapped_column(Text)
+    #: R-CAND-3: how the organisation is fit for partnership, in its own words.
+    partnership_fit: Mapped[str] = mapped_column(Text, default="")
+    declares_individual: Mapped[bool] = mapped_column(default=False)
+    declares_not_invoice_only: Mapped[bool] = mapped_column(default=False)
+    declares_partnership_commitment: Mapped[bool] = mapped_column(default=False)
+
+    organisation: Mapped[Organisation] = relationship()
+    procedure: Mapped[Procedure] = relationship()
+    contributions: Mapped[list[Contribution]] = relationship(
+        back_populates="candidacy", cascade="all, delete-orphan", order_by="Contribution.id")
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="candidacy", cascade="all, delete-orphan",
+        order_by="(Answer.criterion, Answer.question)")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="candidacy", cascade="all, delete-orphan", order_by="Attachment.id")
+    notices: Mapped[list[DecisionNotice]] = relationship(
+        back_populates="candidacy", cascade="all, delete-orphan", order_by="DecisionNotice.round")
+
+    __table_args__ = (
+        # R-CAND-1: one candidacy per organisation per procedure.
+        UniqueConstraint("organisation_id", "procedure_id"),
+        # Every per-procedure page starts here (the unique index leads with the organisation).
+        Index("ix_candidacy_procedure", "procedure_id", "state"),
+        CheckConstraint("state = 'withdrawn' OR (state = 'draft') = (submitted_at IS NULL)",
+                        name="submitted_at_iff_not_draft"),
+        CheckConstraint("(state = 'withdrawn') = (withdrawn_at IS NOT NULL)",
+                        name="withdrawn_at_iff_withdrawn"),
+        CheckConstraint("(state = 'inadmissible') = (inadmissible_reason IS NOT NULL)",
+                        name="reason_iff_inadmissible"),
+        CheckConstraint(f"submitted_at IS NULL OR ({_DECLARED})",
+                        name="submitted_with_declarations"),
+    )
+
+    def notice(self, round_no: int) -> DecisionNotice | None:
+        return next((n for n in self.notices if n.round == round_no), None)
+
+
+class Contribution(db.Model):
+    """R-CAND-3: the (unique) contribution to one chosen regional challenge."""
+
+    __tablename__ = "contribution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id", ondelete="CASCADE"))
+    challenge_code: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+
+    candidacy: Mapped[Candidacy] = relationship(back_populates="contributions")
+
+    __table_args__ = (UniqueConstraint("candidacy_id", "challenge_code"),)
+
+
+class Answer(db.Model):
+    """The candidacy's answer to one of the eight assessment questions (R-JURY-2)."""
+
+    __tablename__ = "answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id", ondelete="CASCADE"))
+    criterion: Mapped[Criterion] = mapped_column(enum_column(Criterion, "criterion"))
+    question: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    candidacy: Mapped[Candidacy] = relationship(back_populates="answers")
+
+    __table_args__ = (
+        UniqueConstraint("candidacy_id", "criterion", "question"),
+        CheckConstraint("question BETWEEN 1 AND 4", name="question_1_to_4"),
+    )
+
+
+class Attachment(db.Model):
+    """Metadata of an uploaded attachment; the bytes live outside static/."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    candidacy: Mapped[Candidacy] = relationship(back_populates="attachments")
+
+    __table_args__ = (
+        CheckConstraint("size > 0 AND size <= 10485760", name="size_up_to_10_mb"),
+        CheckConstraint("media_type IN ('application/pdf', "
+                        "'application/vnd.openxmlformats-officedocument.wordprocessingml.document', "
+                        "'application/vnd.oasis.opendocument.text')", name="media_type_allowed"),
+    )
+
+
+class DecisionNotice(db.Model):
+    """The decision e-mail of a round, and the moment it was received (R-APP-1)."""
+
+    __tablename__ = "decision_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id", ondelete="CASCADE"))
+    round: Mapped[int]
+    selected: Mapped[bool]
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    candidacy: Mapped[Candidacy] = relationship(back_populates="notices")
+
+    __table_args__ = (
+        UniqueConstraint("candidacy_id", "round"),
+        CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
+    )
+
+
+class Letter(db.Model):
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[LetterKind] = mapped_column(enum_column(LetterKind, "letter_kind"))
+    reference: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int] = mapped_column(default=1)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"))
+    candidacy_id: Mapped[int | None] = mapped_column(ForeignKey("candidacy.id"))
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeal.id"))
+    round: Mapped[int | None]
+    locale: Mapped[str] = mapped_column(String(5), default="nl")
+    subject: Mapped[str] = mapped_column(String(300))
+    recipients: Mapped[str] = mapped_column(String(1000))
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    ics: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: R-APP-1: the deadline the letter states; the appeal window is never shorter.
+    appeal_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+
+    supersedes: Mapped[Letter | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        UniqueConstraint("reference", "version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("(version = 1) = (supersedes_id IS NULL)", name="later_versions_supersede"),
+        CheckConstraint("(version = 1) = (correction_reason IS NULL)",
+                        name="corrections_give_a_reason"),
+        CheckConstraint("length(pdf_sha256) = 64", name="sha256_hex"),
+        Index("ix_letter_candidacy", "candidacy_id", "kind"),
+        # The six conditions and the record pages read a procedure's letters.
+        Index("ix_letter_procedure", "procedure_id", "kind"),
+    )
+
+    @property
+    def filename(self) -> str:
+        return f"{self.reference.replace('/', '-')}-v{self.version}.pdf"
+
+
+@event.listens_for(Letter, "before_update")
+def _letters_are_immutable(mapper, connection, target: Letter) -> None:
+    raise ValueError("a letter is immutable once written; issue a corrected version instead")

@@ -1,0 +1,343 @@
+"""Operations on candidacies: the only place they change.
+
+Start, save, submit, withdraw, declare inadmissible, close the intake, attachments, the
+receipt of a decision e-mail, and retrying a letter's failed e-mail. Each function checks
+the rules, changes the objects, records the transition and the audit event, and never
+commits: the caller commits once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from matching.accounts.models import Organisation, User
+from matching.accounts.rules import require_applicant, require_coordinator
+from matching.audit.models import Transition
+from matching.audit.recording import audit, transition
+from matching.candidacies import notifications as candidacy_letters
+from matching.candidacies.models import (
+    Answer,
+    Attachment,
+    Candidacy,
+    Contribution,
+    DecisionNotice,
+    Letter,
+)
+from matching.candidacies.notifications import letter_email
+from matching.candidacies.rules import (
+    EXTENSIONS,
+    MAX_ATTACHMENT,
+    NOT_SELECTED_STATE,
+    QUESTION_KEYS,
+    CandidacyState,
+    CandidacyStep,
+    Criterion,
+    Declaration,
+    check_answers,
+    check_before_deadline,
+    check_contributions,
+    check_declarations,
+    check_may_apply,
+    check_round,
+    check_single_candidacy,
+    check_withdrawable,
+    next_candidacy_state,
+    sniff_media_type,
+)
+from matching.core import signals
+from matching.core.dates import to_utc
+from matching.core.db import db
+from matching.core.errors import N_, DomainError, PermissionDenied
+from matching.letters.content import DECISION_KINDS
+from matching.mail.models import OutboxMessage
+from matching.mail.outbox import retry_failed, send_pending
+from workareas.models import Procedure, WorkAreaGovernment
+from workareas.rules import ProcedureState, ProcedureStep, next_procedure_state
+
+
+def start_candidacy(procedure: Procedure, organisation: Organisation, *, actor: User,
+                    now: datetime) -> Candidacy:
+    """Open a draft candidacy for the organisation in a published procedure."""
+    require_applicant(actor, organisation.id)
+    if procedure.state != ProcedureState.PUBLISHED:
+        raise DomainError(N_("Voor deze procedure kan men zich niet (meer) kandidaat stellen."),
+                          rule="R-CAND-3")
+    check_before_deadline(now, procedure.candidacy_deadline)
+    involved = bool(db.session.get(WorkAreaGovernment, (procedure.work_area_id, organisation.id)))
+    check_may_apply(organisation.kind, involved)
+    check_single_candidacy(db.session.scalar(select(func.count(Candidacy.id)).where(
+        Candidacy.procedure_id == procedure.id, Candidacy.organisation_id == organisation.id)))
+    candidacy = Candidacy(
+        organisation=organisation, procedure=procedure, created_at=now,
+        state=CandidacyState.DRAFT,
+        reference=f"KAND-{procedure.work_area_id:03d}-{procedure.sequence}-{organisation.id:05d}")
+    db.session.add(candidacy)
+    audit("candidacy.start", candidacy, actor=actor, now=now, procedure_id=procedure.id,
+          organisation=organisation.name)
+    return candidacy
+
+
+def save_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
+                   contributions: Mapping[str, str], answers: Mapping[str, str],
+                   partnership_fit: str, declarations: Mapping[Declaration, bool]) -> Candidacy:
+    """Save the draft's content (contributions per regional challenge, the eight answers,
+    the declarations). A draft may be incomplete; submission checks completeness."""
+    require_applicant(actor, candidacy.organisation_id)
+    if candidacy.state != CandidacyState.DRAFT:
+        raise DomainError(N_("Een ingediende kandidatuur kan niet meer worden gewijzigd."))
+    check_before_deadline(now, candidacy.procedure.candidacy_deadline)
+    offered = {c.code for c in candidacy.procedure.current_version.challenges}
+    chosen = {k: v.strip() for k, v in contributions.items() if (v or "").strip()}
+    if not set(chosen) <= offered:
+        raise DomainError(N_("Een gekozen regio-uitdaging hoort niet bij dit addendum."),
+                          rule="R-CAND-3", field="contributions")
+    unknown = set(answers) - set(QUESTION_KEYS)
+    if unknown:
+        raise DomainError(N_("Onbekende beoordelingsvraag."), field="answers")
+    if candidacy.contributions or candidacy.answers:
+        # Saved again: the old rows go first, so the new ones may take their keys.
+        candidacy.contributions, candidacy.answers = [], []
+        db.session.flush()
+    candidacy.contributions = [Contribution(challenge_code=k, text=v) for k, v in sorted(chosen.items())]
+    candidacy.answers = [
+        Answer(criterion=Criterion(key.split(".")[0]), question=int(key.split(".")[1]),
+               text=answers[key].strip())
+        for key in QUESTION_KEYS if (answers.get(key) or "").strip()]
+    candidacy.partnership_fit = partnership_fit.strip()
+    candidacy.declares_individual = bool(declarations.get(Declaration.INDIVIDUAL))
+    candidacy.declares_not_invoice_only = bool(declarations.get(Declaration.NOT_INVOICE_ONLY))
+    candidacy.declares_partnership_commitment = bool(
+        declarations.get(Declaration.PARTNERSHIP_COMMITMENT))
+    audit("candidacy.save", candidacy, actor=actor, now=now, procedure_id=candidacy.procedure_id,
+          contributions=sorted(chosen), answers=len(candidacy.answers))
+    return candidacy
+
+
+def declarations_of(candidacy: Candidacy) -> dict[Declaration, bool]:
+    return {Declaration.INDIVIDUAL: candidacy.declares_individual,
+            Declaration.NOT_INVOICE_ONLY: candidacy.declares_not_invoice_only,
+            Declaration.PARTNERSHIP_COMMITMENT: candidacy.declares_partnership_commitment}
+
+
+def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Candidacy:
+    """Submit before the deadline (R-CAND-3), with the declarations (R-CAND-1/2)."""
+    require_applicant(actor, candidacy.organisation_id)
+    new_state = next_candidacy_state(candidacy.state, CandidacyStep.SUBMIT)
+    procedure = candidacy.procedure
+    if procedure.state != ProcedureState.PUBLISHED:
+        raise DomainError(N_("Voor deze procedure kan men zich niet (meer) kandidaat stellen."),
+                          rule="R-CAND-3")
+    check_before_deadline(now, procedure.candidacy_deadline)
+    involved = bool(db.session.get(WorkAreaGovernment, (procedure.work_area_id,
+                                                        candidacy.organisation_id)))
+    check_may_apply(candidacy.organisation.kind, involved)
+    check_declarations(declarations_of(candidacy))
+    check_contributions({c.challenge_code: c.text for c in candidacy.contributions},
+                        {c.code for c in procedure.current_version.challenges})
+    check_answers({f"{a.criterion.value}.{a.question}": a.text for a in candidacy.answers},
+                  QUESTION_KEYS)
+    if len(candidacy.partnership_fit) < 20:
+        raise DomainError(N_("Beschrijf hoe uw organisatie fit for partnership is (minstens 20 "
+                             "tekens)."), rule="R-CAND-3", field="partnership_fit")
+    candidacy.submitted_at = now
+    transition(candidacy, CandidacyStep.SUBMIT, new_state, actor=actor, now=now,
+               procedure_id=procedure.id)
+    candidacy_letters.issue(candidacy_letters.candidacy_receipt(candidacy, now), candidacy, actor=actor, now=now)
+    return candidacy
+
+
+def check_withdrawal(candidacy: Candidacy) -> None:
+    """Whether the candidacy can be withdrawn now (the applicant's page asks this too)."""
+    blockers = [msgid for msgid in signals.ask(signals.withdrawal_blockers, candidacy) if msgid]
+    check_withdrawable(candidacy.state, candidacy.procedure.state == ProcedureState.RATIFIED,
+                       blockers)
+
+
+def withdraw_candidacy(candidacy: Candidacy, reason: str, *, actor: User,
+                       now: datetime) -> Candidacy:
+    """The applicant withdraws, any time before the final decision."""
+    require_applicant(actor, candidacy.organisation_id)
+    check_withdrawal(candidacy)
+    new_state = next_candidacy_state(candidacy.state, CandidacyStep.WITHDRAW)
+    candidacy.withdrawn_at = now
+    candidacy.withdrawal_reason = reason.strip() or None
+    transition(candidacy, CandidacyStep.WITHDRAW, new_state, actor=actor, now=now,
+               procedure_id=candidacy.procedure_id, reason=reason.strip())
+    return candidacy
+
+
+def declare_inadmissible(candidacy: Candidacy, reason: str, *, actor: User,
+                         now: datetime) -> Candidacy:
+    """Refuse a candidacy at the deadline check, with its procedural reason."""
+    require_coordinator(actor, candidacy.procedure.work_area_id)
+    if candidacy.procedure.state not in (ProcedureState.CANDIDACY_CLOSED, ProcedureState.ROUND_1):
+        raise DomainError(N_("Een kandidatuur wordt onontvankelijk verklaard bij de controle na "
+                             "de deadline, vóór de beoordeling."))
+    if len(reason.strip()) < 10:
+        raise DomainError(N_("Geef de procedurele reden van de onontvankelijkheid (minstens 10 "
+                             "tekens)."), field="reason")
+    new_state = next_candidacy_state(candidacy.state, CandidacyStep.DECLARE_INADMISSIBLE)
+    candidacy.inadmissible_reason = reason.strip()
+    transition(candidacy, CandidacyStep.DECLARE_INADMISSIBLE, new_state, actor=actor, now=now,
+               procedure_id=candidacy.procedure_id, reason=reason.strip())
+    return candidacy
+
+
+def record_decision_received(candidacy: Candidacy, round_no: int, received_at: datetime, *,
+                             actor: User | None, now: datetime) -> DecisionNotice:
+    """The decision e-mail of a round was received: this starts the appeal window (R-APP-1).
+
+    ``actor`` is None when the mail worker records the SMTP server's acceptance.
+    """
+    check_round(round_no)
+    decision = _round_decision(candidacy, round_no)
+    if decision is None:
+        raise DomainError(N_("Er is nog geen beslissing van ronde %(round)s voor deze "
+                             "kandidatuur."), round=round_no)
+    decided_at, step = decision
+    if to_utc(received_at) < decided_at:
+        raise DomainError(N_("Een beslissing kan niet ontvangen zijn vóór ze genomen werd."),
+                          field="received_at")
+    if candidacy.notice(round_no) is not None:
+        raise DomainError(N_("De ontvangst van deze beslissing is al geregistreerd."))
+    if to_utc(received_at) > to_utc(now):
+        raise DomainError(N_("Een ontvangst ligt niet in de toekomst."), field="received_at")
+    notice = DecisionNotice(round=round_no, received_at=received_at,
+                            selected=step in (CandidacyStep.SELECT_R1, CandidacyStep.ADMIT_R2))
+    candidacy.notices.append(notice)
+    audit("decision_notice.received", notice, actor=actor, now=now,
+          procedure_id=candidacy.procedure_id, round=round_no, received_at=received_at)
+    return notice
+
+
+def record_letter_accepted(message: OutboxMessage, accepted_at: datetime) -> None:
+    """The mail worker's callback when the server accepted an e-mail: for the first version
+    of a decision letter, that moment is the decision's receipt (R-APP-1)."""
+    if message.letter_id is None:
+        return
+    letter = db.session.get(Letter, message.letter_id)
+    if letter.kind in DECISION_KINDS and letter.version == 1:
+        candidacy = db.session.get(Candidacy, letter.candidacy_id)
+        if candidacy.notice(letter.round) is None:
+            record_decision_received(candidacy, letter.round, accepted_at, actor=None,
+                                     now=accepted_at)
+
+
+def send_outbox(config: dict, **options: Any) -> dict[str, int]:
+    """The mail worker's round (``flask outbox send``): send what is due, letters with their
+    PDF, and record the receipt of decisions. ``options`` go to
+    :func:`matching.mail.outbox.send_pending` (clock, limit, after_accept)."""
+    return send_pending(config, build=letter_email, on_accepted=record_letter_accepted,
+                        **options)
+
+
+def _round_decision(candidacy: Candidacy, round_no: int) -> tuple[datetime, CandidacyStep] | None:
+    """When the jury's decision of ``round_no`` was taken for the candidacy, and which it
+    was (the first one: a reversal on appeal does not change what the e-mail said)."""
+    steps = {1: (CandidacyStep.SELECT_R1, CandidacyStep.REJECT_R1),
+             2: (CandidacyStep.ADMIT_R2, CandidacyStep.REJECT_R2)}[round_no]
+    row = db.session.execute(select(Transition.at, Transition.step).where(
+        Transition.object_type == "candidacy", Transition.object_id == candidacy.id,
+        Transition.step.in_([s.value for s in steps])).order_by(Transition.id).limit(1)).first()
+    return (row.at, CandidacyStep(row.step)) if row else None
+
+
+def is_not_selected(candidacy: Candidacy, round_no: int) -> bool:
+    return candidacy.state == NOT_SELECTED_STATE[round_no]
+
+
+def save_and_submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
+                              contributions: Mapping[str, str], answers: Mapping[str, str],
+                              partnership_fit: str,
+                              declarations: Mapping[Declaration, bool]) -> Candidacy:
+    """Save the draft, then submit it; a refusal of either leaves nothing saved (the
+    caller rolls the transaction back)."""
+    save_candidacy(candidacy, actor=actor, now=now, contributions=contributions,
+                         answers=answers, partnership_fit=partnership_fit,
+                         declarations=declarations)
+    return submit_candidacy(candidacy, actor=actor, now=now)
+
+
+def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, upload_dir: str,
+                   actor: User, now: datetime) -> Attachment:
+    """R-CAND-3 "Bijlagen zijn toegestaan": PDF, DOCX or ODT, at most 10 MB, while the
+    candidacy is a draft. The bytes go to ``upload_dir`` under a random name."""
+    require_applicant(actor, candidacy.organisation_id)
+    if candidacy.state != CandidacyState.DRAFT:
+        raise DomainError(N_("Bijlagen kunnen enkel worden toegevoegd zolang de kandidatuur "
+                             "een concept is."), field="file")
+    if not data:
+        raise DomainError(N_("Het bestand is leeg."), field="file")
+    if len(data) > MAX_ATTACHMENT:
+        raise DomainError(N_("Een bijlage is hoogstens 10 MB groot."), field="file")
+    media_type = sniff_media_type(data)
+    if media_type is None:
+        raise DomainError(N_("Enkel PDF-, DOCX- of ODT-documenten zijn toegestaan; dit bestand "
+                             "is er geen."), field="file")
+    base = os.path.basename((filename or "").replace("\\", "/")).strip() or "bijlage"
+    stem = os.path.splitext(base)[0][:200] or "bijlage"
+    key = secrets.token_hex(16)
+    os.makedirs(upload_dir, exist_ok=True)
+    with open(os.path.join(upload_dir, key), "xb") as out:
+        out.write(data)
+    attachment = Attachment(filename=stem + EXTENSIONS[media_type], media_type=media_type,
+                            size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                            storage_key=key, uploaded_at=now)
+    candidacy.attachments.append(attachment)
+    audit("attachment.add", attachment, actor=actor, now=now,
+          procedure_id=candidacy.procedure_id, candidacy=candidacy.reference,
+          media_type=media_type, size=len(data), sha256=attachment.sha256)
+    return attachment
+
+
+def close_candidacies(procedure: Procedure, *, actor: User, now: datetime) -> int:
+    """Close the intake after the deadline; unsubmitted drafts lapse (withdrawn)."""
+    require_coordinator(actor, procedure.work_area_id)
+    new_state = next_procedure_state(procedure.state, ProcedureStep.CLOSE_CANDIDACIES)
+    if to_utc(now) <= procedure.candidacy_deadline:
+        raise DomainError(N_("De kandidaturen kunnen pas na de deadline worden afgesloten."),
+                          rule="R-CAND-3")
+    drafts = db.session.scalars(select(Candidacy).where(
+        Candidacy.procedure_id == procedure.id, Candidacy.state == CandidacyState.DRAFT)).all()
+    for candidacy in drafts:
+        candidacy.withdrawn_at = now
+        candidacy.withdrawal_reason = "niet ingediend voor de deadline"
+        transition(candidacy, CandidacyStep.WITHDRAW,
+                   next_candidacy_state(candidacy.state, CandidacyStep.WITHDRAW),
+                   actor=actor, now=now, procedure_id=procedure.id,
+                   reason="niet ingediend voor de deadline")
+    transition(procedure, ProcedureStep.CLOSE_CANDIDACIES, new_state, actor=actor, now=now,
+               procedure_id=procedure.id)
+    return len(drafts)
+
+
+def retry_message(message: OutboxMessage, *, actor: User, now: datetime) -> OutboxMessage:
+    """Put a failed letter e-mail back in the queue; the worker sends it on its next run."""
+    letter = db.session.get(Letter, message.letter_id) if message.letter_id else None
+    if letter is None:
+        # Account e-mails belong to no work area: not the coordinator's.
+        raise PermissionDenied(N_("Enkel een coördinator van dit werkingsgebied kan dit doen."))
+    procedure = db.session.get(Procedure, letter.procedure_id)
+    require_coordinator(actor, procedure.work_area_id)
+    attempts = message.attempts
+    retry_failed(message, now=now)
+    audit("outbox.retry", message, actor=actor, now=now, procedure_id=procedure.id,
+          letter=letter.reference, version=letter.version, attempts_before=attempts,
+          last_error=message.last_error)
+    return message
+
+
+@signals.challenge_codes_in_use.connect
+def _challenges_answered(procedure: Procedure) -> set[str]:
+    """The regional challenges the procedure's candidacies contribute to: a new version of
+    the addendum may not drop them (R-ADD-3)."""
+    return set(db.session.scalars(
+        select(Contribution.challenge_code).join(Candidacy)
+        .where(Candidacy.procedure_id == procedure.id)))

@@ -1,0 +1,130 @@
+"""Read-only queries of the candidacy pages: the applicant's own candidacies and letters,
+the coordinator's access to a candidacy, a procedure's letters with their delivery."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import datetime
+
+from flask import (
+    abort,
+    current_app,
+)
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import load_only, raiseload
+
+from matching.accounts.models import Organisation, User
+from matching.accounts.rules import Role, can_coordinate
+from matching.candidacies.models import Candidacy, Letter
+from matching.candidacies.rules import effective_appeal_deadline
+from matching.core import signals
+from matching.core.db import db
+from matching.letters.content import LetterKind, decision_kind
+from matching.mail.models import OutboxMessage, OutboxState
+from workareas.models import Procedure
+
+
+def organisation_ids(user) -> list[int]:
+    return sorted({g.organisation_id for g in user.grants if g.role == Role.APPLICANT})
+
+
+def own_candidacy(candidacy_id: int) -> Candidacy:
+    """The candidacy, if the current user acts for its organisation; otherwise 404."""
+    candidacy = db.session.get(Candidacy, candidacy_id)
+    if candidacy is None or candidacy.organisation_id not in organisation_ids(current_user):
+        abort(404)
+    return candidacy
+
+
+def upload_dir() -> str:
+    return current_app.config.get("UPLOAD_DIR") or os.path.join(current_app.instance_path,
+                                                                 "uploads")
+
+
+def _challenges(candidacy: Candidacy):
+    return candidacy.procedure.current_version.challenges
+
+
+def may_read_attachments(user, candidacy: Candidacy) -> bool:
+    """Who reads a candidacy's attachments: the organisation itself, and whoever a package
+    above answers for (:data:`~matching.core.signals.attachment_readers`: the jury, the
+    appeal panel, Europa WSE's observers)."""
+    if candidacy.organisation_id in organisation_ids(user):
+        return True
+    return any(signals.ask(signals.attachment_readers, candidacy, user=user))
+
+
+def own_letter(letter_id: int) -> Letter:
+    letter = db.session.get(Letter, letter_id)
+    if letter is None or letter.candidacy_id is None:
+        abort(404)
+    own_candidacy(letter.candidacy_id)
+    return letter
+
+
+def decision_receipt(candidacy: Candidacy,
+                     round_no: int) -> tuple[datetime | None, datetime | None]:
+    """When the round's decision e-mail was received (None: not yet), and the appeal
+    deadline its non-selection letter stated (R-APP-1)."""
+    notice = candidacy.notice(round_no)
+    stated = latest_letter(candidacy, decision_kind(round_no, selected=False))
+    return (notice.received_at if notice else None,
+            stated.appeal_deadline if stated else None)
+
+
+def appeal_deadline_of(candidacy: Candidacy, round_no: int | None) -> datetime | None:
+    """The appeal deadline of a round's decision, the same instant wherever it is shown:
+    the later of 14 days after receipt and what the decision letter stated
+    (:func:`~matching.candidacies.rules.effective_appeal_deadline`); None before the
+    decision was received."""
+    if round_no is None:
+        return None
+    received_at, stated = decision_receipt(candidacy, round_no)
+    return effective_appeal_deadline(received_at, stated) if received_at else None
+
+
+def latest_letter(candidacy: Candidacy, kind: LetterKind) -> Letter | None:
+    return db.session.scalar(select(Letter).where(Letter.candidacy_id == candidacy.id,
+                                                  Letter.kind == kind)
+                             .order_by(Letter.version.desc()).limit(1))
+
+
+LETTER_COLUMNS = (Letter.id, Letter.kind, Letter.reference, Letter.version, Letter.recipients,
+                  Letter.created_at, Letter.round, Letter.candidacy_id, Letter.subject)
+
+
+def procedure_letters(procedure: Procedure) -> list[tuple[Letter, OutboxMessage | None, str | None]]:
+    """The procedure's letters (without their bytes) with their e-mail in the outbox and
+    the organisation they go to, in one statement."""
+    rows = db.session.execute(
+        select(Letter, OutboxMessage, Organisation.name)
+        .outerjoin(OutboxMessage, OutboxMessage.letter_id == Letter.id)
+        .outerjoin(Candidacy, Candidacy.id == Letter.candidacy_id)
+        .outerjoin(Organisation, Organisation.id == Candidacy.organisation_id)
+        .where(Letter.procedure_id == procedure.id)
+        .options(load_only(*LETTER_COLUMNS), raiseload("*"),
+                 load_only(OutboxMessage.id, OutboxMessage.state, OutboxMessage.attempts,
+                           OutboxMessage.last_error, OutboxMessage.accepted_at,
+                           OutboxMessage.next_attempt_at))
+        .order_by(Letter.created_at.desc(), Letter.id.desc())).all()
+    return [(letter, message, name) for letter, message, name in rows]
+
+
+def outbox_counts(procedure: Procedure) -> dict[OutboxState, int]:
+    counts = Counter({state: 0 for state in OutboxState})
+    for state, n in db.session.execute(
+            select(OutboxMessage.state, func.count(OutboxMessage.id))
+            .join(Letter, Letter.id == OutboxMessage.letter_id)
+            .where(Letter.procedure_id == procedure.id).group_by(OutboxMessage.state)):
+        counts[OutboxState(state)] = n
+    return dict(counts)
+
+
+def candidacy_or_404(user: User, candidacy_id: int) -> Candidacy:
+    """The candidacy, if the user coordinates the work area of its procedure; otherwise 404."""
+    candidacy = db.session.get(Candidacy, candidacy_id)
+    if candidacy is None or not can_coordinate(user, candidacy.procedure.work_area_id):
+        abort(404)
+    return candidacy

@@ -1,0 +1,345 @@
+"""Pure rules of the candidacy: its state machine, who may apply and what it holds
+(R-CAND-*), the two criteria and their assessment questions it answers (R-JURY-2), its
+attachments, and the appeal window its decision letters open (R-APP-1).
+
+No Flask, no SQLAlchemy, no clock: ``now`` is an argument.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import zipfile
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from matching.accounts.rules import OrganisationKind
+from matching.core.dates import format_brussels, period_end, to_utc
+from matching.core.errors import N_, DomainError
+from matching.core.states import next_state
+
+
+class CandidacyState(str, enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    INADMISSIBLE = "inadmissible"
+    WITHDRAWN = "withdrawn"
+    SELECTED_FOR_PITCH = "selected_for_pitch"
+    NOT_SELECTED_R1 = "not_selected_r1"
+    ADMITTED_TO_STEP4 = "admitted_to_step4"
+    NOT_SELECTED_R2 = "not_selected_r2"
+
+
+#: "Het matchingsproces bestaat uit 2 rondes" (call text, section 6).
+ROUNDS = (1, 2)
+
+
+def check_round(round_no: int) -> int:
+    if round_no not in ROUNDS:
+        raise DomainError(N_("Er zijn enkel ronde 1 en ronde 2."), field="round")
+    return round_no
+
+
+class CandidacyStep(str, enum.Enum):
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    DECLARE_INADMISSIBLE = "declare_inadmissible"
+    SELECT_R1 = "select_r1"
+    REJECT_R1 = "reject_r1"
+    ADMIT_R2 = "admit_r2"
+    REJECT_R2 = "reject_r2"
+    REVERSE_ON_APPEAL = "reverse_on_appeal"
+
+
+C, CS = CandidacyState, CandidacyStep
+
+
+CANDIDACY_TRANSITIONS: Mapping[tuple[CandidacyState, CandidacyStep], CandidacyState] = {
+    (C.DRAFT, CS.SUBMIT): C.SUBMITTED,
+    (C.DRAFT, CS.WITHDRAW): C.WITHDRAWN,
+    (C.SUBMITTED, CS.WITHDRAW): C.WITHDRAWN,
+    (C.SUBMITTED, CS.DECLARE_INADMISSIBLE): C.INADMISSIBLE,
+    (C.SUBMITTED, CS.SELECT_R1): C.SELECTED_FOR_PITCH,
+    (C.SUBMITTED, CS.REJECT_R1): C.NOT_SELECTED_R1,
+    (C.SELECTED_FOR_PITCH, CS.WITHDRAW): C.WITHDRAWN,
+    (C.SELECTED_FOR_PITCH, CS.ADMIT_R2): C.ADMITTED_TO_STEP4,
+    (C.SELECTED_FOR_PITCH, CS.REJECT_R2): C.NOT_SELECTED_R2,
+    (C.NOT_SELECTED_R1, CS.WITHDRAW): C.WITHDRAWN,
+    (C.NOT_SELECTED_R1, CS.REVERSE_ON_APPEAL): C.SELECTED_FOR_PITCH,
+    (C.NOT_SELECTED_R2, CS.WITHDRAW): C.WITHDRAWN,
+    (C.NOT_SELECTED_R2, CS.REVERSE_ON_APPEAL): C.ADMITTED_TO_STEP4,
+}
+
+
+#: States in which a candidacy awaits the jury's decision of a round.
+ROUND_ENTRY_STATE = {1: C.SUBMITTED, 2: C.SELECTED_FOR_PITCH}
+
+
+#: States a non-selected candidacy is in after a round; the appeal can reverse them.
+NOT_SELECTED_STATE = {1: C.NOT_SELECTED_R1, 2: C.NOT_SELECTED_R2}
+
+
+#: States after which nothing more happens to the candidacy (barring an appeal).
+FINAL_CANDIDACY_STATES = frozenset({C.INADMISSIBLE, C.WITHDRAWN, C.NOT_SELECTED_R1,
+                                    C.ADMITTED_TO_STEP4, C.NOT_SELECTED_R2})
+
+
+def next_candidacy_state(state: CandidacyState, step: CandidacyStep) -> CandidacyState:
+    return next_state(CANDIDACY_TRANSITIONS, "kandidatuur", state, step)
+
+
+def allowed_candidacy_steps(state: CandidacyState) -> frozenset[CandidacyStep]:
+    return frozenset(step for (s, step) in CANDIDACY_TRANSITIONS if s == state)
+
+
+CANDIDACY_STATE_LABELS = {
+    CandidacyState.DRAFT: N_("concept (nog niet ingediend)"),
+    CandidacyState.SUBMITTED: N_("ingediend"),
+    CandidacyState.INADMISSIBLE: N_("onontvankelijk"),
+    CandidacyState.WITHDRAWN: N_("ingetrokken"),
+    CandidacyState.SELECTED_FOR_PITCH: N_("geselecteerd voor de pitch"),
+    CandidacyState.NOT_SELECTED_R1: N_("niet geselecteerd na ronde 1"),
+    CandidacyState.ADMITTED_TO_STEP4: N_("toegelaten tot stap 4"),
+    CandidacyState.NOT_SELECTED_R2: N_("niet geselecteerd na ronde 2"),
+}
+
+
+#: The round a candidacy in this state awaits (display only).
+AWAITED_ROUND = {state: round_no for round_no, state in ROUND_ENTRY_STATE.items()}
+
+
+#: The step indicator: the steps in order, and which step each state is at.
+STEPS = (N_("ingediend"), N_("ronde 1"), N_("pitch"), N_("ronde 2"), N_("stap 4"))
+
+
+STEP_OF_STATE = {C.SUBMITTED: 0, C.NOT_SELECTED_R1: 1, C.SELECTED_FOR_PITCH: 2,
+                 C.NOT_SELECTED_R2: 3, C.ADMITTED_TO_STEP4: 4}
+
+
+class Criterion(str, enum.Enum):
+    CRUCIAL_CONTRIBUTION = "crucial_contribution"
+    FIT_FOR_PARTNERSHIP = "fit_for_partnership"
+
+
+CRITERION_LABELS = {
+    Criterion.CRUCIAL_CONTRIBUTION: N_("Cruciale bijdrage"),
+    Criterion.FIT_FOR_PARTNERSHIP: N_("Fit for partnership"),
+}
+
+#: R-JURY-2: the four assessment questions per criterion, quoted from the call text
+#: (section 6, "De jury beoordeelt deze criteria aan de hand van de volgende
+#: beoordelingsvragen").
+ASSESSMENT_QUESTIONS: Mapping[Criterion, tuple[str, str, str, str]] = {
+    Criterion.CRUCIAL_CONTRIBUTION: (
+        N_("Mate waarin de organisatie activiteiten voorstelt die een concreet (efficiënt en "
+           "effectief) antwoord bieden op de vooropgestelde lokale noden en regio-uitdagingen;"),
+        N_("Mate waarin de concrete activiteiten die de organisatie voorstelt een bijdrage vormt "
+           "die andere kandiderende organisaties niet of onvoldoende kwalitatief kunnen leveren "
+           "maar die essentieel is om aan de noden te voldoen;"),
+        N_("Mate waarin onderbouwd wordt dat de organisatie de vereiste capaciteit en expertise "
+           "(betreft doelgroep en de voorgestelde activiteiten) bezit om de voorgestelde "
+           "activiteiten uit te voeren;"),
+        N_("Voldoende concretisering inzake het principe van lokale verankering (via actuele "
+           "inbedding in de lokale context en/of zich kunnen organiseren op voldoende "
+           "aanwezigheid in die lokale context, zich zo lokaal mogelijk kunnen organiseren als "
+           "nodig is vanuit klantperspectief)"),
+    ),
+    Criterion.FIT_FOR_PARTNERSHIP: (
+        N_("Mate waarin een organisatie (of individu) concrete ervaring heeft met "
+           "multidisciplinaire samenwerking (zowel binnen de eigen organisatie als met andere "
+           "organisaties)"),
+        N_("Mate waarin een organisatie de limieten van de door haar voorgestelde activiteiten "
+           "erkent en kan aangeven welke complementaire activiteiten vanuit andere organisaties "
+           "relevant zijn om de regio-uitdagingen aan te gaan."),
+        N_("Mate waarin een organisatie vanuit eigen (positieve en negatieve) ervaringen haar "
+           "engagement kan aantonen inzake samenwerking tussen verschillende organisaties"),
+        N_("Mate waarin een organisatie kan aantonen dat ze gezamenlijk beslissingen kan nemen "
+           "vanuit een gedeelde doelstelling, in openheid en gelijkwaardigheid met andere "
+           "organisaties, mét oog voor ieders belangen."),
+    ),
+}
+
+
+#: The eight assessment questions as answer keys: "crucial_contribution.1" ... (R-JURY-2).
+QUESTION_KEYS = [f"{c.value}.{i}" for c in Criterion for i in range(1, 5)]
+assert len(QUESTION_KEYS) == sum(len(q) for q in ASSESSMENT_QUESTIONS.values()) == 8
+
+
+class Declaration(str, enum.Enum):
+    """The declarations every candidacy carries (R-CAND-1, R-CAND-2)."""
+
+    #: R-CAND-1: "Organisaties dienen zich individueel kandidaat te stellen en kunnen zich
+    #: niet in een partnerschap of als consortium aanbieden."
+    INDIVIDUAL = "individual"
+    #: R-CAND-2: "Organisaties die alleen via facturatie hun kosten kunnen afrekenen, zijn
+    #: de facto uitgesloten als partner."
+    NOT_INVOICE_ONLY = "not_invoice_only"
+    #: Call text, section 3/6: partners commit to exploring the organisation network.
+    PARTNERSHIP_COMMITMENT = "partnership_commitment"
+
+
+DECLARATION_TEXTS = {
+    Declaration.INDIVIDUAL: N_("Onze organisatie stelt zich individueel kandidaat, niet in een "
+                               "partnerschap of als consortium."),
+    Declaration.NOT_INVOICE_ONLY: N_("Onze organisatie kan haar kosten anders dan enkel via "
+                                     "facturatie afrekenen."),
+    Declaration.PARTNERSHIP_COMMITMENT: N_("Onze organisatie engageert zich om te onderzoeken of "
+                                           "ze wil instappen in een organisatienetwerk."),
+}
+
+
+def check_may_apply(kind: OrganisationKind, involved_in_step2: bool) -> None:
+    """R-CAND-2: everyone may apply on an equal basis, except VDAB and the local
+    governments already involved in the work area from step 2.
+
+    Call text, section 6, Rol Europa WSE, condition 3: "Het proces is toegankelijk
+    voor alle organisaties (excl. VDAB en lokale besturen die al betrokken zijn vanaf
+    stap 2 van het partnerschapsvormingsproces) om op een gelijke basis deel te
+    nemen".
+    """
+    if kind == OrganisationKind.VDAB:
+        raise DomainError(N_("VDAB is vaste partner van elk partnerschap en kan zich niet "
+                             "kandidaat stellen."), rule="R-CAND-2")
+    if kind == OrganisationKind.LOCAL_GOVERNMENT and involved_in_step2:
+        raise DomainError(N_("Dit lokaal bestuur is al betrokken bij het werkingsgebied sinds "
+                             "stap 2 en kan zich niet kandidaat stellen."), rule="R-CAND-2")
+
+
+def check_single_candidacy(existing_candidacies: int) -> None:
+    """R-CAND-1: one candidacy per organisation per work area procedure.
+
+    Call text: "Organisaties die zich voor meerdere werkingsgebieden kandidaat
+    stellen, dienen een aparte kandidatuur in per werkingsgebied."
+    """
+    if existing_candidacies > 0:
+        raise DomainError(N_("Deze organisatie heeft al een kandidatuur voor deze procedure; "
+                             "per werkingsgebied is er één kandidatuur per organisatie."),
+                          rule="R-CAND-1")
+
+
+def check_declarations(declared: Mapping[Declaration, bool]) -> None:
+    """R-CAND-1 and R-CAND-2: every declaration must be made before submission."""
+    missing = [d for d in Declaration if not declared.get(d)]
+    if missing:
+        raise DomainError(N_("Bevestig alle verklaringen voor u indient: %(missing)s"),
+                          rule="R-CAND-1", field="declarations",
+                          missing=" ".join(DECLARATION_TEXTS[d] for d in missing))
+
+
+def check_before_deadline(now: datetime, deadline: datetime) -> None:
+    """R-CAND-3: a candidacy is submitted before the deadline; after it, refused.
+
+    The deadline instant itself is still on time.
+    """
+    if to_utc(now) > to_utc(deadline):
+        raise DomainError(N_("De deadline voor kandidaturen (%(deadline)s) is verstreken."),
+                          rule="R-CAND-3", deadline=format_brussels(deadline))
+
+
+def check_contributions(contributions: Mapping[object, str], offered_challenges: set) -> None:
+    """R-CAND-3: per chosen regional challenge (one or more) the unique contribution.
+
+    Call text: "In de kandidatuur geven organisaties aan welke (unieke) bijdrage
+    (activiteiten, expertise, ervaring, kennis, andere meerwaarde ...) ze kunnen
+    leveren in functie van 1 of meerdere van de geformuleerde regio-uitdagingen."
+    """
+    chosen = {k: (v or "").strip() for k, v in contributions.items()}
+    if not chosen:
+        raise DomainError(N_("Kies minstens één regio-uitdaging en beschrijf uw bijdrage."),
+                          rule="R-CAND-3", field="contributions")
+    if not set(chosen) <= offered_challenges:
+        raise DomainError(N_("Een gekozen regio-uitdaging hoort niet bij dit addendum."),
+                          rule="R-CAND-3", field="contributions")
+    if any(len(v) < 20 for v in chosen.values()):
+        raise DomainError(N_("Beschrijf voor elke gekozen regio-uitdaging uw bijdrage "
+                             "(minstens 20 tekens)."), rule="R-CAND-3", field="contributions")
+
+
+def check_answers(answers: Mapping[str, str], question_keys: list[str]) -> None:
+    """R-CAND-3 / R-JURY-2: the candidacy answers every assessment question."""
+    empty = [k for k in question_keys if not (answers.get(k) or "").strip()]
+    if empty:
+        raise DomainError(N_("Beantwoord elke beoordelingsvraag (%(count)s nog leeg)."),
+                          rule="R-CAND-3", field="answers", count=len(empty))
+
+
+def check_withdrawable(state: CandidacyState, procedure_ratified: bool,
+                       blockers: Sequence[str] = ()) -> None:
+    """DOMAIN.md: withdrawn by the applicant any time before the final decision.
+
+    The final decision is the admission to step 4, or the ratification of the procedure;
+    a state without the withdraw step (already withdrawn, inadmissible) is refused by the
+    state machine; ``blockers`` are refusals from elsewhere (an appeal under way).
+    """
+    if state == CandidacyState.ADMITTED_TO_STEP4 or procedure_ratified:
+        raise DomainError(N_("Na de finale beslissing kan een kandidatuur niet meer worden "
+                             "ingetrokken."))
+    next_candidacy_state(state, CandidacyStep.WITHDRAW)
+    if blockers:
+        raise DomainError(blockers[0])
+
+
+MAX_ATTACHMENT = 10 * 1024 * 1024
+
+PDF = "application/pdf"
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+ODT = "application/vnd.oasis.opendocument.text"
+
+
+EXTENSIONS = {PDF: ".pdf", DOCX: ".docx", ODT: ".odt"}
+
+
+def sniff_media_type(data: bytes) -> str | None:
+    """The document type by CONTENT (never by name): PDF, DOCX or ODT, else None."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if not data.startswith(b"PK"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "word/document.xml" in names:
+                return DOCX
+            if "mimetype" in names and archive.read("mimetype").strip() == ODT.encode():
+                return ODT
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+        return None
+    return None
+
+
+#: R-APP-1: "tot 14 dagen na ontvangst van de e-mail"
+APPEAL_WINDOW_DAYS = 14
+
+
+def appeal_deadline(decision_received_at: datetime) -> datetime:
+    """R-APP-1: the last instant at which an appeal (weerwoord) is on time.
+
+    Call text, section 6, Beslissing: "Organisaties die niet geselecteerd zijn,
+    kunnen tot 14 dagen na ontvangst van de e-mail waarin de beslissing wordt
+    meegedeeld een beroep doen op een weerwoordprocedure."
+    """
+    return period_end(decision_received_at, APPEAL_WINDOW_DAYS)
+
+
+def appeal_is_on_time(decision_received_at: datetime, now: datetime) -> bool:
+    """R-APP-1: on time until 23:59:59 Brussels time on the 14th day after receipt
+    (that whole last second included: 23:59:59.5 is still day 14)."""
+    return to_utc(now) < appeal_deadline(decision_received_at) + timedelta(seconds=1)
+
+
+def appeal_round(state: CandidacyState) -> int | None:
+    """The round whose non-selection a candidacy in ``state`` could appeal, if any."""
+    return next((r for r, s in NOT_SELECTED_STATE.items() if state == s), None)
+
+
+def effective_appeal_deadline(decision_received_at: datetime,
+                              stated_deadline: datetime | None = None) -> datetime:
+    """The later of the legal deadline (14 days after receipt) and the deadline the
+    decision letter stated: the window is never shorter than what the letter promised
+    (a letter delivered late, after retries, states a deadline counted from its date)."""
+    legal = appeal_deadline(decision_received_at)
+    return max(legal, to_utc(stated_deadline)) if stated_deadline else legal

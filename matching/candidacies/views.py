@@ -1,0 +1,230 @@
+"""The applicant's pages: dashboard, candidacy form, attachments, letters.
+
+An applicant acts for the organisation(s) of their applicant grants; another
+organisation's candidacy, attachment or letter answers 404 (DOMAIN.md: an organisation
+sees its own candidacy, letters and appeal, never another organisation's).
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, raiseload, selectinload
+
+from matching.accounts.models import Organisation
+from matching.accounts.rules import Role
+from matching.candidacies import operations as candidacy_ops
+from matching.candidacies.forms import (
+    StartForm,
+    UploadForm,
+    WithdrawForm,
+    answer_field,
+    candidacy_form,
+    content_of,
+)
+from matching.candidacies.models import Attachment, Candidacy, Letter
+from matching.candidacies.queries import (
+    _challenges,
+    may_read_attachments,
+    organisation_ids,
+    own_candidacy,
+    own_letter,
+    upload_dir,
+)
+from matching.candidacies.rules import (
+    ASSESSMENT_QUESTIONS,
+    CANDIDACY_STATE_LABELS,
+    CRITERION_LABELS,
+    DECLARATION_TEXTS,
+    MAX_ATTACHMENT,
+    QUESTION_KEYS,
+    STEP_OF_STATE,
+    STEPS,
+    CandidacyState,
+    Criterion,
+    Declaration,
+)
+from matching.core import signals
+from matching.core.db import db
+from matching.core.errors import allowed
+from matching.core.navigation import register_nav
+from matching.core.web import FAILED, letter_page, perform
+from workareas.models import Procedure
+from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
+
+bp = Blueprint("applicant", __name__)
+
+register_nav("Mijn kandidaturen", "applicant.dashboard",
+             visible=lambda user: user.is_authenticated and user.has_role(Role.APPLICANT),
+             order=10)
+
+@bp.get("/mijn-kandidaturen")
+@login_required
+def dashboard():
+    org_ids = organisation_ids(current_user)
+    if not org_ids:
+        abort(404)
+    organisations = db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids))
+                                       .order_by(Organisation.name)).all()
+    candidacies = db.session.scalars(
+        select(Candidacy).where(Candidacy.organisation_id.in_(org_ids))
+        .options(joinedload(Candidacy.procedure).options(joinedload(Procedure.work_area),
+                                                         selectinload(Procedure.versions)),
+                 joinedload(Candidacy.organisation), raiseload("*"))
+        .order_by(Candidacy.created_at.desc(), Candidacy.id.desc())).unique().all()
+    applied = {(c.procedure_id, c.organisation_id) for c in candidacies}
+    open_procedures = db.session.scalars(
+        select(Procedure).where(Procedure.state == ProcedureState.PUBLISHED)
+        .options(joinedload(Procedure.work_area), selectinload(Procedure.versions),
+                 raiseload("*"))
+        .order_by(Procedure.id)).unique().all()
+    return render_template("applicant/dashboard.html", organisations=organisations,
+                           candidacies=candidacies, applied=applied,
+                           open_procedures=open_procedures, steps=STEPS,
+                           step_of_state=STEP_OF_STATE, state_labels=CANDIDACY_STATE_LABELS,
+                           procedure_labels=PROCEDURE_STATE_LABELS, form=StartForm())
+
+
+@bp.post("/procedures/<int:procedure_id>/kandidatuur")
+@login_required
+def start(procedure_id: int):
+    org_ids = organisation_ids(current_user)
+    form = StartForm()
+    procedure = db.session.get(Procedure, procedure_id)
+    if procedure is None or procedure.state == ProcedureState.DRAFT or not org_ids:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    organisation_id = form.organisation_id.data or org_ids[0]
+    if organisation_id not in org_ids:
+        abort(404)
+    organisation = db.session.get(Organisation, organisation_id)
+    candidacy = perform(candidacy_ops.start_candidacy, procedure, organisation,
+                        success=_("Uw kandidatuur is aangemaakt als concept."))
+    if candidacy is FAILED:
+        return redirect(url_for("applicant.dashboard"))
+    return redirect(url_for("applicant.candidacy", candidacy_id=candidacy.id))
+
+
+def render_candidacy(candidacy: Candidacy, *, form=None, upload_form=None, withdraw_form=None,
+                     status: int = 200):
+    challenges = _challenges(candidacy)
+    if form is None and candidacy.state == CandidacyState.DRAFT:
+        form = candidacy_form(candidacy, challenges)
+    documents = db.session.execute(
+        select(Letter.id, Letter.subject, Letter.created_at, Letter.version)
+        .where(Letter.candidacy_id == candidacy.id).order_by(Letter.id)).all()
+    sections = [section for section in signals.ask(
+        signals.candidacy_page_sections, candidacy, viewer=current_user) if section]
+    titles = {c.code: c.title for c in challenges}
+    return render_template(
+        "applicant/candidacy.html", candidacy=candidacy, form=form, challenges=challenges,
+        titles=titles, upload_form=upload_form or UploadForm(),
+        withdraw_form=withdraw_form or WithdrawForm(), letters=documents, sections=sections,
+        question_keys=QUESTION_KEYS, answer_field=answer_field, questions=ASSESSMENT_QUESTIONS,
+        criteria=list(Criterion), criterion_labels=CRITERION_LABELS,
+        declarations=list(Declaration), declaration_texts=DECLARATION_TEXTS,
+        state_labels=CANDIDACY_STATE_LABELS, steps=STEPS, step_of_state=STEP_OF_STATE,
+        withdrawable=allowed(candidacy_ops.check_withdrawal, candidacy),
+    ), status
+
+
+@bp.route("/kandidaturen/<int:candidacy_id>", methods=["GET", "POST"])
+@login_required
+def candidacy(candidacy_id: int):
+    candidacy = own_candidacy(candidacy_id)
+    if request.method == "GET" or candidacy.state != CandidacyState.DRAFT:
+        if request.method == "POST":
+            abort(409)
+        return render_candidacy(candidacy)
+    challenges = _challenges(candidacy)
+    form = candidacy_form(candidacy, challenges)
+    if form.validate_on_submit():
+        content = content_of(form, challenges)
+        if request.form.get("action") == "submit":
+            result = perform(candidacy_ops.save_and_submit_candidacy, candidacy, form=form,
+                             success=_("Uw kandidatuur is ingediend. U ontvangt een "
+                                       "ontvangstbevestiging per e-mail."), **content)
+        else:
+            result = perform(candidacy_ops.save_candidacy, candidacy, form=form,
+                             success=_("Uw concept is opgeslagen."), **content)
+        if result is not FAILED:
+            return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
+        candidacy = own_candidacy(candidacy_id)  # after the rollback, as stored
+    return render_candidacy(candidacy, form=form, status=422)
+
+
+@bp.post("/kandidaturen/<int:candidacy_id>/intrekken")
+@login_required
+def withdraw(candidacy_id: int):
+    candidacy = own_candidacy(candidacy_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        if perform(candidacy_ops.withdraw_candidacy, candidacy, form.reason.data, form=form,
+                   success=_("Uw kandidatuur is ingetrokken.")) is not FAILED:
+            return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
+        candidacy = own_candidacy(candidacy_id)
+    return render_candidacy(candidacy, withdraw_form=form, status=422)
+
+
+@bp.post("/kandidaturen/<int:candidacy_id>/bijlagen")
+@login_required
+def upload(candidacy_id: int):
+    candidacy = own_candidacy(candidacy_id)
+    form = UploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.read(MAX_ATTACHMENT + 1)
+        if perform(candidacy_ops.add_attachment, candidacy, form.file.data.filename or "", data,
+                   upload_dir=upload_dir(), form=form,
+                   success=_("De bijlage is toegevoegd.")) is not FAILED:
+            return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
+        candidacy = own_candidacy(candidacy_id)
+    return render_candidacy(candidacy, upload_form=form, status=422)
+
+
+@bp.get("/bijlagen/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int):
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or not may_read_attachments(current_user, item.candidacy):
+        abort(404)
+    path = os.path.join(upload_dir(), item.storage_key)
+    if not os.path.isfile(path):
+        abort(404)
+    response = send_file(path, mimetype=item.media_type, as_attachment=True,
+                         download_name=item.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/brieven/<int:letter_id>")
+@login_required
+def letter(letter_id: int):
+    item = own_letter(letter_id)
+    response = letter_page(item.html)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/brieven/<int:letter_id>.pdf")
+@login_required
+def letter_pdf(letter_id: int):
+    item = own_letter(letter_id)
+    response = Response(item.pdf, content_type="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{item.filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,31 @@
+"""State machines as explicit transition tables: the one lookup every domain's table uses.
+
+Pure module: no Flask, no SQLAlchemy. Each domain defines its states, steps and table in
+its ``rules.py`` and asks :func:`next_state` for the target of a step; a step that is not
+in the table is refused with a :class:`~matching.core.errors.TransitionError` naming the
+state and the step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import TypeVar
+
+from matching.core.errors import N_, TransitionError
+
+S = TypeVar("S", bound=Enum)
+
+
+def next_state(table: Mapping[tuple[S, Enum], S], kind: str, state: S, step: Enum) -> S:
+    """The state ``step`` leads to from ``state``; refused when the table has no such step.
+
+    ``kind`` names the object in the (Dutch) message: "procedure", "kandidatuur" ...
+    """
+    try:
+        return table[(state, step)]
+    except KeyError:
+        raise TransitionError(
+            N_("Stap '%(step)s' is niet toegestaan voor een %(kind)s in toestand '%(state)s'."),
+            kind=kind, step=step.value, state=state.value,
+        ) from None

@@ -1,0 +1,49 @@
+"""The outbox: one row per e-mail, written in the transaction that decided to send it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from matching.core.db import UTCDateTime, db, enum_column
+
+
+class OutboxState(str, enum.Enum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: A letter's e-mail names the letter (its builder is the letter's package:
+    #: :func:`matching.candidacies.notifications.letter_email`); account e-mails
+    #: (confirmation, invitation, password reset) carry only ``body_text``.
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"), unique=True)
+    body_text: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    to_addresses: Mapped[str] = mapped_column(String(1000))
+    subject: Mapped[str] = mapped_column(String(300))
+    state: Mapped[OutboxState] = mapped_column(enum_column(OutboxState, "outbox_state"),
+                                               default=OutboxState.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("(state = 'sent') = (accepted_at IS NOT NULL)", name="accepted_iff_sent"),
+        CheckConstraint("(state = 'sending') = (sending_since IS NOT NULL)",
+                        name="sending_since_iff_sending"),
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        CheckConstraint("(letter_id IS NULL) <> (body_text IS NULL)", name="letter_or_body"),
+        Index("ix_outbox_message_due", "state", "next_attempt_at"),
+    )

@@ -1,0 +1,144 @@
+"""The six conditions of a procedure (R-OBS-1), the observations on them and their
+answers, the ratification, and the final report of step 3.
+
+Who sees what: observers (Europa WSE) and the coordinators of the work area see the
+conditions, the observations and the final report; only observers record an observation
+or ratify, only the coordinators answer. Anyone else gets 404 (another's object).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from matching.accounts.rules import Role, can_coordinate
+from matching.core.db import db
+from matching.core.web import FAILED, perform, utcnow
+from matching.oversight.facts import STATUS_LABELS, TITLES, Status
+from matching.oversight.facts_queries import evaluate_procedure
+from matching.oversight.forms import AnswerForm, ObservationForm, RatifyForm
+from matching.oversight.models import FinalReport, Observation
+from matching.oversight.operations import answer_observation, ratify, record_observation
+from matching.oversight.report import build_final_report
+from matching.oversight.rules import unmet
+from workareas.models import Procedure, WorkArea
+from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
+
+bp = Blueprint("conditions", __name__)
+
+
+def _is_observer() -> bool:
+    return current_user.has_role(Role.OBSERVER)
+
+
+def _procedure_or_404(procedure_id: int) -> Procedure:
+    """The procedure, if the user observes or coordinates it; 404 otherwise."""
+    procedure = db.session.scalar(select(Procedure).where(Procedure.id == procedure_id))
+    if procedure is None or not (_is_observer()
+                                 or can_coordinate(current_user, procedure.work_area_id)):
+        abort(404)
+    return procedure
+
+
+def _render(procedure: Procedure, observation_form=None, answer_forms=None, status=200):
+    results = evaluate_procedure(procedure.id, utcnow())
+    observations = db.session.scalars(
+        select(Observation).where(Observation.procedure_id == procedure.id)
+        .options(selectinload(Observation.observer), selectinload(Observation.answered_by))
+        .order_by(Observation.condition, Observation.id)).all()
+    by_condition: dict[int, list[Observation]] = {}
+    for o in observations:
+        by_condition.setdefault(o.condition, []).append(o)
+    coordinator = can_coordinate(current_user, procedure.work_area_id)
+    answer_forms = answer_forms or {}
+    if coordinator:
+        for o in observations:
+            if o.answer is None and o.id not in answer_forms:
+                answer_forms[o.id] = AnswerForm(formdata=None, prefix=f"obs{o.id}")
+    report = db.session.execute(select(FinalReport.sha256, FinalReport.created_at)
+                                .where(FinalReport.procedure_id == procedure.id)).first()
+    area = db.session.get(WorkArea, procedure.work_area_id)
+    return render_template(
+        "conditions/procedure.html", procedure=procedure, area=area, results=results,
+        titles=TITLES,
+        status_labels=STATUS_LABELS, Status=Status, by_condition=by_condition,
+        observer=_is_observer(), coordinator=coordinator,
+        observation_form=observation_form or ObservationForm(formdata=None),
+        answer_forms=answer_forms, ratify_form=RatifyForm(formdata=None),
+        unmet=unmet(results), frozen=procedure.state == ProcedureState.RATIFIED,
+        may_ratify=procedure.state == ProcedureState.DECIDED, report=report,
+        procedure_labels=PROCEDURE_STATE_LABELS), status
+
+
+@bp.get("/observatie/procedures/<int:procedure_id>/voorwaarden")
+@login_required
+def conditions(procedure_id: int):
+    return _render(_procedure_or_404(procedure_id))
+
+
+@bp.post("/observatie/procedures/<int:procedure_id>/opmerkingen")
+@login_required
+def observe(procedure_id: int):
+    procedure = _procedure_or_404(procedure_id)
+    if not _is_observer():
+        abort(404)
+    form = ObservationForm()
+    if form.validate_on_submit() and perform(
+            record_observation, procedure, form.condition.data, form.text.data, form=form,
+            success=_("Uw opmerking is bewaard; de coördinatoren kunnen ze beantwoorden.")
+    ) is not FAILED:
+        return redirect(url_for(".conditions", procedure_id=procedure.id))
+    return _render(procedure, observation_form=form, status=422)
+
+
+@bp.post("/observatie/opmerkingen/<int:observation_id>/antwoord")
+@login_required
+def answer(observation_id: int):
+    observation = db.session.get(Observation, observation_id)
+    if observation is None:
+        abort(404)
+    procedure = _procedure_or_404(observation.procedure_id)
+    if not can_coordinate(current_user, procedure.work_area_id):
+        abort(404)
+    form = AnswerForm(prefix=f"obs{observation.id}")
+    if form.validate_on_submit() and perform(
+            answer_observation, observation, form.answer.data, form=form,
+            success=_("Uw antwoord is bewaard.")) is not FAILED:
+        return redirect(url_for(".conditions", procedure_id=procedure.id))
+    return _render(procedure, answer_forms={observation.id: form}, status=422)
+
+
+@bp.post("/observatie/procedures/<int:procedure_id>/bekrachtigen")
+@login_required
+def ratify_procedure(procedure_id: int):
+    procedure = _procedure_or_404(procedure_id)
+    if not _is_observer():
+        abort(404)
+    form = RatifyForm()
+    if form.validate_on_submit() and perform(
+            ratify, procedure,
+            success=_("De procedure is bekrachtigd; het eindverslag is bewaard.")) is not FAILED:
+        return redirect(url_for(".conditions", procedure_id=procedure.id))
+    return _render(procedure, status=422)
+
+
+@bp.get("/observatie/procedures/<int:procedure_id>/eindverslag.pdf")
+@login_required
+def final_report(procedure_id: int):
+    """The final report of step 3: the stored one once ratified (with its hash), else
+    generated on demand from the record as it stands."""
+
+    procedure = _procedure_or_404(procedure_id)
+    stored = db.session.scalar(select(FinalReport).where(FinalReport.procedure_id == procedure.id))
+    pdf = stored.pdf if stored else build_final_report(procedure.id, utcnow())
+    response = Response(pdf, mimetype="application/pdf")
+    kind = "bekrachtigd" if stored else "voorlopig"
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="eindverslag-stap-3-procedure-{procedure.id}-{kind}.pdf"')
+    response.headers["Cache-Control"] = "no-store"
+    if stored:
+        response.headers["X-Content-SHA256"] = stored.sha256
+    return response

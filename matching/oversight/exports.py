@@ -1,0 +1,233 @@
+"""Exports for evaluators: candidacies, jury scores per round and criterion, decision
+methods, appeals and their outcomes, as CSV and XLSX (R-OBS-1: everything of the
+procedure is readable for Europa WSE; nothing here changes anything).
+
+Rows: ONE ROW PER CANDIDACY AND ROUND in which the jury decided at least one criterion,
+plus one row (``ronde`` empty) for a candidacy that was never decided in any round
+(inadmissible, withdrawn, still submitted...). Drafts (never submitted) are not part of
+the procedure and are left out. ``geselecteerd`` is the jury's outcome of that round on
+the threshold of R-JURY-5 (both criteria ≥ 3), filled only when both criteria are
+decided; a reversal on appeal shows in ``weerwoord_uitkomst``, not there.
+
+Personal data (the organisation's e-mail address, the names and e-mail addresses of the
+people acting for it) is only added with ``include_personal=True``; who may ask for it
+is decided by the caller (matching.oversight.views).
+
+Constant number of queries: one select for the candidacies (with organisation,
+procedure and work area), one for the jury decisions, one for the appeals and, with
+personal data, one for the applicants; the rest are dict lookups.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from appeals.models import Appeal
+from appeals.rules import APPEAL_STATE_LABELS, AppealState
+from juries.models import JuryDecision
+from juries.rules import Method, passes_threshold
+from matching.accounts.models import Organisation, RoleGrant, User
+from matching.accounts.rules import Role
+from matching.candidacies.models import Candidacy
+from matching.candidacies.rules import CANDIDACY_STATE_LABELS, Criterion
+from matching.core.dates import format_brussels
+from matching.core.db import db
+from workareas.models import Procedure, WorkArea
+
+COLUMNS: tuple[str, ...] = (
+    "werkingsgebied", "procedure", "procedure_id", "kandidatuur", "organisatie",
+    "ondernemingsnummer", "toestand", "ronde",
+    "score_cruciale_bijdrage", "methode_cruciale_bijdrage", "motivering_cruciale_bijdrage",
+    "score_fit_for_partnership", "methode_fit_for_partnership",
+    "motivering_fit_for_partnership",
+    "geselecteerd", "beslist_op", "weerwoord", "weerwoord_uitkomst", "weerwoord_ingediend_op",
+)
+
+
+#: Personal data: only with ``include_personal=True``.
+PERSONAL_COLUMNS: tuple[str, ...] = ("organisatie_email", "aanvragers_namen",
+                                     "aanvragers_emails")
+
+_CRITERION_PREFIX = {Criterion.CRUCIAL_CONTRIBUTION: "cruciale_bijdrage",
+                     Criterion.FIT_FOR_PARTNERSHIP: "fit_for_partnership"}
+
+
+_METHOD_LABELS = {Method.CONSENSUS: "consensus", Method.BALLOT: "stemming"}
+
+
+_APPEAL_OUTCOMES = {AppealState.CONFIRMED: "bevestigd", AppealState.REVERSED: "omgekeerd"}
+
+Row = dict[str, object]
+
+
+def columns(include_personal: bool) -> tuple[str, ...]:
+    return COLUMNS + (PERSONAL_COLUMNS if include_personal else ())
+
+
+def _when(instant: datetime | None) -> str:
+    return format_brussels(instant) if instant is not None else ""
+
+
+def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iterator[Row]:
+    """The export rows (dicts keyed by :func:`columns`) of the given procedures, or of
+    every procedure with ``None``; in the order work area, procedure, candidacy, round."""
+    scope = Candidacy.submitted_at.is_not(None)
+    if procedure_ids is not None:
+        scope = scope & Candidacy.procedure_id.in_(procedure_ids)
+    in_scope = select(Candidacy.id).where(scope)
+
+    decisions: dict[int, dict[int, dict[Criterion, JuryDecision]]] = defaultdict(dict)
+    for d in db.session.scalars(select(JuryDecision).where(
+            JuryDecision.candidacy_id.in_(in_scope))):
+        decisions[d.candidacy_id].setdefault(d.round, {})[d.criterion] = d
+    appeals: dict[tuple[int, int], Appeal] = {
+        (a.candidacy_id, a.round): a
+        for a in db.session.scalars(select(Appeal).where(Appeal.candidacy_id.in_(in_scope)))}
+    applicants: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    if include_personal:
+        for org_id, name, email in db.session.execute(
+                select(RoleGrant.organisation_id, User.name, User.email)
+                .join(User, RoleGrant.user_id == User.id)
+                .where(RoleGrant.role == Role.APPLICANT,
+                       RoleGrant.organisation_id.in_(select(Candidacy.organisation_id)
+                                                     .where(scope)))
+                .order_by(User.name, User.id)):
+            applicants[org_id].append((name, email))
+
+    candidacies = db.session.execute(
+        select(Candidacy.id, Candidacy.reference, Candidacy.state, Candidacy.organisation_id,
+               Organisation.name, Organisation.enterprise_number, Organisation.email,
+               Procedure.id, Procedure.title, Procedure.sequence, WorkArea.name)
+        .join(Organisation, Candidacy.organisation_id == Organisation.id)
+        .join(Procedure, Candidacy.procedure_id == Procedure.id)
+        .join(WorkArea, Procedure.work_area_id == WorkArea.id)
+        .where(scope)
+        .order_by(WorkArea.name, Procedure.sequence, Candidacy.reference, Candidacy.id))
+    for (cid, reference, state, org_id, org_name, enterprise_number, org_email,
+         procedure_id, title, sequence, area_name) in candidacies:
+        base: Row = {
+            "werkingsgebied": area_name, "procedure": f"{sequence}. {title}",
+            "procedure_id": procedure_id, "kandidatuur": reference, "organisatie": org_name,
+            "ondernemingsnummer": enterprise_number, "toestand": CANDIDACY_STATE_LABELS[state],
+        }
+        personal: Row = {}
+        if include_personal:
+            people = applicants.get(org_id, [])
+            personal = {"organisatie_email": org_email or "",
+                        "aanvragers_namen": "; ".join(n for n, _ in people),
+                        "aanvragers_emails": "; ".join(e for _, e in people)}
+        rounds = decisions.get(cid, {})
+        for round_no in sorted(rounds) or [None]:
+            row = dict(base, ronde=round_no)
+            by_criterion = rounds.get(round_no, {}) if round_no is not None else {}
+            for criterion, prefix in _CRITERION_PREFIX.items():
+                d = by_criterion.get(criterion)
+                row[f"score_{prefix}"] = d.score if d else None
+                row[f"methode_{prefix}"] = _METHOD_LABELS[d.method] if d else ""
+                row[f"motivering_{prefix}"] = d.motivation if d else ""
+            complete = len(by_criterion) == len(Criterion)
+            row["geselecteerd"] = (
+                ("ja" if passes_threshold({c: d.score for c, d in by_criterion.items()})
+                 else "nee") if complete else "")
+            row["beslist_op"] = _when(max(d.decided_at for d in by_criterion.values())
+                                      if complete else None)
+            appeal = appeals.get((cid, round_no)) if round_no is not None else None
+            row["weerwoord"] = APPEAL_STATE_LABELS[appeal.state] if appeal else ""
+            row["weerwoord_uitkomst"] = _APPEAL_OUTCOMES.get(appeal.state, "") if appeal else ""
+            row["weerwoord_ingediend_op"] = _when(appeal.filed_at) if appeal else ""
+            row.update(personal)
+            yield row
+
+
+def _header_and_rows(rows: Iterable[Row],
+                     header: Sequence[str] | None) -> tuple[Sequence[str], Iterator[Row]]:
+    """The header (given, or the first row's keys, or :data:`COLUMNS` when empty)."""
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        return tuple(header or COLUMNS), iter(())
+    return tuple(header or first.keys()), itertools.chain([first], iterator)
+
+
+#: A text cell starting with one of these is a formula for a spreadsheet (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(rows: Iterable[Row], header: Sequence[str] | None = None) -> bytes:
+    """UTF-8 with a BOM (so Excel reads the accents right), comma-separated, a header
+    row first. Text that a spreadsheet would take for a formula gets a leading quote."""
+    header, rows = _header_and_rows(rows, header)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_safe(row.get(column)) for column in header])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+#: Column widths (characters) for the XLSX; others get the default.
+_WIDTHS = {"werkingsgebied": 24, "procedure": 28, "procedure_id": 12, "kandidatuur": 22,
+           "organisatie": 32, "ondernemingsnummer": 18, "toestand": 28, "ronde": 8,
+           "geselecteerd": 13, "beslist_op": 17, "weerwoord": 28, "weerwoord_uitkomst": 19,
+           "weerwoord_ingediend_op": 22, "organisatie_email": 30, "aanvragers_namen": 30,
+           "aanvragers_emails": 36}
+
+
+def _width(column: str) -> float:
+    if column.startswith("motivering_"):
+        return 60
+    if column.startswith(("score_", "methode_")):
+        return 14
+    return _WIDTHS.get(column, 18)
+
+
+def to_xlsx(rows: Iterable[Row], header: Sequence[str] | None = None) -> bytes:
+    """One sheet 'Kandidaturen' (write-only mode), a bold and frozen header row.
+    Text is always stored as text, never as a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    header, rows = _header_and_rows(rows, header)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Kandidaturen")
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = _width(column)
+    bold = Font(bold=True)
+
+    def header_cell(value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.font = bold
+        return cell
+
+    def cell(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        c = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        c.data_type = "s"  # never a formula
+        return c
+
+    sheet.append([header_cell(column) for column in header])
+    for row in rows:
+        sheet.append([cell(row.get(column)) for column in header])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

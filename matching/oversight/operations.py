@@ -1,0 +1,110 @@
+"""Europa WSE's operations (R-OBS-1): observations on a condition, the coordinator's
+answer, and the ratification that freezes the procedure and stores its final report.
+
+Like every operation: check the rules, change the objects, record the transition and
+the audit event, queue the mail, never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import select
+
+from matching.accounts.models import User
+from matching.accounts.rules import Role, require_coordinator, require_role
+from matching.audit.models import AuditEvent
+from matching.audit.recording import audit, lock_chain, transition
+from matching.core.db import db
+from matching.core.errors import N_, DomainError
+from matching.oversight.facts import TITLES
+from matching.oversight.facts_queries import evaluate_procedure
+from matching.oversight.models import MIN_OBSERVATION, FinalReport, Observation
+from matching.oversight.notifications import _mail_coordinators
+from matching.oversight.report import build_final_report
+from matching.oversight.rules import unmet
+from workareas.models import Procedure, check_not_ratified
+from workareas.rules import ProcedureState, ProcedureStep, next_procedure_state
+
+_OBSERVERS_ONLY = N_("Enkel een waarnemer van Europa WSE kan dit doen.")
+
+
+def _check_text(text: str | None, field: str) -> str:
+    text = (text or "").strip()
+    if len(text) < MIN_OBSERVATION:
+        raise DomainError(N_("Schrijf minstens %(n)s tekens."), rule="R-OBS-1", field=field,
+                          n=MIN_OBSERVATION)
+    return text
+
+
+def record_observation(procedure: Procedure, condition: int, text: str, *, actor: User,
+                       now: datetime) -> Observation:
+    """An observer's remark on one condition; the coordinators of the work area get a
+    mail and can answer it on their page."""
+    require_role(actor, Role.OBSERVER, _OBSERVERS_ONLY)
+    if condition not in TITLES:
+        raise DomainError(N_("Kies een van de zes voorwaarden."), rule="R-OBS-1",
+                          field="condition")
+    if procedure.state == ProcedureState.DRAFT:
+        raise DomainError(N_("Deze procedure is nog niet gepubliceerd."), rule="R-OBS-1")
+    check_not_ratified(procedure.id)
+    text = _check_text(text, "text")
+    observation = Observation(procedure_id=procedure.id, condition=condition, text=text,
+                              observer_id=actor.id, made_at=now)
+    db.session.add(observation)
+    audit("observation.record", observation, actor=actor, now=now, procedure_id=procedure.id,
+          condition=condition)
+    _mail_coordinators(procedure, observation, now)
+    return observation
+
+
+def answer_observation(observation: Observation, answer: str, *, actor: User,
+                       now: datetime) -> Observation:
+    """The coordinator of the work area answers an observation, once."""
+    procedure = db.session.get(Procedure, observation.procedure_id)
+    require_coordinator(actor, procedure.work_area_id)
+    if observation.answer is not None:
+        raise DomainError(N_("Deze opmerking is al beantwoord."), rule="R-OBS-1", field="answer")
+    check_not_ratified(procedure.id)
+    answer = _check_text(answer, "answer")
+    observation.answer, observation.answered_by_id, observation.answered_at = answer, actor.id, now
+    audit("observation.answer", observation, actor=actor, now=now, procedure_id=procedure.id,
+          condition=observation.condition)
+    return observation
+
+
+def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
+    """R-OBS-1: Europa WSE ratifies the procedure when all six conditions are met.
+
+    Call text: "De rol van Europa WSE is in deze fase (fase 3) beperkt tot het
+    bekrachtigen van het proces ... Ze kijkt hierbij na of het proces voldoet aan de
+    volgende voorwaarden". The conditions are evaluated afresh (the whole audit trail
+    verified again, no cached result); a refusal names every condition not (yet) met.
+    Once ratified the procedure is frozen (see :func:`matching.audit.recording.audit`), and
+    the final report of step 3 is stored with its SHA-256 and the chain head it names.
+    """
+
+    require_role(actor, Role.OBSERVER, _OBSERVERS_ONLY)
+    target = next_procedure_state(procedure.state, ProcedureStep.RATIFY)
+    lock_chain()  # nothing commits between this evaluation and the ratification
+    results = evaluate_procedure(procedure.id, now, full_audit=True)
+    missing = unmet(results)
+    if missing:
+        raise DomainError(
+            N_("Bekrachtiging geweigerd: niet (of nog niet) voldaan aan voorwaarde(n) %(numbers)s."),
+            rule="R-OBS-1", numbers=", ".join(str(n) for n in missing))
+    procedure.ratified_at = now
+    transition(procedure, ProcedureStep.RATIFY, target, actor=actor, now=now,
+               procedure_id=procedure.id, reason="alle zes voorwaarden voldaan")
+    db.session.flush()
+    head = db.session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc())
+                              .limit(1)).scalar_one()
+    pdf = build_final_report(procedure.id, now)
+    report = FinalReport(procedure_id=procedure.id, pdf=pdf,
+                         sha256=hashlib.sha256(pdf).hexdigest(), chain_head_hash=head,
+                         created_at=now, created_by_id=actor.id)
+    db.session.add(report)
+    audit("final_report.store", report, actor=actor, now=now, procedure_id=procedure.id,
+          sha256=report.sha256, chain_head=head)
+    return report

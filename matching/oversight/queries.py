@@ -1,0 +1,181 @@
+"""Read-only queries of the observer's pages: the overview, a procedure's whole record, its audit trail."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import raiseload, selectinload
+
+from appeals.models import Appeal, PanelMember
+from appeals.rules import OPEN_APPEAL_STATES
+from juries.models import (
+    Assessment,
+    Ballot,
+    ConflictDeclaration,
+    Jury,
+    JuryDecision,
+    JuryMembership,
+    PitchAppointment,
+    Vote,
+)
+from matching.accounts.models import Organisation, User
+from matching.accounts.rules import Role
+from matching.audit.models import AuditEvent, Transition
+from matching.candidacies.models import Attachment, Candidacy, DecisionNotice, Letter
+from matching.candidacies.rules import CandidacyState
+from matching.core import signals
+from matching.core.db import db
+from workareas.models import AddendumVersion, Procedure, WorkArea
+
+
+def observer_overview() -> tuple[list[WorkArea], dict[int, dict[CandidacyState, int]],
+                                 dict[int, int]]:
+    """Every work area with its procedures, the candidacies per state and the open appeals
+    per procedure: a constant number of statements, however many procedures there are."""
+    areas = db.session.scalars(
+        select(WorkArea).options(selectinload(WorkArea.procedures).raiseload("*"),
+                                 selectinload(WorkArea.municipalities).raiseload("*"),
+                                 raiseload("*"))
+        .order_by(WorkArea.name)).all()
+    counts: dict[int, dict[CandidacyState, int]] = defaultdict(dict)
+    for procedure_id, state, n in db.session.execute(
+            select(Candidacy.procedure_id, Candidacy.state, func.count(Candidacy.id))
+            .group_by(Candidacy.procedure_id, Candidacy.state)):
+        counts[procedure_id][state] = n
+    open_appeals = {procedure_id: n for procedure_id, n in db.session.execute(
+        select(Candidacy.procedure_id, func.count(Appeal.id)).select_from(Appeal)
+        .join(Appeal.candidacy).where(Appeal.state.in_(OPEN_APPEAL_STATES))
+        .group_by(Candidacy.procedure_id))}
+    return list(areas), counts, open_appeals
+
+
+def procedure_record(procedure_id: int, *, with_trail: bool = True) -> dict | None:
+    """Every record of one procedure, for the observer's read-only file.
+
+    ``with_trail=False`` (the final report) skips the individual assessments and the
+    audit events, and gives only the number of events (``event_count``)."""
+    procedure = db.session.scalar(
+        select(Procedure).where(Procedure.id == procedure_id)
+        .options(selectinload(Procedure.work_area).selectinload(WorkArea.municipalities),
+                 selectinload(Procedure.work_area).selectinload(WorkArea.involved_governments),
+                 selectinload(Procedure.versions).selectinload(AddendumVersion.needs),
+                 selectinload(Procedure.versions).selectinload(AddendumVersion.challenges),
+                 selectinload(Procedure.versions).selectinload(AddendumVersion.contacts),
+                 selectinload(Procedure.pitch_slots)))
+    if procedure is None:
+        return None
+    jury = db.session.scalar(select(Jury).where(Jury.procedure_id == procedure.id).options(
+        selectinload(Jury.members).selectinload(JuryMembership.user)))
+    candidacies = db.session.scalars(
+        select(Candidacy).where(Candidacy.procedure_id == procedure.id)
+        .options(selectinload(Candidacy.organisation), selectinload(Candidacy.attachments),
+                 selectinload(Candidacy.contributions), selectinload(Candidacy.notices))
+        .order_by(Candidacy.id)).all()
+    ids = [c.id for c in candidacies]
+    decisions: dict[int, list[JuryDecision]] = defaultdict(list)
+    for d in db.session.scalars(select(JuryDecision).where(JuryDecision.candidacy_id.in_(ids))
+                                .order_by(JuryDecision.round, JuryDecision.criterion)):
+        decisions[d.candidacy_id].append(d)
+    assessments: dict[int, list[Assessment]] = defaultdict(list)
+    if with_trail:
+        for a in db.session.scalars(select(Assessment).where(Assessment.candidacy_id.in_(ids))
+                                    .options(selectinload(Assessment.user))
+                                    .order_by(Assessment.round, Assessment.criterion,
+                                              Assessment.id)):
+            assessments[a.candidacy_id].append(a)
+    ballots: dict[int, list[Ballot]] = defaultdict(list)
+    for b in db.session.scalars(select(Ballot).where(Ballot.candidacy_id.in_(ids))
+                                .options(selectinload(Ballot.votes)).order_by(Ballot.id)):
+        ballots[b.candidacy_id].append(b)
+    conflicts = db.session.scalars(
+        select(ConflictDeclaration).where(ConflictDeclaration.candidacy_id.in_(ids))
+        .options(selectinload(ConflictDeclaration.user)).order_by(ConflictDeclaration.id)).all()
+    pitches = {p.candidacy_id: p for p in db.session.scalars(
+        select(PitchAppointment).where(PitchAppointment.candidacy_id.in_(ids))
+        .options(selectinload(PitchAppointment.slot)))}
+    appeals = db.session.scalars(
+        select(Appeal).where(Appeal.candidacy_id.in_(ids))
+        .options(selectinload(Appeal.references), selectinload(Appeal.candidacy)
+                 .selectinload(Candidacy.organisation),
+                 selectinload(Appeal.panel).selectinload(PanelMember.user))
+        .order_by(Appeal.id)).all()
+    letters = db.session.execute(
+        select(Letter.id, Letter.reference, Letter.kind, Letter.version, Letter.pdf_sha256,
+               Letter.created_at, Letter.candidacy_id, Letter.round)
+        .where(Letter.procedure_id == procedure.id).order_by(Letter.id)).all()
+    appeal_ids = [a.id for a in appeals]
+    transitions = db.session.scalars(
+        select(Transition).where(
+            ((Transition.object_type == "procedure") & (Transition.object_id == procedure.id))
+            | ((Transition.object_type == "candidacy") & Transition.object_id.in_(ids))
+            | ((Transition.object_type == "appeal") & Transition.object_id.in_(appeal_ids)))
+        .order_by(Transition.at, Transition.id)).all()
+    if with_trail:
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.procedure_id == procedure.id).order_by(AuditEvent.id)).all()
+        event_count = len(events)
+    else:
+        events, event_count = [], db.session.scalar(select(func.count(AuditEvent.id)).where(
+            AuditEvent.procedure_id == procedure.id))
+    actor_ids = {e.actor_id for e in events if e.actor_id} | \
+        {t.actor_id for t in transitions if t.actor_id}
+    actor_names = {uid: name for uid, name in db.session.execute(
+        select(User.id, User.name).where(User.id.in_(actor_ids)))}
+    names = {c.id: c.organisation.name for c in candidacies}
+    return dict(procedure=procedure, jury=jury, candidacies=candidacies, decisions=decisions,
+                assessments=assessments, ballots=ballots, conflicts=conflicts, pitches=pitches,
+                appeals=appeals, letters=letters, transitions=transitions, events=events,
+                event_count=event_count, actor_names=actor_names, candidacy_names=names)
+
+
+#: The most events one page of the trail shows (the newest first).
+TRAIL_LIMIT = 1000
+
+
+def _candidacy_objects(candidacy_id: int) -> dict[str, object]:
+    """Every kind of audited object that belongs to one candidacy, as id subqueries."""
+    def ids(model):
+        return select(model.id).where(model.candidacy_id == candidacy_id)
+
+    return {
+        "candidacy": [candidacy_id], "assessment": ids(Assessment),
+        "jury_decision": ids(JuryDecision), "ballot": ids(Ballot),
+        "vote": select(Vote.id).join(Ballot, Ballot.id == Vote.ballot_id)
+        .where(Ballot.candidacy_id == candidacy_id),
+        "conflict_declaration": ids(ConflictDeclaration), "pitch_appointment": ids(PitchAppointment),
+        "appeal": ids(Appeal),
+        "appeal_panel_member": select(PanelMember.id).join(Appeal, Appeal.id == PanelMember.appeal_id)
+        .where(Appeal.candidacy_id == candidacy_id),
+        "letter": ids(Letter), "attachment": ids(Attachment), "decision_notice": ids(DecisionNotice),
+    }
+
+
+def audit_trail(procedure_id: int, *, candidacy_id: int | None = None,
+                actor_id: int | None = None, limit: int = TRAIL_LIMIT) -> dict:
+    """The audit events of a procedure, newest first, optionally only those about one
+    candidacy (the candidacy and everything recorded about it) or by one actor; with the
+    choices for the filter form. A constant number of statements."""
+    q = select(AuditEvent).where(AuditEvent.procedure_id == procedure_id)
+    if candidacy_id is not None:
+        q = q.where(or_(*(and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_(sub))
+                          for kind, sub in _candidacy_objects(candidacy_id).items())))
+    if actor_id is not None:
+        q = q.where(AuditEvent.actor_id == actor_id)
+    events = db.session.scalars(q.order_by(AuditEvent.id.desc()).limit(limit)).all()
+    actors = db.session.execute(
+        select(User.id, User.name).where(User.id.in_(
+            select(AuditEvent.actor_id).where(AuditEvent.procedure_id == procedure_id)
+            .distinct())).order_by(User.name)).all()
+    candidacies = db.session.execute(
+        select(Candidacy.id, Candidacy.reference, Organisation.name)
+        .join(Organisation, Organisation.id == Candidacy.organisation_id)
+        .where(Candidacy.procedure_id == procedure_id).order_by(Organisation.name)).all()
+    return dict(events=events, actors=actors, candidacies=candidacies,
+                actor_names={uid: name for uid, name in actors})
+
+
+@signals.attachment_readers.connect
+def _observers_read_attachments(candidacy: Candidacy, *, user) -> bool:
+    """Europa WSE's observers read the whole record (R-OBS-1)."""
+    return bool(user.has_role(Role.OBSERVER))

@@ -1,0 +1,154 @@
+"""Europa WSE's pages: every work area and procedure read-only, the six conditions with their evidence, observations and answers, ratification, the final report, the audit trail and the exports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user, login_required
+
+from appeals.rules import APPEAL_STATE_LABELS
+from juries.rules import BLOC_LABELS, Bloc
+from matching.accounts.rules import Role, can_coordinate, is_administrator
+from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CRITERION_LABELS, CandidacyState
+from matching.core.db import db
+from matching.core.navigation import register_nav
+from matching.core.web import utcnow
+from matching.oversight import exports
+from matching.oversight.facts import Status
+from matching.oversight.facts_queries import evaluate_overview
+from matching.oversight.queries import TRAIL_LIMIT, audit_trail, observer_overview, procedure_record
+from workareas.models import Procedure
+from workareas.rules import PROCEDURE_STATE_LABELS
+
+bp = Blueprint("observer", __name__)
+
+register_nav("Observatie", "observer.overview",
+             visible=lambda u: u.is_authenticated and u.has_role(Role.OBSERVER), order=40)
+
+
+@bp.before_request
+@login_required
+def _observers_only():
+    if request.endpoint in _EXPORT_ENDPOINTS:
+        return None  # the exports decide access themselves (observers, admins, coordinators)
+    if not current_user.has_role(Role.OBSERVER):
+        abort(404)
+
+
+@bp.get("/observatie")
+def overview():
+    areas, counts, open_appeals = observer_overview()
+    conditions = evaluate_overview(utcnow())
+    return render_template("observer/overview.html", areas=areas, counts=counts,
+                           open_appeals=open_appeals, conditions=conditions, Status=Status, states=list(CandidacyState),
+                           state_labels=CANDIDACY_STATE_LABELS,
+                           procedure_labels=PROCEDURE_STATE_LABELS)
+
+
+@bp.get("/observatie/procedures/<int:procedure_id>")
+def procedure(procedure_id: int):
+    record = procedure_record(procedure_id)
+    if record is None:
+        abort(404)
+    return render_template("observer/procedure.html", **record, blocs=list(Bloc),
+                           bloc_labels=BLOC_LABELS, criterion_labels=CRITERION_LABELS,
+                           state_labels=CANDIDACY_STATE_LABELS,
+                           appeal_labels=APPEAL_STATE_LABELS,
+                           procedure_labels=PROCEDURE_STATE_LABELS)
+
+
+@bp.get("/observatie/procedures/<int:procedure_id>/audit")
+def trail(procedure_id: int):
+    """The audit trail of one procedure, filterable by candidacy and by actor (GET form)."""
+    procedure = db.session.get(Procedure, procedure_id)
+    if procedure is None:
+        abort(404)
+    candidacy_id = request.args.get("kandidatuur", type=int)
+    actor_id = request.args.get("persoon", type=int)
+    trail = audit_trail(procedure.id, candidacy_id=candidacy_id, actor_id=actor_id,
+                        limit=TRAIL_LIMIT)
+    return render_template("observer/trail.html", procedure=procedure, **trail,
+                           candidacy_id=candidacy_id, actor_id=actor_id, limit=TRAIL_LIMIT)
+
+
+# --- exports for evaluators (CSV and XLSX) ----------------------------------------------------
+
+_EXPORT_ENDPOINTS = frozenset({"observer.export_all_csv", "observer.export_all_xlsx",
+                               "observer.export_procedure_csv",
+                               "observer.export_procedure_xlsx"})
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _personal_data(may_see: bool) -> bool:
+    """Whether the export carries personal data: only when asked AND allowed.
+
+    Who may export (a GET that changes nothing): every procedure at once, observers
+    (Europa WSE) and administrators; one procedure, observers, administrators and a
+    coordinator of its work area; anyone else gets 404 (another's object answers 404),
+    anonymous users the login page.
+
+    Personal data (``?persoonsgegevens=1``: the organisation's e-mail address and the
+    names and e-mail addresses of the people acting for it) may be seen by
+    administrators (who manage the accounts) and, for their own procedure, by its
+    coordinator (who sends the decisions to these people). Our reading for observers:
+    they read the procedure's record to evaluate it (R-OBS-1), which needs no contact
+    details, so an observer who asks gets the export WITHOUT personal data (data
+    minimisation); the request is not refused, the extra columns are simply left out.
+    """
+    return may_see and request.args.get("persoonsgegevens") in ("1", "ja", "true")
+
+
+def _export_response(procedure_ids, include_personal: bool, fmt: str, name: str) -> Response:
+    rows = exports.export_rows(procedure_ids, include_personal)
+    header = exports.columns(include_personal)
+    if fmt == "csv":
+        body, mimetype = exports.to_csv(rows, header), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = exports.to_xlsx(rows, header), _XLSX
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _export_all(fmt: str) -> Response:
+    """Every procedure at once: observers and administrators."""
+    admin = is_administrator(current_user)
+    if not (admin or current_user.has_role(Role.OBSERVER)):
+        abort(404)
+    return _export_response(None, _personal_data(admin), fmt,
+                            "kandidaturen-alle-procedures")
+
+
+def _export_procedure(procedure_id: int, fmt: str) -> Response:
+    """One procedure: observers, administrators and the coordinators of its work area."""
+    procedure = db.session.get(Procedure, procedure_id)
+    if procedure is None:
+        abort(404)
+    may_see_personal = (is_administrator(current_user)
+                        or can_coordinate(current_user, procedure.work_area_id))
+    if not (may_see_personal or current_user.has_role(Role.OBSERVER)):
+        abort(404)
+    return _export_response([procedure.id], _personal_data(may_see_personal), fmt,
+                            f"kandidaturen-procedure-{procedure.id}")
+
+
+@bp.get("/observatie/export.csv")
+def export_all_csv():
+    return _export_all("csv")
+
+
+@bp.get("/observatie/export.xlsx")
+def export_all_xlsx():
+    return _export_all("xlsx")
+
+
+@bp.get("/observatie/procedures/<int:procedure_id>/export.csv")
+def export_procedure_csv(procedure_id: int):
+    return _export_procedure(procedure_id, "csv")
+
+
+@bp.get("/observatie/procedures/<int:procedure_id>/export.xlsx")
+def export_procedure_xlsx(procedure_id: int):
+    return _export_procedure(procedure_id, "xlsx")

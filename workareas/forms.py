@@ -1,0 +1,114 @@
+"""The coordinator's forms of a procedure and its addendum; Brussels wall-clock time in the forms, aware UTC in the operations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from matching.core.dates import BRUSSELS, UTC
+from workareas import operations as area_ops
+
+EMPTY_ROWS = 2
+
+
+LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+# --- Brussels wall-clock time in the forms, aware UTC in the operations -------------------
+
+def to_local(instant: datetime | None) -> datetime | None:
+    return instant.astimezone(BRUSSELS).replace(tzinfo=None) if instant else None
+
+
+def from_local(naive: datetime | None) -> datetime | None:
+    return naive.replace(tzinfo=BRUSSELS).astimezone(UTC) if naive else None
+
+
+# --- forms --------------------------------------------------------------------------------
+
+class NeedRow(Form):
+    title = StringField("Titel", validators=[Length(max=300)])
+    description = TextAreaField("Beschrijving")
+    motivation = TextAreaField("Motivering van de keuze")
+
+
+class ChallengeRow(Form):
+    code = StringField("Code", validators=[Length(max=20)])
+    title = StringField("Titel", validators=[Length(max=300)])
+    target_groups = TextAreaField("Doelgroepen")
+    obstacles = TextAreaField("Obstakels")
+    opportunities = TextAreaField("Mogelijkheden")
+    objectives = TextAreaField("Doelstellingen")
+
+
+class ContactRow(Form):
+    name = StringField("Naam", validators=[Length(max=200)])
+    organisation = StringField("Organisatie", validators=[Length(max=300)])
+    email = StringField("E-mailadres", validators=[Length(max=254)])
+    phone = StringField("Telefoon", validators=[Length(max=50)])
+
+
+class AddendumForm(FlaskForm):
+    delimitation = TextAreaField("Afbakening van het werkingsgebied")
+    needs = FieldList(FormField(NeedRow))
+    challenges = FieldList(FormField(ChallengeRow))
+    contacts = FieldList(FormField(ContactRow))
+    candidacy_deadline = DateTimeLocalField("Deadline voor kandidaturen (Brusselse tijd)",
+                                            format=LOCAL_FORMAT, validators=[Optional()])
+    expected_decision_date = DateField("Verwacht beslissingsmoment", validators=[Optional()])
+    partnership_start_date = DateField("Start van het partnerschap", validators=[Optional()])
+    change_note = TextAreaField("Wat verandert er in deze nieuwe versie?")
+
+
+class ProcedureForm(FlaskForm):
+    title = StringField("Titel van de procedure", validators=[Length(max=200)])
+
+
+class PitchSlotForm(FlaskForm):
+    starts_at = DateTimeLocalField("Begin (Brusselse tijd)", format=LOCAL_FORMAT,
+                                   validators=[InputRequired()])
+    ends_at = DateTimeLocalField("Einde (Brusselse tijd)", format=LOCAL_FORMAT,
+                                 validators=[InputRequired()])
+    location = StringField("Plaats of link", validators=[DataRequired(), Length(max=300)])
+
+
+def _row_values(row: Form) -> dict[str, str]:
+    return {name: (field.data or "").strip() for name, field in row._fields.items()}
+
+
+def addendum_content(form: AddendumForm) -> dict:
+    """The operation's content dict; fully empty repeated rows are ignored."""
+    def rows(field_list):
+        return [values for values in (_row_values(e.form) for e in field_list.entries)
+                if any(values.values())]
+    return {
+        "delimitation": (form.delimitation.data or "").strip(),
+        "needs": rows(form.needs),
+        "challenges": rows(form.challenges),
+        "contacts": rows(form.contacts),
+        "candidacy_deadline": from_local(form.candidacy_deadline.data),
+        "expected_decision_date": form.expected_decision_date.data,
+        "partnership_start_date": form.partnership_start_date.data,
+    }
+
+
+def form_from_version(version) -> AddendumForm:
+    """The form filled with the version: its rows plus two empty ones per group."""
+    content = area_ops.version_content(version)
+    content["candidacy_deadline"] = to_local(content["candidacy_deadline"])
+    form = AddendumForm(formdata=None, data=content)
+    for field_list in (form.needs, form.challenges, form.contacts):
+        for _i in range(EMPTY_ROWS):
+            field_list.append_entry()
+    return form

@@ -1,0 +1,76 @@
+"""Read-only queries of the work area pages: the public list, feed and addendum, and which
+work areas, procedures and candidacies the current coordinator may see (anything else
+answers 404)."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, raiseload, selectinload
+
+from matching.accounts.models import User
+from matching.accounts.rules import Role, can_coordinate
+from matching.core.db import db
+from workareas.models import AddendumVersion, Procedure, WorkArea
+from workareas.rules import ProcedureState
+
+FEED_SIZE = 100
+
+
+def published_procedures() -> list[Procedure]:
+    """Every published procedure with what the public list shows, in 3 statements."""
+    return db.session.scalars(
+        select(Procedure).where(Procedure.state != ProcedureState.DRAFT)
+        .options(joinedload(Procedure.work_area).selectinload(WorkArea.municipalities),
+                 selectinload(Procedure.versions), raiseload("*"))
+        .order_by(Procedure.published_at.desc(), Procedure.id)).unique().all()
+
+
+def is_coordinator(user) -> bool:
+    """Whether the user coordinates at least one work area (for the menu)."""
+    return bool(getattr(user, "is_authenticated", False)) and user.has_role(Role.COORDINATOR)
+
+
+def coordinated_work_area_ids(user: User) -> list[int]:
+    return sorted({g.work_area_id for g in user.grants
+                   if g.role == Role.COORDINATOR and g.work_area_id is not None})
+
+
+def coordinated_work_areas(user: User) -> list[WorkArea]:
+    """The user's work areas with their procedures (a constant number of queries)."""
+    ids = coordinated_work_area_ids(user)
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(WorkArea).where(WorkArea.id.in_(ids)).order_by(WorkArea.name)
+        .options(selectinload(WorkArea.municipalities),
+                 selectinload(WorkArea.procedures), raiseload("*"))))
+
+
+def work_area_or_404(user: User, work_area_id: int) -> WorkArea:
+    area = db.session.get(WorkArea, work_area_id)
+    if area is None or not can_coordinate(user, area.id):
+        abort(404)
+    return area
+
+
+def procedure_or_404(user: User, procedure_id: int) -> Procedure:
+    """The procedure, if the user coordinates its work area; otherwise 404."""
+    procedure = db.session.get(Procedure, procedure_id)
+    if procedure is None or not can_coordinate(user, procedure.work_area_id):
+        abort(404)
+    return procedure
+
+
+def procedure_for_addendum(user: User, procedure_id: int) -> Procedure:
+    """The procedure with its versions' content, municipalities and pitch slots loaded."""
+    procedure = db.session.scalar(
+        select(Procedure).where(Procedure.id == procedure_id)
+        .options(selectinload(Procedure.work_area).selectinload(WorkArea.municipalities),
+                 selectinload(Procedure.pitch_slots),
+                 selectinload(Procedure.versions).selectinload(AddendumVersion.needs),
+                 selectinload(Procedure.versions).selectinload(AddendumVersion.challenges),
+                 selectinload(Procedure.versions).selectinload(AddendumVersion.contacts)))
+    if procedure is None or not can_coordinate(user, procedure.work_area_id):
+        abort(404)
+    return procedure
