@@ -15,25 +15,30 @@ from appeals.forms import PanelForm
 from appeals.models import Appeal
 from appeals.operations import assign_panel
 from appeals.queries import appeal_matchmakers, procedure_appeals
-from appeals.rules import APPEAL_STATE_LABELS, AppealState
+from appeals.rules import APPEAL_STATE_LABELS
 from matching.core.db import db
 from matching.core.web import FAILED, perform
 from workareas.queries import procedure_or_404
 from workareas.rules import PROCEDURE_STATE_LABELS
+from appeals.rules import AppealStep, next_appeal_state
+from matching.core.errors import allowed
 
 bp = Blueprint("appeal_panels", __name__)
 
 
 def _render(procedure, failed: tuple[int, PanelForm] | None = None, status: int = 200):
     people = appeal_matchmakers()
-    forms = {}
-    for appeal in procedure_appeals(procedure):
+    appeals = procedure_appeals(procedure)
+    forms = {}  # only where a panel can be assigned now
+    for appeal in appeals:
+        if not allowed(next_appeal_state, appeal.state, AppealStep.ASSIGN_PANEL):
+            continue
         form = failed[1] if failed and failed[0] == appeal.id else \
             PanelForm(formdata=None, prefix=f"appeal{appeal.id}")
         form.panel.choices = [(u.id, u.name) for u in people]
         forms[appeal] = form
-    return render_template("coordinator/appeals.html", procedure=procedure, forms=forms,
-                           state_labels=APPEAL_STATE_LABELS, AppealState=AppealState,
+    return render_template("coordinator/appeals.html", procedure=procedure, appeals=appeals,
+                           forms=forms, state_labels=APPEAL_STATE_LABELS,
                            procedure_state_labels=PROCEDURE_STATE_LABELS), status
 
 

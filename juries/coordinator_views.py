@@ -34,7 +34,10 @@ from matching.core.web import FAILED, letter_page, message_of, perform, utcnow
 from matching.letters.content import IncompleteLetter
 from workareas.models import PitchSlot
 from workareas.queries import procedure_or_404
-from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
+from workareas.rules import PROCEDURE_STATE_LABELS
+from matching.candidacies.rules import check_inadmissibility_open
+from matching.core.errors import allowed
+from workareas.rules import ProcedureStep, next_procedure_state
 
 bp = Blueprint("rounds", __name__)
 
@@ -59,7 +62,8 @@ def _render_jury(procedure, form, candidates, status=200, blocs=None):
         rows=list(zip(form.rows.entries, candidates)), complete=jury_is_complete(blocs),
         missing=[BLOC_LABELS[b] for b in missing_blocs(blocs)], count=len(blocs),
         bloc_labels=BLOC_LABELS, state_labels=PROCEDURE_STATE_LABELS,
-        can_start=procedure.state == ProcedureState.CANDIDACY_CLOSED), status
+        can_start=allowed(next_procedure_state, procedure.state, ProcedureStep.START_ROUND_1),
+    ), status
 
 
 @bp.route("/coordinatie/procedures/<int:procedure_id>/jury", methods=["GET", "POST"])
@@ -130,8 +134,7 @@ def _render_board(procedure, round_no, status=200, failed=None):
         "coordinator/board.html", procedure=procedure, round_no=round_no, rows=rows,
         forms=forms, criteria=list(Criterion), criterion_labels=CRITERION_LABELS,
         ready=sum(1 for r in rows if r.readiness.ready), state_labels=PROCEDURE_STATE_LABELS,
-        may_declare_inadmissible=procedure.state in (ProcedureState.CANDIDACY_CLOSED,
-                                                     ProcedureState.ROUND_1),
+        may_declare_inadmissible=allowed(check_inadmissibility_open, procedure.state),
         has_slots=bool(slots)), status
 
 

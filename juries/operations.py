@@ -76,9 +76,11 @@ def membership_of(candidacy: Candidacy, user: User) -> JuryMembership:
     return member
 
 
-def _check_scoring_open(candidacy: Candidacy, round_no: int, criterion: Criterion) -> None:
+def check_round_open(candidacy: Candidacy, round_no: int) -> None:
+    """Whether the jury scores this candidacy in ``round_no`` now: the round is open, the
+    candidacy awaits it, and in round 2 the pitch was held (R-PITCH-1). The scoring page
+    asks this too."""
     check_round(round_no)
-    Criterion(criterion)
     if candidacy.procedure.state not in SCORING_STATES[round_no]:
         raise DomainError(N_("Ronde %(round)s is niet open voor deze procedure."), round=round_no)
     if candidacy.state != ROUND_ENTRY_STATE[round_no]:
@@ -89,6 +91,11 @@ def _check_scoring_open(candidacy: Candidacy, round_no: int, criterion: Criterio
         if pitch is None or pitch.held_at is None:
             raise DomainError(N_("De finale score volgt pas na de pitch (matchingsgesprek)."),
                               rule="R-PITCH-1")
+
+
+def _check_scoring_open(candidacy: Candidacy, round_no: int, criterion: Criterion) -> None:
+    check_round_open(candidacy, round_no)
+    Criterion(criterion)
     if decision_for(candidacy, round_no, criterion) is not None:
         raise DomainError(N_("De jury besliste al over dit criterium in deze ronde."))
 

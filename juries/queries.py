@@ -67,21 +67,6 @@ def individual_scores(candidacy: Candidacy, round_no: int, criterion: Criterion)
         Assessment.criterion == criterion))}
 
 
-def round_board(procedure: Procedure, round_no: int) -> dict[Candidacy, object]:
-    """Per candidacy awaiting this round: what is still missing before it can close."""
-    candidacies = db.session.scalars(select(Candidacy).where(
-        Candidacy.procedure_id == procedure.id,
-        Candidacy.state == ROUND_ENTRY_STATE[round_no]).order_by(Candidacy.id)).all()
-    decisions = db.session.execute(select(JuryDecision.candidacy_id, JuryDecision.criterion).where(
-        JuryDecision.round == round_no,
-        JuryDecision.candidacy_id.in_([c.id for c in candidacies]))).all()
-    held = set(db.session.scalars(select(PitchAppointment.candidacy_id).where(
-        PitchAppointment.held_at.is_not(None),
-        PitchAppointment.candidacy_id.in_([c.id for c in candidacies]))))
-    return {c: round_readiness(round_no, [cr for cid, cr in decisions if cid == c.id],
-                               c.id in held) for c in candidacies}
-
-
 @dataclass(frozen=True)
 class Spread:
     """The individual scores of the jury on one criterion, once they may be seen."""
@@ -207,14 +192,19 @@ class BoardRow:
     pitch: PitchAppointment | None = None
 
 
-def round_board_rows(procedure: Procedure, round_no: int) -> list[BoardRow]:
-    """Per candidacy awaiting ``round_no``: its decisions, pitch and what is missing
-    (the same readiness as :func:`juries.operations.round_board`, in three statements)."""
+def round_board_rows(procedure: Procedure, round_no: int, *,
+                     lean: bool = True) -> list[BoardRow]:
+    """Per candidacy awaiting ``round_no``: its decisions, pitch and what is still missing
+    before the round can close, in three statements. The round board shows it and
+    :func:`juries.round_operations.close_round` decides on it.
+
+    ``lean``: the page loads only what it shows (anything else would raise); the operation
+    goes on to write letters from the whole candidacy."""
+    options = [joinedload(Candidacy.organisation)] + ([raiseload("*")] if lean else [])
     candidacies = db.session.scalars(
         select(Candidacy).where(Candidacy.procedure_id == procedure.id,
                                 Candidacy.state == ROUND_ENTRY_STATE[round_no])
-        .options(joinedload(Candidacy.organisation), raiseload("*"))
-        .order_by(Candidacy.id)).all()
+        .options(*options).order_by(Candidacy.id)).all()
     ids = [c.id for c in candidacies]
     decisions = db.session.scalars(
         select(JuryDecision).join(Candidacy, JuryDecision.candidacy_id == Candidacy.id)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from juries import notifications as jury_letters
 from juries.models import PitchAppointment
-from juries.queries import decision_for, jury_of, pitch_of, round_board
+from juries.queries import jury_of, pitch_of
 from juries.rules import check_jury_composition, passes_threshold
 from matching.accounts.models import User
 from matching.accounts.rules import require_coordinator
@@ -33,6 +33,7 @@ from matching.letters import content as letter_content
 from matching.letters.content import LetterKind
 from workareas.models import PitchSlot, Procedure
 from workareas.rules import ProcedureState, ProcedureStep, next_procedure_state
+from juries.queries import round_board_rows
 
 
 def start_round_1(procedure: Procedure, *, actor: User, now: datetime) -> None:
@@ -55,10 +56,10 @@ def close_round(procedure: Procedure, round_no: int, *, actor: User, now: dateti
     check_round(round_no)
     step = {1: ProcedureStep.CLOSE_ROUND_1, 2: ProcedureStep.CLOSE_ROUND_2}[round_no]
     new_state = next_procedure_state(procedure.state, step)
-    board = round_board(procedure, round_no)
+    board = round_board_rows(procedure, round_no, lean=False)
     if procedure.state == ProcedureState.DECIDED and not board:
         raise DomainError(N_("Er wacht geen kandidatuur op een beslissing van ronde 2."))
-    not_ready = [c.organisation.name for c, r in board.items() if not r.ready]
+    not_ready = [row.candidacy.organisation.name for row in board if not row.readiness.ready]
     if not_ready:
         raise DomainError(N_("Ronde %(round)s kan niet sluiten: nog geen beslissing met motivering "
                              "op beide criteria (of geen pitch) voor %(names)s."),
@@ -66,14 +67,15 @@ def close_round(procedure: Procedure, round_no: int, *, actor: User, now: dateti
     pass_step, fail_step = {1: (CandidacyStep.SELECT_R1, CandidacyStep.REJECT_R1),
                             2: (CandidacyStep.ADMIT_R2, CandidacyStep.REJECT_R2)}[round_no]
     outcomes = []
-    for candidacy in board:
-        scores = {c: decision_for(candidacy, round_no, c).score for c in Criterion}
+    for row in board:
+        candidacy = row.candidacy
+        scores = {c: row.decisions[c].score for c in Criterion}
         selected = passes_threshold(scores)
         # The letter is composed (and refused if incomplete) before anything changes.
         # Round-1 selections get their letter with the pitch invitation (plan_pitch).
         content = None if (round_no == 1 and selected) else letter_content.check_complete(
             jury_letters.round_decision(candidacy, round_no,
-                                   letter_content.decision_kind(round_no, selected), now))
+                                        letter_content.decision_kind(round_no, selected), now))
         outcomes.append((candidacy, scores, selected, content))
     for candidacy, scores, selected, content in outcomes:
         step_c = pass_step if selected else fail_step

@@ -32,6 +32,7 @@ from matching.core.errors import PermissionDenied
 from matching.core.navigation import register_nav
 from matching.core.web import FAILED, get_or_404, perform
 from workareas.rules import PROCEDURE_STATE_LABELS
+from matching.core.errors import allowed
 
 bp = Blueprint("jury", __name__)
 
@@ -105,8 +106,7 @@ def _page(candidacy: Candidacy, round_no: int, member, failed: dict | None = Non
             or CloseBallotForm(formdata=None, prefix=f"s-{criterion.value}"),
             earlier=[b for b in ballots if b.state != BallotState.OPEN],
         ))
-    scoring_open = (candidacy.state == ROUND_ENTRY_STATE[round_no]
-                    and candidacy.procedure.state in jury_ops.SCORING_STATES[round_no])
+    scoring_open = allowed(jury_ops.check_round_open, candidacy, round_no)
     return render_template(
         "jury/score.html", candidacy=candidacy, round_no=round_no, member=member,
         criteria=criteria, scoring_open=scoring_open, blocs_all=list(Bloc),

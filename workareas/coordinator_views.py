@@ -35,6 +35,9 @@ from workareas.rules import (
     addendum_gaps,
     earliest_candidacy_deadline,
 )
+from matching.core.errors import allowed
+from workareas.rules import check_candidacy_period
+from workareas.rules import check_intake_closable, check_new_version_open
 
 bp = Blueprint("coordinator", __name__)
 
@@ -80,9 +83,13 @@ def render_addendum(procedure, form: AddendumForm, slot_form: PitchSlotForm | No
     return render_template(
         "coordinator/addendum.html", procedure=procedure, version=version, form=form,
         slot_form=slot_form or PitchSlotForm(formdata=None), earliest=earliest,
-        deadline_ok=deadline is not None and deadline >= earliest, gaps=gaps,
+        deadline_ok=deadline is not None and allowed(check_candidacy_period, start, deadline),
+        gaps=gaps,
         state_labels=PROCEDURE_STATE_LABELS, ProcedureState=ProcedureState,
-        is_draft=procedure.state == ProcedureState.DRAFT), status
+        is_draft=procedure.state == ProcedureState.DRAFT,
+        new_version_open=allowed(check_new_version_open, procedure.state),
+        intake_open=procedure.state == ProcedureState.PUBLISHED,
+        intake_closable=allowed(check_intake_closable, procedure.state, now, deadline)), status
 
 
 @bp.route("/coordinatie/procedures/<int:procedure_id>/addendum", methods=["GET", "POST"])

@@ -39,6 +39,7 @@ from workareas.rules import (
     check_publishable,
     next_procedure_state,
 )
+from workareas.rules import check_new_version_open
 
 OPEN_PROCEDURE_STATES = (ProcedureState.DRAFT, ProcedureState.PUBLISHED,
                          ProcedureState.CANDIDACY_CLOSED, ProcedureState.ROUND_1,
@@ -212,9 +213,7 @@ def publish_new_version(procedure: Procedure, content: dict[str, Any], change_no
                         actor: User, now: datetime) -> AddendumVersion:
     """R-ADD-3: a change to a published addendum is a new, visible version."""
     require_coordinator(actor, procedure.work_area_id)
-    if procedure.state != ProcedureState.PUBLISHED:
-        raise DomainError(N_("Het addendum kan enkel gewijzigd worden zolang de kandidaturen "
-                             "open staan."), rule="R-ADD-3")
+    check_new_version_open(procedure.state)
     _check_content_shape(content)
     used = {code for codes in signals.ask(signals.challenge_codes_in_use, procedure)
             for code in codes}

@@ -70,6 +70,23 @@ def next_procedure_state(state: ProcedureState, step: ProcedureStep) -> Procedur
     return next_state(PROCEDURE_TRANSITIONS, "procedure", state, step)
 
 
+def check_new_version_open(state: ProcedureState) -> None:
+    """R-ADD-3: a published addendum changes (as a new version) while the candidacies are
+    open; before its publication the draft is edited, after the intake it stays as it is."""
+    if state != ProcedureState.PUBLISHED:
+        raise DomainError(N_("Het addendum kan enkel gewijzigd worden zolang de kandidaturen "
+                             "open staan."), rule="R-ADD-3")
+
+
+def check_intake_closable(state: ProcedureState, now: datetime,
+                          deadline: datetime | None) -> None:
+    """R-CAND-3: the intake closes after the candidacy deadline, not before."""
+    next_procedure_state(state, ProcedureStep.CLOSE_CANDIDACIES)
+    if deadline is None or to_utc(now) <= to_utc(deadline):
+        raise DomainError(N_("De kandidaturen kunnen pas na de deadline worden afgesloten."),
+                          rule="R-CAND-3")
+
+
 #: What may still be recorded on a ratified procedure: the ratification itself and its
 #: final report, and step 4 (the emergency procedure and its letters, R-STEP4-*).
 AFTER_RATIFICATION = frozenset({"procedure.ratify", "final_report.store", "emergency.start",

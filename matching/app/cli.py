@@ -1,4 +1,4 @@
-"""CLI commands: ``flask --app matching demo``, ``outbox``, ``audit verify`` (and, through
+"""CLI commands: ``flask --app matching.app demo``, ``outbox``, ``audit verify`` (and, through
 Flask-Migrate, ``db``)."""
 
 from __future__ import annotations

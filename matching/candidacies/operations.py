@@ -60,6 +60,8 @@ from matching.mail.models import OutboxMessage
 from matching.mail.outbox import retry_failed, send_pending
 from workareas.models import Procedure, WorkAreaGovernment
 from workareas.rules import ProcedureState, ProcedureStep, next_procedure_state
+from matching.candidacies.rules import check_editable, check_inadmissibility_open
+from workareas.rules import check_intake_closable
 
 
 def start_candidacy(procedure: Procedure, organisation: Organisation, *, actor: User,
@@ -90,9 +92,7 @@ def save_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
     """Save the draft's content (contributions per regional challenge, the eight answers,
     the declarations). A draft may be incomplete; submission checks completeness."""
     require_applicant(actor, candidacy.organisation_id)
-    if candidacy.state != CandidacyState.DRAFT:
-        raise DomainError(N_("Een ingediende kandidatuur kan niet meer worden gewijzigd."))
-    check_before_deadline(now, candidacy.procedure.candidacy_deadline)
+    check_editable(candidacy.state, now, candidacy.procedure.candidacy_deadline)
     offered = {c.code for c in candidacy.procedure.current_version.challenges}
     chosen = {k: v.strip() for k, v in contributions.items() if (v or "").strip()}
     if not set(chosen) <= offered:
@@ -177,9 +177,7 @@ def declare_inadmissible(candidacy: Candidacy, reason: str, *, actor: User,
                          now: datetime) -> Candidacy:
     """Refuse a candidacy at the deadline check, with its procedural reason."""
     require_coordinator(actor, candidacy.procedure.work_area_id)
-    if candidacy.procedure.state not in (ProcedureState.CANDIDACY_CLOSED, ProcedureState.ROUND_1):
-        raise DomainError(N_("Een kandidatuur wordt onontvankelijk verklaard bij de controle na "
-                             "de deadline, vóór de beoordeling."))
+    check_inadmissibility_open(candidacy.procedure.state)
     if len(reason.strip()) < 10:
         raise DomainError(N_("Geef de procedurele reden van de onontvankelijkheid (minstens 10 "
                              "tekens)."), field="reason")
@@ -300,10 +298,8 @@ def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, upload_d
 def close_candidacies(procedure: Procedure, *, actor: User, now: datetime) -> int:
     """Close the intake after the deadline; unsubmitted drafts lapse (withdrawn)."""
     require_coordinator(actor, procedure.work_area_id)
+    check_intake_closable(procedure.state, now, procedure.candidacy_deadline)
     new_state = next_procedure_state(procedure.state, ProcedureStep.CLOSE_CANDIDACIES)
-    if to_utc(now) <= procedure.candidacy_deadline:
-        raise DomainError(N_("De kandidaturen kunnen pas na de deadline worden afgesloten."),
-                          rule="R-CAND-3")
     drafts = db.session.scalars(select(Candidacy).where(
         Candidacy.procedure_id == procedure.id, Candidacy.state == CandidacyState.DRAFT)).all()
     for candidacy in drafts:

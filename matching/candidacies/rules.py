@@ -17,6 +17,7 @@ from matching.accounts.rules import OrganisationKind
 from matching.core.dates import format_brussels, period_end, to_utc
 from matching.core.errors import N_, DomainError
 from matching.core.states import next_state
+from workareas.rules import ProcedureState
 
 
 class CandidacyState(str, enum.Enum):
@@ -261,6 +262,22 @@ def check_answers(answers: Mapping[str, str], question_keys: list[str]) -> None:
     if empty:
         raise DomainError(N_("Beantwoord elke beoordelingsvraag (%(count)s nog leeg)."),
                           rule="R-CAND-3", field="answers", count=len(empty))
+
+
+def check_inadmissibility_open(procedure_state: ProcedureState) -> None:
+    """A candidacy is declared inadmissible at the check after the deadline, before the
+    jury assesses it (the intake closed, round 1 running)."""
+    if procedure_state not in (ProcedureState.CANDIDACY_CLOSED, ProcedureState.ROUND_1):
+        raise DomainError(N_("Een kandidatuur wordt onontvankelijk verklaard bij de controle na "
+                             "de deadline, vóór de beoordeling."))
+
+
+def check_editable(state: CandidacyState, now: datetime, deadline: datetime) -> None:
+    """R-CAND-3: a draft is written and changed until the deadline; a submitted candidacy
+    is no longer changed."""
+    if state != CandidacyState.DRAFT:
+        raise DomainError(N_("Een ingediende kandidatuur kan niet meer worden gewijzigd."))
+    check_before_deadline(now, deadline)
 
 
 def check_withdrawable(state: CandidacyState, procedure_ratified: bool,

@@ -64,6 +64,8 @@ from matching.core.navigation import register_nav
 from matching.core.web import FAILED, letter_page, perform
 from workareas.models import Procedure
 from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
+from matching.candidacies.rules import check_editable
+from matching.core.web import utcnow
 
 bp = Blueprint("applicant", __name__)
 
@@ -122,7 +124,9 @@ def start(procedure_id: int):
 def render_candidacy(candidacy: Candidacy, *, form=None, upload_form=None, withdraw_form=None,
                      status: int = 200):
     challenges = _challenges(candidacy)
-    if form is None and candidacy.state == CandidacyState.DRAFT:
+    editable = allowed(check_editable, candidacy.state, utcnow(),
+                       candidacy.procedure.candidacy_deadline)
+    if form is None and editable:
         form = candidacy_form(candidacy, challenges)
     documents = db.session.execute(
         select(Letter.id, Letter.subject, Letter.created_at, Letter.version)
@@ -139,6 +143,7 @@ def render_candidacy(candidacy: Candidacy, *, form=None, upload_form=None, withd
         declarations=list(Declaration), declaration_texts=DECLARATION_TEXTS,
         state_labels=CANDIDACY_STATE_LABELS, steps=STEPS, step_of_state=STEP_OF_STATE,
         withdrawable=allowed(candidacy_ops.check_withdrawal, candidacy),
+        expired_draft=candidacy.state == CandidacyState.DRAFT and not editable,
     ), status
 
 

@@ -1,4 +1,4 @@
-"""A realistic Dutch demo, built only through the operations (``flask --app matching demo``).
+"""A realistic Dutch demo, built only through the operations (``flask --app matching.app demo``).
 
 Three work areas, each in another stage of the procedure:
 
@@ -18,8 +18,7 @@ texts) live in :mod:`matching.demo.data`. Nothing here commits: the caller does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -46,7 +45,10 @@ def load_demo(today: datetime | None = None) -> dict[str, int]:
     waasland(demo)
     turnhout(demo)
     db.session.flush()
-    count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+
+    def count(model) -> int:
+        return db.session.scalar(select(func.count()).select_from(model)) or 0
+
     return {"werkingsgebieden": count(WorkArea), "organisaties": count(Organisation),
             "kandidaturen": count(Candidacy), "gebruikers": count(User),
             "weerwoorden": count(Appeal)}

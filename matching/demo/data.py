@@ -1,4 +1,4 @@
-"""The data of the demo (``flask --app matching demo``): people, organisations, addenda and
+"""The data of the demo (``flask --app matching.app demo``): people, organisations, addenda and
 the Dutch texts of candidacies, jury motivations, appeals and the noodprocedure.
 
 Every organisation, person, e-mail address, phone number and enterprise number here is

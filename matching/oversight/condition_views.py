@@ -26,6 +26,8 @@ from matching.oversight.report import build_final_report
 from matching.oversight.rules import unmet
 from workareas.models import Procedure, WorkArea
 from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
+from matching.core.errors import allowed
+from workareas.rules import ProcedureStep, next_procedure_state
 
 bp = Blueprint("conditions", __name__)
 
@@ -69,7 +71,8 @@ def _render(procedure: Procedure, observation_form=None, answer_forms=None, stat
         observation_form=observation_form or ObservationForm(formdata=None),
         answer_forms=answer_forms, ratify_form=RatifyForm(formdata=None),
         unmet=unmet(results), frozen=procedure.state == ProcedureState.RATIFIED,
-        may_ratify=procedure.state == ProcedureState.DECIDED, report=report,
+        may_ratify=allowed(next_procedure_state, procedure.state, ProcedureStep.RATIFY),
+        report=report,
         procedure_labels=PROCEDURE_STATE_LABELS), status
 
 

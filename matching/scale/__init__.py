@@ -1,5 +1,5 @@
 """A large, consistent dataset for load tests, written with bulk inserts
-(``flask --app matching scale --areas 60 --per-area 100 --seed 1``).
+(``flask --app matching.app scale --areas 60 --per-area 100 --seed 1``).
 
 Where :mod:`matching.demo` plays three stories through the operations (slow, one row and
 one audit event at a time), this module writes the rows those operations would have
@@ -30,7 +30,7 @@ What the dataset holds, per work area ``NNN`` (``Werkingsgebied NNN – <regio>`
 * every state transition, and the audit event each operation would have recorded
   (individual assessments too, see ``AUDIT_ASSESSMENTS``), hash-chained
   (:mod:`matching.audit.chain`) onto the current head of the trail in time order, so
-  ``flask --app matching audit verify`` passes afterwards. Accounts, organisations and
+  ``flask --app matching.app audit verify`` passes afterwards. Accounts, organisations and
   saved drafts are not in the trail one by one: one ``scale.generate`` event records the
   load itself.
 
@@ -141,7 +141,7 @@ def generate(areas: int, per_area: int, seed: int, today: datetime | None = None
     if holds_scale_data(session):
         raise ScaleError(f"De database bevat al schaalgegevens (accounts @{DOMAIN}). Gebruik een "
                          "lege database: maak er een aan en voer daarop "
-                         "'flask --app matching db upgrade' uit.")
+                         "'flask --app matching.app db upgrade' uit.")
     now = (today or datetime.now(UTC)).astimezone(UTC)
     sink, trail = Sink(session), AuditTrail()
     people = Staff.create(sink, areas, seed, now)
