@@ -15,13 +15,12 @@ from appeals.forms import PanelForm
 from appeals.models import Appeal
 from appeals.operations import assign_panel
 from appeals.queries import appeal_matchmakers, procedure_appeals
-from appeals.rules import APPEAL_STATE_LABELS
+from appeals.rules import APPEAL_STATE_LABELS, AppealStep, next_appeal_state
 from matching.core.db import db
+from matching.core.errors import allowed
 from matching.core.web import FAILED, perform
 from workareas.queries import procedure_or_404
 from workareas.rules import PROCEDURE_STATE_LABELS
-from appeals.rules import AppealStep, next_appeal_state
-from matching.core.errors import allowed
 
 bp = Blueprint("appeal_panels", __name__)
 

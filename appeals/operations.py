@@ -35,8 +35,10 @@ from matching.candidacies.rules import CandidacyStep, appeal_round, next_candida
 from matching.core import signals
 from matching.core.db import db
 from matching.core.errors import N_, DomainError, PermissionDenied
+from matching.core.operation import operation
 
 
+@operation
 def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequence[str], *,
                 actor: User, now: datetime) -> Appeal:
     """R-APP-1/2: a non-selected organisation appeals on material errors, within 14 days
@@ -65,6 +67,7 @@ def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequen
     return appeal
 
 
+@operation
 def assign_panel(appeal: Appeal, members: Sequence[User], *, actor: User,
                  now: datetime) -> list[PanelMember]:
     """R-APP-3: two independent matchmakers, not on the original jury, without conflict."""
@@ -85,6 +88,7 @@ def assign_panel(appeal: Appeal, members: Sequence[User], *, actor: User,
     return appeal.panel
 
 
+@operation
 def record_position(appeal: Appeal, position: Position, motivation: str, *, actor: User,
                     now: datetime) -> PanelMember:
     """A panel member confirms or reverses, with a thorough motivation; with both

@@ -26,18 +26,15 @@ from juries.queries import (
 )
 from juries.rules import BLOC_LABELS, Bloc, jury_is_complete, missing_blocs
 from matching.candidacies.queries import candidacy_or_404
-from matching.candidacies.rules import CRITERION_LABELS, Criterion
+from matching.candidacies.rules import CRITERION_LABELS, Criterion, check_inadmissibility_open
 from matching.core.dates import format_brussels
 from matching.core.db import db
-from matching.core.errors import DomainError, PermissionDenied
+from matching.core.errors import DomainError, PermissionDenied, allowed
 from matching.core.web import FAILED, letter_page, message_of, perform, utcnow
 from matching.letters.content import IncompleteLetter
 from workareas.models import PitchSlot
 from workareas.queries import procedure_or_404
-from workareas.rules import PROCEDURE_STATE_LABELS
-from matching.candidacies.rules import check_inadmissibility_open
-from matching.core.errors import allowed
-from workareas.rules import ProcedureStep, next_procedure_state
+from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureStep, next_procedure_state
 
 bp = Blueprint("rounds", __name__)
 

@@ -48,6 +48,7 @@ from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import ROUND_ENTRY_STATE, Criterion, check_round
 from matching.core.db import db
 from matching.core.errors import N_, DomainError, PermissionDenied
+from matching.core.operation import operation
 from workareas.models import Procedure
 from workareas.rules import ProcedureState
 
@@ -102,6 +103,7 @@ def _check_scoring_open(candidacy: Candidacy, round_no: int, criterion: Criterio
 
 # --- composition and conflicts -----------------------------------------------------------
 
+@operation
 def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]], *,
                  actor: User, now: datetime) -> Jury:
     """Compose (or recompose) the jury; refused unless R-JURY-1 holds, also for every
@@ -145,6 +147,7 @@ def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]]
     return jury
 
 
+@operation
 def declare_conflict(candidacy: Candidacy, reason: str, *, actor: User,
                      now: datetime) -> ConflictDeclaration:
     """A matchmaker declares a conflict of interest and leaves this candidacy alone.
@@ -173,6 +176,7 @@ def declare_conflict(candidacy: Candidacy, reason: str, *, actor: User,
 
 # --- individual scores and decisions -----------------------------------------------------
 
+@operation
 def record_assessment(candidacy: Candidacy, round_no: int, criterion: Criterion, score: int,
                       notes: Sequence[str], *, actor: User, now: datetime) -> Assessment:
     """A matchmaker's own score (1–4) with a note per assessment question; may be revised
@@ -215,6 +219,7 @@ def _decide(candidacy: Candidacy, round_no: int, criterion: Criterion, score: in
     return decision
 
 
+@operation
 def record_consensus(candidacy: Candidacy, round_no: int, criterion: Criterion, score: int,
                      motivation: str, *, actor: User, now: datetime) -> JuryDecision:
     """R-JURY-4: the jury's consensus, when every matchmaker without a conflict gave
@@ -237,6 +242,7 @@ def record_consensus(candidacy: Candidacy, round_no: int, criterion: Criterion, 
                    actor=actor, now=now)
 
 
+@operation
 def open_ballot(candidacy: Candidacy, round_no: int, criterion: Criterion, *, actor: User,
                 now: datetime) -> Ballot:
     """Without consensus the jury votes: one vote per organisation, ⅔ decides (R-JURY-4)."""
@@ -255,6 +261,7 @@ def open_ballot(candidacy: Candidacy, round_no: int, criterion: Criterion, *, ac
     return ballot
 
 
+@operation
 def cast_vote(ballot: Ballot, score: int, *, actor: User, now: datetime) -> Vote:
     """Cast the actor's bloc's one vote; a second vote of the same bloc is refused, also
     when two matchmakers of one bloc vote at the same moment (unique constraint)."""
@@ -282,6 +289,7 @@ def cast_vote(ballot: Ballot, score: int, *, actor: User, now: datetime) -> Vote
     return vote
 
 
+@operation
 def close_ballot(ballot: Ballot, motivation: str | None, *, actor: User,
                  now: datetime) -> JuryDecision | None:
     """⅔ of the three bloc votes decides, with a motivation (R-JURY-4, R-JURY-6);

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from juries import notifications as jury_letters
 from juries.models import PitchAppointment
-from juries.queries import jury_of, pitch_of
+from juries.queries import jury_of, pitch_of, round_board_rows
 from juries.rules import check_jury_composition, passes_threshold
 from matching.accounts.models import User
 from matching.accounts.rules import require_coordinator
@@ -29,13 +29,14 @@ from matching.candidacies.rules import (
 from matching.core.dates import to_utc
 from matching.core.db import db
 from matching.core.errors import N_, DomainError
+from matching.core.operation import operation
 from matching.letters import content as letter_content
 from matching.letters.content import LetterKind
 from workareas.models import PitchSlot, Procedure
 from workareas.rules import ProcedureState, ProcedureStep, next_procedure_state
-from juries.queries import round_board_rows
 
 
+@operation
 def start_round_1(procedure: Procedure, *, actor: User, now: datetime) -> None:
     """Start the paper round; the jury must satisfy R-JURY-1."""
     require_coordinator(actor, procedure.work_area_id)
@@ -48,6 +49,7 @@ def start_round_1(procedure: Procedure, *, actor: User, now: datetime) -> None:
                procedure_id=procedure.id)
 
 
+@operation
 def close_round(procedure: Procedure, round_no: int, *, actor: User, now: datetime) -> int:
     """Close round 1 or 2: refused while a candidacy lacks a decided, motivated score on
     both criteria (or, in round 2, its pitch). Each candidacy then passes or not on the
@@ -94,6 +96,7 @@ def close_round(procedure: Procedure, round_no: int, *, actor: User, now: dateti
 
 # --- pitches (R-PITCH-1) -----------------------------------------------------------------
 
+@operation
 def plan_pitch(candidacy: Candidacy, slot: PitchSlot, *, actor: User,
                now: datetime) -> PitchAppointment:
     """Invite a candidacy selected in round 1 to pitch at one of the addendum's moments."""
@@ -125,6 +128,7 @@ def plan_pitch(candidacy: Candidacy, slot: PitchSlot, *, actor: User,
     return appointment
 
 
+@operation
 def record_pitch_held(candidacy: Candidacy, report: str, *, actor: User,
                       now: datetime) -> PitchAppointment:
     """The pitch took place; the jury may now give the final (round-2) score."""

@@ -28,11 +28,10 @@ from matching.candidacies.rules import (
     ROUND_ENTRY_STATE,
     Criterion,
 )
-from matching.core.errors import PermissionDenied
+from matching.core.errors import PermissionDenied, allowed
 from matching.core.navigation import register_nav
 from matching.core.web import FAILED, get_or_404, perform
 from workareas.rules import PROCEDURE_STATE_LABELS
-from matching.core.errors import allowed
 
 bp = Blueprint("jury", __name__)
 

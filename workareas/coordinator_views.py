@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from matching.core.errors import allowed
 from matching.core.navigation import register_nav
 from matching.core.web import FAILED, perform, utcnow
 from workareas import operations as area_ops
@@ -33,11 +34,11 @@ from workareas.rules import (
     PROCEDURE_STATE_LABELS,
     ProcedureState,
     addendum_gaps,
+    check_candidacy_period,
+    check_intake_closable,
+    check_new_version_open,
     earliest_candidacy_deadline,
 )
-from matching.core.errors import allowed
-from workareas.rules import check_candidacy_period
-from workareas.rules import check_intake_closable, check_new_version_open
 
 bp = Blueprint("coordinator", __name__)
 

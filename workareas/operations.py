@@ -19,6 +19,7 @@ from matching.core import signals
 from matching.core.dates import to_utc
 from matching.core.db import db
 from matching.core.errors import N_, DomainError
+from matching.core.operation import operation
 from workareas.models import (
     AddendumVersion,
     ContactPerson,
@@ -36,16 +37,17 @@ from workareas.rules import (
     ProcedureState,
     ProcedureStep,
     check_new_version,
+    check_new_version_open,
     check_publishable,
     next_procedure_state,
 )
-from workareas.rules import check_new_version_open
 
 OPEN_PROCEDURE_STATES = (ProcedureState.DRAFT, ProcedureState.PUBLISHED,
                          ProcedureState.CANDIDACY_CLOSED, ProcedureState.ROUND_1,
                          ProcedureState.ROUND_2)
 
 
+@operation
 def create_work_area(name: str, province: str, municipalities: Sequence[str],
                      involved_governments: Sequence[Organisation], *, actor: User,
                      now: datetime) -> WorkArea:
@@ -69,6 +71,7 @@ def create_work_area(name: str, province: str, municipalities: Sequence[str],
     return area
 
 
+@operation
 def create_procedure(work_area: WorkArea, title: str, *, actor: User, now: datetime) -> Procedure:
     """Start a (new) matching procedure in the work area, with an empty draft addendum.
 
@@ -158,6 +161,7 @@ def _check_content_shape(content: dict[str, Any]) -> None:
             raise DomainError(N_("Ongeldige datum in het addendum."), field=key)
 
 
+@operation
 def edit_draft_addendum(procedure: Procedure, content: dict[str, Any], *, actor: User,
                         now: datetime) -> AddendumVersion:
     """Edit the addendum before its publication (after it: :func:`publish_new_version`)."""
@@ -173,6 +177,7 @@ def edit_draft_addendum(procedure: Procedure, content: dict[str, Any], *, actor:
     return version
 
 
+@operation
 def add_pitch_slot(procedure: Procedure, starts_at: datetime, ends_at: datetime, location: str,
                    *, actor: User, now: datetime) -> PitchSlot:
     """A pitch moment of the addendum's local timing (R-ADD-1, R-PITCH-1)."""
@@ -196,6 +201,7 @@ def add_pitch_slot(procedure: Procedure, starts_at: datetime, ends_at: datetime,
     return slot
 
 
+@operation
 def publish_addendum(procedure: Procedure, *, actor: User, now: datetime) -> AddendumVersion:
     """Publish the local needs: the six weeks of R-ADD-2 start now."""
     require_coordinator(actor, procedure.work_area_id)
@@ -209,6 +215,7 @@ def publish_addendum(procedure: Procedure, *, actor: User, now: datetime) -> Add
     return version
 
 
+@operation
 def publish_new_version(procedure: Procedure, content: dict[str, Any], change_note: str, *,
                         actor: User, now: datetime) -> AddendumVersion:
     """R-ADD-3: a change to a published addendum is a new, visible version."""

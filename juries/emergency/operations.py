@@ -36,6 +36,7 @@ from matching.candidacies.rules import CandidacyState, Criterion
 from matching.core.dates import start_of_brussels_day
 from matching.core.db import db
 from matching.core.errors import N_, DomainError, PermissionDenied
+from matching.core.operation import operation
 from workareas.models import Procedure
 from workareas.rules import ProcedureState
 
@@ -57,6 +58,7 @@ def partners(procedure: Procedure) -> list[Candidacy]:
         Candidacy.state == CandidacyState.ADMITTED_TO_STEP4).order_by(Candidacy.id)))
 
 
+@operation
 def start_emergency(procedure: Procedure, motivation: str, *, actor: User,
                     now: datetime) -> EmergencyProcedure:
     """Start the noodprocedure, motivated to the partnership and Europa WSE, within the
@@ -84,6 +86,7 @@ def start_emergency(procedure: Procedure, motivation: str, *, actor: User,
     return emergency
 
 
+@operation
 def record_emergency_score(emergency: EmergencyProcedure, candidacy: Candidacy,
                            criterion: Criterion, score: int, motivation: str, *, actor: User,
                            now: datetime) -> EmergencyScore:
@@ -116,6 +119,7 @@ def agreed_scores(emergency: EmergencyProcedure, candidacy: Candidacy) -> dict[C
             for c in Criterion}
 
 
+@operation
 def conclude_emergency(emergency: EmergencyProcedure, ranking: Sequence[Candidacy],
                        ranking_motivation: str | None, *, actor: User,
                        now: datetime) -> list[EmergencyOutcome]:

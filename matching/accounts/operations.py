@@ -8,14 +8,13 @@ changes the objects, records the audit event, and never commits: the caller comm
 from __future__ import annotations
 
 import hashlib
-import secrets
-from collections.abc import Callable
 from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from matching.accounts import notifications as account_mail
 from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import (
     MIN_PASSWORD,
@@ -29,9 +28,10 @@ from matching.accounts.rules import (
 from matching.audit.recording import audit
 from matching.core.db import db
 from matching.core.errors import N_, DomainError
-from matching.mail.outbox import queue_mail
+from matching.core.operation import operation
 
 
+@operation
 def create_user(email: str, name: str, password: str | None, *, actor: User | None,
                 now: datetime) -> User:
     """Create an account (by an administrator, or by self-registration when actor is None)."""
@@ -52,12 +52,14 @@ def create_user(email: str, name: str, password: str | None, *, actor: User | No
     return user
 
 
+@operation
 def record_login(user: User, *, now: datetime) -> None:
     """A successful login resets the throttle."""
     user.failed_logins, user.throttled_until = 0, None
     audit("user.login", user, actor=user, now=now, procedure_id=None)
 
 
+@operation
 def record_failed_login(user: User, *, now: datetime) -> None:
     """A failed login on an existing account counts and may slow the account down."""
     user.failed_logins += 1
@@ -67,6 +69,7 @@ def record_failed_login(user: User, *, now: datetime) -> None:
           failed=user.failed_logins)
 
 
+@operation
 def grant_role(user: User, role: Role, *, actor: User, now: datetime,
                work_area_id: int | None = None, organisation_id: int | None = None) -> RoleGrant:
     require_may_grant(actor, Role(role), work_area_id)
@@ -84,6 +87,7 @@ def grant_role(user: User, role: Role, *, actor: User, now: datetime,
     return grant
 
 
+@operation
 def register_organisation(name: str, enterprise_number: str, legal_form: str,
                           kind: OrganisationKind, *, actor: User | None, now: datetime,
                           email: str | None = None) -> Organisation:
@@ -168,14 +172,14 @@ def user_of_reset(token: str) -> User:
     return user
 
 
+@operation
 def register_applicant(organisation_name: str, enterprise_number: str, legal_form: str,
                        name: str, email: str, password: str, confirm: str, *,
-                       confirm_link: Callable[[str], str], actor, now: datetime) -> User:
+                       actor, now: datetime) -> User:
     """An organisation registers itself (always kind OTHER: VDAB and the local
     governments are created by the administrator) with its first applicant account.
 
     The account starts inactive and receives a confirmation link by e-mail (3 days).
-    ``confirm_link`` turns a token into the absolute URL of the confirmation page.
     """
     _check_password(password, confirm)
     organisation = register_organisation(organisation_name, enterprise_number, legal_form,
@@ -188,16 +192,11 @@ def register_applicant(organisation_name: str, enterprise_number: str, legal_for
     db.session.flush()
     audit("role.grant", grant, actor=None, now=now, procedure_id=None, user=user.email,
           role=Role.APPLICANT, organisation_id=organisation.id, self_registration=True)
-    link = confirm_link(confirmation_token(user))
-    queue_mail(user.email, "Bevestig uw account – Lokale partnerschappen",
-               f"Beste {user.name},\n\nU registreerde {organisation.name} voor de oproep "
-               f"'Lokale partnerschappen'. Bevestig uw e-mailadres binnen 3 dagen via deze "
-               f"link:\n\n{link}\n\nHebt u zich niet geregistreerd? Dan mag u deze e-mail "
-               f"negeren.\n", now=now, domain=current_app.config["MAIL_DOMAIN"],
-               key=f"confirm.{user.id}.{secrets.token_hex(8)}")
+    account_mail.confirmation_mail(user, organisation, confirmation_token(user), now=now)
     return user
 
 
+@operation
 def confirm_account(token: str, *, actor, now: datetime) -> User:
     """Activate the account of a confirmation token; works once."""
     user = user_of_confirmation(token)
@@ -206,23 +205,19 @@ def confirm_account(token: str, *, actor, now: datetime) -> User:
     return user
 
 
-def request_password_reset(email: str, *, reset_link: Callable[[str], str], actor,
-                           now: datetime) -> None:
+@operation
+def request_password_reset(email: str, *, actor, now: datetime) -> None:
     """Queue a reset link (1 hour) when an active account has this address; says nothing
     either way, so the page cannot tell whether the address exists."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.active:
         return None
-    queue_mail(user.email, "Nieuw wachtwoord – Lokale partnerschappen",
-               f"Beste {user.name},\n\nKies binnen het uur een nieuw wachtwoord via deze "
-               f"link:\n\n{reset_link(reset_token(user))}\n\nVroeg u dit niet aan? Dan mag u "
-               f"deze e-mail negeren; uw wachtwoord blijft ongewijzigd.\n", now=now,
-               domain=current_app.config["MAIL_DOMAIN"],
-               key=f"reset.{user.id}.{secrets.token_hex(8)}")
+    account_mail.reset_mail(user, reset_token(user), now=now)
     audit("user.reset_requested", user, actor=_person(actor), now=now, procedure_id=None)
     return None
 
 
+@operation
 def reset_password(token: str, password: str, confirm: str, *, actor, now: datetime) -> User:
     """Set a new password with a reset token; the token stops working afterwards."""
     user = user_of_reset(token)
@@ -260,9 +255,9 @@ def invited_user(token: str) -> User | None:
     return user
 
 
+@operation
 def invite_user(email: str, name: str, role: Role, *, actor: User, now: datetime,
-                link: Callable[[str], str], work_area_id: int | None = None,
-                organisation_id: int | None = None) -> User:
+                work_area_id: int | None = None, organisation_id: int | None = None) -> User:
     """Create an inactive account with one role and queue an invitation e-mail with a
     signed link (7 days) where the invitee sets a password."""
     role = Role(role)
@@ -271,20 +266,13 @@ def invite_user(email: str, name: str, role: Role, *, actor: User, now: datetime
     user.active = False
     grant_role(user, role, actor=actor, now=now, work_area_id=work_area_id,
                    organisation_id=organisation_id)
-    url = link(invitation_token(user))
-    body = (f"Beste {user.name},\n\n"
-            f"U bent uitgenodigd voor het matchingsplatform van de oproep "
-            f"\u201eLokale partnerschappen\u201d (ESF+).\n\n"
-            f"Kies uw wachtwoord via deze link (7 dagen geldig, eenmalig te gebruiken):\n{url}\n\n"
-            f"Met vriendelijke groeten,\nEuropa WSE\n")
-    queue_mail(user.email, "Uitnodiging: Lokale partnerschappen \u2013 matching", body, now=now,
-               domain=current_app.config["MAIL_DOMAIN"],
-               key=f"invite.{user.id}.{secrets.token_hex(8)}")
+    account_mail.invitation_mail(user, role, actor, invitation_token(user), now=now)
     audit("user.invite", user, actor=actor, now=now, procedure_id=None, email=user.email,
           role=role)
     return user
 
 
+@operation
 def accept_invitation(user: User, password: str, *, actor=None, now: datetime) -> User:
     """The invitee sets a password (at least 12 characters); the account becomes active.
     ``actor`` (anonymous) is ignored: the invitee acts for themself."""

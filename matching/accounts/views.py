@@ -91,9 +91,7 @@ def register():
     if form.validate_on_submit():
         result = perform(account_ops.register_applicant, form.organisation_name.data,
                          form.enterprise_number.data, form.legal_form.data, form.name.data,
-                         form.email.data, form.password.data, form.confirm.data, form=form,
-                         confirm_link=lambda token: url_for("accounts.confirm", token=token,
-                                                            _external=True))
+                         form.email.data, form.password.data, form.confirm.data, form=form)
         if result is not FAILED:
             return redirect(url_for("accounts.registered"))
     return render_template("accounts/register.html", form=form), _status(form)
@@ -123,9 +121,7 @@ def confirm(token: str):
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
-        result = perform(account_ops.request_password_reset, form.email.data, form=form,
-                         reset_link=lambda token: url_for("accounts.reset_password",
-                                                          token=token, _external=True))
+        result = perform(account_ops.request_password_reset, form.email.data, form=form)
         if result is not FAILED:
             return render_template("accounts/forgot_sent.html")
     return render_template("accounts/forgot.html", form=form), _status(form)

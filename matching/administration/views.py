@@ -81,7 +81,6 @@ def invite():
         role = Role(form.role.data) if form.role.data in {r.value for r in Role} else None
         if form.validate() and perform(
                 account_ops.invite_user, form.email.data or "", form.name.data or "", role,
-                link=lambda token: url_for("accounts.accept", token=token, _external=True),
                 work_area_id=form.work_area_id.data if role == Role.COORDINATOR else None,
                 organisation_id=form.organisation_id.data if role == Role.APPLICANT else None,
                 form=form, success=_("De uitnodiging is verstuurd.")) is not FAILED:

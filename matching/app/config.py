@@ -3,11 +3,14 @@
 ``DATABASE_URL``: an SQLAlchemy URL (default: an SQLite file in ``instance/``).
 ``SECRET_KEY``: required outside development and testing, at least 32 characters.
 ``MATCHING_ENV``: ``development`` (default for ``make run``), ``testing`` or ``production``.
+``BASE_URL``: the address of the site, which every link in an e-mail starts with (never the
+request's Host); required in production.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 WEAK_KEYS = {"", "dev", "secret", "changeme", "development", "test", "secret-key"}
@@ -17,6 +20,8 @@ MIN_KEY_LENGTH = 32
 
 
 DEV_KEY = "development-only-key-not-for-production-use"
+#: Where ``make run`` serves the demo: the links in its e-mails point there.
+DEV_BASE_URL = "http://127.0.0.1:5000"
 
 
 class ConfigError(RuntimeError):
@@ -41,9 +46,14 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
         raise ConfigError(
             "SECRET_KEY is missing or weak: set a random value of at least "
             f"{MIN_KEY_LENGTH} characters (python -c 'import secrets; print(secrets.token_hex(32))')")
+    base_url = env.get("BASE_URL", "" if mode == "production" else DEV_BASE_URL).rstrip("/")
+    if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", base_url):
+        raise ConfigError("BASE_URL must be the address people use to reach this site, e.g. "
+                          "https://matching.example.be (the links in e-mails start with it)")
     default_db = "sqlite:///" + str(Path(instance_path) / "matching.db")
     return {
         "MATCHING_ENV": mode,
+        "BASE_URL": base_url,
         "SECRET_KEY": secret or DEV_KEY,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL", default_db)),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

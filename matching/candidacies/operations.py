@@ -44,6 +44,8 @@ from matching.candidacies.rules import (
     check_before_deadline,
     check_contributions,
     check_declarations,
+    check_editable,
+    check_inadmissibility_open,
     check_may_apply,
     check_round,
     check_single_candidacy,
@@ -55,15 +57,20 @@ from matching.core import signals
 from matching.core.dates import to_utc
 from matching.core.db import db
 from matching.core.errors import N_, DomainError, PermissionDenied
+from matching.core.operation import operation
 from matching.letters.content import DECISION_KINDS
 from matching.mail.models import OutboxMessage
 from matching.mail.outbox import retry_failed, send_pending
 from workareas.models import Procedure, WorkAreaGovernment
-from workareas.rules import ProcedureState, ProcedureStep, next_procedure_state
-from matching.candidacies.rules import check_editable, check_inadmissibility_open
-from workareas.rules import check_intake_closable
+from workareas.rules import (
+    ProcedureState,
+    ProcedureStep,
+    check_intake_closable,
+    next_procedure_state,
+)
 
 
+@operation
 def start_candidacy(procedure: Procedure, organisation: Organisation, *, actor: User,
                     now: datetime) -> Candidacy:
     """Open a draft candidacy for the organisation in a published procedure."""
@@ -86,6 +93,7 @@ def start_candidacy(procedure: Procedure, organisation: Organisation, *, actor: 
     return candidacy
 
 
+@operation
 def save_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
                    contributions: Mapping[str, str], answers: Mapping[str, str],
                    partnership_fit: str, declarations: Mapping[Declaration, bool]) -> Candidacy:
@@ -126,6 +134,7 @@ def declarations_of(candidacy: Candidacy) -> dict[Declaration, bool]:
             Declaration.PARTNERSHIP_COMMITMENT: candidacy.declares_partnership_commitment}
 
 
+@operation
 def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Candidacy:
     """Submit before the deadline (R-CAND-3), with the declarations (R-CAND-1/2)."""
     require_applicant(actor, candidacy.organisation_id)
@@ -160,6 +169,7 @@ def check_withdrawal(candidacy: Candidacy) -> None:
                        blockers)
 
 
+@operation
 def withdraw_candidacy(candidacy: Candidacy, reason: str, *, actor: User,
                        now: datetime) -> Candidacy:
     """The applicant withdraws, any time before the final decision."""
@@ -173,6 +183,7 @@ def withdraw_candidacy(candidacy: Candidacy, reason: str, *, actor: User,
     return candidacy
 
 
+@operation
 def declare_inadmissible(candidacy: Candidacy, reason: str, *, actor: User,
                          now: datetime) -> Candidacy:
     """Refuse a candidacy at the deadline check, with its procedural reason."""
@@ -188,6 +199,7 @@ def declare_inadmissible(candidacy: Candidacy, reason: str, *, actor: User,
     return candidacy
 
 
+@operation
 def record_decision_received(candidacy: Candidacy, round_no: int, received_at: datetime, *,
                              actor: User | None, now: datetime) -> DecisionNotice:
     """The decision e-mail of a round was received: this starts the appeal window (R-APP-1).
@@ -251,6 +263,7 @@ def is_not_selected(candidacy: Candidacy, round_no: int) -> bool:
     return candidacy.state == NOT_SELECTED_STATE[round_no]
 
 
+@operation
 def save_and_submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
                               contributions: Mapping[str, str], answers: Mapping[str, str],
                               partnership_fit: str,
@@ -263,6 +276,7 @@ def save_and_submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetim
     return submit_candidacy(candidacy, actor=actor, now=now)
 
 
+@operation
 def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, upload_dir: str,
                    actor: User, now: datetime) -> Attachment:
     """R-CAND-3 "Bijlagen zijn toegestaan": PDF, DOCX or ODT, at most 10 MB, while the
@@ -295,6 +309,7 @@ def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, upload_d
     return attachment
 
 
+@operation
 def close_candidacies(procedure: Procedure, *, actor: User, now: datetime) -> int:
     """Close the intake after the deadline; unsubmitted drafts lapse (withdrawn)."""
     require_coordinator(actor, procedure.work_area_id)
@@ -314,6 +329,7 @@ def close_candidacies(procedure: Procedure, *, actor: User, now: datetime) -> in
     return len(drafts)
 
 
+@operation
 def retry_message(message: OutboxMessage, *, actor: User, now: datetime) -> OutboxMessage:
     """Put a failed letter e-mail back in the queue; the worker sends it on its next run."""
     letter = db.session.get(Letter, message.letter_id) if message.letter_id else None

@@ -56,16 +56,15 @@ from matching.candidacies.rules import (
     CandidacyState,
     Criterion,
     Declaration,
+    check_editable,
 )
 from matching.core import signals
 from matching.core.db import db
 from matching.core.errors import allowed
 from matching.core.navigation import register_nav
-from matching.core.web import FAILED, letter_page, perform
+from matching.core.web import FAILED, letter_page, perform, utcnow
 from workareas.models import Procedure
 from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
-from matching.candidacies.rules import check_editable
-from matching.core.web import utcnow
 
 bp = Blueprint("applicant", __name__)
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -39,6 +40,15 @@ def utcnow() -> datetime:
     operations take ``now`` as an argument, so this is the only place pages read time)."""
     clock = current_app.config.get("CLOCK") if has_app_context() else None
     return clock() if clock else datetime.now(UTC)
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link to a page, for an e-mail: built from the configured ``BASE_URL``,
+    never from the request's Host header (which a client chooses)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def message_of(error: DomainError) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from matching.accounts.rules import Role, can_coordinate
 from matching.core.db import db
+from matching.core.errors import allowed
 from matching.core.web import FAILED, perform, utcnow
 from matching.oversight.facts import STATUS_LABELS, TITLES, Status
 from matching.oversight.facts_queries import evaluate_procedure
@@ -25,9 +26,12 @@ from matching.oversight.operations import answer_observation, ratify, record_obs
 from matching.oversight.report import build_final_report
 from matching.oversight.rules import unmet
 from workareas.models import Procedure, WorkArea
-from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
-from matching.core.errors import allowed
-from workareas.rules import ProcedureStep, next_procedure_state
+from workareas.rules import (
+    PROCEDURE_STATE_LABELS,
+    ProcedureState,
+    ProcedureStep,
+    next_procedure_state,
+)
 
 bp = Blueprint("conditions", __name__)
 

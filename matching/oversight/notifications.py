@@ -1,21 +1,25 @@
-"""The e-mails of oversight: an observation, to the work area's coordinators."""
+"""The e-mails of oversight: an observation of Europa WSE, to the work area's coordinators,
+with a link to the procedure's page where they answer it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from matching.accounts.models import RoleGrant, User
 from matching.accounts.rules import Role
 from matching.core.db import db
+from matching.core.web import external_url
 from matching.mail.outbox import queue_mail
 from matching.oversight.models import Observation
 from workareas.models import Procedure
 
 
-def _mail_coordinators(procedure: Procedure, observation: Observation, now: datetime) -> None:
+def observation_mail(procedure: Procedure, observation: Observation, *, now: datetime) -> None:
+    """Tell the coordinators of the work area (Dutch: their language is not recorded)."""
     emails = db.session.scalars(
         select(User.email).join(RoleGrant, RoleGrant.user_id == User.id)
         .where(RoleGrant.role == Role.COORDINATOR,
@@ -23,10 +27,12 @@ def _mail_coordinators(procedure: Procedure, observation: Observation, now: date
         .order_by(User.email)).all()
     if not emails:
         return
-    body = (f"Europa WSE maakte een opmerking bij voorwaarde {observation.condition} "
-            f"van de procedure '{procedure.title}':\n\n{observation.text}\n\n"
-            "U kunt ze beantwoorden op de pagina van de procedure.\n")
-    queue_mail(", ".join(sorted(set(emails))),
-               f"Opmerking van Europa WSE – voorwaarde {observation.condition}", body, now=now,
+    with force_locale("nl"):
+        body = render_template(
+            "mail/observation.txt", procedure=procedure, observation=observation,
+            link=external_url("conditions.conditions", procedure_id=procedure.id))
+        subject = gettext("Opmerking van Europa WSE – voorwaarde %(condition)s",
+                          condition=observation.condition)
+    queue_mail(", ".join(sorted(set(emails))), subject, body, now=now,
                domain=current_app.config.get("MAIL_DOMAIN", "lokalepartnerschappen.be"),
                key=f"observation-{observation.id}")

@@ -18,10 +18,11 @@ from matching.audit.models import AuditEvent
 from matching.audit.recording import audit, lock_chain, transition
 from matching.core.db import db
 from matching.core.errors import N_, DomainError
+from matching.core.operation import operation
 from matching.oversight.facts import TITLES
 from matching.oversight.facts_queries import evaluate_procedure
 from matching.oversight.models import MIN_OBSERVATION, FinalReport, Observation
-from matching.oversight.notifications import _mail_coordinators
+from matching.oversight.notifications import observation_mail
 from matching.oversight.report import build_final_report
 from matching.oversight.rules import unmet
 from workareas.models import Procedure, check_not_ratified
@@ -38,6 +39,7 @@ def _check_text(text: str | None, field: str) -> str:
     return text
 
 
+@operation
 def record_observation(procedure: Procedure, condition: int, text: str, *, actor: User,
                        now: datetime) -> Observation:
     """An observer's remark on one condition; the coordinators of the work area get a
@@ -55,10 +57,11 @@ def record_observation(procedure: Procedure, condition: int, text: str, *, actor
     db.session.add(observation)
     audit("observation.record", observation, actor=actor, now=now, procedure_id=procedure.id,
           condition=condition)
-    _mail_coordinators(procedure, observation, now)
+    observation_mail(procedure, observation, now=now)
     return observation
 
 
+@operation
 def answer_observation(observation: Observation, answer: str, *, actor: User,
                        now: datetime) -> Observation:
     """The coordinator of the work area answers an observation, once."""
@@ -74,6 +77,7 @@ def answer_observation(observation: Observation, answer: str, *, actor: User,
     return observation
 
 
+@operation
 def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
     """R-OBS-1: Europa WSE ratifies the procedure when all six conditions are met.
 
