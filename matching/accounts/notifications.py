@@ -12,6 +12,7 @@ from flask_babel import force_locale, get_locale, gettext
 
 from matching.accounts.models import Organisation, User
 from matching.accounts.rules import ROLE_LABELS, Role
+from matching.core.errors import N_
 from matching.core.web import external_url
 from matching.mail.models import OutboxMessage
 from matching.mail.outbox import queue_mail
@@ -34,20 +35,20 @@ def _queue(to: str, subject: str, template: str, *, now: datetime, key: str,
 
 def confirmation_mail(user: User, organisation: Organisation, token: str, *,
                       now: datetime) -> OutboxMessage:
-    return _queue(user.email, "Bevestig uw account – Lokale partnerschappen",
+    return _queue(user.email, N_("Bevestig uw account – Lokale partnerschappen"),
                   "account_confirmation", now=now, key=f"confirm.{user.id}", user=user,
                   organisation=organisation, link=external_url("accounts.confirm", token=token))
 
 
 def reset_mail(user: User, token: str, *, now: datetime) -> OutboxMessage:
-    return _queue(user.email, "Nieuw wachtwoord – Lokale partnerschappen", "password_reset",
+    return _queue(user.email, N_("Nieuw wachtwoord – Lokale partnerschappen"), "password_reset",
                   now=now, key=f"reset.{user.id}", user=user,
                   link=external_url("accounts.reset_password", token=token))
 
 
 def invitation_mail(user: User, role: Role, inviter: User, token: str, *,
                     now: datetime) -> OutboxMessage:
-    return _queue(user.email, "Uitnodiging: Lokale partnerschappen – matching", "invitation",
+    return _queue(user.email, N_("Uitnodiging: Lokale partnerschappen – matching"), "invitation",
                   now=now, key=f"invite.{user.id}", user=user, inviter=inviter,
                   role_label=ROLE_LABELS[role],
                   link=external_url("accounts.accept", token=token))
