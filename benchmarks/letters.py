@@ -108,6 +108,24 @@ def timed_cpu(fn, numbers) -> list[float]:
     return times
 
 
+def bench_figures(single: int, batch: int) -> dict:
+    """The letter figures of ``make bench`` (:mod:`benchmarks.bench`): the median of
+    ``single`` letters one by one, against the baseline PDF, and a batch of ``batch``."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        render(sample(0), "nl")
+        base = statistics.median(timed(lambda i: baseline_pdf(), single))
+        one = statistics.median(timed(lambda i: render(sample(i), "nl"), single))
+        start = time.perf_counter()
+        for i in range(batch):
+            render(sample(i), "nl")
+        seconds = time.perf_counter() - start
+    return {"letter_median_ms": round(one * 1000, 1),
+            "baseline_pdf_median_ms": round(base * 1000, 1),
+            "batch": batch, "batch_seconds": round(seconds, 1),
+            "letters_per_second": round(batch / seconds, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--single", type=int, default=50, help="letters timed one by one")

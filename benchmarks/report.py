@@ -134,7 +134,8 @@ def direct_table(runs: list[dict], letters_result: dict | None) -> list[str]:
     for key, label in (("final_report", "final report of a 200-candidacy procedure"),
                        ("conditions_all_areas", "six conditions of every work area"),
                        ("export_csv_all", "export of everything (/observatie/export.csv)"),
-                       ("audit_verify", "audit trail walked afresh (ratification; pages walk only what follows the latest checkpoint)")):
+                       ("audit_verify", "audit trail walked afresh (ratification; pages walk "
+                                        "only what follows the latest checkpoint)")):
         lines.append(f"| {label} | " + " | ".join(cell(r, key) for r in runs) + " |")
     if letters_result:
         lines += ["", f"Decision letter (HTML + PDF + text, one core): median "
@@ -193,7 +194,8 @@ def growth_table(runs: list[dict]) -> list[str]:
         ma = one.get("worker_memory", {}).get("VmHWM")
         mb = ten.get("worker_memory", {}).get("VmHWM")
         if ma and mb:
-            lines.append(f"| {backend} | worker VmHWM MB | {fmt(ma)} | {fmt(mb)} | {fmt(mb / ma, 2)} |")
+            lines.append(f"| {backend} | worker VmHWM MB | {fmt(ma)} | {fmt(mb)} "
+                         f"| {fmt(mb / ma, 2)} |")
         ca, cb = one["targets"]["totals"]["candidacies"], ten["targets"]["totals"]["candidacies"]
         lines.append(f"| {backend} | candidacies in the {dataset} data set | {ca} | {cb} "
                      f"| {fmt(cb / ca, 2)} |")
@@ -207,7 +209,8 @@ def profile_lines(runs: list[dict]) -> list[str]:
             if "by_library" not in prof:
                 continue
             libs = ", ".join(f"{k} {v}%" for k, v in list(prof["by_library"].items())[:4])
-            frames = "; ".join(f"`{f['frame']}` {f['share']}%" for f in prof["by_project_frame"][:4])
+            frames = "; ".join(f"`{f['frame']}` {f['share']}%"
+                               for f in prof["by_project_frame"][:4])
             lines.append(f"- **{run['backend']} {run['data']} {run['dataset']}, {key}**: {libs}. "
                          f"Under: {frames}.")
     return lines

@@ -17,7 +17,7 @@ import sys
 import time
 from urllib.parse import urlencode
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the repository
 
 
 LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk_report.lua")
@@ -52,7 +52,9 @@ class Server:
     def __init__(self, database_url: str, instance_path: str, threads: int | None,
                  log_path: str):
         self.port = free_port()
+        # Production settings: a strong key, and this server's own address as BASE_URL.
         self.env = dict(os.environ, MATCHING_ENV="production", SECRET_KEY=secrets.token_hex(32),
+                        BASE_URL=f"http://{HOST}:{self.port}",
                         DATABASE_URL=database_url, MATCHING_INSTANCE_PATH=instance_path,
                         GUNICORN_BIND=f"{HOST}:{self.port}", GUNICORN_WORKERS="1",
                         GUNICORN_LOGLEVEL="warning")
