@@ -19,7 +19,6 @@ from workareas.models import Procedure, WorkArea
 from workareas.rules import ProcedureState
 
 
-
 @dataclass
 class Page:
     key: str
