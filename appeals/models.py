@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from appeals.rules import AppealState, Position
 from matching.accounts.models import User
 from matching.candidacies.models import Candidacy
-from matching.core.db import UTCDateTime, db, enum_column
+from matching.core.db import Model, UTCDateTime, enum_column
 
 
-class Appeal(db.Model):
+class Appeal(Model):
     __tablename__ = "appeal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +41,7 @@ class Appeal(db.Model):
     )
 
 
-class AppealReference(db.Model):
+class AppealReference(Model):
     """R-APP-2: the documentation that was not, or not sufficiently, taken into account."""
 
     __tablename__ = "appeal_reference"
@@ -54,7 +54,7 @@ class AppealReference(db.Model):
     appeal: Mapped[Appeal] = relationship(back_populates="references")
 
 
-class PanelMember(db.Model):
+class PanelMember(Model):
     """One of the two independent matchmakers of the appeal, with their position."""
 
     __tablename__ = "appeal_panel_member"
@@ -71,8 +71,10 @@ class PanelMember(db.Model):
 
     __table_args__ = (
         UniqueConstraint("appeal_id", "user_id"),
-        CheckConstraint("(position IS NULL) = (motivation IS NULL)", name="motivation_iff_position"),
-        CheckConstraint("(position IS NULL) = (decided_at IS NULL)", name="decided_at_iff_position"),
+        CheckConstraint("(position IS NULL) = (motivation IS NULL)",
+                        name="motivation_iff_position"),
+        CheckConstraint("(position IS NULL) = (decided_at IS NULL)",
+                        name="decided_at_iff_position"),
         CheckConstraint("motivation IS NULL OR length(trim(motivation)) >= 20",
                         name="thorough_motivation"),
     )

@@ -1,4 +1,5 @@
-"""The letters of the appeal: its receipt and the panel's outcome (with the complaints desk, R-APP-4)."""
+"""The letters of the appeal: its receipt and the panel's outcome (with the complaints desk,
+R-APP-4)."""
 
 from __future__ import annotations
 

@@ -103,7 +103,8 @@ def record_position(appeal: Appeal, position: Position, motivation: str, *, acto
     if len((motivation or "").strip()) < 20:
         raise DomainError(N_("Motiveer uw standpunt grondig (minstens 20 tekens)."),
                           rule="R-APP-3", field="motivation")
-    member.position, member.motivation, member.decided_at = Position(position), motivation.strip(), now
+    member.position, member.motivation, member.decided_at = (Position(position),
+                                                              motivation.strip(), now)
     audit("appeal.position", member, actor=actor, now=now,
           procedure_id=appeal.candidacy.procedure_id, appeal=appeal.id, position=position)
     outcome = appeal_outcome([m.position for m in appeal.panel if m.position is not None])
@@ -121,8 +122,8 @@ def record_position(appeal: Appeal, position: Position, motivation: str, *, acto
     else:
         transition(appeal, AppealStep.CONFIRM, next_appeal_state(appeal.state, AppealStep.CONFIRM),
                    actor=actor, now=now, procedure_id=candidacy.procedure_id)
-    candidacy_letters.issue(appeal_letters.appeal_outcome(appeal, now), candidacy, actor=actor, now=now,
-                  appeal_id=appeal.id)
+    candidacy_letters.issue(appeal_letters.appeal_outcome(appeal, now), candidacy, actor=actor,
+                            now=now, appeal_id=appeal.id)
     return member
 
 

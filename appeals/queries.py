@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
@@ -13,7 +15,7 @@ from matching.core.db import db
 from workareas.models import Procedure
 
 
-def panel_assignments(user_id: int) -> list[PanelMember]:
+def panel_assignments(user_id: int) -> Sequence[PanelMember]:
     return db.session.scalars(
         select(PanelMember).where(PanelMember.user_id == user_id)
         .options(selectinload(PanelMember.appeal).selectinload(Appeal.candidacy)

@@ -56,7 +56,9 @@ def _render_jury(procedure, form, candidates, status=200, blocs=None):
         blocs = [m.bloc for m in jury.members] if jury else []
     return render_template(
         "coordinator/jury.html", procedure=procedure, form=form, jury=jury,
-        rows=list(zip(form.rows.entries, candidates)), complete=jury_is_complete(blocs),
+        # a posted form may have other rows than there are matchmakers now: pair what is there
+        rows=list(zip(form.rows.entries, candidates, strict=False)),
+        complete=jury_is_complete(blocs),
         missing=[BLOC_LABELS[b] for b in missing_blocs(blocs)], count=len(blocs),
         bloc_labels=BLOC_LABELS, state_labels=PROCEDURE_STATE_LABELS,
         can_start=allowed(next_procedure_state, procedure.state, ProcedureStep.START_ROUND_1),
@@ -80,10 +82,12 @@ def jury(procedure_id: int):
             for u in candidates]})
         return _render_jury(procedure, form, candidates)
     posted = [by_id.get(e.form.user_id.data) for e in form.rows.entries]
-    if None in posted:
+    known = [u for u in posted if u is not None]
+    if len(known) != len(posted):  # a row names no matchmaker
         abort(400)
     if form.validate():
-        chosen = [(u, e.form) for u, e in zip(posted, form.rows.entries) if e.form.selected.data]
+        chosen = [(u, e.form) for u, e in zip(known, form.rows.entries, strict=True)
+                  if e.form.selected.data]
         no_bloc = [u.name for u, row in chosen if not row.bloc.data]
         if no_bloc:
             form.members.errors = [_("Kies de geleding van %(names)s.", names=", ".join(no_bloc))]
@@ -125,7 +129,8 @@ def _render_board(procedure, round_no, status=200, failed=None):
         held = PitchHeldForm(formdata=None, prefix=f"held{row.candidacy.id}")
         if failed and failed[0] == row.candidacy.id:
             plan, held = (failed[2], held) if failed[1] == "plan" else (plan, failed[2])
-        plan.slot.choices = [(s.id, f"{format_brussels(s.starts_at)} – {s.location}") for s in slots]
+        plan.slot.choices = [(s.id, f"{format_brussels(s.starts_at)} – {s.location}")
+                             for s in slots]
         forms[row.candidacy.id] = (plan, held)
     return render_template(
         "coordinator/board.html", procedure=procedure, round_no=round_no, rows=rows,

@@ -13,13 +13,13 @@ from juries.rules import Bloc, Method
 from matching.accounts.models import User
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import Criterion
-from matching.core.db import UTCDateTime, db, enum_column
+from matching.core.db import Model, UTCDateTime, enum_column
 from workareas.models import PitchSlot, Procedure
 
 SCORE_1_TO_4 = "score BETWEEN 1 AND 4"
 
 
-class Jury(db.Model):
+class Jury(Model):
     """The local jury of one procedure."""
 
     __tablename__ = "jury"
@@ -33,7 +33,7 @@ class Jury(db.Model):
         back_populates="jury", cascade="all, delete-orphan", order_by="JuryMembership.id")
 
 
-class JuryMembership(db.Model):
+class JuryMembership(Model):
     __tablename__ = "jury_membership"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,7 +50,7 @@ class JuryMembership(db.Model):
     __table_args__ = (UniqueConstraint("jury_id", "user_id"),)
 
 
-class ConflictDeclaration(db.Model):
+class ConflictDeclaration(Model):
     """A matchmaker's conflict of interest for one candidacy: they take no part in it."""
 
     __tablename__ = "conflict_declaration"
@@ -69,7 +69,7 @@ class ConflictDeclaration(db.Model):
     )
 
 
-class Assessment(db.Model):
+class Assessment(Model):
     """One matchmaker's individual score of one candidacy on one criterion in one round."""
 
     __tablename__ = "assessment"
@@ -106,7 +106,7 @@ class BallotState(str, enum.Enum):
     UNDECIDED = "undecided"
 
 
-class Ballot(db.Model):
+class Ballot(Model):
     """A vote without consensus: one vote per bloc, ⅔ decides (R-JURY-4). Every ballot is kept."""
 
     __tablename__ = "ballot"
@@ -138,7 +138,7 @@ class Ballot(db.Model):
         return {v.bloc: v.score for v in self.votes}
 
 
-class Vote(db.Model):
+class Vote(Model):
     """A bloc's one vote on a ballot; the database refuses a second one (R-JURY-4)."""
 
     __tablename__ = "vote"
@@ -158,7 +158,7 @@ class Vote(db.Model):
     )
 
 
-class JuryDecision(db.Model):
+class JuryDecision(Model):
     """The jury's final score on one criterion in one round, with its motivation (R-JURY-6)."""
 
     __tablename__ = "jury_decision"
@@ -188,7 +188,7 @@ class JuryDecision(db.Model):
     )
 
 
-class PitchAppointment(db.Model):
+class PitchAppointment(Model):
     """R-PITCH-1: the matching interview of a candidacy selected in round 1."""
 
     __tablename__ = "pitch_appointment"

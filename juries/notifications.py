@@ -1,4 +1,5 @@
-"""The letters of the jury's decisions: a round's decision (with the pitch invitation) and its preview."""
+"""The letters of the jury's decisions: a round's decision (with the pitch invitation) and its
+preview."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from matching.candidacies.rules import (
     Criterion,
     appeal_deadline,
 )
-from matching.core.db import db
+from matching.core.db import db, get_required
 from matching.letters.content import (
     CriterionResult,
     LetterContent,
@@ -43,7 +44,7 @@ def pitch_moment(candidacy: Candidacy) -> PitchMoment | None:
                                     .where(PitchAppointment.candidacy_id == candidacy.id))
     if appointment is None:
         return None
-    slot = db.session.get(PitchSlot, appointment.slot_id)
+    slot = get_required(PitchSlot, appointment.slot_id)
     return PitchMoment(slot.starts_at, slot.ends_at, slot.location)
 
 

@@ -46,7 +46,7 @@ from matching.accounts.rules import Role, require_coordinator
 from matching.audit.recording import audit
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import ROUND_ENTRY_STATE, Criterion, check_round
-from matching.core.db import db
+from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError, PermissionDenied
 from matching.core.operation import operation
 from workareas.models import Procedure
@@ -127,7 +127,7 @@ def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]]
     for candidacy_id, user_id in conflicts:
         by_candidacy.setdefault(candidacy_id, set()).add(user_id)
     for candidacy_id, conflicted in by_candidacy.items():
-        candidacy = db.session.get(Candidacy, candidacy_id)
+        candidacy = get_required(Candidacy, candidacy_id)
         check_jury_composition([b for (u, b, _) in members if u.id not in conflicted],
                                for_candidacy=candidacy.organisation.name)
     jury = jury_of(procedure)
@@ -265,7 +265,7 @@ def open_ballot(candidacy: Candidacy, round_no: int, criterion: Criterion, *, ac
 def cast_vote(ballot: Ballot, score: int, *, actor: User, now: datetime) -> Vote:
     """Cast the actor's bloc's one vote; a second vote of the same bloc is refused, also
     when two matchmakers of one bloc vote at the same moment (unique constraint)."""
-    candidacy = db.session.get(Candidacy, ballot.candidacy_id)
+    candidacy = get_required(Candidacy, ballot.candidacy_id)
     member = membership_of(candidacy, actor)
     if ballot.state != BallotState.OPEN:
         raise DomainError(N_("Deze stemming is afgesloten."))
@@ -294,7 +294,7 @@ def close_ballot(ballot: Ballot, motivation: str | None, *, actor: User,
                  now: datetime) -> JuryDecision | None:
     """⅔ of the three bloc votes decides, with a motivation (R-JURY-4, R-JURY-6);
     otherwise the ballot is kept as undecided and the jury holds a new one."""
-    candidacy = db.session.get(Candidacy, ballot.candidacy_id)
+    candidacy = get_required(Candidacy, ballot.candidacy_id)
     membership_of(candidacy, actor)
     if ballot.state != BallotState.OPEN:
         raise DomainError(N_("Deze stemming is al afgesloten."))

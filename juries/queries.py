@@ -155,7 +155,8 @@ def scoring_context(candidacy: Candidacy, round_no: int, user_id: int) -> dict:
     """What the scoring page shows besides the forms: the addendum, own assessments,
     decisions, ballots and the names of the jury."""
     procedure = candidacy.procedure
-    version = procedure.published_version or (procedure.versions[-1] if procedure.versions else None)
+    version = procedure.published_version or (procedure.versions[-1] if procedure.versions
+                                               else None)
     own = {a.criterion: a for a in db.session.scalars(select(Assessment).where(
         Assessment.user_id == user_id, Assessment.candidacy_id == candidacy.id,
         Assessment.round == round_no))}

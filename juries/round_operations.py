@@ -27,7 +27,7 @@ from matching.candidacies.rules import (
     next_candidacy_state,
 )
 from matching.core.dates import to_utc
-from matching.core.db import db
+from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError
 from matching.core.operation import operation
 from matching.letters import content as letter_content
@@ -122,9 +122,10 @@ def plan_pitch(candidacy: Candidacy, slot: PitchSlot, *, actor: User,
           candidacy=candidacy.reference, starts_at=slot.starts_at)
     # R-PITCH-1 / R-DEC-1: the round-1 decision with the invitation and its .ics; a new
     # moment is a corrected version of the invitation.
-    candidacy_letters.issue(jury_letters.round_decision(candidacy, 1, LetterKind.ROUND1_SELECTED, now),
-                  candidacy, actor=actor, now=now, supersedes=earlier,
-                  correction_reason="Nieuw pitch-moment" if earlier else None)
+    candidacy_letters.issue(
+        jury_letters.round_decision(candidacy, 1, LetterKind.ROUND1_SELECTED, now),
+        candidacy, actor=actor, now=now, supersedes=earlier,
+        correction_reason="Nieuw pitch-moment" if earlier else None)
     return appointment
 
 
@@ -138,7 +139,7 @@ def record_pitch_held(candidacy: Candidacy, report: str, *, actor: User,
         raise DomainError(N_("Er is nog geen pitch gepland voor deze kandidatuur."))
     if appointment.held_at is not None:
         raise DomainError(N_("Deze pitch is al geregistreerd."))
-    slot = db.session.get(PitchSlot, appointment.slot_id)
+    slot = get_required(PitchSlot, appointment.slot_id)
     if to_utc(now) < to_utc(slot.starts_at):
         raise DomainError(N_("Een pitch kan pas na het begin van het pitch-moment als gehouden "
                              "worden geregistreerd."))

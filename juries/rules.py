@@ -10,6 +10,7 @@ import enum
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from matching.candidacies.rules import Criterion
 from matching.core.errors import N_, DomainError
@@ -107,7 +108,10 @@ def check_jury_composition(blocs: Sequence[Bloc], *, for_candidacy: str | None =
             rule="R-JURY-1", missing=names)
 
 
-def is_consensus(individual_scores: Mapping[object, int], eligible: Iterable[object],
+MemberT = TypeVar("MemberT")  # whatever names a matchmaker (an account id)
+
+
+def is_consensus(individual_scores: Mapping[MemberT, int], eligible: Iterable[MemberT],
                  score: int) -> bool:
     """R-JURY-4, first sentence: "De jury streeft naar consensus."
 
@@ -168,8 +172,9 @@ def check_motivation(motivation: str | None, *, what: str = "score") -> str:
     """
     text = (motivation or "").strip()
     if len(text) < 10:
-        raise DomainError(N_("Een motivering is verplicht (minstens 10 tekens) voor elke %(what)s."),
-                          rule="R-JURY-6", field="motivation", what=what)
+        raise DomainError(
+            N_("Een motivering is verplicht (minstens 10 tekens) voor elke %(what)s."),
+            rule="R-JURY-6", field="motivation", what=what)
     return text
 
 
@@ -185,7 +190,8 @@ class RoundReadiness:
         return not self.missing_criteria and not self.pitch_missing
 
 
-def round_readiness(round_no: int, decided: Iterable[Criterion], pitch_held: bool) -> RoundReadiness:
+def round_readiness(round_no: int, decided: Iterable[Criterion],
+                    pitch_held: bool) -> RoundReadiness:
     """R-JURY-6 and R-PITCH-1: a round closes only with a decided, motivated score on
     both criteria, and in round 2 only after the pitch ("Op basis van dit
     matchingsgesprek wordt een finale beoordeling gemaakt").

@@ -3,6 +3,8 @@ ballots. Thin views: access check, form shape, one operation through ``perform``
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -61,14 +63,14 @@ def _criterion_or_404(value: str) -> Criterion:
 
 
 def _assessment_form(criterion: Criterion, own=None, posted: bool = False):
-    kwargs = {"prefix": f"a-{criterion.value}"}
+    kwargs: dict[str, Any] = {"prefix": f"a-{criterion.value}"}
     if not posted:
         kwargs["formdata"] = None
         if own is not None:
             kwargs.update(score=own.score, note_1=own.note_1, note_2=own.note_2,
                           note_3=own.note_3, note_4=own.note_4)
     form = AssessmentForm(**kwargs)
-    for i, question in enumerate(ASSESSMENT_QUESTIONS[criterion], start=1):
+    for i in range(1, len(ASSESSMENT_QUESTIONS[criterion]) + 1):
         getattr(form, f"note_{i}").label.text = _("Notitie bij vraag %(n)s", n=i)
     return form
 

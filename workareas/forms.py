@@ -1,4 +1,5 @@
-"""The coordinator's forms of a procedure and its addendum; Brussels wall-clock time in the forms, aware UTC in the operations."""
+"""The coordinator's forms of a procedure and its addendum; Brussels wall-clock time in the
+forms, aware UTC in the operations."""
 
 from __future__ import annotations
 

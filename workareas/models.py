@@ -9,11 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matching.accounts.models import Organisation
 from matching.core import signals
-from matching.core.db import UTCDateTime, db, enum_column
+from matching.core.db import Model, UTCDateTime, db, enum_column
 from workareas.rules import ProcedureState, check_not_frozen, recorded_after_ratification
 
 
-class WorkArea(db.Model):
+class WorkArea(Model):
     """A werkingsgebied: the municipalities of one future local partnership."""
 
     __tablename__ = "work_area"
@@ -35,7 +35,7 @@ class WorkArea(db.Model):
     )
 
 
-class Municipality(db.Model):
+class Municipality(Model):
     __tablename__ = "municipality"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +47,7 @@ class Municipality(db.Model):
     __table_args__ = (UniqueConstraint("work_area_id", "name"),)
 
 
-class WorkAreaGovernment(db.Model):
+class WorkAreaGovernment(Model):
     """A local government involved in the work area since step 2 (R-CAND-2)."""
 
     __tablename__ = "work_area_government"
@@ -57,7 +57,7 @@ class WorkAreaGovernment(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
 
 
-class Procedure(db.Model):
+class Procedure(Model):
     """One run of the matching procedure in a work area (R-DYN-1: there may be several)."""
 
     __tablename__ = "procedure"
@@ -105,12 +105,22 @@ class Procedure(db.Model):
         return v.candidacy_deadline if v else None
 
     @property
+    def required_candidacy_deadline(self) -> datetime:
+        """The candidacy deadline of a procedure that takes (or took) candidacies: it was
+        published, and a published addendum always has a deadline (R-ADD-1)."""
+        deadline = self.candidacy_deadline
+        if deadline is None:
+            raise RuntimeError(f"procedure {self.id} has no candidacy deadline: "
+                               "it was never published")
+        return deadline
+
+    @property
     def partnership_start_date(self) -> date | None:
         v = self.published_version
         return v.partnership_start_date if v else None
 
 
-class AddendumVersion(db.Model):
+class AddendumVersion(Model):
     """One version of the local addendum (R-ADD-1). Immutable once published (R-ADD-3)."""
 
     __tablename__ = "addendum_version"
@@ -143,7 +153,7 @@ class AddendumVersion(db.Model):
     )
 
 
-class LocalNeed(db.Model):
+class LocalNeed(Model):
     __tablename__ = "local_need"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,7 +166,7 @@ class LocalNeed(db.Model):
     version: Mapped[AddendumVersion] = relationship(back_populates="needs")
 
 
-class RegionalChallenge(db.Model):
+class RegionalChallenge(Model):
     """A regio-uitdaging: target groups, obstacles, opportunities and objectives."""
 
     __tablename__ = "regional_challenge"
@@ -177,7 +187,7 @@ class RegionalChallenge(db.Model):
     __table_args__ = (UniqueConstraint("version_id", "code"),)
 
 
-class ContactPerson(db.Model):
+class ContactPerson(Model):
     __tablename__ = "contact_person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -191,7 +201,7 @@ class ContactPerson(db.Model):
     version: Mapped[AddendumVersion] = relationship(back_populates="contacts")
 
 
-class PitchSlot(db.Model):
+class PitchSlot(Model):
     """A pitch moment of the addendum's timing; holds at most one pitch appointment."""
 
     __tablename__ = "pitch_slot"
@@ -220,6 +230,7 @@ def check_not_ratified(procedure_id: int) -> None:
 def _refuse_changes_after_ratification(action: str, *, procedure_id: int | None,
                                        step4: bool) -> None:
     """Every operation records an audit event: the one naming a ratified procedure is
-    refused, unless it is the ratification itself or step 4 (:func:`recorded_after_ratification`)."""
+    refused, unless it is the ratification itself or step 4
+    (:func:`recorded_after_ratification`)."""
     if procedure_id is not None and not recorded_after_ratification(action, step4):
         check_not_ratified(procedure_id)

@@ -63,7 +63,8 @@ def create_work_area(name: str, province: str, municipalities: Sequence[str],
         raise DomainError(N_("Enkel lokale besturen kunnen als betrokken bestuur worden "
                              "opgegeven."), field="involved_governments")
     area = WorkArea(name=name.strip(), province=province,
-                    municipalities=[Municipality(name=m.strip()) for m in sorted(set(municipalities))],
+                    municipalities=[Municipality(name=m.strip())
+                                    for m in sorted(set(municipalities))],
                     involved_governments=list(involved_governments))
     db.session.add(area)
     audit("work_area.create", area, actor=actor, now=now, procedure_id=None, name=area.name,
@@ -231,7 +232,11 @@ def publish_new_version(procedure: Procedure, content: dict[str, Any], change_no
     version = AddendumVersion(number=procedure.current_version.number + 1, created_at=now,
                               change_note=change_note.strip())
     _fill_version(version, content)
-    check_new_version(procedure.published_at, summarise(procedure, version), change_note)
+    first_published_at = procedure.published_at
+    if first_published_at is None:  # check_new_version_open admits published procedures only
+        raise RuntimeError(f"procedure {procedure.id} takes a new version but was never "
+                           "published")
+    check_new_version(first_published_at, summarise(procedure, version), change_note)
     version.published_at = now
     procedure.versions.append(version)
     audit("addendum.new_version", version, actor=actor, now=now, procedure_id=procedure.id,

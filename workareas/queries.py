@@ -4,6 +4,8 @@ answers 404)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, raiseload, selectinload
@@ -17,7 +19,7 @@ from workareas.rules import ProcedureState
 FEED_SIZE = 100
 
 
-def published_procedures() -> list[Procedure]:
+def published_procedures() -> Sequence[Procedure]:
     """Every published procedure with what the public list shows, in 3 statements."""
     return db.session.scalars(
         select(Procedure).where(Procedure.state != ProcedureState.DRAFT)

@@ -206,14 +206,22 @@ def addendum_gaps(a: AddendumSummary) -> list[str]:
     return gaps
 
 
-def check_publishable(a: AddendumSummary, now: datetime) -> None:
-    """R-ADD-1 and R-ADD-2: refuse to publish an incomplete addendum, or one whose
-    candidacy deadline lies less than six weeks after ``now`` (the publication)."""
+def _check_complete(a: AddendumSummary) -> datetime:
+    """R-ADD-1: refuse an incomplete addendum; the candidacy deadline of a complete one."""
     gaps = addendum_gaps(a)
     if gaps:
         raise DomainError(N_("Het addendum is nog niet volledig; ontbreekt: %(gaps)s."),
                           rule="R-ADD-1", gaps="; ".join(gaps))
-    check_candidacy_period(now, a.candidacy_deadline)
+    if a.candidacy_deadline is None:  # cannot happen: addendum_gaps names a missing deadline
+        raise RuntimeError("a complete addendum has a candidacy deadline")
+    return a.candidacy_deadline
+
+
+def check_publishable(a: AddendumSummary, now: datetime) -> None:
+    """R-ADD-1 and R-ADD-2: refuse to publish an incomplete addendum, or one whose
+    candidacy deadline lies less than six weeks after ``now`` (the publication)."""
+    deadline = _check_complete(a)
+    check_candidacy_period(now, deadline)
     check_pitches_after_deadline(a)
     if a.expected_decision_date and a.candidacy_deadline and \
             a.expected_decision_date < brussels_date(a.candidacy_deadline):
@@ -233,11 +241,8 @@ def check_new_version(first_published_at: datetime, a: AddendumSummary, change_n
     if not (change_note or "").strip():
         raise DomainError(N_("Beschrijf wat er verandert in deze nieuwe versie van het addendum."),
                           rule="R-ADD-3", field="change_note")
-    gaps = addendum_gaps(a)
-    if gaps:
-        raise DomainError(N_("Het addendum is nog niet volledig; ontbreekt: %(gaps)s."),
-                          rule="R-ADD-1", gaps="; ".join(gaps))
-    check_candidacy_period(first_published_at, a.candidacy_deadline)
+    deadline = _check_complete(a)
+    check_candidacy_period(first_published_at, deadline)
     check_pitches_after_deadline(a)
 
 

@@ -55,6 +55,7 @@ def addendum(procedure_id: int):
     if not published:
         abort(404)
     number = request.args.get("versie", type=int)
+    version: AddendumVersion | None
     if number is None:
         version = published[-1]
     else:

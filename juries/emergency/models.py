@@ -12,7 +12,7 @@ from juries.models import SCORE_1_TO_4
 from juries.rules import Bloc
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import Criterion
-from matching.core.db import UTCDateTime, db, enum_column
+from matching.core.db import Model, UTCDateTime, enum_column
 from workareas.models import Procedure
 
 
@@ -21,7 +21,7 @@ class EmergencyState(str, enum.Enum):
     CONCLUDED = "concluded"
 
 
-class EmergencyProcedure(db.Model):
+class EmergencyProcedure(Model):
     """R-STEP4-1: the noodprocedure of step 4, run by VDAB and the local governments."""
 
     __tablename__ = "emergency_procedure"
@@ -50,7 +50,7 @@ class EmergencyProcedure(db.Model):
     )
 
 
-class EmergencyScore(db.Model):
+class EmergencyScore(Model):
     """A re-score by VDAB or the local government (R-STEP4-2) of one partner on one criterion."""
 
     __tablename__ = "emergency_score"
@@ -76,7 +76,7 @@ class EmergencyScore(db.Model):
     )
 
 
-class EmergencyOutcome(db.Model):
+class EmergencyOutcome(Model):
     """The result for one partner: agreed scores, selected or not, rank among the selected."""
 
     __tablename__ = "emergency_outcome"

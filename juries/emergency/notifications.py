@@ -13,8 +13,8 @@ def emergency_outcome(emergency, candidacy: Candidacy, now: datetime) -> LetterC
     partners = {o.candidacy_id: RankedPartner(o.candidacy.organisation.name, o.crucial_contribution,
                                               o.fit_for_partnership, o.selected, o.rank)
                 for o in emergency.outcomes}
-    ranking = tuple(sorted((p for p in partners.values() if p.rank is not None),
-                           key=lambda p: p.rank))
+    ranked = [(p.rank, p) for p in partners.values() if p.rank is not None]
+    ranking = tuple(p for _, p in sorted(ranked, key=lambda pair: pair[0]))
     return base_content(LetterKind.EMERGENCY_OUTCOME, candidacy, now,
                  f"{candidacy.reference}/NOOD{emergency.id}",
                  emergency_motivation=emergency.motivation, ranking=ranking,

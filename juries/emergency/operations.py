@@ -113,7 +113,8 @@ def record_emergency_score(emergency: EmergencyProcedure, candidacy: Candidacy,
     return row
 
 
-def agreed_scores(emergency: EmergencyProcedure, candidacy: Candidacy) -> dict[Criterion, int | None]:
+def agreed_scores(emergency: EmergencyProcedure,
+                  candidacy: Candidacy) -> dict[Criterion, int | None]:
     return {c: emergency_agreed_score({s.bloc: s.score for s in emergency.scores
                                        if s.candidacy_id == candidacy.id and s.criterion == c})
             for c in Criterion}
@@ -127,13 +128,15 @@ def conclude_emergency(emergency: EmergencyProcedure, ranking: Sequence[Candidac
     _step4_seat(emergency.procedure, actor)
     if emergency.state != EmergencyState.OPEN:
         raise DomainError(N_("Deze noodprocedure is al afgesloten."))
-    results = {}
+    results: dict[Candidacy, dict[Criterion, int]] = {}
     for candidacy in partners(emergency.procedure):
         scores = agreed_scores(emergency, candidacy)
-        if None in scores.values():
+        agreed = {criterion: score for criterion, score in scores.items() if score is not None}
+        if len(agreed) != len(scores):
             raise DomainError(N_("VDAB en het lokaal bestuur zijn het nog niet eens over de scores "
-                                 "van %(name)s."), rule="R-STEP4-2", name=candidacy.organisation.name)
-        results[candidacy] = scores
+                                 "van %(name)s."), rule="R-STEP4-2",
+                              name=candidacy.organisation.name)
+        results[candidacy] = agreed
     selected = [c for c, s in results.items() if emergency_selected(s)]
     check_emergency_ranking([c.id for c in selected], [c.id for c in ranking], ranking_motivation)
     rank = {c.id: i for i, c in enumerate(ranking, 1)}
@@ -148,6 +151,6 @@ def conclude_emergency(emergency: EmergencyProcedure, ranking: Sequence[Candidac
           procedure_id=emergency.procedure_id, selected=[c.reference for c in selected])
     db.session.flush()
     for candidacy in results:  # each partner hears its own outcome and the ranking
-        candidacy_letters.issue(emergency_letters.emergency_outcome(emergency, candidacy, now), candidacy,
-                      actor=actor, now=now)
+        candidacy_letters.issue(emergency_letters.emergency_outcome(emergency, candidacy, now),
+                                candidacy, actor=actor, now=now)
     return emergency.outcomes

@@ -46,10 +46,10 @@ def emergency_agreed_score(scores: Mapping[Bloc, int]) -> int | None:
     partners in het partnerschap opnieuw scoren"): this system requires both to give
     the same score; until then there is no score.
     """
-    given = [scores.get(b) for b in EMERGENCY_BLOCS]
-    if None in given or given[0] != given[1]:
+    vdab, local_government = (scores.get(b) for b in EMERGENCY_BLOCS)
+    if vdab is None or local_government is None or vdab != local_government:
         return None
-    return check_score(given[0])
+    return check_score(vdab)
 
 
 def emergency_selected(scores: Mapping[Criterion, int]) -> bool:

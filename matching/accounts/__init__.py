@@ -1,2 +1,3 @@
-"""People and organisations: accounts, roles and their grants, sign-in, registration, invitations."""
+"""People and organisations: accounts, roles and their grants, sign-in, registration,
+invitations."""
 

@@ -42,14 +42,14 @@ class ResetForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Naam"), validators=[InputRequired(message=_l("Geef de naam van de organisatie.")),
-                                               Length(max=300)])
-    enterprise_number = StringField(_l("Ondernemingsnummer"),
-                                    validators=[InputRequired(message=_l("Geef het ondernemingsnummer.")),
-                                                Length(max=20)])
+    name = StringField(_l("Naam"), validators=[
+        InputRequired(message=_l("Geef de naam van de organisatie.")), Length(max=300)])
+    enterprise_number = StringField(_l("Ondernemingsnummer"), validators=[
+        InputRequired(message=_l("Geef het ondernemingsnummer.")), Length(max=20)])
     legal_form = StringField(_l("Rechtsvorm"), validators=[InputRequired(message=_l(
         "Geef de rechtsvorm van de organisatie.")), Length(max=100)])
-    kind = RadioField(_l("Soort organisatie"), choices=[(k.value, KIND_LABELS[k]) for k in OrganisationKind],
+    kind = RadioField(_l("Soort organisatie"),
+                      choices=[(k.value, KIND_LABELS[k]) for k in OrganisationKind],
                       validators=[InputRequired(message=_l("Kies de soort organisatie."))])
     email = EmailField(_l("E-mailadres (optioneel)"), validators=[Optional(), Length(max=254)])
 
@@ -62,9 +62,10 @@ def _optional_int(value):
 
 
 class InvitationForm(FlaskForm):
-    email = EmailField(_l("E-mailadres"), validators=[InputRequired(message=_l("Geef een geldig e-mailadres.")),
-                                                      Length(max=254)])
-    name = StringField(_l("Naam"), validators=[InputRequired(message=_l("Geef een naam.")), Length(max=200)])
+    email = EmailField(_l("E-mailadres"), validators=[
+        InputRequired(message=_l("Geef een geldig e-mailadres.")), Length(max=254)])
+    name = StringField(_l("Naam"), validators=[InputRequired(message=_l("Geef een naam.")),
+                                               Length(max=200)])
     role = RadioField(_l("Rol"), choices=[(r.value, ROLE_LABELS[r]) for r in ROLE_LABELS],
                       validators=[InputRequired(message=_l("Kies een rol."))])
     work_area_id = SelectField(_l("Werkingsgebied (voor een coördinator)"), coerce=_optional_int,

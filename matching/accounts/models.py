@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matching.accounts.rules import OrganisationKind, Role
-from matching.core.db import UTCDateTime, db, enum_column
+from matching.core.db import Model, UTCDateTime, enum_column
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +35,9 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password, method="scrypt")
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:
+            return False  # an invited account sets its password first
+        return check_password_hash(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # flask-login
@@ -52,7 +54,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     """A role held by a user; coordinator is per work area, applicant per organisation."""
 
     __tablename__ = "role_grant"
@@ -76,7 +78,7 @@ class RoleGrant(db.Model):
     )
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,7 +86,8 @@ class Organisation(db.Model):
     #: Belgian enterprise number, 10 digits, checked with mod 97 (matching.rules).
     enterprise_number: Mapped[str] = mapped_column(String(10), unique=True)
     legal_form: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "organisation_kind"))
+    kind: Mapped[OrganisationKind] = mapped_column(
+        enum_column(OrganisationKind, "organisation_kind"))
     email: Mapped[str | None] = mapped_column(String(254))
 
     __table_args__ = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from matching.core.errors import N_, DomainError, PermissionDenied
 
@@ -52,7 +52,7 @@ class Person(Protocol):
                  organisation_id: int | None = None) -> bool: ...
 
 
-def _known(user) -> bool:
+def _known(user: object) -> TypeGuard[Person]:
     """A logged-in user (Flask-Login's anonymous user holds no grant)."""
     return user is not None and getattr(user, "is_authenticated", False)
 
@@ -108,8 +108,11 @@ def require_may_grant(user, role: Role, work_area_id: int | None) -> None:
         return
     if not can_invite(user):
         raise PermissionDenied(N_("Enkel een beheerder of een coördinator kan uitnodigen."))
+    # A coordinator grant without a work area is refused by grant_role itself ("precies één
+    # werkingsgebied"); here only a work area the user does not coordinate is refused.
     if role not in COORDINATOR_GRANTABLE or (
-            role == Role.COORDINATOR and not can_coordinate(user, work_area_id)):
+            role == Role.COORDINATOR and work_area_id is not None
+            and not can_coordinate(user, work_area_id)):
         raise DomainError(N_("Als coördinator kunt u matchmakers, weerwoord-matchmakers, "
                              "waarnemers en coördinatoren van uw eigen werkingsgebied "
                              "uitnodigen."), field="role")

@@ -28,8 +28,10 @@ from workareas.models import WorkArea
 
 bp = Blueprint("admin", __name__)
 
-register_nav("Organisaties", "admin.organisations", visible=lambda u: u.is_authenticated and is_administrator(u), order=60)
-register_nav("Accounts", "admin.accounts", visible=lambda u: u.is_authenticated and is_administrator(u), order=61)
+register_nav("Organisaties", "admin.organisations",
+             visible=lambda u: u.is_authenticated and is_administrator(u), order=60)
+register_nav("Accounts", "admin.accounts",
+             visible=lambda u: u.is_authenticated and is_administrator(u), order=61)
 register_nav("Uitnodigen", "admin.invite", visible=can_invite, order=62)
 
 

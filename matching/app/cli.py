@@ -99,7 +99,7 @@ def register_cli(app: Flask) -> None:
 
 
         counts = dict(db.session.execute(select(OutboxMessage.state, func.count())
-                                         .group_by(OutboxMessage.state)).all())
+                                         .group_by(OutboxMessage.state)).tuples().all())
         click.echo(", ".join(f"{s.value}: {counts.get(s, 0)}" for s in OutboxState))
 
     @app.cli.group("audit")

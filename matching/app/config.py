@@ -45,7 +45,8 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
     if mode == "production" and (secret.lower() in WEAK_KEYS or len(secret) < MIN_KEY_LENGTH):
         raise ConfigError(
             "SECRET_KEY is missing or weak: set a random value of at least "
-            f"{MIN_KEY_LENGTH} characters (python -c 'import secrets; print(secrets.token_hex(32))')")
+            f"{MIN_KEY_LENGTH} characters "
+            "(python -c 'import secrets; print(secrets.token_hex(32))')")
     base_url = env.get("BASE_URL", "" if mode == "production" else DEV_BASE_URL).rstrip("/")
     if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", base_url):
         raise ConfigError("BASE_URL must be the address people use to reach this site, e.g. "
@@ -72,7 +73,8 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "") in {"1", "true", "yes"},
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
-        "MAIL_SENDER": env.get("MAIL_SENDER", "Lokale partnerschappen <matching@lokalepartnerschappen.be>"),
+        "MAIL_SENDER": env.get("MAIL_SENDER",
+                               "Lokale partnerschappen <matching@lokalepartnerschappen.be>"),
         "MAIL_DOMAIN": env.get("MAIL_DOMAIN", "lokalepartnerschappen.be"),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(Path(instance_path) / "mail")),
     }

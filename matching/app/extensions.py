@@ -1,4 +1,5 @@
-"""The Flask extensions bound to the app in :func:`matching.app.create_app` (the database is :mod:`matching.core.db`)."""
+"""The Flask extensions bound to the app in :func:`matching.app.create_app` (the database is
+:mod:`matching.core.db`)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ bp = Blueprint("web", __name__)
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or languages[0]
 

@@ -17,7 +17,8 @@ GENESIS = "0" * 64
 
 
 def format_instant(at: datetime) -> str:
-    """The instant in ISO 8601, UTC, always with microseconds: ``2025-01-06T09:00:00.000000+00:00``."""
+    """The instant in ISO 8601, UTC, always with microseconds:
+    ``2025-01-06T09:00:00.000000+00:00``."""
     if at.tzinfo is None:
         raise ValueError(f"naive datetime {at!r} cannot be hashed as an instant")
     return at.astimezone(UTC).isoformat(timespec="microseconds")

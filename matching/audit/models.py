@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from matching.core.db import UTCDateTime, db
+from matching.core.db import Model, UTCDateTime
 
 
-class Transition(db.Model):
+class Transition(Model):
     """One state change of a procedure, candidacy or appeal: who, when, from, to, why.
 
     The actor is an account (``user_account``); this layer, below the accounts, knows it
@@ -31,7 +31,7 @@ class Transition(db.Model):
     __table_args__ = (Index("ix_state_transition_object", "object_type", "object_id"),)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One operation: actor, UTC time, action, object, a short summary (no secrets).
 
     Append-only and hash-chained (see :mod:`matching.audit.chain`): ``prev_hash`` is the
@@ -56,7 +56,7 @@ class AuditEvent(db.Model):
     __table_args__ = (Index("ix_audit_event_procedure", "procedure_id", "id"),)
 
 
-class AuditCheckpoint(db.Model):
+class AuditCheckpoint(Model):
     """A full verification of the chain (``flask audit verify``): up to which entry it
     held, when. Pages verify only the entries after the latest intact checkpoint, so a
     page never walks the whole trail; ratification always walks it all afresh."""

@@ -61,12 +61,17 @@ def audit_status(full: bool = False) -> AuditStatus:
     if checkpoint is not None and not checkpoint.intact:
         return AuditStatus(False, checkpoint.events, checkpoint.broken_event_id, head_id,
                            head_hash, checkpoint.checked_at)
-    start = (None, GENESIS, 0, None)  # after id, after hash, entries known, full walk at
+    # after id, after hash, entries known, full walk at
+    start: tuple[int | None, str, int, datetime | None] = (None, GENESIS, 0, None)
+    # The hash checks below never refuse: a checkpoint's id comes with its hash (the
+    # head_complete constraint), and so does the cached head (both read from one row).
     if (checkpoint is not None and checkpoint.last_event_id is not None
+            and checkpoint.last_hash is not None
             and _still_there(checkpoint.last_event_id, checkpoint.last_hash)):
         start = (checkpoint.last_event_id, checkpoint.last_hash, checkpoint.events,
                  checkpoint.checked_at)
     if (cached and cached.intact and cached.head_id is not None
+            and cached.head_hash is not None
             and (start[0] is None or cached.head_id > start[0])
             and head_id is not None and cached.head_id <= head_id
             and _still_there(cached.head_id, cached.head_hash)):
@@ -76,14 +81,15 @@ def audit_status(full: bool = False) -> AuditStatus:
     return _remember(report, known, full_at)
 
 
-def _still_there(event_id: int, event_hash: str | None) -> bool:
+def _still_there(event_id: int, event_hash: str) -> bool:
     """The entry a walk would continue from is still there, with the same hash (a
     restored or emptied database starts the walk from the beginning again)."""
     return db.session.scalar(select(AuditEvent.hash).where(AuditEvent.id == event_id)) == event_hash
 
 
 def _key() -> str:
-    return str(db.session.get_bind().url)
+    # .engine: an Engine's is itself, a Connection's the Engine it belongs to
+    return str(db.session.get_bind().engine.url)
 
 
 def _remember(report, known: int, full_at: datetime | None) -> AuditStatus:

@@ -81,7 +81,8 @@ def _next_link() -> tuple[int, str]:
             "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')), "
             "(SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1)")).one()
         return new_id, prev or GENESIS
-    last = session.execute(text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")).first()
+    last = session.execute(
+        text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")).first()
     return (last[0] + 1, last[1]) if last else (1, GENESIS)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from matching.audit.chain import GENESIS, entry_hash
 from matching.audit.models import AuditEvent
@@ -43,8 +44,8 @@ class ChainReport:
         return self.broken is None
 
 
-def verify_chain(session: Session, batch: int = 1000, *, after_id: int | None = None,
-                 after_hash: str = GENESIS) -> ChainReport:
+def verify_chain(session: Session | scoped_session[Any], batch: int = 1000, *,
+                 after_id: int | None = None, after_hash: str = GENESIS) -> ChainReport:
     """Walk the chain in id order (streamed), and return the first broken entry, if any.
 
     An entry whose recomputed hash differs from its stored ``hash`` had its content

@@ -1,2 +1,3 @@
-"""The candidacy: one organisation's application for one procedure, its letters and their delivery."""
+"""The candidacy: one organisation's application for one procedure, its letters and their
+delivery."""
 

@@ -1,4 +1,5 @@
-"""The applicant's forms: the candidacy (built for the addendum's challenges), attachments, withdrawal."""
+"""The applicant's forms: the candidacy (built for the addendum's challenges), attachments,
+withdrawal."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def candidacy_form(candidacy: Candidacy, challenges):
         setattr(CandidacyForm, f"declaration_{d.value}", BooleanField(_(DECLARATION_TEXTS[d])))
 
     contributions = {c.challenge_code: c.text for c in candidacy.contributions}
-    data = {"partnership_fit": candidacy.partnership_fit}
+    data: dict[str, str | bool] = {"partnership_fit": candidacy.partnership_fit}
     for c in challenges:
         data[f"challenge_{c.code}"] = c.code in contributions
         data[f"contribution_{c.code}"] = contributions.get(c.code, "")
@@ -87,7 +88,8 @@ def content_of(form, challenges) -> dict:
     return {
         "contributions": {c.code: form[f"contribution_{c.code}"].data or ""
                           for c in challenges if form[f"challenge_{c.code}"].data},
-        "answers": {key: form[answer_field(key)].data or "" for key in candidacy_rules.QUESTION_KEYS},
+        "answers": {key: form[answer_field(key)].data or ""
+                    for key in candidacy_rules.QUESTION_KEYS},
         "partnership_fit": form.partnership_fit.data or "",
         "declarations": {d: bool(form[f"declaration_{d.value}"].data) for d in Declaration},
     }

@@ -1,4 +1,5 @@
-"""A candidacy: one organisation's application for one procedure (R-CAND-*), its decision notices and its letters."""
+"""A candidacy: one organisation's application for one procedure (R-CAND-*), its decision
+notices and its letters."""
 
 from __future__ import annotations
 
@@ -19,14 +20,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matching.accounts.models import Organisation
 from matching.candidacies.rules import CandidacyState, Criterion
-from matching.core.db import UTCDateTime, db, enum_column
+from matching.core.db import Model, UTCDateTime, enum_column
 from matching.letters.content import LetterKind
 from workareas.models import Procedure
 
 _DECLARED = "declares_individual AND declares_not_invoice_only AND declares_partnership_commitment"
 
 
-class Candidacy(db.Model):
+class Candidacy(Model):
     __tablename__ = "candidacy"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +78,7 @@ class Candidacy(db.Model):
         return next((n for n in self.notices if n.round == round_no), None)
 
 
-class Contribution(db.Model):
+class Contribution(Model):
     """R-CAND-3: the (unique) contribution to one chosen regional challenge."""
 
     __tablename__ = "contribution"
@@ -92,7 +93,7 @@ class Contribution(db.Model):
     __table_args__ = (UniqueConstraint("candidacy_id", "challenge_code"),)
 
 
-class Answer(db.Model):
+class Answer(Model):
     """The candidacy's answer to one of the eight assessment questions (R-JURY-2)."""
 
     __tablename__ = "answer"
@@ -111,7 +112,7 @@ class Answer(db.Model):
     )
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """Metadata of an uploaded attachment; the bytes live outside static/."""
 
     __tablename__ = "attachment"
@@ -129,13 +130,14 @@ class Attachment(db.Model):
 
     __table_args__ = (
         CheckConstraint("size > 0 AND size <= 10485760", name="size_up_to_10_mb"),
-        CheckConstraint("media_type IN ('application/pdf', "
-                        "'application/vnd.openxmlformats-officedocument.wordprocessingml.document', "
-                        "'application/vnd.oasis.opendocument.text')", name="media_type_allowed"),
+        CheckConstraint(
+            "media_type IN ('application/pdf', "
+            "'application/vnd.openxmlformats-officedocument.wordprocessingml.document', "
+            "'application/vnd.oasis.opendocument.text')", name="media_type_allowed"),
     )
 
 
-class DecisionNotice(db.Model):
+class DecisionNotice(Model):
     """The decision e-mail of a round, and the moment it was received (R-APP-1)."""
 
     __tablename__ = "decision_notice"
@@ -154,7 +156,7 @@ class DecisionNotice(db.Model):
     )
 
 
-class Letter(db.Model):
+class Letter(Model):
     __tablename__ = "letter"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,7 +20,7 @@ from matching.accounts.rules import Role, format_enterprise_number
 from matching.audit.recording import audit
 from matching.candidacies.models import Candidacy, Letter
 from matching.core.dates import brussels_date
-from matching.core.db import db
+from matching.core.db import db, get_required
 from matching.core.errors import N_
 from matching.letters.content import Contact, LetterContent, LetterKind, Recipient, Sender
 from matching.letters.render import render
@@ -66,12 +66,17 @@ def appeal_how(procedure: Procedure) -> str:
 
 def candidacy_receipt(candidacy: Candidacy, now: datetime) -> LetterContent:
     version = candidacy.procedure.published_version
+    if version is None or version.candidacy_deadline is None:
+        # a candidacy is submitted to a published addendum, which has its deadline (R-ADD-1)
+        raise RuntimeError(f"candidacy {candidacy.reference} was submitted to a procedure "
+                           "without a published addendum with a candidacy deadline")
     titles = {c.code: c.title for c in version.challenges}
     return base_content(LetterKind.CANDIDACY_RECEIPT, candidacy, now, f"{candidacy.reference}/ONTV",
                  submitted_at=candidacy.submitted_at,
                  challenges=tuple(titles.get(c.challenge_code, c.challenge_code)
                                   for c in candidacy.contributions),
-                 next_steps=((N_("Deadline voor kandidaturen"), brussels_date(version.candidacy_deadline)),
+                 next_steps=((N_("Deadline voor kandidaturen"),
+                              brussels_date(version.candidacy_deadline)),
                              (N_("Verwachte beslissing"), version.expected_decision_date)))
 
 
@@ -120,7 +125,7 @@ def letter_email(message: OutboxMessage, sender: str) -> EmailMessage:
     if message.letter_id is None:
         mail.set_content(message.body_text or "")
         return mail
-    letter = db.session.get(Letter, message.letter_id)
+    letter = get_required(Letter, message.letter_id)
     mail["Content-Language"] = letter.locale
     mail.set_content(letter.text)
     mail.add_alternative(letter.html, subtype="html")

@@ -55,7 +55,7 @@ from matching.candidacies.rules import (
 )
 from matching.core import signals
 from matching.core.dates import to_utc
-from matching.core.db import db
+from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError, PermissionDenied
 from matching.core.operation import operation
 from matching.letters.content import DECISION_KINDS
@@ -78,11 +78,12 @@ def start_candidacy(procedure: Procedure, organisation: Organisation, *, actor: 
     if procedure.state != ProcedureState.PUBLISHED:
         raise DomainError(N_("Voor deze procedure kan men zich niet (meer) kandidaat stellen."),
                           rule="R-CAND-3")
-    check_before_deadline(now, procedure.candidacy_deadline)
+    check_before_deadline(now, procedure.required_candidacy_deadline)
     involved = bool(db.session.get(WorkAreaGovernment, (procedure.work_area_id, organisation.id)))
     check_may_apply(organisation.kind, involved)
-    check_single_candidacy(db.session.scalar(select(func.count(Candidacy.id)).where(
-        Candidacy.procedure_id == procedure.id, Candidacy.organisation_id == organisation.id)))
+    check_single_candidacy(db.session.execute(select(func.count(Candidacy.id)).where(
+        Candidacy.procedure_id == procedure.id, Candidacy.organisation_id == organisation.id))
+        .scalar_one())
     candidacy = Candidacy(
         organisation=organisation, procedure=procedure, created_at=now,
         state=CandidacyState.DRAFT,
@@ -100,7 +101,7 @@ def save_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
     """Save the draft's content (contributions per regional challenge, the eight answers,
     the declarations). A draft may be incomplete; submission checks completeness."""
     require_applicant(actor, candidacy.organisation_id)
-    check_editable(candidacy.state, now, candidacy.procedure.candidacy_deadline)
+    check_editable(candidacy.state, now, candidacy.procedure.required_candidacy_deadline)
     offered = {c.code for c in candidacy.procedure.current_version.challenges}
     chosen = {k: v.strip() for k, v in contributions.items() if (v or "").strip()}
     if not set(chosen) <= offered:
@@ -113,7 +114,8 @@ def save_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
         # Saved again: the old rows go first, so the new ones may take their keys.
         candidacy.contributions, candidacy.answers = [], []
         db.session.flush()
-    candidacy.contributions = [Contribution(challenge_code=k, text=v) for k, v in sorted(chosen.items())]
+    candidacy.contributions = [Contribution(challenge_code=k, text=v)
+                               for k, v in sorted(chosen.items())]
     candidacy.answers = [
         Answer(criterion=Criterion(key.split(".")[0]), question=int(key.split(".")[1]),
                text=answers[key].strip())
@@ -143,7 +145,7 @@ def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Can
     if procedure.state != ProcedureState.PUBLISHED:
         raise DomainError(N_("Voor deze procedure kan men zich niet (meer) kandidaat stellen."),
                           rule="R-CAND-3")
-    check_before_deadline(now, procedure.candidacy_deadline)
+    check_before_deadline(now, procedure.required_candidacy_deadline)
     involved = bool(db.session.get(WorkAreaGovernment, (procedure.work_area_id,
                                                         candidacy.organisation_id)))
     check_may_apply(candidacy.organisation.kind, involved)
@@ -158,7 +160,8 @@ def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Can
     candidacy.submitted_at = now
     transition(candidacy, CandidacyStep.SUBMIT, new_state, actor=actor, now=now,
                procedure_id=procedure.id)
-    candidacy_letters.issue(candidacy_letters.candidacy_receipt(candidacy, now), candidacy, actor=actor, now=now)
+    candidacy_letters.issue(candidacy_letters.candidacy_receipt(candidacy, now), candidacy,
+                            actor=actor, now=now)
     return candidacy
 
 
@@ -232,9 +235,11 @@ def record_letter_accepted(message: OutboxMessage, accepted_at: datetime) -> Non
     of a decision letter, that moment is the decision's receipt (R-APP-1)."""
     if message.letter_id is None:
         return
-    letter = db.session.get(Letter, message.letter_id)
+    letter = get_required(Letter, message.letter_id)
     if letter.kind in DECISION_KINDS and letter.version == 1:
-        candidacy = db.session.get(Candidacy, letter.candidacy_id)
+        if letter.candidacy_id is None or letter.round is None:  # issued from a decision
+            raise RuntimeError(f"decision letter {letter.reference} names no candidacy or round")
+        candidacy = get_required(Candidacy, letter.candidacy_id)
         if candidacy.notice(letter.round) is None:
             record_decision_received(candidacy, letter.round, accepted_at, actor=None,
                                      now=accepted_at)
@@ -336,7 +341,7 @@ def retry_message(message: OutboxMessage, *, actor: User, now: datetime) -> Outb
     if letter is None:
         # Account e-mails belong to no work area: not the coordinator's.
         raise PermissionDenied(N_("Enkel een coördinator van dit werkingsgebied kan dit doen."))
-    procedure = db.session.get(Procedure, letter.procedure_id)
+    procedure = get_required(Procedure, letter.procedure_id)
     require_coordinator(actor, procedure.work_area_id)
     attempts = message.attempts
     retry_failed(message, now=now)

@@ -95,7 +95,8 @@ LETTER_COLUMNS = (Letter.id, Letter.kind, Letter.reference, Letter.version, Lett
                   Letter.created_at, Letter.round, Letter.candidacy_id, Letter.subject)
 
 
-def procedure_letters(procedure: Procedure) -> list[tuple[Letter, OutboxMessage | None, str | None]]:
+def procedure_letters(
+        procedure: Procedure) -> list[tuple[Letter, OutboxMessage | None, str | None]]:
     """The procedure's letters (without their bytes) with their e-mail in the outbox and
     the organisation they go to, in one statement."""
     rows = db.session.execute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Enum, MetaData
@@ -26,6 +27,28 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The class every model subclasses. At run time it is db.Model, the class Flask-SQLAlchemy
+# builds from Base (it adds the table name, the query property and the session binding).
+# That class is made dynamically, so a type checker cannot see it as a class ("Name db.Model
+# is not defined"); to the type checker, Model is the declarative Base it derives from, which
+# carries everything the mapped annotations need.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
+
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+def get_required(model: type[ModelT], ident: Any) -> ModelT:
+    """``db.session.get`` of a row that must exist, one a foreign key refers to: a missing
+    row is a bug, refused with a LookupError naming it rather than passed on as None."""
+    row = db.session.get(model, ident)
+    if row is None:
+        raise LookupError(f"{model.__name__} {ident!r} does not exist")
+    return row
 
 
 class UTCDateTime(TypeDecorator):

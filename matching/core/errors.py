@@ -20,7 +20,8 @@ def N_(message: str) -> str:
 class DomainError(Exception):
     """A step the procedure does not allow; nothing has been changed."""
 
-    def __init__(self, msgid: str, *, rule: str | None = None, field: str | None = None, **params: Any):
+    def __init__(self, msgid: str, *, rule: str | None = None, field: str | None = None,
+                 **params: Any):
         self.msgid = msgid
         self.params = params
         self.rule = rule

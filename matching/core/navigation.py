@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import url_for
 
@@ -12,14 +13,16 @@ from flask import url_for
 class NavItem:
     label: str  # a Dutch msgid, translated in the template
     endpoint: str
-    visible: Callable[[object], bool]  # user → bool (anonymous users too)
+    # current_user → bool: an account, or Flask-Login's anonymous user (untyped: Any)
+    visible: Callable[[Any], bool]
     order: int = 50
 
 
 _ITEMS: list[NavItem] = []
 
 
-def register_nav(label: str, endpoint: str, visible: Callable[[object], bool], order: int = 50) -> None:
+def register_nav(label: str, endpoint: str, visible: Callable[[Any], bool],
+                 order: int = 50) -> None:
     if all(i.endpoint != endpoint for i in _ITEMS):
         _ITEMS.append(NavItem(label, endpoint, visible, order))
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from blinker import Namespace, Signal
+from blinker import NamedSignal, Namespace
 
 _signals = Namespace()
 
 
-def ask(signal: Signal, sender: Any, **kwargs: Any) -> list[Any]:
+def ask(signal: NamedSignal, sender: Any, **kwargs: Any) -> list[Any]:
     """Send ``signal`` and return every receiver's answer. A signal that nobody answers is
     a wiring error (the answering package was never imported), not an empty answer: it is
     refused loudly rather than letting a rule pass unchecked."""

@@ -14,10 +14,11 @@ from typing import TypeVar
 
 from matching.core.errors import N_, TransitionError
 
-S = TypeVar("S", bound=Enum)
+S = TypeVar("S", bound=Enum)  # the states
+T = TypeVar("T", bound=Enum)  # the steps
 
 
-def next_state(table: Mapping[tuple[S, Enum], S], kind: str, state: S, step: Enum) -> S:
+def next_state(table: Mapping[tuple[S, T], S], kind: str, state: S, step: T) -> S:
     """The state ``step`` leads to from ``state``; refused when the table has no such step.
 
     ``kind`` names the object in the (Dutch) message: "procedure", "kandidatuur" ...

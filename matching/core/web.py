@@ -9,11 +9,12 @@ form field the error names, or into a flash message, and the view shows the form
 from __future__ import annotations
 
 import base64
+import enum
 import hashlib
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Final, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
@@ -32,7 +33,11 @@ from matching.core.errors import DomainError, PermissionDenied
 T = TypeVar("T")
 
 
-_FAILED = object()
+class _Failed(enum.Enum):
+    """The type of :data:`FAILED`: a single member, so that ``result is FAILED`` tells a
+    type checker that the result is the operation's otherwise."""
+
+    FAILED = "failed"
 
 
 def utcnow() -> datetime:
@@ -57,7 +62,7 @@ def message_of(error: DomainError) -> str:
 
 
 def perform(operation: Callable[..., T], *args: Any, form=None, success: str | None = None,
-            **kwargs: Any) -> T | object:
+            **kwargs: Any) -> T | Literal[_Failed.FAILED]:
     """Run ``operation(*args, actor=current_user, now=utcnow(), **kwargs)`` and commit.
 
     Returns the operation's result, or ``FAILED`` (falsy check: ``if result is FAILED``)
@@ -84,7 +89,7 @@ def perform(operation: Callable[..., T], *args: Any, form=None, success: str | N
     return result
 
 
-FAILED = _FAILED
+FAILED: Final = _Failed.FAILED
 
 
 def whole_number(value: Any) -> int | None:

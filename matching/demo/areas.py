@@ -79,7 +79,7 @@ def kortrijk(d: Demo) -> None:
     for day, scorer in ((-18, vdab), (-17, lokaal)):
         clock.day(day, 9)
         for k, scores in rescored.items():
-            for criterion, score in zip((CC, FP), scores):
+            for criterion, score in zip((CC, FP), scores, strict=True):
                 emergency_ops.record_emergency_score(
                     emergency, c[k], criterion, score,
                     texts.EMERGENCY_SCORE_MOTIVATIONS[criterion][score], actor=scorer,

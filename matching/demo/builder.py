@@ -1,4 +1,5 @@
-"""The demo's clock and its builder: people, organisations and procedures through the real operations."""
+"""The demo's clock and its builder: people, organisations and procedures through the real
+operations."""
 
 from __future__ import annotations
 
@@ -36,13 +37,21 @@ class Clock:
     """The clock of one work area's story: it only moves forward, and never beyond today."""
 
     def __init__(self, today: datetime):
-        self.today, self.now = today, None
+        self.today = today
+        self._now: datetime | None = None  # until the story's first step
+
+    @property
+    def now(self) -> datetime:
+        """The instant of the story's latest step (set by :meth:`to` and :meth:`day`)."""
+        if self._now is None:
+            raise RuntimeError("the demo clock has not started: move it with day() or to()")
+        return self._now
 
     def to(self, instant: datetime) -> datetime:
-        if instant > self.today or (self.now is not None and instant < self.now):
-            raise ValueError(f"demo clock cannot go from {self.now} to {instant} "
+        if instant > self.today or (self._now is not None and instant < self._now):
+            raise ValueError(f"demo clock cannot go from {self._now} to {instant} "
                              f"(today: {self.today})")
-        self.now = instant
+        self._now = instant
         return instant
 
     def day(self, days: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -65,7 +74,8 @@ class Demo:
 
     def person(self, name: str, role: Role, now: datetime, **scope: int) -> User:
         local = data.mailbox(name)
-        user = account_ops.create_user(data.email(local), name, data.PASSWORD, actor=self.admin, now=now)
+        user = account_ops.create_user(data.email(local), name, data.PASSWORD, actor=self.admin,
+                                       now=now)
         db.session.flush()
         account_ops.grant_role(user, role, actor=self.admin, now=now, **scope)
         self.users[local] = user
@@ -74,7 +84,8 @@ class Demo:
     def setup(self, now: datetime) -> None:
         """Europa WSE's administrator and observer, the matchmakers, every organisation."""
         name, local = data.ADMIN
-        self.admin = account_ops.create_user(data.email(local), name, data.PASSWORD, actor=None, now=now)
+        self.admin = account_ops.create_user(data.email(local), name, data.PASSWORD, actor=None,
+                                             now=now)
         # The first administrator cannot be granted by an administrator (tests/support.py).
         self.admin.grants.append(RoleGrant(role=Role.ADMINISTRATOR, granted_at=now))
         self.observer = self.person(data.OBSERVER, Role.OBSERVER, now)
@@ -190,11 +201,13 @@ class Demo:
             candidacies[key] = c
         for i, key in enumerate(submitted):
             clock.day(submit_day + i // 4, 10 + 2 * (i % 4))
-            candidacy_ops.submit_candidacy(candidacies[key], actor=self.applicants[key], now=clock.now)
+            candidacy_ops.submit_candidacy(candidacies[key], actor=self.applicants[key],
+                                           now=clock.now)
         return candidacies
 
     def withdraw(self, c: Candidacy, key: str, now: datetime) -> None:
-        candidacy_ops.withdraw_candidacy(c, texts.WITHDRAWALS[key], actor=self.applicants[key], now=now)
+        candidacy_ops.withdraw_candidacy(c, texts.WITHDRAWALS[key], actor=self.applicants[key],
+                                         now=now)
 
     def close_and_start(self, key: str, proc: Procedure, c: dict, inadmissible: str,
                         clock: Clock, day: int) -> None:
@@ -221,7 +234,7 @@ class Demo:
                   criteria: tuple[Criterion, ...] = (CC, FP)) -> None:
         """Every matchmaker without a conflict gives the same score; the jury records it."""
         members = [m.user for m in jury_queries.eligible_members(c)]
-        for criterion, score in zip(criteria, scores):
+        for criterion, score in zip(criteria, scores, strict=True):
             self.assess(c, round_no, criterion,
                         {data.mailbox(u.name): score for u in members}, clock)
             jury_ops.record_consensus(c, round_no, criterion, score,
@@ -259,7 +272,10 @@ class Demo:
                             now=clock.later(minutes=10))
 
     def pitch(self, key: str, c: Candidacy, clock: Clock) -> None:
-        clock.to(jury_queries.pitch_of(c).slot.starts_at + timedelta(minutes=50))
+        appointment = jury_queries.pitch_of(c)
+        if appointment is None:  # the story plans every pitch it holds
+            raise RuntimeError(f"demo pitch of {c.reference} was never planned")
+        clock.to(appointment.slot.starts_at + timedelta(minutes=50))
         round_ops.record_pitch_held(c, texts.PITCH_REPORT.format(name=c.organisation.name),
                                    actor=self.coordinators[key], now=clock.now)
 

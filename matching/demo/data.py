@@ -10,6 +10,7 @@ scenarios with these data through the operations.
 from __future__ import annotations
 
 import unicodedata
+from typing import TypedDict
 
 from juries.rules import Bloc
 
@@ -160,7 +161,22 @@ LOCAL_GOVERNMENT_CANDIDATES = {"noorderkempen"}
 
 # --- the three work areas ------------------------------------------------------------------
 
-AREAS = {
+class Area(TypedDict):
+    name: str
+    province: str
+    municipalities: list[str]
+    governments: list[tuple[str, str, str]]  # (name, legal form, enterprise number)
+    coordinator: tuple[str, str, str]  # (name, organisation, phone)
+    second_contact: tuple[str, str, str]  # (name, organisation, phone)
+    jury: list[tuple[str, Bloc, str]]  # (name, bloc, affiliation)
+    location: str  # of the pitch moments
+    delimitation: str
+    needs: list[tuple[str, str]]  # (title, motivation)
+    #: (title, target groups, obstacles, opportunities, objectives)
+    challenges: list[tuple[str, str, str, str, str]]
+
+
+AREAS: dict[str, Area] = {
     "kortrijk": {
         "name": "Regio Kortrijk", "province": "West-Vlaanderen",
         "municipalities": ["Kortrijk", "Harelbeke", "Kuurne", "Lendelede", "Wevelgem", "Menen",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from matching.candidacies.rules import Criterion
 
 CONTRIBUTION = ("Wij bieden {activity}. Daarmee werken we mee aan deze regio-uitdaging: "
@@ -109,7 +111,13 @@ WITHDRAWALS = {
 
 # --- appeals (weerwoorden): grounds, documents, and the panel's positions ---------------------
 
-APPEALS = {
+class AppealText(TypedDict):
+    grounds: str
+    documents: list[str]
+    panel: list[tuple[str, str | None, str]]  # (mailbox, position (None: none yet), motivation)
+
+
+APPEALS: dict[str, AppealText] = {
     "ervaringwest": {
         "grounds": "De jury schrijft dat onze capaciteit om ervaringsdeskundigen in alle gemeenten "
                    "in te zetten niet is aangetoond, maar bijlage 2 van onze kandidatuur (de "

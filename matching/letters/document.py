@@ -146,6 +146,8 @@ class _LetterParser:
         match = _TOKEN.match
         while pos < end:
             m = match(html, pos)
+            if m is None:  # cannot happen: the text alternative matches any character
+                raise RuntimeError(f"the HTML tokenizer stopped at offset {pos}")
             pos = m.end()
             text = m.group(5)
             if text is not None:
@@ -325,7 +327,7 @@ def document_text(doc: Document) -> str:
             for row in rows[1:] if header else rows:
                 if header and len(row) == len(header):
                     lines.append(f"- {row[0].plain}")
-                    for head, cell in zip(header[1:], row[1:]):
+                    for head, cell in zip(header[1:], row[1:], strict=True):
                         value = cell.plain.replace("\n", "\n    ")
                         lines.append(f"  {head.plain}: {value}")
                 else:

@@ -227,7 +227,7 @@ def _place_table(table: Table, pages: _Pages, space: float) -> None:
             pages.ops.append(f"q {_HEADER_FILL} {_num(pages.left)} {_num(top - height)} "
                              f"{_num(sum(table.widths))} {_num(height)} re f Q")
         x = pages.left
-        for (_, style), lines, width in zip(cells, lines_by_cell, table.widths):
+        for (_, style), lines, width in zip(cells, lines_by_cell, table.widths, strict=True):
             y = top - CELL_PAD[2]
             for line in lines:
                 pages.text_line(line, x + CELL_PAD[0], y - style.size, style.size,
@@ -267,11 +267,12 @@ def _place_table(table: Table, pages: _Pages, space: float) -> None:
                     draw_row(h)
                 room = pages.room() - pad
             part, rest = [], []
-            for (lines, style), left in zip(cells, remaining):
+            for (_, style), left in zip(cells, remaining, strict=True):
                 fit = max(int(room // style.leading), 1)
                 part.append(left[:fit])
                 rest.append(left[fit:])
-            height = max(len(p) * style.leading for p, (_, style) in zip(part, cells)) + pad
+            height = max(len(p) * style.leading
+                         for p, (_, style) in zip(part, cells, strict=True)) + pad
             draw_row((cells, height, False), part)
             remaining = rest
             if any(remaining):
@@ -334,7 +335,7 @@ def write_pdf(doc: Document, *, title: str, author: str, subject: str, keywords:
             footer_left = footer_left[:-1]
         footer_left = footer_left.rstrip() + "…"
     footer_left = footer_left.translate(PDF_ESCAPE)
-    for number, (ops, links) in enumerate(zip(pages.pages, pages.links), start=1):
+    for number, (ops, links) in enumerate(zip(pages.pages, pages.links, strict=True), start=1):
         label = pdf_safe(page_label % {"page": number, "pages": total})
         label_x = A4_WIDTH - margin - em_units(label, 0) * 7.5 / 1000.0
         foot = [f"BT {footer_style[0]} {footer_style[1]} 1 0 0 1 {_num(margin)} "

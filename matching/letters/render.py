@@ -147,7 +147,9 @@ def render_html(content: LetterContent, locale: str = "nl") -> str:
             appeal_days=content.appeal_window_days,
             is_url=lambda text: bool(re.match(r"https?://", (text or "").strip())),
         )
-    _last_html = (current_app._get_current_object(), content, locale, html)
+    # Flask types current_app as Flask, not as the werkzeug LocalProxy it is
+    _last_html = (current_app._get_current_object(),  # type: ignore[attr-defined]
+                  content, locale, html)
     return html
 
 
@@ -163,8 +165,10 @@ def render_text(content: LetterContent, locale: str = "nl", html: str | None = N
         from flask import current_app
 
         last = _last_html
-        if last is not None and last[0] is current_app._get_current_object() \
-                and last[2] == locale and last[1] == content:
+        if (last is not None
+                # Flask types current_app as Flask, not as the werkzeug LocalProxy it is
+                and last[0] is current_app._get_current_object()  # type: ignore[attr-defined]
+                and last[2] == locale and last[1] == content):
             html = last[3]
         else:
             html = render_html(content, locale)

@@ -149,7 +149,7 @@ def _words(runs: tuple, bold: bool) -> list:
     """Runs → words: [space_before, [(text, style, href, units), ...]]; None for a line
     break. A word may change style in its middle ("<b>Datum</b>:")."""
     words: list = []
-    current = None
+    current: list | None = None  # the word being built: [space_before, pieces]
     space = False
     extra = BOLD if bold else 0
     for text, style, href in runs:
@@ -174,7 +174,9 @@ def _words(runs: tuple, bold: bool) -> list:
 
 def _break_word(pieces: list, limit_units: float) -> list[list]:
     """A word wider than the line, cut into pieces that fit (a long URL or hash)."""
-    chunks, chunk, used = [], [], 0
+    chunks: list[list] = []
+    chunk: list = []
+    used = 0
     for text, style, href, _ in pieces:
         start = 0
         for i, ch in enumerate(text):
@@ -211,7 +213,7 @@ def _lines(runs: tuple, width: float, size: float, bold: bool = False) -> list[l
 def _break_lines(runs: tuple, limit: float, bold: bool) -> list[list]:
     lines: list[list] = []
     line: list = []
-    used = 0.0
+    used: float = 0
 
     def add(pieces, space):
         nonlocal used
@@ -297,10 +299,10 @@ def _column_widths(rows: list[list[Cell]], total: float, size: float) -> list[fl
     spare = total - sum(minimum)
     if spare <= 0:
         return [total * m / sum(minimum) for m in minimum]
-    extra = [max(w - m, 0.0) for w, m in zip(want, minimum)]
+    extra = [max(w - m, 0.0) for w, m in zip(want, minimum, strict=True)]
     if sum(extra) == 0:
         return [m + spare / n for m in minimum]
-    return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)]
+    return [m + spare * e / sum(extra) for m, e in zip(minimum, extra, strict=True)]
 
 
 def typeset_blocks(doc: Document, width: float) -> list:

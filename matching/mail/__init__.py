@@ -1,2 +1,3 @@
-"""The outbox and its worker: e-mails are sent only after the transaction that wrote them committed."""
+"""The outbox and its worker: e-mails are sent only after the transaction that wrote them
+committed."""
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from matching.core.db import UTCDateTime, db, enum_column
+from matching.core.db import Model, UTCDateTime, enum_column
 
 
 class OutboxState(str, enum.Enum):
@@ -18,7 +18,7 @@ class OutboxState(str, enum.Enum):
     FAILED = "failed"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -97,7 +97,8 @@ class Transport:
             name = mail["Message-ID"].strip("<>").replace("@", "_at_")
             (folder / f"{name}.eml").write_bytes(bytes(mail))
             return
-        host, port = self.config.get("MAIL_SERVER", "127.0.0.1"), int(self.config.get("MAIL_PORT", 25))
+        host = self.config.get("MAIL_SERVER", "127.0.0.1")
+        port = int(self.config.get("MAIL_PORT", 25))
         timeout = float(self.config.get("MAIL_TIMEOUT", 10))
         with smtplib.SMTP(host, port, timeout=timeout) as smtp:
             if self.config.get("MAIL_USE_TLS"):

@@ -1,2 +1,3 @@
-"""Europa WSE's oversight (R-OBS-1): the six conditions, observations, ratification, the final report and the exports."""
+"""Europa WSE's oversight (R-OBS-1): the six conditions, observations, ratification, the final
+report and the exports."""
 

@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from appeals.models import Appeal
 from appeals.rules import APPEAL_STATE_LABELS, AppealState
@@ -78,7 +78,7 @@ def _when(instant: datetime | None) -> str:
 def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iterator[Row]:
     """The export rows (dicts keyed by :func:`columns`) of the given procedures, or of
     every procedure with ``None``; in the order work area, procedure, candidacy, round."""
-    scope = Candidacy.submitted_at.is_not(None)
+    scope: ColumnElement[bool] = Candidacy.submitted_at.is_not(None)
     if procedure_ids is not None:
         scope = scope & Candidacy.procedure_id.in_(procedure_ids)
     in_scope = select(Candidacy.id).where(scope)
@@ -124,14 +124,15 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
                         "aanvragers_namen": "; ".join(n for n, _ in people),
                         "aanvragers_emails": "; ".join(e for _, e in people)}
         rounds = decisions.get(cid, {})
-        for round_no in sorted(rounds) or [None]:
+        round_nos: list[int | None] = [*sorted(rounds)] or [None]  # undecided: one row
+        for round_no in round_nos:
             row = dict(base, ronde=round_no)
             by_criterion = rounds.get(round_no, {}) if round_no is not None else {}
             for criterion, prefix in _CRITERION_PREFIX.items():
-                d = by_criterion.get(criterion)
-                row[f"score_{prefix}"] = d.score if d else None
-                row[f"methode_{prefix}"] = _METHOD_LABELS[d.method] if d else ""
-                row[f"motivering_{prefix}"] = d.motivation if d else ""
+                decision = by_criterion.get(criterion)
+                row[f"score_{prefix}"] = decision.score if decision else None
+                row[f"methode_{prefix}"] = _METHOD_LABELS[decision.method] if decision else ""
+                row[f"motivering_{prefix}"] = decision.motivation if decision else ""
             complete = len(by_criterion) == len(Criterion)
             row["geselecteerd"] = (
                 ("ja" if passes_threshold({c: d.score for c, d in by_criterion.items()})

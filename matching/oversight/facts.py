@@ -179,7 +179,8 @@ def reversed_on_appeal(facts: ProcedureFacts) -> set[tuple[int, int]]:
 def all_decided(facts: ProcedureFacts) -> bool:
     """The procedure is decided and no candidacy still awaits a jury decision."""
     return reached(facts, ProcedureState.DECIDED) and not any(
-        c.state in (CandidacyState.SUBMITTED, CandidacyState.SELECTED_FOR_PITCH) for c in facts.candidacies)
+        c.state in (CandidacyState.SUBMITTED, CandidacyState.SELECTED_FOR_PITCH)
+        for c in facts.candidacies)
 
 
 def result(number: int, findings: list[Finding], complete: bool) -> ConditionResult:

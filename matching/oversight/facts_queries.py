@@ -88,11 +88,12 @@ def load_facts(procedure_ids: list[int] | None = None,
 
     out = {}
     for p in procedures:
-        vid = version_of.get(p.id, (None, None))[0]
+        vid = version_of.get(p.id, (None, None))[0]  # None: nothing published yet
         out[p.id] = ProcedureFacts(
             id=p.id, state=p.state, published_at=p.published_at,
-            candidacy_deadline=deadline.get(p.id), needs=tuple(needs.get(vid, ())),
-            challenge_codes=frozenset(codes.get(vid, ())),
+            candidacy_deadline=deadline.get(p.id),
+            needs=tuple(needs.get(vid, ())) if vid is not None else (),
+            challenge_codes=frozenset(codes.get(vid, ())) if vid is not None else frozenset(),
             area_government_ids=frozenset(governments.get(p.work_area_id, ())),
             jury=dict(jury.get(p.id, {})), candidacies=tuple(candidacies.get(p.id, ())),
             decisions=tuple(decisions.get(p.id, ())), letters=tuple(letters.get(p.id, ())),
@@ -180,7 +181,10 @@ def _letters(ids: list[int]) -> dict[int, list[LetterFacts]]:
                    Letter.appeal_deadline)
             .where(Letter.procedure_id.in_(ids), Letter.kind.in_(list(DECISION_KINDS)))
             .order_by(Letter.version, Letter.id)).tuples():
-        latest[(row[2], DECISION_KINDS[row[3]])] = row
+        candidacy_id = row[2]
+        if candidacy_id is None:  # a decision letter is issued about a candidacy
+            raise RuntimeError(f"decision letter {row[0]} names no candidacy")
+        latest[(candidacy_id, DECISION_KINDS[row[3]])] = row
     out: dict[int, list[LetterFacts]] = defaultdict(list)
     for (candidacy_id, round_no), (lid, pid, _, kind, deadline) in latest.items():
         out[pid].append(LetterFacts(lid, candidacy_id, round_no, kind in _SELECTED_KINDS,

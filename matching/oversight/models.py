@@ -9,12 +9,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matching.accounts.models import User
-from matching.core.db import UTCDateTime, db
+from matching.core.db import Model, UTCDateTime
 
 MIN_OBSERVATION = 10  # characters: an observation or answer says something
 
 
-class Observation(db.Model):
+class Observation(Model):
     """An observer's remark on one of the six conditions of a procedure, and the answer
     of the work area's coordinator (one answer; a follow-up is a new observation)."""
 
@@ -44,7 +44,7 @@ class Observation(db.Model):
     )
 
 
-class FinalReport(db.Model):
+class FinalReport(Model):
     """The final report of step 3 as stored when the procedure was ratified: its PDF,
     the SHA-256 of the PDF and the audit chain head it names. Never changed."""
 

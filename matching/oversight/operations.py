@@ -16,7 +16,7 @@ from matching.accounts.models import User
 from matching.accounts.rules import Role, require_coordinator, require_role
 from matching.audit.models import AuditEvent
 from matching.audit.recording import audit, lock_chain, transition
-from matching.core.db import db
+from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError
 from matching.core.operation import operation
 from matching.oversight.facts import TITLES
@@ -65,7 +65,7 @@ def record_observation(procedure: Procedure, condition: int, text: str, *, actor
 def answer_observation(observation: Observation, answer: str, *, actor: User,
                        now: datetime) -> Observation:
     """The coordinator of the work area answers an observation, once."""
-    procedure = db.session.get(Procedure, observation.procedure_id)
+    procedure = get_required(Procedure, observation.procedure_id)
     require_coordinator(actor, procedure.work_area_id)
     if observation.answer is not None:
         raise DomainError(N_("Deze opmerking is al beantwoord."), rule="R-OBS-1", field="answer")
@@ -96,7 +96,8 @@ def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
     missing = unmet(results)
     if missing:
         raise DomainError(
-            N_("Bekrachtiging geweigerd: niet (of nog niet) voldaan aan voorwaarde(n) %(numbers)s."),
+            N_("Bekrachtiging geweigerd: niet (of nog niet) voldaan aan voorwaarde(n) "
+               "%(numbers)s."),
             rule="R-OBS-1", numbers=", ".join(str(n) for n in missing))
     procedure.ratified_at = now
     transition(procedure, ProcedureStep.RATIFY, target, actor=actor, now=now,

@@ -1,10 +1,12 @@
-"""Read-only queries of the observer's pages: the overview, a procedure's whole record, its audit trail."""
+"""Read-only queries of the observer's pages: the overview, a procedure's whole record, its
+audit trail."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import raiseload, selectinload
 
 from appeals.models import Appeal, PanelMember
@@ -116,8 +118,8 @@ def procedure_record(procedure_id: int, *, with_trail: bool = True) -> dict | No
             AuditEvent.procedure_id == procedure.id).order_by(AuditEvent.id)).all()
         event_count = len(events)
     else:
-        events, event_count = [], db.session.scalar(select(func.count(AuditEvent.id)).where(
-            AuditEvent.procedure_id == procedure.id))
+        events, event_count = [], db.session.execute(select(func.count(AuditEvent.id)).where(
+            AuditEvent.procedure_id == procedure.id)).scalar_one()
     actor_ids = {e.actor_id for e in events if e.actor_id} | \
         {t.actor_id for t in transitions if t.actor_id}
     actor_names = {uid: name for uid, name in db.session.execute(
@@ -133,7 +135,7 @@ def procedure_record(procedure_id: int, *, with_trail: bool = True) -> dict | No
 TRAIL_LIMIT = 1000
 
 
-def _candidacy_objects(candidacy_id: int) -> dict[str, object]:
+def _candidacy_objects(candidacy_id: int) -> dict[str, list[int] | Select[Any]]:
     """Every kind of audited object that belongs to one candidacy, as id subqueries."""
     def ids(model):
         return select(model.id).where(model.candidacy_id == candidacy_id)
@@ -143,11 +145,14 @@ def _candidacy_objects(candidacy_id: int) -> dict[str, object]:
         "jury_decision": ids(JuryDecision), "ballot": ids(Ballot),
         "vote": select(Vote.id).join(Ballot, Ballot.id == Vote.ballot_id)
         .where(Ballot.candidacy_id == candidacy_id),
-        "conflict_declaration": ids(ConflictDeclaration), "pitch_appointment": ids(PitchAppointment),
+        "conflict_declaration": ids(ConflictDeclaration),
+        "pitch_appointment": ids(PitchAppointment),
         "appeal": ids(Appeal),
-        "appeal_panel_member": select(PanelMember.id).join(Appeal, Appeal.id == PanelMember.appeal_id)
+        "appeal_panel_member": select(PanelMember.id)
+        .join(Appeal, Appeal.id == PanelMember.appeal_id)
         .where(Appeal.candidacy_id == candidacy_id),
-        "letter": ids(Letter), "attachment": ids(Attachment), "decision_notice": ids(DecisionNotice),
+        "letter": ids(Letter), "attachment": ids(Attachment),
+        "decision_notice": ids(DecisionNotice),
     }
 
 

@@ -24,9 +24,12 @@ of the audit chain and its length. Instants are shown in Brussels time.
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from appeals.rules import APPEAL_STATE_LABELS, AppealState
 from juries.rules import BLOC_LABELS, SCALE, THRESHOLD, Bloc
@@ -164,9 +167,10 @@ def final_report_html(procedure_id: int, now: datetime, locale: str = "nl") -> s
         key = (format_day(slot.starts_at, locale, weekday=True), slot.location)
         slot_days.setdefault(key, []).append(slot)
 
-    states = {"procedure": (ProcedureState, PROCEDURE_STATE_LABELS),
-              "candidacy": (CandidacyState, CANDIDACY_STATE_LABELS),
-              "appeal": (AppealState, APPEAL_STATE_LABELS)}
+    states: dict[str, tuple[type[enum.Enum], Mapping[Any, str]]] = {
+        "procedure": (ProcedureState, PROCEDURE_STATE_LABELS),
+        "candidacy": (CandidacyState, CANDIDACY_STATE_LABELS),
+        "appeal": (AppealState, APPEAL_STATE_LABELS)}
 
     with force_locale(locale):
         translations = template_gettext()
@@ -174,7 +178,9 @@ def final_report_html(procedure_id: int, now: datetime, locale: str = "nl") -> s
 
         def state_label(object_type: str, value: str) -> str:
             """A recorded state (its value) as the label the pages use."""
-            kind, labels = states.get(object_type, (None, {}))
+            if object_type not in states:
+                return value
+            kind, labels = states[object_type]
             try:
                 return translate(labels[kind(value)])
             except (KeyError, ValueError, TypeError):

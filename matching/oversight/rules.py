@@ -94,9 +94,10 @@ def condition_1(facts: ProcedureFacts) -> ConditionResult:
         if d.method == "ballot":
             votes = {Bloc(b): s for b, s in d.ballot_votes.items()}
             if ballot_outcome(votes) != d.score or d.ballot_outcome != d.score:
-                findings.append(Finding(False, N_("%(who)s: de stemming geeft niet de ⅔-meerderheid "
-                                                  "van één stem per organisatie als uitkomst."),
-                                        {"who": names.get(d.candidacy_id, "?")}, where))
+                findings.append(Finding(
+                    False, N_("%(who)s: de stemming geeft niet de ⅔-meerderheid "
+                              "van één stem per organisatie als uitkomst."),
+                    {"who": names.get(d.candidacy_id, "?")}, where))
     by_round, reversed_ = decisions_by_round(facts), reversed_on_appeal(facts)
     checked = 0
     for c in in_procedure(facts):
@@ -291,8 +292,9 @@ def condition_5(facts: ProcedureFacts) -> ConditionResult:
             if not final:
                 pending += 1
                 continue
-            findings.append(Finding(False, N_("%(who)s: geen beslissingsbrief voor ronde %(round)s."),
-                                    {"who": who, "round": round_no}, where))
+            findings.append(Finding(
+                False, N_("%(who)s: geen beslissingsbrief voor ronde %(round)s."),
+                {"who": who, "round": round_no}, where))
         elif (candidacy_id, round_no) not in notices:
             if not final:
                 pending += 1
@@ -350,8 +352,8 @@ def condition_6(facts: ProcedureFacts, now: datetime) -> ConditionResult:
                                     f"l{lt.id}"))
         key = (lt.candidacy_id, lt.round)
         at = received.get(key)
-        if key not in appealed and (at is None or
-                                    to_utc(now) <= effective_appeal_deadline(at, lt.appeal_deadline)):
+        if key not in appealed and (
+                at is None or to_utc(now) <= effective_appeal_deadline(at, lt.appeal_deadline)):
             windows_open = True
     final = all_decided(facts)
     for a in facts.appeals:
@@ -374,8 +376,8 @@ def condition_6(facts: ProcedureFacts, now: datetime) -> ConditionResult:
             findings.append(Finding(False, N_("%(who)s: een lid van het weerwoordpanel gaf geen "
                                               "gemotiveerd standpunt."), {"who": who}, where))
     decided = sum(1 for a in facts.appeals if a.state not in OPEN_APPEAL_STATES)
-    findings.append(Finding(True, N_("%(letters)s brieven van niet-selectie met de termijn voor een "
-                                     "weerwoord; %(appeals)s weerwoorden beslist door twee "
+    findings.append(Finding(True, N_("%(letters)s brieven van niet-selectie met de termijn voor "
+                                     "een weerwoord; %(appeals)s weerwoorden beslist door twee "
                                      "onafhankelijke matchmakers."),
                             {"letters": non_selection, "appeals": decided}, "weerwoorden"))
     if windows_open:

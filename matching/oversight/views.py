@@ -1,4 +1,6 @@
-"""Europa WSE's pages: every work area and procedure read-only, the six conditions with their evidence, observations and answers, ratification, the final report, the audit trail and the exports."""
+"""Europa WSE's pages: every work area and procedure read-only, the six conditions with their
+evidence, observations and answers, ratification, the final report, the audit trail and the
+exports."""
 
 from __future__ import annotations
 
@@ -39,8 +41,8 @@ def overview():
     areas, counts, open_appeals = observer_overview()
     conditions = evaluate_overview(utcnow())
     return render_template("observer/overview.html", areas=areas, counts=counts,
-                           open_appeals=open_appeals, conditions=conditions, Status=Status, states=list(CandidacyState),
-                           state_labels=CANDIDACY_STATE_LABELS,
+                           open_appeals=open_appeals, conditions=conditions, Status=Status,
+                           states=list(CandidacyState), state_labels=CANDIDACY_STATE_LABELS,
                            procedure_labels=PROCEDURE_STATE_LABELS)
 
 

@@ -155,6 +155,8 @@ def generate(areas: int, per_area: int, seed: int, today: datetime | None = None
         story.tell()
         sink.flush()
         if story.defect_applied:
+            if plan.defect is None:  # a story applies only the defect its plan carries
+                raise RuntimeError(f"work area {plan.number} applied a defect it has not got")
             defects[plan.number] = plan.defect
         if per_area >= 200:
             large.append((story.procedure["id"], story.area_name, per_area))

@@ -32,7 +32,7 @@ from matching.audit.chain import GENESIS, entry_hash
 from matching.audit.models import AuditEvent, Transition
 from matching.audit.recording import AUDIT_CHAIN_LOCK
 from matching.candidacies.models import Answer, Candidacy, Contribution, DecisionNotice, Letter
-from matching.core.db import UTCDateTime
+from matching.core.db import Model, UTCDateTime
 from workareas.models import (
     AddendumVersion,
     ContactPerson,
@@ -76,17 +76,17 @@ class Sink:
     def __init__(self, session):
         self.session = session
         self.use_copy = session.get_bind().dialect.name == "postgresql"
-        self.rows: dict[type, list[dict]] = defaultdict(list)
+        self.rows: dict[type[Model], list[dict]] = defaultdict(list)
         self.counts: Counter[str] = Counter()
         self.next_id = {m: (session.scalar(select(func.max(m.__table__.c.id))) or 0) + 1
                         for m in [*TABLES, AuditEvent] if "id" in m.__table__.c}
 
-    def take_id(self, model: type) -> int:
+    def take_id(self, model: type[Model]) -> int:
         value = self.next_id[model]
         self.next_id[model] = value + 1
         return value
 
-    def add(self, model: type, **values: Any) -> dict:
+    def add(self, model: type[Model], **values: Any) -> dict:
         """A row; its id is assigned now (transitions get theirs in time order at flush)."""
         if model in self.next_id and model is not Transition:
             values = {"id": self.take_id(model), **values}
@@ -102,7 +102,7 @@ class Sink:
         for model in TABLES:
             self.insert(model, self.rows.pop(model, []))
 
-    def insert(self, model: type, rows: list[dict]) -> None:
+    def insert(self, model: type[Model], rows: list[dict]) -> None:
         if rows:
             (self.copy if self.use_copy else self.execute)(model.__table__, rows)
         self.counts[model.__tablename__] += len(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from appeals.notifications import COMPLAINTS_DESK
 from juries.rules import SCALE, THRESHOLD, Method
@@ -65,24 +66,23 @@ class LetterSamples:
         now = self.today
         contact = Contact("Coördinatie werkingsgebied", "Gemeente Voorbeeld",
                           email("coordinator.voorbeeld"), "09 000 00 00")
-        base = dict(kind=kind, reference=f"SCHAALPROEF/{kind.value}",
-                    letter_date=brussels_date(now),
-                    sender=Sender("Werkingsgebied (schaalproef)", ("Gemeente Voorbeeld",),
-                                  (contact,)),
-                    recipient=Recipient("Voorbeeldorganisatie (schaalproef) vzw", "0000.000.097",
-                                        email("applicant.voorbeeld")),
-                    candidacy_reference="KAND-SCHAALPROEF",
-                    procedure_title="Matching (schaalproef)")
+        # LetterContent's arguments every sample shares
+        base: dict[str, Any] = dict(
+            kind=kind, reference=f"SCHAALPROEF/{kind.value}", letter_date=brussels_date(now),
+            sender=Sender("Werkingsgebied (schaalproef)", ("Gemeente Voorbeeld",), (contact,)),
+            recipient=Recipient("Voorbeeldorganisatie (schaalproef) vzw", "0000.000.097",
+                                email("applicant.voorbeeld")),
+            candidacy_reference="KAND-SCHAALPROEF", procedure_title="Matching (schaalproef)")
         if kind in (LetterKind.APPEAL_RECEIPT, LetterKind.APPEAL_OUTCOME):
             outcome = key[0] if key else None
             panel = tuple(PanelPosition(p.value, POSITION_TEXTS[p][0])
-                          for p in POSITIONS.get(outcome, ()))
+                          for p in (POSITIONS.get(outcome, ()) if outcome is not None else ()))
             return LetterContent(**base, round=1, appeal_filed_at=now, appeal_outcome=outcome,
                                  panel=panel, complaints_desk=COMPLAINTS_DESK)
         round_no = 1 if kind in (LetterKind.ROUND1_SELECTED, LetterKind.ROUND1_NOT_SELECTED) else 2
         results = tuple(CriterionResult(c.value, CRITERION_LABELS[c], s, SCALE[s],
                                         motivation(c, s, round_no), Method.CONSENSUS.value)
-                        for c, s in zip(Criterion, key))
+                        for c, s in zip(Criterion, key, strict=True))
         not_selected = kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED)
         start = now + timedelta(days=14)
         pitch = (PitchMoment(start, start + timedelta(minutes=45), "Gemeentehuis Voorbeeld")

@@ -121,7 +121,7 @@ class Rounds:
         low = min(max(score - 1, 1), 2)
         spread = list(range(low, low + 3))
         self.rng.shuffle(spread)
-        return [dict(zip(BLOCS, spread)), deciding]
+        return [dict(zip(BLOCS, spread, strict=True)), deciding]
 
     def assess(self, cand: Cand, round_no: int, criterion: Criterion, score: int, member: Member,
                at: datetime) -> None:
@@ -289,18 +289,20 @@ class Rounds:
         self.letter(LetterKind.ROUND1_SELECTED, cand, at, 1, self.coordinator, scores=scores)
 
     def round_2(self) -> None:
-        pitching = sorted((c for c in self.cands if c.pitch is not None),
-                          key=lambda c: c.slot["starts_at"])
+        # (the appointment and its slot: plan_pitch sets both)
+        pitching = sorted(((c, c.pitch, c.slot) for c in self.cands
+                           if c.pitch is not None and c.slot is not None),
+                          key=lambda planned: planned[2]["starts_at"])
         self.last_r2 = None
-        for cand in pitching:
-            held = cand.slot["starts_at"] + timedelta(minutes=50)
+        for cand, pitch, slot in pitching:
+            held = slot["starts_at"] + timedelta(minutes=50)
             if not self.past(held):
                 continue
-            cand.pitch["held_at"] = held
-            cand.pitch["report"] = texts.PITCH_REPORT.format(name=cand.organisation)
+            pitch["held_at"] = held
+            pitch["report"] = texts.PITCH_REPORT.format(name=cand.organisation)
             self.audit(held, self.coordinator, "pitch.held", "pitch_appointment",
-                       cand.pitch["id"], candidacy=cand.row["reference"])
-            start = cand.slot["starts_at"] + timedelta(days=1)
+                       pitch["id"], candidacy=cand.row["reference"])
+            start = slot["starts_at"] + timedelta(days=1)
             if self.past(start + timedelta(minutes=60)):
                 self.score(cand, 2, start)
                 self.last_r2 = start + timedelta(minutes=60)

@@ -32,6 +32,8 @@ class Staff:
     def create(cls, sink: Sink, areas: int, seed: int, now: datetime) -> Staff:
         probe = User()
         probe.set_password(PASSWORD)  # hashed once, the app's own way; reused for everyone
+        if probe.password_hash is None:
+            raise RuntimeError("User.set_password left no password hash")
         at = now - timedelta(days=3 * 365)
         staff = cls(0, 0, [], probe.password_hash)
         staff.admin = staff.account(sink, ADMIN_EMAIL, "Functioneel beheer (schaalproef)",

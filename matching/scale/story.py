@@ -132,7 +132,8 @@ class AreaStory(Rounds):
 
     def move(self, row: dict, object_type: str, step: Enum, to: Enum, actor: int | None,
              at: datetime, reason: str = "") -> None:
-        """A state transition with its audit event (as :func:`matching.audit.recording.transition`)."""
+        """A state transition with its audit event (as
+        :func:`matching.audit.recording.transition`)."""
         before = row["state"]
         row["state"] = to
         self.sink.add(Transition, object_type=object_type, object_id=row["id"], step=step.value,
