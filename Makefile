@@ -28,7 +28,7 @@ migrate: install
 	$(FLASK) db upgrade
 
 demo: migrate
-	$(FLASK) demo --if-empty
+	LOG_LEVEL=WARNING $(FLASK) demo --if-empty
 
 # `make run WORKER=1` also runs the outbox worker in the background (in development it
 # writes the e-mails as .eml files into instance/mail: no mail server needed).

@@ -9,6 +9,7 @@ package.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -80,7 +81,18 @@ def instance_dir() -> str | None:
     return str(PACKAGE_DIR.parent / "instance") if source_tree.is_dir() else None
 
 
+def configure_logging() -> None:
+    """The operations and the mail worker log to their modules' loggers (no personal data);
+    without a configuration of its own (gunicorn, a test runner), the process prints them
+    at ``LOG_LEVEL`` (INFO by default) on standard error."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def create_app(test_config: dict | None = None) -> Flask:
+    configure_logging()
     app = Flask("matching", instance_relative_config=True, instance_path=instance_dir(),
                 template_folder=resource_dir("templates"),
                 static_folder=resource_dir("static"))
