@@ -57,16 +57,16 @@ def backend(app) -> str:
 def db(app):
     """The database in an app context; every table is emptied after the test."""
     from matching.core.db import db as _db
+    from tests.helpers import bypass_append_only_trigger
 
     with app.app_context():
         yield _db
         _db.session.rollback()
         _db.session.remove()
         with _db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # The audit trail is append-only (a trigger refuses DELETE); the test
-                # database is emptied as superuser with ordinary triggers switched off.
-                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            # The audit trail is append-only (a trigger refuses DELETE); the test
+            # database is emptied as superuser with ordinary triggers switched off.
+            bypass_append_only_trigger(conn)
             for table in reversed(_db.metadata.sorted_tables):
                 conn.execute(table.delete())
 
@@ -96,3 +96,30 @@ def world(db):
     from tests.support import World
 
     return World(db)
+
+
+@pytest.fixture
+def pages_at_world_time(app, world, monkeypatch):
+    """The pages read the test world's clock (``app.config["CLOCK"]``, read by
+    ``matching.core.web.utcnow``); the session-wide app gets the real clock back after."""
+    monkeypatch.setitem(app.config, "CLOCK", lambda: world.clock.now)
+    return world.clock
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1; ``smtp.messages`` holds
+    what it accepted, ``smtp.controller`` stops it (a test may take it down)."""
+    from tests.helpers import Inbox, start_smtp, stop_smtp
+
+    inbox = Inbox()
+    start_smtp(inbox)
+    yield inbox
+    stop_smtp(inbox)
+
+
+@pytest.fixture
+def mail_config(app, smtp):
+    """The application's configuration with the outbox delivering to ``smtp``."""
+    return dict(app.config, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
+                MAIL_SENDER="matching@test.example")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from appeals import operations as appeal_ops
 from juries import operations as jury_ops
@@ -20,6 +20,7 @@ from matching.candidacies import operations as candidacy_ops
 from matching.candidacies import rules as candidacy_rules
 from matching.candidacies.rules import Criterion, Declaration
 from matching.core.dates import BRUSSELS
+from tests.helpers import count_rows
 from workareas import operations as area_ops
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)  # a Monday
@@ -48,7 +49,8 @@ ADDENDUM = {
     "partnership_start_date": date(2025, 9, 1),
 }
 
-ANSWERS = {key: f"Ons antwoord op vraag {key}, met concrete voorbeelden." for key in candidacy_rules.QUESTION_KEYS}
+ANSWERS = {key: f"Ons antwoord op vraag {key}, met concrete voorbeelden."
+           for key in candidacy_rules.QUESTION_KEYS}
 ALL_DECLARED = {d: True for d in Declaration}
 
 
@@ -67,8 +69,8 @@ class World:
         self.clock = Clock()
         self._n = 0
         now = self.clock.now
-        self.admin = account_ops.create_user("admin@wse.example", "Beheerder", "correct horse battery",
-                                     actor=None, now=now)
+        self.admin = account_ops.create_user("admin@wse.example", "Beheerder",
+                                             "correct horse battery", actor=None, now=now)
         self.admin.grants.append(RoleGrant(role=Role.ADMINISTRATOR, granted_at=now))
         self.vdab = self.organisation("VDAB", OrganisationKind.VDAB)
         self.city = self.organisation("Stad Aalst", OrganisationKind.LOCAL_GOVERNMENT)
@@ -78,7 +80,8 @@ class World:
         db.session.flush()
         self.coordinator = self.user("coord", Role.COORDINATOR, work_area_id=self.area.id)
         self.mm = {
-            "vdab1": self.user("vdab1", Role.MATCHMAKER), "vdab2": self.user("vdab2", Role.MATCHMAKER),
+            "vdab1": self.user("vdab1", Role.MATCHMAKER),
+            "vdab2": self.user("vdab2", Role.MATCHMAKER),
             "lokaal1": self.user("lokaal1", Role.MATCHMAKER),
             "extern1": self.user("extern1", Role.MATCHMAKER),
             "extern2": self.user("extern2", Role.MATCHMAKER),
@@ -92,15 +95,15 @@ class World:
     # --- people and organisations -------------------------------------------------------
     def user(self, name: str, role: Role, **scope):
         u = account_ops.create_user(f"{name}@example.be", name.title(), None, actor=self.admin,
-                            now=self.clock.now)
+                                    now=self.clock.now)
         self.db.session.flush()
         account_ops.grant_role(u, role, actor=self.admin, now=self.clock.now, **scope)
         return u
 
     def organisation(self, name: str, kind=OrganisationKind.OTHER):
         self._n += 1
-        return account_ops.register_organisation(name, kbo(self._n), "vzw", kind, actor=self.admin,
-                                         now=self.clock.now)
+        return account_ops.register_organisation(name, kbo(self._n), "vzw", kind,
+                                                 actor=self.admin, now=self.clock.now)
 
     def applicant(self, organisation):
         if organisation.id not in self.applicants:
@@ -109,6 +112,20 @@ class World:
                                                          Role.APPLICANT,
                                                          organisation_id=organisation.id)
         return self.applicants[organisation.id]
+
+    def observer(self):
+        """Europa WSE's observer (created once, committed so that a page can log them in)."""
+        if not hasattr(self, "obs"):
+            self.obs = self.user("waarnemer", Role.OBSERVER)
+            self.db.session.commit()
+        return self.obs
+
+    def other_coordinator(self):
+        """The coordinator of a second work area (Regio Gent), with that area."""
+        area = area_ops.create_work_area("Regio Gent", "Oost-Vlaanderen", ["Gent"], [],
+                                         actor=self.admin, now=self.clock.now)
+        self.db.session.flush()
+        return self.user("coord2", Role.COORDINATOR, work_area_id=area.id), area
 
     # --- the procedure ------------------------------------------------------------------
     def deadline(self, weeks: int = 6, minutes: int = 0) -> datetime:
@@ -141,11 +158,11 @@ class World:
         org = organisation or self.organisation(name, kind)
         who = self.applicant(org)
         c = candidacy_ops.start_candidacy(self.procedure, org, actor=who, now=self.clock.now)
-        candidacy_ops.save_candidacy(c, actor=who, now=self.clock.now,
-                           contributions={"RU1": "Wij bieden outreach via onze jeugdwerkers."},
-                           answers=ANSWERS,
-                           partnership_fit="Wij werken al jaren samen in casusoverleg.",
-                           declarations=ALL_DECLARED)
+        candidacy_ops.save_candidacy(
+            c, actor=who, now=self.clock.now,
+            contributions={"RU1": "Wij bieden outreach via onze jeugdwerkers."},
+            answers=ANSWERS, partnership_fit="Wij werken al jaren samen in casusoverleg.",
+            declarations=ALL_DECLARED)
         candidacy_ops.submit_candidacy(c, actor=who, now=self.clock.now)
         return c
 
@@ -168,7 +185,7 @@ class World:
                                          actor=self.eligible(candidacy)[0], now=self.clock.now)
 
     def decide(self, candidacy, round_no: int, scores=(3, 3)):
-        for criterion, score in zip(Criterion, scores):
+        for criterion, score in zip(Criterion, scores, strict=True):
             self.consensus(candidacy, round_no, criterion, score)
 
     def close_round(self, round_no: int):
@@ -178,7 +195,8 @@ class World:
     def pitch(self, candidacy, slot_index: int | None = None):
         slots = self.procedure.pitch_slots
         taken = set(self.db.session.scalars(select(PitchAppointment.slot_id)))
-        slot = slots[slot_index] if slot_index is not None else next(s for s in slots if s.id not in taken)
+        slot = (slots[slot_index] if slot_index is not None
+                else next(s for s in slots if s.id not in taken))
         round_ops.plan_pitch(candidacy, slot, actor=self.coordinator, now=self.clock.now)
         if self.clock.now < slot.starts_at:
             self.clock.now = slot.starts_at + timedelta(minutes=30)
@@ -187,7 +205,7 @@ class World:
 
     def received(self, candidacy, round_no: int, at: datetime | None = None):
         return candidacy_ops.record_decision_received(candidacy, round_no, at or self.clock.now,
-                                            actor=None, now=self.clock.now)
+                                                      actor=None, now=self.clock.now)
 
     def appeal(self, candidacy):
         return appeal_ops.file_appeal(
@@ -216,7 +234,7 @@ class World:
         return a, b, filed
 
     def count(self, model) -> int:
-        return self.db.session.scalar(select(func.count()).select_from(model))
+        return count_rows(self.db, model)
 
 
 def snapshot(db) -> dict[str, list[str]]:

@@ -1,5 +1,6 @@
-"""End-to-end fixtures: the app served on 127.0.0.1 by a real server thread, a real SMTP
-server, and Debian's Chromium driven by Playwright (never a downloaded browser).
+"""End-to-end fixtures: the app served on 127.0.0.1 by a real server thread, and Debian's
+Chromium driven by Playwright (never a downloaded browser). The real SMTP server is the
+``smtp`` fixture of ``tests/conftest.py``.
 
 The tests are skipped, with the reason printed, when /usr/bin/chromium is missing;
 ``.ci/run`` installs it, so on CI they always run. Screenshots of the main pages go to
@@ -10,20 +11,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import free_port
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

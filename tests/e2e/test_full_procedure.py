@@ -7,21 +7,17 @@ on a page: creating the people and organisations (the World helpers), moving the
 and the outbox worker (``send_outbox``) that delivers the letters to a real SMTP server.
 
 The pages read the time from ``app.config["CLOCK"]`` (matching.core.web.utcnow), which
-the test points at the World's clock and advances between the steps.
+the ``pages_at_world_time`` fixture points at the World's clock; the test advances it
+between the steps.
 """
 
 from __future__ import annotations
 
-import email
-import io
 import re
 from datetime import timedelta
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from matching.accounts.rules import Role
@@ -47,7 +43,7 @@ from tests.e2e.browser import (
     submit,
     vote,
 )
-from tests.e2e.conftest import free_port
+from tests.helpers import attachment, pdf_text
 from tests.support import TEST_PASSWORD
 from workareas.models import Procedure
 from workareas.rules import ProcedureState
@@ -56,44 +52,11 @@ CRUCIAL, FIT = "Cruciale bijdrage", "Fit for partnership"
 A, B, C = "Jeugdwerk De Sprong", "Buurtwerk De Brug", "Taalpunt Oost"
 
 
-# --- a real SMTP server ------------------------------------------------------------------
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp():
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    inbox.port = port
-    yield inbox
-    try:
-        controller.stop()
-    except (AssertionError, RuntimeError):
-        pass
-
-
-def pdf_text(message) -> str:
-    part = next(p for p in message.iter_attachments() if p.get_content_type() == "application/pdf")
-    data = part.get_content()
-    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
-
-
-def test_the_full_procedure_in_the_browser(app, world, db, live_server, page, screenshots, smtp):
+def test_the_full_procedure_in_the_browser(app, world, db, live_server, page, screenshots, smtp,
+                                          mail_config, pages_at_world_time):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("the end-to-end test runs on SQLite only (CI time)")
     base = live_server
-    mail_config = dict(app.config, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1",
-                       MAIL_PORT=smtp.port, MAIL_SENDER="matching@test.example")
 
     def deliver() -> dict:
         """The outbox worker (not a page): deliver what is due to the SMTP server."""
@@ -111,12 +74,8 @@ def test_the_full_procedure_in_the_browser(app, world, db, live_server, page, sc
         user.set_password(TEST_PASSWORD)
     db.session.commit()
 
-    app.config["CLOCK"] = lambda: world.clock.now
-    try:
-        _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, orgs,
-                            applicants, observer)
-    finally:
-        app.config.pop("CLOCK", None)
+    _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, orgs,
+                        applicants, observer)
 
 
 def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, orgs,
@@ -173,11 +132,13 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
 
     for start, location in slots:
         page.get_by_label("Begin (Brusselse tijd)").fill(start.strftime(fmt))
-        page.get_by_label("Einde (Brusselse tijd)").fill((start + timedelta(minutes=45)).strftime(fmt))
+        end = start + timedelta(minutes=45)
+        page.get_by_label("Einde (Brusselse tijd)").fill(end.strftime(fmt))
         page.get_by_label("Plaats of link").fill(location)
         submit(page, page.get_by_role("button", name="Pitch-moment toevoegen"))
         flash(page, "Het pitch-moment is toegevoegd.")
-        expect(page.get_by_role("table", name="Pitch-momenten van deze procedure")).to_contain_text(location)
+        expect(page.get_by_role("table", name="Pitch-momenten van deze procedure")
+               ).to_contain_text(location)
     expect(page.locator(".check")).to_contain_text(
         "Het addendum bevat alle verplichte onderdelen (R-ADD-1).")
     shot(page, screenshots, "coordinator-addendum-form")
@@ -204,7 +165,8 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
         login(page, base, applicants[name])
         page.get_by_role("link", name="Mijn kandidaturen").click()
         expect(page.locator("h1")).to_have_text("Mijn kandidaturen")
-        expect(page.get_by_role("table", name=re.compile("Werkingsgebieden waarvoor"))).to_contain_text("Regio Aalst")
+        expect(page.get_by_role("table", name=re.compile("Werkingsgebieden waarvoor"))
+               ).to_contain_text("Regio Aalst")
         submit(page, page.get_by_role("button", name=f"Kandidatuur starten voor {name}"))
         flash(page, "Uw kandidatuur is aangemaakt als concept.")
         page.get_by_label("RU1 – Bereik van kwetsbare jongeren").check()
@@ -330,7 +292,7 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
     decision = next((m for m in smtp.messages if "Beslissing ronde 1" in str(m["Subject"])), None)
     assert decision is not None, subjects
     assert applicants[C].email in str(decision["To"])
-    text = pdf_text(decision).replace("\n", " ")
+    text = pdf_text(attachment(decision, "application/pdf")).replace("\n", " ")
     assert "Cruciale bijdrage" in text and "Fit for partnership" in text
     assert "De bijdrage overlapt grotendeels met bestaand aanbod." in text
     assert "Voldoende ervaring met samenwerking in het netwerk." in text
@@ -344,7 +306,8 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
     page.get_by_role("link", name="Regio Aalst – Matching 2025").click()
     page.get_by_role("link", name="Beslissing ronde 1 over uw kandidatuur – Regio Aalst").click()
     expect(page.locator("h1")).to_contain_text("Beslissing na ronde 1: niet geselecteerd")
-    expect(page.locator("body")).to_contain_text("De bijdrage overlapt grotendeels met bestaand aanbod.")
+    expect(page.locator("body")).to_contain_text(
+        "De bijdrage overlapt grotendeels met bestaand aanbod.")
     page.go_back()
     logout(page)
 
@@ -449,8 +412,8 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
         expect(page.locator("h1")).to_have_text("Mijn weerwoorden")
         page.get_by_role("link", name=re.compile(C)).first.click()
         expect(page.locator("h1")).to_contain_text(f"Weerwoord van {C} (ronde 1)")
-        expect(page.get_by_role("table", name="Scores en motiveringen van de jury")).to_contain_text(
-            "De bijdrage overlapt grotendeels met bestaand aanbod.")
+        expect(page.get_by_role("table", name="Scores en motiveringen van de jury")
+               ).to_contain_text("De bijdrage overlapt grotendeels met bestaand aanbod.")
         page.get_by_role("group", name="Uw standpunt").get_by_label(
             "De niet-selectie omkeren").check()
         page.get_by_label("Grondige motivering").fill(
@@ -521,14 +484,16 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
     page.get_by_role("link", name="De zes voorwaarden, opmerkingen en bekrachtiging").click()
     expect(page.locator("h1")).to_contain_text("De zes voorwaarden van Europa WSE")
     page.get_by_role("radio", name="6. Weerwoord mogelijk bij niet-selectie").check()
-    page.get_by_role("textbox", name="Opmerking").fill("Hoe werd de termijn voor het weerwoord meegedeeld?")
+    page.get_by_role("textbox", name="Opmerking").fill(
+        "Hoe werd de termijn voor het weerwoord meegedeeld?")
     submit(page, page.get_by_role("button", name="Opmerking bewaren"))
     flash(page, "Uw opmerking is bewaard")
     logout(page)
     login(page, base, coordinator)
     page.goto(f"{base}/coordinatie/procedures/{procedure_id}/addendum")
     page.get_by_role("link", name="Zes voorwaarden en opmerkingen").click()
-    page.get_by_role("textbox", name="Antwoord").fill("In elke brief van niet-selectie, met de datum erbij.")
+    page.get_by_role("textbox", name="Antwoord").fill(
+        "In elke brief van niet-selectie, met de datum erbij.")
     submit(page, page.get_by_role("button", name="Antwoord bewaren"))
     flash(page, "Uw antwoord is bewaard.")
     logout(page)

@@ -20,7 +20,6 @@ may change state; any answer but 404 and 500 is accepted from them).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
@@ -28,12 +27,13 @@ from sqlalchemy import func, select
 from appeals import operations as appeal_ops
 from juries import operations as jury_ops
 from juries.rules import Bloc
-from matching.accounts.rules import OrganisationKind, Role
+from matching.accounts.rules import Role
 from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Letter
 from matching.candidacies.rules import Criterion
 from matching.mail.models import OutboxMessage
 from matching.oversight.operations import record_observation
+from tests.helpers import sample_pdf
 from tests.support import ADDENDUM, ALL_DECLARED, ANSWERS, login
 from workareas import operations as area_ops
 
@@ -170,7 +170,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("rounds.start_round_1", "POST"): only({COORDINATOR}, "POST"),
     ("rounds.board", "GET"): only({COORDINATOR}, "GET"),
     ("rounds.close_round", "POST"): only({COORDINATOR}, "POST"),
-    # an empty form used to reach db.session.get(PitchSlot, None): now 422 "Kies een vrij pitch-moment."
+    # an empty form used to reach db.session.get(PitchSlot, None): now 422 "Kies een vrij
+    # pitch-moment."
     ("rounds.plan_pitch", "POST"): only({COORDINATOR}, "POST"),
     ("rounds.pitch_held", "POST"): only({COORDINATOR}, "POST"),
     ("coordinator_candidacies.letters", "GET"): only({COORDINATOR}, "GET"),
@@ -221,15 +222,6 @@ def test_every_expectation_names_every_role():
 
 # --- the world --------------------------------------------------------------------------------
 
-def pdf_bytes() -> bytes:
-    from reportlab.pdfgen import canvas
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer)
-    page.drawString(72, 720, "Referentielijst")
-    page.save()
-    return buffer.getvalue()
-
-
 def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     """The rich world; returns (users by role, URL values by argument name)."""
     w = world
@@ -240,7 +232,7 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     owner_org = w.organisation("Jobkracht vzw")
     owner = w.applicant(owner_org)
     mine = candidacy_ops.start_candidacy(p, owner_org, actor=owner, now=now)
-    attachment = candidacy_ops.add_attachment(mine, "referenties.pdf", pdf_bytes(),
+    attachment = candidacy_ops.add_attachment(mine, "referenties.pdf", sample_pdf(),
                                         upload_dir=upload_dir, actor=owner, now=now)
     candidacy_ops.save_candidacy(mine, actor=owner, now=now,
                        contributions={"RU1": "Wij bieden outreach via onze jeugdwerkers."},
@@ -253,8 +245,8 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     theirs = w.apply("Buurtwerk De Brug")
     other_applicant = w.applicant(theirs.organisation)
     gone = w.apply("Weg vzw")
-    candidacy_ops.withdraw_candidacy(gone, "We trekken ons terug.", actor=w.applicant(gone.organisation),
-                           now=now)
+    candidacy_ops.withdraw_candidacy(gone, "We trekken ons terug.",
+                                     actor=w.applicant(gone.organisation), now=now)
     draft_org = w.organisation("Concept vzw")
     candidacy_ops.start_candidacy(p, draft_org, actor=w.applicant(draft_org), now=now)
 
@@ -270,18 +262,15 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
                                   actor=w.mm["vdab1"], now=w.clock.now)
 
     # A second work area, with its own coordinator, procedure and jury.
-    city2 = w.organisation("Stad Gent", OrganisationKind.LOCAL_GOVERNMENT)
-    area2 = area_ops.create_work_area("Regio Gent", "Oost-Vlaanderen", ["Gent", "Merelbeke"],
-                                      [city2], actor=w.admin, now=w.clock.now)
-    db.session.flush()
-    coordinator2 = w.user("coord2", Role.COORDINATOR, work_area_id=area2.id)
+    coordinator2, area2 = w.other_coordinator()
     p2 = area_ops.create_procedure(area2, "Matching Gent", actor=coordinator2, now=w.clock.now)
     area_ops.edit_draft_addendum(p2, dict(ADDENDUM, candidacy_deadline=w.deadline(weeks=7)),
                                  actor=coordinator2, now=w.clock.now)
     other_jury = [w.user("gentvdab", Role.MATCHMAKER), w.user("gentlokaal", Role.MATCHMAKER),
                   w.user("gentextern", Role.MATCHMAKER)]
-    jury_ops.compose_jury(p2, list(zip(other_jury, (Bloc.VDAB, Bloc.LOKAAL_BESTUUR, Bloc.EXTERN),
-                                       ("", "", ""))), actor=coordinator2, now=w.clock.now)
+    blocs = (Bloc.VDAB, Bloc.LOKAAL_BESTUUR, Bloc.EXTERN)
+    jury_ops.compose_jury(p2, list(zip(other_jury, blocs, ("", "", ""), strict=True)),
+                          actor=coordinator2, now=w.clock.now)
 
     observer = w.user("waarnemer", Role.OBSERVER)
     db.session.flush()
@@ -291,7 +280,8 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
 
     letter = db.session.scalar(select(Letter).where(Letter.candidacy_id == mine.id)
                                .order_by(Letter.id))
-    message = db.session.scalar(select(OutboxMessage).join(Letter, OutboxMessage.letter_id == Letter.id)
+    message = db.session.scalar(select(OutboxMessage)
+                                .join(Letter, OutboxMessage.letter_id == Letter.id)
                                 .where(Letter.procedure_id == p.id).order_by(OutboxMessage.id))
     assert letter is not None and message is not None
     users = {OWNER: owner, OTHER_APPLICANT: other_applicant, JURY: w.mm["vdab1"],
@@ -301,7 +291,8 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     values = {"procedure_id": p.id, "candidacy_id": mine.id, "letter_id": letter.id,
               "attachment_id": attachment.id, "appeal_id": appeal.id, "ballot_id": ballot.id,
               "area_id": w.area.id, "message_id": message.id, "round_no": 1,
-              "observation_id": observation.id, "criterion": Criterion.CRUCIAL_CONTRIBUTION.value, "token": "ongeldig-token"}
+              "observation_id": observation.id,
+              "criterion": Criterion.CRUCIAL_CONTRIBUTION.value, "token": "ongeldig-token"}
     db.session.commit()
     return users, values
 
@@ -356,11 +347,10 @@ POST_ORDER = (ANONYMOUS, OTHER_JURY, OTHER_PANEL, OTHER_COORDINATOR, OBSERVER, O
               ADMIN, OWNER, JURY, PANEL, COORDINATOR)
 
 
-def test_access_matrix(app, db, world, client, monkeypatch, tmp_path):
+def test_access_matrix(app, db, world, client, monkeypatch, tmp_path, pages_at_world_time):
     assert set(POST_ORDER) == set(ROLES)
     upload_dir = str(tmp_path / "uploads")
     monkeypatch.setitem(app.config, "UPLOAD_DIR", upload_dir)
-    monkeypatch.setattr("matching.core.web.utcnow", lambda: world.clock.now)
     users, values = build_world(world, db, upload_dir)
 
     clients = {ANONYMOUS: client}
@@ -405,8 +395,9 @@ def test_access_matrix(app, db, world, client, monkeypatch, tmp_path):
                                                         "got", "expected")])
                   for i in range(6)]
         header = ("route", "method", "url", "role", "got", "expected")
-        report.append("  ".join(h.ljust(w) for h, w in zip(header, widths)))
-        report += ["  ".join(c.ljust(w) for c, w in zip(m, widths)) for m in mismatches]
+        report.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+        report += ["  ".join(c.ljust(w) for c, w in zip(m, widths, strict=True))
+                   for m in mismatches]
     if changed:
         report.append("GET requests changed row counts (table: before → after): "
                       + ", ".join(f"{t}: {b} → {a}" for t, (b, a) in changed.items()))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import select
 
 from matching.accounts.models import Organisation, User
 from matching.accounts.rules import OrganisationKind, Role
 from matching.mail.models import OutboxMessage
+from tests.helpers import count_rows
 from tests.support import kbo, snapshot
 
 GOOD = {"organisation_name": "Buurtwerk De Brug", "enterprise_number": kbo(901),
@@ -16,13 +18,13 @@ GOOD = {"organisation_name": "Buurtwerk De Brug", "enterprise_number": kbo(901),
         "password": "een lang wachtwoord", "confirm": "een lang wachtwoord"}
 
 
-def count(db, model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 def last_link(db, path: str) -> str:
-    body = db.session.scalars(select(OutboxMessage.body_text).order_by(OutboxMessage.id.desc())).first()
-    return re.search(rf"http://localhost(/{path}/\S+)", body).group(1)
+    """The path of the link in the latest e-mail: it starts with the configured address of
+    the site (BASE_URL), whatever Host the request named."""
+    body = db.session.scalars(select(OutboxMessage.body_text)
+                              .order_by(OutboxMessage.id.desc())).first()
+    base = re.escape(current_app.config["BASE_URL"])
+    return re.search(rf"{base}(/{path}/\S+)", body).group(1)
 
 
 def test_registration_creates_an_inactive_applicant_and_queues_a_confirmation(db, client):
@@ -56,7 +58,7 @@ def test_a_short_password_or_a_mismatch_is_refused(db, client):
     assert response.status_code == 422 and "minstens 12 tekens" in response.get_data(as_text=True)
     response = client.post("/registreren", data=dict(GOOD, confirm="iets heel anders"))
     assert response.status_code == 422 and 'id="confirm-error"' in response.get_data(as_text=True)
-    assert count(db, User) == 0 and count(db, Organisation) == 0
+    assert count_rows(db, User) == 0 and count_rows(db, Organisation) == 0
 
 
 def test_the_confirmation_link_works_once_and_only_untampered(db, client):
@@ -84,12 +86,15 @@ def test_the_confirmation_link_works_once_and_only_untampered(db, client):
 def test_password_reset_says_the_same_and_its_link_works_once(world, db, client):
     db.session.commit()
     unknown = client.post("/wachtwoord-vergeten", data={"email": "niemand@example.be"})
-    assert count(db, OutboxMessage) == 0
+    assert count_rows(db, OutboxMessage) == 0
     known = client.post("/wachtwoord-vergeten", data={"email": "admin@wse.example"})
-    assert count(db, OutboxMessage) == 1
+    assert count_rows(db, OutboxMessage) == 1
     assert unknown.status_code == known.status_code == 200
-    strip = lambda r: re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))
-    assert strip(unknown) == strip(known)
+
+    def without_values(response) -> str:
+        return re.sub(r'value="[^"]*"', "", response.get_data(as_text=True))
+
+    assert without_values(unknown) == without_values(known)
     path = last_link(db, "wachtwoord-herstellen")
     assert client.get(path[:-3] + "xyz").status_code == 404
     assert client.get(path).status_code == 200
@@ -100,3 +105,15 @@ def test_password_reset_says_the_same_and_its_link_works_once(world, db, client)
     assert client.post(path, data={"password": new + "!", "confirm": new + "!"}).status_code == 404
     assert client.post("/aanmelden", data={"email": "admin@wse.example",
                                            "password": new}).status_code == 302
+
+
+def test_links_in_e_mails_never_follow_the_requests_host(world, db, client):
+    """A client that names another Host (``evil.example``) still gets links to this site:
+    a reset link that pointed elsewhere would hand a valid token to that host."""
+    db.session.commit()
+    response = client.post("/wachtwoord-vergeten", data={"email": "admin@wse.example"},
+                           base_url="http://evil.example")
+    assert response.status_code == 200
+    body = db.session.scalars(select(OutboxMessage.body_text)).one()
+    assert "evil.example" not in body
+    assert current_app.config["BASE_URL"] + "/wachtwoord-herstellen/" in body

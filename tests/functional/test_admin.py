@@ -24,7 +24,9 @@ def test_register_an_organisation_and_list_it(world, db, client):
     r = client.post("/beheer/organisaties", data=org_data())
     assert r.status_code == 302
     assert "Werkwinkel vzw" in client.get("/beheer/organisaties").get_data(as_text=True)
-    assert db.session.scalar(select(Organisation.kind).where(Organisation.name == "Werkwinkel vzw")).value == "OTHER"
+    kind = db.session.scalar(select(Organisation.kind)
+                             .where(Organisation.name == "Werkwinkel vzw"))
+    assert kind.value == "OTHER"
 
 
 def test_a_bad_enterprise_number_is_refused_next_to_the_field(world, db, client):
@@ -79,7 +81,8 @@ def test_invite_a_person_who_sets_a_password_once(world, db, client):
     assert r.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "nieuw@example.be"))
     assert not user.active and user.password_hash is None and user.has_role(Role.MATCHMAKER)
-    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_addresses == "nieuw@example.be"))
+    mail = db.session.scalar(select(OutboxMessage)
+                             .where(OutboxMessage.to_addresses == "nieuw@example.be"))
     link = re.search(r"http://[^\s]+/uitnodiging/(\S+)", mail.body_text)
     token = link.group(1)
     client.post("/afmelden")
@@ -89,7 +92,8 @@ def test_invite_a_person_who_sets_a_password_once(world, db, client):
     assert r.status_code == 422 and "minstens 12 tekens" in r.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, user.id).password_hash is None
-    r = client.post(f"/uitnodiging/{token}", data={"password": "een lang wachtwoord", "confirm": "een lang wachtwoord"})
+    r = client.post(f"/uitnodiging/{token}",
+                    data={"password": "een lang wachtwoord", "confirm": "een lang wachtwoord"})
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, user.id).active

@@ -14,17 +14,17 @@ from appeals.models import Appeal
 from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Attachment, Candidacy, Letter
 from matching.candidacies.rules import CandidacyState
+from tests.helpers import sample_pdf
 from tests.support import ANSWERS, T0, QueryCounter, login, snapshot
 from workareas.models import AddendumVersion, Procedure, WorkArea
 from workareas.rules import ProcedureState
 
 
 @pytest.fixture
-def clock(world, monkeypatch, tmp_path, app):
+def clock(pages_at_world_time, monkeypatch, tmp_path, app):
     """The views act at the test world's time; uploads go to a temporary folder."""
-    monkeypatch.setattr("matching.core.web.utcnow", lambda: world.clock.now)
     monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
-    return world.clock
+    return pages_at_world_time
 
 
 @pytest.fixture
@@ -45,15 +45,6 @@ def form_data(declared=True, action="save"):
         data.update({"declaration_individual": "y", "declaration_not_invoice_only": "y",
                      "declaration_partnership_commitment": "y"})
     return data
-
-
-def pdf_bytes() -> bytes:
-    from reportlab.pdfgen import canvas
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer)
-    page.drawString(72, 720, "Referentielijst")
-    page.save()
-    return buffer.getvalue()
 
 
 def test_the_dashboard_starts_a_draft_and_the_form_submits_it(world, db, client, setup):
@@ -138,7 +129,7 @@ def test_attachments_are_checked_by_content(world, db, client, setup):
     assert 'id="file-error"' in fake.get_data(as_text=True)
     assert db.session.scalar(select(Attachment)) is None
 
-    data = pdf_bytes()
+    data = sample_pdf()
     ok = client.post(url, data={"file": (io.BytesIO(data), "referenties.txt")},
                      content_type="multipart/form-data")
     assert ok.status_code == 302

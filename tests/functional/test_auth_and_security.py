@@ -9,7 +9,8 @@ from matching.audit.models import AuditEvent
 PASSWORD = "correct horse battery"  # the test world's administrator
 
 
-def login(client, email, password):
+def post_login(client, email, password):
+    """The login form posted as typed (tests.support.login logs a World user in)."""
     return client.post("/aanmelden", data={"email": email, "password": password})
 
 
@@ -29,7 +30,7 @@ def test_the_pages_have_no_inline_script(client, db):
 
 def test_login_and_logout(world, db, client):
     db.session.commit()
-    response = login(client, "admin@wse.example", PASSWORD)
+    response = post_login(client, "admin@wse.example", PASSWORD)
     assert response.status_code == 302
     assert "Beheerder" in client.get("/mijn-account").get_data(as_text=True)
     assert client.get("/afmelden").status_code == 405  # no state change on GET
@@ -39,25 +40,28 @@ def test_login_and_logout(world, db, client):
 
 def test_the_session_cookie_is_httponly_and_samesite(world, db, client):
     db.session.commit()
-    cookie = login(client, "admin@wse.example", PASSWORD).headers["Set-Cookie"]
+    cookie = post_login(client, "admin@wse.example", PASSWORD).headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
 def test_a_wrong_password_and_an_unknown_account_get_the_same_message(world, db, client):
     db.session.commit()
-    wrong = login(client, "admin@wse.example", "fout wachtwoord").get_data(as_text=True)
-    unknown = login(client, "niemand@example.be", "fout wachtwoord").get_data(as_text=True)
+    wrong = post_login(client, "admin@wse.example", "fout wachtwoord").get_data(as_text=True)
+    unknown = post_login(client, "niemand@example.be", "fout wachtwoord").get_data(as_text=True)
     message = "Het e-mailadres of het wachtwoord is niet juist."
     assert message in wrong and message in unknown
-    strip = lambda html: re.sub(r'name="csrf_token" value="[^"]*"|value="[^"]*@[^"]*"', "", html)
-    assert strip(wrong) == strip(unknown)
+
+    def without_token_and_address(html: str) -> str:
+        return re.sub(r'name="csrf_token" value="[^"]*"|value="[^"]*@[^"]*"', "", html)
+
+    assert without_token_and_address(wrong) == without_token_and_address(unknown)
 
 
 def test_repeated_failures_slow_the_account_down_and_are_logged(world, db, client):
     db.session.commit()
     for _ in range(5):
-        login(client, "admin@wse.example", "fout wachtwoord")
-    page = login(client, "admin@wse.example", PASSWORD).get_data(as_text=True)
+        post_login(client, "admin@wse.example", "fout wachtwoord")
+    page = post_login(client, "admin@wse.example", PASSWORD).get_data(as_text=True)
     assert "Te veel mislukte pogingen" in page  # even the right password waits now
     assert client.get("/mijn-account").status_code == 302
     failures = db.session.scalars(select(AuditEvent).where(
@@ -71,6 +75,11 @@ def test_the_form_shows_errors_next_to_the_fields_and_a_summary(client, db):
 
 
 def test_the_language_switch_is_a_form_and_changes_the_language(client, db):
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="nl">' in page
+    # a POST form (a link would let any GET change the language): GET is not allowed
+    assert '<form method="post" action="/taal"' in page and 'name="lang" value="en"' in page
+    assert client.get("/taal?lang=en").status_code == 405
     assert '<html lang="nl">' in client.get("/").get_data(as_text=True)
     client.post("/taal", data={"lang": "en", "next": "/"})
     page = client.get("/").get_data(as_text=True)

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
-from matching.accounts.rules import Role
 from matching.oversight.models import FinalReport, Observation
 from tests.support import QueryCounter, login, snapshot
 from workareas.rules import ProcedureState
@@ -16,24 +14,14 @@ from workareas.rules import ProcedureState
 
 def decided(world, db):
     a, b, _ = world.decided_procedure()
-    world.obs = world.user("waarnemer", Role.OBSERVER)
-    db.session.commit()
+    world.observer()
     return a, b
 
 
-@pytest.fixture
-def use_clock(app):
-    """The pages read the world's clock; the session-wide app gets its own back after."""
-    def use(world):
-        app.config["CLOCK"] = lambda: world.clock.now
-    yield use
-    app.config.pop("CLOCK", None)
-
-
-def test_the_page_shows_six_statuses_with_links_to_the_evidence(app, world, db, client, use_clock):
+def test_the_page_shows_six_statuses_with_links_to_the_evidence(app, world, db, client,
+                                                                 pages_at_world_time):
     a, b = decided(world, db)
-    use_clock(world)
-    login(client, db, world.obs)
+    login(client, db, world.observer())
     r = client.get(f"/observatie/procedures/{world.procedure.id}/voorwaarden")
     page = r.get_data(as_text=True)
     assert r.status_code == 200
@@ -47,10 +35,10 @@ def test_the_page_shows_six_statuses_with_links_to_the_evidence(app, world, db, 
     assert "6 van 6 voldaan" in overview
 
 
-def test_an_observation_refused_then_recorded_and_answered(app, world, db, client, use_clock):
+def test_an_observation_refused_then_recorded_and_answered(app, world, db, client,
+                                                            pages_at_world_time):
     decided(world, db)
-    use_clock(world)
-    login(client, db, world.obs)
+    login(client, db, world.observer())
     url = f"/observatie/procedures/{world.procedure.id}"
     before = snapshot(db)
     r = client.post(f"{url}/opmerkingen", data={"condition": "3", "text": "kort"})
@@ -77,17 +65,24 @@ def test_an_observation_refused_then_recorded_and_answered(app, world, db, clien
     assert r.status_code == 302
     db.session.refresh(observation)
     assert observation.answer == "Op de website van Europa WSE."
-    # another coordinator's or a matchmaker's attempt: 404
-    login(client, db, world.mm["vdab1"])
-    assert client.get(f"{url}/voorwaarden").status_code == 404
+    # another coordinator's or a matchmaker's attempt: 404, and the answer stays
+    other, _ = world.other_coordinator()
+    db.session.commit()
+    for outsider in (other, world.mm["vdab1"]):
+        login(client, db, outsider)
+        assert client.get(f"{url}/voorwaarden").status_code == 404
+        r = client.post(f"/observatie/opmerkingen/{observation.id}/antwoord",
+                        data={f"obs{observation.id}-answer": "Een ander antwoord van iemand."})
+        assert r.status_code == 404
+    db.session.refresh(observation)
+    assert observation.answer == "Op de website van Europa WSE."
 
 
 def test_ratification_refused_lists_the_unmet_then_given_freezes(app, world, db, client,
-                                                                use_clock):
+                                                                pages_at_world_time):
     a, b = decided(world, db)
     appeal_time = world.clock.now
-    use_clock(world)
-    login(client, db, world.obs)
+    login(client, db, world.observer())
     url = f"/observatie/procedures/{world.procedure.id}"
     # while an appeal window is still open the ratification is refused, naming condition 6
     world.clock.now = appeal_time - timedelta(days=25)  # B's window still runs
@@ -111,7 +106,7 @@ def test_ratification_refused_lists_the_unmet_then_given_freezes(app, world, db,
 
 def test_the_trail_filters_by_candidacy_and_actor(app, world, db, client):
     a, b = decided(world, db)
-    login(client, db, world.obs)
+    login(client, db, world.observer())
     url = f"/observatie/procedures/{world.procedure.id}/audit"
     everything = client.get(url).get_data(as_text=True)
     only_b = client.get(f"{url}?kandidatuur={b.id}").get_data(as_text=True)
@@ -124,9 +119,7 @@ def test_the_trail_filters_by_candidacy_and_actor(app, world, db, client):
 def test_the_pages_issue_the_same_statements_for_few_and_many(app, world, db, client):
     world.published_procedure()
     first = [world.apply(f"Organisatie {i}") for i in range(2)]
-    world.obs = world.user("waarnemer", Role.OBSERVER)
-    db.session.commit()
-    login(client, db, world.obs)
+    login(client, db, world.observer())
     pages = [f"/observatie/procedures/{world.procedure.id}/voorwaarden",
              f"/observatie/procedures/{world.procedure.id}/audit",
              f"/observatie/procedures/{world.procedure.id}/audit?kandidatuur={first[0].id}",
@@ -147,14 +140,13 @@ def test_the_pages_issue_the_same_statements_for_few_and_many(app, world, db, cl
         assert q.count == few[page], page
 
 
-def test_the_overview_recomputes_a_procedure_once_an_operation_changed_it(app, world, db,
-                                                                         client, use_clock):
+def test_the_overview_recomputes_a_procedure_once_an_operation_changed_it(
+        app, world, db, client, pages_at_world_time):
     """The overview keeps each procedure's result while its record is unchanged; every
     operation appends an audit event naming the procedure, which makes it recompute."""
     a, b = decided(world, db)
     world.clock.now -= timedelta(days=25)  # B's appeal window still runs
-    use_clock(world)
-    login(client, db, world.obs)
+    login(client, db, world.observer())
     assert "5 van 6 voldaan" in client.get("/observatie").get_data(as_text=True)
     world.appeal(b)
     db.session.commit()

@@ -17,7 +17,6 @@ from matching.accounts.rules import Role
 from matching.candidacies.rules import CandidacyState
 from matching.core.dates import BRUSSELS, UTC
 from tests.support import login, snapshot
-from workareas import operations as area_ops
 from workareas.models import AddendumVersion, PitchSlot, Procedure
 from workareas.rules import ProcedureState
 
@@ -52,14 +51,6 @@ def addendum_data(deadline: datetime, **extra) -> dict:
     }
     data.update(extra)
     return data
-
-
-def other_coordinator(world):
-    now = world.clock.now
-    area = area_ops.create_work_area("Regio Gent", "Oost-Vlaanderen", ["Gent"], [],
-                                     actor=world.admin, now=now)
-    world.db.session.flush()
-    return world.user("coord2", Role.COORDINATOR, work_area_id=area.id), area
 
 
 def test_the_addendum_from_draft_to_publication_and_a_new_version(world, db, client):
@@ -148,12 +139,14 @@ def test_closing_the_intake_and_declaring_a_candidacy_inadmissible(world, db, cl
     assert response.status_code == 302 and response.headers["Location"].endswith("/rondes/1")
     db.session.expire_all()
     assert db.session.get(Procedure, p).state == ProcedureState.CANDIDACY_CLOSED
-    assert "Onontvankelijk verklaren" in client.get(f"/coordinatie/procedures/{p}/rondes/1").get_data(as_text=True)
+    board = client.get(f"/coordinatie/procedures/{p}/rondes/1").get_data(as_text=True)
+    assert "Onontvankelijk verklaren" in board
 
     url = f"/coordinatie/kandidaturen/{candidacy.id}/onontvankelijk"
     response = client.post(url, data={"reason": "kort"})
     assert response.status_code == 422 and 'id="reason-error"' in response.get_data(as_text=True)
-    assert client.post(url, data={"reason": "Ingediend zonder de verplichte verklaringen."}).status_code == 302
+    response = client.post(url, data={"reason": "Ingediend zonder de verplichte verklaringen."})
+    assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(type(candidacy), candidacy.id).state == CandidacyState.INADMISSIBLE
 
@@ -191,7 +184,8 @@ def test_composing_the_jury_and_starting_round_1(world, db, client):
     assert db.session.scalar(select(Jury)) is None
 
     response = client.post(url, data=_jury_data(db, {"vdab1": "VDAB", "extern1": ""}))
-    assert response.status_code == 422 and "Kies de geleding van Extern1" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Kies de geleding van Extern1" in response.get_data(as_text=True)
 
     response = client.post(url, data=_jury_data(db, {"vdab1": "VDAB", "lokaal1": "LOKAAL_BESTUUR",
                                                      "extern1": "EXTERN"}))
@@ -252,7 +246,7 @@ def test_assigning_an_appeal_panel(world, db, client):
 def test_another_coordinator_and_other_roles_get_no_access(world, db, client):
     world.published_procedure()
     candidacy = world.apply("Jeugdwerk Aalst")
-    other, other_area = other_coordinator(world)
+    other, _ = world.other_coordinator()
     db.session.commit()
     p = world.procedure.id
     pages = [f"/coordinatie/procedures/{p}/addendum", f"/coordinatie/procedures/{p}/jury",
@@ -260,7 +254,8 @@ def test_another_coordinator_and_other_roles_get_no_access(world, db, client):
              f"/coordinatie/procedures/{p}/weerwoorden",
              f"/coordinatie/kandidaturen/{candidacy.id}/voorbeeld/1",
              f"/coordinatie/kandidaturen/{candidacy.id}/onontvankelijk"]
-    posts = [f"/coordinatie/procedures/{p}/publiceren", f"/coordinatie/procedures/{p}/pitchmomenten",
+    posts = [f"/coordinatie/procedures/{p}/publiceren",
+             f"/coordinatie/procedures/{p}/pitchmomenten",
              f"/coordinatie/procedures/{p}/kandidaturen-afsluiten",
              f"/coordinatie/procedures/{p}/ronde-1-starten",
              f"/coordinatie/procedures/{p}/rondes/1/afsluiten",

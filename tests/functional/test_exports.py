@@ -1,5 +1,6 @@
-"""Exports for evaluators (matching.oversight.exports, matching.oversight.views): CSV and XLSX of the
-candidacies, the jury's scores per round and criterion, the methods, appeals and outcomes."""
+"""Exports for evaluators (matching.oversight.exports, matching.oversight.views): CSV and
+XLSX of the candidacies, the jury's scores per round and criterion, the methods, appeals
+and outcomes."""
 
 from __future__ import annotations
 
@@ -12,22 +13,14 @@ from openpyxl import load_workbook
 from juries.models import JuryDecision
 from juries.rules import Method
 from matching.accounts.models import Organisation
-from matching.accounts.rules import OrganisationKind, Role
+from matching.accounts.rules import OrganisationKind
 from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import CandidacyState, Criterion
 from matching.oversight.exports import COLUMNS, PERSONAL_COLUMNS, export_rows, to_csv, to_xlsx
 from tests.support import QueryCounter, kbo, login, snapshot
-from workareas import operations as area_ops
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def observer(world, db):
-    if not hasattr(world, "obs"):
-        world.obs = world.user("waarnemer", Role.OBSERVER)
-        db.session.commit()
-    return world.obs
 
 
 def exported_world(world, db):
@@ -71,12 +64,12 @@ def read_csv(data: bytes) -> list[list[str]]:
 
 def as_dicts(table) -> list[dict]:
     header, *rows = table
-    return [dict(zip(header, row)) for row in rows]
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def test_one_row_per_candidacy_and_decided_round_in_xlsx_and_csv(world, db, client):
     c1, c2, c3, gone = exported_world(world, db)
-    login(client, db, observer(world, db))
+    login(client, db, world.observer())
     before = snapshot(db)
     pid = world.procedure.id
 
@@ -124,7 +117,7 @@ def test_one_row_per_candidacy_and_decided_round_in_xlsx_and_csv(world, db, clie
 
 def test_the_all_procedures_export_and_the_observer_links(world, db, client):
     exported_world(world, db)
-    login(client, db, observer(world, db))
+    login(client, db, world.observer())
     r = client.get("/observatie/export.xlsx")
     assert r.status_code == 200 and r.mimetype == XLSX
     assert 'filename="kandidaturen-alle-procedures.xlsx"' in r.headers["Content-Disposition"]
@@ -158,7 +151,7 @@ def test_personal_data_only_when_asked_and_allowed(world, db, client, fmt):
     assert applicant.email in (r.data.decode("utf-8") if fmt == "csv" else
                                str(read_xlsx(r.data)))
 
-    login(client, db, observer(world, db))  # observers never get personal data
+    login(client, db, world.observer())  # observers never get personal data
     assert header_of(client, everything + "?persoonsgegevens=1") == list(COLUMNS)
     assert header_of(client, per_procedure + "?persoonsgegevens=1") == list(COLUMNS)
     r = client.get(per_procedure + "?persoonsgegevens=1")
@@ -171,11 +164,7 @@ def test_personal_data_only_when_asked_and_allowed(world, db, client, fmt):
 
 def test_who_may_export(world, db, client):
     exported_world(world, db)
-    city2 = world.organisation("Stad Gent", OrganisationKind.LOCAL_GOVERNMENT)
-    area2 = area_ops.create_work_area("Regio Gent", "Oost-Vlaanderen", ["Gent"], [city2],
-                                      actor=world.admin, now=world.clock.now)
-    db.session.flush()
-    coordinator2 = world.user("coord2", Role.COORDINATOR, work_area_id=area2.id)
+    coordinator2, _ = world.other_coordinator()
     db.session.commit()
     pid = world.procedure.id
     assert client.get(f"/observatie/procedures/{pid}/export.csv").status_code == 302
@@ -186,7 +175,7 @@ def test_who_may_export(world, db, client):
                     f"/observatie/procedures/{pid}/export.xlsx?persoonsgegevens=1",
                     "/observatie/export.csv", "/observatie/export.xlsx"):
             assert client.get(url).status_code == 404, (user.email, url)
-    login(client, db, observer(world, db))
+    login(client, db, world.observer())
     assert client.get("/observatie/procedures/99999/export.csv").status_code == 404
 
 
@@ -232,7 +221,8 @@ def add_decided_candidacies(world, db, n: int) -> None:
                                         decided_by_id=world.mm["vdab1"].id, decided_at=now,
                                         jury_blocs="EXTERN,LOKAAL_BESTUUR,VDAB"))
         if world._n % 2:
-            db.session.add(Appeal(candidacy_id=c.id, round=1, grounds="Onze bijlage werd niet gelezen.",
+            db.session.add(Appeal(candidacy_id=c.id, round=1,
+                                  grounds="Onze bijlage werd niet gelezen.",
                                   filed_at=now, filed_by_id=world.applicant(org).id))
     db.session.commit()
 

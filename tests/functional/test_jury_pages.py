@@ -1,10 +1,14 @@
 """The matchmakers' pages: dashboard, scoring, spread, conflicts, consensus and ballots."""
 
+import re
+
+from markupsafe import escape
 from sqlalchemy import select
 
 from juries import operations as jury_ops
 from juries.models import Assessment, Ballot, BallotState, ConflictDeclaration, JuryDecision, Vote
-from matching.candidacies.rules import Criterion
+from juries.rules import SCALE
+from matching.candidacies.rules import ASSESSMENT_QUESTIONS, Criterion
 from tests.support import login, snapshot
 
 CC, FFP = Criterion.CRUCIAL_CONTRIBUTION, Criterion.FIT_FOR_PARTNERSHIP
@@ -29,24 +33,48 @@ def assess(client, c, criterion=CC, score=3, round_no=1, **notes):
     return client.post(f"{score_url(c, round_no)}/score/{criterion.value}", data=data)
 
 
+def dashboard_row(page: str, organisation: str) -> str:
+    """The text of the dashboard's table row of ``organisation``."""
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", page, re.S) if organisation in r)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+
+
 def test_dashboard_lists_the_candidacies_and_what_is_left_to_score(world, db, client):
     c1, c2 = in_round_1(world, db, "Jobkracht vzw", "Werkwinkel vzw")
     login(client, db, world.mm["vdab1"])
     page = client.get("/jury").get_data(as_text=True)
     assert "Jobkracht vzw" in page and "Werkwinkel vzw" in page and "Ronde 1" in page
     assert "Mijn jury" in page  # the menu entry
+    both = "Cruciale bijdrage, Fit for partnership"
+    assert both in dashboard_row(page, "Jobkracht vzw")
+    # vdab1 scores Jobkracht's crucial contribution: only its fit is left for them
+    jury_ops.record_assessment(c1, 1, CC, 3, ["n"] * 4, actor=world.mm["vdab1"],
+                               now=world.clock.now)
+    db.session.commit()
+    page = client.get("/jury").get_data(as_text=True)
+    row = dashboard_row(page, "Jobkracht vzw")
+    assert f"({c1.reference}) Fit for partnership {both}" in row  # nothing decided yet
+    assert f"({c2.reference}) {both} {both}" in dashboard_row(page, "Werkwinkel vzw")
+    # once both are scored by them and decided by the jury, nothing is left
+    world.consensus(c1, 1, CC, 3)
+    world.consensus(c1, 1, FFP, 3)
+    db.session.commit()
+    row = dashboard_row(client.get("/jury").get_data(as_text=True), "Jobkracht vzw")
+    assert "niets meer" in row and "beide criteria beslist" in row
 
 
 def test_the_dashboard_hides_conflicted_candidacies_and_needs_login(world, db, client):
     c1, c2 = in_round_1(world, db, "Jobkracht vzw", "Werkwinkel vzw")
     assert client.get("/jury").status_code == 302
     login(client, db, world.mm["vdab2"])
-    r = client.post(f"/jury/kandidaturen/{c1.id}/conflict", data={"reason": "Ik zetel in de raad van bestuur."})
+    r = client.post(f"/jury/kandidaturen/{c1.id}/conflict",
+                    data={"reason": "Ik zetel in de raad van bestuur."})
     assert r.status_code == 302
     page = client.get("/jury").get_data(as_text=True)
     assert "Jobkracht vzw" not in page and "Werkwinkel vzw" in page
     assert client.get(score_url(c1)).status_code == 404
-    assert db.session.scalar(select(ConflictDeclaration.reason)) == "Ik zetel in de raad van bestuur."
+    assert db.session.scalar(select(ConflictDeclaration.reason)) == \
+        "Ik zetel in de raad van bestuur."
 
 
 def test_a_conflict_without_reason_is_refused(world, db, client):
@@ -66,8 +94,13 @@ def test_scoring_page_shows_answers_needs_questions_and_the_scale(world, db, cli
     assert "Toeleiding naar werk" in page and "Bereik van kwetsbare jongeren" in page
     assert "Ons antwoord op vraag crucial_contribution.1" in page
     assert "Wij bieden outreach via onze jeugdwerkers." in page
-    assert "Mate waarin de organisatie activiteiten voorstelt" in page
-    assert "Organisatie voldoet aan alle criteria" in page
+    for criterion in Criterion:  # R-JURY-2: the four questions of both criteria
+        for question in ASSESSMENT_QUESTIONS[criterion]:
+            assert escape(question) in page, question
+        for i in range(1, 5):
+            assert f'name="a-{criterion.value}-note_{i}"' in page
+    for level in SCALE.values():  # R-JURY-3: the whole scale next to the score fields
+        assert level in page, level
     assert "<fieldset" in page and "<legend>" in page and "<script" not in page
     assert 'name="a-crucial_contribution-score"' in page
     assert "verborgen tot u zelf gescoord heeft" in page
@@ -79,7 +112,8 @@ def test_recording_a_score_then_the_spread_appears(world, db, client):
     r = assess(client, c, CC, 4, note_1="Sterk antwoord op de noden.")
     assert r.status_code == 302
     a = db.session.scalar(select(Assessment))
-    assert (a.user_id, a.score, a.note_1) == (world.mm["lokaal1"].id, 4, "Sterk antwoord op de noden.")
+    assert (a.user_id, a.score, a.note_1) == (world.mm["lokaal1"].id, 4,
+                                              "Sterk antwoord op de noden.")
     page = client.get(score_url(c)).get_data(as_text=True)
     assert "Individuele scores van de jury" in page and "nog niet gescoord" in page
     # the spread of the other criterion stays hidden
@@ -116,7 +150,8 @@ def test_matchmakers_of_another_jury_and_other_roles_get_404(world, db, client):
     login(client, db, world.mm["extern2"])  # a matchmaker, not on this jury
     assert client.get(score_url(c)).status_code == 404
     assert assess(client, c).status_code == 404
-    assert client.post(f"/jury/kandidaturen/{c.id}/conflict", data={"reason": "iets anders"}).status_code == 404
+    assert client.post(f"/jury/kandidaturen/{c.id}/conflict",
+                       data={"reason": "iets anders"}).status_code == 404
     login(client, db, world.coordinator)
     assert client.get(score_url(c)).status_code == 404
     assert client.get(score_url(c, 3)).status_code == 404
@@ -158,16 +193,22 @@ def test_a_ballot_one_vote_per_bloc_and_two_thirds(world, db, client):
     r = client.post(f"{score_url(c)}/stemming/{FFP.value}", data={})
     assert r.status_code == 302
     ballot = db.session.scalar(select(Ballot))
-    vote = lambda s: client.post(f"/jury/stemmingen/{ballot.id}/stem",
-                                 data={"v-fit_for_partnership-score": s})
+
+    def vote(score):
+        return client.post(f"/jury/stemmingen/{ballot.id}/stem",
+                           data={"v-fit_for_partnership-score": score})
+
     assert vote(3).status_code == 302
     login(client, db, world.mm["vdab2"])
     r = vote(2)
     assert r.status_code == 422 and "VDAB heeft al gestemd" in r.get_data(as_text=True)
     assert world.count(Vote) == 1
     login(client, db, world.mm["lokaal1"])
-    close = lambda m: client.post(f"/jury/stemmingen/{ballot.id}/sluiten",
-                                  data={"s-fit_for_partnership-motivation": m})
+
+    def close(motivation):
+        return client.post(f"/jury/stemmingen/{ballot.id}/sluiten",
+                           data={"s-fit_for_partnership-motivation": motivation})
+
     assert close("Te vroeg om af te sluiten.").status_code == 422
     assert vote(3).status_code == 302
     page = client.get(score_url(c)).get_data(as_text=True)

@@ -1,18 +1,12 @@
 """Europa WSE's read-only pages: the overview, one procedure's full record, and no writes."""
 
+import re
+
 from juries.models import Assessment
-from matching.accounts.rules import Role
 from matching.candidacies.rules import Criterion
 from tests.support import QueryCounter, login, snapshot
 from workareas.models import Procedure, WorkArea
 from workareas.rules import ProcedureState
-
-
-def observer(world, db):
-    if not hasattr(world, "obs"):
-        world.obs = world.user("waarnemer", Role.OBSERVER)
-        db.session.commit()
-    return world.obs
 
 
 def decided_world(world, db):
@@ -30,17 +24,19 @@ def decided_world(world, db):
 
 def test_the_overview_shows_areas_procedures_counts_and_open_appeals(world, db, client):
     decided_world(world, db)
-    login(client, db, observer(world, db))
+    login(client, db, world.observer())
     r = client.get("/observatie")
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "Regio Aalst" in page and "Matching 2025" in page
     assert "geselecteerd voor de pitch: 1" in page and "niet geselecteerd na ronde 1: 1" in page
+    # the appeal Werkwinkel filed is open: the column of open appeals counts it
+    assert re.search(r"niet geselecteerd na ronde 1: 1</li></ul></td>\s*<td>1</td>", page)
     assert "Observatie" in page and "<form method=\"post\" action=\"/observatie" not in page
 
 
 def test_the_procedure_record_shows_everything(world, db, client):
     c1, c2 = decided_world(world, db)
-    login(client, db, observer(world, db))
+    login(client, db, world.observer())
     page = client.get(f"/observatie/procedures/{world.procedure.id}").get_data(as_text=True)
     for expected in ("Versie 1", "Toeleiding naar werk", "Vdab1", "Jobkracht vzw",
                      "Motivering voor score 3 op crucial_contribution.", "consensus",
@@ -66,16 +62,18 @@ def test_an_observer_cannot_score_vote_or_decide(world, db, client):
     c = world.apply("Jobkracht vzw")
     world.start_round_1()
     db.session.commit()
-    login(client, db, observer(world, db))
+    login(client, db, world.observer())
     before = snapshot(db)
     base = f"/jury/kandidaturen/{c.id}/ronde/1"
     cc = Criterion.CRUCIAL_CONTRIBUTION.value
     assert client.get(base).status_code == 404
     assert client.post(f"{base}/score/{cc}", data={f"a-{cc}-score": 3}).status_code == 404
     assert client.post(f"{base}/consensus/{cc}",
-                       data={f"c-{cc}-score": 3, f"c-{cc}-motivation": "Tien tekens of meer."}).status_code == 404
+                       data={f"c-{cc}-score": 3, f"c-{cc}-motivation": "Tien tekens of meer."}
+                       ).status_code == 404
     assert client.post(f"{base}/stemming/{cc}").status_code == 404
-    assert client.post(f"/jury/kandidaturen/{c.id}/conflict", data={"reason": "geen"}).status_code == 404
+    assert client.post(f"/jury/kandidaturen/{c.id}/conflict",
+                       data={"reason": "geen"}).status_code == 404
     assert client.post("/beheer/organisaties", data={}).status_code == 404
     assert client.post("/weerwoorden/1", data={}).status_code == 404
     db.session.rollback()
@@ -101,14 +99,15 @@ def count_overview(client, db):
 
 def test_the_overview_issues_the_same_number_of_statements_for_5_and_200(world, db, client):
     decided_world(world, db)
-    login(client, db, observer(world, db))
+    login(client, db, world.observer())
     make_procedures(db, 4, world.clock.now)  # 5 procedures in all
     small = count_overview(client, db)
     areas = [WorkArea(name=f"Regio {i:04d}", province="Antwerpen") for i in range(195)]
     db.session.add_all(areas)
     db.session.flush()
-    db.session.add_all([Procedure(work_area_id=a.id, sequence=1, title="P", state=ProcedureState.DRAFT,
-                                  created_at=world.clock.now) for a in areas])
+    db.session.add_all([Procedure(work_area_id=a.id, sequence=1, title="P",
+                                  state=ProcedureState.DRAFT, created_at=world.clock.now)
+                        for a in areas])
     db.session.commit()
     assert db.session.query(Procedure).count() == 200
     assert count_overview(client, db) == small

@@ -40,13 +40,15 @@ def test_positions_one_after_the_other_and_the_others_only_after_ones_own(world,
     appeal = appeal_under_review(world, db)
     login(client, db, world.panel[0])
     r = client.post(f"/weerwoorden/{appeal.id}",
-                    data={"position": "reverse", "motivation": "De referentielijst toont de ervaring aan."})
+                    data={"position": "reverse",
+                          "motivation": "De referentielijst toont de ervaring aan."})
     assert r.status_code == 302
     login(client, db, world.panel[1])
     page = client.get(f"/weerwoorden/{appeal.id}").get_data(as_text=True)
     assert "De referentielijst toont de ervaring aan." not in page
     r = client.post(f"/weerwoorden/{appeal.id}",
-                    data={"position": "reverse", "motivation": "Eens: de bijlage werd over het hoofd gezien."})
+                    data={"position": "reverse",
+                          "motivation": "Eens: de bijlage werd over het hoofd gezien."})
     assert r.status_code == 302
     page = client.get(f"/weerwoorden/{appeal.id}").get_data(as_text=True)
     assert "De referentielijst toont de ervaring aan." in page
@@ -76,9 +78,10 @@ def test_unassigned_appeal_matchmakers_and_others_get_404(world, db, client):
     for user in (world.panel[2], world.mm["vdab1"], world.coordinator):
         login(client, db, user)
         assert client.get(f"/weerwoorden/{appeal.id}").status_code == 404
-        assert client.post(f"/weerwoorden/{appeal.id}",
-                           data={"position": "reverse",
-                                 "motivation": "Een voldoende lange motivering."}).status_code == 404
+        response = client.post(f"/weerwoorden/{appeal.id}",
+                               data={"position": "reverse",
+                                     "motivation": "Een voldoende lange motivering."})
+        assert response.status_code == 404
     login(client, db, world.panel[2])
     assert "Jobkracht vzw" not in client.get("/weerwoorden").get_data(as_text=True)
     assert client.get("/weerwoorden/99999").status_code == 404

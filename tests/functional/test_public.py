@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
-from tests.support import T0, QueryCounter
+from tests.support import ADDENDUM, T0, QueryCounter
 from workareas import operations as area_ops
 from workareas.models import AddendumVersion, Municipality, Procedure, WorkArea
 from workareas.rules import ProcedureState
@@ -30,13 +30,27 @@ def add_published(db, n: int, start: int = 0) -> None:
 
 def test_the_list_shows_published_addenda_and_hides_drafts(world, db, client):
     world.published_procedure()
-    area = area_ops.create_work_area("Regio Gent", "Oost-Vlaanderen", ["Gent"], [],
-                                     actor=world.admin, now=world.clock.now)
+    # a complete draft addendum in another work area: not published, so not public
+    coordinator2, area2 = world.other_coordinator()
+    draft = area_ops.create_procedure(area2, "Matching Gent", actor=coordinator2,
+                                      now=world.clock.now)
+    area_ops.edit_draft_addendum(draft, dict(ADDENDUM, candidacy_deadline=world.deadline(weeks=7),
+                                             delimitation="Het werkingsgebied Gent-Centrum."),
+                                 actor=coordinator2, now=world.clock.now)
+    # and a work area without any procedure yet
+    area_ops.create_work_area("Regio Brugge", "West-Vlaanderen", ["Brugge"], [],
+                              actor=world.admin, now=world.clock.now)
     db.session.commit()
+    assert draft.state == ProcedureState.DRAFT
     html = client.get("/addenda").get_data(as_text=True)
     assert "Regio Aalst" in html and "Erpe-Mere" in html and "kandidaturen open" in html
-    assert "Regio Gent" not in html
+    for hidden in ("Regio Gent", "Matching Gent", "Gent-Centrum", "Regio Brugge"):
+        assert hidden not in html, hidden
+    assert f"/addenda/{draft.id}" not in html
     assert "<caption>" in html and 'scope="col"' in html
+    # nor does the feed announce it
+    feed = client.get("/addenda/feed.atom").get_data(as_text=True)
+    assert "Regio Aalst" in feed and "Regio Gent" not in feed and "Matching Gent" not in feed
 
 
 def test_a_draft_procedure_answers_404(world, db, client):

@@ -58,8 +58,8 @@ def test_the_round_boards_pitches_letters_and_previews(world, db, client):
     assert "Zwak Werk" in preview.get_data(as_text=True)
     csp = preview.headers["Content-Security-Policy"]
     assert "'sha256-" in csp and "unsafe-inline" not in csp and "script-src" not in csp
-    assert db.session.scalar(select(Letter).where(Letter.candidacy_id == weak.id,
-                                                  Letter.kind == LetterKind.ROUND1_NOT_SELECTED)) is None
+    assert db.session.scalar(select(Letter).where(
+        Letter.candidacy_id == weak.id, Letter.kind == LetterKind.ROUND1_NOT_SELECTED)) is None
     assert client.post(f"/coordinatie/procedures/{p}/rondes/1/afsluiten").status_code == 302
     db.session.expire_all()
     assert db.session.get(Procedure, p).state == ProcedureState.ROUND_2
@@ -69,9 +69,9 @@ def test_the_round_boards_pitches_letters_and_previews(world, db, client):
     procedure = db.session.get(Procedure, p)
     past_slot = procedure.pitch_slots[0]
     future_start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
-    future_slot = area_ops.add_pitch_slot(procedure, future_start, future_start + timedelta(hours=1),
-                                          "Zaal De Werf", actor=world.coordinator,
-                                          now=world.clock.now)
+    future_slot = area_ops.add_pitch_slot(procedure, future_start,
+                                          future_start + timedelta(hours=1), "Zaal De Werf",
+                                          actor=world.coordinator, now=world.clock.now)
     db.session.commit()
     page = client.get(f"/coordinatie/procedures/{p}/rondes/2").get_data(as_text=True)
     assert "Sterk Werk" in page and "niet gepland" in page and "Zaal De Werf" in page
@@ -108,7 +108,8 @@ def test_the_round_boards_pitches_letters_and_previews(world, db, client):
 
     # the letters with their delivery; a failed one is retried by the coordinator
     letters = db.session.scalars(select(Letter).where(Letter.procedure_id == p)).all()
-    assert {LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND1_SELECTED} <= {l.kind for l in letters}
+    assert {LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND1_SELECTED} <= {
+        letter.kind for letter in letters}
     failed = db.session.scalar(select(OutboxMessage).join(Letter)
                                .where(Letter.kind == LetterKind.ROUND1_NOT_SELECTED))
     failed.state, failed.attempts, failed.last_error = OutboxState.FAILED, 8, "SMTP onbereikbaar"
@@ -116,7 +117,8 @@ def test_the_round_boards_pitches_letters_and_previews(world, db, client):
     page = client.get(f"/coordinatie/procedures/{p}/brieven").get_data(as_text=True)
     assert "flask outbox send" in page and "mislukt" in page and "SMTP onbereikbaar" in page
     assert f"{weak.reference}/R1" in page and "Zwak Werk" in page
-    pending = db.session.scalar(select(OutboxMessage).where(OutboxMessage.state == OutboxState.PENDING))
+    pending = db.session.scalar(select(OutboxMessage)
+                                .where(OutboxMessage.state == OutboxState.PENDING))
     response = client.post(f"/coordinatie/outbox/{pending.id}/opnieuw", follow_redirects=True)
     assert "Enkel een mislukt bericht" in response.get_data(as_text=True)
     assert client.post(f"/coordinatie/outbox/{failed.id}/opnieuw").status_code == 302
@@ -127,13 +129,11 @@ def test_the_round_boards_pitches_letters_and_previews(world, db, client):
 
 
 def test_the_retry_is_not_for_another_coordinator(world, db, client):
-    from tests.functional.test_coordinator import other_coordinator
-
     world.published_procedure()
     world.apply("Sterk Werk")
     message = db.session.scalar(select(OutboxMessage))
     message.state, message.attempts = OutboxState.FAILED, 8
-    other, _ = other_coordinator(world)
+    other, _ = world.other_coordinator()
     db.session.commit()
     login(client, db, other)
     assert client.post(f"/coordinatie/outbox/{message.id}/opnieuw").status_code == 404
@@ -147,7 +147,8 @@ def _many(world, db, n: int, offset: int) -> None:
     """``n`` submitted candidacies, half with both round-1 decisions, each with a letter and
     its outbox message (built directly: the operations are too slow for 200)."""
     procedure, now = world.procedure, world.clock.now
-    organisations = [Organisation(name=f"Organisatie {offset + i}", enterprise_number=kbo(5000 + offset + i),
+    organisations = [Organisation(name=f"Organisatie {offset + i}",
+                                  enterprise_number=kbo(5000 + offset + i),
                                   legal_form="vzw", kind=OrganisationKind.OTHER)
                      for i in range(n)]
     db.session.add_all(organisations)
@@ -175,12 +176,16 @@ def _many(world, db, n: int, offset: int) -> None:
                               pdf_sha256=hashlib.sha256(pdf).hexdigest(), created_at=now))
     db.session.add_all(decisions + letters)
     db.session.flush()
-    db.session.add_all([OutboxMessage(letter_id=l.id, message_id=f"<{l.reference}@test>",
-                                      to_addresses=l.recipients, subject=l.subject,
-                                      state=OutboxState.FAILED if i % 3 == 0 else OutboxState.PENDING,
-                                      attempts=8 if i % 3 == 0 else 0, last_error="fout" if i % 3 == 0 else None,
-                                      created_at=now, next_attempt_at=now)
-                        for i, l in enumerate(letters)])
+    messages = []
+    for i, letter in enumerate(letters):
+        failed = i % 3 == 0
+        messages.append(OutboxMessage(
+            letter_id=letter.id, message_id=f"<{letter.reference}@test>",
+            to_addresses=letter.recipients, subject=letter.subject,
+            state=OutboxState.FAILED if failed else OutboxState.PENDING,
+            attempts=8 if failed else 0, last_error="fout" if failed else None,
+            created_at=now, next_attempt_at=now))
+    db.session.add_all(messages)
     db.session.commit()
 
 
@@ -191,7 +196,8 @@ def _count(client, db, path: str) -> int:
     return counter.count
 
 
-def test_the_round_board_and_the_letters_page_issue_a_constant_number_of_statements(world, db, client):
+def test_the_round_board_and_the_letters_page_issue_a_constant_number_of_statements(world, db,
+                                                                                    client):
     world.published_procedure()
     world.compose_jury()
     db.session.commit()

@@ -52,8 +52,9 @@ class AppealRules(ProcedureWorld):
         else:
             received = self.now
         ok = round_no in decided and c.notice(round_no) is None and received <= self.now
-        self.step(MUST if ok else REFUSE, "decision received", candidacy_ops.record_decision_received,
-                  c, round_no, received, actor=None, now=self.now)
+        self.step(MUST if ok else REFUSE, "decision received",
+                  candidacy_ops.record_decision_received, c, round_no, received, actor=None,
+                  now=self.now)
 
     @precondition(lambda self: self.facts["decided"])
     @rule(data=st.data(),

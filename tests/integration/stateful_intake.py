@@ -66,8 +66,8 @@ class IntakeRules(ProcedureWorld):
         org = self.world.organisation(f"Organisatie {self.world._n + 1}")
         who = self.world.applicant(org)
         db.session.commit()
-        c = self.step(MUST, "start candidacy", candidacy_ops.start_candidacy, self.p, org, actor=who,
-                      now=self.now)
+        c = self.step(MUST, "start candidacy", candidacy_ops.start_candidacy, self.p, org,
+                      actor=who, now=self.now)
         self.step(MUST, "save candidacy", candidacy_ops.save_candidacy, c, actor=who, now=self.now,
                   contributions={"RU2": "Wij begeleiden langdurig zieken naar werk."},
                   answers=ANSWERS, partnership_fit="Wij nemen deel aan het lokale netwerk.",

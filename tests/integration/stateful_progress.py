@@ -172,8 +172,8 @@ class ProgressRules(ProcedureWorld):
                 for r_, (step, _) in self.decided_rounds(c).items())]), label="notice")
             round_no = min(r_ for r_, (step, _) in self.decided_rounds(c).items()
                            if c.notice(r_) is None and step != PASS_STEP[r_])
-            self.step(MUST, "decision received", candidacy_ops.record_decision_received, c, round_no,
-                      self.now, actor=None, now=self.now)
+            self.step(MUST, "decision received", candidacy_ops.record_decision_received, c,
+                      round_no, self.now, actor=None, now=self.now)
         elif action == "dangling ballot":
             ballot = data.draw(st.sampled_from(self.dangling_ballots()), label="ballot")
             self.tried_dangling.add(ballot.id)  # once: it may stay open for good

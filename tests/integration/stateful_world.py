@@ -26,7 +26,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from hypothesis import event
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from appeals.models import Appeal
 from appeals.rules import APPEAL_TRANSITIONS, AppealState
@@ -40,6 +40,7 @@ from matching.core.dates import BRUSSELS
 from matching.core.db import db
 from matching.core.errors import DomainError
 from matching.letters.content import LetterKind
+from tests.helpers import bypass_append_only_trigger
 from tests.support import World
 from workareas.rules import PROCEDURE_TRANSITIONS, ProcedureState
 
@@ -73,8 +74,7 @@ STATS: dict[str, Counter] = {}
 
 def wipe() -> None:
     db.session.rollback()
-    if db.engine.dialect.name == "postgresql":  # the audit trail refuses DELETE otherwise
-        db.session.execute(text("SET LOCAL session_replication_role = replica"))
+    bypass_append_only_trigger(db.session.connection())  # the audit trail refuses DELETE
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
     db.session.commit()
@@ -98,7 +98,7 @@ def snapshot() -> dict[str, object]:
     conn = db.session.connection()
     if conn.dialect.name == "postgresql":
         row = conn.exec_driver_sql(SNAPSHOT_SQL_POSTGRESQL).one()
-        return dict(zip((t.name for t in db.metadata.sorted_tables), row))
+        return dict(zip((t.name for t in db.metadata.sorted_tables), row, strict=True))
     return {name: conn.exec_driver_sql(sql).fetchall() for name, sql in SNAPSHOT_SQL}
 
 

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import exc, select
+from sqlalchemy import exc, func, select
 
 from matching.accounts import operations as account_ops
 from matching.accounts.rules import OrganisationKind
@@ -57,7 +57,8 @@ def test_a_published_addendum_changes_only_by_a_visible_new_version(world, db):
     refused(db, area_ops.publish_new_version, p, content, "  ", actor=world.coordinator,
             now=world.clock.now, match="wat er verandert")
     world.clock.advance(days=3)
-    content["needs"].append({"title": "Mobiliteit", "motivation": "Geen openbaar vervoer 's avonds."})
+    content["needs"].append({"title": "Mobiliteit",
+                             "motivation": "Geen openbaar vervoer 's avonds."})
     v2 = area_ops.publish_new_version(p, content, "Lokale nood mobiliteit toegevoegd",
                                       actor=world.coordinator, now=world.clock.now)
     assert [v.number for v in p.versions] == [1, 2]
@@ -80,9 +81,11 @@ def test_submission_at_the_deadline_is_accepted_one_second_later_refused(world, 
     org = world.organisation("Jobkracht vzw")
     who = world.applicant(org)
     c = candidacy_ops.start_candidacy(p, org, actor=who, now=world.clock.now)
-    candidacy_ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={"RU2": "Wij begeleiden langdurig zieken naar vrijwilligerswerk."},
-                       answers=ANSWERS, partnership_fit="Wij nemen deel aan casusoverleg sinds 2019.",
-                       declarations=ALL_DECLARED)
+    candidacy_ops.save_candidacy(
+        c, actor=who, now=world.clock.now,
+        contributions={"RU2": "Wij begeleiden langdurig zieken naar vrijwilligerswerk."},
+        answers=ANSWERS, partnership_fit="Wij nemen deel aan casusoverleg sinds 2019.",
+        declarations=ALL_DECLARED)
     late = p.candidacy_deadline + timedelta(seconds=1)
     refused(db, candidacy_ops.submit_candidacy, c, actor=who, now=late, match="verstreken")
     candidacy_ops.submit_candidacy(c, actor=who, now=p.candidacy_deadline)
@@ -99,11 +102,17 @@ def test_submission_at_the_deadline_is_accepted_one_second_later_refused(world, 
 ])
 def test_who_may_apply(world, db, kind, involved, allowed):
     world.published_procedure()
-    org = world.city if involved else world.vdab if kind == OrganisationKind.VDAB else \
-        world.organisation("Gemeente Denderleeuw" if kind != OrganisationKind.OTHER else "vzw X", kind)
+    if involved:
+        org = world.city
+    elif kind == OrganisationKind.VDAB:
+        org = world.vdab
+    else:
+        name = "vzw X" if kind == OrganisationKind.OTHER else "Gemeente Denderleeuw"
+        org = world.organisation(name, kind)
     who = world.applicant(org)
     if allowed:
-        assert candidacy_ops.start_candidacy(world.procedure, org, actor=who, now=world.clock.now).state == CandidacyState.DRAFT
+        c = candidacy_ops.start_candidacy(world.procedure, org, actor=who, now=world.clock.now)
+        assert c.state == CandidacyState.DRAFT
     else:
         assert refused(db, candidacy_ops.start_candidacy, world.procedure, org, actor=who,
                        now=world.clock.now).rule == "R-CAND-2"
@@ -129,9 +138,11 @@ def test_submission_without_every_declaration_is_refused(world, db, missing):
     org = world.organisation("Jobkracht vzw")
     who = world.applicant(org)
     c = candidacy_ops.start_candidacy(p, org, actor=who, now=world.clock.now)
-    candidacy_ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={"RU1": "Outreach via onze jeugdwerkers in de wijken."},
-                       answers=ANSWERS, partnership_fit="Wij werken al jaren samen in casusoverleg.",
-                       declarations=dict(ALL_DECLARED, **{missing: False}))
+    candidacy_ops.save_candidacy(
+        c, actor=who, now=world.clock.now,
+        contributions={"RU1": "Outreach via onze jeugdwerkers in de wijken."},
+        answers=ANSWERS, partnership_fit="Wij werken al jaren samen in casusoverleg.",
+        declarations=dict(ALL_DECLARED, **{missing: False}))
     assert refused(db, candidacy_ops.submit_candidacy, c, actor=who, now=world.clock.now,
                    match="verklaringen").rule == "R-CAND-1"
 
@@ -143,7 +154,8 @@ def test_submission_needs_a_contribution_and_every_answer(world, db):
     c = candidacy_ops.start_candidacy(p, org, actor=who, now=world.clock.now)
     candidacy_ops.save_candidacy(c, actor=who, now=world.clock.now, contributions={}, answers={},
                        partnership_fit="", declarations=ALL_DECLARED)
-    refused(db, candidacy_ops.submit_candidacy, c, actor=who, now=world.clock.now, match="regio-uitdaging")
+    refused(db, candidacy_ops.submit_candidacy, c, actor=who, now=world.clock.now,
+            match="regio-uitdaging")
     refused(db, candidacy_ops.save_candidacy, c, actor=who, now=world.clock.now,
             contributions={"RU9": "Een uitdaging die niet bestaat in dit addendum."}, answers={},
             partnership_fit="", declarations=ALL_DECLARED, match="hoort niet bij")
@@ -160,8 +172,8 @@ def test_another_organisations_applicant_cannot_touch_a_candidacy(world, db):
 def test_withdrawal_until_the_final_decision(world, db):
     world.published_procedure()
     a, b = world.apply("Jobkracht vzw"), world.apply("De Brug")
-    candidacy_ops.withdraw_candidacy(a, "We hebben onvoldoende capaciteit.", actor=world.applicant(a.organisation),
-                           now=world.clock.now)
+    candidacy_ops.withdraw_candidacy(a, "We hebben onvoldoende capaciteit.",
+                                     actor=world.applicant(a.organisation), now=world.clock.now)
     assert a.state == CandidacyState.WITHDRAWN and a.withdrawn_at == world.clock.now
     world.start_round_1()
     world.decide(b, 1, (4, 4))
@@ -169,8 +181,9 @@ def test_withdrawal_until_the_final_decision(world, db):
     world.pitch(b)
     world.decide(b, 2, (4, 4))
     world.close_round(2)
-    refused(db, candidacy_ops.withdraw_candidacy, b, "te laat", actor=world.applicant(b.organisation),
-            now=world.clock.now, match="finale beslissing")
+    refused(db, candidacy_ops.withdraw_candidacy, b, "te laat",
+            actor=world.applicant(b.organisation), now=world.clock.now,
+            match="finale beslissing")
 
 
 def test_closing_the_intake_waits_for_the_deadline_and_lapses_drafts(world, db):
@@ -189,26 +202,60 @@ def test_inadmissible_needs_a_procedural_reason(world, db):
     c = world.apply("Jobkracht vzw")
     world.clock.now = world.procedure.candidacy_deadline + timedelta(hours=1)
     candidacy_ops.close_candidacies(world.procedure, actor=world.coordinator, now=world.clock.now)
-    refused(db, candidacy_ops.declare_inadmissible, c, "", actor=world.coordinator, now=world.clock.now,
-            match="reden")
+    refused(db, candidacy_ops.declare_inadmissible, c, "", actor=world.coordinator,
+            now=world.clock.now, match="reden")
     candidacy_ops.declare_inadmissible(c, "Facturatie is de enige manier van kostenafrekening.",
                              actor=world.coordinator, now=world.clock.now)
     assert c.state == CandidacyState.INADMISSIBLE
 
 
 def test_every_operation_leaves_an_audit_event(world, db):
-    world.published_procedure()
-    world.apply("Jobkracht vzw")
-    actions = set(db.session.scalars(select(AuditEvent.action)))
-    assert {"procedure.create", "addendum.edit_draft", "procedure.publish", "candidacy.start",
-            "candidacy.save", "candidacy.submit"} <= actions
+    """Each operation appends its own event to the trail: its action, who took it and when,
+    about its object."""
+    def audited(action, actor, operation, *args, **kwargs):
+        last = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+        world.clock.advance(minutes=1)
+        result = operation(*args, actor=actor, now=world.clock.now, **kwargs)
+        db.session.flush()
+        new = db.session.scalars(select(AuditEvent).where(AuditEvent.id > last)).all()
+        assert [e.action for e in new].count(action) == 1, (action, [e.action for e in new])
+        event = next(e for e in new if e.action == action)
+        assert (event.actor_id, event.at) == (actor.id, world.clock.now), action
+        assert all(e.at == world.clock.now for e in new), action
+        return result, event
+
+    coordinator = world.coordinator
+    p, event = audited("procedure.create", coordinator, area_ops.create_procedure, world.area,
+                       "Matching 2025")
+    assert (event.object_type, event.object_id) == ("procedure", p.id)
+    content = dict(ADDENDUM, candidacy_deadline=world.deadline(weeks=7))
+    _, event = audited("addendum.edit_draft", coordinator, area_ops.edit_draft_addendum, p,
+                       content)
+    assert event.procedure_id == p.id
+    start = content["candidacy_deadline"] + timedelta(days=14)
+    slot, event = audited("pitch_slot.add", coordinator, area_ops.add_pitch_slot, p, start,
+                          start + timedelta(hours=1), "Stadhuis Aalst")
+    assert (event.object_id, event.procedure_id) == (slot.id, p.id)
+    _, event = audited("procedure.publish", coordinator, area_ops.publish_addendum, p)
+    assert (event.object_id, event.procedure_id) == (p.id, p.id)
+    org = world.organisation("Jobkracht vzw")
+    who = world.applicant(org)
+    c, event = audited("candidacy.start", who, candidacy_ops.start_candidacy, p, org)
+    assert (event.object_type, event.object_id, event.procedure_id) == ("candidacy", c.id, p.id)
+    audited("candidacy.save", who, candidacy_ops.save_candidacy, c,
+            contributions={"RU1": "Outreach via onze jeugdwerkers in de wijken."},
+            answers=ANSWERS, partnership_fit="Wij werken al jaren samen in casusoverleg.",
+            declarations=ALL_DECLARED)
+    _, event = audited("candidacy.submit", who, candidacy_ops.submit_candidacy, c)
+    assert (event.object_id, event.procedure_id) == (c.id, p.id)
 
 
 def test_enterprise_numbers_are_checked(world, db):
     refused(db, account_ops.register_organisation, "Fout vzw", "0202.239.952", "vzw",
             OrganisationKind.OTHER, actor=world.admin, now=world.clock.now, match="ongeldig")
-    org = account_ops.register_organisation("Proximus", "BE 0202.239.951", "nv", OrganisationKind.OTHER,
-                                    actor=world.admin, now=world.clock.now)
+    org = account_ops.register_organisation("Proximus", "BE 0202.239.951", "nv",
+                                            OrganisationKind.OTHER, actor=world.admin,
+                                            now=world.clock.now)
     assert org.enterprise_number == "0202239951"
 
 
@@ -250,8 +297,9 @@ def test_no_withdrawal_while_an_appeal_is_open(world, db):
     world.close_round(1)
     world.received(c, 1)
     world.appeal(c)
-    refused(db, candidacy_ops.withdraw_candidacy, c, "toch niet", actor=world.applicant(c.organisation),
-            now=world.clock.now, match="lopend weerwoord")
+    refused(db, candidacy_ops.withdraw_candidacy, c, "toch niet",
+            actor=world.applicant(c.organisation), now=world.clock.now,
+            match="lopend weerwoord")
 
 
 def test_a_draft_candidacy_can_be_saved_again(world, db):

@@ -53,8 +53,9 @@ def test_a_selected_candidacy_cannot_appeal_and_grounds_need_documents(rejected,
     w.received(w.rejected, 1)
     refused(db, w.appeal, w.selected, match="niet-geselecteerde")
     who = w.applicant(w.rejected.organisation)
-    refused(db, appeal_ops.file_appeal, w.rejected, "Wij zijn het niet eens met de score van de jury.",
-            [], actor=who, now=w.clock.now, match="documentatie")
+    refused(db, appeal_ops.file_appeal, w.rejected,
+            "Wij zijn het niet eens met de score van de jury.", [], actor=who, now=w.clock.now,
+            match="documentatie")
 
 
 def test_panel_members_come_from_outside_the_jury(rejected, db):
@@ -144,7 +145,8 @@ def step4(world):
 
 def _start(world, when):
     world.clock.now = when
-    return emergency.start_emergency(world.procedure, "Het partnerschap raakt het niet eens over de rollen.",
+    return emergency.start_emergency(world.procedure,
+                                     "Het partnerschap raakt het niet eens over de rollen.",
                                      actor=world.mm["vdab1"], now=when)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import exc, func, select, text
@@ -18,6 +19,7 @@ from matching.audit.chain import GENESIS, entry_hash
 from matching.audit.models import AuditEvent
 from matching.audit.recording import audit
 from matching.audit.verify import CHAIN_BROKEN, CONTENT_CHANGED, verify_chain
+from tests.helpers import bypass_append_only_trigger
 
 
 def _chain(world, db) -> list[AuditEvent]:
@@ -29,18 +31,17 @@ def _chain(world, db) -> list[AuditEvent]:
     return db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
 
 
-def _tamper(db, backend, sql: str, **params) -> None:
+def _tamper(db, sql: str, **params) -> None:
     """Run ``sql`` directly in the database, around the application and its triggers."""
     db.session.commit()
     with db.engine.begin() as conn:
-        if backend == "postgresql":
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        bypass_append_only_trigger(conn)
         conn.execute(text(sql), params)
     db.session.expire_all()
 
 
-def _insert(db, backend, **row) -> None:
-    _tamper(db, backend, "INSERT INTO audit_event (id, at, actor_id, action, object_type, "
+def _insert(db, **row) -> None:
+    _tamper(db, "INSERT INTO audit_event (id, at, actor_id, action, object_type, "
             "object_id, procedure_id, summary, prev_hash, hash) VALUES (:id, :at, :actor_id, "
             ":action, :object_type, :object_id, :procedure_id, :summary, :prev_hash, :hash)",
             **row)
@@ -61,7 +62,7 @@ def test_the_operations_make_one_chain_that_verifies(world, db):
     events = _chain(world, db)
     assert len(events) > 20
     assert events[0].prev_hash == GENESIS
-    for before, after in zip(events, events[1:]):
+    for before, after in pairwise(events):
         assert after.prev_hash == before.hash
     report = verify_chain(db.session)
     assert report.intact and report.count == len(events)
@@ -75,65 +76,65 @@ def test_the_event_is_hashed_with_the_instant_in_utc(world, db):
                                 e.procedure_id, e.summary, e.prev_hash)
 
 
-def test_a_changed_summary_is_named(world, db, backend):
+def test_a_changed_summary_is_named(world, db):
     events = _chain(world, db)
     victim = events[len(events) // 2]
-    _tamper(db, backend, "UPDATE audit_event SET summary = :s WHERE id = :id",
+    _tamper(db, "UPDATE audit_event SET summary = :s WHERE id = :id",
             s='{"after": "admitted_to_step4"}', id=victim.id)
     broken = verify_chain(db.session).broken
     assert broken is not None and (broken.event_id, broken.problem) == (victim.id, CONTENT_CHANGED)
 
 
-def test_a_rewritten_entry_with_a_recomputed_hash_breaks_the_next_link(world, db, backend):
+def test_a_rewritten_entry_with_a_recomputed_hash_breaks_the_next_link(world, db):
     events = _chain(world, db)
     victim, successor = events[5], events[6]
     forged = _hashed(dict(_row(victim), actor_id=None))
-    _tamper(db, backend, "UPDATE audit_event SET actor_id = NULL, hash = :h WHERE id = :id",
+    _tamper(db, "UPDATE audit_event SET actor_id = NULL, hash = :h WHERE id = :id",
             h=forged["hash"], id=victim.id)
     broken = verify_chain(db.session).broken
     assert (broken.event_id, broken.problem) == (successor.id, CHAIN_BROKEN)
 
 
-def test_a_deleted_entry_is_noticed_at_the_next_one(world, db, backend):
+def test_a_deleted_entry_is_noticed_at_the_next_one(world, db):
     events = _chain(world, db)
     victim, successor = events[7], events[8]
-    _tamper(db, backend, "DELETE FROM audit_event WHERE id = :id", id=victim.id)
+    _tamper(db, "DELETE FROM audit_event WHERE id = :id", id=victim.id)
     broken = verify_chain(db.session).broken
     assert (broken.event_id, broken.problem) == (successor.id, CHAIN_BROKEN)
 
 
-def test_the_chain_cannot_fork(world, db, backend):
+def test_the_chain_cannot_fork(world, db):
     """A second entry after the same predecessor is refused by the database itself."""
     events = _chain(world, db)
     fork = _hashed(dict(_row(events[3]), id=events[-1].id + 100, summary="{}",
                         prev_hash=events[3].prev_hash))
     with pytest.raises(exc.IntegrityError):
-        _insert(db, backend, **fork)
+        _insert(db, **fork)
 
 
-def test_an_inserted_entry_is_noticed(world, db, backend):
+def test_an_inserted_entry_is_noticed(world, db):
     """To slip an entry in after ``k`` the forger must make room for its id and, because a
     predecessor can have only one successor, re-point ``k``'s successor at it: that
     successor no longer matches its hash."""
     events = _chain(world, db)
     k = events[10]
     later = [e.id for e in events if e.id > k.id]
-    _tamper(db, backend, "UPDATE audit_event SET id = id + 1000000 WHERE id > :k", k=k.id)
-    _tamper(db, backend, "UPDATE audit_event SET id = id - 999999 WHERE id > :k", k=k.id)
+    _tamper(db, "UPDATE audit_event SET id = id + 1000000 WHERE id > :k", k=k.id)
+    _tamper(db, "UPDATE audit_event SET id = id - 999999 WHERE id > :k", k=k.id)
     forged = _hashed(dict(_row(k), id=k.id + 1, summary='{"note": "vervalst"}',
                           prev_hash=k.hash))
-    _tamper(db, backend, "UPDATE audit_event SET prev_hash = :h WHERE id = :id",
+    _tamper(db, "UPDATE audit_event SET prev_hash = :h WHERE id = :id",
             h=forged["hash"], id=later[0] + 1)
-    _insert(db, backend, **forged)
+    _insert(db, **forged)
     broken = verify_chain(db.session).broken
     # The forged entry itself is consistent; the entry after it is not.
     assert (broken.event_id, broken.problem) == (later[0] + 1, CONTENT_CHANGED)
 
 
-def test_an_entry_with_a_made_up_link_is_named(world, db, backend):
+def test_an_entry_with_a_made_up_link_is_named(world, db):
     events = _chain(world, db)
     forged = _hashed(dict(_row(events[-1]), id=events[-1].id + 1, prev_hash="ab" * 32))
-    _insert(db, backend, **forged)
+    _insert(db, **forged)
     broken = verify_chain(db.session).broken
     assert (broken.event_id, broken.problem) == (forged["id"], CHAIN_BROKEN)
 
@@ -196,11 +197,11 @@ def test_the_cli_says_the_trail_is_intact(world, db, runner):
     assert f"De audittrail is intact: {len(events)} gebeurtenissen." in result.output
 
 
-def test_the_cli_names_the_first_broken_entry(world, db, backend, runner):
+def test_the_cli_names_the_first_broken_entry(world, db, runner):
     events = _chain(world, db)
-    _tamper(db, backend, "UPDATE audit_event SET summary = '{}' WHERE id = :id",
+    _tamper(db, "UPDATE audit_event SET summary = '{}' WHERE id = :id",
             id=events[4].id)
-    _tamper(db, backend, "UPDATE audit_event SET summary = '{}' WHERE id = :id",
+    _tamper(db, "UPDATE audit_event SET summary = '{}' WHERE id = :id",
             id=events[9].id)
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1

@@ -28,6 +28,7 @@ from matching.oversight.facts import Status
 from matching.oversight.facts_queries import evaluate_procedure
 from matching.oversight.models import FinalReport, Observation
 from matching.oversight.operations import answer_observation, ratify, record_observation
+from tests.helpers import bypass_append_only_trigger
 from tests.support import refused, snapshot
 from workareas import operations as area_ops
 from workareas.models import AddendumVersion
@@ -46,14 +47,6 @@ def failures(world, number: int) -> list[str]:
 
 
 ALL_MET = {n: Status.MET for n in range(1, 7)}
-
-
-def bypass_append_only_trigger(db) -> None:
-    """Tamper as a superuser could: on PostgreSQL the append-only trigger refuses UPDATE
-    (tests/integration/test_audit_chain proves it), so switch triggers off for this
-    transaction; SQLite has no trigger."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL session_replication_role = replica"))
 
 
 @pytest.fixture
@@ -142,9 +135,10 @@ def test_condition_5_a_decision_without_a_complete_jury(world, db, decided):
 
 
 def test_condition_5_a_tampered_audit_trail(app, world, db, decided):
-    bypass_append_only_trigger(db)
+    bypass_append_only_trigger(db.session.connection())
     event_id = db.session.execute(text("SELECT min(id) FROM audit_event")).scalar()
-    db.session.execute(text("UPDATE audit_event SET summary = '{}' WHERE id = :id"), {"id": event_id})
+    db.session.execute(text("UPDATE audit_event SET summary = '{}' WHERE id = :id"),
+                       {"id": event_id})
     assert statuses(world)[5] == Status.NOT_MET
     assert any(f"gebeurtenis {event_id}" in f for f in failures(world, 5))
 
@@ -278,7 +272,7 @@ def test_pages_walk_only_the_events_after_the_checkpoint(app, world, db, decided
     head = db.session.execute(text("SELECT max(id), count(*) FROM audit_event")).one()
     assert checkpoint.intact and (checkpoint.last_event_id, checkpoint.events) == tuple(head)
     _audit_cache.clear()
-    bypass_append_only_trigger(db)  # the CLI committed: a new transaction
+    bypass_append_only_trigger(db.session.connection())  # the CLI committed: a new transaction
     old = checkpoint.last_event_id - 5
     db.session.execute(text("UPDATE audit_event SET summary = '{}' WHERE id = :id"), {"id": old})
     observer = world.user("waarnemer", Role.OBSERVER)  # new events after the checkpoint

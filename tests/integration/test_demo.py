@@ -1,4 +1,4 @@
-"""The demo (``flask --app matching demo``): complete, valid, and never later than today."""
+"""The demo (``flask --app matching.app demo``): complete, valid, and never later than today."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from matching.candidacies.rules import CandidacyState
 from matching.core.db import UTCDateTime
 from matching.demo import load_demo
 from matching.demo.data import PASSWORD, email
+from tests.helpers import count_rows
 from workareas.models import Procedure, WorkArea
 from workareas.rules import ProcedureState
 
@@ -36,20 +37,16 @@ def cheap_password_hashing(monkeypatch):
                             password, method="pbkdf2:sha256:1"))
 
 
-def count(db, model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 def test_the_demo_shows_every_state_and_stays_before_today(db):
     today = datetime(2025, 11, 5, 8, 30, tzinfo=UTC)
     summary = load_demo(today)
     db.session.commit()
 
-    assert summary["werkingsgebieden"] == count(db, WorkArea) == 3
-    assert summary["organisaties"] == count(db, Organisation) >= 35
-    assert summary["kandidaturen"] == count(db, Candidacy)
-    assert summary["gebruikers"] == count(db, User)
-    assert summary["weerwoorden"] == count(db, Appeal)
+    assert summary["werkingsgebieden"] == count_rows(db, WorkArea) == 3
+    assert summary["organisaties"] == count_rows(db, Organisation) >= 35
+    assert summary["kandidaturen"] == count_rows(db, Candidacy)
+    assert summary["gebruikers"] == count_rows(db, User)
+    assert summary["weerwoorden"] == count_rows(db, Appeal)
 
     states = set(db.session.scalars(select(Candidacy.state)))
     assert states == set(CandidacyState)
@@ -66,7 +63,7 @@ def test_the_demo_shows_every_state_and_stays_before_today(db):
     assert emergency.procedure.state == ProcedureState.DECIDED
     ballots = set(db.session.scalars(select(Ballot.state)))
     assert ballots == {BallotState.DECIDED, BallotState.UNDECIDED}
-    assert count(db, ConflictDeclaration) >= 1
+    assert count_rows(db, ConflictDeclaration) >= 1
 
     for organisation in db.session.scalars(select(Organisation)):
         assert is_valid_enterprise_number(organisation.enterprise_number), organisation.name
@@ -95,10 +92,10 @@ def test_the_cli_loads_the_demo_only_into_an_empty_database(db, runner):
     result = runner.invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert "Demo geladen" in result.output
-    counts = {m: count(db, m) for m in (WorkArea, Organisation, Candidacy, User, Appeal)}
+    counts = {m: count_rows(db, m) for m in (WorkArea, Organisation, Candidacy, User, Appeal)}
     assert counts[WorkArea] == 3
 
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0, again.output
     assert "geen demo geladen" in again.output
-    assert {m: count(db, m) for m in counts} == counts
+    assert {m: count_rows(db, m) for m in counts} == counts

@@ -21,6 +21,7 @@ from appeals.rules import AppealState, Position
 from juries import operations as jury_ops
 from matching.audit.models import AuditEvent
 from matching.candidacies.rules import CandidacyState, Criterion
+from tests.helpers import flat, pdf_text
 from tests.support import QueryCounter
 from workareas import operations as area_ops
 from workareas.rules import ProcedureState
@@ -50,7 +51,7 @@ def ballot(world, candidacy, round_no, criterion, votes, name=None):
     """One ballot with the votes of (vdab1, lokaal1, extern1); decides when two agree."""
     now = world.clock.now
     b = jury_ops.open_ballot(candidacy, round_no, criterion, actor=world.mm["vdab1"], now=now)
-    for who, score in zip(("vdab1", "lokaal1", "extern1"), votes):
+    for who, score in zip(("vdab1", "lokaal1", "extern1"), votes, strict=True):
         jury_ops.cast_vote(b, score, actor=world.mm[who], now=now)
     jury_ops.close_ballot(b, motivation(name, round_no, criterion) if name else None,
                           actor=world.mm["vdab1"], now=now)
@@ -59,7 +60,7 @@ def ballot(world, candidacy, round_no, criterion, votes, name=None):
 
 def panel(world, appeal, position, motivations):
     appeal_ops.assign_panel(appeal, world.panel[:2], actor=world.coordinator, now=world.clock.now)
-    for member, text in zip(world.panel[:2], motivations):
+    for member, text in zip(world.panel[:2], motivations, strict=True):
         appeal_ops.record_position(appeal, position, text, actor=member, now=world.clock.now)
 
 
@@ -103,14 +104,6 @@ def walked(world, db):
     assert world.procedure.state == ProcedureState.DECIDED
     assert (confirmed.state, reversed_.state) == (AppealState.CONFIRMED, AppealState.REVERSED)
     return dict(jobkracht=jobkracht, brug=brug, taalpunt=taalpunt)
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
-def flat(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
 
 
 NAMES = {"jobkracht": "Jobkracht vzw", "brug": "Buurtwerk De Brug",
@@ -225,9 +218,9 @@ def test_ratification_stores_the_report_with_the_chain_head_it_names(world, db, 
 def test_the_report_in_english_keeps_the_records(world, db, walked):
     from matching.oversight.report import build_final_report
 
-    reader = PdfReader(io.BytesIO(build_final_report(world.procedure.id, world.clock.now, "en")))
-    assert reader.trailer["/Root"].get("/Lang") == "en-GB"
-    text = flat("\n".join(p.extract_text() for p in reader.pages))
+    pdf = build_final_report(world.procedure.id, world.clock.now, "en")
+    assert PdfReader(io.BytesIO(pdf)).trailer["/Root"].get("/Lang") == "en-GB"
+    text = flat(pdf_text(pdf))
     assert motivation("Jobkracht vzw", 1, FFP) in text and REVERSE_2 in text
 
 
@@ -242,7 +235,7 @@ def _procedure_with(world, names: list[str]):
                               now=world.clock.now)
     ballot(world, first, 1, CC, (3, 4, 3), names[0])
     consensus(world, first, 1, FFP, 4, names[0])
-    for c, name in zip(rest, names[1:]):
+    for c, name in zip(rest, names[1:], strict=True):
         consensus(world, c, 1, CC, 2, name)
         consensus(world, c, 1, FFP, 3, name)
     world.close_round(1)

@@ -157,7 +157,8 @@ def test_a_round_closes_only_when_every_candidacy_has_two_motivated_scores(round
     assert error.rule == "R-JURY-6"
     w.consensus(c, 1, FFP, 3)
     assert w.close_round(1) == 1
-    assert c.state == CandidacyState.SELECTED_FOR_PITCH and w.procedure.state == ProcedureState.ROUND_2
+    assert c.state == CandidacyState.SELECTED_FOR_PITCH
+    assert w.procedure.state == ProcedureState.ROUND_2
 
 
 def test_round_2_scores_wait_for_the_pitch(round1, db):
@@ -170,30 +171,62 @@ def test_round_2_scores_wait_for_the_pitch(round1, db):
     w.decide(c, 2, (3, 2))
     w.close_round(2)
     assert c.state == CandidacyState.NOT_SELECTED_R2
-    decisions = db.session.scalars(select(JuryDecision).where(JuryDecision.candidacy_id == c.id)).all()
+    decisions = db.session.scalars(select(JuryDecision)
+                                   .where(JuryDecision.candidacy_id == c.id)).all()
     assert sorted((d.round, d.criterion.value, d.score) for d in decisions) == [
         (1, "crucial_contribution", 3), (1, "fit_for_partnership", 3),
         (2, "crucial_contribution", 3), (2, "fit_for_partnership", 2)]
 
 
-def test_threshold_needs_three_on_both_criteria(round1, db):
-    w = round1
-    w.decide(w.candidacy, 1, (4, 2))
-    w.close_round(1)
-    assert w.candidacy.state == CandidacyState.NOT_SELECTED_R1
+def test_threshold_needs_three_on_both_criteria(world, db):
+    """R-JURY-5: selected after round 1, and after round 2, only with at least 3 on both
+    criteria; a 4 on one criterion does not make up for a 2 on the other."""
+    world.published_procedure()
+    round_1 = {"Vier en twee": (4, 2), "Twee en vier": (2, 4), "Drie en drie": (3, 3),
+               "Vier en vier": (4, 4)}
+    c = {name: world.apply(name) for name in round_1}
+    world.start_round_1()
+    for name, scores in round_1.items():
+        world.decide(c[name], 1, scores)
+    world.close_round(1)
+    assert {name: c[name].state for name in round_1} == {
+        "Vier en twee": CandidacyState.NOT_SELECTED_R1,
+        "Twee en vier": CandidacyState.NOT_SELECTED_R1,
+        "Drie en drie": CandidacyState.SELECTED_FOR_PITCH,
+        "Vier en vier": CandidacyState.SELECTED_FOR_PITCH}
+    round_2 = {"Drie en drie": (3, 3), "Vier en vier": (4, 2)}
+    for name, scores in round_2.items():
+        world.pitch(c[name])
+        world.decide(c[name], 2, scores)
+    world.close_round(2)
+    assert c["Drie en drie"].state == CandidacyState.ADMITTED_TO_STEP4
+    assert c["Vier en vier"].state == CandidacyState.NOT_SELECTED_R2
 
 
-def test_pitch_slots_are_taken_once_and_must_lie_ahead(round1, db):
-    w = round1
-    w.decide(w.candidacy, 1, (3, 3))
+def test_pitch_slots_are_taken_once_and_must_lie_ahead(world, db):
+    w = world
+    w.published_procedure()
+    a, b = w.apply("Jobkracht vzw"), w.apply("Werkwinkel vzw")
+    w.start_round_1()
+    w.decide(a, 1, (3, 3))
+    w.decide(b, 1, (3, 3))
     w.close_round(1)
-    slot = w.procedure.pitch_slots[0]
-    round_ops.plan_pitch(w.candidacy, slot, actor=w.coordinator, now=w.clock.now)
-    refused(db, round_ops.record_pitch_held, w.candidacy, "Vlotte pitch met veel voorbeelden.",
+    first, second, third = w.procedure.pitch_slots[:3]
+    round_ops.plan_pitch(a, first, actor=w.coordinator, now=w.clock.now)
+    # taken once: the moment planned for one candidacy is refused for another
+    refused(db, round_ops.plan_pitch, b, first, actor=w.coordinator, now=w.clock.now,
+            match="al toegewezen")
+    # the pitch is not held before its moment
+    refused(db, round_ops.record_pitch_held, a, "Vlotte pitch met veel voorbeelden.",
             actor=w.coordinator, now=w.clock.now, match="begin")
-    w.clock.now = slot.starts_at
-    refused(db, round_ops.plan_pitch, w.candidacy, w.procedure.pitch_slots[1],
-            actor=w.mm["vdab1"], now=w.clock.now, error=PermissionDenied)
+    # must lie ahead: a moment that has begun is no longer offered
+    w.clock.now = second.starts_at
+    refused(db, round_ops.plan_pitch, b, second, actor=w.coordinator, now=w.clock.now,
+            match="al voorbij")
+    # only the coordinator plans
+    refused(db, round_ops.plan_pitch, b, third, actor=w.mm["vdab1"], now=w.clock.now,
+            error=PermissionDenied)
+    assert round_ops.plan_pitch(b, third, actor=w.coordinator, now=w.clock.now).slot_id == third.id
 
 
 def test_no_anchoring_the_spread_shows_only_after_ones_own_score(round1, db):

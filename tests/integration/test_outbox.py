@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import email
-import io
-import socket
+import hashlib
 import threading
 from datetime import timedelta
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from icalendar import Calendar
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from juries import notifications as jury_letters
@@ -26,56 +21,8 @@ from matching.core.dates import BRUSSELS
 from matching.letters.content import IncompleteLetter, LetterKind
 from matching.mail.models import OutboxMessage, OutboxState
 from matching.mail.outbox import SENDING_LEASE
+from tests.helpers import attachment, message_id, pdf_text, start_smtp, stop_smtp
 from tests.support import refused
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    inbox.port, inbox.controller = port, controller
-    yield inbox
-    try:
-        controller.stop()
-    except (AssertionError, RuntimeError):
-        pass  # already stopped by the test
-
-
-@pytest.fixture
-def mail_config(app, smtp):
-    return dict(app.config, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
-                MAIL_SENDER="matching@test.example")
-
-
-def attachment(message, content_type: str) -> bytes:
-    part = next(p for p in message.iter_attachments() if p.get_content_type() == content_type)
-    return part.get_content() if isinstance(part.get_content(), bytes) else part.get_content().encode()
-
-
-def message_id(message) -> str:
-    return str(message["Message-ID"]).strip()
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 @pytest.fixture
@@ -91,7 +38,8 @@ def decided(world, db):
     return world
 
 
-def test_nothing_is_mailed_before_the_deciding_transaction_commits(world, db, app, mail_config, smtp):
+def test_nothing_is_mailed_before_the_deciding_transaction_commits(world, db, app, mail_config,
+                                                                   smtp):
     world.published_procedure()
     world.apply("Jobkracht vzw")  # queues the receipt, not committed
     db.session.flush()
@@ -110,7 +58,8 @@ def test_nothing_is_mailed_before_the_deciding_transaction_commits(world, db, ap
     assert smtp.messages[0]["Subject"].startswith("Ontvangstbevestiging van uw kandidatuur")
 
 
-def test_a_non_selection_letter_carries_scores_motivations_threshold_and_deadline(decided, db, mail_config, smtp):
+def test_a_non_selection_letter_carries_scores_motivations_threshold_and_deadline(
+        decided, db, mail_config, smtp):
     w = decided
     counts = send_outbox(mail_config, clock=lambda: w.clock.now)
     assert counts == {"sent": 3, "retry": 0, "failed": 0}  # two receipts, one decision
@@ -147,7 +96,8 @@ def test_the_pitch_invitation_has_its_moment_and_an_ics(decided, db, mail_config
     assert str(dtstart.tzinfo) == "Europe/Brussels" and dtstart.hour == start.hour
 
 
-def test_a_worker_killed_after_acceptance_sends_at_most_one_duplicate(decided, db, mail_config, smtp):
+def test_a_worker_killed_after_acceptance_sends_at_most_one_duplicate(decided, db, mail_config,
+                                                                      smtp):
     w = decided
 
     class Killed(BaseException):
@@ -171,7 +121,8 @@ def test_a_worker_killed_after_acceptance_sends_at_most_one_duplicate(decided, d
     assert len(smtp.messages) == 4
 
 
-def test_with_the_server_down_rows_stay_pending_and_go_out_once_it_is_back(decided, db, mail_config, smtp):
+def test_with_the_server_down_rows_stay_pending_and_go_out_once_it_is_back(decided, db,
+                                                                           mail_config, smtp):
     w = decided
     smtp.controller.stop()
     counts = send_outbox(mail_config, clock=lambda: w.clock.now)
@@ -180,41 +131,47 @@ def test_with_the_server_down_rows_stay_pending_and_go_out_once_it_is_back(decid
     assert {r.state for r in rows} == {OutboxState.PENDING}
     assert all(r.last_error and r.next_attempt_at > w.clock.now for r in rows)
     assert send_outbox(mail_config, clock=lambda: w.clock.now)["sent"] == 0  # backing off
-    controller = Controller(smtp, hostname="127.0.0.1", port=smtp.port)
-    controller.start()
+    start_smtp(smtp, smtp.port)
     try:
         w.clock.advance(minutes=2)
         assert send_outbox(mail_config, clock=lambda: w.clock.now)["sent"] == 3
     finally:
-        controller.stop()
+        stop_smtp(smtp)
     assert len(smtp.messages) == 3
     assert w.rejected.notice(1).received_at == w.clock.now  # the receipt is the acceptance
 
 
 def test_a_letter_without_motivation_is_refused(decided, db):
     w = decided
-    content = jury_letters.round_decision(w.rejected, 1, LetterKind.ROUND1_NOT_SELECTED, w.clock.now)
+    content = jury_letters.round_decision(w.rejected, 1, LetterKind.ROUND1_NOT_SELECTED,
+                                          w.clock.now)
     broken = type(content)(**{**content.__dict__, "results": (
         content.results[0].__class__(**{**content.results[0].__dict__, "motivation": " "}),
         content.results[1])})
-    error = refused(db, candidacy_letters.issue, broken, w.rejected, actor=w.coordinator, now=w.clock.now,
-                    error=IncompleteLetter)
+    error = refused(db, candidacy_letters.issue, broken, w.rejected, actor=w.coordinator,
+                    now=w.clock.now, error=IncompleteLetter)
     assert "motivering" in str(error).lower() and error.rule == "R-JURY-6"
 
 
 def test_a_sent_letter_is_immutable_and_a_correction_is_a_new_version(decided, db):
     w = decided
     letter = candidacy_queries.latest_letter(w.rejected, LetterKind.ROUND1_NOT_SELECTED)
+    sent = (letter.id, letter.subject, letter.pdf, letter.pdf_sha256)
     letter.subject = "iets anders"
     with pytest.raises(ValueError, match="immutable"):
         db.session.flush()
     db.session.rollback()
-    content = jury_letters.round_decision(w.rejected, 1, LetterKind.ROUND1_NOT_SELECTED, w.clock.now)
+    content = jury_letters.round_decision(w.rejected, 1, LetterKind.ROUND1_NOT_SELECTED,
+                                          w.clock.now)
     v2 = candidacy_letters.issue(content, w.rejected, actor=w.coordinator, now=w.clock.now,
-                       supersedes=letter, correction_reason="Tikfout in de aanhef")
+                                 supersedes=letter, correction_reason="Tikfout in de aanhef")
     db.session.commit()
     assert (v2.version, v2.supersedes_id, v2.reference) == (2, letter.id, letter.reference)
-    assert len(v2.pdf_sha256) == 64 and letter.pdf_sha256 == db.session.get(Letter, letter.id).pdf_sha256
+    assert v2.pdf_sha256 == hashlib.sha256(v2.pdf).hexdigest()
+    db.session.expire_all()  # read the first version back from the database: unchanged
+    first = db.session.get(Letter, sent[0])
+    assert (first.id, first.subject, first.pdf, first.pdf_sha256) == sent
+    assert first.pdf_sha256 == hashlib.sha256(first.pdf).hexdigest()
 
 
 def test_letters_per_criterion_follow_the_decisions(decided, db):
@@ -230,7 +187,8 @@ def test_the_stated_deadline_is_never_shortened_by_a_late_delivery(decided, db, 
     """A letter delivered two days late: the window runs from the receipt, and never ends
     before the deadline the letter stated."""
     w = decided
-    stated = candidacy_queries.latest_letter(w.rejected, LetterKind.ROUND1_NOT_SELECTED).appeal_deadline
+    stated = candidacy_queries.latest_letter(w.rejected,
+                                             LetterKind.ROUND1_NOT_SELECTED).appeal_deadline
     w.clock.advance(days=2)
     send_outbox(mail_config, clock=lambda: w.clock.now)
     assert w.rejected.notice(1).received_at == w.clock.now

@@ -1,4 +1,4 @@
-"""The scale dataset (``flask --app matching scale``): bulk-written, yet as consistent as if
+"""The scale dataset (``flask --app matching.app scale``): bulk-written, yet as consistent as if
 the operations had written it: every state occurs, every CHECK/UNIQUE constraint held (or
 the inserts would have failed), the state histories follow the transition tables, the
 decisions follow the threshold and the ⅔ rule, and the audit trail verifies, also after the
@@ -31,6 +31,7 @@ from matching.candidacies.rules import (
 from matching.core.db import UTCDateTime
 from matching.letters.content import LetterKind
 from matching.scale.plan import DEFECTS, AreaPlan, plan_areas
+from tests.helpers import count_rows
 from workareas.models import Procedure, WorkArea
 from workareas.rules import PROCEDURE_TRANSITIONS, ProcedureState
 
@@ -47,10 +48,6 @@ PASS_STEP = {1: "select_r1", 2: "admit_r2"}
 DECISION_STEPS = {1: {"select_r1", "reject_r1"}, 2: {"admit_r2", "reject_r2"}}
 
 
-def count(db, model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 @pytest.fixture
 def report(db):
     report = scale.generate(AREAS, PER_AREA, seed=7, today=TODAY)
@@ -59,8 +56,8 @@ def report(db):
 
 
 def test_the_counts_are_what_was_asked_and_reported(db, report):
-    assert count(db, WorkArea) == count(db, Procedure) == AREAS
-    assert count(db, Candidacy) == AREAS * PER_AREA
+    assert count_rows(db, WorkArea) == count_rows(db, Procedure) == AREAS
+    assert count_rows(db, Candidacy) == AREAS * PER_AREA
     for table in db.metadata.sorted_tables:
         if table.name in report.counts:
             assert db.session.scalar(select(func.count()).select_from(table)) \

@@ -1,6 +1,6 @@
 """The migrations build exactly what the models describe; the constraints hold."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -22,7 +22,7 @@ def test_the_migrated_schema_matches_the_models(db):
 def test_instants_come_back_in_utc(world, db):
     db.session.commit()
     db.session.expire_all()
-    assert world.admin.created_at.tzinfo is not None
+    assert world.admin.created_at.utcoffset() == timedelta(0)
     assert world.admin.created_at == world.clock.now
 
 
@@ -70,9 +70,21 @@ def test_production_refuses_a_missing_or_weak_secret_key(tmp_path, key):
 def test_production_accepts_a_strong_secret_key(tmp_path):
     key = "k" * 16 + "0123456789abcdef0123"
     config = load_config(str(tmp_path), {"MATCHING_ENV": "production", "SECRET_KEY": key,
-                                         "DATABASE_URL": "postgresql://u@h/db"})
+                                         "DATABASE_URL": "postgresql://u@h/db",
+                                         "BASE_URL": "https://matching.example.be/"})
     assert config["SECRET_KEY"] == key and config["SESSION_COOKIE_SECURE"]
+    assert config["BASE_URL"] == "https://matching.example.be"
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize("base_url", ["", "matching.example.be", "javascript:alert(1)",
+                                      "https://matching.example.be/?next=x", "https://a b"])
+def test_production_refuses_a_missing_or_malformed_base_url(tmp_path, base_url):
+    """The links in e-mails start with BASE_URL: without one, or with something that is not
+    the address of a site, production does not start."""
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        load_config(str(tmp_path), {"MATCHING_ENV": "production", "SECRET_KEY": "k" * 40,
+                                    "BASE_URL": base_url})
 
 
 def test_development_defaults_to_sqlite_in_the_instance_folder(tmp_path):

@@ -4,7 +4,7 @@ R-ADD-3 a change is a new, visible version."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -19,7 +19,6 @@ from workareas.rules import (
     check_publishable,
 )
 
-UTC = UTC
 PUBLISHED = datetime(2024, 3, 1, 10, 0, tzinfo=BRUSSELS)          # 09:00 UTC, CET
 SIX_WEEKS_LATER = datetime(2024, 4, 12, 10, 0, tzinfo=BRUSSELS)   # 08:00 UTC, CEST
 
@@ -181,7 +180,8 @@ def test_new_version_keeps_six_weeks_from_the_first_publication():
 
 
 def test_pitch_moments_must_come_after_the_deadline():
-    """R-ADD-1 / R-PITCH-1: a pitch at the deadline instant is refused, one second later accepted."""
+    """R-ADD-1 / R-PITCH-1: a pitch at the deadline instant is refused, one second later
+    accepted."""
     a = complete()
     with pytest.raises(DomainError, match="pitch-moment"):
         check_publishable(replace(a, earliest_pitch=a.candidacy_deadline), PUBLISHED)

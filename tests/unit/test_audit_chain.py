@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,16 +16,22 @@ ENTRY = dict(id=7, at=AT, actor_id=3, action="candidacy.submit", object_type="ca
              object_id=12, procedure_id=2, summary='{"after": "submitted"}', prev_hash=GENESIS)
 
 
-def test_the_hash_is_deterministic_hex():
+#: The canonical content of ENTRY, written out: what an auditor hashes to check an entry.
+CANONICAL = (b'[7,"2025-01-06T09:00:00.000000+00:00",3,"candidacy.submit","candidacy",12,2,'
+             b'"{\\"after\\": \\"submitted\\"}","' + GENESIS.encode() + b'"]')
+
+
+def test_the_hash_is_the_sha256_an_auditor_can_recompute():
+    """The pages and the final report name the hash SHA-256: anyone can recompute it from
+    the canonical content with any SHA-256 tool, as 64 lowercase hex digits, every time."""
     h = entry_hash(**ENTRY)
-    assert h == entry_hash(**dict(ENTRY))
-    assert len(h) == 64 and int(h, 16) >= 0 and h == h.lower()
+    assert h == hashlib.sha256(CANONICAL).hexdigest()
+    assert re.fullmatch(r"[0-9a-f]{64}", h)
+    assert entry_hash(**dict(ENTRY)) == h
 
 
 def test_the_canonical_form_is_compact_json_with_utc_microseconds():
-    assert canonical(**ENTRY) == (
-        b'[7,"2025-01-06T09:00:00.000000+00:00",3,"candidacy.submit","candidacy",12,2,'
-        b'"{\\"after\\": \\"submitted\\"}","' + GENESIS.encode() + b'"]')
+    assert canonical(**ENTRY) == CANONICAL
 
 
 @pytest.mark.parametrize("field, value", [

@@ -22,7 +22,6 @@ from matching.candidacies.rules import (
 from matching.core.dates import BRUSSELS
 from matching.core.errors import DomainError, TransitionError
 
-UTC = UTC
 ALL_DECLARED = {d: True for d in Declaration}
 LONG = "Wij bieden trajectbegeleiding voor anderstalige werkzoekenden."
 
@@ -149,7 +148,8 @@ def test_contribution_to_an_unknown_challenge_is_refused():
     assert "hoort niet bij dit addendum" in str(excinfo.value)
 
 
-@pytest.mark.parametrize("text", [None, "", "   ", "Te korte bijdrage.", " " * 5 + "x" * 19 + " " * 5])
+@pytest.mark.parametrize("text", [None, "", "   ", "Te korte bijdrage.",
+                                  " " * 5 + "x" * 19 + " " * 5])
 def test_too_short_contribution_is_refused(text):
     """R-CAND-3: at least 20 characters (after stripping) per chosen challenge."""
     with pytest.raises(DomainError) as excinfo:

@@ -60,7 +60,8 @@ def candidacy(id: int, state: CandidacyState, **kw) -> CandidacyFacts:
 def decisions(candidacy_id: int, round_no: int, scores=(3, 3), method="consensus"):
     return [DecisionFacts(candidacy_id, round_no, criterion, score,
                           len("Een grondige motivering."), method, BLOCS)
-            for criterion, score in zip(("crucial_contribution", "fit_for_partnership"), scores)]
+            for criterion, score in zip(("crucial_contribution", "fit_for_partnership"), scores,
+                                        strict=True)]
 
 
 def letter(id: int, candidacy_id: int, round_no: int, selected: bool) -> LetterFacts:

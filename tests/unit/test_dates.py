@@ -33,20 +33,11 @@ from matching.core.dates import (
     to_utc,
 )
 from matching.core.errors import DomainError
+from tests.helpers import bxl, utc
 from workareas.rules import check_candidacy_period, earliest_candidacy_deadline
 
-UTC = UTC
 ONE_SECOND = timedelta(seconds=1)
 ONE_MINUTE = timedelta(minutes=1)
-
-
-def bxl(*args: int) -> datetime:
-    """A Brussels wall-clock instant."""
-    return datetime(*args, tzinfo=BRUSSELS)
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 # --- helpers ---------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from juries.emergency.rules import (
-    EMERGENCY_BLOCS,
     check_emergency_ranking,
     check_emergency_window,
     emergency_agreed_score,
@@ -18,15 +17,11 @@ from juries.rules import Bloc
 from matching.candidacies.rules import Criterion
 from matching.core.dates import BRUSSELS
 from matching.core.errors import DomainError
+from tests.helpers import bxl
 
-UTC = UTC
 ONE_MINUTE = timedelta(minutes=1)
 V, L, E = Bloc.VDAB, Bloc.LOKAAL_BESTUUR, Bloc.EXTERN
 CC, FIT = Criterion.CRUCIAL_CONTRIBUTION, Criterion.FIT_FOR_PARTNERSHIP
-
-
-def bxl(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BRUSSELS)
 
 
 # --- R-STEP4-1: within the 8 weeks before the effective start ---------------------------
@@ -79,9 +74,12 @@ def test_at_or_after_the_start_is_refused(start, opens):
 # --- R-STEP4-2: only VDAB and the local governments, and they must agree ----------------
 
 
-def test_emergency_blocs_are_vdab_and_local_government_only():
-    """R-STEP4-2: no independent external in the emergency procedure."""
-    assert set(EMERGENCY_BLOCS) == {V, L}
+@pytest.mark.parametrize("scores", [{V: 2, E: 2}, {L: 2, E: 2}, {E: 2}])
+def test_an_external_cannot_stand_in_for_vdab_or_the_local_government(scores):
+    """R-STEP4-2: only VDAB and the local governments decide; an external's score never
+    completes an agreement, whoever else agrees with it."""
+    assert emergency_agreed_score(scores) is None
+    assert emergency_agreed_score({**scores, V: 2, L: 2}) == 2
 
 
 def test_agreed_score_when_vdab_and_local_government_give_the_same():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
 from appeals.rules import check_appeal_window, check_grounds, check_panel
 from juries.emergency.rules import check_emergency_ranking, check_emergency_window
@@ -32,7 +34,7 @@ from matching.candidacies.rules import (
     next_candidacy_state,
 )
 from matching.core.dates import BRUSSELS
-from matching.core.errors import N_, DomainError, PermissionDenied, TransitionError
+from matching.core.errors import DomainError, PermissionDenied, allowed
 from workareas.rules import (
     AddendumSummary,
     check_candidacy_period,
@@ -40,6 +42,7 @@ from workareas.rules import (
     check_publishable,
 )
 
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "matching" / "translations"
 T = datetime(2024, 3, 20, 10, 0, tzinfo=BRUSSELS)
 EMPTY_ADDENDUM = AddendumSummary("", (), (), (), None, 0, None, None, 0)
 
@@ -113,11 +116,41 @@ def test_domain_error_without_params_keeps_the_msgid():
     assert DomainError("Geen regel.").rule is None
 
 
-def test_error_hierarchy():
-    assert issubclass(TransitionError, DomainError)
-    assert issubclass(PermissionDenied, DomainError)
-    assert issubclass(DomainError, Exception)
+def test_a_refused_transition_or_permission_is_a_refusal_to_the_pages():
+    """A page asks ``allowed`` before it offers a step: a TransitionError or a
+    PermissionDenied there means "not offered" like any refusal, while an error that is
+    not a refusal (a bug) is not swallowed."""
+    assert allowed(next_candidacy_state, CandidacyState.DRAFT, CandidacyStep.SUBMIT) is True
+    assert allowed(next_candidacy_state, CandidacyState.WITHDRAWN, CandidacyStep.SUBMIT) is False
+
+    def deny():
+        raise PermissionDenied("Enkel de coördinator van het werkingsgebied.")
+
+    def crash():
+        raise KeyError("a bug, not a refusal")
+
+    assert allowed(deny) is False
+    with pytest.raises(KeyError):
+        allowed(crash)
+    with pytest.raises(DomainError):  # the operations' callers catch both as DomainError
+        next_candidacy_state(CandidacyState.WITHDRAWN, CandidacyStep.SUBMIT)
+    with pytest.raises(DomainError):
+        deny()
 
 
-def test_n_marks_without_translating():
-    assert N_("Het addendum") == "Het addendum"
+with (TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po").open("rb") as catalogue:
+    ENGLISH = read_po(catalogue)
+
+
+@pytest.mark.parametrize("name", sorted(REFUSALS))
+def test_every_refusal_keeps_a_msgid_the_english_catalogue_translates(name):
+    """N_ marks a message without translating it: the rule's error keeps the Dutch msgid,
+    which ``pybabel extract -k N_`` collected, so the page can show it in English with the
+    same placeholders filled in."""
+    with pytest.raises(DomainError) as excinfo:
+        REFUSALS[name]()
+    error = excinfo.value
+    entry = ENGLISH.get(error.msgid)
+    assert entry is not None and entry.string, f"no English for {error.msgid!r}"
+    english = entry.string % error.params if error.params else entry.string
+    assert "%(" not in english and english != str(error)

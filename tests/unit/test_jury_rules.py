@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from juries.rules import (
     SCALE,
-    THRESHOLD,
     Bloc,
     ballot_can_close,
     ballot_outcome,
@@ -95,17 +94,60 @@ def test_jury_without_conflicted_members_names_the_candidacy():
 # --- R-JURY-2 criteria, R-JURY-3 scale --------------------------------------------------
 
 
-def test_two_criteria_with_four_assessment_questions_each():
-    """R-JURY-2: cruciale bijdrage and fit for partnership, four questions each."""
-    assert set(ASSESSMENT_QUESTIONS) == {CC, FIT}
-    assert all(len(q) == 4 for q in ASSESSMENT_QUESTIONS.values())
-    assert ASSESSMENT_QUESTIONS[CC][0].startswith("Mate waarin de organisatie activiteiten")
+#: Call text, section 6, "De jury beoordeelt deze criteria aan de hand van de volgende
+#: beoordelingsvragen" (the lines re-joined where the PDF wrapped them).
+CALL_TEXT_QUESTIONS = {
+    CC: (
+        "Mate waarin de organisatie activiteiten voorstelt die een concreet (efficiënt en "
+        "effectief) antwoord bieden op de vooropgestelde lokale noden en regio-uitdagingen;",
+        "Mate waarin de concrete activiteiten die de organisatie voorstelt een bijdrage vormt "
+        "die andere kandiderende organisaties niet of onvoldoende kwalitatief kunnen leveren "
+        "maar die essentieel is om aan de noden te voldoen;",
+        "Mate waarin onderbouwd wordt dat de organisatie de vereiste capaciteit en expertise "
+        "(betreft doelgroep en de voorgestelde activiteiten) bezit om de voorgestelde "
+        "activiteiten uit te voeren;",
+        "Voldoende concretisering inzake het principe van lokale verankering (via actuele "
+        "inbedding in de lokale context en/of zich kunnen organiseren op voldoende "
+        "aanwezigheid in die lokale context, zich zo lokaal mogelijk kunnen organiseren als "
+        "nodig is vanuit klantperspectief)",
+    ),
+    FIT: (
+        "Mate waarin een organisatie (of individu) concrete ervaring heeft met "
+        "multidisciplinaire samenwerking (zowel binnen de eigen organisatie als met andere "
+        "organisaties)",
+        "Mate waarin een organisatie de limieten van de door haar voorgestelde activiteiten "
+        "erkent en kan aangeven welke complementaire activiteiten vanuit andere organisaties "
+        "relevant zijn om de regio-uitdagingen aan te gaan.",
+        "Mate waarin een organisatie vanuit eigen (positieve en negatieve) ervaringen haar "
+        "engagement kan aantonen inzake samenwerking tussen verschillende organisaties",
+        "Mate waarin een organisatie kan aantonen dat ze gezamenlijk beslissingen kan nemen "
+        "vanuit een gedeelde doelstelling, in openheid en gelijkwaardigheid met andere "
+        "organisaties, mét oog voor ieders belangen.",
+    ),
+}
+
+#: Call text, section 6: "een score op onderstaande schaal, waarbij 1 de laagste en 4 de
+#: hoogste score is".
+CALL_TEXT_SCALE = {
+    1: "Organisatie vertoont grote tekortkomingen betreffende de meeste criteria",
+    2: "Organisatie voldoet op enkele criteria, maar vertoont cruciale tekortkomingen op "
+       "andere criteria",
+    3: "Organisatie voldoet op de meeste criteria, met beperkte tekortkomingen op andere "
+       "criteria",
+    4: "Organisatie voldoet aan alle criteria",
+}
 
 
-def test_scale_has_four_levels():
-    """R-JURY-3: 1 to 4, 4 = meets all."""
-    assert sorted(SCALE) == [1, 2, 3, 4]
-    assert SCALE[4] == "Organisatie voldoet aan alle criteria"
+def test_the_assessment_questions_are_those_of_the_call_text():
+    """R-JURY-2: the two criteria with their four assessment questions each, quoted from
+    the call text, in its order (the scoring page and the candidacy form ask them)."""
+    assert dict(ASSESSMENT_QUESTIONS) == CALL_TEXT_QUESTIONS
+
+
+def test_the_scale_is_that_of_the_call_text():
+    """R-JURY-3: the four levels and their wording, quoted from the call text (the
+    decision letters and the final report state them next to each score)."""
+    assert dict(SCALE) == CALL_TEXT_SCALE
 
 
 @pytest.mark.parametrize("score", [1, 2, 3, 4])
@@ -192,20 +234,16 @@ def test_empty_ballot_decides_nothing():
     assert ballot_can_close({}) is False
 
 
-def test_a_bloc_cannot_vote_twice():
-    """R-JURY-4: one vote per organisation, however many matchmakers it sends.
-
-    A mapping holds one key per bloc: a second VDAB vote replaces the first and
-    does not add up to a ⅔ majority.
-    """
-    votes = {V: 3, L: 1}
-    votes[V] = 3  # "second VDAB matchmaker" voting 3
-    assert len(votes) == 2
-    assert ballot_outcome(votes) is None
-    # Built from the matchmakers' bloc votes: three VDAB 3's are still one vote.
-    built = dict([(V, 3), (V, 3), (V, 3), (E, 1)])
-    assert built == {V: 3, E: 1}
-    assert ballot_outcome(built) is None
+def test_votes_are_counted_per_bloc_never_per_matchmaker():
+    """R-JURY-4: one vote per organisation, however many matchmakers it sends. The rule
+    takes one vote per bloc: votes of individual matchmakers are refused rather than
+    counted, so three VDAB matchmakers cannot make a ⅔ majority on their own. (The
+    operation and the database refuse a second vote of a bloc: tests/integration/
+    test_jury.py and test_concurrent_votes.py.)"""
+    with pytest.raises(ValueError):
+        ballot_outcome({"vdab1": 3, "vdab2": 3, "vdab3": 3})
+    assert ballot_outcome({V: 3}) is None  # VDAB's one vote of three
+    assert ballot_outcome({V: 3, L: 1}) is None
 
 
 def test_ballot_refuses_invalid_scores_and_blocs():
@@ -254,7 +292,6 @@ def test_ballot_can_close_iff_all_voted_or_decided(votes):
 ])
 def test_threshold_needs_three_on_both_criteria(cc, fit, expected):
     """R-JURY-5: at least 3 on *both* criteria."""
-    assert THRESHOLD == 3
     assert passes_threshold({CC: cc, FIT: fit}) is expected
 
 

@@ -34,7 +34,8 @@ sys.path[:0] = {[str(extra_path)] if extra_path else []!r}
 for name in {modules!r}:
     importlib.import_module(name)
 loaded = sorted(m for m in sys.modules if m.split('.')[0] in {FRAMEWORKS!r})
-print(json.dumps({{"loaded": loaded, "files": {{n: sys.modules[n].__file__ for n in {modules!r}}}}}))
+files = {{n: sys.modules[n].__file__ for n in {modules!r}}}
+print(json.dumps({{"loaded": loaded, "files": files}}))
 """
     result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT,
                             capture_output=True, text=True, timeout=60, check=False)
