@@ -22,13 +22,12 @@ from matching.oversight.facts import (
     ProcedureFacts,
     Status,
 )
+from matching.oversight.record_rules import condition_5, condition_6
 from matching.oversight.rules import (
     condition_1,
     condition_2,
     condition_3,
     condition_4,
-    condition_5,
-    condition_6,
     evaluate,
     unmet,
 )
