@@ -79,6 +79,9 @@ class World:
                                               actor=self.admin, now=now)
         db.session.flush()
         self.coordinator = self.user("coord", Role.COORDINATOR, work_area_id=self.area.id)
+        area_ops.set_letter_sender(self.area, "Stad Aalst – Dienst Werk\nGrote Markt 3\n"
+                                   "9300 Aalst", "Ann Vermeulen", "Algemeen directeur, Stad Aalst",
+                                   actor=self.coordinator, now=now)
         self.mm = {
             "vdab1": self.user("vdab1", Role.MATCHMAKER),
             "vdab2": self.user("vdab2", Role.MATCHMAKER),

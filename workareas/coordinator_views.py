@@ -18,6 +18,7 @@ from matching.core.web import FAILED, perform, utcnow
 from workareas import operations as area_ops
 from workareas.forms import (
     AddendumForm,
+    LetterSenderForm,
     PitchSlotForm,
     ProcedureForm,
     addendum_content,
@@ -74,7 +75,7 @@ def create_procedure(area_id: int):
 
 
 def render_addendum(procedure, form: AddendumForm, slot_form: PitchSlotForm | None = None,
-                    status: int = 200):
+                    status: int = 200, sender_form: LetterSenderForm | None = None):
     version = procedure.current_version
     now = utcnow()
     start = procedure.published_at or now
@@ -84,6 +85,7 @@ def render_addendum(procedure, form: AddendumForm, slot_form: PitchSlotForm | No
     return render_template(
         "coordinator/addendum.html", procedure=procedure, version=version, form=form,
         slot_form=slot_form or PitchSlotForm(formdata=None), earliest=earliest,
+        sender_form=sender_form or LetterSenderForm(formdata=None, obj=procedure.work_area),
         deadline_ok=deadline is not None and allowed(check_candidacy_period, start, deadline),
         gaps=gaps,
         state_labels=PROCEDURE_STATE_LABELS, ProcedureState=ProcedureState,
@@ -142,3 +144,22 @@ def add_pitch_slot(procedure_id: int):
         procedure = procedure_for_addendum(current_user, procedure_id)
     return render_addendum(procedure, form_from_version(procedure.current_version), slot_form,
                            status=422)
+
+
+@bp.post("/coordinatie/procedures/<int:procedure_id>/afzender")
+@login_required
+def letter_sender(procedure_id: int):
+    """The sender of the work area's letters, set from the addendum page of a procedure."""
+    procedure = procedure_for_addendum(current_user, procedure_id)
+    sender_form = LetterSenderForm()
+    if sender_form.validate_on_submit():
+        result = perform(area_ops.set_letter_sender, procedure.work_area,
+                         sender_form.postal_address.data or "",
+                         sender_form.signatory_name.data or "",
+                         sender_form.signatory_function.data or "", form=sender_form,
+                         success=_("De afzender van de brieven is bewaard."))
+        if result is not FAILED:
+            return redirect(url_for(".addendum", procedure_id=procedure_id) + "#afzender")
+        procedure = procedure_for_addendum(current_user, procedure_id)
+    return render_addendum(procedure, form_from_version(procedure.current_version),
+                           sender_form=sender_form, status=422)

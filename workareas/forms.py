@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -82,6 +83,21 @@ class PitchSlotForm(FlaskForm):
     ends_at = DateTimeLocalField("Einde (Brusselse tijd)", format=LOCAL_FORMAT,
                                  validators=[InputRequired()])
     location = StringField("Plaats of link", validators=[DataRequired(), Length(max=300)])
+
+
+class LetterSenderForm(FlaskForm):
+    """The sender of the work area's letters (R-DEC-1)."""
+
+    postal_address = TextAreaField(
+        _l("Postadres van de lokale besturen"),
+        validators=[InputRequired(_l("Vul het postadres in.")), Length(max=600)])
+    signatory_name = StringField(
+        _l("Naam van de ondertekenaar"),
+        validators=[InputRequired(_l("Vul de naam van de ondertekenaar in.")), Length(max=200)])
+    signatory_function = StringField(
+        _l("Functie van de ondertekenaar"),
+        validators=[InputRequired(_l("Vul de functie van de ondertekenaar in.")),
+                    Length(max=200)])
 
 
 def _row_values(row: Form) -> dict[str, str]:

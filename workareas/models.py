@@ -21,6 +21,13 @@ class WorkArea(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     province: Mapped[str] = mapped_column(String(50))
+    #: The sender of the work area's letters (R-DEC-1: sent on behalf of the local
+    #: governments): their postal address (one line per line), and who signs (name and
+    #: function). Set by a coordinator (:func:`workareas.operations.set_letter_sender`).
+    postal_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    signatory_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    signatory_function: Mapped[str] = mapped_column(String(200), default="",
+                                                    server_default="")
 
     municipalities: Mapped[list[Municipality]] = relationship(
         back_populates="work_area", cascade="all, delete-orphan", order_by="Municipality.name")
@@ -33,6 +40,12 @@ class WorkArea(Model):
         CheckConstraint("province IN ('Antwerpen', 'Limburg', 'Oost-Vlaanderen', "
                         "'Vlaams-Brabant', 'West-Vlaanderen', 'Brussel')", name="province_known"),
     )
+
+    @property
+    def letter_sender_complete(self) -> bool:
+        """Whether the letters can name the postal address and the signatory."""
+        return bool(self.postal_address.strip() and self.signatory_name.strip()
+                    and self.signatory_function.strip())
 
 
 class Municipality(Model):

@@ -36,6 +36,7 @@ from workareas.rules import (
     NeedSummary,
     ProcedureState,
     ProcedureStep,
+    check_letter_sender,
     check_new_version,
     check_new_version_open,
     check_publishable,
@@ -70,6 +71,23 @@ def create_work_area(name: str, province: str, municipalities: Sequence[str],
     audit("work_area.create", area, actor=actor, now=now, procedure_id=None, name=area.name,
           municipalities=len(area.municipalities))
     return area
+
+
+@operation
+def set_letter_sender(work_area: WorkArea, postal_address: str, signatory_name: str,
+                      signatory_function: str, *, actor: User, now: datetime) -> WorkArea:
+    """The sender of the work area's letters (R-DEC-1): the local governments' postal
+    address and who signs on their behalf. Letters written from now on carry them; a letter
+    already written keeps what it said (it is immutable)."""
+    require_coordinator(actor, work_area.id)
+    lines = [" ".join(line.split()) for line in postal_address.splitlines() if line.strip()]
+    name, function = " ".join(signatory_name.split()), " ".join(signatory_function.split())
+    check_letter_sender(lines, name, function)
+    work_area.postal_address = "\n".join(lines)
+    work_area.signatory_name, work_area.signatory_function = name[:200], function[:200]
+    audit("work_area.letter_sender", work_area, actor=actor, now=now, procedure_id=None,
+          address_lines=len(lines))
+    return work_area
 
 
 @operation

@@ -88,9 +88,11 @@ def check_intake_closable(state: ProcedureState, now: datetime,
 
 
 #: What may still be recorded on a ratified procedure: the ratification itself and its
-#: final report, and step 4 (the emergency procedure and its letters, R-STEP4-*).
+#: final report, step 4 (the emergency procedure and its letters, R-STEP4-*), and the
+#: sealed PDF of a letter decided before (the mail worker renders it after the decision
+#: committed: it adds the PDF the decision already stated, it changes nothing).
 AFTER_RATIFICATION = frozenset({"procedure.ratify", "final_report.store", "emergency.start",
-                                "emergency.score", "emergency.conclude"})
+                                "emergency.score", "emergency.conclude", "letter.seal"})
 
 
 def recorded_after_ratification(action: str, step4: bool) -> bool:
@@ -253,3 +255,27 @@ def check_pitches_after_deadline(a: AddendumSummary) -> None:
             to_utc(a.earliest_pitch) <= to_utc(a.candidacy_deadline):
         raise DomainError(N_("Elk pitch-moment moet na de deadline voor kandidaturen liggen."),
                           rule="R-ADD-1", field="candidacy_deadline")
+
+
+# --- the sender of the letters (R-DEC-1) -------------------------------------------------------
+
+#: A postal address: a name or service line, the street, the postcode and municipality.
+ADDRESS_LINES = (2, 6)
+
+
+def check_letter_sender(address_lines: list[str], name: str, function: str) -> None:
+    """R-DEC-1: "Alle kandidaten ontvangen een e-mail met de gemotiveerde beslissing (via de
+    lokale besturen)". A letter on behalf of the local governments names where they can be
+    reached by post and who signs for them: the postal address (two to six lines) and the
+    signatory's name and function."""
+    low, high = ADDRESS_LINES
+    if not low <= len(address_lines) <= high or any(len(line) > 100 for line in address_lines):
+        raise DomainError(N_("Geef het postadres op twee tot zes regels van hoogstens 100 tekens "
+                             "(bijvoorbeeld de dienst, de straat en nummer, de postcode en "
+                             "gemeente)."), rule="R-DEC-1", field="postal_address")
+    if not name.strip():
+        raise DomainError(N_("Vul de naam van de ondertekenaar in."), rule="R-DEC-1",
+                          field="signatory_name")
+    if not function.strip():
+        raise DomainError(N_("Vul de functie van de ondertekenaar in."), rule="R-DEC-1",
+                          field="signatory_function")

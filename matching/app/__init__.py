@@ -27,13 +27,15 @@ from matching.accounts.models import User
 from matching.administration import views as admin_views
 from matching.app import web
 from matching.app.cli import register_cli
-from matching.app.config import load_config
+from matching.app.config import ConfigError, load_config
 from matching.app.extensions import babel, csrf, login_manager, migrate
 from matching.candidacies import coordinator_views as candidacy_coordinator_views
+from matching.candidacies import public_views as letter_verification_views
 from matching.candidacies import views as applicant_views
 from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.navigation import nav_for
+from matching.letters.seal import SealError, load_seal
 from matching.oversight import condition_views
 from matching.oversight import views as observer_views
 from workareas import coordinator_views as area_coordinator_views
@@ -49,6 +51,7 @@ TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 BLUEPRINTS = (
     web.bp,  # the language switch, the liveness check
     public_views.bp,  # public addenda, their feed and versions
+    letter_verification_views.bp,  # public: a letter's versions, their SHA-256 and seal
     account_views.bp,  # sign-in, registration, confirmation, password reset, invitations
     admin_views.bp,  # organisations, accounts and invitations (administrators)
     applicant_views.bp,  # the applicant's dashboard, candidacy form, attachments, letters
@@ -101,6 +104,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    if app.config["MATCHING_ENV"] == "production":
+        try:  # refuse to start without the organisation's seal (never the development one)
+            app.extensions["letter_seal"] = load_seal(app.config, app.instance_path)
+        except SealError as error:
+            raise ConfigError(str(error)) from None
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     babel.init_app(app, locale_selector=web.select_locale,

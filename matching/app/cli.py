@@ -1,17 +1,24 @@
-"""CLI commands: ``flask --app matching.app demo``, ``outbox``, ``audit verify`` (and, through
-Flask-Migrate, ``db``)."""
+"""CLI commands: ``flask --app matching.app demo``, ``outbox``, ``audit verify``, ``letters
+verify`` (and, through Flask-Migrate, ``db``)."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import click
 from flask import Flask
+from sqlalchemy import select
 
 from matching.audit.queries import record_checkpoint
 from matching.candidacies.operations import send_outbox
-from matching.core.dates import BRUSSELS
+from matching.candidacies.queries import letter_of_pdf, letter_seal_fingerprints
+from matching.core.dates import BRUSSELS, format_brussels
 from matching.core.db import db
 from matching.demo import load_demo
+from matching.letters.seal import SealCheck, UnreadablePdf, check_seal, current_seal
 from matching.mail.models import OutboxMessage, OutboxState
+from matching.oversight.models import FinalReport
 from matching.scale import ScaleError, generate
 from workareas.models import WorkArea
 
@@ -116,3 +123,64 @@ def register_cli(app: Flask) -> None:
             click.echo(f"De audittrail is NIET intact: {report.broken.describe()}.", err=True)
             raise SystemExit(1)
         click.echo(f"De audittrail is intact: {checkpoint.events} gebeurtenissen.")
+
+    @app.cli.group("letters")
+    def letters_group() -> None:
+        """Letters and final reports as sent: check a PDF against the seal and the record."""
+
+    @letters_group.command("verify")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def letters_verify(path: Path) -> None:
+        """Whether FILE is an unaltered letter (or final report) of this system, which one,
+        and when it was sealed; exit 1 when it is not."""
+        ok, lines = verify_pdf(path.read_bytes())
+        for line in lines:
+            click.echo(line, err=not ok)
+        if not ok:
+            raise SystemExit(1)
+
+
+def verify_pdf(data: bytes) -> tuple[bool, list[str]]:
+    """What ``flask letters verify`` says of a file (Dutch, as the other commands)."""
+    digest = hashlib.sha256(data).hexdigest()
+    letter = letter_of_pdf(digest)
+    report = db.session.scalar(select(FinalReport).where(FinalReport.sha256 == digest))
+    ours = {current_seal().fingerprint} | letter_seal_fingerprints() | {
+        fingerprint for fingerprint in db.session.scalars(select(FinalReport.seal_fingerprint))
+        if fingerprint}
+    try:
+        check = check_seal(data, ours)
+    except UnreadablePdf:
+        return False, ["NIET geldig: dit bestand is geen leesbare pdf."]
+    facts = [f"  SHA-256: {digest}"]
+    what, sealed_at = "", None
+    if letter is not None:
+        stored_letter, stored = letter
+        facts[:0] = [f"  Kenmerk: {stored_letter.reference}", f"  Versie: {stored_letter.version}"]
+        what = "een ongewijzigde brief van dit systeem"
+        sealed_at = stored.sealed_at
+    elif report is not None:
+        facts[:0] = [f"  Procedure: {report.procedure_id}"]
+        what = "het ongewijzigde eindverslag van stap 3 van dit systeem"
+        sealed_at = report.sealed_at
+    if check.valid:
+        moment = format_brussels(check.signed_at) if check.signed_at else "onbekend"
+        facts += [f"  Verzegeld op: {moment} (Belgische tijd)", f"  Zegel: {check.signer}"]
+        if letter is None and report is None:
+            return False, ["NIET herkend: het zegel is geldig en van dit systeem, maar dit "
+                           "systeem bewaart geen brief of eindverslag met deze inhoud.", *facts]
+        return True, [f"Geldig: {what}.", *facts]
+    if not check.signed and (letter is not None or report is not None) and sealed_at is None:
+        return True, [f"Geldig: {what}, verzonden vóór de verzegeling van brieven (zonder "
+                      "zegel); het bestand is identiek aan wat dit systeem bewaart.", *facts]
+    return False, [f"NIET geldig: {_why_not(check)}", f"  SHA-256: {digest}"]
+
+
+def _why_not(check: SealCheck) -> str:
+    if not check.signed:
+        return "het bestand draagt geen zegel van dit systeem en is geen brief die het bewaart."
+    if not check.intact:
+        return "het bestand werd gewijzigd na de verzegeling."
+    if not check.whole_file:
+        return "na de verzegeling werd iets aan het bestand toegevoegd."
+    return "het zegel is niet gemaakt met een certificaat van dit systeem."

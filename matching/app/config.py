@@ -5,6 +5,9 @@
 ``MATCHING_ENV``: ``development`` (default for ``make run``), ``testing`` or ``production``.
 ``BASE_URL``: the address of the site, which every link in an e-mail starts with (never the
 request's Host); required in production.
+``LETTER_SEAL_PKCS12``, ``LETTER_SEAL_PASSPHRASE``: the organisation's seal certificate and
+key (a PKCS#12 file) that seals every letter and final report; required in production
+(development and tests generate a self-signed one: :mod:`matching.letters.seal`).
 """
 
 from __future__ import annotations
@@ -51,6 +54,12 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
     if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", base_url):
         raise ConfigError("BASE_URL must be the address people use to reach this site, e.g. "
                           "https://matching.example.be (the links in e-mails start with it)")
+    seal = env.get("LETTER_SEAL_PKCS12", "")
+    if mode == "production" and not seal:
+        raise ConfigError("LETTER_SEAL_PKCS12 is missing: set it to the organisation's seal "
+                          "certificate (a PKCS#12 file) and LETTER_SEAL_PASSPHRASE to its "
+                          "passphrase; letters are never sealed with a development certificate "
+                          "in production")
     default_db = "sqlite:///" + str(Path(instance_path) / "matching.db")
     return {
         "MATCHING_ENV": mode,
@@ -77,4 +86,7 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
                                "Lokale partnerschappen <matching@lokalepartnerschappen.be>"),
         "MAIL_DOMAIN": env.get("MAIL_DOMAIN", "lokalepartnerschappen.be"),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(Path(instance_path) / "mail")),
+        # The seal of letters and final reports (matching.letters.seal).
+        "LETTER_SEAL_PKCS12": seal,
+        "LETTER_SEAL_PASSPHRASE": env.get("LETTER_SEAL_PASSPHRASE", ""),
     }

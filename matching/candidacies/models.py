@@ -172,8 +172,9 @@ class Letter(Model):
     recipients: Mapped[str] = mapped_column(String(1000))
     html: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
-    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    #: The SHA-256 of ``html``: what the deciding operation recorded (the PDF, rendered and
+    #: sealed after the commit, is a :class:`LetterPdf`).
+    content_sha256: Mapped[str] = mapped_column(String(64))
     ics: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: R-APP-1: the deadline the letter states; the appeal window is never shorter.
     appeal_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -190,7 +191,7 @@ class Letter(Model):
         CheckConstraint("(version = 1) = (supersedes_id IS NULL)", name="later_versions_supersede"),
         CheckConstraint("(version = 1) = (correction_reason IS NULL)",
                         name="corrections_give_a_reason"),
-        CheckConstraint("length(pdf_sha256) = 64", name="sha256_hex"),
+        CheckConstraint("length(content_sha256) = 64", name="content_sha256_hex"),
         Index("ix_letter_candidacy", "candidacy_id", "kind"),
         # The six conditions and the record pages read a procedure's letters.
         Index("ix_letter_procedure", "procedure_id", "kind"),
@@ -201,6 +202,38 @@ class Letter(Model):
         return f"{self.reference.replace('/', '-')}-v{self.version}.pdf"
 
 
+class LetterPdf(Model):
+    """The PDF of one letter version, rendered and sealed by the mail worker after the
+    deciding transaction committed, before its e-mail goes out. Written once (the letter's
+    id is the key: a second rendering cannot be stored), never changed or deleted (the
+    listeners below; on PostgreSQL also a trigger). Letters written before sealing existed
+    keep their PDF here without a seal (``sealed_at`` is NULL)."""
+
+    __tablename__ = "letter_pdf"
+
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), primary_key=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The SHA-256 of the seal certificate that signed it.
+    seal_fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        CheckConstraint("length(sha256) = 64", name="sha256_hex"),
+        CheckConstraint("(sealed_at IS NULL) = (seal_fingerprint IS NULL)",
+                        name="sealed_with_a_certificate"),
+        # `flask letters verify` finds a file's letter by its hash.
+        Index("ix_letter_pdf_sha256", "sha256"),
+    )
+
+
 @event.listens_for(Letter, "before_update")
 def _letters_are_immutable(mapper, connection, target: Letter) -> None:
     raise ValueError("a letter is immutable once written; issue a corrected version instead")
+
+
+@event.listens_for(LetterPdf, "before_update")
+@event.listens_for(LetterPdf, "before_delete")
+def _letter_pdfs_are_written_once(mapper, connection, target: LetterPdf) -> None:
+    raise ValueError("a letter's PDF is written once and kept as it was sent")

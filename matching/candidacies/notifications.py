@@ -1,9 +1,11 @@
 """What a candidacy's correspondence is built from, and how it is sent.
 
 Each letter's content is built from the recorded facts (the sender, the recipients, the
-candidacy), then issued: rendered, its immutable bytes stored with their SHA-256, and its
-e-mail queued in the same transaction. The mail worker sends it after the commit; the
-moment the server accepted a decision e-mail is its receipt (R-APP-1).
+candidacy), then issued: its HTML and text recorded with their SHA-256, immutable, and its
+e-mail queued, in the deciding transaction (:func:`issue`). After the commit the mail
+worker renders the PDF, seals it and stores it once (:func:`sealed_pdf`), then sends the
+e-mail with it (:func:`letter_email`); the moment the server accepted a decision e-mail is
+its receipt (R-APP-1).
 """
 
 from __future__ import annotations
@@ -12,29 +14,40 @@ import hashlib
 from datetime import datetime
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from matching.accounts.models import RoleGrant, User
 from matching.accounts.rules import Role, format_enterprise_number
 from matching.audit.recording import audit
-from matching.candidacies.models import Candidacy, Letter
+from matching.candidacies.models import Candidacy, Letter, LetterPdf
 from matching.core.dates import brussels_date
 from matching.core.db import db, get_required
 from matching.core.errors import N_
+from matching.core.web import external_url
 from matching.letters.content import Contact, LetterContent, LetterKind, Recipient, Sender
-from matching.letters.render import render
+from matching.letters.render import render, render_pdf
+from matching.letters.seal import current_seal, seal_pdf
 from matching.mail.models import OutboxMessage
 from matching.mail.outbox import envelope, queue_message
 from workareas.models import Procedure
 
+#: The reason and place a letter's seal states (the PDF's signature dictionary).
+SEAL_REASON = N_("Brief %(reference)s, versie %(version)s, verzonden namens de lokale besturen "
+                 "van %(area)s")
+SEAL_LOCATION = N_("Vlaanderen")
+
 
 def sender_of(procedure: Procedure) -> Sender:
     version = procedure.published_version or procedure.current_version
+    area = procedure.work_area
     return Sender(
-        work_area=procedure.work_area.name,
-        governments=tuple(o.name for o in procedure.work_area.involved_governments),
-        contacts=tuple(Contact(c.name, c.organisation, c.email, c.phone) for c in version.contacts))
+        work_area=area.name, governments=tuple(o.name for o in area.involved_governments),
+        contacts=tuple(Contact(c.name, c.organisation, c.email, c.phone) for c in version.contacts),
+        postal_address=area.postal_address, signatory_name=area.signatory_name.strip(),
+        signatory_function=area.signatory_function.strip())
 
 
 def recipients_of(candidacy: Candidacy) -> tuple[Recipient, str]:
@@ -83,19 +96,20 @@ def candidacy_receipt(candidacy: Candidacy, now: datetime) -> LetterContent:
 def issue(content: LetterContent, candidacy: Candidacy, *, actor: User | None, now: datetime,
           appeal_id: int | None = None, supersedes: Letter | None = None,
           correction_reason: str | None = None, locale: str = "nl") -> Letter:
-    """Write the letter and queue its e-mail in the current transaction (never commits).
+    """Record the letter (HTML, text, their SHA-256, the version) and queue its e-mail in
+    the current transaction (never commits). The PDF follows after the commit
+    (:func:`sealed_pdf`, by the mail worker).
 
     Refused (IncompleteLetter) when a mandatory part is missing: then nothing is written.
     """
-
-    subject, html, text, pdf, ics = render(content, locale)
+    version = (supersedes.version + 1) if supersedes else 1
+    subject, html, text, ics = render(content, locale, version)
     _, addresses = recipients_of(candidacy)
-    letter = Letter(kind=content.kind, reference=content.reference,
-                    version=(supersedes.version + 1) if supersedes else 1,
+    letter = Letter(kind=content.kind, reference=content.reference, version=version,
                     procedure_id=candidacy.procedure_id, candidacy_id=candidacy.id,
                     appeal_id=appeal_id, round=content.round, locale=locale, subject=subject,
-                    recipients=addresses, html=html, text=text, pdf=pdf,
-                    pdf_sha256=hashlib.sha256(pdf).hexdigest(), ics=ics,
+                    recipients=addresses, html=html, text=text,
+                    content_sha256=hashlib.sha256(html.encode("utf-8")).hexdigest(), ics=ics,
                     appeal_deadline=content.appeal_deadline, created_at=now,
                     created_by_id=actor.id if actor else None,
                     supersedes_id=supersedes.id if supersedes else None,
@@ -103,35 +117,91 @@ def issue(content: LetterContent, candidacy: Candidacy, *, actor: User | None, n
     db.session.add(letter)
     db.session.flush()  # the e-mail names the letter by its id
     queue_letter(letter, now=now,
-                 domain=current_app.config.get("MAIL_DOMAIN", "lokalepartnerschappen.be"))
+                 domain=current_app.config.get("MAIL_DOMAIN", "lokalepartnerschappen.be"),
+                 reply_to=content.sender.contacts[0].email if content.sender.contacts else None)
     audit("letter.issue", letter, actor=actor, now=now, procedure_id=candidacy.procedure_id,
           step4=content.kind == LetterKind.EMERGENCY_OUTCOME, kind=content.kind,
-          reference=content.reference, version=letter.version, sha256=letter.pdf_sha256)
+          reference=content.reference, version=letter.version,
+          content_sha256=letter.content_sha256)
     return letter
 
 
-def queue_letter(letter: Letter, *, now: datetime, domain: str) -> OutboxMessage:
+def queue_letter(letter: Letter, *, now: datetime, domain: str,
+                 reply_to: str | None = None) -> OutboxMessage:
     """Queue the letter's e-mail in the current transaction; its Message-ID follows from the
-    letter's reference, version and bytes, so a resent e-mail keeps it."""
+    letter's reference, version and recorded content, so a resent e-mail keeps it."""
     return queue_message(letter.recipients, letter.subject,
                          f"<{letter.reference.replace('/', '.')}.v{letter.version}."
-                         f"{letter.pdf_sha256[:16]}@{domain}>", now=now, letter_id=letter.id)
+                         f"{letter.content_sha256[:16]}@{domain}>", now=now, letter_id=letter.id,
+                         reply_to=reply_to)
 
 
-def letter_email(message: OutboxMessage, sender: str) -> EmailMessage:
-    """The e-mail of an outbox message: a letter's (its text, its HTML, its PDF and, for a
-    pitch invitation, the .ics), or a plain message's own text."""
-    mail = envelope(message, sender)
+def verification_url(reference: str) -> str:
+    """The public page that shows the SHA-256 and the sealing moment of every version of
+    the letter ``reference``."""
+    return external_url("letter_verification.verify", kenmerk=reference)
+
+
+def sealed_pdf(letter: Letter, *, now: datetime) -> LetterPdf:
+    """The letter's PDF, rendered, sealed, hashed and stored once, then always the same.
+
+    Rendered from the recorded HTML (the real creation moment ``now``, the footer with the
+    reference, "1 / 2" and where to check the seal), sealed, and stored with its SHA-256
+    and an audit event in a transaction of its own, committed here. A second worker that
+    rendered the same version at the same time loses the race on the letter's key and
+    takes the stored one: there is never a second, different PDF of one version."""
+    stored = db.session.get(LetterPdf, letter.id)
+    if stored is not None:
+        return stored
+    seal = current_seal()
+    area = get_required(Procedure, letter.procedure_id).work_area.name
+    pdf = render_pdf(letter.html, reference=letter.reference, version=letter.version,
+                     locale=letter.locale, created_at=now,
+                     verify_url=verification_url(letter.reference),
+                     online_url=external_url("applicant.letter", letter_id=letter.id))
+    with force_locale(letter.locale):
+        reason = gettext(SEAL_REASON, reference=letter.reference, version=letter.version,
+                         area=area)
+        location = gettext(SEAL_LOCATION)
+    sealed = seal_pdf(pdf, seal, at=now, reason=reason, location=location)
+    row = LetterPdf(letter_id=letter.id, pdf=sealed, sha256=hashlib.sha256(sealed).hexdigest(),
+                    rendered_at=now, sealed_at=now, seal_fingerprint=seal.fingerprint)
+    db.session.add(row)
+    try:
+        audit("letter.seal", letter, actor=None, now=now, procedure_id=letter.procedure_id,
+              step4=letter.kind == LetterKind.EMERGENCY_OUTCOME, reference=letter.reference,
+              version=letter.version, sha256=row.sha256, seal=seal.fingerprint)
+        db.session.commit()
+    except IntegrityError:  # another worker stored this version's PDF first
+        db.session.rollback()
+        return get_required(LetterPdf, letter.id)
+    return row
+
+
+def letter_email(message: OutboxMessage, sender: str, now: datetime) -> EmailMessage:
+    """The e-mail of an outbox message: a letter's (a short note with the link to the
+    letter's page, its text, its HTML, its sealed PDF and, for a pitch invitation, the
+    .ics), or a plain message's own text. A letter's PDF is made first if it is not there
+    yet (:func:`sealed_pdf`): the e-mail never leaves without it."""
     if message.letter_id is None:
+        mail = envelope(message, sender)
         mail.set_content(message.body_text or "")
         return mail
     letter = get_required(Letter, message.letter_id)
+    stored = sealed_pdf(letter, now=now)
+    mail = envelope(message, sender)
     mail["Content-Language"] = letter.locale
-    mail.set_content(letter.text)
-    mail.add_alternative(letter.html, subtype="html")
-    mail.add_attachment(letter.pdf, maintype="application", subtype="pdf",
+    link = external_url("applicant.letter", letter_id=letter.id)
+    with force_locale(letter.locale):
+        note_text = render_template("mail/letter_note.txt", link=link).strip()
+        note_html = render_template("mail/letter_note.html", link=link).strip()
+    mail.set_content(f"{note_text}\n\n{'-' * 72}\n\n{letter.text}")
+    mail.add_alternative(letter.html.replace("<main>", f"<main>\n{note_html}", 1),
+                         subtype="html")
+    mail.add_attachment(stored.pdf, maintype="application", subtype="pdf",
                         filename=letter.filename)
     if letter.ics:
         mail.add_attachment(letter.ics, maintype="text", subtype="calendar",
-                            filename="pitch.ics", params={"method": "REQUEST"})
+                            filename="pitch.ics", params={"method": "REQUEST",
+                                                          "charset": "utf-8"})
     return mail

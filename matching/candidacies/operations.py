@@ -247,8 +247,10 @@ def record_letter_accepted(message: OutboxMessage, accepted_at: datetime) -> Non
 
 def send_outbox(config: dict, **options: Any) -> dict[str, int]:
     """The mail worker's round (``flask outbox send``): send what is due, letters with their
-    PDF, and record the receipt of decisions. ``options`` go to
-    :func:`matching.mail.outbox.send_pending` (clock, limit, after_accept)."""
+    sealed PDF (rendered, sealed and stored first when it is not there yet:
+    :func:`~matching.candidacies.notifications.sealed_pdf`), and record the receipt of
+    decisions. ``options`` go to :func:`matching.mail.outbox.send_pending` (clock, limit,
+    before_send, after_accept)."""
     return send_pending(config, build=letter_email, on_accepted=record_letter_accepted,
                         **options)
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import load_only, raiseload
 
 from matching.accounts.models import Organisation, User
 from matching.accounts.rules import Role, can_coordinate
-from matching.candidacies.models import Candidacy, Letter
+from matching.candidacies.models import Candidacy, Letter, LetterPdf
 from matching.candidacies.rules import effective_appeal_deadline
 from matching.core import signals
 from matching.core.db import db
@@ -95,22 +95,24 @@ LETTER_COLUMNS = (Letter.id, Letter.kind, Letter.reference, Letter.version, Lett
                   Letter.created_at, Letter.round, Letter.candidacy_id, Letter.subject)
 
 
-def procedure_letters(
-        procedure: Procedure) -> list[tuple[Letter, OutboxMessage | None, str | None]]:
-    """The procedure's letters (without their bytes) with their e-mail in the outbox and
-    the organisation they go to, in one statement."""
+def procedure_letters(procedure: Procedure) -> list[tuple]:
+    """The procedure's letters (without their bytes) with their e-mail in the outbox, the
+    organisation they go to and when their PDF was sealed (None: not made yet), in one
+    statement: rows of (letter, message, organisation name, sealed_at, rendered_at)."""
     rows = db.session.execute(
-        select(Letter, OutboxMessage, Organisation.name)
+        select(Letter, OutboxMessage, Organisation.name, LetterPdf.sealed_at,
+               LetterPdf.rendered_at)
         .outerjoin(OutboxMessage, OutboxMessage.letter_id == Letter.id)
+        .outerjoin(LetterPdf, LetterPdf.letter_id == Letter.id)
         .outerjoin(Candidacy, Candidacy.id == Letter.candidacy_id)
         .outerjoin(Organisation, Organisation.id == Candidacy.organisation_id)
         .where(Letter.procedure_id == procedure.id)
         .options(load_only(*LETTER_COLUMNS), raiseload("*"),
                  load_only(OutboxMessage.id, OutboxMessage.state, OutboxMessage.attempts,
-                           OutboxMessage.last_error, OutboxMessage.accepted_at,
-                           OutboxMessage.next_attempt_at))
+                           OutboxMessage.last_error, OutboxMessage.failed_step,
+                           OutboxMessage.accepted_at, OutboxMessage.next_attempt_at))
         .order_by(Letter.created_at.desc(), Letter.id.desc())).all()
-    return [(letter, message, name) for letter, message, name in rows]
+    return [tuple(row) for row in rows]
 
 
 def outbox_counts(procedure: Procedure) -> dict[OutboxState, int]:
@@ -129,3 +131,27 @@ def candidacy_or_404(user: User, candidacy_id: int) -> Candidacy:
     if candidacy is None or not can_coordinate(user, candidacy.procedure.work_area_id):
         abort(404)
     return candidacy
+
+
+def letter_versions(reference: str) -> list:
+    """The versions of the letter ``reference`` that were sent with a PDF: version, when
+    it was rendered and sealed, and the PDF's SHA-256 (nothing about the addressee), in
+    version order."""
+    return list(db.session.execute(
+        select(Letter.version, LetterPdf.rendered_at, LetterPdf.sealed_at, LetterPdf.sha256)
+        .join(LetterPdf, LetterPdf.letter_id == Letter.id)
+        .where(Letter.reference == reference).order_by(Letter.version)))
+
+
+def letter_of_pdf(sha256: str) -> tuple[Letter, LetterPdf] | None:
+    """The letter version whose stored PDF has this SHA-256."""
+    row = db.session.execute(select(Letter, LetterPdf)
+                             .join(LetterPdf, LetterPdf.letter_id == Letter.id)
+                             .where(LetterPdf.sha256 == sha256).limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
+def letter_seal_fingerprints() -> set[str]:
+    """The SHA-256 of every certificate that sealed a stored letter."""
+    return set(db.session.scalars(select(LetterPdf.seal_fingerprint).distinct()
+                                  .where(LetterPdf.seal_fingerprint.is_not(None))))

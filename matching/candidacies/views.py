@@ -35,7 +35,7 @@ from matching.candidacies.forms import (
     candidacy_form,
     content_of,
 )
-from matching.candidacies.models import Attachment, Candidacy, Letter
+from matching.candidacies.models import Attachment, Candidacy, Letter, LetterPdf
 from matching.candidacies.queries import (
     _challenges,
     may_read_attachments,
@@ -128,7 +128,9 @@ def render_candidacy(candidacy: Candidacy, *, form=None, upload_form=None, withd
     if form is None and editable:
         form = candidacy_form(candidacy, challenges)
     documents = db.session.execute(
-        select(Letter.id, Letter.subject, Letter.created_at, Letter.version)
+        select(Letter.id, Letter.subject, Letter.created_at, Letter.version, Letter.reference,
+               LetterPdf.sealed_at, LetterPdf.rendered_at)
+        .outerjoin(LetterPdf, LetterPdf.letter_id == Letter.id)
         .where(Letter.candidacy_id == candidacy.id).order_by(Letter.id)).all()
     sections = [section for section in signals.ask(
         signals.candidacy_page_sections, candidacy, viewer=current_user) if section]
@@ -228,7 +230,10 @@ def letter(letter_id: int):
 @login_required
 def letter_pdf(letter_id: int):
     item = own_letter(letter_id)
-    response = Response(item.pdf, content_type="application/pdf")
+    stored = db.session.get(LetterPdf, item.id)
+    if stored is None:  # the mail worker has not made it yet: the page says so
+        abort(404)
+    response = Response(stored.pdf, content_type="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{item.filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -142,6 +142,8 @@ class Demo:
         coordinator = self.person(area["coordinator"][0], Role.COORDINATOR, clock.now,
                                   work_area_id=work_area.id)
         self.coordinators[key] = coordinator
+        clock.day(publish_day - 5)
+        area_ops.set_letter_sender(work_area, *area["sender"], actor=coordinator, now=clock.now)
         clock.day(publish_day - 4)
         year = clock.now.astimezone(BRUSSELS).year
         proc = area_ops.create_procedure(work_area, f"Matching {area['name']} {year}",

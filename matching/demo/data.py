@@ -167,6 +167,8 @@ class Area(TypedDict):
     municipalities: list[str]
     governments: list[tuple[str, str, str]]  # (name, legal form, enterprise number)
     coordinator: tuple[str, str, str]  # (name, organisation, phone)
+    #: the sender of the letters: (postal address, signatory's name, signatory's function)
+    sender: tuple[str, str, str]
     second_contact: tuple[str, str, str]  # (name, organisation, phone)
     jury: list[tuple[str, Bloc, str]]  # (name, bloc, affiliation)
     location: str  # of the pitch moments
@@ -186,6 +188,8 @@ AREAS: dict[str, Area] = {
                          "0208.135.076"),
                         ("Gemeente Kuurne", "gemeente", "0214.684.457")],
         "coordinator": ("Lieselot Vanhoutte", "Stad Kortrijk", "056 27 71 10"),
+        "sender": ("Stad Kortrijk – Dienst Werk en Activering\nGrote Markt 54\n8500 Kortrijk",
+                   "Pieter-Jan Vandenbroucke", "Algemeen directeur, Stad Kortrijk"),
         "second_contact": ("Annelies Verhaeghe", "VDAB regio Zuid-West-Vlaanderen", "056 24 30 00"),
         "jury": [("Annelies Verhaeghe", Bloc.VDAB, "VDAB regio Zuid-West-Vlaanderen"),
                  ("Koen Desmet", Bloc.VDAB, "VDAB Kortrijk"),
@@ -246,6 +250,8 @@ AREAS: dict[str, Area] = {
                         ("OCMW Temse", "openbaar centrum voor maatschappelijk welzijn",
                          "0212.803.746")],
         "coordinator": ("Sofie Van Damme", "VDAB Sint-Niklaas", "03 760 12 40"),
+        "sender": ("Stad Sint-Niklaas – Sociaal Huis\nHazewindstraat 6\n9100 Sint-Niklaas",
+                   "Kristien Verbeke", "Algemeen directeur, Stad Sint-Niklaas"),
         "second_contact": ("Els Verstraeten", "Stad Sint-Niklaas", "03 778 30 00"),
         "jury": [("Bart Van Goethem", Bloc.VDAB, "VDAB Waasland"),
                  ("Els Verstraeten", Bloc.LOKAAL_BESTUUR, "Stad Sint-Niklaas"),
@@ -300,6 +306,8 @@ AREAS: dict[str, Area] = {
                          "0209.307.786"),
                         ("Gemeente Beerse", "gemeente", "0216.561.606")],
         "coordinator": ("Jan Wuyts", "Stad Turnhout", "014 44 33 20"),
+        "sender": ("Stad Turnhout – Dienst Werk en Welzijn\nCampus Blairon 200\n2300 Turnhout",
+                   "Bert Luyckx", "Algemeen directeur, Stad Turnhout"),
         "second_contact": ("Wendy Peeters", "VDAB Turnhout", "014 40 11 00"),
         "jury": [("Tom Janssens", Bloc.VDAB, "VDAB Turnhout"),
                  ("Inge Van Looy", Bloc.LOKAAL_BESTUUR, "Stad Turnhout"),

@@ -43,11 +43,20 @@ class Contact:
 
 @dataclass(frozen=True)
 class Sender:
-    """The local governments of the work area, on whose behalf the letter is sent (R-DEC-1)."""
+    """The local governments of the work area, on whose behalf the letter is sent (R-DEC-1):
+    their postal address and who signs for them (set per work area), and the contact persons
+    of the addendum (the first one answers replies)."""
 
     work_area: str
     governments: tuple[str, ...]
     contacts: tuple[Contact, ...]
+    postal_address: str = ""  # lines separated by new lines
+    signatory_name: str = ""
+    signatory_function: str = ""
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        return tuple(line.strip() for line in self.postal_address.splitlines() if line.strip())
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """The calendar invitation (.ics) attached to the round-1 selection letter (R-PITCH-1).
 
 Deterministic: the same letter content gives the same bytes. The UID comes from the
-letter's reference, DTSTAMP from the letter date (midnight Brussels time), never from the
-clock. DTSTART/DTEND are Brussels wall-clock times with TZID=Europe/Brussels and the
-matching VTIMEZONE, so calendar programs show the right hour in winter and in summer.
+letter's reference (stable across its versions; SEQUENCE counts them), DTSTAMP from the
+letter date (midnight Brussels time), never from the clock. DTSTART/DTEND are Brussels
+wall-clock times with TZID=Europe/Brussels and the matching VTIMEZONE, so calendar
+programs show the right hour in winter and in summer.
 """
 
 from __future__ import annotations
@@ -51,8 +52,11 @@ def event_uid(content: LetterContent) -> str:
     return f"pitch-{digest}@{UID_DOMAIN}"
 
 
-def pitch_invitation(content: LetterContent, locale: str = "nl") -> bytes:
-    """An iCalendar REQUEST with one VEVENT for the pitch moment of ``content``."""
+def pitch_invitation(content: LetterContent, locale: str = "nl", sequence: int = 0) -> bytes:
+    """An iCalendar REQUEST with one VEVENT for the pitch moment of ``content``.
+
+    ``sequence``: the revision of the invitation (RFC 5545 SEQUENCE): a corrected letter
+    (a new pitch moment) keeps the UID and raises it, so calendars update the event."""
     pitch = content.pitch
     if pitch is None:
         raise ValueError("the letter has no pitch moment")
@@ -69,7 +73,7 @@ def pitch_invitation(content: LetterContent, locale: str = "nl") -> bytes:
     event.add("uid", event_uid(content))
     event.add("dtstamp", datetime.combine(content.letter_date, time(0, 0), tzinfo=BRUSSELS)
               .astimezone(_UTC))
-    event.add("sequence", 0)
+    event.add("sequence", sequence)
     event.add("dtstart", starts)
     event.add("dtend", ends)
     event.add("summary", _translate(SUMMARY, locale, work_area=content.sender.work_area))

@@ -1,20 +1,18 @@
-"""Render a letter (:class:`~matching.letters.content.LetterContent`) as HTML, PDF and text:
-the letter-level API (:func:`render_html`, :func:`render_pdf`, :func:`render_text`) and the
-date formatting that the letters and the final report share.
+"""Render a letter (:class:`~matching.letters.content.LetterContent`) as HTML, text and PDF:
+the letter-level API (:func:`render`, :func:`render_html`, :func:`render_text`,
+:func:`render_pdf`) and the date formatting that the letters and the final report share.
 
 The wording lives only in the templates ``templates/letters/<kind>.html`` (translated with
-Flask-Babel); the PDF and the plain-text e-mail body are derived from the rendered HTML by
-one small converter (:mod:`matching.letters.document`), so the three versions cannot
-drift apart.
+Flask-Babel); the plain-text e-mail body and the PDF are derived from the rendered HTML by
+a real HTML parser (:mod:`matching.letters.markup`), so the three versions cannot drift
+apart.
 
-* :func:`render_html` needs an application context (callers have one).
-* :func:`render_pdf` is deterministic: the same content gives the same bytes (ReportLab
-  ``invariant=1``), so a SHA-256 of a letter is stable. The PDF is typeset by
-  :mod:`matching.letters.typeset` (fonts, line breaking; see :func:`pdf_safe` for the
-  characters) and placed on pages and written by :mod:`matching.letters.pdf`, which also
-  writes any document made with the same tags (:func:`render_document_pdf`, used for the
-  final report of step 3). ``pdf_safe``, ``WINANSI_CHARS`` and ``render_document_pdf``
-  stay importable from here.
+* :func:`render` (HTML, text, .ics) is what the deciding operation records, in its own
+  transaction: it needs an application context (callers have one).
+* :func:`render_pdf` lays the recorded HTML out with ReportLab's Platypus
+  (:mod:`matching.letters.layout`, DejaVu fonts: :mod:`matching.letters.fonts`); the mail
+  worker calls it after the commit, then seals the PDF (:mod:`matching.letters.seal`).
+  The same HTML and creation moment give the same bytes.
 * Dates are shown as Brussels calendar days in the letter's language ("22 november
   2026"), formatted by Babel with an explicit locale: the OS locale plays no part.
 """
@@ -32,9 +30,9 @@ from flask_babel import force_locale, gettext
 from matching.core.dates import BRUSSELS, require_aware
 from matching.core.errors import N_
 from matching.letters.content import LetterContent, LetterKind, check_complete
-from matching.letters.document import document_text, parse_letter_html
 from matching.letters.ics import pitch_invitation
-from matching.letters.pdf import PDF_LANG, write_pdf
+from matching.letters.layout import PDF_LANG, PdfOptions, write_pdf
+from matching.letters.markup import document_text, info, parse
 
 # --- dates -------------------------------------------------------------------------------
 
@@ -159,11 +157,9 @@ def render_text(content: LetterContent, locale: str = "nl", html: str | None = N
     """The letter as plain text (the e-mail body), derived from the rendered HTML.
 
     Without ``html``, the HTML just rendered for an equal letter in the same language (and
-    application) is reused: rendering is a function of these, and a letter's PDF and text
+    application) is reused: rendering is a function of these, and a letter's HTML and text
     are made one after the other."""
     if html is None:
-        from flask import current_app
-
         last = _last_html
         if (last is not None
                 # Flask types current_app as Flask, not as the werkzeug LocalProxy it is
@@ -172,26 +168,37 @@ def render_text(content: LetterContent, locale: str = "nl", html: str | None = N
             html = last[3]
         else:
             html = render_html(content, locale)
-    return document_text(parse_letter_html(html))
+    return document_text(parse(html))
 
 
-def render_pdf(content: LetterContent, html: str | None = None, locale: str = "nl") -> bytes:
-    """The letter as an A4 PDF with the same text as the HTML, deterministic bytes.
+#: The footer of a letter's pages, its seal line and the note on text in another script.
+FOOTER = N_("Ons kenmerk %(reference)s – versie %(version)s")
+FOOTER_SEAL = N_("Elektronisch verzegelde brief. Echtheid controleren: %(url)s")
+UNSHOWABLE = N_("Deze brief bevat tekst in een schrift dat dit pdf-bestand niet kan weergeven; "
+                "die tekst is vervangen door %(mark)s. U leest de volledige brief, met die "
+                "tekst zoals hij werd ingevuld, op het platform: %(url)s")
 
-    Metadata: title (the HTML ``<title>``), author (``<meta name="author">``: the local
-    governments of the work area), subject (``<meta name="description">``), keywords (the
-    reference) and the document language (/Lang in the catalog). The footer shows the
-    reference and the page number.
-    """
-    if html is None:
-        html = render_html(content, locale)
-    doc = parse_letter_html(html)
+
+def render_pdf(html: str, *, reference: str, version: int, locale: str, created_at: datetime,
+               verify_url: str = "", online_url: str = "") -> bytes:
+    """A letter's recorded HTML as an A4 PDF: title (the HTML ``<title>``), author
+    (``<meta name="author">``: the local governments of the work area), subject
+    (``<meta name="description">``), keywords (the reference), language (/Lang), the real
+    creation moment, and a footer with the reference, the version, "1 / 2" and where to
+    check the seal (``verify_url``). Text in a script the fonts cannot show points to the
+    letter's HTML version (``online_url``)."""
+    doc = info(parse(html))
     lang = doc.lang or locale
-    return write_pdf(doc, title=doc.title or content.reference,
-                     author=doc.meta.get("author", ", ".join(content.sender.governments)),
-                     subject=doc.meta.get("description", ""), keywords=content.reference,
-                     creator=doc.meta.get("generator", ""), lang=PDF_LANG.get(lang, lang),
-                     footer_left=content.reference, page_label="%(page)s")
+    with force_locale(locale):
+        footer = gettext(FOOTER, reference=reference, version=version)
+        note = gettext(FOOTER_SEAL, url=verify_url) if verify_url else ""
+        unshowable = gettext(UNSHOWABLE, mark="[*]", url=online_url) if online_url else ""
+    return write_pdf(html, PdfOptions(
+        created_at=created_at, title=doc.title or reference,
+        author=doc.meta.get("author", ""), subject=doc.meta.get("description", ""),
+        keywords=reference, creator=doc.meta.get("generator", ""),
+        lang=PDF_LANG.get(lang, lang), footer=footer, footer_note=note,
+        unshowable_note=unshowable))
 
 
 SUBJECTS = {
@@ -206,14 +213,17 @@ SUBJECTS = {
 }
 
 
-def render(content: LetterContent, locale: str) -> tuple[str, str, str, bytes, bytes | None]:
-    """Subject, HTML, text, PDF and (for a pitch invitation) the .ics of a letter."""
+def render(content: LetterContent, locale: str,
+           version: int = 1) -> tuple[str, str, str, bytes | None]:
+    """Subject, HTML, text and (for a pitch invitation) the .ics of ``version`` of a letter:
+    what the deciding operation records. The PDF is made after the commit
+    (:func:`render_pdf`). A later version of an invitation updates the same calendar event
+    (same UID, the next SEQUENCE)."""
     check_complete(content)
     with force_locale(locale):
         subject = gettext(SUBJECTS[content.kind], area=content.sender.work_area)
     html = render_html(content, locale)
-    pdf = render_pdf(content, html, locale)
     text = render_text(content, locale, html)
-    ics = (pitch_invitation(content)
+    ics = (pitch_invitation(content, locale, sequence=version - 1)
            if content.pitch and content.kind == LetterKind.ROUND1_SELECTED else None)
-    return subject, html, text, pdf, ics
+    return subject, html, text, ics

@@ -29,6 +29,8 @@ class OutboxMessage(Model):
     body_text: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     to_addresses: Mapped[str] = mapped_column(String(1000))
+    #: Where replies go (a letter's: the work area's first contact person).
+    reply_to: Mapped[str | None] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     state: Mapped[OutboxState] = mapped_column(enum_column(OutboxState, "outbox_state"),
                                                default=OutboxState.PENDING)
@@ -38,6 +40,9 @@ class OutboxMessage(Model):
     sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: Which step the last failure was in: ``build`` (making the e-mail: for a letter,
+    #: rendering and sealing its PDF) or ``deliver`` (the mail server).
+    failed_step: Mapped[str | None] = mapped_column(String(10))
 
     __table_args__ = (
         CheckConstraint("(state = 'sent') = (accepted_at IS NOT NULL)", name="accepted_iff_sent"),
@@ -45,5 +50,8 @@ class OutboxMessage(Model):
                         name="sending_since_iff_sending"),
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         CheckConstraint("(letter_id IS NULL) <> (body_text IS NULL)", name="letter_or_body"),
+        CheckConstraint("failed_step IN ('build', 'deliver')", name="failed_step_known"),
+        CheckConstraint("(failed_step IS NULL) = (last_error IS NULL)",
+                        name="failed_step_iff_error"),
         Index("ix_outbox_message_due", "state", "next_attempt_at"),
     )

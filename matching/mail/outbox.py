@@ -9,8 +9,11 @@ Message-ID.
 
 This package knows e-mails, not letters: a message either carries its own text, or
 belongs to a letter (``letter_id``), whose e-mail the caller builds
-(:func:`send_pending`'s ``build``); ``on_accepted`` hears the moment the server accepted
-a message (:mod:`matching.candidacies.notifications` records it as a decision's receipt).
+(:func:`send_pending`'s ``build``, which for a letter first renders, seals and stores its
+PDF); ``on_accepted`` hears the moment the server accepted a message
+(:mod:`matching.candidacies.notifications` records it as a decision's receipt). A failure
+to build (a PDF that cannot be rendered or sealed) is retried with the same back-off as a
+failed delivery, and shown the same way (``failed_step``).
 """
 
 from __future__ import annotations
@@ -40,12 +43,14 @@ SENDING_LEASE = timedelta(minutes=5)
 
 
 def queue_message(to: str, subject: str, message_id: str, *, now: datetime,
-                  letter_id: int | None = None, body: str | None = None) -> OutboxMessage:
+                  letter_id: int | None = None, body: str | None = None,
+                  reply_to: str | None = None) -> OutboxMessage:
     """Queue an e-mail in the current transaction: a letter's (``letter_id``) or a plain
     one (``body``). The Message-ID is the caller's, unique and stable."""
     message = OutboxMessage(to_addresses=to, subject=subject, letter_id=letter_id,
                             body_text=body, message_id=message_id, state=OutboxState.PENDING,
-                            attempts=0, created_at=now, next_attempt_at=now)
+                            attempts=0, created_at=now, next_attempt_at=now,
+                            reply_to=reply_to or None)
     db.session.add(message)
     return message
 
@@ -67,12 +72,14 @@ def envelope(message: OutboxMessage, sender: str) -> EmailMessage:
     mail["From"] = sender
     mail["To"] = message.to_addresses
     mail["Subject"] = message.subject
+    if message.reply_to:
+        mail["Reply-To"] = message.reply_to
     mail["Message-ID"] = message.message_id
     mail["Date"] = format_datetime(message.created_at)
     return mail
 
 
-def build_plain(message: OutboxMessage, sender: str) -> EmailMessage:
+def build_plain(message: OutboxMessage, sender: str, now: datetime) -> EmailMessage:
     """A plain message: its own text."""
     if message.body_text is None:
         raise ValueError(f"outbox message {message.id} belongs to a letter: build it with "
@@ -119,20 +126,24 @@ def due_messages(now: datetime, limit: int) -> list[OutboxMessage]:
     return list(db.session.scalars(query))
 
 
-Builder = Callable[[OutboxMessage, str], EmailMessage]
+#: ``build(message, sender, now)``: the e-mail of a message (it may store and commit what
+#: the e-mail needs, such as a letter's sealed PDF).
+Builder = Callable[[OutboxMessage, str, datetime], EmailMessage]
 
 
 def send_pending(config: dict, *, build: Builder = build_plain,
                  on_accepted: Callable[[OutboxMessage, datetime], None] | None = None,
                  clock: Callable[[], datetime] | None = None, limit: int = 100,
+                 before_send: Callable[[OutboxMessage], None] | None = None,
                  after_accept: Callable[[OutboxMessage], None] | None = None) -> dict[str, int]:
     """Send what is due, one message per transaction. Returns counts per outcome.
 
-    ``build(message, sender)`` makes the e-mail (plain messages by default); a failure to
-    build counts as a failed attempt, like a failed delivery. ``on_accepted(message, at)``
-    runs in the transaction that marks the message sent. ``after_accept`` runs right after
-    the server accepted a message, before it is marked sent (tests use it to simulate a
-    worker that dies at the worst moment).
+    ``build(message, sender, now)`` makes the e-mail (plain messages by default); a failure
+    to build counts as a failed attempt, like a failed delivery (``failed_step``: "build"
+    or "deliver"). ``on_accepted(message, at)`` runs in the transaction that marks the
+    message sent. ``before_send`` runs between building and sending, ``after_accept`` right
+    after the server accepted a message, before it is marked sent (tests use them to
+    simulate a worker that dies at the worst moments).
     """
     clock = clock or (lambda: datetime.now(UTC))
     transport = Transport(config)
@@ -144,37 +155,52 @@ def send_pending(config: dict, *, build: Builder = build_plain,
         message.attempts += 1
     db.session.commit()
     for message in claimed:
+        step = "build"
         try:
-            transport.send(build(message, sender))
-        except (smtplib.SMTPException, OSError) as error:
-            now = clock()
-            message.sending_since = None
-            message.last_error = f"{type(error).__name__}: {error}"[:1000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.state = OutboxState.FAILED
-                counts["failed"] += 1
-                log.error("outbox message %s failed for good after %s attempts: %s",
-                          message.id, message.attempts, type(error).__name__)
-            else:
-                message.state = OutboxState.PENDING
-                message.next_attempt_at = now + backoff(message.attempts)
-                counts["retry"] += 1
-                log.warning("outbox message %s not delivered (attempt %s): %s; retry at %s",
-                            message.id, message.attempts, type(error).__name__,
-                            message.next_attempt_at.isoformat())
+            mail = build(message, sender, clock())
+            if before_send:
+                before_send(message)
+            step = "deliver"
+            transport.send(mail)
+        except Exception as error:
+            if step == "deliver" and not isinstance(error, smtplib.SMTPException | OSError):
+                raise  # a bug of ours, not the server's: never retried silently
+            db.session.rollback()  # whatever the failed step left unfinished
+            counts[_failed(message, step, error, clock())] += 1
             db.session.commit()
             continue
         accepted = clock()
         if after_accept:
             after_accept(message)
         message.state, message.accepted_at, message.sending_since = OutboxState.SENT, accepted, None
-        message.last_error = None
+        message.last_error, message.failed_step = None, None
         if on_accepted:
             on_accepted(message, accepted)
         db.session.commit()
         counts["sent"] += 1
         log.info("outbox message %s sent (attempt %s)", message.id, message.attempts)
     return counts
+
+
+def _failed(message: OutboxMessage, step: str, error: Exception, now: datetime) -> str:
+    """Record a failed attempt: back to pending with a back-off, or failed after the last
+    attempt. Returns the outcome counted ("retry" or "failed")."""
+    attempts = message.attempts  # read first: after a rollback this loads the row again
+    message.state, message.sending_since = OutboxState.PENDING, None
+    message.last_error = f"{type(error).__name__}: {error}"[:1000]
+    message.failed_step = step
+    what = "could not be built" if step == "build" else "not delivered"
+    if attempts >= MAX_ATTEMPTS:
+        message.state = OutboxState.FAILED
+        log.error("outbox message %s %s, failed for good after %s attempts: %s", message.id,
+                  what, message.attempts, type(error).__name__,
+                  exc_info=step == "build")
+        return "failed"
+    message.next_attempt_at = now + backoff(attempts)
+    log.warning("outbox message %s %s (attempt %s): %s; retry at %s", message.id, what,
+                message.attempts, type(error).__name__, message.next_attempt_at.isoformat(),
+                exc_info=step == "build")
+    return "retry"
 
 
 def retry_failed(message: OutboxMessage, *, now: datetime) -> None:

@@ -56,6 +56,15 @@ class FinalReport(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     chain_head_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The seal of the PDF (the letters' seal, :mod:`matching.letters.seal`); NULL for a
+    #: report stored before reports were sealed.
+    sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    seal_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
 
-    __table_args__ = (CheckConstraint("length(sha256) = 64", name="sha256_hex"),)
+    __table_args__ = (
+        CheckConstraint("length(sha256) = 64", name="sha256_hex"),
+        CheckConstraint("(sealed_at IS NULL) = (seal_fingerprint IS NULL)",
+                        name="sealed_with_a_certificate"),
+        Index("ix_final_report_sha256", "sha256"),
+    )

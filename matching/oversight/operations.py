@@ -19,6 +19,7 @@ from matching.audit.recording import audit, lock_chain, transition
 from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError
 from matching.core.operation import operation
+from matching.letters.seal import current_seal, seal_pdf
 from matching.oversight.facts import TITLES
 from matching.oversight.facts_queries import evaluate_procedure
 from matching.oversight.models import MIN_OBSERVATION, FinalReport, Observation
@@ -105,11 +106,15 @@ def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
     db.session.flush()
     head = db.session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc())
                               .limit(1)).scalar_one()
-    pdf = build_final_report(procedure.id, now)
+    seal = current_seal()
+    pdf = seal_pdf(build_final_report(procedure.id, now), seal, at=now,
+                   reason=f"Eindverslag stap 3, procedure {procedure.id}",
+                   location="Europa WSE")
     report = FinalReport(procedure_id=procedure.id, pdf=pdf,
                          sha256=hashlib.sha256(pdf).hexdigest(), chain_head_hash=head,
-                         created_at=now, created_by_id=actor.id)
+                         created_at=now, created_by_id=actor.id, sealed_at=now,
+                         seal_fingerprint=seal.fingerprint)
     db.session.add(report)
     audit("final_report.store", report, actor=actor, now=now, procedure_id=procedure.id,
-          sha256=report.sha256, chain_head=head)
+          sha256=report.sha256, chain_head=head, seal=seal.fingerprint)
     return report

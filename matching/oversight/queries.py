@@ -24,7 +24,7 @@ from juries.models import (
 from matching.accounts.models import Organisation, User
 from matching.accounts.rules import Role
 from matching.audit.models import AuditEvent, Transition
-from matching.candidacies.models import Attachment, Candidacy, DecisionNotice, Letter
+from matching.candidacies.models import Attachment, Candidacy, DecisionNotice, Letter, LetterPdf
 from matching.candidacies.rules import CandidacyState
 from matching.core import signals
 from matching.core.db import db
@@ -103,8 +103,10 @@ def procedure_record(procedure_id: int, *, with_trail: bool = True) -> dict | No
                  selectinload(Appeal.panel).selectinload(PanelMember.user))
         .order_by(Appeal.id)).all()
     letters = db.session.execute(
-        select(Letter.id, Letter.reference, Letter.kind, Letter.version, Letter.pdf_sha256,
-               Letter.created_at, Letter.candidacy_id, Letter.round)
+        select(Letter.id, Letter.reference, Letter.kind, Letter.version,
+               LetterPdf.sha256.label("pdf_sha256"), LetterPdf.sealed_at, Letter.created_at,
+               Letter.candidacy_id, Letter.round)
+        .outerjoin(LetterPdf, LetterPdf.letter_id == Letter.id)
         .where(Letter.procedure_id == procedure.id).order_by(Letter.id)).all()
     appeal_ids = [a.id for a in appeals]
     transitions = db.session.scalars(

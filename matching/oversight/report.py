@@ -12,9 +12,10 @@ chain that the report was made from.
 
 * :func:`final_report_html` renders ``templates/reports/final_report.html`` (Dutch
   message ids through Flask-Babel) in ``locale``; it needs an application context.
-* :func:`build_final_report` turns that HTML into an A4 PDF with
-  :func:`matching.letters.pdf.render_document_pdf`: the same record and the same
-  ``now`` give the same bytes (ratification stores the PDF with its SHA-256).
+* :func:`build_final_report` lays that HTML out as an A4 PDF with the letters' engine
+  (:mod:`matching.letters.layout`: Platypus, DejaVu fonts): the same record and the same
+  ``now`` give the same bytes. Ratification seals it with the letters' seal
+  (:func:`matching.oversight.operations.ratify`) and stores it with its SHA-256.
 
 The data is :func:`matching.oversight.queries.procedure_record` (a constant number of statements,
 whatever the number of candidacies), the six conditions from
@@ -37,7 +38,8 @@ from matching.accounts.rules import format_enterprise_number
 from matching.audit.queries import audit_status
 from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CRITERION_LABELS, CandidacyState
 from matching.core.errors import N_
-from matching.letters.pdf import render_document_pdf
+from matching.letters.layout import PDF_LANG, PdfOptions, write_pdf
+from matching.letters.markup import info, parse
 from matching.letters.render import brussels, format_clock, format_day, template_gettext
 from matching.oversight.facts import STATUS_LABELS
 from matching.oversight.facts_queries import evaluate_procedure
@@ -206,12 +208,15 @@ def final_report_html(procedure_id: int, now: datetime, locale: str = "nl") -> s
 
 def build_final_report(procedure_id: int, now: datetime, locale: str = "nl") -> bytes:
     """The final report of step 3 as an A4 PDF (deterministic for the same record and
-    ``now``), with title, author, subject, keywords, language and "pagina X van Y"."""
+    ``now``), with title, author, subject, keywords, language, creation moment ``now`` and
+    "pagina X van Y"."""
     from flask_babel import force_locale, gettext
 
-
     html = final_report_html(procedure_id, now, locale)
+    doc = info(parse(html))
+    lang = doc.lang or locale
     with force_locale(locale):
         page_label = gettext(PAGE_LABEL, page="%(page)s", pages="%(pages)s")
-    return render_document_pdf(html, locale=locale, keywords=f"procedure {procedure_id}",
-                               page_label=page_label)
+    return write_pdf(html, PdfOptions(
+        created_at=now, keywords=f"procedure {procedure_id}", lang=PDF_LANG.get(lang, lang),
+        footer=doc.title, page_label=page_label))

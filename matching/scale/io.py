@@ -31,7 +31,14 @@ from matching.accounts.models import Organisation, RoleGrant, User
 from matching.audit.chain import GENESIS, entry_hash
 from matching.audit.models import AuditEvent, Transition
 from matching.audit.recording import AUDIT_CHAIN_LOCK
-from matching.candidacies.models import Answer, Candidacy, Contribution, DecisionNotice, Letter
+from matching.candidacies.models import (
+    Answer,
+    Candidacy,
+    Contribution,
+    DecisionNotice,
+    Letter,
+    LetterPdf,
+)
 from matching.core.db import Model, UTCDateTime
 from workareas.models import (
     AddendumVersion,
@@ -52,7 +59,7 @@ TABLES = [Organisation, WorkArea, Municipality, WorkAreaGovernment, User, RoleGr
           AddendumVersion, LocalNeed, RegionalChallenge, ContactPerson, PitchSlot, Jury,
           JuryMembership, Candidacy, Contribution, Answer, ConflictDeclaration, Assessment,
           Ballot, Vote, JuryDecision, PitchAppointment, DecisionNotice, Appeal, AppealReference,
-          PanelMember, Letter, Transition]
+          PanelMember, Letter, LetterPdf, Transition]
 
 
 # --- rows, ids and the audit trail ------------------------------------------------------------

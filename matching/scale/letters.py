@@ -1,10 +1,10 @@
-"""The scale data's letters: a few dozen real PDFs, reused."""
+"""The scale data's letters: a few dozen real, sealed PDFs, reused."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from appeals.notifications import COMPLAINTS_DESK
@@ -27,7 +27,8 @@ from matching.letters.content import (
     Recipient,
     Sender,
 )
-from matching.letters.render import render
+from matching.letters.render import render, render_pdf
+from matching.letters.seal import current_seal, seal_pdf
 from matching.scale.data import POSITION_TEXTS, email
 from matching.scale.plan import POSITIONS
 
@@ -36,19 +37,23 @@ from matching.scale.plan import POSITIONS
 class Sample:
     html: str
     text: str
+    content_sha256: str
     pdf: bytes
     sha256: str
     ics: bytes | None
+    sealed_at: datetime
+    seal_fingerprint: str
 
 
 class LetterSamples:
     """Real letters rendered once through :mod:`matching.letters` and reused across rows.
 
-    Rendering one letter takes tens of milliseconds (ReportLab), far too slow for tens of
-    thousands of rows, so each kind (and for a decision each pair of scores, so the scores
-    and motivations in a letter are the row's own) is rendered once: its HTML, text, PDF
-    bytes and SHA-256 are shared by every row of that kind. The sample is addressed to a
-    "Voorbeeldorganisatie (schaalproef)", so nobody mistakes it for a real letter.
+    Rendering and sealing one letter takes tens of milliseconds (ReportLab, pyHanko), far
+    too slow for tens of thousands of rows, so each kind (and for a decision each pair of
+    scores, so the scores and motivations in a letter are the row's own) is rendered and
+    sealed once, now: its HTML, text, sealed PDF and SHA-256 are shared by every row of
+    that kind. The sample is addressed to a "Voorbeeldorganisatie (schaalproef)", so nobody
+    mistakes it for a real letter.
     """
 
     def __init__(self, today: datetime):
@@ -57,9 +62,16 @@ class LetterSamples:
 
     def get(self, kind: LetterKind, key: tuple = ()) -> Sample:
         if (kind, key) not in self.cache:
-            _, html, text_, pdf, ics = render(self.content(kind, key), "nl")
-            digest = hashlib.sha256(pdf).hexdigest()
-            self.cache[(kind, key)] = Sample(html, text_, pdf, digest, ics)
+            _, html, text_, ics = render(self.content(kind, key), "nl")
+            reference = f"SCHAALPROEF/{kind.value}"
+            now = datetime.now(UTC)
+            seal = current_seal()
+            pdf = seal_pdf(render_pdf(html, reference=reference, version=1, locale="nl",
+                                      created_at=now), seal, at=now,
+                           reason=f"Brief {reference} (schaalproef)", location="Vlaanderen")
+            self.cache[(kind, key)] = Sample(
+                html, text_, hashlib.sha256(html.encode("utf-8")).hexdigest(), pdf,
+                hashlib.sha256(pdf).hexdigest(), ics, now, seal.fingerprint)
         return self.cache[(kind, key)]
 
     def content(self, kind: LetterKind, key: tuple) -> LetterContent:

@@ -16,7 +16,7 @@ from appeals.models import Appeal, AppealReference, PanelMember
 from appeals.rules import AppealStep
 from juries.models import Assessment, Ballot, BallotState, JuryDecision, PitchAppointment, Vote
 from juries.rules import Bloc, Method
-from matching.candidacies.models import DecisionNotice, Letter
+from matching.candidacies.models import DecisionNotice, Letter, LetterPdf
 from matching.candidacies.rules import CandidacyStep, Criterion, appeal_deadline
 from matching.core.dates import BRUSSELS, UTC, brussels_date
 from matching.demo import texts
@@ -231,11 +231,14 @@ class Rounds:
             Letter, kind=kind, reference=reference, version=1, procedure_id=self.procedure["id"],
             candidacy_id=cand.row["id"], appeal_id=appeal["id"] if appeal else None,
             round=round_no, locale="nl", subject=SUBJECTS[kind] % {"area": self.area_name},
-            recipients=cand.applicant_email, html=sample.html, text=sample.text, pdf=sample.pdf,
-            pdf_sha256=sample.sha256, ics=sample.ics, appeal_deadline=deadline, created_at=at,
-            created_by_id=actor, supersedes_id=None, correction_reason=None)
+            recipients=cand.applicant_email, html=sample.html, text=sample.text,
+            content_sha256=sample.content_sha256, ics=sample.ics, appeal_deadline=deadline,
+            created_at=at, created_by_id=actor, supersedes_id=None, correction_reason=None)
+        self.sink.add(LetterPdf, letter_id=row["id"], pdf=sample.pdf, sha256=sample.sha256,
+                      rendered_at=sample.sealed_at, sealed_at=sample.sealed_at,
+                      seal_fingerprint=sample.seal_fingerprint)
         self.audit(at, actor, "letter.issue", "letter", row["id"], kind=kind, reference=reference,
-                   version=1, sha256=sample.sha256)
+                   version=1, content_sha256=sample.content_sha256)
 
     # --- pitches --------------------------------------------------------------------------------
 

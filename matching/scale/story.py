@@ -169,7 +169,11 @@ class AreaStory(Rounds):
 
     def setup(self) -> None:
         admin, created = self.staff.admin, self.at(-9, 9)
-        area = self.sink.add(WorkArea, name=self.area_name, province=self.province)
+        town = sorted(set(self.towns))[0]
+        area = self.sink.add(WorkArea, name=self.area_name, province=self.province,
+                             postal_address=f"Gemeente {town} – Dienst Werk\nMarkt 1\n{town}",
+                             signatory_name="Algemeen directeur (schaalproef)",
+                             signatory_function=f"Algemeen directeur, gemeente {town}")
         self.area_id = area["id"]
         for town in sorted(set(self.towns)):
             self.sink.add(Municipality, work_area_id=self.area_id, name=town)

@@ -1,6 +1,8 @@
 """Letters rendered as HTML, PDF, text and .ics (R-DEC-1, R-JURY-6, R-APP-1..4, R-PITCH-1,
 R-STEP4-1): the PDF says what the HTML says, dates are Brussels time in both winter and
-summer, Dutch accents survive, the output is deterministic and the English version exists.
+summer, every name appears as it was typed (Latin, Greek, Cyrillic; another script points
+to the HTML version), the footer stays out of the text, the output is deterministic for a
+given creation moment and the English version exists.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from matching.letters.content import (
     Sender,
     check_complete,
 )
-from matching.letters.typeset import WINANSI_CHARS, pdf_safe
+
 from tests.helpers import flat, pdf_text
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -149,6 +151,18 @@ def render():
     return module
 
 
+CREATED = datetime(2026, 11, 21, 11, 0, 5, tzinfo=UTC)
+
+
+def pdf_of(content: LetterContent, locale: str = "nl", created_at: datetime = CREATED,
+           **options) -> bytes:
+    """The letter's PDF as the mail worker makes it: from its rendered HTML."""
+    from matching.letters import render as module
+
+    return module.render_pdf(module.render_html(content, locale), reference=content.reference,
+                             version=1, locale=locale, created_at=created_at, **options)
+
+
 # --- PDF -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", [LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED])
@@ -157,7 +171,7 @@ def render():
 def test_not_selected_pdf_has_scores_motivations_threshold_and_deadline(
         ctx, render, kind, decided_at, deadline_day):
     content = letter(kind, decided_at=decided_at)
-    text = flat(pdf_text(render.render_pdf(content)))
+    text = flat(pdf_text(pdf_of(content)))
     assert "Cruciale bijdrage" in text and "Fit for partnership" in text
     assert "2 op 4" in text and "3 op 4" in text
     assert flat(MOTIVATION_CRUCIAL) in text
@@ -178,7 +192,7 @@ def test_deadline_is_the_brussels_day_not_the_utc_day(ctx, render):
     content = letter(LetterKind.ROUND1_NOT_SELECTED,
                      decided_at=datetime(2026, 11, 20, 23, 30, tzinfo=UTC))
     assert content.appeal_deadline == datetime(2026, 12, 5, 22, 59, 59, tzinfo=UTC)
-    text = flat(pdf_text(render.render_pdf(content)))
+    text = flat(pdf_text(pdf_of(content)))
     assert "uiterlijk op 5 december 2026 om 23:59:59" in text
 
 
@@ -187,7 +201,7 @@ def test_deadline_is_the_brussels_day_not_the_utc_day(ctx, render):
     (SUMMER_PITCH, "dinsdag 7 juli 2026", "van 14:30 tot 15:15"),
 ])
 def test_round1_selected_pdf_has_the_pitch_moment_in_brussels_time(ctx, render, pitch, day, hours):
-    text = flat(pdf_text(render.render_pdf(letter(LetterKind.ROUND1_SELECTED, pitch=pitch))))
+    text = flat(pdf_text(pdf_of(letter(LetterKind.ROUND1_SELECTED, pitch=pitch))))
     assert day in text
     assert f"{hours} (Belgische tijd)" in text
     assert "Stadhuis Kortrijk, Grote Markt 54, zaal 2.14" in text
@@ -196,7 +210,7 @@ def test_round1_selected_pdf_has_the_pitch_moment_in_brussels_time(ctx, render, 
 
 
 def test_round2_admitted_pdf_has_the_caveat(ctx, render):
-    text = flat(pdf_text(render.render_pdf(letter(LetterKind.ROUND2_ADMITTED))))
+    text = flat(pdf_text(pdf_of(letter(LetterKind.ROUND2_ADMITTED))))
     assert ("Dit houdt nog geen enkele garantie in naar toekomstige deelname aan het "
             "partnerschap, noch naar financiering vanuit Europa WSE.") in text
     assert "stap 4" in text
@@ -205,7 +219,7 @@ def test_round2_admitted_pdf_has_the_caveat(ctx, render):
 
 def test_appeal_outcome_pdf_has_both_motivations_and_the_complaints_desk(ctx, render):
     content = letter(LetterKind.APPEAL_OUTCOME)
-    text = flat(pdf_text(render.render_pdf(content)))
+    text = flat(pdf_text(pdf_of(content)))
     for position in content.panel:
         assert flat(position.motivation) in text
     assert "meldpunt van het Departement Werk en Sociale Economie" in text
@@ -226,68 +240,129 @@ def test_appeal_outcome_reversed_after_round_1_announces_the_pitch(ctx, render):
 
 
 def test_the_other_letters_render(ctx, render):
-    receipt = flat(pdf_text(render.render_pdf(letter(LetterKind.CANDIDACY_RECEIPT))))
+    receipt = flat(pdf_text(pdf_of(letter(LetterKind.CANDIDACY_RECEIPT))))
     assert "2 oktober 2026 om 16:03:09" in receipt  # 14:03:09 UTC in summer time
     assert "Jongeren zonder diploma naar werk" in receipt
     assert "Beslissing na ronde 1: 21 november 2026" in receipt
-    appeal = flat(pdf_text(render.render_pdf(letter(LetterKind.APPEAL_RECEIPT))))
+    appeal = flat(pdf_text(pdf_of(letter(LetterKind.APPEAL_RECEIPT))))
     assert "30 november 2026 om 22:30:00" in appeal
     assert "Twee onafhankelijke matchmakers" in appeal
-    emergency = flat(pdf_text(render.render_pdf(letter(LetterKind.EMERGENCY_OUTCOME))))
+    emergency = flat(pdf_text(pdf_of(letter(LetterKind.EMERGENCY_OUTCOME))))
     assert "trajectbegeleider" in emergency
     assert "Vzw Sprong heeft meer ervaring" in emergency
     assert "geselecteerd als partner" in emergency and "plaats 2" in emergency
 
 
-def test_pdf_metadata_and_language(ctx, render):
+def test_pdf_metadata_language_and_creation_date(ctx, render):
     content = letter(LetterKind.ROUND1_NOT_SELECTED)
-    reader = PdfReader(io.BytesIO(render.render_pdf(content)))
+    reader = PdfReader(io.BytesIO(pdf_of(content)))
     meta = reader.metadata
     assert meta.title == "Beslissing na ronde 1: niet geselecteerd – " + content.reference
     assert "Leie en Schelde" in meta.author
     assert "Stad Kortrijk" in meta.author and "OCMW Menen" in meta.author
     assert content.candidacy_reference in meta.subject
+    assert content.reference in meta["/Keywords"]
     assert reader.trailer["/Root"].get("/Lang") == "nl-BE"
-    english = PdfReader(io.BytesIO(render.render_pdf(content, locale="en")))
+    # the real creation moment, in Brussels time (12:00:05 on 21 November 2026), not 2000
+    assert meta["/CreationDate"].startswith("D:20261121120005+01'00'")
+    assert meta.creation_date == CREATED
+    english = PdfReader(io.BytesIO(pdf_of(content, "en")))
     assert english.trailer["/Root"].get("/Lang") == "en-GB"
     assert english.metadata.title.startswith("Decision after round 1")
 
 
 def test_dutch_accents_survive_into_the_pdf(ctx, render):
     content = letter(LetterKind.ROUND2_NOT_ADMITTED)
-    text = pdf_text(render.render_pdf(content))
+    text = pdf_text(pdf_of(content))
     for word in ("beëindigd", "Eén", "financiële", "één", "materiële"):
         assert word in text, word
 
 
-def test_every_character_is_written_as_itself_in_the_pdf_font(ctx, render):
-    """The PDF uses the standard Helvetica fonts (WinAnsi): every character of every letter
-    must be one of theirs, so that nothing is replaced by an equivalent."""
-    for kind in LetterKind:
-        for locale in ("nl", "en"):
-            text = render.render_text(letter(kind), locale)
-            missing = {ch for ch in text if ch != "\n" and ch not in WINANSI_CHARS}
-            assert not missing, (kind, locale, missing)
+NAMES = ("Łódź", "Dvořák", "Ørsted", "Şahin", "Nguyễn", "Παπαδόπουλος", "Шевченко")
 
 
-def test_typography_survives_or_is_mapped_in_the_pdf(ctx, render):
-    odd = ("Budget € 1.250 – “samen” werken, ’s avonds… • Curaçao, naïef, coördinatie, "
-           "Ærø; ⅔ van de stemmen, score ≥ 3, Łódź, Dvořák")
-    content = letter(LetterKind.ROUND1_NOT_SELECTED, appeal_how=odd)
-    text = flat(pdf_text(render.render_pdf(content)))
-    assert "Budget € 1.250 – “samen” werken, ’s avonds… • Curaçao, naïef, coördinatie, Ærø;" \
-        in text
-    assert "2/3 van de stemmen, score >= 3, Lódz, Dvorák" in text
-    assert odd in render.render_text(content)  # the e-mail keeps every character
-    assert pdf_safe("⅔") == "2/3" and pdf_safe("A\u00adB") == "AB"
+def test_names_in_latin_greek_and_cyrillic_appear_in_the_pdf_as_typed(ctx, render):
+    name = "Vzw " + " ".join(NAMES)
+    content = letter(LetterKind.ROUND1_NOT_SELECTED,
+                     recipient=Recipient(name, "0203.456.789", "info@debrug.example"),
+                     appeal_how="Mail naar Ewa Wiśniewska – ⅔ van de stemmen, score ≥ 3, "
+                                "€ 1.250, “samen”, ’s avonds…")
+    pdf = pdf_of(content)
+    text = flat(pdf_text(pdf))
+    assert name in text
+    for each in NAMES:
+        assert each in text, each
+    assert "Ewa Wiśniewska – ⅔ van de stemmen, score ≥ 3, € 1.250, “samen”, ’s avonds…" in text
+    assert "[*]" not in text  # nothing needed the HTML version
+    # the fonts are embedded as subsets (a six-letter tag before the name)
+    fonts = {str(f["/BaseFont"]) for page in PdfReader(io.BytesIO(pdf)).pages
+             for f in page["/Resources"]["/Font"].values()}
+    assert any(f.endswith("DejaVuSans") and "+" in f for f in fonts), fonts
+    assert not any("Helvetica" in f for f in fonts), fonts
 
 
-def test_same_content_gives_identical_pdf_bytes(ctx, render):
-    one = render.render_pdf(letter(LetterKind.ROUND1_SELECTED))
-    two = render.render_pdf(letter(LetterKind.ROUND1_SELECTED))
+def test_text_in_a_script_the_pdf_cannot_shape_points_to_the_html_version(ctx, render):
+    arabic = "جمعية الأمل"
+    content = letter(LetterKind.ROUND1_NOT_SELECTED,
+                     recipient=Recipient(f"{arabic} vzw", "0203.456.789", "info@alamal.example"))
+    html = render.render_html(content)
+    assert f"{arabic} vzw" in html and f"{arabic} vzw" in render.render_text(content)
+    online = "https://matching.example.be/brieven/17"
+    text = flat(pdf_text(pdf_of(content, online_url=online)))
+    assert "[*] vzw" in text and "? vzw" not in text
+    assert "schrift dat dit pdf-bestand niet kan weergeven" in text and online in text
+    assert arabic not in text and not any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+def test_the_footer_is_drawn_after_each_page_outside_the_paragraphs(ctx, render):
+    """Every page's text ends with its footer (reference, version, "1 / 2", where to check
+    the seal); without the footers, the text reads on across the page break."""
+    long_motivation = " ".join([MOTIVATION_CRUCIAL] * 12)
+    results = letter(LetterKind.ROUND1_NOT_SELECTED).results
+    content = letter(LetterKind.ROUND1_NOT_SELECTED, results=(
+        dataclasses.replace(results[0], motivation=long_motivation), results[1]))
+    verify = "https://matching.example.be/brieven/echtheid?kenmerk=X"
+    reader = PdfReader(io.BytesIO(pdf_of(content, verify_url=verify)))
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) >= 2
+    footer = f"Ons kenmerk {content.reference} – versie 1"
+    body = []
+    for number, page in enumerate(pages, start=1):
+        lines = page.rstrip().splitlines()
+        assert lines[-3:] == [footer, f"{number} / {len(pages)}",
+                              f"Elektronisch verzegelde brief. Echtheid controleren: {verify}"]
+        assert page.count(footer) == 1
+        body.append("\n".join(lines[:-3]))
+    assert flat(long_motivation) in flat("\n".join(body))
+
+
+def test_same_html_and_moment_give_identical_pdf_bytes(ctx, render):
+    one = pdf_of(letter(LetterKind.ROUND1_SELECTED))
+    two = pdf_of(letter(LetterKind.ROUND1_SELECTED))
     assert one == two
-    other = render.render_pdf(letter(LetterKind.ROUND1_SELECTED, pitch=SUMMER_PITCH))
+    assert pdf_of(letter(LetterKind.ROUND1_SELECTED), created_at=SUMMER_DECISION) != one
+    other = pdf_of(letter(LetterKind.ROUND1_SELECTED, pitch=SUMMER_PITCH))
     assert other != one
+
+
+def test_a_long_table_splits_over_pages_with_its_header_repeated(ctx):
+    from matching.letters.layout import PdfOptions, write_pdf
+
+    rows = "".join(f"<tr><th scope='row'>Kandidatuur {i:03d}</th><td>{'woord ' * 30}</td>"
+                   f"<td>3</td></tr>" for i in range(60))
+    html = (f"<!doctype html><html lang='nl'><head><title>Lang</title></head><body><main>"
+            f"<h1>Lange tabel</h1><table><caption>Alle kandidaturen</caption><thead><tr>"
+            f"<th scope='col'>Kandidatuur</th><th scope='col'>Motivering</th>"
+            f"<th scope='col'>Score</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<ul><li>één<ul><li>twee</li></ul></li></ul><dl><dt>Term</dt><dd>uitleg</dd></dl>"
+            f"</main></body></html>")
+    pdf = write_pdf(html, PdfOptions(created_at=CREATED, footer="Lang"))
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) > 2
+    assert all("Kandidatuur Motivering Score" in flat(p) for p in pages[:-1])
+    assert all(f"Kandidatuur {i:03d}" in flat("".join(pages)) for i in range(60))
+    assert "• twee" in pages[-1] or "twee" in pages[-1]
+    assert write_pdf(html, PdfOptions(created_at=CREATED, footer="Lang")) == pdf
 
 
 # --- HTML and text -------------------------------------------------------------------------
@@ -347,7 +422,7 @@ def test_user_text_is_escaped(ctx, render):
     odd = letter(LetterKind.ROUND1_NOT_SELECTED, appeal_how="A & B <c> via "
                  "https://www.example.org/" + "heel-lang-pad-" * 12)
     assert "A & B <c>" in render.render_text(odd)
-    assert "A & B <c>" in pdf_text(render.render_pdf(odd))
+    assert "A & B <c>" in pdf_text(pdf_of(odd))
 
 
 def test_english_rendering(ctx, render):
@@ -406,7 +481,7 @@ def test_incomplete_content_is_refused(ctx, render):
     with pytest.raises(IncompleteLetter):
         render.render_html(content)
     with pytest.raises(IncompleteLetter):
-        render.render_pdf(content)
+        pdf_of(content)
     with pytest.raises(IncompleteLetter):
         check_complete(letter(LetterKind.ROUND1_NOT_SELECTED, appeal_how=""))
 

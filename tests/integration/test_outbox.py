@@ -14,7 +14,7 @@ from juries import notifications as jury_letters
 from juries import round_operations as round_ops
 from matching.candidacies import notifications as candidacy_letters
 from matching.candidacies import queries as candidacy_queries
-from matching.candidacies.models import Letter
+from matching.candidacies.models import Letter, LetterPdf
 from matching.candidacies.operations import send_outbox
 from matching.candidacies.rules import Criterion, appeal_deadline
 from matching.core.dates import BRUSSELS
@@ -153,10 +153,14 @@ def test_a_letter_without_motivation_is_refused(decided, db):
     assert "motivering" in str(error).lower() and error.rule == "R-JURY-6"
 
 
-def test_a_sent_letter_is_immutable_and_a_correction_is_a_new_version(decided, db):
+def test_a_sent_letter_is_immutable_and_a_correction_is_a_new_version(decided, db, mail_config,
+                                                                     smtp):
     w = decided
+    send_outbox(mail_config, clock=lambda: w.clock.now)
     letter = candidacy_queries.latest_letter(w.rejected, LetterKind.ROUND1_NOT_SELECTED)
-    sent = (letter.id, letter.subject, letter.pdf, letter.pdf_sha256)
+    first_pdf = db.session.get(LetterPdf, letter.id)
+    sent = (letter.id, letter.subject, letter.html, letter.content_sha256, first_pdf.pdf,
+            first_pdf.sha256)
     letter.subject = "iets anders"
     with pytest.raises(ValueError, match="immutable"):
         db.session.flush()
@@ -167,11 +171,21 @@ def test_a_sent_letter_is_immutable_and_a_correction_is_a_new_version(decided, d
                                  supersedes=letter, correction_reason="Tikfout in de aanhef")
     db.session.commit()
     assert (v2.version, v2.supersedes_id, v2.reference) == (2, letter.id, letter.reference)
-    assert v2.pdf_sha256 == hashlib.sha256(v2.pdf).hexdigest()
+    assert v2.content_sha256 == hashlib.sha256(v2.html.encode()).hexdigest()
+    assert db.session.get(LetterPdf, v2.id) is None  # made by the worker, after the commit
+    w.clock.advance(minutes=5)
+    assert send_outbox(mail_config, clock=lambda: w.clock.now)["sent"] == 1
+    second = db.session.get(LetterPdf, v2.id)
+    assert second.sha256 == hashlib.sha256(second.pdf).hexdigest() != sent[5]
+    assert second.sealed_at == w.clock.now  # newly sealed
     db.session.expire_all()  # read the first version back from the database: unchanged
     first = db.session.get(Letter, sent[0])
-    assert (first.id, first.subject, first.pdf, first.pdf_sha256) == sent
-    assert first.pdf_sha256 == hashlib.sha256(first.pdf).hexdigest()
+    stored = db.session.get(LetterPdf, sent[0])
+    assert (first.id, first.subject, first.html, first.content_sha256, stored.pdf,
+            stored.sha256) == sent
+    assert stored.sha256 == hashlib.sha256(stored.pdf).hexdigest()
+    assert hashlib.sha256(attachment(smtp.messages[-1], "application/pdf")).hexdigest() \
+        == second.sha256
 
 
 def test_letters_per_criterion_follow_the_decisions(decided, db):
