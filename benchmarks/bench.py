@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     args.page_repeat = 10 if q else 20
     args.profile_repeat = 10 if q else 40
     args.direct_repeat = 1 if q else 3
-    letters_single, letters_batch = (10, 100) if q else (30, 1000)
+    letters_single, letters_batch = (10, 50) if q else (30, 200)
 
     os.makedirs(args.workdir, exist_ok=True)
     os.makedirs(args.out, exist_ok=True)

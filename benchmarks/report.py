@@ -138,11 +138,13 @@ def direct_table(runs: list[dict], letters_result: dict | None) -> list[str]:
                                         "only what follows the latest checkpoint)")):
         lines.append(f"| {label} | " + " | ".join(cell(r, key) for r in runs) + " |")
     if letters_result:
-        lines += ["", f"Decision letter (HTML + PDF + text, one core): median "
-                      f"{letters_result['letter_median_ms']} ms a letter (a one-paragraph "
-                      f"ReportLab PDF: {letters_result['baseline_pdf_median_ms']} ms); a batch of "
-                      f"{letters_result['batch']}: {letters_result['batch_seconds']} s, "
-                      f"{letters_result['letters_per_second']} letters/s."]
+        lines += ["", f"Decision letter: recorded in the decision (HTML + text) "
+                      f"{letters_result['recorded_median_ms']} ms; made by the mail worker "
+                      f"(PDF {letters_result['pdf_median_ms']} ms, with its seal "
+                      f"{letters_result['pdf_and_seal_median_ms']} ms; a one-paragraph "
+                      f"Platypus PDF: {letters_result['baseline_pdf_median_ms']} ms); a batch of "
+                      f"{letters_result['batch_size']}: {letters_result['batch_seconds']} s, "
+                      f"{letters_result['letters_per_second_one_core']} letters/s on one core."]
     return lines
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from appeals.notifications import COMPLAINTS_DESK
@@ -64,7 +64,7 @@ class LetterSamples:
         if (kind, key) not in self.cache:
             _, html, text_, ics = render(self.content(kind, key), "nl")
             reference = f"SCHAALPROEF/{kind.value}"
-            now = datetime.now(UTC)
+            now = self.today  # the story's today: nothing in the data happens after it
             seal = current_seal()
             pdf = seal_pdf(render_pdf(html, reference=reference, version=1, locale="nl",
                                       created_at=now), seal, at=now,

@@ -28,6 +28,7 @@ from appeals import operations as appeal_ops
 from juries import operations as jury_ops
 from juries.rules import Bloc
 from matching.accounts.rules import Role
+from matching.candidacies import notifications as candidacy_letters
 from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Letter
 from matching.candidacies.rules import Criterion
@@ -99,6 +100,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("public.addenda", "GET"): everyone({200}),
     ("public.feed", "GET"): everyone({200}),
     ("public.addendum", "GET"): everyone({200}),
+    ("letter_verification.verify", "GET"): everyone({200}),
     ("web.set_language", "POST"): everyone({400}),  # empty form: no language chosen
     ("web.ping", "GET"): everyone({200}),  # liveness and the benchmark's ceiling (make bench)
     # --- login, logout, account -----------------------------------------------------------
@@ -162,6 +164,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("coordinator.addendum", "POST"): only({COORDINATOR}, "POST"),
     ("coordinator.publish", "POST"): only({COORDINATOR}, "POST"),
     ("coordinator.add_pitch_slot", "POST"): only({COORDINATOR}, "POST"),
+    ("coordinator.letter_sender", "POST"): only({COORDINATOR}, "POST"),
     ("coordinator_candidacies.close_candidacies", "POST"): only({COORDINATOR}, "POST"),
     ("coordinator_candidacies.inadmissible", "GET"): only({COORDINATOR}, "GET"),
     ("coordinator_candidacies.inadmissible", "POST"): only({COORDINATOR}, "POST"),
@@ -284,6 +287,8 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
                                 .join(Letter, OutboxMessage.letter_id == Letter.id)
                                 .where(Letter.procedure_id == p.id).order_by(OutboxMessage.id))
     assert letter is not None and message is not None
+    db.session.commit()
+    candidacy_letters.sealed_pdf(letter, now=w.clock.now)  # as the mail worker does
     users = {OWNER: owner, OTHER_APPLICANT: other_applicant, JURY: w.mm["vdab1"],
              OTHER_JURY: other_jury[0], PANEL: w.panel[0], OTHER_PANEL: w.panel[2],
              COORDINATOR: w.coordinator, OTHER_COORDINATOR: coordinator2, OBSERVER: observer,

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from appeals.models import Appeal
+from matching.candidacies import notifications as candidacy_letters
 from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Attachment, Candidacy, Letter
 from matching.candidacies.rules import CandidacyState
@@ -111,11 +112,17 @@ def test_own_letters_as_html_and_pdf(world, db, client, setup):
     letter = db.session.scalar(select(Letter).where(Letter.candidacy_id == candidacy.id))
     html = client.get(f"/brieven/{letter.id}")
     assert html.status_code == 200 and html.get_data(as_text=True) == letter.html
+    # before the mail worker made it, there is no PDF yet, and the page says so
+    assert client.get(f"/brieven/{letter.id}.pdf").status_code == 404
+    page = client.get(f"/kandidaturen/{candidacy.id}").get_data(as_text=True)
+    assert "De pdf wordt opgemaakt en verzegeld" in page
+    candidacy_letters.sealed_pdf(letter, now=world.clock.now)  # as the worker does
     pdf = client.get(f"/brieven/{letter.id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
     assert pdf.headers["Content-Disposition"].startswith("attachment")
     page = client.get(f"/kandidaturen/{candidacy.id}").get_data(as_text=True)
     assert f"/brieven/{letter.id}.pdf" in page and "Wij bieden outreach" in page
+    assert "Verzegelde pdf" in page and "/brieven/echtheid?kenmerk=" in page
 
 
 def test_attachments_are_checked_by_content(world, db, client, setup):

@@ -14,7 +14,7 @@ from juries.rules import Method
 from matching.accounts.models import Organisation
 from matching.accounts.rules import OrganisationKind
 from matching.audit.models import AuditEvent
-from matching.candidacies.models import Candidacy, Letter
+from matching.candidacies.models import Candidacy, Letter, LetterPdf
 from matching.candidacies.rules import CandidacyState, Criterion
 from matching.letters.content import LetterKind
 from matching.mail.models import OutboxMessage, OutboxState
@@ -112,10 +112,14 @@ def test_the_round_boards_pitches_letters_and_previews(world, db, client):
         letter.kind for letter in letters}
     failed = db.session.scalar(select(OutboxMessage).join(Letter)
                                .where(Letter.kind == LetterKind.ROUND1_NOT_SELECTED))
-    failed.state, failed.attempts, failed.last_error = OutboxState.FAILED, 8, "SMTP onbereikbaar"
+    failed.state, failed.attempts = OutboxState.FAILED, 8
+    failed.last_error, failed.failed_step = "SMTP onbereikbaar", "deliver"
     db.session.commit()
     page = client.get(f"/coordinatie/procedures/{p}/brieven").get_data(as_text=True)
-    assert "flask outbox send" in page and "mislukt" in page and "SMTP onbereikbaar" in page
+    assert "verzendtaak" in page and "flask" not in page  # no command on a page
+    assert "mislukt" in page and "SMTP onbereikbaar" in page
+    assert "De mailserver heeft het bericht niet aangenomen." in page
+    assert "wordt opgemaakt bij de verzending" in page  # no PDF before the worker ran
     assert f"{weak.reference}/R1" in page and "Zwak Werk" in page
     pending = db.session.scalar(select(OutboxMessage)
                                 .where(OutboxMessage.state == OutboxState.PENDING))
@@ -168,14 +172,20 @@ def _many(world, db, n: int, offset: int) -> None:
                                        method=Method.CONSENSUS, decided_by_id=world.mm["vdab1"].id,
                                        decided_at=now, jury_blocs="EXTERN,LOKAAL_BESTUUR,VDAB")
                           for cr in Criterion]
-        pdf = f"pdf {c.reference}".encode()
+        html = f"<p>brief {c.reference}</p>"
         letters.append(Letter(kind=LetterKind.CANDIDACY_RECEIPT, reference=f"{c.reference}/ONTV",
                               version=1, procedure_id=procedure.id, candidacy_id=c.id,
                               subject="Ontvangstbevestiging", recipients="org@example.be",
-                              html="<p>brief</p>", text="brief", pdf=pdf,
-                              pdf_sha256=hashlib.sha256(pdf).hexdigest(), created_at=now))
+                              html=html, text="brief",
+                              content_sha256=hashlib.sha256(html.encode()).hexdigest(),
+                              created_at=now))
     db.session.add_all(decisions + letters)
     db.session.flush()
+    pdf = b"%PDF- half of them already sealed and sent"
+    db.session.add_all([LetterPdf(letter_id=letter.id, pdf=pdf,
+                                  sha256=hashlib.sha256(pdf).hexdigest(), rendered_at=now,
+                                  sealed_at=now, seal_fingerprint="f" * 64)
+                        for letter in letters[::2]])
     messages = []
     for i, letter in enumerate(letters):
         failed = i % 3 == 0
@@ -184,6 +194,7 @@ def _many(world, db, n: int, offset: int) -> None:
             to_addresses=letter.recipients, subject=letter.subject,
             state=OutboxState.FAILED if failed else OutboxState.PENDING,
             attempts=8 if failed else 0, last_error="fout" if failed else None,
+            failed_step="build" if failed else None,
             created_at=now, next_attempt_at=now))
     db.session.add_all(messages)
     db.session.commit()

@@ -24,6 +24,7 @@ from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Contribution, DecisionNotice
 from matching.candidacies.rules import CandidacyState, Criterion
 from matching.core.errors import DomainError, PermissionDenied
+from matching.letters.seal import check_seal, current_seal
 from matching.oversight.facts import Status
 from matching.oversight.facts_queries import evaluate_procedure
 from matching.oversight.models import FinalReport, Observation
@@ -210,6 +211,10 @@ def test_ratification_stores_the_report_and_freezes_the_procedure(world, db, dec
     stored = db.session.scalar(select(FinalReport))
     assert stored is report and stored.pdf.startswith(b"%PDF")
     assert stored.sha256 == hashlib.sha256(stored.pdf).hexdigest()
+    # sealed with the letters' seal, at the moment of ratification
+    seal = check_seal(stored.pdf, {current_seal().fingerprint})
+    assert seal.valid and seal.signed_at == world.clock.now == stored.sealed_at
+    assert stored.seal_fingerprint == current_seal().fingerprint
 
     # Every later write on it is refused, and the rollback leaves the record as it was.
     before = snapshot(db)

@@ -34,7 +34,6 @@ from matching.letters.content import (
     Sender,
     check_complete,
 )
-
 from tests.helpers import flat, pdf_text
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -71,7 +71,8 @@ def test_production_accepts_a_strong_secret_key(tmp_path):
     key = "k" * 16 + "0123456789abcdef0123"
     config = load_config(str(tmp_path), {"MATCHING_ENV": "production", "SECRET_KEY": key,
                                          "DATABASE_URL": "postgresql://u@h/db",
-                                         "BASE_URL": "https://matching.example.be/"})
+                                         "BASE_URL": "https://matching.example.be/",
+                                         "LETTER_SEAL_PKCS12": "/etc/zegel.p12"})
     assert config["SECRET_KEY"] == key and config["SESSION_COOKIE_SECURE"]
     assert config["BASE_URL"] == "https://matching.example.be"
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
