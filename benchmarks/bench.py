@@ -11,7 +11,9 @@ halve the load of a one-worker server (one connection keeps it busy all the time
 Python client sends at a fixed rate, an open loop counting latency from the scheduled
 moment.
 
-In process: the median time of one decision letter and of a batch, the final report of
+In process: closing a round of 200 candidacies (the coordinator's request, a ratio to the
+bare route in the same application), the median time of one decision letter and of a
+batch (recorded in the decision; made and sealed by the mail worker), the final report of
 the 200-candidacy procedure, the six conditions of every work area, the export of
 everything, SQL statements per page on a small and a large data set, and where each
 page's time goes (pyinstrument, by library and by our function or template).
@@ -40,6 +42,7 @@ import os
 from datetime import UTC, datetime
 
 from benchmarks import serving
+from benchmarks.closing import CANDIDACIES, closing_figures
 from benchmarks.datasets import DATASETS, Databases, spec_for
 from benchmarks.letters import bench_figures
 from benchmarks.machine import log, machine, postgres_version, wait_quiet
@@ -69,6 +72,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-http", action="store_true", help="in-process figures only")
     parser.add_argument("--no-rows", action="store_true", help="skip the 5/200-row data sets")
     parser.add_argument("--no-letters", action="store_true")
+    parser.add_argument("--no-closing", action="store_true",
+                        help="skip closing a round of 200 candidacies")
     parser.add_argument("--quiet-wait", type=float, default=0.0, metavar="SECONDS",
                         help="first wait up to this long for other processes to leave the "
                              "CPUs (under 10%% of the machine for 5 s)")
@@ -133,6 +138,17 @@ def main(argv: list[str] | None = None) -> None:
         with serving.ForeignLoad() as foreign:
             results["letters"] = bench_figures(letters_single, letters_batch)
         results["letters"]["foreign_cpu_pct"] = foreign.share
+    if not args.no_closing:
+        results["closing"] = {}
+        for backend in backends:
+            log(f"{backend}: closing a round of {CANDIDACIES} candidacies")
+            with serving.ForeignLoad() as foreign:
+                try:
+                    figures = closing_figures(backend, args.workdir, args.pg_url,
+                                              repeat=1 if q else 3)
+                except Exception as error:  # say so, go on with the rest
+                    figures = {"error": str(error)[-300:]}
+            results["closing"][backend] = dict(figures, foreign_cpu_pct=foreign.share)
     scales = [1, 10] if args.scale == 10 else [1]
     for scale in scales:
         for backend in backends:

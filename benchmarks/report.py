@@ -148,6 +148,21 @@ def direct_table(runs: list[dict], letters_result: dict | None) -> list[str]:
     return lines
 
 
+def closing_lines(closing: dict) -> list[str]:
+    """Closing a round of 200 candidacies: the coordinator's request against /ping."""
+    if not closing:
+        return []
+    lines = ["| closing round 1 of 200 candidacies (200 letters) | median ms | CPU ms | SQL | "
+             "× /ping (ms) |", "|---|---:|---:|---:|---:|"]
+    for backend, c in closing.items():
+        if "error" in c:
+            lines.append(f"| {backend} | {c['error'][:60]} | | | |")
+            continue
+        lines.append(f"| {backend} | {c['median_ms']} | {c['cpu_ms']} | {c['statements']} | "
+                     f"{c['ratio_to_ping']} ({c['ping_median_ms']}) |")
+    return lines + [""]
+
+
 def rows_table(rows: dict) -> list[str]:
     lines = []
     for backend, r in rows.items():
@@ -276,6 +291,7 @@ def report(results: dict) -> str:
         if "http" in run:
             lines += page_table(run) + [""]
     lines += ["### In process", ""] + direct_table(results["runs"], results.get("letters")) + [""]
+    lines += closing_lines(results.get("closing", {}))
     if results.get("rows"):
         lines += ["### SQL statements at 5 and at 200 rows", ""] + rows_table(results["rows"])
     if any(r["data"] == "10x" for r in results["runs"]):

@@ -3,6 +3,7 @@ preview."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -30,9 +31,14 @@ from matching.letters.render import render_html
 from workareas.models import PitchSlot
 
 
-def results_of(candidacy: Candidacy, round_no: int) -> tuple[CriterionResult, ...]:
-    decisions = {d.criterion: d for d in db.session.scalars(select(JuryDecision).where(
-        JuryDecision.candidacy_id == candidacy.id, JuryDecision.round == round_no))}
+def results_of(candidacy: Candidacy, round_no: int,
+               decisions: Mapping[Criterion, JuryDecision] | None = None
+               ) -> tuple[CriterionResult, ...]:
+    """The round's final score per criterion with its motivation (``decisions``: already
+    loaded, e.g. by the round board)."""
+    if decisions is None:
+        decisions = {d.criterion: d for d in db.session.scalars(select(JuryDecision).where(
+            JuryDecision.candidacy_id == candidacy.id, JuryDecision.round == round_no))}
     return tuple(CriterionResult(c.value, CRITERION_LABELS[c], decisions[c].score,
                                  SCALE[decisions[c].score], decisions[c].motivation,
                                  decisions[c].method.value)
@@ -48,8 +54,8 @@ def pitch_moment(candidacy: Candidacy) -> PitchMoment | None:
     return PitchMoment(slot.starts_at, slot.ends_at, slot.location)
 
 
-def round_decision(candidacy: Candidacy, round_no: int, kind: LetterKind,
-                   now: datetime) -> LetterContent:
+def round_decision(candidacy: Candidacy, round_no: int, kind: LetterKind, now: datetime,
+                   decisions: Mapping[Criterion, JuryDecision] | None = None) -> LetterContent:
     """A round's decision; a non-selection states how and until when to appeal, counted
     from the letter's own date (the window is never shorter than what the letter says)."""
     not_selected = kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED)
@@ -58,7 +64,7 @@ def round_decision(candidacy: Candidacy, round_no: int, kind: LetterKind,
     suffix = "/PITCH" if kind == LetterKind.ROUND1_SELECTED else ""
     return base_content(
         kind, candidacy, now, f"{candidacy.reference}/R{round_no}{suffix}", round=round_no,
-        results=results_of(candidacy, round_no), threshold=THRESHOLD,
+        results=results_of(candidacy, round_no, decisions), threshold=THRESHOLD,
         pitch=pitch_moment(candidacy) if kind == LetterKind.ROUND1_SELECTED else None,
         appeal_deadline=appeal_deadline(now) if not_selected else None,
         appeal_how=appeal_how(candidacy.procedure) if not_selected else "",

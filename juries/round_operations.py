@@ -69,6 +69,7 @@ def close_round(procedure: Procedure, round_no: int, *, actor: User, now: dateti
     pass_step, fail_step = {1: (CandidacyStep.SELECT_R1, CandidacyStep.REJECT_R1),
                             2: (CandidacyStep.ADMIT_R2, CandidacyStep.REJECT_R2)}[round_no]
     outcomes = []
+    candidacy_letters.prefetch_recipients([row.candidacy for row in board])
     for row in board:
         candidacy = row.candidacy
         scores = {c: row.decisions[c].score for c in Criterion}
@@ -77,15 +78,17 @@ def close_round(procedure: Procedure, round_no: int, *, actor: User, now: dateti
         # Round-1 selections get their letter with the pitch invitation (plan_pitch).
         content = None if (round_no == 1 and selected) else letter_content.check_complete(
             jury_letters.round_decision(candidacy, round_no,
-                                        letter_content.decision_kind(round_no, selected), now))
+                                        letter_content.decision_kind(round_no, selected), now,
+                                        row.decisions))
         outcomes.append((candidacy, scores, selected, content))
-    for candidacy, scores, selected, content in outcomes:
+    for candidacy, scores, selected, _ in outcomes:
         step_c = pass_step if selected else fail_step
         transition(candidacy, step_c, next_candidacy_state(candidacy.state, step_c), actor=actor,
                    now=now, procedure_id=procedure.id,
-                   reason=", ".join(f"{c.value}={s}" for c, s in scores.items()))
-        if content is not None:
-            candidacy_letters.issue(content, candidacy, actor=actor, now=now)
+                   reason=", ".join(f"{c.value}={s}" for c, s in scores.items()), flush=False)
+    # The decision letters, written together (their PDFs follow from the mail worker).
+    candidacy_letters.issue_many([(content, candidacy) for candidacy, _, _, content in outcomes
+                                  if content is not None], actor=actor, now=now)
     if new_state != procedure.state:
         transition(procedure, step, new_state, actor=actor, now=now, procedure_id=procedure.id)
     else:

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from matching.accounts.models import Organisation
 from matching.core import signals
@@ -232,11 +241,38 @@ class PitchSlot(Model):
 
 # --- a ratified procedure is frozen (R-OBS-1) -----------------------------------------------
 
+#: ``session.info`` key: the procedures this transaction found not ratified. The check runs
+#: after the audit chain's lock is taken and the lock is held to the end of the
+#: transaction, so no other transaction can ratify them meanwhile; a change of a
+#: procedure's state in this one forgets the set (closing a round records 400 events).
+_OPEN = "workareas.open_procedures"
+
+
 def check_not_ratified(procedure_id: int) -> None:
     """Refuse a change to a procedure Europa WSE ratified (it is read-only from then on)."""
-    # A column, not the entity: the committed state, not the session's copy of it.
-    state = db.session.execute(select(Procedure.state).where(Procedure.id == procedure_id)).scalar()
+    known = db.session.info.setdefault(_OPEN, set())
+    if procedure_id in known:
+        return
+    # A column, not the entity: the committed state, not the session's copy of it (so the
+    # pending changes of the operation need not be flushed first).
+    with db.session.no_autoflush:
+        state = db.session.execute(select(Procedure.state)
+                                   .where(Procedure.id == procedure_id)).scalar()
     check_not_frozen(state)
+    known.add(procedure_id)
+
+
+@event.listens_for(Procedure.state, "set")
+def _forget_open_procedures(target: Procedure, value, oldvalue, initiator) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.pop(_OPEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_open_procedures_at_the_end(session, transaction) -> None:
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_OPEN, None)
 
 
 @signals.recording.connect

@@ -17,7 +17,9 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from matching.audit.chain import GENESIS, entry_hash
 from matching.audit.models import AuditEvent, Transition
@@ -37,7 +39,8 @@ def audit(action: str, obj: Any, *, actor: Any | None, now: datetime,
     ratification cannot slip in. ``step4`` marks the letters of step 4; ``actor`` is an
     account (or None for the system and anonymous visitors).
     """
-    db.session.flush()  # the object needs its id, the previous event its row
+    if getattr(obj, "id", None) is None or _HEAD not in db.session.info:
+        db.session.flush()  # the object needs its id, the previous event its row
     link = _next_link()
     signals.ask(signals.recording, action, procedure_id=procedure_id, step4=step4)
     event = AuditEvent(
@@ -53,6 +56,7 @@ def audit(action: str, obj: Any, *, actor: Any | None, now: datetime,
                             event.object_type, event.object_id, event.procedure_id,
                             event.summary, event.prev_hash)
     db.session.add(event)
+    db.session.info[_HEAD] = (event.id, event.hash)
     return event
 
 
@@ -71,9 +75,35 @@ def lock_chain() -> None:
         session.execute(text("UPDATE audit_event SET id = id WHERE 0 = 1"))
 
 
+#: ``session.info`` key: the event this transaction appended last, (id, hash). The chain's
+#: lock is held from the first append to the end of the transaction, so that event stays
+#: the head: the next append needs neither the lock nor the head again (closing a round
+#: appends two events per candidacy). Forgotten when the transaction (or a savepoint) ends.
+_HEAD = "audit.head"
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_head(session, transaction) -> None:
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_HEAD, None)
+
+
+def forget_head() -> None:
+    """For a writer that appends events without :func:`audit` (the bulk loads of
+    ``flask scale``): the next :func:`audit` reads the head again."""
+    db.session.info.pop(_HEAD, None)
+
+
 def _next_link() -> tuple[int, str]:
     """Lock the chain for this transaction; return the new event's id and ``prev_hash``."""
     session = db.session
+    head = session.info.get(_HEAD)
+    if head is not None:
+        if session.get_bind().dialect.name == "postgresql":
+            new_id = session.execute(text(
+                "SELECT nextval(pg_get_serial_sequence('audit_event', 'id'))")).scalar_one()
+            return new_id, head[1]
+        return head[0] + 1, head[1]
     lock_chain()
     if session.get_bind().dialect.name == "postgresql":
         # Ids come from the sequence while the lock is held, so they ascend along the chain.
@@ -87,11 +117,16 @@ def _next_link() -> tuple[int, str]:
 
 
 def transition(obj: Any, step: Enum, new_state: Enum, *, actor: Any | None, now: datetime,
-               procedure_id: int | None, reason: str = "") -> Transition:
-    """Move ``obj`` to ``new_state`` and record who, when, from, to and why."""
+               procedure_id: int | None, reason: str = "", flush: bool = True) -> Transition:
+    """Move ``obj`` to ``new_state`` and record who, when, from, to and why.
+
+    First what the operation changed so far is written (its ids known: a new child's
+    foreign key is set at a flush). ``flush=False`` for an object that has its id, in an
+    operation that moves many (closing a round moves every candidacy: written together)."""
     old_state = obj.state
     obj.state = new_state
-    db.session.flush()
+    if flush or obj.id is None:
+        db.session.flush()
     record = Transition(
         object_type=type(obj).__tablename__, object_id=obj.id, step=step.value,
         from_state=old_state.value, to_state=new_state.value,

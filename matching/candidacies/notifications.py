@@ -16,10 +16,11 @@ from email.message import EmailMessage
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from matching.accounts.models import RoleGrant, User
+from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import Role, format_enterprise_number
 from matching.audit.recording import audit
 from matching.candidacies.models import Candidacy, Letter, LetterPdf
@@ -50,17 +51,53 @@ def sender_of(procedure: Procedure) -> Sender:
         signatory_function=area.signatory_function.strip())
 
 
+#: ``db.session.info`` key: the addresses of organisations, read once per transaction.
+_RECIPIENTS = "candidacies.recipients"
+
+
 def recipients_of(candidacy: Candidacy) -> tuple[Recipient, str]:
-    """The organisation and the addresses its letters go to (its own and its applicants')."""
-    organisation = candidacy.organisation
-    emails = list(db.session.scalars(select(User.email).join(RoleGrant).where(
-        RoleGrant.role == Role.APPLICANT, RoleGrant.organisation_id == organisation.id,
-        User.active.is_(True)).order_by(User.email)))
-    if organisation.email:
-        emails.insert(0, organisation.email)
-    emails = list(dict.fromkeys(emails))
-    return (Recipient(organisation.name, format_enterprise_number(organisation.enterprise_number),
-                      emails[0] if emails else ""), ", ".join(emails))
+    """The organisation and the addresses its letters go to (its own and its applicants'),
+    read once per transaction (:func:`prefetch_recipients`)."""
+    cache = db.session.info.get(_RECIPIENTS, {})
+    if candidacy.organisation_id not in cache:
+        prefetch_recipients([candidacy])
+        cache = db.session.info[_RECIPIENTS]
+    return cache[candidacy.organisation_id]
+
+
+def prefetch_recipients(candidacies: list[Candidacy]) -> None:
+    """Read the addresses of these candidacies' organisations in one statement (closing a
+    round writes a letter to each). Kept until the transaction ends, or until an account,
+    a role or an organisation changes in it."""
+    organisations = {c.organisation_id: c.organisation for c in candidacies}
+    emails: dict[int, list[str]] = {oid: [] for oid in organisations}
+    for oid, email in db.session.execute(
+            select(RoleGrant.organisation_id, User.email).join(User, User.id == RoleGrant.user_id)
+            .where(RoleGrant.role == Role.APPLICANT,
+                   RoleGrant.organisation_id.in_(list(organisations)),
+                   User.active.is_(True)).order_by(User.email)):
+        emails[oid].append(email)
+    cache = db.session.info.setdefault(_RECIPIENTS, {})
+    for oid, organisation in organisations.items():
+        found = list(dict.fromkeys(([organisation.email] if organisation.email else [])
+                                   + emails[oid]))
+        cache[oid] = (Recipient(organisation.name,
+                                format_enterprise_number(organisation.enterprise_number),
+                                found[0] if found else ""), ", ".join(found))
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_recipients(session, *args) -> None:
+    session.info.pop(_RECIPIENTS, None)
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_changed_recipients(session, flush_context, instances) -> None:
+    if _RECIPIENTS in session.info and any(
+            isinstance(obj, (User, RoleGrant, Organisation))
+            for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_RECIPIENTS, None)
 
 
 def base_content(kind: LetterKind, candidacy: Candidacy, now: datetime, reference: str,
@@ -102,6 +139,28 @@ def issue(content: LetterContent, candidacy: Candidacy, *, actor: User | None, n
 
     Refused (IncompleteLetter) when a mandatory part is missing: then nothing is written.
     """
+    letter = _record(content, candidacy, actor=actor, now=now, appeal_id=appeal_id,
+                     supersedes=supersedes, correction_reason=correction_reason, locale=locale)
+    db.session.flush()  # the e-mail names the letter by its id
+    _queue(letter, content, candidacy, actor=actor, now=now)
+    return letter
+
+
+def issue_many(items: list[tuple[LetterContent, Candidacy]], *, actor: User | None,
+               now: datetime, locale: str = "nl") -> list[Letter]:
+    """:func:`issue` for the first version of many letters at once (closing a round writes
+    one per candidacy): the letters are inserted together, in one flush."""
+    letters = [_record(content, candidacy, actor=actor, now=now, locale=locale)
+               for content, candidacy in items]
+    db.session.flush()
+    for letter, (content, candidacy) in zip(letters, items, strict=True):
+        _queue(letter, content, candidacy, actor=actor, now=now)
+    return letters
+
+
+def _record(content: LetterContent, candidacy: Candidacy, *, actor: User | None, now: datetime,
+            appeal_id: int | None = None, supersedes: Letter | None = None,
+            correction_reason: str | None = None, locale: str = "nl") -> Letter:
     version = (supersedes.version + 1) if supersedes else 1
     subject, html, text, ics = render(content, locale, version)
     _, addresses = recipients_of(candidacy)
@@ -115,7 +174,11 @@ def issue(content: LetterContent, candidacy: Candidacy, *, actor: User | None, n
                     supersedes_id=supersedes.id if supersedes else None,
                     correction_reason=correction_reason)
     db.session.add(letter)
-    db.session.flush()  # the e-mail names the letter by its id
+    return letter
+
+
+def _queue(letter: Letter, content: LetterContent, candidacy: Candidacy, *,
+           actor: User | None, now: datetime) -> None:
     queue_letter(letter, now=now,
                  domain=current_app.config.get("MAIL_DOMAIN", "lokalepartnerschappen.be"),
                  reply_to=content.sender.contacts[0].email if content.sender.contacts else None)
@@ -123,7 +186,6 @@ def issue(content: LetterContent, candidacy: Candidacy, *, actor: User | None, n
           step4=content.kind == LetterKind.EMERGENCY_OUTCOME, kind=content.kind,
           reference=content.reference, version=letter.version,
           content_sha256=letter.content_sha256)
-    return letter
 
 
 def queue_letter(letter: Letter, *, now: datetime, domain: str,

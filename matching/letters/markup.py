@@ -77,30 +77,49 @@ def collapse(text: str | None) -> str:
     return _SPACE.sub(" ", text) if text else ""
 
 
-def inline_text(element) -> str:
+#: A line break while inline text is gathered (never in a document's text).
+_BREAK = "\x00"
+
+
+def _lines(raw: str) -> str:
+    """Gathered text as HTML shows it: white space collapsed within each line, empty lines
+    dropped (``str.split`` and ``join``: several times faster than regular expressions)."""
+    return "\n".join(line for line in (" ".join(part.split()) for part in raw.split(_BREAK))
+                     if line)
+
+
+def inline_text(element, skip: tuple[str, ...] = ()) -> str:
     """The text of an element's inline content, white space collapsed, ``<br>`` as a new
-    line, nested blocks as new lines."""
+    line, nested blocks as new lines (children of the tags ``skip`` left out)."""
     parts: list[str] = []
+    append = parts.append
 
     def walk(el) -> None:
         tag = tag_of(el)
         if tag is not None and tag not in SKIPPED:
             if tag == "br":
-                parts.append("\n")
-            else:
-                parts.append(collapse(el.text))
-                for child in el:
-                    walk(child)
-                    parts.append(collapse(child.tail))
-                if tag in BLOCKS:
-                    parts.append("\n")
-    parts.append(collapse(element.text))
+                append(_BREAK)
+                return
+            block = tag in BLOCKS
+            if block:
+                append(_BREAK)
+            if el.text:
+                append(el.text)
+            for child in el:
+                walk(child)
+                if child.tail:
+                    append(child.tail)
+            if block:
+                append(_BREAK)
+
+    if element.text:
+        append(element.text)
     for child in element:
-        walk(child)
-        parts.append(collapse(child.tail))
-    text = "".join(parts)
-    text = re.sub(r" *\n *", "\n", text)
-    return re.sub(r"\n{2,}", "\n", re.sub(r" {2,}", " ", text)).strip()
+        if tag_of(child) not in skip:
+            walk(child)
+        if child.tail:
+            append(child.tail)
+    return _lines("".join(parts))
 
 
 # --- plain text ------------------------------------------------------------------------------
@@ -127,7 +146,7 @@ class _TextWriter:
         self.joined = join
 
     def blocks(self, element, depth: int) -> None:
-        loose = collapse(element.text).strip()
+        loose = " ".join((element.text or "").split())
         if loose:
             self.add(loose)
         for child in element:
@@ -155,10 +174,10 @@ class _TextWriter:
                 self.blocks(child, depth)
                 self.joined = False
             else:  # inline content directly in a container
-                text = collapse(child.text_content()).strip()
+                text = " ".join(child.text_content().split())
                 if text:
                     self.add(text)
-            tail = collapse(child.tail).strip()
+            tail = " ".join((child.tail or "").split())
             if tail:
                 self.add(tail)
 
@@ -170,7 +189,7 @@ class _TextWriter:
             number += 1
             bullet = f"{number}." if tag_of(element) == "ol" else "-"
             nested = [c for c in item if tag_of(c) in ("ul", "ol")]
-            own = _text_without(item, ("ul", "ol"))
+            own = inline_text(item, skip=("ul", "ol"))
             self.add("  " * depth + f"{bullet} {own}", join=True)
             for sub in nested:
                 self.list(sub, depth + 1)
@@ -204,16 +223,3 @@ class _TextWriter:
             else:
                 lines.append(" | ".join(cell for _, cell in row))
         self.add("\n".join(lines))
-
-
-def _text_without(element, skip: tuple[str, ...]) -> str:
-    """The inline text of ``element`` without its children of the tags ``skip``."""
-    parts = [collapse(element.text)]
-    for child in element:
-        if tag_of(child) in skip:
-            parts.append(collapse(child.tail))
-            continue
-        parts.append(inline_text(child) if tag_of(child) not in (None, "br")
-                     else ("\n" if tag_of(child) == "br" else ""))
-        parts.append(collapse(child.tail))
-    return re.sub(r" *\n *", "\n", re.sub(r" {2,}", " ", "".join(parts))).strip()

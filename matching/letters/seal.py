@@ -104,8 +104,13 @@ def load_seal(config: dict, instance_path: str) -> Seal:
     except OSError as error:
         raise SealError(f"LETTER_SEAL_PKCS12 {path!r} cannot be read: {error}") from None
     try:
-        signer = _signer_class().load_pkcs12_data(data, other_certs=[],
+        loaded = _signer_class().load_pkcs12_data(data, other_certs=[],
                                                   passphrase=passphrase.encode() or None)
+        # pyHanko returns its own class: keep its key and certificates in ours
+        signer = _signer_class()(signing_key=loaded.signing_key,
+                                 signing_cert=loaded.signing_cert,
+                                 cert_registry=loaded.cert_registry,
+                                 signature_mechanism=loaded.signature_mechanism)
     except Exception as error:  # a wrong passphrase or a broken file: pyHanko raises many kinds
         raise SealError(f"LETTER_SEAL_PKCS12 {path!r} cannot be opened with "
                         f"LETTER_SEAL_PASSPHRASE: {type(error).__name__}") from None

@@ -30,7 +30,7 @@ from juries.models import (
 from matching.accounts.models import Organisation, RoleGrant, User
 from matching.audit.chain import GENESIS, entry_hash
 from matching.audit.models import AuditEvent, Transition
-from matching.audit.recording import AUDIT_CHAIN_LOCK
+from matching.audit.recording import AUDIT_CHAIN_LOCK, forget_head
 from matching.candidacies.models import (
     Answer,
     Candidacy,
@@ -184,6 +184,7 @@ class AuditTrail:
                 rows = []
         sink.insert(AuditEvent, rows)
         sink.next_id[AuditEvent] = next_id + len(self.events)
+        forget_head()  # the chain's head is the last row written here
         return len(self.events)
 
 

@@ -64,7 +64,9 @@ SMOKE = textwrap.dedent('''
     page = get("/mijn-kandidaturen").get_data(as_text=True)
     candidacy = re.search(r'href="(/kandidaturen/[0-9]+)"', page).group(1)
     letter = re.search(r'href="(/brieven/[0-9]+\\.pdf)"', get(candidacy).get_data(as_text=True))
-    report["letter_pdf"] = get(letter.group(1)).data[:5].decode() if letter else None
+    pdf = get(letter.group(1)).data if letter else b""
+    report["letter_pdf"] = pdf[:5].decode()
+    Path("letter.pdf").write_bytes(pdf)
     print(json.dumps(report))
 ''')
 
@@ -98,6 +100,9 @@ def test_the_wheel_installs_and_serves_every_page(tmp_path):
     run(flask + ["db", "upgrade"], cwd=elsewhere, env=env)
     demo = run(flask + ["demo"], cwd=elsewhere, env=env)
     assert "Demo geladen" in demo.stdout
+    # the mail worker renders and seals the letters' PDFs with the fonts inside the package
+    sent = run(flask + ["outbox", "send", "--limit", "1000"], cwd=elsewhere, env=env)
+    assert "mislukt: 0" in sent.stdout, sent.stdout
     smoke = run([python, "-c", SMOKE], cwd=elsewhere, env=env)
     report = __import__("json").loads(smoke.stdout.strip().splitlines()[-1])
 
@@ -109,3 +114,5 @@ def test_the_wheel_installs_and_serves_every_page(tmp_path):
     assert len(report["pages"]) > 20
     assert report["english"] is True
     assert report["letter_pdf"] == "%PDF-"
+    verified = run(flask + ["letters", "verify", "letter.pdf"], cwd=elsewhere, env=env)
+    assert "Geldig: een ongewijzigde brief van dit systeem." in verified.stdout
