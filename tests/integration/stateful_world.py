@@ -84,12 +84,19 @@ def _pk_order(t, alias: str = "") -> str:
     return ", ".join(f'{alias}"{c.name}"' for c in t.primary_key.columns)
 
 
-#: SQLite: every row of every table. PostgreSQL: one round trip for an md5 per table.
-SNAPSHOT_SQL = [(t.name, f'SELECT * FROM "{t.name}" ORDER BY {_pk_order(t)}')
-                for t in db.metadata.sorted_tables]
-SNAPSHOT_SQL_POSTGRESQL = "SELECT " + ", ".join(
-    f"""(SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY {_pk_order(t, 'x.')}), ''))"""
-    f' FROM "{t.name}" x)' for t in db.metadata.sorted_tables)
+def _snapshot_sql() -> list[tuple[str, str]]:
+    """SQLite: every row of every table (built when asked: every model is imported by then,
+    whatever imported this module first)."""
+    return [(t.name, f'SELECT * FROM "{t.name}" ORDER BY {_pk_order(t)}')
+            for t in db.metadata.sorted_tables]
+
+
+def _snapshot_sql_postgresql() -> tuple[list[str], str]:
+    """PostgreSQL: one round trip for an md5 per table."""
+    tables = db.metadata.sorted_tables
+    return [t.name for t in tables], "SELECT " + ", ".join(
+        f"""(SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY {_pk_order(t, 'x.')}), ''))"""
+        f' FROM "{t.name}" x)' for t in tables)
 
 
 def snapshot() -> dict[str, object]:
@@ -97,9 +104,10 @@ def snapshot() -> dict[str, object]:
     db.session.flush()
     conn = db.session.connection()
     if conn.dialect.name == "postgresql":
-        row = conn.exec_driver_sql(SNAPSHOT_SQL_POSTGRESQL).one()
-        return dict(zip((t.name for t in db.metadata.sorted_tables), row, strict=True))
-    return {name: conn.exec_driver_sql(sql).fetchall() for name, sql in SNAPSHOT_SQL}
+        tables, sql = _snapshot_sql_postgresql()
+        row = conn.exec_driver_sql(sql).one()
+        return dict(zip(tables, row, strict=True))
+    return {name: conn.exec_driver_sql(sql).fetchall() for name, sql in _snapshot_sql()}
 
 
 def pending_changes() -> list:
