@@ -90,14 +90,16 @@ class LetterSenderForm(FlaskForm):
 
     postal_address = TextAreaField(
         _l("Postadres van de lokale besturen"),
-        validators=[InputRequired(_l("Vul het postadres in.")), Length(max=600)])
+        validators=[InputRequired(_l("Vul het postadres in.")), Length(max=600)],
+        render_kw={"autocomplete": "off", "rows": 4})
     signatory_name = StringField(
         _l("Naam van de ondertekenaar"),
-        validators=[InputRequired(_l("Vul de naam van de ondertekenaar in.")), Length(max=200)])
+        validators=[InputRequired(_l("Vul de naam van de ondertekenaar in.")), Length(max=200)],
+        render_kw={"size": 40, "autocomplete": "off"})
     signatory_function = StringField(
         _l("Functie van de ondertekenaar"),
         validators=[InputRequired(_l("Vul de functie van de ondertekenaar in.")),
-                    Length(max=200)])
+                    Length(max=200)], render_kw={"size": 60, "autocomplete": "off"})
 
 
 def _row_values(row: Form) -> dict[str, str]:

@@ -187,7 +187,7 @@ class _Context:
             if tag == "blockquote":
                 kw["leftIndent"] = 14
             para = self.paragraph(markup, style, **kw)
-            return [_notice([para])] if "notice" in css else [para]
+            return [_notice([para]), Spacer(1, 5)] if "notice" in css else [para]
         if tag in ("ul", "ol"):
             return self.listing(el, tag, depth)
         if tag == "dl":
@@ -201,7 +201,7 @@ class _Context:
             return self.columns(el)
         inner = self.blocks(el, depth)
         if "notice" in css:
-            inner = [_notice(inner)]
+            inner = [_notice(inner), Spacer(1, 5)]
         if "keep" in css and inner:
             return [KeepTogether(inner)]
         if tag in ("div", "section", "address", "header", "footer") and inner:

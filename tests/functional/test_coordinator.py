@@ -14,9 +14,12 @@ from juries.models import Jury
 from matching.accounts import operations as account_ops
 from matching.accounts.models import RoleGrant, User
 from matching.accounts.rules import Role
+from matching.audit.models import AuditEvent
+from matching.candidacies.models import Letter
 from matching.candidacies.rules import CandidacyState
 from matching.core.dates import BRUSSELS, UTC
 from tests.support import login, snapshot
+from workareas import operations as area_ops
 from workareas.models import AddendumVersion, PitchSlot, Procedure
 from workareas.rules import ProcedureState
 
@@ -285,3 +288,57 @@ def test_another_coordinator_and_other_roles_get_no_access(world, db, client):
     login(client, db, world.coordinator)
     assert "Coördinatie" in client.get("/").get_data(as_text=True)
     assert client.get(f"/coordinatie/procedures/{p}/rondes/3").status_code == 404
+
+
+def test_the_sender_of_the_letters_is_set_on_the_addendum_page(world, db, client):
+    """R-DEC-1: the postal address and the signatory of the work area's letters; every
+    problem is listed at once, nothing changes on a refusal, the letters use what is set."""
+    procedure = world.draft_procedure()
+    area = world.area
+    area.postal_address = area.signatory_name = area.signatory_function = ""
+    db.session.commit()
+    login(client, db, world.coordinator)
+    url = f"/coordinatie/procedures/{procedure.id}/addendum"
+    page = client.get(url).get_data(as_text=True)
+    assert "Afzender van de brieven" in page
+    assert "De brieven aan de kandidaten vermelden nog geen postadres en ondertekenaar." in page
+
+    post = f"/coordinatie/procedures/{procedure.id}/afzender"
+    before = snapshot(db)
+    empty = client.post(post, data={"postal_address": "", "signatory_name": "",
+                                    "signatory_function": ""})
+    html = empty.get_data(as_text=True)
+    assert empty.status_code == 422
+    for message in ("Vul het postadres in.", "Vul de naam van de ondertekenaar in.",
+                    "Vul de functie van de ondertekenaar in."):
+        assert message in html
+    one_line = client.post(post, data={"postal_address": "Grote Markt 3",
+                                       "signatory_name": "Ann Vermeulen",
+                                       "signatory_function": "Algemeen directeur"})
+    assert one_line.status_code == 422
+    assert "Geef het postadres op twee tot zes regels" in one_line.get_data(as_text=True)
+    assert "Ann Vermeulen" in one_line.get_data(as_text=True)  # what was typed is kept
+    assert snapshot(db) == before
+
+    saved = client.post(post, data={"postal_address": "Stad Aalst  – Dienst Werk\r\n\r\n"
+                                                      "Grote Markt 3\r\n9300 Aalst",
+                                    "signatory_name": " Ann  Vermeulen ",
+                                    "signatory_function": "Algemeen directeur, Stad Aalst"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("#afzender")
+    db.session.expire_all()
+    area = db.session.get(type(area), area.id)
+    assert area.postal_address == "Stad Aalst – Dienst Werk\nGrote Markt 3\n9300 Aalst"
+    assert area.signatory_name == "Ann Vermeulen" and area.letter_sender_complete
+    assert db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "work_area.letter_sender")) is not None
+
+    # a letter written from now on carries them
+    area_page = client.get(url).get_data(as_text=True)
+    assert "De brieven aan de kandidaten vermelden nog geen" not in area_page
+    world.procedure = procedure
+    area_ops.publish_addendum(procedure, actor=world.coordinator, now=world.clock.now)
+    candidacy = world.apply("Jobkracht vzw")
+    db.session.commit()
+    letter = db.session.scalar(select(Letter).where(Letter.candidacy_id == candidacy.id))
+    assert "Grote Markt 3" in letter.html and "Ann Vermeulen" in letter.text
+    assert "Algemeen directeur, Stad Aalst" in letter.text
