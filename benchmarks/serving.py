@@ -17,6 +17,8 @@ import sys
 import time
 from urllib.parse import urlencode
 
+from matching.letters.seal import development_seal
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the repository
 
 
@@ -52,9 +54,12 @@ class Server:
     def __init__(self, database_url: str, instance_path: str, threads: int | None,
                  log_path: str):
         self.port = free_port()
-        # Production settings: a strong key, and this server's own address as BASE_URL.
+        # Production settings: a strong key, this server's own address as BASE_URL, and a
+        # seal certificate (production refuses to start without one; here the self-signed
+        # development seal, given as a configured file).
         self.env = dict(os.environ, MATCHING_ENV="production", SECRET_KEY=secrets.token_hex(32),
                         BASE_URL=f"http://{HOST}:{self.port}",
+                        LETTER_SEAL_PKCS12=development_seal(instance_path),
                         DATABASE_URL=database_url, MATCHING_INSTANCE_PATH=instance_path,
                         GUNICORN_BIND=f"{HOST}:{self.port}", GUNICORN_WORKERS="1",
                         GUNICORN_LOGLEVEL="warning")

@@ -252,7 +252,6 @@ def letter_email(message: OutboxMessage, sender: str, now: datetime) -> EmailMes
     letter = get_required(Letter, message.letter_id)
     stored = sealed_pdf(letter, now=now)
     mail = envelope(message, sender)
-    mail["Content-Language"] = letter.locale
     link = external_url("applicant.letter", letter_id=letter.id)
     with force_locale(letter.locale):
         note_text = render_template("mail/letter_note.txt", link=link).strip()
@@ -266,4 +265,6 @@ def letter_email(message: OutboxMessage, sender: str, now: datetime) -> EmailMes
         mail.add_attachment(letter.ics, maintype="text", subtype="calendar",
                             filename="pitch.ics", params={"method": "REQUEST",
                                                           "charset": "utf-8"})
+    # last: setting the content moves or drops the Content-* headers set before it
+    mail["Content-Language"] = letter.locale
     return mail

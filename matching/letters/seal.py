@@ -95,10 +95,7 @@ def load_seal(config: dict, instance_path: str) -> Seal:
             raise SealError("LETTER_SEAL_PKCS12 is not set: production seals its letters with "
                             "the organisation's seal certificate (a PKCS#12 file and "
                             "LETTER_SEAL_PASSPHRASE)")
-        path = str(Path(instance_path) / "seal" / "development-seal.p12")
-        if not os.path.exists(path):
-            _write_development_seal(path)
-        passphrase = ""
+        path, passphrase = development_seal(instance_path), ""
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -117,6 +114,15 @@ def load_seal(config: dict, instance_path: str) -> Seal:
     if signer is None or signer.signing_cert is None:
         raise SealError(f"LETTER_SEAL_PKCS12 {path!r} holds no certificate with its key")
     return Seal(signer, signer.signing_cert, development)
+
+
+def development_seal(instance_path: str) -> str:
+    """The development seal's PKCS#12 file in the instance folder (no passphrase), made once;
+    also what the benchmark's production-mode server is given as its seal."""
+    path = str(Path(instance_path) / "seal" / "development-seal.p12")
+    if not os.path.exists(path):
+        _write_development_seal(path)
+    return path
 
 
 def _write_development_seal(path: str) -> None:

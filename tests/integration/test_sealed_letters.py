@@ -92,7 +92,7 @@ def test_the_e_mail_has_a_reply_to_the_contact_a_link_to_the_letter_and_charsets
     send_outbox(mail_config, clock=lambda: w.clock.now)
     mail = decision_mail(smtp)
     contact = w.procedure.published_version.contacts[0].email
-    assert str(mail["Reply-To"]) == contact
+    assert str(mail["Reply-To"]) == contact and mail["Content-Language"] == "nl"
     letter, _ = stored_pdf(db, LetterKind.ROUND1_NOT_SELECTED)
     link = f"http://127.0.0.1:5000/brieven/{letter.id}"
     plain = mail.get_body(("plain",))
