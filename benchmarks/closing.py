@@ -58,6 +58,7 @@ def _build(url: str) -> dict:
         db.session.commit()
         built = {"procedure_id": world.procedure.id, "coordinator_id": world.coordinator.id,
                  "now": world.clock.now}
+        db.session.remove()  # return its connection, so the template database is free
         db.engine.dispose()
     return built
 
@@ -71,6 +72,9 @@ def _copy(backend: str, template: str, target: str, pg_admin_url: str) -> None:
     source, copy = template.rsplit("/", 1)[1], target.rsplit("/", 1)[1]
     assert copy != "test"
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        # a template may have no other connection (the previous copy's are closed by now)
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = %s AND pid <> pg_backend_pid()", (source,))
         conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{source}"')
 
@@ -133,6 +137,7 @@ def closing_figures(backend: str, workdir: str, pg_admin_url: str, repeat: int =
             letters = db.session.scalar(select(func.count(Letter.id))) - before
             mails = db.session.scalar(select(func.count(OutboxMessage.id))
                                       .where(OutboxMessage.accepted_at.is_(None)))
+            db.session.remove()
             db.engine.dispose()
     ping = statistics.median(pings)
     close = statistics.median(times)
