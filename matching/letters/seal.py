@@ -15,19 +15,24 @@ covers the whole file, and was made with a certificate this system sealed with
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from matching.core.errors import N_, DomainError
+
+T = TypeVar("T")
 
 #: The name of the signature field in a sealed PDF.
 FIELD = "Zegel"
@@ -174,9 +179,24 @@ def seal_pdf(pdf: bytes, seal: Seal, *, at: datetime, reason: str, location: str
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
         reason=reason, location=location, name=seal.subject)
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    out = TimedSigner(meta, seal.signer).sign_pdf(writer, bytes_reserved=16384)
-    return out.getvalue()
+
+    def sign() -> bytes:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        return TimedSigner(meta, seal.signer).sign_pdf(writer, bytes_reserved=16384).getvalue()
+
+    return _without_event_loop(sign)
+
+
+def _without_event_loop(work: Callable[[], T]) -> T:
+    """pyHanko's synchronous calls run an asyncio loop of their own, which cannot start in
+    a thread that already runs one (a caller inside an async framework, a browser test):
+    there, the work runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
 
 
 @dataclass(frozen=True)
@@ -220,8 +240,8 @@ def check_seal(data: bytes, ours: set[str]) -> SealCheck:
     fingerprint = hashlib.sha256(cert.dump()).hexdigest() if cert is not None else None
     roots = [cert] if fingerprint in ours else []
     try:
-        status = validate_pdf_signature(
-            signature, ValidationContext(trust_roots=roots, allow_fetching=False))
+        status = _without_event_loop(lambda: validate_pdf_signature(
+            signature, ValidationContext(trust_roots=roots, allow_fetching=False)))
     except (SignatureValidationError, ValueError, KeyError):
         return SealCheck(signed=True, fingerprint=fingerprint)
     return SealCheck(signed=True, intact=bool(status.intact and status.valid),

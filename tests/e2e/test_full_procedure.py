@@ -13,6 +13,7 @@ between the steps.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 
@@ -304,10 +305,18 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
     page.get_by_role("link", name="Mijn kandidaturen").click()
     expect(page.locator("p.state")).to_contain_text("niet geselecteerd na ronde 1")
     page.get_by_role("link", name="Regio Aalst – Matching 2025").click()
-    page.get_by_role("link", name="Beslissing ronde 1 over uw kandidatuur – Regio Aalst").click()
+    page.get_by_role("link", name="Beslissing ronde 1 over uw kandidatuur – Regio Aalst",
+                     exact=True).click()
     expect(page.locator("h1")).to_contain_text("Beslissing na ronde 1: niet geselecteerd")
     expect(page.locator("body")).to_contain_text(
         "De bijdrage overlapt grotendeels met bestaand aanbod.")
+    page.go_back()
+    # the sealed PDF the applicant received is the one the public check page names
+    page.get_by_role("link", name="Echtheid controleren – Beslissing ronde 1 over uw "
+                                  "kandidatuur – Regio Aalst").click()
+    expect(page.locator("main")).to_contain_text(
+        hashlib.sha256(attachment(decision, "application/pdf")).hexdigest())
+    shot(page, screenshots, "public-letter-check")
     page.go_back()
     logout(page)
 

@@ -72,3 +72,22 @@ def test_development_generates_a_self_signed_seal_once(tmp_path):
     assert first.development and first.fingerprint == again.fingerprint
     assert (tmp_path / "seal" / "development-seal.p12").is_file()
     assert "niet voor productie" in first.subject
+
+
+def test_sealing_works_inside_a_running_event_loop(tmp_path):
+    """pyHanko runs an asyncio loop of its own; a caller that already runs one (an async
+    server, the browser tests' Playwright) still gets its seal and its check."""
+    import asyncio
+
+    seal = load_seal({"MATCHING_ENV": "testing"}, str(tmp_path))
+
+    async def inside() -> bytes:
+        return seal_pdf(sample_pdf(), seal, at=datetime(2026, 5, 4, 8, 0, tzinfo=UTC),
+                        reason="Proef", location="Vlaanderen")
+
+    sealed = asyncio.run(inside())
+
+    async def check():
+        return check_seal(sealed, {seal.fingerprint})
+
+    assert asyncio.run(check()).valid
