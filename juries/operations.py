@@ -67,7 +67,10 @@ def check_jury_for(candidacy: Candidacy) -> list[JuryMembership]:
 
 
 def membership_of(candidacy: Candidacy, user: User) -> JuryMembership:
-    """The actor's seat on this candidacy's jury; refused for outsiders and conflicts."""
+    """The actor's seat on this candidacy's jury; refused for outsiders, conflicts and a
+    candidacy that was never submitted (a jury never sees a draft, not even by its id)."""
+    if candidacy.submitted_at is None:
+        raise PermissionDenied(N_("Deze kandidatuur werd niet ingediend."))
     jury = jury_of(candidacy.procedure)
     member = next((m for m in jury.members if m.user_id == user.id), None) if jury else None
     if member is None:

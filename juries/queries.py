@@ -128,7 +128,7 @@ def jury_dashboard(user_id: int) -> list[JuryGroup]:
         ConflictDeclaration.user_id == user_id)
     candidacies = db.session.scalars(
         select(Candidacy).where(Candidacy.procedure_id.in_(procedure_ids),
-                                Candidacy.state != CandidacyState.DRAFT,
+                                Candidacy.submitted_at.is_not(None),  # never a draft (issue 11)
                                 Candidacy.id.not_in(conflicted))
         .options(selectinload(Candidacy.organisation), raiseload("*"))
         .order_by(Candidacy.id)).all()
@@ -257,8 +257,10 @@ def matchmakers() -> list[User]:
 
 @signals.attachment_readers.connect
 def _jury_reads_attachments(candidacy: Candidacy, *, user) -> bool:
-    """The jury of the candidacy's procedure reads its attachments once it is submitted."""
-    if candidacy.state == CandidacyState.DRAFT:
+    """The jury of the candidacy's procedure reads its attachments once it is submitted,
+    except a member who declared a conflict of interest for it (issue 11)."""
+    if candidacy.state == CandidacyState.DRAFT or candidacy.submitted_at is None:
         return False
     jury = jury_of(candidacy.procedure)
-    return jury is not None and any(m.user_id == user.id for m in jury.members)
+    return (jury is not None and any(m.user_id == user.id for m in jury.members)
+            and user.id not in conflicted_user_ids(candidacy))

@@ -236,3 +236,58 @@ def test_a_ballot_without_two_thirds_asks_for_a_new_one_and_is_kept(world, db, c
     page = client.get(score_url(c)).get_data(as_text=True)
     assert "Eerdere stemmingen" in page and "geen ⅔: nieuwe stemming" in page
     assert "Stemming openen" in page
+
+
+# --- issue 11: a draft is never the jury's; a conflict ends access to the attachments --------
+
+def test_a_draft_candidacy_answers_404_to_the_jury_by_id(world, db, client):
+    """Attack: a jury member opens an unsubmitted draft of their procedure by its id."""
+    from matching.candidacies import operations as candidacy_ops
+
+    world.published_procedure()
+    org = world.organisation("Concept vzw")
+    draft = candidacy_ops.start_candidacy(world.procedure, org, actor=world.applicant(org),
+                                          now=world.clock.now)
+    world.apply("Jobkracht vzw")
+    world.start_round_1()
+    db.session.commit()
+    login(client, db, world.mm["vdab1"])
+    assert client.get(score_url(draft)).status_code == 404
+    assert client.get(score_url(draft, 2)).status_code == 404
+    assert assess(client, draft).status_code == 404
+    assert client.post(f"/jury/kandidaturen/{draft.id}/conflict",
+                       data={"reason": "x"}).status_code == 404
+    assert "Concept vzw" not in client.get("/jury").get_data(as_text=True)
+
+
+def test_a_conflicted_jury_member_no_longer_downloads_the_attachments(world, db, client,
+                                                                       tmp_path, app,
+                                                                       monkeypatch):
+    from matching.candidacies import operations as candidacy_ops
+    from matching.candidacies.models import Attachment
+    from tests.helpers import sample_pdf
+
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    world.published_procedure()
+    from tests.support import ALL_DECLARED, ANSWERS
+
+    org = world.organisation("Jobkracht vzw")
+    who = world.applicant(org)
+    c = candidacy_ops.start_candidacy(world.procedure, org, actor=who, now=world.clock.now)
+    candidacy_ops.add_attachment(c, "referenties.pdf", sample_pdf(), upload_dir=str(tmp_path),
+                                 actor=who, now=world.clock.now)
+    candidacy_ops.save_candidacy(c, actor=who, now=world.clock.now,
+                                 contributions={"RU1": "Wij bieden outreach."}, answers=ANSWERS,
+                                 partnership_fit="Wij werken al samen.",
+                                 declarations=ALL_DECLARED)
+    candidacy_ops.submit_candidacy(c, actor=who, now=world.clock.now)
+    world.start_round_1()
+    db.session.commit()
+    item = db.session.scalar(select(Attachment))
+    login(client, db, world.mm["vdab2"])
+    assert client.get(f"/bijlagen/{item.id}").status_code == 200  # before the conflict
+    assert client.post(f"/jury/kandidaturen/{c.id}/conflict",
+                       data={"reason": "Ik zetel in de raad van bestuur."}).status_code == 302
+    assert client.get(f"/bijlagen/{item.id}").status_code == 404
+    login(client, db, world.mm["vdab1"])  # the others still read it
+    assert client.get(f"/bijlagen/{item.id}").status_code == 200
