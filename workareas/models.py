@@ -44,6 +44,8 @@ class WorkArea(Model):
         secondary="work_area_government", order_by="Organisation.name")
     procedures: Mapped[list[Procedure]] = relationship(
         back_populates="work_area", order_by="Procedure.sequence")
+    contacts: Mapped[list[WorkAreaContact]] = relationship(
+        cascade="all, delete-orphan", order_by="WorkAreaContact.id")
 
     __table_args__ = (
         CheckConstraint("province IN ('Antwerpen', 'Limburg', 'Oost-Vlaanderen', "
@@ -63,10 +65,28 @@ class Municipality(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     work_area_id: Mapped[int] = mapped_column(ForeignKey("work_area.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
+    #: Statbel's REFNIS code (workareas/data/municipalities.csv); NULL for a name entered
+    #: before the reference list was shipped.
+    nis_code: Mapped[str | None] = mapped_column(String(5))
 
     work_area: Mapped[WorkArea] = relationship(back_populates="municipalities")
 
     __table_args__ = (UniqueConstraint("work_area_id", "name"),)
+
+
+class WorkAreaContact(Model):
+    """A contact person of the work area, kept by the administrator."""
+
+    __tablename__ = "work_area_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_area_id: Mapped[int] = mapped_column(ForeignKey("work_area.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(50), default="", server_default="")
+
+    __table_args__ = (CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),)
 
 
 class WorkAreaGovernment(Model):

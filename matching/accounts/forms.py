@@ -66,9 +66,12 @@ class InvitationForm(FlaskForm):
         InputRequired(message=_l("Geef een geldig e-mailadres.")), Length(max=254)])
     name = StringField(_l("Naam"), validators=[InputRequired(message=_l("Geef een naam.")),
                                                Length(max=200)])
+    # The choices are set per person (matching.accounts.rules.grantable_roles); a forged
+    # value is refused by the operation with its own message, not by the form.
     role = RadioField(_l("Rol"), choices=[(r.value, ROLE_LABELS[r]) for r in ROLE_LABELS],
-                      validators=[InputRequired(message=_l("Kies een rol."))])
-    work_area_id = SelectField(_l("Werkingsgebied (voor een coördinator)"), coerce=_optional_int,
+                      validators=[InputRequired(message=_l("Kies een rol."))],
+                      validate_choice=False)
+    work_area_id = SelectField(_l("Werkingsgebied"), coerce=_optional_int,
                                validate_choice=False)
     organisation_id = SelectField(_l("Organisatie (voor een aanvrager)"), coerce=_optional_int,
                                   validate_choice=False)
@@ -79,3 +82,29 @@ class AcceptForm(FlaskForm):
         "Een wachtwoord telt minstens 12 tekens.")), Length(max=200)])
     confirm = PasswordField(_l("Herhaal het wachtwoord"), validators=[EqualTo(
         "password", message=_l("De twee wachtwoorden verschillen."))])
+
+
+class GrantForm(FlaskForm):
+    """The administrator grants one more role to an existing account."""
+    role = RadioField(_l("Rol"), choices=[(r.value, ROLE_LABELS[r]) for r in ROLE_LABELS],
+                      validators=[InputRequired(message=_l("Kies een rol."))],
+                      validate_choice=False)
+    work_area_id = SelectField(_l("Werkingsgebied"), coerce=_optional_int,
+                               validate_choice=False)
+    organisation_id = SelectField(_l("Organisatie (voor een aanvrager)"), coerce=_optional_int,
+                                  validate_choice=False)
+
+
+class ConfirmActionForm(FlaskForm):
+    """A button that changes something (revoke, deactivate, reactivate): CSRF only."""
+
+
+class AccountFilterForm(FlaskForm):
+    """The accounts page's filters (GET: no CSRF, nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    role = SelectField(_l("Rol"), validate_choice=False)
+    work_area_id = SelectField(_l("Werkingsgebied"), coerce=_optional_int, validate_choice=False)
+    state = SelectField(_l("Status"), validate_choice=False)

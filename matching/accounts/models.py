@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from matching.accounts.rules import OrganisationKind, Role
+from matching.accounts.rules import AccountState, OrganisationKind, Role, account_state
 from matching.core.db import Model, UTCDateTime, enum_column
 
 
@@ -25,9 +25,13 @@ class User(UserMixin, Model):
     #: Consecutive failed logins, and until when the next attempt waits (throttling).
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     throttled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set by an administrator who deactivated the account (issue 11): it cannot sign in,
+    #: its sessions stop working, its links (invitation, confirmation, reset) are refused.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    grants: Mapped[list[RoleGrant]] = relationship(back_populates="user",
-                                                   cascade="all, delete-orphan")
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan",
+        foreign_keys="RoleGrant.user_id")
 
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),)
 
@@ -41,7 +45,13 @@ class User(UserMixin, Model):
 
     @property
     def is_active(self) -> bool:  # flask-login
-        return self.active
+        """Confirmed (or invitation accepted) and not deactivated."""
+        return self.active and self.deactivated_at is None
+
+    @property
+    def state(self) -> AccountState:
+        return account_state(active=self.active, has_password=self.password_hash is not None,
+                             deactivated=self.deactivated_at is not None)
 
     def has_role(self, role: Role, *, work_area_id: int | None = None,
                  organisation_id: int | None = None) -> bool:
@@ -55,7 +65,9 @@ class User(UserMixin, Model):
 
 
 class RoleGrant(Model):
-    """A role held by a user; coordinator is per work area, applicant per organisation."""
+    """A role held by a user; coordinator is per work area, applicant per organisation.
+    A matchmaker or appeal matchmaker may carry the work area they were invited for (by
+    its coordinator); an administrator's or observer's grant is global."""
 
     __tablename__ = "role_grant"
 
@@ -65,12 +77,18 @@ class RoleGrant(Model):
     work_area_id: Mapped[int | None] = mapped_column(ForeignKey("work_area.id"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Who granted it (None: self-registration, the first administrator, the demo).
+    granted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
 
-    user: Mapped[User] = relationship(back_populates="grants")
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
 
     __table_args__ = (
-        CheckConstraint("(role = 'coordinator') = (work_area_id IS NOT NULL)",
-                        name="work_area_iff_coordinator"),
+        CheckConstraint("role <> 'coordinator' OR work_area_id IS NOT NULL",
+                        name="coordinator_has_work_area"),
+        CheckConstraint("work_area_id IS NULL OR role IN ('coordinator', 'matchmaker', "
+                        "'appeal_matchmaker')", name="work_area_only_for_area_roles"),
         CheckConstraint("(role = 'applicant') = (organisation_id IS NOT NULL)",
                         name="organisation_iff_applicant"),
         UniqueConstraint("user_id", "role", "work_area_id", "organisation_id"),
@@ -89,6 +107,9 @@ class Organisation(Model):
     kind: Mapped[OrganisationKind] = mapped_column(
         enum_column(OrganisationKind, "organisation_kind"))
     email: Mapped[str | None] = mapped_column(String(254))
+    #: The NIS (REFNIS) code of the municipality of its seat (workareas/data), so that
+    #: "a local government of the work area" follows from the data (R-CAND-2).
+    seat_nis_code: Mapped[str | None] = mapped_column(String(5))
 
     __table_args__ = (
         CheckConstraint("length(enterprise_number) = 10", name="enterprise_number_10_digits"),

@@ -47,8 +47,18 @@ def reset_mail(user: User, token: str, *, now: datetime) -> OutboxMessage:
 
 
 def invitation_mail(user: User, role: Role, inviter: User, token: str, *,
-                    now: datetime) -> OutboxMessage:
+                    now: datetime, work_area: str | None = None) -> OutboxMessage:
+    """The invitation names the role, the work area (if any) and who invited."""
     return _queue(user.email, N_("Uitnodiging: Lokale partnerschappen – matching"), "invitation",
                   now=now, key=f"invite.{user.id}", user=user, inviter=inviter,
-                  role_label=ROLE_LABELS[role],
+                  role_label=ROLE_LABELS[role], work_area=work_area,
                   link=external_url("accounts.accept", token=token))
+
+
+def role_granted_mail(user: User, role: Role, inviter: User, *, now: datetime,
+                      work_area: str | None = None) -> OutboxMessage:
+    """An existing account got a new role: the same facts, a link to sign in."""
+    return _queue(user.email, N_("Nieuwe rol: Lokale partnerschappen – matching"),
+                  "role_granted", now=now, key=f"grant.{user.id}", user=user, inviter=inviter,
+                  role_label=ROLE_LABELS[role], work_area=work_area,
+                  link=external_url("accounts.login"))

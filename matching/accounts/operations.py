@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from matching.accounts import notifications as account_mail
 from matching.accounts.models import Organisation, RoleGrant, User
@@ -21,8 +21,13 @@ from matching.accounts.rules import (
     OrganisationKind,
     Role,
     _check_password,
+    check_deactivation,
     check_enterprise_number,
+    check_first_administrator,
+    check_grant_scope,
+    check_revocable,
     login_throttle,
+    require_administrator,
     require_may_grant,
 )
 from matching.audit.recording import audit
@@ -69,22 +74,112 @@ def record_failed_login(user: User, *, now: datetime) -> None:
           failed=user.failed_logins)
 
 
+def _lock_account(user: User) -> None:
+    """Take the account's row lock (PostgreSQL; SQLite serialises writers anyway), so that
+    two administrators granting or revoking the same role one after the other see each
+    other's change: exactly one takes effect, the other is refused with a message."""
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+def _existing_grant(user: User, role: Role, work_area_id: int | None,
+                    organisation_id: int | None) -> RoleGrant | None:
+    return db.session.scalar(select(RoleGrant).where(
+        RoleGrant.user_id == user.id, RoleGrant.role == role,
+        RoleGrant.work_area_id.is_not_distinct_from(work_area_id),
+        RoleGrant.organisation_id.is_not_distinct_from(organisation_id)))
+
+
 @operation
 def grant_role(user: User, role: Role, *, actor: User, now: datetime,
                work_area_id: int | None = None, organisation_id: int | None = None) -> RoleGrant:
-    require_may_grant(actor, Role(role), work_area_id)
-    if (role == Role.COORDINATOR) != (work_area_id is not None):
-        raise DomainError(N_("Een coördinator hoort bij precies één werkingsgebied."))
-    if (role == Role.APPLICANT) != (organisation_id is not None):
-        raise DomainError(N_("Een aanvrager hoort bij precies één organisatie."))
-    if user.has_role(role, work_area_id=work_area_id, organisation_id=organisation_id):
-        raise DomainError(N_("Deze gebruiker heeft deze rol al."))
+    """Grant ``role`` (for a work area or organisation) to an account; one person may hold
+    several roles and work areas. Audited with who granted it and when."""
+    role = Role(role)
+    require_may_grant(actor, role, work_area_id)
+    check_grant_scope(role, work_area_id, organisation_id)
+    if user.id is not None:
+        _lock_account(user)
+        if _existing_grant(user, role, work_area_id, organisation_id) is not None:
+            raise DomainError(N_("Deze gebruiker heeft deze rol al."), field="role")
+    elif user.has_role(role, work_area_id=work_area_id, organisation_id=organisation_id):
+        raise DomainError(N_("Deze gebruiker heeft deze rol al."), field="role")
+    granter = _person(actor)
     grant = RoleGrant(role=role, work_area_id=work_area_id, organisation_id=organisation_id,
-                      granted_at=now)
+                      granted_at=now, granted_by_id=granter.id if granter else None)
     user.grants.append(grant)
+    db.session.flush()
     audit("role.grant", grant, actor=actor, now=now, procedure_id=None, user=user.email,
           role=role, work_area_id=work_area_id, organisation_id=organisation_id)
     return grant
+
+
+@operation
+def revoke_role(grant: RoleGrant, *, actor: User, now: datetime) -> None:
+    """An administrator revokes one role grant (audited: who, when, which grant). A grant
+    revoked meanwhile by someone else is refused, not revoked twice."""
+    require_administrator(actor)
+    user = grant.user
+    _lock_account(user)
+    if db.session.scalar(select(RoleGrant.id).where(RoleGrant.id == grant.id)) is None:
+        raise DomainError(N_("Deze rol werd al ingetrokken."))
+    if grant.role == Role.ADMINISTRATOR:
+        others = db.session.scalars(
+            select(RoleGrant.id).join(User, User.id == RoleGrant.user_id)
+            .where(RoleGrant.role == Role.ADMINISTRATOR, RoleGrant.id != grant.id,
+                   User.deactivated_at.is_(None)).with_for_update(of=RoleGrant)).all()
+        check_revocable(grant.role, len(others))
+    audit("role.revoke", grant, actor=actor, now=now, procedure_id=None, user=user.email,
+          role=grant.role, work_area_id=grant.work_area_id,
+          organisation_id=grant.organisation_id, granted_at=grant.granted_at.isoformat())
+    user.grants.remove(grant)
+    db.session.flush()
+
+
+@operation
+def deactivate_user(user: User, *, actor: User, now: datetime) -> User:
+    """An administrator deactivates an account: it can no longer sign in, its sessions stop
+    working (the user loader refuses it) and its pending links are refused."""
+    require_administrator(actor)
+    _lock_account(user)
+    db.session.refresh(user, ["deactivated_at"])
+    check_deactivation(actor.id, user.id, user.deactivated_at is not None)
+    user.deactivated_at = now
+    audit("user.deactivate", user, actor=actor, now=now, procedure_id=None)
+    return user
+
+
+@operation
+def reactivate_user(user: User, *, actor: User, now: datetime) -> User:
+    require_administrator(actor)
+    _lock_account(user)
+    db.session.refresh(user, ["deactivated_at"])
+    if user.deactivated_at is None:
+        raise DomainError(N_("Dit account is niet gedeactiveerd."))
+    user.deactivated_at = None
+    audit("user.reactivate", user, actor=actor, now=now, procedure_id=None)
+    return user
+
+
+@operation
+def create_first_administrator(email: str, name: str, password: str, *,
+                               now: datetime) -> User:
+    """``flask create-admin``: the first administrator of a fresh installation."""
+    check_first_administrator(len(db.session.scalars(
+        select(RoleGrant.id).where(RoleGrant.role == Role.ADMINISTRATOR)).all()))
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        user = create_user(email, name, password, actor=None, now=now)
+    else:
+        if len(password) < MIN_PASSWORD:
+            raise DomainError(N_("Een wachtwoord telt minstens 12 tekens."), field="password")
+        user.set_password(password)
+        user.active, user.deactivated_at = True, None
+    grant = RoleGrant(role=Role.ADMINISTRATOR, granted_at=now)
+    user.grants.append(grant)
+    db.session.flush()
+    audit("role.grant", grant, actor=None, now=now, procedure_id=None, user=user.email,
+          role=Role.ADMINISTRATOR, first_administrator=True)
+    return user
 
 
 @operation
@@ -158,6 +253,8 @@ def user_of_confirmation(token: str) -> User:
     user = db.session.get(User, data["u"])
     if user is None or user.email != data.get("e"):
         raise DomainError(N_("Deze link is ongeldig."))
+    if user.deactivated_at is not None:
+        raise DomainError(N_("Deze link is ongeldig."))
     if user.active:
         raise DomainError(N_("Dit account is al bevestigd. U kunt zich aanmelden."))
     return user
@@ -167,7 +264,7 @@ def user_of_reset(token: str) -> User:
     """The account a reset token is for (refused when invalid, expired or already used)."""
     data = _load(token, RESET_SALT, RESET_MAX_AGE)
     user = db.session.get(User, data["u"])
-    if user is None or not user.active or data.get("p") != _fingerprint(user):
+    if user is None or not user.is_active or data.get("p") != _fingerprint(user):
         raise DomainError(N_("Deze link is ongeldig of werd al gebruikt."))
     return user
 
@@ -210,7 +307,7 @@ def request_password_reset(email: str, *, actor, now: datetime) -> None:
     """Queue a reset link (1 hour) when an active account has this address; says nothing
     either way, so the page cannot tell whether the address exists."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.active:
+    if user is None or not user.is_active:
         return None
     account_mail.reset_mail(user, reset_token(user), now=now)
     audit("user.reset_requested", user, actor=_person(actor), now=now, procedure_id=None)
@@ -250,7 +347,7 @@ def invited_user(token: str) -> User | None:
     except BadSignature:  # also SignatureExpired
         return None
     user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
-    if user is None or user.password_hash is not None:
+    if user is None or user.password_hash is not None or user.deactivated_at is not None:
         return None  # the token works once: the account has its password already
     return user
 
@@ -258,18 +355,41 @@ def invited_user(token: str) -> User | None:
 @operation
 def invite_user(email: str, name: str, role: Role, *, actor: User, now: datetime,
                 work_area_id: int | None = None, organisation_id: int | None = None) -> User:
-    """Create an inactive account with one role and queue an invitation e-mail with a
-    signed link (7 days) where the invitee sets a password."""
+    """Invite someone with one role. A new address gets an inactive account and an
+    invitation e-mail with a signed link (7 days) where they set a password; an existing
+    account gets the new grant (one person may hold several roles and work areas) and an
+    e-mail saying so. Either e-mail names the role, the work area and who invited."""
     role = Role(role)
     require_may_grant(actor, role, work_area_id)
-    user = create_user(email, name, None, actor=actor, now=now)
-    user.active = False
+    check_grant_scope(role, work_area_id, organisation_id)
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is not None and user.deactivated_at is not None:
+        raise DomainError(N_("Het account met dit e-mailadres is gedeactiveerd; een "
+                             "beheerder kan het heractiveren."), field="email")
+    new = user is None
+    if user is None:
+        user = create_user(email, name, None, actor=actor, now=now)
+        user.active = False
+        db.session.flush()
     grant_role(user, role, actor=actor, now=now, work_area_id=work_area_id,
-                   organisation_id=organisation_id)
-    account_mail.invitation_mail(user, role, actor, invitation_token(user), now=now)
+               organisation_id=organisation_id)
+    area = _work_area_name(work_area_id)
+    if user.password_hash is None:
+        account_mail.invitation_mail(user, role, actor, invitation_token(user), now=now,
+                                     work_area=area)
+    else:
+        account_mail.role_granted_mail(user, role, actor, now=now, work_area=area)
     audit("user.invite", user, actor=actor, now=now, procedure_id=None, email=user.email,
-          role=role)
+          role=role, work_area_id=work_area_id, new_account=new)
     return user
+
+
+def _work_area_name(work_area_id: int | None) -> str | None:
+    """The work area's name, read without importing workareas (it depends on accounts)."""
+    if work_area_id is None:
+        return None
+    return db.session.scalar(text("SELECT name FROM work_area WHERE id = :id"),
+                             {"id": work_area_id})
 
 
 @operation

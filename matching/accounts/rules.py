@@ -33,13 +33,40 @@ ROLE_LABELS = {Role.COORDINATOR: N_("Coördinator van een werkingsgebied"),
 
 class OrganisationKind(str, enum.Enum):
     VDAB = "VDAB"
+    MUNICIPALITY = "MUNICIPALITY"
+    OCMW = "OCMW"
+    #: An intermunicipal body (intergemeentelijk samenwerkingsverband) or another local
+    #: government (e.g. a welfare association); before issue 11 every local government.
     LOCAL_GOVERNMENT = "LOCAL_GOVERNMENT"
+    NONPROFIT = "NONPROFIT"
+    COMPANY = "COMPANY"
+    EDUCATION = "EDUCATION"
     OTHER = "OTHER"
 
 
 KIND_LABELS = {OrganisationKind.VDAB: N_("VDAB"),
-               OrganisationKind.LOCAL_GOVERNMENT: N_("Lokaal bestuur"),
+               OrganisationKind.MUNICIPALITY: N_("Gemeente of stad"),
+               OrganisationKind.OCMW: N_("OCMW"),
+               OrganisationKind.LOCAL_GOVERNMENT: N_("Intergemeentelijk samenwerkingsverband "
+                                                     "of ander lokaal bestuur"),
+               OrganisationKind.NONPROFIT: N_("Vzw of andere organisatie zonder winstoogmerk"),
+               OrganisationKind.COMPANY: N_("Onderneming"),
+               OrganisationKind.EDUCATION: N_("Onderwijsinstelling"),
                OrganisationKind.OTHER: N_("Andere organisatie")}
+
+#: The kinds that are a local government (lokaal bestuur: "gemeente, OCMW,
+#: intergemeentelijk samenwerkingsverband", DOMAIN.md glossary).
+LOCAL_GOVERNMENT_KINDS = frozenset({OrganisationKind.MUNICIPALITY, OrganisationKind.OCMW,
+                                    OrganisationKind.LOCAL_GOVERNMENT})
+
+#: What an organisation registering itself may say it is: VDAB and the local governments
+#: are registered by the administrator.
+SELF_REGISTERED_KINDS = (OrganisationKind.NONPROFIT, OrganisationKind.COMPANY,
+                         OrganisationKind.EDUCATION, OrganisationKind.OTHER)
+
+
+def is_local_government(kind: OrganisationKind) -> bool:
+    return kind in LOCAL_GOVERNMENT_KINDS
 
 
 class Person(Protocol):
@@ -89,10 +116,13 @@ def require_role(user: Person | None, role: Role, message: str) -> None:
         raise PermissionDenied(message)
 
 
-#: Roles a coordinator may hand out (coordinator only for their own work area): they
-#: invite the matchmakers, appeal matchmakers and observers of their procedure.
-COORDINATOR_GRANTABLE = frozenset({Role.MATCHMAKER, Role.APPEAL_MATCHMAKER, Role.OBSERVER,
-                                   Role.COORDINATOR})
+#: Roles a coordinator may hand out, always for a work area they coordinate (issue 11):
+#: the matchmakers, appeal matchmakers and coordinators of their own work area. Observers
+#: and administrators are Europa WSE's and are granted by an administrator only.
+COORDINATOR_GRANTABLE = frozenset({Role.MATCHMAKER, Role.APPEAL_MATCHMAKER, Role.COORDINATOR})
+
+#: Roles whose grant may name a work area (a coordinator's must).
+AREA_ROLES = frozenset({Role.COORDINATOR, Role.MATCHMAKER, Role.APPEAL_MATCHMAKER})
 
 
 def can_invite(user) -> bool:
@@ -100,22 +130,88 @@ def can_invite(user) -> bool:
     return _known(user) and (user.has_role(Role.ADMINISTRATOR) or user.has_role(Role.COORDINATOR))
 
 
+def grantable_roles(user) -> list[Role]:
+    """The roles ``user`` may hand out, in the order of :data:`ROLE_LABELS` (the invitation
+    form offers exactly these)."""
+    if is_administrator(user):
+        return list(ROLE_LABELS)
+    if can_invite(user):
+        return [r for r in ROLE_LABELS if r in COORDINATOR_GRANTABLE]
+    return []
+
+
 def require_may_grant(user, role: Role, work_area_id: int | None) -> None:
     """An administrator grants any role; a coordinator grants matchmaker, appeal
-    matchmaker, observer, and coordinator of a work area they coordinate."""
+    matchmaker and coordinator, each for a work area they coordinate (DOMAIN.md, actors:
+    the coordinator may "invite matchmakers, appeal matchmakers and coordinators of their
+    own work area"; the observer is "granted only by an administrator")."""
 
     if is_administrator(user):
         return
     if not can_invite(user):
         raise PermissionDenied(N_("Enkel een beheerder of een coördinator kan uitnodigen."))
-    # A coordinator grant without a work area is refused by grant_role itself ("precies één
-    # werkingsgebied"); here only a work area the user does not coordinate is refused.
-    if role not in COORDINATOR_GRANTABLE or (
-            role == Role.COORDINATOR and work_area_id is not None
-            and not can_coordinate(user, work_area_id)):
-        raise DomainError(N_("Als coördinator kunt u matchmakers, weerwoord-matchmakers, "
-                             "waarnemers en coördinatoren van uw eigen werkingsgebied "
-                             "uitnodigen."), field="role")
+    if (role not in COORDINATOR_GRANTABLE or work_area_id is None
+            or not can_coordinate(user, work_area_id)):
+        raise DomainError(N_("Als coördinator kunt u enkel matchmakers, weerwoord-matchmakers "
+                             "en coördinatoren van uw eigen werkingsgebied uitnodigen."),
+                          field="role")
+
+
+def check_grant_scope(role: Role, work_area_id: int | None,
+                      organisation_id: int | None) -> None:
+    """A coordinator belongs to exactly one work area, an applicant to exactly one
+    organisation; a matchmaker or appeal matchmaker may name a work area; the others
+    name neither."""
+    if role == Role.COORDINATOR and work_area_id is None:
+        raise DomainError(N_("Een coördinator hoort bij precies één werkingsgebied."),
+                          field="work_area_id")
+    if work_area_id is not None and role not in AREA_ROLES:
+        raise DomainError(N_("Deze rol hoort niet bij een werkingsgebied."),
+                          field="work_area_id")
+    if (role == Role.APPLICANT) != (organisation_id is not None):
+        raise DomainError(N_("Een aanvrager hoort bij precies één organisatie."),
+                          field="organisation_id")
+
+
+def check_revocable(role: Role, administrators_left: int) -> None:
+    """The last administrator's role cannot be revoked: nobody could grant it again."""
+    if role == Role.ADMINISTRATOR and administrators_left < 1:
+        raise DomainError(N_("Dit is de laatste beheerder: die rol kan niet worden "
+                             "ingetrokken."))
+
+
+def check_deactivation(actor_id: int, user_id: int, already: bool) -> None:
+    if actor_id == user_id:
+        raise DomainError(N_("U kunt uw eigen account niet deactiveren."))
+    if already:
+        raise DomainError(N_("Dit account is al gedeactiveerd."))
+
+
+class AccountState(str, enum.Enum):
+    ACTIVE = "active"
+    INVITED = "invited"  # no password yet
+    UNCONFIRMED = "unconfirmed"  # registered, e-mail not confirmed
+    DEACTIVATED = "deactivated"
+
+
+ACCOUNT_STATE_LABELS = {AccountState.ACTIVE: N_("actief"),
+                        AccountState.INVITED: N_("uitgenodigd"),
+                        AccountState.UNCONFIRMED: N_("niet bevestigd"),
+                        AccountState.DEACTIVATED: N_("gedeactiveerd")}
+
+
+def account_state(*, active: bool, has_password: bool, deactivated: bool) -> AccountState:
+    if deactivated:
+        return AccountState.DEACTIVATED
+    if active:
+        return AccountState.ACTIVE
+    return AccountState.UNCONFIRMED if has_password else AccountState.INVITED
+
+
+def check_first_administrator(administrators: int) -> None:
+    """``flask create-admin`` makes the first administrator of a fresh installation only."""
+    if administrators:
+        raise DomainError(N_("Er is al een beheerder."))
 
 
 def is_valid_enterprise_number(value: str) -> bool:

@@ -46,7 +46,7 @@ def login():
             current_app.logger.warning("login throttled for account %s", user.id)
             form.password.errors.append(_("Te veel mislukte pogingen. Probeer het over enkele "
                                           "ogenblikken opnieuw."))
-        elif user is not None and user.active and user.check_password(form.password.data):
+        elif user is not None and user.is_active and user.check_password(form.password.data):
             account_ops.record_login(user, now=now)
             db.session.commit()
             login_user(user)

@@ -3,28 +3,32 @@ an invitee sets their password. Thin views: access, form shape, one operation.""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import raiseload, selectinload
 
 from matching.accounts import operations as account_ops
-from matching.accounts.forms import OrganisationForm
+from matching.accounts.forms import (
+    AccountFilterForm,
+    ConfirmActionForm,
+    GrantForm,
+    OrganisationForm,
+)
 from matching.accounts.models import User
 from matching.accounts.rules import (
+    ACCOUNT_STATE_LABELS,
     KIND_LABELS,
     ROLE_LABELS,
+    AccountState,
     OrganisationKind,
     Role,
     can_invite,
     is_administrator,
 )
+from matching.administration import queries as admin_queries
 from matching.administration.queries import _invitation_form, _organisations
-from matching.core.db import db
 from matching.core.navigation import register_nav
 from matching.core.web import FAILED, perform
-from workareas.models import WorkArea
 
 bp = Blueprint("admin", __name__)
 
@@ -58,35 +62,125 @@ def organisations():
                            organisations=_organisations(), kind_labels=KIND_LABELS), status
 
 
+def _enum_or_none(enum_cls, value):
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None
+
+
 @bp.get("/beheer/accounts")
 @login_required
 def accounts():
+    """Every account with its roles, filtered by role, work area and state (GET form)."""
     _require_admin()
-    users = db.session.scalars(select(User).options(selectinload(User.grants).raiseload("*"),
-                                                    raiseload("*")).order_by(User.email)).all()
-    areas = {a.id: a.name for a in db.session.scalars(select(WorkArea).options(raiseload("*")))}
+    filters = AccountFilterForm(request.args)
+    filters.role.choices = [("", _("alle rollen"))] + [(r.value, _(ROLE_LABELS[r]))
+                                                        for r in ROLE_LABELS]
+    filters.work_area_id.choices = [("", _("alle werkingsgebieden"))] + [
+        (str(a.id), a.name) for a in admin_queries.work_areas()]
+    filters.state.choices = [("", _("alle"))] + [(s.value, _(ACCOUNT_STATE_LABELS[s]))
+                                                 for s in AccountState]
+    users = admin_queries.accounts(_enum_or_none(Role, filters.role.data),
+                                   filters.work_area_id.data,
+                                   _enum_or_none(AccountState, filters.state.data))
+    areas = {a.id: a.name for a in admin_queries.work_areas()}
     orgs = {o.id: o.name for o in _organisations()}
     return render_template("admin/accounts.html", users=users, role_labels=ROLE_LABELS,
-                           areas=areas, orgs=orgs)
+                           areas=areas, orgs=orgs, filters=filters,
+                           state_labels=ACCOUNT_STATE_LABELS)
+
+
+def _account_or_404(user_id: int) -> User:
+    _require_admin()
+    user = admin_queries.account(user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _account_page(user: User, grant_form=None, status: int = 200):
+    if grant_form is None:
+        grant_form = GrantForm(formdata=None)
+    admin_queries.grant_form_choices(grant_form)
+    areas = {a.id: a.name for a in admin_queries.work_areas()}
+    orgs = {o.id: o.name for o in _organisations()}
+    return render_template("admin/account.html", account=user, grant_form=grant_form,
+                           action_form=ConfirmActionForm(), role_labels=ROLE_LABELS,
+                           areas=areas, orgs=orgs, state_labels=ACCOUNT_STATE_LABELS), status
+
+
+@bp.get("/beheer/accounts/<int:user_id>")
+@login_required
+def account(user_id: int):
+    return _account_page(_account_or_404(user_id))
+
+
+@bp.post("/beheer/accounts/<int:user_id>/rollen")
+@login_required
+def grant(user_id: int):
+    user = _account_or_404(user_id)
+    form = GrantForm()
+    role = _enum_or_none(Role, form.role.data)
+    if form.validate() and perform(
+            account_ops.grant_role, user, role,
+            work_area_id=admin_queries.scoped(role, form.work_area_id.data, "work_area"),
+            organisation_id=admin_queries.scoped(role, form.organisation_id.data, "org"),
+            form=form, success=_("De rol is toegekend.")) is not FAILED:
+        return redirect(url_for("admin.account", user_id=user_id))
+    return _account_page(admin_queries.account(user_id) or user, form, 422)
+
+
+@bp.post("/beheer/accounts/<int:user_id>/rollen/<int:grant_id>/intrekken")
+@login_required
+def revoke(user_id: int, grant_id: int):
+    user = _account_or_404(user_id)
+    grant = next((g for g in user.grants if g.id == grant_id), None)
+    if grant is None:
+        abort(404)
+    if ConfirmActionForm().validate():
+        perform(account_ops.revoke_role, grant, success=_("De rol is ingetrokken."))
+    return redirect(url_for("admin.account", user_id=user_id))
+
+
+@bp.post("/beheer/accounts/<int:user_id>/deactiveren")
+@login_required
+def deactivate(user_id: int):
+    user = _account_or_404(user_id)
+    if ConfirmActionForm().validate():
+        perform(account_ops.deactivate_user, user,
+                success=_("Het account is gedeactiveerd: het kan zich niet meer aanmelden."))
+    return redirect(url_for("admin.account", user_id=user_id))
+
+
+@bp.post("/beheer/accounts/<int:user_id>/heractiveren")
+@login_required
+def reactivate(user_id: int):
+    user = _account_or_404(user_id)
+    if ConfirmActionForm().validate():
+        perform(account_ops.reactivate_user, user, success=_("Het account is opnieuw actief."))
+    return redirect(url_for("admin.account", user_id=user_id))
 
 
 @bp.route("/beheer/uitnodigingen", methods=["GET", "POST"])
 @login_required
 def invite():
-    """Administrators invite anyone; coordinators invite matchmakers, appeal matchmakers,
-    observers and coordinators of their own work area (the operation decides)."""
+    """Administrators invite anyone; coordinators invite matchmakers, appeal matchmakers
+    and coordinators of their own work area (the form offers only those; the operation
+    refuses anything else)."""
     if not can_invite(current_user):
         abort(404)
-    form = _invitation_form()
+    form = _invitation_form(current_user)
     status = 200
     if form.is_submitted():
-        role = Role(form.role.data) if form.role.data in {r.value for r in Role} else None
+        role = _enum_or_none(Role, form.role.data)
         if form.validate() and perform(
                 account_ops.invite_user, form.email.data or "", form.name.data or "", role,
-                work_area_id=form.work_area_id.data if role == Role.COORDINATOR else None,
-                organisation_id=form.organisation_id.data if role == Role.APPLICANT else None,
+                work_area_id=admin_queries.scoped(role, form.work_area_id.data, "work_area"),
+                organisation_id=admin_queries.scoped(role, form.organisation_id.data, "org"),
                 form=form, success=_("De uitnodiging is verstuurd.")) is not FAILED:
             return redirect(url_for("admin.accounts") if is_administrator(current_user)
                             else url_for("admin.invite"))
         status = 422
-    return render_template("admin/invite.html", form=form, role_labels=ROLE_LABELS), status
+    return render_template("admin/invite.html", form=form, role_labels=ROLE_LABELS,
+                           administrator=is_administrator(current_user)), status

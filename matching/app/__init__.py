@@ -126,7 +126,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        # A deactivated account's existing sessions stop working at its next request.
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
 
     @app.get("/")
     def index():
