@@ -28,8 +28,9 @@ def panel_assignments(user_id: int) -> Sequence[PanelMember]:
 
 def appeal_matchmakers() -> list[User]:
     return list(db.session.scalars(
-        select(User).join(RoleGrant).where(RoleGrant.role == Role.APPEAL_MATCHMAKER)
-        .order_by(User.name, User.id)))
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == Role.APPEAL_MATCHMAKER, User.deactivated_at.is_(None))
+        .distinct().order_by(User.name, User.id)))  # several grants (work areas): once
 
 
 def procedure_appeals(procedure) -> list[Appeal]:

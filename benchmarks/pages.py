@@ -71,8 +71,8 @@ def discover(app) -> Targets:
             .order_by(func.max(Procedure.id)))]
 
         def user_with(role, **scope):
-            q = select(User.id, User.email).join(RoleGrant).where(RoleGrant.role == role,
-                                                                 User.active.is_(True))
+            q = (select(User.id, User.email).join(RoleGrant, RoleGrant.user_id == User.id)
+                 .where(RoleGrant.role == role, User.active.is_(True)))
             for k, v in scope.items():
                 q = q.where(getattr(RoleGrant, k) == v)
             row = s.execute(q.order_by(User.id).limit(1)).first()

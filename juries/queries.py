@@ -251,8 +251,9 @@ def would_be_selected(candidacy: Candidacy, round_no: int) -> bool:
 
 def matchmakers() -> list[User]:
     return list(db.session.scalars(
-        select(User).join(RoleGrant).where(RoleGrant.role == Role.MATCHMAKER)
-        .order_by(User.name, User.id)))
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == Role.MATCHMAKER, User.deactivated_at.is_(None))
+        .distinct().order_by(User.name, User.id)))  # several grants (work areas): once
 
 
 @signals.attachment_readers.connect

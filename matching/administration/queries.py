@@ -92,4 +92,4 @@ def accounts(role: Role | None = None, work_area_id: int | None = None,
 
 def account(user_id: int) -> User | None:
     return db.session.scalar(select(User).where(User.id == user_id).options(
-        selectinload(User.grants).selectinload(RoleGrant.granted_by).raiseload("*")))
+        selectinload(User.grants).selectinload(RoleGrant.granted_by)))

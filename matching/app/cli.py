@@ -46,6 +46,26 @@ def register_cli(app: Flask) -> None:
         _checkpoint()
         click.echo("Demo geladen: " + ", ".join(f"{k}: {v}" for k, v in summary.items()))
 
+    @app.cli.command("create-admin")
+    @click.option("--email", required=True, help="The administrator's e-mail address.")
+    @click.option("--name", required=True, help="The administrator's name.")
+    @click.password_option(help="At least 12 characters (asked when not given).")
+    def create_admin_command(email: str, name: str, password: str) -> None:
+        """Create the first administrator of a fresh installation (nothing when one exists)."""
+        from matching.accounts.operations import create_first_administrator
+        from datetime import UTC, datetime
+
+        from matching.core.errors import DomainError
+
+        try:
+            user = create_first_administrator(email, name, password, now=datetime.now(UTC))
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            click.echo(error.message)
+            return
+        click.echo(f"Beheerder {user.email} aangemaakt.")
+
     @app.cli.command("scale")
     @click.option("--areas", default=60, show_default=True, type=click.IntRange(1, 999),
                   help="Number of work areas.")

@@ -138,6 +138,12 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("admin.organisations", "GET"): only({ADMIN}, "GET"),
     ("admin.organisations", "POST"): only({ADMIN}, "POST"),
     ("admin.accounts", "GET"): only({ADMIN}, "GET"),
+    # issue 11: one account's roles, granting, revoking, deactivation (administrator only)
+    ("admin.account", "GET"): only({ADMIN}, "GET"),
+    ("admin.grant", "POST"): only({ADMIN}, "POST"),
+    ("admin.revoke", "POST"): only({ADMIN}, "POST"),
+    ("admin.deactivate", "POST"): only({ADMIN}, "POST"),
+    ("admin.reactivate", "POST"): only({ADMIN}, "POST"),
     ("admin.invite", "GET"): only({ADMIN} | COORDINATORS, "GET"),
     ("admin.invite", "POST"): only({ADMIN} | COORDINATORS, "POST"),
     # --- the observer ---------------------------------------------------------------------
@@ -276,6 +282,8 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
                           actor=coordinator2, now=w.clock.now)
 
     observer = w.user("waarnemer", Role.OBSERVER)
+    # an account the administrator's pages act on (no client of the matrix uses it)
+    target = w.user("doelwit", Role.APPEAL_MATCHMAKER)
     db.session.flush()
     observation = record_observation(p, 3, "Hoe werd de publicatie aangekondigd?",
                                      actor=observer, now=w.clock.now)
@@ -296,7 +304,8 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     values = {"procedure_id": p.id, "candidacy_id": mine.id, "letter_id": letter.id,
               "attachment_id": attachment.id, "appeal_id": appeal.id, "ballot_id": ballot.id,
               "area_id": w.area.id, "message_id": message.id, "round_no": 1,
-              "observation_id": observation.id,
+              "observation_id": observation.id, "user_id": target.id,
+              "grant_id": target.grants[0].id,
               "criterion": Criterion.CRUCIAL_CONTRIBUTION.value, "token": "ongeldig-token"}
     db.session.commit()
     return users, values

@@ -156,7 +156,7 @@ def test_closing_the_intake_and_declaring_a_candidacy_inadmissible(world, db, cl
 
 def _jury_data(db, chosen: dict[str, str]) -> dict:
     """The jury form: every matchmaker a row, ``chosen`` maps e-mail prefix → bloc."""
-    users = db.session.scalars(select(User).join(RoleGrant).where(
+    users = db.session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id).where(
         RoleGrant.role == Role.MATCHMAKER).order_by(User.name, User.id)).all()
     data = {}
     for i, user in enumerate(users):
