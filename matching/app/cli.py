@@ -52,9 +52,9 @@ def register_cli(app: Flask) -> None:
     @click.password_option(help="At least 12 characters (asked when not given).")
     def create_admin_command(email: str, name: str, password: str) -> None:
         """Create the first administrator of a fresh installation (nothing when one exists)."""
-        from matching.accounts.operations import create_first_administrator
         from datetime import UTC, datetime
 
+        from matching.accounts.operations import create_first_administrator
         from matching.core.errors import DomainError
 
         try:
