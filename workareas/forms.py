@@ -10,9 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
+    EmailField,
     FieldList,
     Form,
     FormField,
+    SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -131,3 +134,28 @@ def form_from_version(version) -> AddendumForm:
         for _i in range(EMPTY_ROWS):
             field_list.append_entry()
     return form
+
+
+class WorkAreaForm(FlaskForm):
+    """A work area: name, province, municipalities (NIS codes of the reference list, shown
+    as check boxes per province) and the local governments involved since step 2."""
+    name = StringField(_l("Naam van het werkingsgebied"), validators=[
+        InputRequired(message=_l("Geef het werkingsgebied een naam (hoogstens 200 tekens).")),
+        Length(max=200)])
+    province = SelectField(_l("Provincie"), validate_choice=False)
+    municipalities = SelectMultipleField(_l("Gemeenten"), validate_choice=False)
+    involved_governments = SelectMultipleField(_l("Lokale besturen betrokken sinds stap 2"),
+                                               coerce=int, validate_choice=False)
+
+
+class ContactForm(FlaskForm):
+    name = StringField(_l("Naam"), validators=[
+        InputRequired(message=_l("Geef de naam van de contactpersoon.")), Length(max=200)],
+        render_kw={"autocomplete": "name"})
+    organisation = StringField(_l("Organisatie"), validators=[Optional(), Length(max=300)],
+                               render_kw={"autocomplete": "organization"})
+    email = EmailField(_l("E-mailadres"), validators=[
+        InputRequired(message=_l("Geef een geldig e-mailadres.")), Length(max=254)],
+        render_kw={"autocomplete": "email"})
+    phone = StringField(_l("Telefoon (optioneel)"), validators=[Optional(), Length(max=50)],
+                        render_kw={"autocomplete": "tel"})

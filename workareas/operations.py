@@ -13,11 +13,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from matching.accounts.models import Organisation, User
-from matching.accounts.rules import OrganisationKind, require_administrator, require_coordinator
+from matching.accounts.rules import (
+    is_local_government,
+    require_administrator,
+    require_coordinator,
+)
 from matching.audit.recording import audit, transition
 from matching.core import signals
 from matching.core.dates import to_utc
-from matching.core.db import db
+from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError
 from matching.core.operation import operation
 from workareas.models import (
@@ -29,17 +33,21 @@ from workareas.models import (
     Procedure,
     RegionalChallenge,
     WorkArea,
+    WorkAreaContact,
 )
+from workareas.municipalities import by_code, by_name
 from workareas.rules import (
     AddendumSummary,
     ChallengeSummary,
     NeedSummary,
     ProcedureState,
     ProcedureStep,
+    check_contact,
     check_letter_sender,
     check_new_version,
     check_new_version_open,
     check_publishable,
+    check_work_area,
     next_procedure_state,
 )
 
@@ -60,17 +68,91 @@ def create_work_area(name: str, province: str, municipalities: Sequence[str],
     if db.session.scalar(select(WorkArea.id).where(WorkArea.name == name.strip())):
         raise DomainError(N_("Er bestaat al een werkingsgebied met de naam %(name)s."),
                           field="name", name=name)
-    if any(o.kind != OrganisationKind.LOCAL_GOVERNMENT for o in involved_governments):
-        raise DomainError(N_("Enkel lokale besturen kunnen als betrokken bestuur worden "
-                             "opgegeven."), field="involved_governments")
+    _check_governments(involved_governments)
+    reference = by_name()
     area = WorkArea(name=name.strip(), province=province,
-                    municipalities=[Municipality(name=m.strip())
+                    municipalities=[Municipality(name=m.strip(), nis_code=getattr(
+                        reference.get(m.strip().casefold()), "nis_code", None))
                                     for m in sorted(set(municipalities))],
                     involved_governments=list(involved_governments))
     db.session.add(area)
     audit("work_area.create", area, actor=actor, now=now, procedure_id=None, name=area.name,
           municipalities=len(area.municipalities))
     return area
+
+
+def _check_governments(involved_governments: Sequence[Organisation]) -> None:
+    if any(not is_local_government(o.kind) for o in involved_governments):
+        raise DomainError(N_("Enkel lokale besturen kunnen als betrokken bestuur worden "
+                             "opgegeven."), field="involved_governments")
+
+
+@operation
+def save_work_area(area: WorkArea | None, name: str, province: str, nis_codes: Sequence[str],
+                   involved_governments: Sequence[Organisation], *, actor: User,
+                   now: datetime) -> WorkArea:
+    """The administrator creates (``area`` None) or edits a work area in the browser: its
+    name, province, municipalities (NIS codes of the reference list, workareas/data) and
+    the local governments involved since step 2 (R-CAND-2). Audited with what changed."""
+    require_administrator(actor)
+    codes = sorted(set(nis_codes))
+    check_work_area(name, province, codes, by_code().keys())
+    name = " ".join(name.split())
+    clash = select(WorkArea.id).where(WorkArea.name == name)
+    if area is not None:
+        clash = clash.where(WorkArea.id != area.id)
+    if db.session.scalar(clash):
+        raise DomainError(N_("Er bestaat al een werkingsgebied met de naam %(name)s."),
+                          field="name", name=name)
+    _check_governments(involved_governments)
+    new = area is None
+    if area is None:
+        area = WorkArea(name=name, province=province)
+        db.session.add(area)
+    before = {m.nis_code or m.name for m in area.municipalities}
+    before_governments = {o.id for o in area.involved_governments}
+    changes: dict[str, Any] = {"name": name} if area.name != name else {}
+    if area.province != province:
+        changes["province"] = province
+    area.name, area.province = name, province
+    reference = by_code()
+    area.municipalities = [m for m in area.municipalities if m.nis_code in codes] + [
+        Municipality(name=reference[c].name, nis_code=c) for c in codes if c not in before]
+    area.involved_governments = sorted(involved_governments, key=lambda o: o.name)
+    db.session.flush()
+    after_governments = {o.id for o in involved_governments}
+    audit("work_area.create" if new else "work_area.update", area, actor=actor, now=now,
+          procedure_id=None, **changes,
+          municipalities_added=sorted(set(codes) - before),
+          municipalities_removed=sorted(before - set(codes)),
+          governments_added=sorted(after_governments - before_governments),
+          governments_removed=sorted(before_governments - after_governments))
+    return area
+
+
+@operation
+def add_work_area_contact(area: WorkArea, name: str, organisation: str, email: str,
+                          phone: str, *, actor: User, now: datetime) -> WorkAreaContact:
+    """The administrator adds a contact person of the work area (audited)."""
+    require_administrator(actor)
+    check_contact(name, email)
+    contact = WorkAreaContact(name=" ".join(name.split()), organisation=organisation.strip()[:300],
+                              email=email.strip().lower(), phone=phone.strip()[:50])
+    area.contacts.append(contact)
+    db.session.flush()
+    audit("work_area.contact_add", area, actor=actor, now=now, procedure_id=None,
+          contact_id=contact.id)
+    return contact
+
+
+@operation
+def remove_work_area_contact(contact: WorkAreaContact, *, actor: User, now: datetime) -> None:
+    require_administrator(actor)
+    area = get_required(WorkArea, contact.work_area_id)
+    audit("work_area.contact_remove", area, actor=actor, now=now, procedure_id=None,
+          contact_id=contact.id)
+    area.contacts.remove(contact)
+    db.session.flush()
 
 
 @operation

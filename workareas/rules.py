@@ -11,7 +11,7 @@ explicit transition table; any other step is refused by
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -279,3 +279,35 @@ def check_letter_sender(address_lines: list[str], name: str, function: str) -> N
     if not function.strip():
         raise DomainError(N_("Vul de functie van de ondertekenaar in."), rule="R-DEC-1",
                           field="signatory_function")
+
+
+#: The provinces a work area may lie in (the CHECK on work_area.province).
+WORK_AREA_PROVINCES = ("Antwerpen", "Limburg", "Oost-Vlaanderen", "Vlaams-Brabant",
+                       "West-Vlaanderen")
+
+
+def check_work_area(name: str, province: str, codes: Sequence[str],
+                    known_codes: Set[str]) -> None:
+    """A work area (werkingsgebied, step 1: "Afbakening van de werkingsgebieden") has a
+    name, a Flemish province and at least one municipality of the reference list (R-ADD-1:
+    the addendum names "de afbakening van het werkingsgebied (de gemeenten)")."""
+    if not name.strip() or len(name.strip()) > 200:
+        raise DomainError(N_("Geef het werkingsgebied een naam (hoogstens 200 tekens)."),
+                          field="name")
+    if province not in WORK_AREA_PROVINCES:
+        raise DomainError(N_("Kies een van de vijf Vlaamse provincies."), field="province")
+    if not codes:
+        raise DomainError(N_("Kies minstens één gemeente."), field="municipalities")
+    unknown = sorted(set(codes) - set(known_codes))
+    if unknown:
+        raise DomainError(N_("Onbekende gemeente (NIS-code %(codes)s)."),
+                          field="municipalities", codes=", ".join(unknown))
+
+
+def check_contact(name: str, email: str) -> None:
+    """A contact person of the work area has a name and an e-mail address."""
+    if not name.strip() or len(name.strip()) > 200:
+        raise DomainError(N_("Geef de naam van de contactpersoon."), field="name")
+    email = email.strip()
+    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise DomainError(N_("Geef een geldig e-mailadres."), field="email")

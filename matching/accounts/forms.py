@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from matching.accounts.rules import KIND_LABELS, ROLE_LABELS, OrganisationKind
@@ -108,3 +114,4 @@ class AccountFilterForm(FlaskForm):
     role = SelectField(_l("Rol"), validate_choice=False)
     work_area_id = SelectField(_l("Werkingsgebied"), coerce=_optional_int, validate_choice=False)
     state = SelectField(_l("Status"), validate_choice=False)
+

@@ -184,3 +184,10 @@ def invite():
         status = 422
     return render_template("admin/invite.html", form=form, role_labels=ROLE_LABELS,
                            administrator=is_administrator(current_user)), status
+
+
+register_nav("Werkingsgebieden", "admin.work_areas",
+             visible=lambda u: u.is_authenticated and is_administrator(u), order=59)
+
+# The work areas' pages live in their own module, on this blueprint.
+from matching.administration import work_area_views  # noqa: E402,F401

@@ -144,6 +144,13 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("admin.revoke", "POST"): only({ADMIN}, "POST"),
     ("admin.deactivate", "POST"): only({ADMIN}, "POST"),
     ("admin.reactivate", "POST"): only({ADMIN}, "POST"),
+    # issue 11: work areas in the browser (administrator only)
+    ("admin.work_areas", "GET"): only({ADMIN}, "GET"),
+    ("admin.work_areas", "POST"): only({ADMIN}, "POST"),
+    ("admin.work_area", "GET"): only({ADMIN}, "GET"),
+    ("admin.work_area", "POST"): only({ADMIN}, "POST"),
+    ("admin.add_contact", "POST"): only({ADMIN}, "POST"),
+    ("admin.remove_contact", "POST"): only({ADMIN}, "POST"),
     ("admin.invite", "GET"): only({ADMIN} | COORDINATORS, "GET"),
     ("admin.invite", "POST"): only({ADMIN} | COORDINATORS, "POST"),
     # --- the observer ---------------------------------------------------------------------
@@ -284,6 +291,8 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     observer = w.user("waarnemer", Role.OBSERVER)
     # an account the administrator's pages act on (no client of the matrix uses it)
     target = w.user("doelwit", Role.APPEAL_MATCHMAKER)
+    contact = area_ops.add_work_area_contact(w.area, "An Peeters", "Stad Aalst",
+                                             "an@aalst.be", "", actor=w.admin, now=w.clock.now)
     db.session.flush()
     observation = record_observation(p, 3, "Hoe werd de publicatie aangekondigd?",
                                      actor=observer, now=w.clock.now)
@@ -305,7 +314,7 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
               "attachment_id": attachment.id, "appeal_id": appeal.id, "ballot_id": ballot.id,
               "area_id": w.area.id, "message_id": message.id, "round_no": 1,
               "observation_id": observation.id, "user_id": target.id,
-              "grant_id": target.grants[0].id,
+              "grant_id": target.grants[0].id, "contact_id": contact.id,
               "criterion": Criterion.CRUCIAL_CONTRIBUTION.value, "token": "ongeldig-token"}
     db.session.commit()
     return users, values
