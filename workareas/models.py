@@ -65,7 +65,7 @@ class Municipality(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     work_area_id: Mapped[int] = mapped_column(ForeignKey("work_area.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
-    #: Statbel's REFNIS code (workareas/data/municipalities.csv); NULL for a name entered
+    #: Statbel's REFNIS code (matching/accounts/data/municipalities.csv); NULL for a name entered
     #: before the reference list was shipped.
     nis_code: Mapped[str | None] = mapped_column(String(5))
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from matching.accounts.models import Organisation, User
+from matching.accounts.municipalities import by_code, by_name
 from matching.accounts.rules import (
     is_local_government,
     require_administrator,
@@ -35,7 +36,6 @@ from workareas.models import (
     WorkArea,
     WorkAreaContact,
 )
-from workareas.municipalities import by_code, by_name
 from workareas.rules import (
     AddendumSummary,
     ChallengeSummary,
@@ -92,7 +92,7 @@ def save_work_area(area: WorkArea | None, name: str, province: str, nis_codes: S
                    involved_governments: Sequence[Organisation], *, actor: User,
                    now: datetime) -> WorkArea:
     """The administrator creates (``area`` None) or edits a work area in the browser: its
-    name, province, municipalities (NIS codes of the reference list, workareas/data) and
+    name, province, municipalities (NIS codes of the reference list, matching/accounts/data) and
     the local governments involved since step 2 (R-CAND-2). Audited with what changed."""
     require_administrator(actor)
     codes = sorted(set(nis_codes))

@@ -13,7 +13,18 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
-from matching.accounts.rules import KIND_LABELS, ROLE_LABELS, OrganisationKind
+from matching.accounts.municipalities import municipalities
+from matching.accounts.rules import (
+    KIND_LABELS,
+    ROLE_LABELS,
+    SELF_REGISTERED_KINDS,
+    OrganisationKind,
+)
+
+
+def seat_choices(none_label: str) -> list[tuple[str, str]]:
+    """The municipalities of the reference list, by name, for a seat."""
+    return [("", none_label)] + [(m.nis_code, m.name) for m in municipalities()]
 
 
 class LoginForm(FlaskForm):
@@ -27,6 +38,15 @@ class RegistrationForm(FlaskForm):
     enterprise_number = StringField("Ondernemingsnummer",
                                     validators=[DataRequired(), Length(max=20)])
     legal_form = StringField("Rechtsvorm", validators=[DataRequired(), Length(max=100)])
+    # issue 11: the kind and the seat (R-CAND-2 follows from them); the choices are set by
+    # the view, a forged value is refused by the operation
+    kind = RadioField(_l("Soort organisatie"),
+                      choices=[(k.value, KIND_LABELS[k]) for k in SELF_REGISTERED_KINDS],
+                      validators=[InputRequired(message=_l("Kies de soort organisatie."))],
+                      validate_choice=False)
+    seat_nis_code = SelectField(_l("Gemeente van de zetel"), validate_choice=False,
+                                validators=[InputRequired(message=_l(
+                                    "Kies de gemeente van de zetel van de organisatie."))])
     name = StringField("Uw naam", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Uw e-mailadres", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Wachtwoord", validators=[DataRequired(), Length(max=200)])
@@ -57,6 +77,7 @@ class OrganisationForm(FlaskForm):
     kind = RadioField(_l("Soort organisatie"),
                       choices=[(k.value, KIND_LABELS[k]) for k in OrganisationKind],
                       validators=[InputRequired(message=_l("Kies de soort organisatie."))])
+    seat_nis_code = SelectField(_l("Gemeente van de zetel (optioneel)"), validate_choice=False)
     email = EmailField(_l("E-mailadres (optioneel)"), validators=[Optional(), Length(max=254)])
 
 

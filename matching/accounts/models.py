@@ -107,7 +107,7 @@ class Organisation(Model):
     kind: Mapped[OrganisationKind] = mapped_column(
         enum_column(OrganisationKind, "organisation_kind"))
     email: Mapped[str | None] = mapped_column(String(254))
-    #: The NIS (REFNIS) code of the municipality of its seat (workareas/data), so that
+    #: The NIS (REFNIS) code of the municipality of its seat (matching/accounts/data), so that
     #: "a local government of the work area" follows from the data (R-CAND-2).
     seat_nis_code: Mapped[str | None] = mapped_column(String(5))
 

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 
 from matching.accounts import notifications as account_mail
 from matching.accounts.models import Organisation, RoleGrant, User
+from matching.accounts.municipalities import by_code
 from matching.accounts.rules import (
     MIN_PASSWORD,
     OrganisationKind,
@@ -26,6 +27,8 @@ from matching.accounts.rules import (
     check_first_administrator,
     check_grant_scope,
     check_revocable,
+    check_seat,
+    check_self_registered_kind,
     login_throttle,
     require_administrator,
     require_may_grant,
@@ -185,9 +188,12 @@ def create_first_administrator(email: str, name: str, password: str, *,
 @operation
 def register_organisation(name: str, enterprise_number: str, legal_form: str,
                           kind: OrganisationKind, *, actor: User | None, now: datetime,
-                          email: str | None = None) -> Organisation:
-    """Register an organisation; its enterprise number must pass the mod-97 check."""
+                          email: str | None = None,
+                          seat_nis_code: str | None = None) -> Organisation:
+    """Register an organisation; its enterprise number must pass the mod-97 check; its seat
+    (optional for the administrator) is a municipality of the reference list."""
     digits = check_enterprise_number(enterprise_number)
+    check_seat(seat_nis_code, by_code().keys(), required=False)
     if not name.strip():
         raise DomainError(N_("Geef de naam van de organisatie."), field="name")
     if not legal_form.strip():
@@ -197,10 +203,10 @@ def register_organisation(name: str, enterprise_number: str, legal_form: str,
                           field="enterprise_number", number=enterprise_number)
     organisation = Organisation(name=name.strip(), enterprise_number=digits,
                                 legal_form=legal_form.strip(), kind=OrganisationKind(kind),
-                                email=email)
+                                email=email, seat_nis_code=seat_nis_code)
     db.session.add(organisation)
     audit("organisation.register", organisation, actor=actor, now=now, procedure_id=None,
-          name=organisation.name, kind=organisation.kind)
+          name=organisation.name, kind=organisation.kind, seat=seat_nis_code)
     return organisation
 
 
@@ -272,16 +278,20 @@ def user_of_reset(token: str) -> User:
 @operation
 def register_applicant(organisation_name: str, enterprise_number: str, legal_form: str,
                        name: str, email: str, password: str, confirm: str, *,
-                       actor, now: datetime) -> User:
-    """An organisation registers itself (always kind OTHER: VDAB and the local
-    governments are created by the administrator) with its first applicant account.
+                       actor, now: datetime, kind: OrganisationKind | None = None,
+                       seat_nis_code: str | None = None) -> User:
+    """An organisation registers itself, with its kind (anything but VDAB) and the
+    municipality of its seat (R-CAND-2 follows from both), and its first applicant account.
 
     The account starts inactive and receives a confirmation link by e-mail (3 days).
     """
+    kind = check_self_registered_kind(kind)
+    check_seat(seat_nis_code, by_code().keys(), required=True)
     _check_password(password, confirm)
     organisation = register_organisation(organisation_name, enterprise_number, legal_form,
-                                             OrganisationKind.OTHER, actor=None, now=now,
-                                             email=email.strip().lower() or None)
+                                         kind, actor=None, now=now,
+                                         email=email.strip().lower() or None,
+                                         seat_nis_code=seat_nis_code)
     user = create_user(email, name, password, actor=None, now=now)
     user.active = False
     grant = RoleGrant(role=Role.APPLICANT, organisation_id=organisation.id, granted_at=now)

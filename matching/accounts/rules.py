@@ -8,6 +8,7 @@ No Flask, no SQLAlchemy, no clock. The permission predicates take any object wit
 from __future__ import annotations
 
 import enum
+from collections.abc import Set as AbstractSet
 from datetime import timedelta
 from typing import Protocol, TypeGuard
 
@@ -59,10 +60,27 @@ KIND_LABELS = {OrganisationKind.VDAB: N_("VDAB"),
 LOCAL_GOVERNMENT_KINDS = frozenset({OrganisationKind.MUNICIPALITY, OrganisationKind.OCMW,
                                     OrganisationKind.LOCAL_GOVERNMENT})
 
-#: What an organisation registering itself may say it is: VDAB and the local governments
-#: are registered by the administrator.
-SELF_REGISTERED_KINDS = (OrganisationKind.NONPROFIT, OrganisationKind.COMPANY,
-                         OrganisationKind.EDUCATION, OrganisationKind.OTHER)
+#: What an organisation registering itself may say it is: anything but VDAB (a fixed
+#: partner, registered by the administrator). A local government says so, and R-CAND-2
+#: then follows from its seat.
+SELF_REGISTERED_KINDS = tuple(k for k in OrganisationKind if k != OrganisationKind.VDAB)
+
+
+def check_self_registered_kind(kind: OrganisationKind | None) -> OrganisationKind:
+    if kind not in SELF_REGISTERED_KINDS:
+        raise DomainError(N_("Kies de soort organisatie (VDAB wordt door de beheerder "
+                             "geregistreerd)."), field="kind")
+    return kind
+
+
+def check_seat(code: str | None, known_codes: AbstractSet[str], *, required: bool) -> None:
+    """The seat is one of the Flemish municipalities of the reference list (or, for the
+    administrator, unknown)."""
+    if code is None and not required:
+        return
+    if code not in known_codes:
+        raise DomainError(N_("Kies de gemeente van de zetel van de organisatie."),
+                          field="seat_nis_code")
 
 
 def is_local_government(kind: OrganisationKind) -> bool:

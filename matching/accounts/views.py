@@ -19,8 +19,10 @@ from matching.accounts.forms import (
     LoginForm,
     RegistrationForm,
     ResetForm,
+    seat_choices,
 )
 from matching.accounts.models import User
+from matching.accounts.rules import OrganisationKind
 from matching.core.db import db
 from matching.core.errors import DomainError
 from matching.core.navigation import register_nav
@@ -79,6 +81,14 @@ def account():
     return render_template("auth/account.html", user=current_user)
 
 
+def _kind(value: str | None) -> OrganisationKind | None:
+    """The kind a form names (shape only; the operation decides whether it may)."""
+    try:
+        return OrganisationKind(value) if value else None
+    except ValueError:
+        return None
+
+
 def _status(form) -> int:
     return 422 if form.errors else 200
 
@@ -88,10 +98,12 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("index"))
     form = RegistrationForm()
+    form.seat_nis_code.choices = seat_choices(_("– kies een gemeente –"))
     if form.validate_on_submit():
         result = perform(account_ops.register_applicant, form.organisation_name.data,
                          form.enterprise_number.data, form.legal_form.data, form.name.data,
-                         form.email.data, form.password.data, form.confirm.data, form=form)
+                         form.email.data, form.password.data, form.confirm.data, form=form,
+                         kind=_kind(form.kind.data), seat_nis_code=form.seat_nis_code.data or None)
         if result is not FAILED:
             return redirect(url_for("accounts.registered"))
     return render_template("accounts/register.html", form=form), _status(form)

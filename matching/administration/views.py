@@ -13,8 +13,10 @@ from matching.accounts.forms import (
     ConfirmActionForm,
     GrantForm,
     OrganisationForm,
+    seat_choices,
 )
 from matching.accounts.models import User
+from matching.accounts.municipalities import municipalities
 from matching.accounts.rules import (
     ACCOUNT_STATE_LABELS,
     KIND_LABELS,
@@ -49,17 +51,20 @@ def _require_admin():
 def organisations():
     _require_admin()
     form = OrganisationForm()
+    form.seat_nis_code.choices = seat_choices(_("– onbekend –"))
     status = 200
     if form.is_submitted():
         if form.validate() and perform(
                 account_ops.register_organisation, form.name.data, form.enterprise_number.data,
                 form.legal_form.data, OrganisationKind(form.kind.data),
-                email=(form.email.data or "").strip().lower() or None, form=form,
+                email=(form.email.data or "").strip().lower() or None,
+                seat_nis_code=form.seat_nis_code.data or None, form=form,
                 success=_("De organisatie is geregistreerd.")) is not FAILED:
             return redirect(url_for("admin.organisations"))
         status = 422
     return render_template("admin/organisations.html", form=form,
-                           organisations=_organisations(), kind_labels=KIND_LABELS), status
+                           organisations=_organisations(), kind_labels=KIND_LABELS,
+                           seats={m.nis_code: m.name for m in municipalities()}), status
 
 
 def _enum_or_none(enum_cls, value):

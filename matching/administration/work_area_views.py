@@ -1,5 +1,5 @@
 """The administrator's work areas (issue 11): create and edit a work area's name, province,
-municipalities (the reference list of workareas/data), the local governments involved since
+municipalities (the reference list of matching/accounts/data), the local governments involved since
 step 2, and its contact persons. Thin views: access, form shape, one operation."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from matching.accounts.forms import ConfirmActionForm
 from matching.accounts.models import Organisation
+from matching.accounts.municipalities import PROVINCES, by_province
 from matching.accounts.rules import KIND_LABELS, LOCAL_GOVERNMENT_KINDS
 from matching.administration.views import _require_admin, bp
 from matching.core.db import db
@@ -19,7 +20,6 @@ from matching.core.web import FAILED, perform
 from workareas import operations as area_ops
 from workareas.forms import ContactForm, WorkAreaForm
 from workareas.models import WorkArea, WorkAreaContact
-from workareas.municipalities import PROVINCES, by_province
 
 
 def _local_governments() -> list[Organisation]:

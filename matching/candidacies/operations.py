@@ -61,13 +61,23 @@ from matching.core.operation import operation
 from matching.letters.content import DECISION_KINDS
 from matching.mail.models import OutboxMessage
 from matching.mail.outbox import retry_failed, send_pending
-from workareas.models import Procedure, WorkAreaGovernment
+from workareas.models import Municipality, Procedure, WorkAreaGovernment
 from workareas.rules import (
     ProcedureState,
     ProcedureStep,
     check_intake_closable,
     next_procedure_state,
 )
+
+
+def _check_may_apply(procedure: Procedure, organisation: Organisation) -> None:
+    """R-CAND-2 from the administrator's list and from the data (the organisation's seat
+    among the work area's municipalities)."""
+    involved = bool(db.session.get(WorkAreaGovernment, (procedure.work_area_id, organisation.id)))
+    area_codes = frozenset(code for code in db.session.scalars(select(Municipality.nis_code)
+                           .where(Municipality.work_area_id == procedure.work_area_id))
+                           if code is not None)
+    check_may_apply(organisation.kind, involved, organisation.seat_nis_code, area_codes)
 
 
 @operation
@@ -79,8 +89,7 @@ def start_candidacy(procedure: Procedure, organisation: Organisation, *, actor: 
         raise DomainError(N_("Voor deze procedure kan men zich niet (meer) kandidaat stellen."),
                           rule="R-CAND-3")
     check_before_deadline(now, procedure.required_candidacy_deadline)
-    involved = bool(db.session.get(WorkAreaGovernment, (procedure.work_area_id, organisation.id)))
-    check_may_apply(organisation.kind, involved)
+    _check_may_apply(procedure, organisation)
     check_single_candidacy(db.session.execute(select(func.count(Candidacy.id)).where(
         Candidacy.procedure_id == procedure.id, Candidacy.organisation_id == organisation.id))
         .scalar_one())
@@ -146,9 +155,7 @@ def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Can
         raise DomainError(N_("Voor deze procedure kan men zich niet (meer) kandidaat stellen."),
                           rule="R-CAND-3")
     check_before_deadline(now, procedure.required_candidacy_deadline)
-    involved = bool(db.session.get(WorkAreaGovernment, (procedure.work_area_id,
-                                                        candidacy.organisation_id)))
-    check_may_apply(candidacy.organisation.kind, involved)
+    _check_may_apply(procedure, candidacy.organisation)
     check_declarations(declarations_of(candidacy))
     check_contributions({c.challenge_code: c.text for c in candidacy.contributions},
                         {c.code for c in procedure.current_version.challenges})

@@ -11,9 +11,10 @@ import enum
 import io
 import zipfile
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 
-from matching.accounts.rules import OrganisationKind
+from matching.accounts.rules import OrganisationKind, is_local_government
 from matching.core.dates import format_brussels, period_end, to_utc
 from matching.core.errors import N_, DomainError
 from matching.core.states import next_state
@@ -189,7 +190,20 @@ DECLARATION_TEXTS = {
 }
 
 
-def check_may_apply(kind: OrganisationKind, involved_in_step2: bool) -> None:
+def is_local_government_of_work_area(kind: OrganisationKind, seat_nis_code: str | None,
+                                     work_area_nis_codes: AbstractSet[str]) -> bool:
+    """A local government (a municipality, an OCMW, an intermunicipal body or another local
+    government) whose seat lies in one of the work area's municipalities: it is one of
+    "de lokale besturen" of the work area, which take part since step 2 ("VDAB en de
+    lokale besturen zoeken in elk werkingsgebied naar andere organisaties", section 6).
+    Without a known seat, only the administrator's list of involved governments counts."""
+    return (is_local_government(kind) and seat_nis_code is not None
+            and seat_nis_code in work_area_nis_codes)
+
+
+def check_may_apply(kind: OrganisationKind, involved_in_step2: bool,
+                    seat_nis_code: str | None = None,
+                    work_area_nis_codes: AbstractSet[str] = frozenset()) -> None:
     """R-CAND-2: everyone may apply on an equal basis, except VDAB and the local
     governments already involved in the work area from step 2.
 
@@ -197,13 +211,21 @@ def check_may_apply(kind: OrganisationKind, involved_in_step2: bool) -> None:
     voor alle organisaties (excl. VDAB en lokale besturen die al betrokken zijn vanaf
     stap 2 van het partnerschapsvormingsproces) om op een gelijke basis deel te
     nemen".
+
+    "Involved" follows from the administrator's list of the work area
+    (``involved_in_step2``) and from the data: a local government with its seat in the
+    work area (:func:`is_local_government_of_work_area`).
     """
     if kind == OrganisationKind.VDAB:
         raise DomainError(N_("VDAB is vaste partner van elk partnerschap en kan zich niet "
                              "kandidaat stellen."), rule="R-CAND-2")
-    if kind == OrganisationKind.LOCAL_GOVERNMENT and involved_in_step2:
+    if is_local_government(kind) and involved_in_step2:
         raise DomainError(N_("Dit lokaal bestuur is al betrokken bij het werkingsgebied sinds "
                              "stap 2 en kan zich niet kandidaat stellen."), rule="R-CAND-2")
+    if is_local_government_of_work_area(kind, seat_nis_code, work_area_nis_codes):
+        raise DomainError(N_("Dit lokaal bestuur heeft zijn zetel in het werkingsgebied: het is "
+                             "betrokken sinds stap 2 en kan zich niet kandidaat stellen."),
+                          rule="R-CAND-2")
 
 
 def check_single_candidacy(existing_candidacies: int) -> None:

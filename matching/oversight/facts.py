@@ -75,12 +75,13 @@ class CandidacyFacts(NamedTuple):
     reference: str
     organisation_id: int
     organisation_name: str
-    organisation_kind: str  # OrganisationKind value: VDAB, LOCAL_GOVERNMENT, OTHER
+    organisation_kind: str  # OrganisationKind value: VDAB, MUNICIPALITY, OCMW, … OTHER
     state: CandidacyState
     submitted: bool  # it entered the procedure (drafts never did)
     declares_individual: bool
     inadmissible_reason: str | None = None
     challenge_codes: frozenset[str] = frozenset()
+    seat_nis_code: str | None = None  # the municipality of the organisation's seat
 
 
 class DecisionFacts(NamedTuple):
@@ -139,6 +140,7 @@ class ProcedureFacts:
     needs: tuple[NeedFacts, ...] = ()
     challenge_codes: frozenset[str] = frozenset()
     area_government_ids: frozenset[int] = frozenset()
+    area_nis_codes: frozenset[str] = frozenset()  # the work area's municipalities
     jury: Mapping[int, str] = field(default_factory=dict)  # user id -> bloc value
     candidacies: tuple[CandidacyFacts, ...] = ()
     decisions: tuple[DecisionFacts, ...] = ()

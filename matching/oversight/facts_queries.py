@@ -37,6 +37,7 @@ from matching.oversight.rules import evaluate
 from workareas.models import (
     AddendumVersion,
     LocalNeed,
+    Municipality,
     Procedure,
     RegionalChallenge,
     WorkAreaGovernment,
@@ -75,6 +76,11 @@ def load_facts(procedure_ids: list[int] | None = None,
             select(WorkAreaGovernment.work_area_id, WorkAreaGovernment.organisation_id)
             .where(WorkAreaGovernment.work_area_id.in_(area_ids))):
         governments[area_id].add(org_id)
+    area_codes: dict[int, set[str]] = defaultdict(set)
+    for area_id, code in session.execute(
+            select(Municipality.work_area_id, Municipality.nis_code)
+            .where(Municipality.work_area_id.in_(area_ids), Municipality.nis_code.is_not(None))):
+        area_codes[area_id].add(code)
     jury: dict[int, dict[int, str]] = defaultdict(dict)
     for pid, user_id, bloc in session.execute(
             select(Jury.procedure_id, JuryMembership.user_id, JuryMembership.bloc)
@@ -95,6 +101,7 @@ def load_facts(procedure_ids: list[int] | None = None,
             needs=tuple(needs.get(vid, ())) if vid is not None else (),
             challenge_codes=frozenset(codes.get(vid, ())) if vid is not None else frozenset(),
             area_government_ids=frozenset(governments.get(p.work_area_id, ())),
+            area_nis_codes=frozenset(area_codes.get(p.work_area_id, ())),
             jury=dict(jury.get(p.id, {})), candidacies=tuple(candidacies.get(p.id, ())),
             decisions=tuple(decisions.get(p.id, ())), letters=tuple(letters.get(p.id, ())),
             notices=tuple(notices.get(p.id, ())), appeals=tuple(appeals.get(p.id, ())),
@@ -129,16 +136,18 @@ def _candidacies(ids: list[int]) -> dict[int, list[CandidacyFacts]]:
     out: dict[int, list[CandidacyFacts]] = defaultdict(list)
     none: frozenset[str] = frozenset()
     for (cid, pid, reference, org_id, name, kind, state, submitted, individual,
-         reason) in session.execute(
+         reason, seat) in session.execute(
             select(Candidacy.id, Candidacy.procedure_id, Candidacy.reference,
                    Candidacy.organisation_id, Organisation.name, Organisation.kind,
                    Candidacy.state, Candidacy.submitted_at.is_not(None),
-                   Candidacy.declares_individual, Candidacy.inadmissible_reason)
+                   Candidacy.declares_individual, Candidacy.inadmissible_reason,
+                   Organisation.seat_nis_code)
             .join(Organisation, Organisation.id == Candidacy.organisation_id)
             .where(Candidacy.procedure_id.in_(ids)).order_by(Candidacy.id)).tuples():
         out[pid].append(CandidacyFacts(cid, reference, org_id, name, kind.value, state,
                                        bool(submitted), individual, reason,
-                                       frozenset(codes[cid]) if cid in codes else none))
+                                       frozenset(codes[cid]) if cid in codes else none,
+                                       seat))
     return out
 
 

@@ -34,10 +34,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from juries.rules import MAX_SCORE, MIN_SCORE, THRESHOLD, Bloc, ballot_outcome
+from matching.accounts.rules import OrganisationKind
 from matching.candidacies.rules import (
     ROUND_ENTRY_STATE,
     CandidacyState,
     Criterion,
+    is_local_government_of_work_area,
 )
 from matching.core.dates import format_brussels, to_utc
 from matching.core.errors import N_
@@ -182,7 +184,9 @@ def condition_3(facts: ProcedureFacts) -> ConditionResult:
              "deadline": format_brussels(facts.candidacy_deadline),
              "days": f"{days:.1f}".replace(".", ",")}, "addendum"))
     for c in in_procedure(facts):
-        if c.organisation_kind == "VDAB" or c.organisation_id in facts.area_government_ids:
+        if (c.organisation_kind == "VDAB" or c.organisation_id in facts.area_government_ids
+                or is_local_government_of_work_area(OrganisationKind(c.organisation_kind),
+                                                    c.seat_nis_code, facts.area_nis_codes)):
             findings.append(Finding(False, N_("%(who)s: VDAB of een lokaal bestuur van het "
                                               "werkingsgebied mag zich niet kandidaat stellen."),
                                     {"who": names[c.id]}, f"c{c.id}"))

@@ -15,7 +15,8 @@ from tests.support import kbo, snapshot
 
 GOOD = {"organisation_name": "Buurtwerk De Brug", "enterprise_number": kbo(901),
         "legal_form": "vzw", "name": "Els Janssens", "email": "Els@Debrug.be",
-        "password": "een lang wachtwoord", "confirm": "een lang wachtwoord"}
+        "password": "een lang wachtwoord", "confirm": "een lang wachtwoord",
+        "kind": "NONPROFIT", "seat_nis_code": "44021"}
 
 
 def last_link(db, path: str) -> str:
@@ -32,7 +33,8 @@ def test_registration_creates_an_inactive_applicant_and_queues_a_confirmation(db
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "els@debrug.be"))
     organisation = db.session.scalar(select(Organisation))
-    assert not user.active and organisation.kind == OrganisationKind.OTHER
+    assert not user.active and organisation.kind == OrganisationKind.NONPROFIT
+    assert organisation.seat_nis_code == "44021"  # Gent
     assert user.has_role(Role.APPLICANT, organisation_id=organisation.id)
     message = db.session.scalar(select(OutboxMessage))
     assert message.to_addresses == "els@debrug.be" and "/bevestigen/" in message.body_text
@@ -117,3 +119,25 @@ def test_links_in_e_mails_never_follow_the_requests_host(world, db, client):
     body = db.session.scalars(select(OutboxMessage.body_text)).one()
     assert "evil.example" not in body
     assert current_app.config["BASE_URL"] + "/wachtwoord-herstellen/" in body
+
+
+def test_registration_asks_for_the_kind_and_the_seat(db, client):
+    """Issue 11: R-CAND-2 follows from the kind and the seat, so both are asked."""
+    page = client.get("/registreren").get_data(as_text=True)
+    assert 'value="MUNICIPALITY"' in page and 'value="VDAB"' not in page
+    assert '<option value="73111">Tongeren-Borgloon</option>' in page
+    before = snapshot(db)
+    for data, field in [(dict(GOOD, kind=""), "kind"), (dict(GOOD, kind="VDAB"), "kind"),
+                        (dict(GOOD, seat_nis_code=""), "seat_nis_code"),
+                        (dict(GOOD, seat_nis_code="21004"), "seat_nis_code")]:  # Brussel
+        response = client.post("/registreren", data=data)
+        assert response.status_code == 422, data
+        assert f'id="{field}-error"' in response.get_data(as_text=True), data
+    db.session.rollback()
+    assert snapshot(db) == before
+    response = client.post("/registreren", data=dict(GOOD, kind="MUNICIPALITY",
+                                                     seat_nis_code="41034"))
+    assert response.status_code == 302
+    organisation = db.session.scalar(select(Organisation))
+    assert (organisation.kind, organisation.seat_nis_code) == (OrganisationKind.MUNICIPALITY,
+                                                               "41034")

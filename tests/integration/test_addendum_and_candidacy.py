@@ -314,3 +314,24 @@ def test_a_draft_candidacy_can_be_saved_again(world, db):
         db.session.flush()
     assert [x.text for x in c.contributions] == ["Tweede versie van onze bijdrage aan de jongeren."]
     assert len(c.answers) == 8
+
+
+def test_a_local_government_with_its_seat_in_the_work_area_is_refused_from_the_data(world, db):
+    """R-CAND-2 (issue 11): not on the administrator's list, but a municipality whose seat
+    (Lede, 41034) lies in the work area (Aalst, Erpe-Mere, Lede) is one of its local
+    governments; the same kind with its seat in Gent may apply."""
+    from matching.accounts.models import Organisation
+
+    world.published_procedure()
+    lede = world.organisation("Gemeente Lede", OrganisationKind.MUNICIPALITY)
+    lede.seat_nis_code = "41034"
+    gent = world.organisation("OCMW Gent", OrganisationKind.OCMW)
+    gent.seat_nis_code = "44021"
+    db.session.flush()
+    assert db.session.get(Organisation, lede.id).seat_nis_code == "41034"
+    error = refused(db, candidacy_ops.start_candidacy, world.procedure, lede,
+                    actor=world.applicant(lede), now=world.clock.now)
+    assert error.rule == "R-CAND-2" and "zetel in het werkingsgebied" in error.message
+    c = candidacy_ops.start_candidacy(world.procedure, gent, actor=world.applicant(gent),
+                                      now=world.clock.now)
+    assert c.state == CandidacyState.DRAFT

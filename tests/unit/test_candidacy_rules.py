@@ -199,3 +199,47 @@ def test_a_blocker_refuses_the_withdrawal_with_its_own_message():
     with pytest.raises(DomainError, match="lopend weerwoord"):
         check_withdrawable(CandidacyState.NOT_SELECTED_R1, procedure_ratified=False,
                            blockers=["Deze kandidatuur heeft een lopend weerwoord."])
+
+
+# --- R-CAND-2 from the data: a local government with its seat in the work area (issue 11) ---
+
+AREA = frozenset({"41002", "41082", "41034"})  # Aalst, Erpe-Mere, Lede
+
+
+@pytest.mark.parametrize("kind", [OrganisationKind.MUNICIPALITY, OrganisationKind.OCMW,
+                                  OrganisationKind.LOCAL_GOVERNMENT])
+def test_a_local_government_with_its_seat_in_the_work_area_may_not_apply(kind):
+    with pytest.raises(DomainError) as excinfo:
+        check_may_apply(kind, False, "41082", AREA)
+    assert excinfo.value.rule == "R-CAND-2" and "zetel in het werkingsgebied" in str(
+        excinfo.value)
+
+
+@pytest.mark.parametrize("kind", [OrganisationKind.MUNICIPALITY, OrganisationKind.OCMW,
+                                  OrganisationKind.LOCAL_GOVERNMENT])
+def test_a_local_government_with_its_seat_elsewhere_or_unknown_may_apply(kind):
+    assert check_may_apply(kind, False, "44021", AREA) is None  # Gent: another area
+    assert check_may_apply(kind, False, None, AREA) is None  # no seat known: the list decides
+    assert check_may_apply(kind, False, "41082", frozenset()) is None
+
+
+@pytest.mark.parametrize("kind", [OrganisationKind.NONPROFIT, OrganisationKind.COMPANY,
+                                  OrganisationKind.EDUCATION, OrganisationKind.OTHER])
+def test_other_kinds_with_their_seat_in_the_work_area_may_apply(kind):
+    assert check_may_apply(kind, False, "41002", AREA) is None
+
+
+def test_the_administrators_list_still_excludes_without_a_seat():
+    with pytest.raises(DomainError, match="stap 2"):
+        check_may_apply(OrganisationKind.OCMW, True, None, AREA)
+    with pytest.raises(DomainError, match="VDAB"):
+        check_may_apply(OrganisationKind.VDAB, False, "44021", AREA)
+
+
+def test_is_local_government_of_work_area_at_its_boundaries():
+    from matching.candidacies.rules import is_local_government_of_work_area as of_area
+    assert of_area(OrganisationKind.MUNICIPALITY, "41002", AREA)
+    assert not of_area(OrganisationKind.MUNICIPALITY, "41003", AREA)
+    assert not of_area(OrganisationKind.NONPROFIT, "41002", AREA)
+    assert not of_area(OrganisationKind.VDAB, "41002", AREA)  # VDAB: its own rule
+    assert not of_area(OrganisationKind.OCMW, None, AREA)

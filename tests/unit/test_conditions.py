@@ -168,6 +168,21 @@ def test_3_vdab_or_a_local_government_of_the_area_among_the_candidates():
     assert condition_3(government).status == Status.NOT_MET
 
 
+def test_3_a_local_government_with_its_seat_in_the_area_from_the_data():
+    """Issue 11: not on the administrator's list, but its seat lies in the work area."""
+    f = replace(clean(), area_nis_codes=frozenset({"41002", "41034"}))
+    first = f.candidacies[0]
+    seated = replace(f, candidacies=(replace(first, organisation_kind="MUNICIPALITY",
+                                             seat_nis_code="41034"),) + f.candidacies[1:])
+    assert condition_3(seated).status == Status.NOT_MET
+    elsewhere = replace(f, candidacies=(replace(first, organisation_kind="OCMW",
+                                                seat_nis_code="44021"),) + f.candidacies[1:])
+    assert condition_3(elsewhere).status == Status.MET
+    a_company = replace(f, candidacies=(replace(first, organisation_kind="COMPANY",
+                                                seat_nis_code="41034"),) + f.candidacies[1:])
+    assert condition_3(a_company).status == Status.MET
+
+
 def test_3_unassessed_and_unexplained_refusals():
     f = clean()
     unassessed = replace(f, decisions=tuple(d for d in f.decisions if d.candidacy_id != 2))

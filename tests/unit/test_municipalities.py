@@ -1,9 +1,9 @@
-"""The shipped reference list of Flemish municipalities (workareas/data, Statbel REFNIS
+"""The shipped reference list of Flemish municipalities (matching/accounts/data, Statbel REFNIS
 codes of 1 January 2025): 285 after the mergers of that day."""
 
 from collections import Counter
 
-from workareas.municipalities import PROVINCES, by_code, by_name, municipalities
+from matching.accounts.municipalities import PROVINCES, by_code, by_name, municipalities
 
 
 def test_flanders_has_285_municipalities_after_the_2025_mergers():

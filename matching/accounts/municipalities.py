@@ -1,5 +1,5 @@
 """The reference list of Flemish municipalities (NIS codes after the 2025 mergers) that
-work areas are delimited with; the data and its source: ``workareas/data/``."""
+work areas are delimited with; the data and its source: ``matching/accounts/data/``."""
 
 from __future__ import annotations
 
