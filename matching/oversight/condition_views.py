@@ -20,9 +20,15 @@ from matching.core.errors import allowed
 from matching.core.web import FAILED, perform, utcnow
 from matching.oversight.facts import STATUS_LABELS, TITLES, Status
 from matching.oversight.facts_queries import evaluate_procedure
-from matching.oversight.forms import AnswerForm, ObservationForm, RatifyForm
-from matching.oversight.models import FinalReport, Observation
-from matching.oversight.operations import answer_observation, ratify, record_observation
+from matching.oversight.forms import AnswerForm, ObservationForm, RatifyForm, RefusalForm
+from matching.oversight.models import FinalReport, Observation, RatificationRefusal
+from matching.oversight.operations import (
+    answer_observation,
+    answer_refusal,
+    ratify,
+    record_observation,
+    refuse_ratification,
+)
 from matching.oversight.report import build_final_report
 from matching.oversight.rules import unmet
 from workareas.models import Procedure, WorkArea
@@ -49,8 +55,15 @@ def _procedure_or_404(procedure_id: int) -> Procedure:
     return procedure
 
 
-def _render(procedure: Procedure, observation_form=None, answer_forms=None, status=200):
+def _render(procedure: Procedure, observation_form=None, answer_forms=None, status=200,
+            refusal_form=None, refusal_answer_forms=None):
     results = evaluate_procedure(procedure.id, utcnow())
+    refusals = db.session.scalars(
+        select(RatificationRefusal).where(RatificationRefusal.procedure_id == procedure.id)
+        .options(selectinload(RatificationRefusal.observer),
+                 selectinload(RatificationRefusal.answered_by))
+        .order_by(RatificationRefusal.id)).all()
+    refusal_answer_forms = refusal_answer_forms or {}
     observations = db.session.scalars(
         select(Observation).where(Observation.procedure_id == procedure.id)
         .options(selectinload(Observation.observer), selectinload(Observation.answered_by))
@@ -64,6 +77,9 @@ def _render(procedure: Procedure, observation_form=None, answer_forms=None, stat
         for o in observations:
             if o.answer is None and o.id not in answer_forms:
                 answer_forms[o.id] = AnswerForm(formdata=None, prefix=f"obs{o.id}")
+        for r in refusals:
+            if r.answer is None and r.id not in refusal_answer_forms:
+                refusal_answer_forms[r.id] = AnswerForm(formdata=None, prefix=f"ref{r.id}")
     report = db.session.execute(select(FinalReport.sha256, FinalReport.created_at)
                                 .where(FinalReport.procedure_id == procedure.id)).first()
     area = db.session.get(WorkArea, procedure.work_area_id)
@@ -74,6 +90,9 @@ def _render(procedure: Procedure, observation_form=None, answer_forms=None, stat
         observer=_is_observer(), coordinator=coordinator,
         observation_form=observation_form or ObservationForm(formdata=None),
         answer_forms=answer_forms, ratify_form=RatifyForm(formdata=None),
+        refusals=refusals, refusal_answer_forms=refusal_answer_forms,
+        refusal_form=refusal_form or RefusalForm(formdata=None),
+        awaiting_answer=any(r.answer is None for r in refusals),
         unmet=unmet(results), frozen=procedure.state == ProcedureState.RATIFIED,
         may_ratify=allowed(next_procedure_state, procedure.state, ProcedureStep.RATIFY),
         report=report,
@@ -130,6 +149,39 @@ def ratify_procedure(procedure_id: int):
             success=_("De procedure is bekrachtigd; het eindverslag is bewaard.")) is not FAILED:
         return redirect(url_for(".conditions", procedure_id=procedure.id))
     return _render(procedure, status=422)
+
+
+@bp.post("/observatie/procedures/<int:procedure_id>/weigeren")
+@login_required
+def refuse(procedure_id: int):
+    """Issue 11: an observer refuses to ratify, with a motivation."""
+    procedure = _procedure_or_404(procedure_id)
+    if not _is_observer():
+        abort(404)
+    form = RefusalForm()
+    if form.validate_on_submit() and perform(
+            refuse_ratification, procedure, form.motivation.data, form=form,
+            success=_("Uw weigering is bewaard; de coördinatoren kunnen ze beantwoorden.")
+    ) is not FAILED:
+        return redirect(url_for(".conditions", procedure_id=procedure.id))
+    return _render(procedure, refusal_form=form, status=422)
+
+
+@bp.post("/observatie/weigeringen/<int:refusal_id>/antwoord")
+@login_required
+def answer_refusal_view(refusal_id: int):
+    refusal = db.session.get(RatificationRefusal, refusal_id)
+    if refusal is None:
+        abort(404)
+    procedure = _procedure_or_404(refusal.procedure_id)
+    if not can_coordinate(current_user, procedure.work_area_id):
+        abort(404)
+    form = AnswerForm(prefix=f"ref{refusal.id}")
+    if form.validate_on_submit() and perform(
+            answer_refusal, refusal, form.answer.data, form=form,
+            success=_("Uw antwoord is bewaard; Europa WSE beslist opnieuw.")) is not FAILED:
+        return redirect(url_for(".conditions", procedure_id=procedure.id))
+    return _render(procedure, refusal_answer_forms={refusal.id: form}, status=422)
 
 
 @bp.get("/observatie/procedures/<int:procedure_id>/eindverslag.pdf")

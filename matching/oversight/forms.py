@@ -25,3 +25,9 @@ class AnswerForm(FlaskForm):
 
 class RatifyForm(FlaskForm):
     pass
+
+
+class RefusalForm(FlaskForm):
+    """An observer's motivated refusal to ratify (issue 11)."""
+    motivation = TextAreaField(_l("Motivering van de weigering"), validators=[
+        InputRequired(_l("Schrijf waarom u de procedure (nog) niet bekrachtigt."))])

@@ -68,3 +68,33 @@ class FinalReport(Model):
                         name="sealed_with_a_certificate"),
         Index("ix_final_report_sha256", "sha256"),
     )
+
+
+class RatificationRefusal(Model):
+    """An observer's motivated refusal to ratify a procedure (issue 11, R-OBS-1: Europa WSE
+    ratifies "of weigert met een motivering"), the coordinators' answer, and then the
+    observer decides again: ratify, or refuse again (a new refusal)."""
+
+    __tablename__ = "ratification_refusal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"))
+    motivation: Mapped[str] = mapped_column(Text)
+    observer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    refused_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    observer: Mapped[User] = relationship(foreign_keys=[observer_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+    __table_args__ = (
+        CheckConstraint(f"length(trim(motivation)) >= {MIN_OBSERVATION}",
+                        name="motivation_given"),
+        CheckConstraint("(answer IS NULL) = (answered_at IS NULL) AND "
+                        "(answer IS NULL) = (answered_by_id IS NULL)", name="answer_complete"),
+        CheckConstraint(f"answer IS NULL OR length(trim(answer)) >= {MIN_OBSERVATION}",
+                        name="answer_given"),
+        Index("ix_ratification_refusal_procedure", "procedure_id"),
+    )

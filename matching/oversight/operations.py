@@ -22,10 +22,15 @@ from matching.core.operation import operation
 from matching.letters.seal import current_seal, seal_pdf
 from matching.oversight.facts import TITLES
 from matching.oversight.facts_queries import evaluate_procedure
-from matching.oversight.models import MIN_OBSERVATION, FinalReport, Observation
-from matching.oversight.notifications import observation_mail
+from matching.oversight.models import (
+    MIN_OBSERVATION,
+    FinalReport,
+    Observation,
+    RatificationRefusal,
+)
+from matching.oversight.notifications import observation_mail, refusal_mail
 from matching.oversight.report import build_final_report
-from matching.oversight.rules import unmet
+from matching.oversight.rules import check_decision_after_answer, unmet
 from workareas.models import Procedure, check_not_ratified
 from workareas.rules import ProcedureState, ProcedureStep, next_procedure_state
 
@@ -78,6 +83,48 @@ def answer_observation(observation: Observation, answer: str, *, actor: User,
     return observation
 
 
+def _unanswered_refusal(procedure: Procedure) -> RatificationRefusal | None:
+    return db.session.scalar(select(RatificationRefusal).where(
+        RatificationRefusal.procedure_id == procedure.id,
+        RatificationRefusal.answer.is_(None)))
+
+
+@operation
+def refuse_ratification(procedure: Procedure, motivation: str, *, actor: User,
+                        now: datetime) -> RatificationRefusal:
+    """An observer refuses to ratify, with a motivation (R-OBS-1: Europa WSE ratifies the
+    process "en kijkt hierbij na of het proces voldoet aan de volgende voorwaarden"). Only
+    where ratification is on the table (a decided procedure); the coordinators of the work
+    area get a mail and answer; then the observer decides again."""
+    require_role(actor, Role.OBSERVER, _OBSERVERS_ONLY)
+    next_procedure_state(procedure.state, ProcedureStep.RATIFY)  # decided, not ratified
+    check_not_ratified(procedure.id)
+    check_decision_after_answer(_unanswered_refusal(procedure) is not None)
+    motivation = _check_text(motivation, "motivation")
+    refusal = RatificationRefusal(procedure_id=procedure.id, motivation=motivation,
+                                  observer_id=actor.id, refused_at=now)
+    db.session.add(refusal)
+    audit("ratification.refuse", refusal, actor=actor, now=now, procedure_id=procedure.id)
+    refusal_mail(procedure, refusal, now=now)
+    return refusal
+
+
+@operation
+def answer_refusal(refusal: RatificationRefusal, answer: str, *, actor: User,
+                   now: datetime) -> RatificationRefusal:
+    """A coordinator of the work area answers a refusal to ratify, once."""
+    procedure = get_required(Procedure, refusal.procedure_id)
+    require_coordinator(actor, procedure.work_area_id)
+    if refusal.answer is not None:
+        raise DomainError(N_("Deze weigering is al beantwoord."), rule="R-OBS-1")
+    check_not_ratified(procedure.id)
+    answer = _check_text(answer, "answer")
+    refusal.answer, refusal.answered_by_id, refusal.answered_at = answer, actor.id, now
+    audit("ratification.refusal_answer", refusal, actor=actor, now=now,
+          procedure_id=procedure.id)
+    return refusal
+
+
 @operation
 def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
     """R-OBS-1: Europa WSE ratifies the procedure when all six conditions are met.
@@ -93,6 +140,7 @@ def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
     require_role(actor, Role.OBSERVER, _OBSERVERS_ONLY)
     target = next_procedure_state(procedure.state, ProcedureStep.RATIFY)
     lock_chain()  # nothing commits between this evaluation and the ratification
+    check_decision_after_answer(_unanswered_refusal(procedure) is not None)
     results = evaluate_procedure(procedure.id, now, full_audit=True)
     missing = unmet(results)
     if missing:

@@ -32,17 +32,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from appeals.rules import APPEAL_STATE_LABELS, AppealState
 from juries.rules import BLOC_LABELS, SCALE, THRESHOLD, Bloc
 from matching.accounts.rules import format_enterprise_number
 from matching.audit.queries import audit_status
 from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CRITERION_LABELS, CandidacyState
+from matching.core.db import db
 from matching.core.errors import N_
 from matching.letters.layout import PDF_LANG, PdfOptions, write_pdf
 from matching.letters.markup import info, parse
 from matching.letters.render import brussels, format_clock, format_day, template_gettext
 from matching.oversight.facts import STATUS_LABELS
 from matching.oversight.facts_queries import evaluate_procedure
+from matching.oversight.models import RatificationRefusal
 from matching.oversight.queries import procedure_record
 from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
 
@@ -144,7 +149,16 @@ def report_context(procedure_id: int, now: datetime) -> dict | None:
         files=[files[c.id] for c in candidacies],
         drafts=len(record["candidacies"]) - len(candidacies), timeline=timeline,
         admitted=admitted, conditions=_conditions(procedure_id, now),
-        chain=_chain_head(record["event_count"]), now=now)
+        refusals=_refusals(procedure_id), chain=_chain_head(record["event_count"]), now=now)
+
+
+def _refusals(procedure_id: int) -> list:
+    """The observers' refusals to ratify and the coordinators' answers (issue 11)."""
+    return list(db.session.scalars(
+        select(RatificationRefusal).where(RatificationRefusal.procedure_id == procedure_id)
+        .options(selectinload(RatificationRefusal.observer),
+                 selectinload(RatificationRefusal.answered_by))
+        .order_by(RatificationRefusal.id)))
 
 
 def final_report_html(procedure_id: int, now: datetime, locale: str = "nl") -> str:

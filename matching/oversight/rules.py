@@ -42,7 +42,7 @@ from matching.candidacies.rules import (
     is_local_government_of_work_area,
 )
 from matching.core.dates import format_brussels, to_utc
-from matching.core.errors import N_
+from matching.core.errors import N_, DomainError
 from matching.oversight.facts import (
     ConditionResult,
     Finding,
@@ -258,3 +258,12 @@ def evaluate(facts: ProcedureFacts, now: datetime) -> list[ConditionResult]:
 def unmet(results: Sequence[ConditionResult]) -> list[int]:
     """The numbers of the conditions that are not (yet) met: ratification needs none."""
     return [r.number for r in results if r.status != Status.MET]
+
+
+def check_decision_after_answer(unanswered_refusal: bool) -> None:
+    """Issue 11 (R-OBS-1): after a motivated refusal to ratify, the coordinators answer
+    and the observer then decides again, ratifying or refusing again; not before the
+    answer."""
+    if unanswered_refusal:
+        raise DomainError(N_("De coördinatoren hebben de vorige weigering nog niet "
+                             "beantwoord; beslis opnieuw na hun antwoord."), rule="R-OBS-1")

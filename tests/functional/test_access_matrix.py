@@ -33,6 +33,7 @@ from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Letter
 from matching.candidacies.rules import Criterion
 from matching.mail.models import OutboxMessage
+from matching.oversight.models import RatificationRefusal
 from matching.oversight.operations import record_observation
 from tests.helpers import sample_pdf
 from tests.support import ADDENDUM, ALL_DECLARED, ANSWERS, login
@@ -166,6 +167,9 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("conditions.observe", "POST"): only({OBSERVER}, "POST"),
     ("conditions.ratify_procedure", "POST"): only({OBSERVER}, "POST"),
     ("conditions.answer", "POST"): only({COORDINATOR}, "POST"),
+    # issue 11: a motivated refusal to ratify (observers) and its answer (the coordinator)
+    ("conditions.refuse", "POST"): only({OBSERVER}, "POST"),
+    ("conditions.answer_refusal_view", "POST"): only({COORDINATOR}, "POST"),
     ("observer.export_all_csv", "GET"): only({OBSERVER, ADMIN}, "GET"),
     ("observer.export_all_xlsx", "GET"): only({OBSERVER, ADMIN}, "GET"),
     ("observer.export_procedure_csv", "GET"): only({OBSERVER, ADMIN, COORDINATOR}, "GET"),
@@ -294,6 +298,10 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     contact = area_ops.add_work_area_contact(w.area, "An Peeters", "Stad Aalst",
                                              "an@aalst.be", "", actor=w.admin, now=w.clock.now)
     db.session.flush()
+    refusal = RatificationRefusal(procedure_id=p.id, observer_id=observer.id,
+                                  motivation="Een motivering van de weigering.",
+                                  refused_at=w.clock.now)  # as on a decided procedure
+    db.session.add(refusal)
     observation = record_observation(p, 3, "Hoe werd de publicatie aangekondigd?",
                                      actor=observer, now=w.clock.now)
     db.session.flush()
@@ -313,7 +321,7 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     values = {"procedure_id": p.id, "candidacy_id": mine.id, "letter_id": letter.id,
               "attachment_id": attachment.id, "appeal_id": appeal.id, "ballot_id": ballot.id,
               "area_id": w.area.id, "message_id": message.id, "round_no": 1,
-              "observation_id": observation.id, "user_id": target.id,
+              "observation_id": observation.id, "user_id": target.id, "refusal_id": refusal.id,
               "grant_id": target.grants[0].id, "contact_id": contact.id,
               "criterion": Criterion.CRUCIAL_CONTRIBUTION.value, "token": "ongeldig-token"}
     db.session.commit()

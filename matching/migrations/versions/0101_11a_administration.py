@@ -10,6 +10,8 @@ Create Date: 2026-11-30 12:00:00
   area it was granted for (a coordinator's must, as before).
 - municipality.nis_code (Statbel REFNIS code; NULL for names entered before).
 - work_area_contact: the work area's contact persons.
+- ratification_refusal: an observer's motivated refusal to ratify, the coordinators'
+  answer.
 - organisation.seat_nis_code and more kinds (municipality, OCMW, non-profit, company,
   education; LOCAL_GOVERNMENT now stands for an intermunicipal body or other local
   government).
@@ -73,8 +75,39 @@ def upgrade():
         batch_op.create_check_constraint(batch_op.f('ck_organisation_organisation_kind'),
                                          f"kind IN ({NEW_KINDS})")
 
+    op.create_table(
+        'ratification_refusal',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('procedure_id', sa.Integer(), nullable=False),
+        sa.Column('motivation', sa.Text(), nullable=False),
+        sa.Column('observer_id', sa.Integer(), nullable=False),
+        sa.Column('refused_at', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('answer', sa.Text(), nullable=True),
+        sa.Column('answered_by_id', sa.Integer(), nullable=True),
+        sa.Column('answered_at', UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint('length(trim(motivation)) >= 10',
+                           name=op.f('ck_ratification_refusal_motivation_given')),
+        sa.CheckConstraint('(answer IS NULL) = (answered_at IS NULL) AND '
+                           '(answer IS NULL) = (answered_by_id IS NULL)',
+                           name=op.f('ck_ratification_refusal_answer_complete')),
+        sa.CheckConstraint('answer IS NULL OR length(trim(answer)) >= 10',
+                           name=op.f('ck_ratification_refusal_answer_given')),
+        sa.ForeignKeyConstraint(['answered_by_id'], ['user_account.id'],
+                                name=op.f('fk_ratification_refusal_answered_by_id_user_account')),
+        sa.ForeignKeyConstraint(['observer_id'], ['user_account.id'],
+                                name=op.f('fk_ratification_refusal_observer_id_user_account')),
+        sa.ForeignKeyConstraint(['procedure_id'], ['procedure.id'],
+                                name=op.f('fk_ratification_refusal_procedure_id_procedure')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_ratification_refusal')))
+    with op.batch_alter_table('ratification_refusal', schema=None) as batch_op:
+        batch_op.create_index('ix_ratification_refusal_procedure', ['procedure_id'],
+                              unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('ratification_refusal', schema=None) as batch_op:
+        batch_op.drop_index('ix_ratification_refusal_procedure')
+    op.drop_table('ratification_refusal')
     op.execute("UPDATE organisation SET kind = 'LOCAL_GOVERNMENT' "
                "WHERE kind IN ('MUNICIPALITY', 'OCMW')")
     op.execute("UPDATE organisation SET kind = 'OTHER' "
