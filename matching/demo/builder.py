@@ -14,6 +14,7 @@ from juries import queries as jury_queries
 from juries import round_operations as round_ops
 from matching.accounts import operations as account_ops
 from matching.accounts.models import Organisation, RoleGrant, User
+from matching.accounts.municipalities import by_name
 from matching.accounts.rules import OrganisationKind, Role
 from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Candidacy
@@ -99,8 +100,8 @@ class Demo:
         register(name, number, form, OrganisationKind.VDAB, actor=self.admin, now=now)
         for key, area in data.AREAS.items():
             self.governments[key] = [
-                register(n, number, form, OrganisationKind.LOCAL_GOVERNMENT, actor=self.admin,
-                         now=now) for n, form, number in area["governments"]]
+                register(n, number, form, _government_kind(n), actor=self.admin, now=now,
+                         seat_nis_code=_seat(n)) for n, form, number in area["governments"]]
         for key, (name, form, number, contact, _) in data.ORGANISATIONS.items():
             kind = (OrganisationKind.LOCAL_GOVERNMENT if key in data.LOCAL_GOVERNMENT_CANDIDATES
                     else OrganisationKind.OTHER)
@@ -300,3 +301,19 @@ class Demo:
 
     def key_of(self, c: Candidacy) -> str:
         return next(k for k, o in self.orgs.items() if o.id == c.organisation_id)
+
+
+def _government_kind(name: str) -> OrganisationKind:
+    """The kind of a demo local government, from its name ("Stad Kortrijk", "OCMW Temse")."""
+    if name.startswith("OCMW "):
+        return OrganisationKind.OCMW
+    if name.startswith(("Stad ", "Gemeente ")):
+        return OrganisationKind.MUNICIPALITY
+    return OrganisationKind.LOCAL_GOVERNMENT
+
+
+def _seat(name: str) -> str | None:
+    """The NIS code of the municipality a demo government is named after, if any."""
+    place = name.split(" ", 1)[-1].casefold()
+    found = by_name().get(place)
+    return found.nis_code if found else None
