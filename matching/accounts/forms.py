@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from matching.accounts.rules import KIND_LABELS, ROLE_LABELS, OrganisationKind
+from matching.core.forms import FlaskForm
 
 
 class LoginForm(FlaskForm):
