@@ -83,7 +83,7 @@ def refuse(kind: Refusal) -> DomainError:
     return DomainError(MESSAGES[kind], rule=f"upload.{kind.value}", field="file")
 
 
-_HTML_START = re.compile(rb"<\s*(html|script|!doctype|body|head|svg|iframe)\b", re.I)
+_HTML_START = re.compile(rb"<\s*(html|script|!doctype|body|head|svg|iframe)[\s>/]", re.I)
 _EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe",
                      b"\xce\xfa\xed\xfe", b"#!")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -7,6 +7,8 @@ sees its own candidacy, letters and appeal, never another organisation's).
 
 from __future__ import annotations
 
+import io
+
 from flask import (
     Blueprint,
     Response,
@@ -14,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -213,8 +216,8 @@ def attachment(attachment_id: int):
     stored = db.session.get(AttachmentContent, item.id)
     if stored is None:  # uploaded before issue 14 and not yet moved in (flask attachments sweep)
         abort(404)
-    response = Response(stored.data, mimetype=item.media_type)
-    response.headers.set("Content-Disposition", "attachment", filename=item.filename)
+    response = send_file(io.BytesIO(stored.data), mimetype=item.media_type, as_attachment=True,
+                         download_name=item.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
