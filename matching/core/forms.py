@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 from flask_wtf import FlaskForm as _FlaskForm
 from wtforms import Field, FieldList, FormField, StringField, TextAreaField
 from wtforms.validators import Length
@@ -39,7 +39,7 @@ def check_text_fields(fields: Any) -> bool:
             limit = _limit(field, multiline)
             problem = text_problem(field.data, multiline=multiline, limit=limit)
             if problem is not None:
-                message = gettext(TOO_LONG_MESSAGE, limit=f"{limit:,}".replace(",", ".")) \
+                message = gettext(TOO_LONG_MESSAGE, limit=format_decimal(limit)) \
                     if problem == TOO_LONG_MESSAGE else gettext(problem)
                 if message not in field.errors:
                     field.errors = [*field.errors, message]
