@@ -7,8 +7,9 @@ application:
   row count and the SHA-256 of its file, the audit trail's head (the id and hash of its
   last event) and its latest checkpoint, the number of attachments;
 * ``tables/<table>.jsonl``: every row of every table, one JSON object a line (instants in
-  ISO 8601 UTC, bytes in base64 as ``{"$b64": …}``). The attachments' bytes and the sealed
-  letters are rows too (``attachment_content``, ``letter_pdf``).
+  ISO 8601 UTC, short bytes in base64 as ``{"$b64": …}``);
+* ``blobs/<sha256>``: each larger byte value once (the attachments' bytes and the sealed
+  letters' PDFs, named from their rows as ``{"$blob": sha256}``), checked on restore.
 
 It is read in ONE transaction (REPEATABLE READ on PostgreSQL, a read transaction on SQLite):
 every table as of the same moment, so the audit head matches the events and every
@@ -57,9 +58,19 @@ def _tables() -> list[Table]:
     return list(db.metadata.sorted_tables)
 
 
-def _encode(value: Any) -> Any:
+#: Bytes from this size on are written once each as ``blobs/<sha256>`` (stored, not
+#: deflated: PDFs and documents are compressed already) and named from the row.
+BLOB_FROM = 1024
+
+
+def _encode(value: Any, blobs: dict[str, bytes] | None = None) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
-        return {"$b64": base64.b64encode(bytes(value)).decode()}
+        data = bytes(value)
+        if blobs is not None and len(data) >= BLOB_FROM:
+            digest = hashlib.sha256(data).hexdigest()
+            blobs.setdefault(digest, data)
+            return {"$blob": digest}
+        return {"$b64": base64.b64encode(data).decode()}
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
     if isinstance(value, date):
@@ -69,7 +80,7 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decoder(table: Table):
+def _decoder(table: Table, archive: zipfile.ZipFile):
     kinds = {}
     for column in table.columns:
         kind = column.type
@@ -87,7 +98,14 @@ def _decoder(table: Table):
             if value is None:
                 continue
             if kind == "bytes":
-                row[name] = base64.b64decode(value["$b64"])
+                if "$blob" in value:
+                    data = archive.read(f"blobs/{value['$blob']}")
+                    if hashlib.sha256(data).hexdigest() != value["$blob"]:
+                        raise BackupError(f"een bestand in de back-up is beschadigd "
+                                          f"({value['$blob']})")
+                    row[name] = data
+                else:
+                    row[name] = base64.b64decode(value["$b64"])
             elif kind == "datetime":
                 parsed = datetime.fromisoformat(value)
                 row[name] = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -133,20 +151,32 @@ def write_backup(target: io.BufferedIOBase | str, *, now: datetime | None = None
                 "tables": {},
             }
             with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+                stored: set[str] = set()
+                pending: dict[str, bytes] = {}
                 for table in _tables():
                     digest, count = hashlib.sha256(), 0
                     order = list(table.primary_key.columns) or list(table.columns)
                     rows = conn.execute(select(table).order_by(*order)
                                         .execution_options(yield_per=BATCH)).mappings()
+                    written: set[str] = set()
                     with archive.open(f"tables/{table.name}.jsonl", "w",
                                       force_zip64=True) as out:
                         for row in rows:
-                            line = (json.dumps({k: _encode(v) for k, v in row.items()},
+                            blobs: dict[str, bytes] = {}
+                            line = (json.dumps({k: _encode(v, blobs) for k, v in row.items()},
                                                ensure_ascii=False, sort_keys=True)
                                     + "\n").encode()
                             digest.update(line)
                             out.write(line)
                             count += 1
+                            pending.update({k: v for k, v in blobs.items()
+                                            if k not in written and k not in stored})
+                            written.update(blobs)
+                    for name, data in pending.items():  # after the table's file is closed
+                        archive.writestr(zipfile.ZipInfo(f"blobs/{name}"), data,
+                                         compress_type=zipfile.ZIP_STORED)
+                        stored.add(name)
+                    pending.clear()
                     manifest["tables"][table.name] = {"rows": count,
                                                       "sha256": digest.hexdigest()}
                 head, checkpoint = _audit_head_and_checkpoint(conn)
@@ -215,7 +245,8 @@ def restore_backup(source: io.BufferedIOBase | str) -> RestoreReport:
                 expected = manifest["tables"].get(table.name)
                 if expected is None:
                     continue
-                decode, digest, count, batch = _decoder(table), hashlib.sha256(), 0, []
+                decode, digest, count = _decoder(table, archive), hashlib.sha256(), 0
+                batch: list[dict] = []
                 with archive.open(f"tables/{table.name}.jsonl") as lines:
                     for line in lines:
                         digest.update(line)
