@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     RadioField,
     SelectMultipleField,
@@ -14,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from appeals.rules import POSITION_LABELS, Position
 from matching.candidacies.forms import MultiCheckboxField
+from matching.core.forms import FlaskForm
 
 
 class AppealForm(FlaskForm):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from appeals.rules import AppealState, Position
 from matching.accounts.models import User
 from matching.candidacies.models import Candidacy
-from matching.core.db import Model, UTCDateTime, enum_column
+from matching.core.db import Model, UTCDateTime, bounded_text, enum_column
 
 
 class Appeal(Model):
@@ -33,6 +33,7 @@ class Appeal(Model):
         back_populates="appeal", cascade="all, delete-orphan", order_by="PanelMember.id")
 
     __table_args__ = (
+        *bounded_text("grounds"),
         UniqueConstraint("candidacy_id", "round"),
         CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
         CheckConstraint("length(trim(grounds)) >= 20", name="grounds_given"),
@@ -70,6 +71,7 @@ class PanelMember(Model):
     user: Mapped[User] = relationship()
 
     __table_args__ = (
+        *bounded_text("motivation"),
         UniqueConstraint("appeal_id", "user_id"),
         CheckConstraint("(position IS NULL) = (motivation IS NULL)",
                         name="motivation_iff_position"),

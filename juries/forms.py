@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from juries.rules import BLOC_LABELS, SCALE, Bloc
+from matching.core.forms import FlaskForm
 from matching.core.web import whole_number
 
 

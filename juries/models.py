@@ -13,7 +13,7 @@ from juries.rules import Bloc, Method
 from matching.accounts.models import User
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import Criterion
-from matching.core.db import Model, UTCDateTime, enum_column
+from matching.core.db import Model, UTCDateTime, bounded_text, enum_column
 from workareas.models import PitchSlot, Procedure
 
 SCORE_1_TO_4 = "score BETWEEN 1 AND 4"
@@ -64,6 +64,7 @@ class ConflictDeclaration(Model):
     user: Mapped[User] = relationship()
 
     __table_args__ = (
+        *bounded_text("reason"),
         UniqueConstraint("user_id", "candidacy_id"),
         CheckConstraint("length(trim(reason)) > 0", name="reason_not_blank"),
     )
@@ -90,6 +91,7 @@ class Assessment(Model):
     user: Mapped[User] = relationship()
 
     __table_args__ = (
+        *bounded_text("note_1", "note_2", "note_3", "note_4"),
         UniqueConstraint("user_id", "candidacy_id", "round", "criterion"),
         CheckConstraint(SCORE_1_TO_4, name="score_1_to_4"),
         CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
@@ -180,6 +182,7 @@ class JuryDecision(Model):
     ballot: Mapped[Ballot | None] = relationship()
 
     __table_args__ = (
+        *bounded_text("motivation"),
         UniqueConstraint("candidacy_id", "round", "criterion"),
         CheckConstraint(SCORE_1_TO_4, name="score_1_to_4"),
         CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
@@ -205,5 +208,6 @@ class PitchAppointment(Model):
     slot: Mapped[PitchSlot] = relationship()
 
     __table_args__ = (
+        *bounded_text("report"),
         CheckConstraint("(held_at IS NULL) = (report IS NULL)", name="report_iff_held"),
     )

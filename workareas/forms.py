@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -22,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from matching.core.dates import BRUSSELS, UTC
+from matching.core.forms import FlaskForm
 from workareas import operations as area_ops
 
 EMPTY_ROWS = 2

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relat
 
 from matching.accounts.models import Organisation
 from matching.core import signals
-from matching.core.db import Model, UTCDateTime, db, enum_column
+from matching.core.db import Model, UTCDateTime, bounded_text, db, enum_column
 from workareas.rules import ProcedureState, check_not_frozen, recorded_after_ratification
 
 
@@ -48,6 +48,7 @@ class WorkArea(Model):
         cascade="all, delete-orphan", order_by="WorkAreaContact.id")
 
     __table_args__ = (
+        *bounded_text("postal_address"),
         CheckConstraint("province IN ('Antwerpen', 'Limburg', 'Oost-Vlaanderen', "
                         "'Vlaams-Brabant', 'West-Vlaanderen', 'Brussel')", name="province_known"),
     )
@@ -188,6 +189,7 @@ class AddendumVersion(Model):
         back_populates="version", order_by="ContactPerson.position", cascade="all, delete-orphan")
 
     __table_args__ = (
+        *bounded_text("delimitation", "change_note"),
         UniqueConstraint("procedure_id", "number"),
         CheckConstraint("number >= 1", name="number_positive"),
         CheckConstraint("number = 1 OR length(trim(change_note)) > 0",
@@ -206,6 +208,8 @@ class LocalNeed(Model):
     motivation: Mapped[str] = mapped_column(Text)
 
     version: Mapped[AddendumVersion] = relationship(back_populates="needs")
+
+    __table_args__ = (*bounded_text("description", "motivation"),)
 
 
 class RegionalChallenge(Model):
@@ -226,7 +230,10 @@ class RegionalChallenge(Model):
 
     version: Mapped[AddendumVersion] = relationship(back_populates="challenges")
 
-    __table_args__ = (UniqueConstraint("version_id", "code"),)
+    __table_args__ = (
+        *bounded_text("target_groups", "obstacles", "opportunities", "objectives"),
+        UniqueConstraint("version_id", "code"),
+    )
 
 
 class ContactPerson(Model):

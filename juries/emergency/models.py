@@ -12,7 +12,7 @@ from juries.models import SCORE_1_TO_4
 from juries.rules import Bloc
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import Criterion
-from matching.core.db import Model, UTCDateTime, enum_column
+from matching.core.db import Model, UTCDateTime, bounded_text, enum_column
 from workareas.models import Procedure
 
 
@@ -44,6 +44,7 @@ class EmergencyProcedure(Model):
         order_by="(EmergencyOutcome.rank, EmergencyOutcome.candidacy_id)")
 
     __table_args__ = (
+        *bounded_text("motivation", "ranking_motivation"),
         CheckConstraint("length(trim(motivation)) >= 10", name="motivated"),
         CheckConstraint("(state = 'concluded') = (concluded_at IS NOT NULL)",
                         name="concluded_at_iff_concluded"),
@@ -69,6 +70,7 @@ class EmergencyScore(Model):
     emergency: Mapped[EmergencyProcedure] = relationship(back_populates="scores")
 
     __table_args__ = (
+        *bounded_text("motivation"),
         UniqueConstraint("emergency_id", "candidacy_id", "criterion", "bloc"),
         CheckConstraint(SCORE_1_TO_4, name="score_1_to_4"),
         CheckConstraint("bloc IN ('VDAB', 'LOKAAL_BESTUUR')", name="no_external_in_step4"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     PasswordField,
@@ -20,6 +19,7 @@ from matching.accounts.rules import (
     SELF_REGISTERED_KINDS,
     OrganisationKind,
 )
+from matching.core.forms import FlaskForm
 
 
 def seat_choices(none_label: str) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from matching.app.maintenance_cli import register_maintenance_cli
 from matching.audit.queries import record_checkpoint
 from matching.candidacies.operations import send_outbox
 from matching.candidacies.queries import letter_of_pdf, letter_seal_fingerprints
@@ -158,6 +159,8 @@ def register_cli(app: Flask) -> None:
             click.echo(line, err=not ok)
         if not ok:
             raise SystemExit(1)
+
+    register_maintenance_cli(app)  # attachments sweep, backup, restore (issue 14)
 
 
 def verify_pdf(data: bytes) -> tuple[bool, list[str]]:

@@ -89,4 +89,7 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
         # The seal of letters and final reports (matching.letters.seal).
         "LETTER_SEAL_PKCS12": seal,
         "LETTER_SEAL_PASSPHRASE": env.get("LETTER_SEAL_PASSPHRASE", ""),
+        # Issue 14: the attachments' quota per candidacy (matching.candidacies.rules).
+        "ATTACHMENT_MAX_COUNT": int(env.get("ATTACHMENT_MAX_COUNT", "10")),
+        "ATTACHMENT_MAX_TOTAL_MB": int(env.get("ATTACHMENT_MAX_TOTAL_MB", "30")),
     }

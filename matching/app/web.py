@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from matching.core.web import secure_headers
+from matching.core.web import refuse_control_characters_in_query, secure_headers
 
 bp = Blueprint("web", __name__)
 
@@ -51,6 +51,7 @@ def ping():
 def init_web(app: Flask) -> None:
     """The security headers of every response and the error pages."""
     app.after_request(secure_headers)
+    app.before_request(refuse_control_characters_in_query)
 
     @app.errorhandler(404)
     def not_found(error):

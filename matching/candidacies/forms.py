@@ -4,7 +4,6 @@ withdrawal."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -25,6 +24,7 @@ from matching.candidacies.rules import (
     Criterion,
     Declaration,
 )
+from matching.core.forms import FlaskForm
 
 
 class StartForm(FlaskForm):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matching.accounts.models import Organisation
 from matching.candidacies.rules import CandidacyState, Criterion
-from matching.core.db import Model, UTCDateTime, enum_column
+from matching.core.db import Model, UTCDateTime, bounded_text, enum_column
 from matching.letters.content import LetterKind
 from workareas.models import Procedure
 
@@ -60,6 +60,7 @@ class Candidacy(Model):
         back_populates="candidacy", cascade="all, delete-orphan", order_by="DecisionNotice.round")
 
     __table_args__ = (
+        *bounded_text("withdrawal_reason", "inadmissible_reason", "partnership_fit"),
         # R-CAND-1: one candidacy per organisation per procedure.
         UniqueConstraint("organisation_id", "procedure_id"),
         # Every per-procedure page starts here (the unique index leads with the organisation).
@@ -90,7 +91,7 @@ class Contribution(Model):
 
     candidacy: Mapped[Candidacy] = relationship(back_populates="contributions")
 
-    __table_args__ = (UniqueConstraint("candidacy_id", "challenge_code"),)
+    __table_args__ = (*bounded_text("text"), UniqueConstraint("candidacy_id", "challenge_code"),)
 
 
 class Answer(Model):
@@ -107,13 +108,15 @@ class Answer(Model):
     candidacy: Mapped[Candidacy] = relationship(back_populates="answers")
 
     __table_args__ = (
+        *bounded_text("text"),
         UniqueConstraint("candidacy_id", "criterion", "question"),
         CheckConstraint("question BETWEEN 1 AND 4", name="question_1_to_4"),
     )
 
 
 class Attachment(Model):
-    """Metadata of an uploaded attachment; the bytes live outside static/."""
+    """Metadata of an uploaded attachment; its bytes are in ``AttachmentContent`` (the
+    database: every application server reads them; nothing on a local disk)."""
 
     __tablename__ = "attachment"
 
@@ -127,6 +130,8 @@ class Attachment(Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     candidacy: Mapped[Candidacy] = relationship(back_populates="attachments")
+    content: Mapped[AttachmentContent | None] = relationship(
+        cascade="all, delete-orphan", lazy="select", uselist=False)
 
     __table_args__ = (
         CheckConstraint("size > 0 AND size <= 10485760", name="size_up_to_10_mb"),
@@ -135,6 +140,18 @@ class Attachment(Model):
             "'application/vnd.openxmlformats-officedocument.wordprocessingml.document', "
             "'application/vnd.oasis.opendocument.text')", name="media_type_allowed"),
     )
+
+
+class AttachmentContent(Model):
+    """The bytes of one attachment, written in the transaction that records it (issue 14):
+    no file is left behind by a transaction that does not commit, and a second
+    application server reads the same bytes. Loaded only when downloaded."""
+
+    __tablename__ = "attachment_content"
+
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class DecisionNotice(Model):
@@ -186,6 +203,7 @@ class Letter(Model):
     supersedes: Mapped[Letter | None] = relationship(remote_side=[id])
 
     __table_args__ = (
+        *bounded_text("correction_reason"),
         UniqueConstraint("reference", "version"),
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("(version = 1) = (supersedes_id IS NULL)", name="later_versions_supersede"),

@@ -9,7 +9,6 @@ commits: the caller commits once.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
@@ -22,9 +21,11 @@ from matching.accounts.rules import require_applicant, require_coordinator
 from matching.audit.models import Transition
 from matching.audit.recording import audit, transition
 from matching.candidacies import notifications as candidacy_letters
+from matching.candidacies.documents import EXTENSIONS, inspect_document
 from matching.candidacies.models import (
     Answer,
     Attachment,
+    AttachmentContent,
     Candidacy,
     Contribution,
     DecisionNotice,
@@ -32,8 +33,8 @@ from matching.candidacies.models import (
 )
 from matching.candidacies.notifications import letter_email
 from matching.candidacies.rules import (
-    EXTENSIONS,
-    MAX_ATTACHMENT,
+    MAX_ATTACHMENTS_PER_CANDIDACY,
+    MAX_ATTACHMENTS_TOTAL,
     NOT_SELECTED_STATE,
     QUESTION_KEYS,
     CandidacyState,
@@ -41,6 +42,7 @@ from matching.candidacies.rules import (
     Criterion,
     Declaration,
     check_answers,
+    check_attachment_quota,
     check_before_deadline,
     check_contributions,
     check_declarations,
@@ -51,13 +53,13 @@ from matching.candidacies.rules import (
     check_single_candidacy,
     check_withdrawable,
     next_candidacy_state,
-    sniff_media_type,
 )
 from matching.core import signals
 from matching.core.dates import to_utc
 from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError, PermissionDenied
 from matching.core.operation import operation
+from matching.core.text import clean_filename
 from matching.letters.content import DECISION_KINDS
 from matching.mail.models import OutboxMessage
 from matching.mail.outbox import retry_failed, send_pending
@@ -291,31 +293,29 @@ def save_and_submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetim
 
 
 @operation
-def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, upload_dir: str,
-                   actor: User, now: datetime) -> Attachment:
+def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, actor: User,
+                   now: datetime, max_count: int = MAX_ATTACHMENTS_PER_CANDIDACY,
+                   max_total: int = MAX_ATTACHMENTS_TOTAL) -> Attachment:
     """R-CAND-3 "Bijlagen zijn toegestaan": PDF, DOCX or ODT, at most 10 MB, while the
-    candidacy is a draft. The bytes go to ``upload_dir`` under a random name."""
+    candidacy is a draft, within the candidacy's quota (``check_attachment_quota``), and only
+    after its structure was checked (``documents.inspect_document``: no zip bomb, macro,
+    executable, script, embedded file or polyglot). The bytes are stored in the database in
+    this transaction (``AttachmentContent``): nothing is written anywhere before the commit.
+    The name keeps letters and digits and loses control and bidi characters."""
     require_applicant(actor, candidacy.organisation_id)
     if candidacy.state != CandidacyState.DRAFT:
         raise DomainError(N_("Bijlagen kunnen enkel worden toegevoegd zolang de kandidatuur "
                              "een concept is."), field="file")
     if not data:
-        raise DomainError(N_("Het bestand is leeg."), field="file")
-    if len(data) > MAX_ATTACHMENT:
-        raise DomainError(N_("Een bijlage is hoogstens 10 MB groot."), field="file")
-    media_type = sniff_media_type(data)
-    if media_type is None:
-        raise DomainError(N_("Enkel PDF-, DOCX- of ODT-documenten zijn toegestaan; dit bestand "
-                             "is er geen."), field="file")
-    base = os.path.basename((filename or "").replace("\\", "/")).strip() or "bijlage"
-    stem = os.path.splitext(base)[0][:200] or "bijlage"
+        raise DomainError(N_("Het bestand is leeg."), field="file", rule="upload.empty")
+    check_attachment_quota([a.size for a in candidacy.attachments], len(data),
+                           max_count=max_count, max_total=max_total)
+    media_type = inspect_document(data)
     key = secrets.token_hex(16)
-    os.makedirs(upload_dir, exist_ok=True)
-    with open(os.path.join(upload_dir, key), "xb") as out:
-        out.write(data)
-    attachment = Attachment(filename=stem + EXTENSIONS[media_type], media_type=media_type,
-                            size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                            storage_key=key, uploaded_at=now)
+    attachment = Attachment(filename=clean_filename(filename) + EXTENSIONS[media_type],
+                            media_type=media_type, size=len(data),
+                            sha256=hashlib.sha256(data).hexdigest(), storage_key=key,
+                            uploaded_at=now, content=AttachmentContent(data=data))
     candidacy.attachments.append(attachment)
     audit("attachment.add", attachment, actor=actor, now=now,
           procedure_id=candidacy.procedure_id, candidacy=candidacy.reference,

@@ -18,7 +18,11 @@ from sqlalchemy.orm import load_only, raiseload
 from matching.accounts.models import Organisation, User
 from matching.accounts.rules import Role, can_coordinate
 from matching.candidacies.models import Candidacy, Letter, LetterPdf
-from matching.candidacies.rules import effective_appeal_deadline
+from matching.candidacies.rules import (
+    MAX_ATTACHMENTS_PER_CANDIDACY,
+    MAX_ATTACHMENTS_TOTAL,
+    effective_appeal_deadline,
+)
 from matching.core import signals
 from matching.core.db import db
 from matching.letters.content import LetterKind, decision_kind
@@ -39,8 +43,19 @@ def own_candidacy(candidacy_id: int) -> Candidacy:
 
 
 def upload_dir() -> str:
+    """Where attachments were stored before issue 14 (``flask attachments sweep`` moves
+    them into the database)."""
     return current_app.config.get("UPLOAD_DIR") or os.path.join(current_app.instance_path,
                                                                  "uploads")
+
+
+def attachment_quota() -> dict[str, int]:
+    """The quota per candidacy, from the configuration (ATTACHMENT_MAX_COUNT,
+    ATTACHMENT_MAX_TOTAL_MB)."""
+    config = current_app.config
+    return {"max_count": int(config.get("ATTACHMENT_MAX_COUNT", MAX_ATTACHMENTS_PER_CANDIDACY)),
+            "max_total": int(config.get("ATTACHMENT_MAX_TOTAL_MB",
+                                        MAX_ATTACHMENTS_TOTAL // (1024 * 1024))) * 1024 * 1024}
 
 
 def _challenges(candidacy: Candidacy):

@@ -7,7 +7,7 @@ sees its own candidacy, letters and appeal, never another organisation's).
 
 from __future__ import annotations
 
-import os
+import io
 
 from flask import (
     Blueprint,
@@ -35,14 +35,20 @@ from matching.candidacies.forms import (
     candidacy_form,
     content_of,
 )
-from matching.candidacies.models import Attachment, Candidacy, Letter, LetterPdf
+from matching.candidacies.models import (
+    Attachment,
+    AttachmentContent,
+    Candidacy,
+    Letter,
+    LetterPdf,
+)
 from matching.candidacies.queries import (
     _challenges,
+    attachment_quota,
     may_read_attachments,
     organisation_ids,
     own_candidacy,
     own_letter,
-    upload_dir,
 )
 from matching.candidacies.rules import (
     ASSESSMENT_QUESTIONS,
@@ -194,7 +200,7 @@ def upload(candidacy_id: int):
     if form.validate_on_submit():
         data = form.file.data.read(MAX_ATTACHMENT + 1)
         if perform(candidacy_ops.add_attachment, candidacy, form.file.data.filename or "", data,
-                   upload_dir=upload_dir(), form=form,
+                   form=form, **attachment_quota(),
                    success=_("De bijlage is toegevoegd.")) is not FAILED:
             return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
         candidacy = own_candidacy(candidacy_id)
@@ -207,10 +213,10 @@ def attachment(attachment_id: int):
     item = db.session.get(Attachment, attachment_id)
     if item is None or not may_read_attachments(current_user, item.candidacy):
         abort(404)
-    path = os.path.join(upload_dir(), item.storage_key)
-    if not os.path.isfile(path):
+    stored = db.session.get(AttachmentContent, item.id)
+    if stored is None:  # uploaded before issue 14 and not yet moved in (flask attachments sweep)
         abort(404)
-    response = send_file(path, mimetype=item.media_type, as_attachment=True,
+    response = send_file(io.BytesIO(stored.data), mimetype=item.media_type, as_attachment=True,
                          download_name=item.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

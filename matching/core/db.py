@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Enum, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import CheckConstraint, DateTime, Enum, MetaData, String, event, inspect
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -82,3 +82,56 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
     return Enum(enum_cls, name=name, native_enum=False, create_constraint=True,
                 values_callable=lambda e: [m.value for m in e], validate_strings=True,
                 length=max(len(m.value) for m in enum_cls))
+
+
+def bounded_text(*columns: str, limit: int | None = None) -> tuple[CheckConstraint, ...]:
+    """CHECK constraints that bound free-text columns to ``limit`` characters (default
+    ``matching.core.text.DATABASE_TEXT_MAX``): what a form refuses, the database refuses
+    too, on SQLite (which ignores VARCHAR lengths) as on PostgreSQL."""
+    from matching.core.text import DATABASE_TEXT_MAX
+
+    top = limit or DATABASE_TEXT_MAX
+    return tuple(CheckConstraint(f"length({c}) <= {top}", name=f"{c}_bounded")
+                 for c in columns)
+
+
+_TEXT_COLUMNS: dict[Any, list[tuple[str, bool, int | None]]] = {}
+
+
+def _text_columns(mapper) -> list[tuple[str, bool, int | None]]:
+    """(attribute, multi-line, limit) of every text column of a mapped class, cached."""
+    found = _TEXT_COLUMNS.get(mapper)
+    if found is None:
+        found = []
+        for attr in mapper.column_attrs:
+            column = attr.columns[0]
+            kind = column.type
+            if isinstance(kind, Enum) or not isinstance(kind, String):
+                continue
+            length = getattr(kind, "length", None)
+            found.append((attr.key, length is None, length))
+        _TEXT_COLUMNS[mapper] = found
+    return found
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_unstorable_text(session: Session, flush_context, instances) -> None:
+    """The last line behind the forms: no text with a NUL or control character (a line
+    break only in a TEXT column) and no one-line text longer than its VARCHAR is flushed
+    (``matching.core.text``). A refusal is a DomainError: nothing is stored."""
+    from matching.core.errors import DomainError
+    from matching.core.text import TOO_LONG_MESSAGE, text_problem
+
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for key, multiline, limit in _text_columns(state.mapper):
+            value = state.dict.get(key)
+            if not isinstance(value, str) or not value:
+                continue
+            if state.key is not None and not state.attrs[key].history.added:
+                continue  # unchanged since loaded
+            problem = text_problem(value, multiline=multiline, limit=limit or len(value))
+            if problem is not None:
+                if problem == TOO_LONG_MESSAGE:
+                    raise DomainError(problem, field=key, limit=limit)
+                raise DomainError(problem, field=key)

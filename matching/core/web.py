@@ -113,6 +113,21 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "form-action 'self'; frame-ancestors 'none'")
 
 
+def refuse_control_characters_in_query() -> None:
+    """Before every request: a NUL or control character in the address (its path or query
+    string values) is a bad request (400), never a database error. Form fields are checked
+    next to the field by ``matching.core.forms``."""
+    from flask import request
+
+    from matching.core.text import text_problem
+
+    values = [*(v for _, vs in request.args.lists() for v in vs),
+              *(v for v in (request.view_args or {}).values()
+                                        if isinstance(v, str))]
+    if any(text_problem(v, multiline=False, limit=len(v)) for v in values):
+        abort(400)
+
+
 def secure_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -39,6 +39,7 @@ from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import CANDIDACY_STATE_LABELS, Criterion
 from matching.core.dates import format_brussels
 from matching.core.db import db
+from matching.core.text import neutralise_formula
 from workareas.models import Procedure, WorkArea
 
 COLUMNS: tuple[str, ...] = (
@@ -157,15 +158,13 @@ def _header_and_rows(rows: Iterable[Row],
     return tuple(header or first.keys()), itertools.chain([first], iterator)
 
 
-#: A text cell starting with one of these is a formula for a spreadsheet (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _csv_safe(value: object) -> object:
+    """A text a spreadsheet would take for a formula (= + - @ | tab CR, fullwidth forms
+    too: ``matching.core.text.neutralise_formula``) gets a leading quote."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        return neutralise_formula(value)
     return value
 
 
@@ -223,7 +222,7 @@ def to_xlsx(rows: Iterable[Row], header: Sequence[str] | None = None) -> bytes:
         if not isinstance(value, str):
             return value
         c = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        c.data_type = "s"  # never a formula
+        c.data_type = "s"  # never a formula (＝1+1, |cmd … too): shown as typed
         return c
 
     sheet.append([header_cell(column) for column in header])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired
 
+from matching.core.forms import FlaskForm
 from matching.core.web import whole_number
 from matching.oversight.facts import TITLES
 

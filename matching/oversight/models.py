@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matching.accounts.models import User
-from matching.core.db import Model, UTCDateTime
+from matching.core.db import Model, UTCDateTime, bounded_text
 
 MIN_OBSERVATION = 10  # characters: an observation or answer says something
 
@@ -34,6 +34,7 @@ class Observation(Model):
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
     __table_args__ = (
+        *bounded_text("text", "answer"),
         CheckConstraint("condition BETWEEN 1 AND 6", name="condition_1_to_6"),
         CheckConstraint(f"length(trim(text)) >= {MIN_OBSERVATION}", name="text_given"),
         CheckConstraint("(answer IS NULL) = (answered_at IS NULL) AND "

@@ -253,7 +253,7 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     owner = w.applicant(owner_org)
     mine = candidacy_ops.start_candidacy(p, owner_org, actor=owner, now=now)
     attachment = candidacy_ops.add_attachment(mine, "referenties.pdf", sample_pdf(),
-                                        upload_dir=upload_dir, actor=owner, now=now)
+                                              actor=owner, now=now)
     candidacy_ops.save_candidacy(mine, actor=owner, now=now,
                        contributions={"RU1": "Wij bieden outreach via onze jeugdwerkers."},
                        answers=ANSWERS, partnership_fit="Wij werken al jaren samen.",

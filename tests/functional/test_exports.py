@@ -246,3 +246,23 @@ def test_the_export_issues_the_same_number_of_statements_for_5_and_50(world, db,
     large = [count_export(client, db, url) for url in urls]
     assert [rows for _, rows in small] == [5] * 3 and [rows for _, rows in large] == [50] * 3
     assert [count for count, _ in large] == [count for count, _ in small]
+
+
+FORMULA_STARTS = ["=1+1", "+1", "-1+1", "@SUM(A1)", "|cmd", "\tx", "\rx", "＝1+1", "＋1",
+                  "－1", "＠SUM(A1)", "｜cmd", " =1+1", "−1"]
+
+
+@pytest.mark.parametrize("text", FORMULA_STARTS)
+def test_every_formula_start_is_neutralised_fullwidth_too(world, db, text):
+    """Issue 14: CSV let ＝1+1 (fullwidth) and |cmd through; XLSX keeps them as text."""
+    rows = [dict.fromkeys(COLUMNS, "") | {"organisatie": text, "ronde": 1}]
+    assert read_csv(to_csv(rows))[1][COLUMNS.index("organisatie")] == "'" + text
+    workbook = load_workbook(io.BytesIO(to_xlsx(rows)))
+    cell = workbook["Kandidaturen"].cell(2, COLUMNS.index("organisatie") + 1)
+    assert cell.data_type == "s"
+
+
+@pytest.mark.parametrize("text", ["Jobkracht vzw", "1 2 3", "'quoted", "Ωmega", "(vzw)"])
+def test_ordinary_text_is_exported_as_typed(world, db, text):
+    rows = [dict.fromkeys(COLUMNS, "") | {"organisatie": text, "ronde": 1}]
+    assert read_csv(to_csv(rows))[1][COLUMNS.index("organisatie")] == text
