@@ -86,6 +86,37 @@ _HEAD = "audit.head"
 def _forget_head(session, transaction) -> None:
     if transaction.parent is None or transaction.nested:
         session.info.pop(_HEAD, None)
+    if transaction.parent is None:
+        session.info.pop(_LOCKED, None)
+
+
+#: ``session.info`` key: this transaction already took :func:`lock_for_change`'s locks.
+_LOCKED = "audit.locked_for_change"
+
+
+def lock_for_change(*objects: Any) -> None:
+    """Take what an operation needs before it checks whether it may change ``objects``
+    (a procedure, a candidacy, a ballot, an appeal), so that two identical requests at
+    the same moment have exactly one effect: the second one waits, then sees the first
+    one's result and is refused with the rule's own message.
+
+    First the chain's lock (every operation appends an audit event, so every operation
+    takes it anyway; taking it first gives all of them one lock order, so two operations
+    cannot deadlock on each other's rows), then what this session read before is
+    forgotten (written first, never lost) and each object's row is read again with
+    ``SELECT … FOR UPDATE`` (on SQLite the database's write lock already serialises).
+    Every check after this call sees what was committed before. Re-entrant: an operation
+    that calls another one (save and submit) locks once per transaction.
+    """
+    session = db.session
+    if session.info.get(_LOCKED):
+        return
+    lock_chain()
+    session.flush()
+    session.expire_all()
+    for obj in objects:
+        session.refresh(obj, with_for_update=True)
+    session.info[_LOCKED] = True
 
 
 def forget_head() -> None:
