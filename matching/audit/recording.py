@@ -21,7 +21,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from matching.audit.chain import GENESIS, entry_hash
+from matching.audit.chain import GENESIS, KEYED, entry_hash
+from matching.audit.keys import audit_key
 from matching.audit.models import AuditEvent, Transition
 from matching.core import signals
 from matching.core.db import db
@@ -52,9 +53,10 @@ def audit(action: str, obj: Any, *, actor: Any | None, now: datetime,
     # The hash covers the id, so the id is fixed before the insert (rows are never
     # updated afterwards: on PostgreSQL a trigger would refuse it).
     event.id, event.prev_hash = link
+    event.key_version = KEYED
     event.hash = entry_hash(event.id, event.at, event.actor_id, event.action,
                             event.object_type, event.object_id, event.procedure_id,
-                            event.summary, event.prev_hash)
+                            event.summary, event.prev_hash, audit_key())
     db.session.add(event)
     db.session.info[_HEAD] = (event.id, event.hash)
     return event
