@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from matching.core.db import db
 from matching.core.web import secure_headers
@@ -170,7 +170,7 @@ def init_web(app: Flask) -> None:
             return server_error_page()
         if error.code not in ERRORS:
             return error
-        if error.code == 405 and error.valid_methods:
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
             page, code = error_page(405)
             return page, code, {"Allow": ", ".join(error.valid_methods)}
         return error_page(error.code)
