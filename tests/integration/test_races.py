@@ -332,3 +332,48 @@ def test_recording_a_panel_position_twice_at_once_records_one(app, db, world):
     run_races(app, db, attempts, lambda i: (
         transitions_of(db, "appeal", appeals[i].id, "confirm") == 1) or pytest.fail(
             f"race {i + 1}: the appeal is decided more than once"))
+
+
+# --- through the page ---------------------------------------------------------------------
+
+def test_two_clicks_on_close_round_give_one_closing_and_one_dutch_message(app, db, world):
+    """The coordinator's form posted twice at the same moment (a double click, two tabs):
+    both answers redirect back to the round board, one with the success message, the
+    other with the refusal as a flash; never a 500."""
+    from tests.conftest import FreshContextClient
+    from tests.support import login
+
+    app.test_client_class = FreshContextClient  # each request its own context, as served
+    for i in range(5):
+        fresh_area(world, i)
+        world.published_procedure()
+        c = world.apply(f"Organisatie K{i}")
+        world.start_round_1()
+        world.decide(c, 1, (3, 3))
+        db.session.commit()
+        clients = [app.test_client() for _ in range(2)]
+        for client in clients:
+            login(client, db, world.coordinator)
+        url = f"/coordinatie/procedures/{world.procedure.id}/rondes/1/afsluiten"
+        barrier = threading.Barrier(2, timeout=TIMEOUT)
+        answers: list[object] = []
+
+        def click(client, barrier=barrier, answers=answers, url=url):
+            try:
+                barrier.wait()
+                answers.append(client.post(url))
+            except BaseException as error:  # reported by the test, never swallowed
+                answers.append(error)
+
+        threads = [threading.Thread(target=click, args=(cl,)) for cl in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(TIMEOUT)
+        assert [getattr(a, "status_code", a) for a in answers] == [302, 302], answers
+        flashes = []
+        for client in clients:
+            with client.session_transaction() as session:
+                flashes += [category for category, _ in session.get("_flashes", [])]
+        assert sorted(flashes) == ["error", "success"], flashes
+        assert transitions_of(db, "procedure", world.procedure.id, "close_round_1") == 1
