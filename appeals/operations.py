@@ -27,7 +27,7 @@ from appeals.rules import (
 from juries.queries import conflicted_user_ids, jury_of
 from matching.accounts.models import User
 from matching.accounts.rules import Role, require_applicant, require_coordinator
-from matching.audit.recording import audit, transition
+from matching.audit.recording import audit, lock_for_change, transition
 from matching.candidacies import notifications as candidacy_letters
 from matching.candidacies import queries as candidacy_queries
 from matching.candidacies.models import Candidacy
@@ -43,6 +43,7 @@ def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequen
                 actor: User, now: datetime) -> Appeal:
     """R-APP-1/2: a non-selected organisation appeals on material errors, within 14 days
     of receiving the decision e-mail."""
+    lock_for_change(candidacy)
     require_applicant(actor, candidacy.organisation_id)
     round_no = appeal_round(candidacy.state)
     if round_no is None:
@@ -71,6 +72,7 @@ def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequen
 def assign_panel(appeal: Appeal, members: Sequence[User], *, actor: User,
                  now: datetime) -> list[PanelMember]:
     """R-APP-3: two independent matchmakers, not on the original jury, without conflict."""
+    lock_for_change(appeal)
     candidacy = appeal.candidacy
     require_coordinator(actor, candidacy.procedure.work_area_id)
     new_state = next_appeal_state(appeal.state, AppealStep.ASSIGN_PANEL)
@@ -93,6 +95,7 @@ def record_position(appeal: Appeal, position: Position, motivation: str, *, acto
                     now: datetime) -> PanelMember:
     """A panel member confirms or reverses, with a thorough motivation; with both
     positions in, the appeal is decided (reversal only when both agree, R-APP-3)."""
+    lock_for_change(appeal)
     member = next((m for m in appeal.panel if m.user_id == actor.id), None)
     if member is None:
         raise PermissionDenied(N_("U zit niet in het panel van dit weerwoord."))

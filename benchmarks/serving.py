@@ -17,6 +17,7 @@ import sys
 import time
 from urllib.parse import urlencode
 
+from matching.app.config import DEV_AUDIT_KEY
 from matching.letters.seal import development_seal
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the repository
@@ -60,6 +61,8 @@ class Server:
         self.env = dict(os.environ, MATCHING_ENV="production", SECRET_KEY=secrets.token_hex(32),
                         BASE_URL=f"http://{HOST}:{self.port}",
                         LETTER_SEAL_PKCS12=development_seal(instance_path),
+                        # the key the scale data's audit trail was written with
+                        AUDIT_KEY=os.environ.get("AUDIT_KEY", DEV_AUDIT_KEY),
                         DATABASE_URL=database_url, MATCHING_INSTANCE_PATH=instance_path,
                         GUNICORN_BIND=f"{HOST}:{self.port}", GUNICORN_WORKERS="1",
                         GUNICORN_LOGLEVEL="warning")

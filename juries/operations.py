@@ -43,7 +43,7 @@ from juries.rules import (
 )
 from matching.accounts.models import User
 from matching.accounts.rules import Role, require_coordinator
-from matching.audit.recording import audit
+from matching.audit.recording import audit, lock_for_change
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import ROUND_ENTRY_STATE, Criterion, check_round
 from matching.core.db import db, get_required
@@ -111,6 +111,7 @@ def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]]
                  actor: User, now: datetime) -> Jury:
     """Compose (or recompose) the jury; refused unless R-JURY-1 holds, also for every
     candidacy once its conflicted matchmakers are taken out."""
+    lock_for_change(procedure)
     require_coordinator(actor, procedure.work_area_id)
     if procedure.state in (ProcedureState.DECIDED, ProcedureState.RATIFIED):
         raise DomainError(N_("De jury van een besliste procedure kan niet meer wijzigen."))
@@ -158,6 +159,7 @@ def declare_conflict(candidacy: Candidacy, reason: str, *, actor: User,
     The declaration is always recorded; if the jury then no longer satisfies R-JURY-1
     for the candidacy, scoring it is refused until the jury is recomposed.
     """
+    lock_for_change(candidacy)
     jury = jury_of(candidacy.procedure)
     if jury is None or all(m.user_id != actor.id for m in jury.members):
         raise PermissionDenied(N_("U zit niet in de jury van deze procedure."))
@@ -184,6 +186,7 @@ def record_assessment(candidacy: Candidacy, round_no: int, criterion: Criterion,
                       notes: Sequence[str], *, actor: User, now: datetime) -> Assessment:
     """A matchmaker's own score (1–4) with a note per assessment question; may be revised
     until the jury decides on the criterion."""
+    lock_for_change(candidacy)
     member = membership_of(candidacy, actor)
     _check_scoring_open(candidacy, round_no, criterion)
     check_jury_for(candidacy)
@@ -227,6 +230,7 @@ def record_consensus(candidacy: Candidacy, round_no: int, criterion: Criterion, 
                      motivation: str, *, actor: User, now: datetime) -> JuryDecision:
     """R-JURY-4: the jury's consensus, when every matchmaker without a conflict gave
     this score individually; R-JURY-6: with its motivation."""
+    lock_for_change(candidacy)
     membership_of(candidacy, actor)
     _check_scoring_open(candidacy, round_no, criterion)
     members = check_jury_for(candidacy)
@@ -249,6 +253,7 @@ def record_consensus(candidacy: Candidacy, round_no: int, criterion: Criterion, 
 def open_ballot(candidacy: Candidacy, round_no: int, criterion: Criterion, *, actor: User,
                 now: datetime) -> Ballot:
     """Without consensus the jury votes: one vote per organisation, ⅔ decides (R-JURY-4)."""
+    lock_for_change(candidacy)
     membership_of(candidacy, actor)
     _check_scoring_open(candidacy, round_no, criterion)
     check_jury_for(candidacy)
@@ -268,6 +273,7 @@ def open_ballot(candidacy: Candidacy, round_no: int, criterion: Criterion, *, ac
 def cast_vote(ballot: Ballot, score: int, *, actor: User, now: datetime) -> Vote:
     """Cast the actor's bloc's one vote; a second vote of the same bloc is refused, also
     when two matchmakers of one bloc vote at the same moment (unique constraint)."""
+    lock_for_change(ballot)
     candidacy = get_required(Candidacy, ballot.candidacy_id)
     member = membership_of(candidacy, actor)
     if ballot.state != BallotState.OPEN:
@@ -297,6 +303,7 @@ def close_ballot(ballot: Ballot, motivation: str | None, *, actor: User,
                  now: datetime) -> JuryDecision | None:
     """⅔ of the three bloc votes decides, with a motivation (R-JURY-4, R-JURY-6);
     otherwise the ballot is kept as undecided and the jury holds a new one."""
+    lock_for_change(ballot)
     candidacy = get_required(Candidacy, ballot.candidacy_id)
     membership_of(candidacy, actor)
     if ballot.state != BallotState.OPEN:

@@ -15,7 +15,7 @@ from juries.queries import jury_of, pitch_of, round_board_rows
 from juries.rules import check_jury_composition, passes_threshold
 from matching.accounts.models import User
 from matching.accounts.rules import require_coordinator
-from matching.audit.recording import audit, transition
+from matching.audit.recording import audit, lock_for_change, transition
 from matching.candidacies import notifications as candidacy_letters
 from matching.candidacies import queries as candidacy_queries
 from matching.candidacies.models import Candidacy
@@ -39,6 +39,7 @@ from workareas.rules import ProcedureState, ProcedureStep, next_procedure_state
 @operation
 def start_round_1(procedure: Procedure, *, actor: User, now: datetime) -> None:
     """Start the paper round; the jury must satisfy R-JURY-1."""
+    lock_for_change(procedure)
     require_coordinator(actor, procedure.work_area_id)
     new_state = next_procedure_state(procedure.state, ProcedureStep.START_ROUND_1)
     jury = jury_of(procedure)
@@ -54,6 +55,7 @@ def close_round(procedure: Procedure, round_no: int, *, actor: User, now: dateti
     """Close round 1 or 2: refused while a candidacy lacks a decided, motivated score on
     both criteria (or, in round 2, its pitch). Each candidacy then passes or not on the
     threshold of R-JURY-5. Returns the number of candidacies decided."""
+    lock_for_change(procedure)
     require_coordinator(actor, procedure.work_area_id)
     check_round(round_no)
     step = {1: ProcedureStep.CLOSE_ROUND_1, 2: ProcedureStep.CLOSE_ROUND_2}[round_no]
@@ -103,6 +105,7 @@ def close_round(procedure: Procedure, round_no: int, *, actor: User, now: dateti
 def plan_pitch(candidacy: Candidacy, slot: PitchSlot, *, actor: User,
                now: datetime) -> PitchAppointment:
     """Invite a candidacy selected in round 1 to pitch at one of the addendum's moments."""
+    lock_for_change(candidacy)
     require_coordinator(actor, candidacy.procedure.work_area_id)
     if candidacy.state != ROUND_ENTRY_STATE[2]:
         raise DomainError(N_("Enkel een kandidatuur geselecteerd in ronde 1 wordt uitgenodigd "
@@ -136,6 +139,7 @@ def plan_pitch(candidacy: Candidacy, slot: PitchSlot, *, actor: User,
 def record_pitch_held(candidacy: Candidacy, report: str, *, actor: User,
                       now: datetime) -> PitchAppointment:
     """The pitch took place; the jury may now give the final (round-2) score."""
+    lock_for_change(candidacy)
     require_coordinator(actor, candidacy.procedure.work_area_id)
     appointment = pitch_of(candidacy)
     if appointment is None:

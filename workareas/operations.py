@@ -19,7 +19,7 @@ from matching.accounts.rules import (
     require_administrator,
     require_coordinator,
 )
-from matching.audit.recording import audit, transition
+from matching.audit.recording import audit, lock_for_change, transition
 from matching.core import signals
 from matching.core.dates import to_utc
 from matching.core.db import db, get_required
@@ -178,6 +178,7 @@ def create_procedure(work_area: WorkArea, title: str, *, actor: User, now: datet
 
     R-DYN-1: a work area can run the procedure more than once, one at a time.
     """
+    lock_for_change(work_area)
     require_coordinator(actor, work_area.id)
     running = db.session.scalar(select(func.count(Procedure.id)).where(
         Procedure.work_area_id == work_area.id, Procedure.state.in_(OPEN_PROCEDURE_STATES)))
@@ -266,6 +267,7 @@ def _check_content_shape(content: dict[str, Any]) -> None:
 def edit_draft_addendum(procedure: Procedure, content: dict[str, Any], *, actor: User,
                         now: datetime) -> AddendumVersion:
     """Edit the addendum before its publication (after it: :func:`publish_new_version`)."""
+    lock_for_change(procedure)
     require_coordinator(actor, procedure.work_area_id)
     version = procedure.current_version
     if version.published_at is not None:
@@ -282,6 +284,7 @@ def edit_draft_addendum(procedure: Procedure, content: dict[str, Any], *, actor:
 def add_pitch_slot(procedure: Procedure, starts_at: datetime, ends_at: datetime, location: str,
                    *, actor: User, now: datetime) -> PitchSlot:
     """A pitch moment of the addendum's local timing (R-ADD-1, R-PITCH-1)."""
+    lock_for_change(procedure)
     require_coordinator(actor, procedure.work_area_id)
     if procedure.state in (ProcedureState.RATIFIED,):
         raise DomainError(N_("Deze procedure is afgesloten."))
@@ -305,6 +308,7 @@ def add_pitch_slot(procedure: Procedure, starts_at: datetime, ends_at: datetime,
 @operation
 def publish_addendum(procedure: Procedure, *, actor: User, now: datetime) -> AddendumVersion:
     """Publish the local needs: the six weeks of R-ADD-2 start now."""
+    lock_for_change(procedure)
     require_coordinator(actor, procedure.work_area_id)
     new_state = next_procedure_state(procedure.state, ProcedureStep.PUBLISH)
     version = procedure.current_version
@@ -320,6 +324,7 @@ def publish_addendum(procedure: Procedure, *, actor: User, now: datetime) -> Add
 def publish_new_version(procedure: Procedure, content: dict[str, Any], change_note: str, *,
                         actor: User, now: datetime) -> AddendumVersion:
     """R-ADD-3: a change to a published addendum is a new, visible version."""
+    lock_for_change(procedure)
     require_coordinator(actor, procedure.work_area_id)
     check_new_version_open(procedure.state)
     _check_content_shape(content)

@@ -29,7 +29,7 @@ from juries.models import JuryMembership
 from juries.queries import jury_of
 from juries.rules import check_motivation, check_score
 from matching.accounts.models import User
-from matching.audit.recording import audit
+from matching.audit.recording import audit, lock_for_change
 from matching.candidacies import notifications as candidacy_letters
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import CandidacyState, Criterion
@@ -63,6 +63,7 @@ def start_emergency(procedure: Procedure, motivation: str, *, actor: User,
                     now: datetime) -> EmergencyProcedure:
     """Start the noodprocedure, motivated to the partnership and Europa WSE, within the
     8 weeks before the partnership's effective start."""
+    lock_for_change(procedure)
     _step4_seat(procedure, actor)
     if procedure.state not in (ProcedureState.DECIDED, ProcedureState.RATIFIED):
         raise DomainError(N_("Een noodprocedure hoort bij stap 4, na de beslissing van ronde 2."),
@@ -92,6 +93,7 @@ def record_emergency_score(emergency: EmergencyProcedure, candidacy: Candidacy,
                            now: datetime) -> EmergencyScore:
     """A re-score by the actor's organisation (VDAB or local government); fit for
     partnership also weighs the behaviour observed in step 4."""
+    lock_for_change(emergency, candidacy)
     seat = _step4_seat(emergency.procedure, actor)
     if emergency.state != EmergencyState.OPEN:
         raise DomainError(N_("Deze noodprocedure is afgesloten."))
@@ -125,6 +127,7 @@ def conclude_emergency(emergency: EmergencyProcedure, ranking: Sequence[Candidac
                        ranking_motivation: str | None, *, actor: User,
                        now: datetime) -> list[EmergencyOutcome]:
     """Select the partners with 3 or 4 on both criteria; rank them when several qualify."""
+    lock_for_change(emergency)
     _step4_seat(emergency.procedure, actor)
     if emergency.state != EmergencyState.OPEN:
         raise DomainError(N_("Deze noodprocedure is al afgesloten."))

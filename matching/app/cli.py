@@ -145,6 +145,43 @@ def register_cli(app: Flask) -> None:
             raise SystemExit(1)
         click.echo(f"De audittrail is intact: {checkpoint.events} gebeurtenissen.")
 
+    @app.cli.group("roles")
+    def roles_group() -> None:
+        """PostgreSQL: the application's own role (migrations run as the owner)."""
+
+    @roles_group.command("grant")
+    @click.option("--role", help="The application's role (default: <database>_app).")
+    def roles_grant(role: str | None) -> None:
+        """Run as the owner after every migration: create or update the application's role
+        with only the rights it needs (password from APP_DATABASE_PASSWORD, if set)."""
+        import os
+
+        from matching.app.roles import default_role, grant_app_role
+
+        if db.engine.dialect.name != "postgresql":
+            raise click.ClickException("roles are a PostgreSQL matter (SQLite has none)")
+        with db.engine.begin() as connection:
+            role = role or default_role(connection)
+            grant_app_role(connection, role, os.environ.get("APP_DATABASE_PASSWORD"))
+        click.echo(f"De rol {role} mag rijen lezen en schrijven, maar geen tabel wijzigen en "
+                   "de audittrail niet aanpassen.")
+
+    @roles_group.command("check")
+    def roles_check() -> None:
+        """Run with the application's DATABASE_URL: exit 1 when it connects with more
+        rights than it needs (a superuser, the owner of the tables)."""
+        from matching.app.roles import app_role_problems
+
+        if db.engine.dialect.name != "postgresql":
+            raise click.ClickException("roles are a PostgreSQL matter (SQLite has none)")
+        with db.engine.connect() as connection:
+            problems = app_role_problems(connection)
+        for problem in problems:
+            click.echo(f"Te veel rechten: {problem}.", err=True)
+        if problems:
+            raise SystemExit(1)
+        click.echo("De toepassing verbindt met een rol met enkel de rechten die ze nodig heeft.")
+
     @app.cli.group("letters")
     def letters_group() -> None:
         """Letters and final reports as sent: check a PDF against the seal and the record."""

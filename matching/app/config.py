@@ -8,6 +8,9 @@ request's Host); required in production.
 ``LETTER_SEAL_PKCS12``, ``LETTER_SEAL_PASSPHRASE``: the organisation's seal certificate and
 key (a PKCS#12 file) that seals every letter and final report; required in production
 (development and tests generate a self-signed one: :mod:`matching.letters.seal`).
+``AUDIT_KEY``: the key of the audit trail's HMACs and signed checkpoints
+(:mod:`matching.audit.keys`); kept outside the database; required in production, at least
+32 characters and not the ``SECRET_KEY``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ MIN_KEY_LENGTH = 32
 
 
 DEV_KEY = "development-only-key-not-for-production-use"
+#: The audit key of development and tests (a real installation sets AUDIT_KEY).
+DEV_AUDIT_KEY = "development-only-audit-key-not-for-production-use"
 #: Where ``make run`` serves the demo: the links in its e-mails point there.
 DEV_BASE_URL = "http://127.0.0.1:5000"
 
@@ -60,11 +65,20 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
                           "certificate (a PKCS#12 file) and LETTER_SEAL_PASSPHRASE to its "
                           "passphrase; letters are never sealed with a development certificate "
                           "in production")
+    audit_key = env.get("AUDIT_KEY", "")
+    if mode == "production" and (audit_key.lower() in WEAK_KEYS
+                                 or len(audit_key) < MIN_KEY_LENGTH or audit_key == secret):
+        raise ConfigError(
+            "AUDIT_KEY is missing or weak: set a random value of at least "
+            f"{MIN_KEY_LENGTH} characters, other than SECRET_KEY, kept outside the database "
+            "(python -c 'import secrets; print(secrets.token_hex(32))'); the audit trail's "
+            "hashes are keyed with it")
     default_db = "sqlite:///" + str(Path(instance_path) / "matching.db")
     return {
         "MATCHING_ENV": mode,
         "BASE_URL": base_url,
         "SECRET_KEY": secret or DEV_KEY,
+        "AUDIT_KEY": audit_key or DEV_AUDIT_KEY,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL", default_db)),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "nl",

@@ -1,6 +1,10 @@
-"""What every page shares: the language choice, the liveness check, the error pages."""
+"""What every page shares: the language choice, the liveness and readiness checks, the
+error pages (in the user's language, in our layout; the 500 page needs no database), and
+the headers of every response."""
 
 from __future__ import annotations
+
+import logging
 
 from flask import (
     Blueprint,
@@ -14,9 +18,16 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from matching.core.db import db
 from matching.core.web import refuse_control_characters_in_query, secure_headers
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("web", __name__)
 
@@ -48,19 +59,123 @@ def ping():
     return Response("ok", content_type="text/plain; charset=utf-8")
 
 
+@bp.get("/ready")
+def ready():
+    """Readiness (a load balancer sends traffic only when 200): the database answers and
+    is migrated to the head revision of this code; otherwise 503, plain text, no page."""
+    try:
+        with db.engine.connect() as connection:
+            current = {row[0] for row in connection.execute(
+                text("SELECT version_num FROM alembic_version"))}
+    except SQLAlchemyError:
+        return _plain("not ready: the database does not answer or has no schema", 503)
+    if current != migration_heads():
+        return _plain("not ready: the database is not migrated to this version", 503)
+    return _plain("ready", 200)
+
+
+def migration_heads() -> set[str]:
+    """The head revision(s) of the migrations shipped with this code (read once)."""
+    heads = current_app.extensions.get("migration_heads")
+    if heads is None:
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        config = Config()
+        config.set_main_option("script_location", current_app.extensions["migrate"].directory)
+        heads = current_app.extensions["migration_heads"] = set(
+            ScriptDirectory.from_config(config).get_heads())
+    return heads
+
+
+def _plain(body: str, status: int) -> Response:
+    return Response(body, status=status, content_type="text/plain; charset=utf-8")
+
+
+#: Each error page's title and explanation, in the user's language.
+ERRORS = {
+    400: (_l("Ongeldige aanvraag"),
+          _l("Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog "
+             "eens.")),
+    403: (_l("Geen toegang"), _l("U heeft geen toegang tot deze pagina.")),
+    404: (_l("Pagina niet gevonden"),
+          _l("Deze pagina bestaat niet, of u heeft er geen toegang toe.")),
+    405: (_l("Dat kan hier niet"),
+          _l("Deze pagina kan niet op die manier worden gebruikt. Ga terug en gebruik de knop "
+             "op de pagina.")),
+    413: (_l("Te groot"),
+          _l("Wat u verstuurde is te groot. Verklein het bestand en probeer het opnieuw.")),
+    429: (_l("Even geduld"),
+          _l("U deed te veel aanvragen na elkaar. Wacht even en probeer het dan opnieuw.")),
+    500: (_l("Er ging iets mis"),
+          _l("Er liep iets mis aan onze kant; er werd niets bewaard van wat u net deed. "
+             "Probeer het straks opnieuw. Blijft het misgaan, neem dan contact op met Europa "
+             "WSE.")),
+}
+
+#: The last resort when even the 500 page cannot be rendered: our words, no template.
+BARE_500 = ("<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Er ging iets "
+            "mis</title></head><body><h1>Er ging iets mis</h1><p>Probeer het straks opnieuw. "
+            "/ Something went wrong; please try again later.</p></body></html>")
+
+
+def error_page(code: int) -> tuple[str, int]:
+    title, message = ERRORS[code]
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def server_error_page() -> Response:
+    """The 500 page: our layout and the user's language, but neither the database nor
+    the signed-in user (the database may be what failed)."""
+    title, message = ERRORS[500]
+    try:
+        db.session.rollback()
+    except Exception:  # a connection that is gone cannot even roll back
+        log.warning("rollback after a server error failed", exc_info=True)
+    try:
+        body = render_template("errors/500.html", title=title, message=message)
+    except Exception:  # the page of last resort must always answer
+        log.exception("the 500 page could not be rendered")
+        body = BARE_500
+    return Response(body, status=500, content_type="text/html; charset=utf-8")
+
+
+#: HSTS in production: browsers use HTTPS only, for a year, subdomains included.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def response_headers(response: Response) -> Response:
+    """The security headers; HSTS in production; no caching of any page shown to a
+    signed-in person (their data must not stay in a shared or back-button cache). Whether
+    someone is signed in is read from the session cookie, never the database."""
+    secure_headers(response)
+    if current_app.config.get("MATCHING_ENV") == "production":
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.cookies and session.get("_user_id") is not None:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_web(app: Flask) -> None:
-    """The security headers of every response and the error pages."""
-    app.after_request(secure_headers)
+    """The headers of every response and the error pages."""
+    app.after_request(response_headers)
     app.before_request(refuse_control_characters_in_query)
-
-    @app.errorhandler(404)
-    def not_found(error):
-        return render_template("errors/404.html"), 404
-
-    @app.errorhandler(403)
-    def forbidden(error):
-        return render_template("errors/403.html"), 403
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_template("errors/400.html", reason=error.description), 400
+        return error_page(400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code == 500:
+            return server_error_page()
+        if error.code not in ERRORS:
+            return error
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            page, code = error_page(405)
+            return page, code, {"Allow": ", ".join(error.valid_methods)}
+        return error_page(error.code)
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        return server_error_page()

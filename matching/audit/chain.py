@@ -5,15 +5,29 @@ Each audit event carries ``prev_hash`` (the ``hash`` of the entry before it, or
 which includes ``prev_hash``. Changing, removing or inserting an entry therefore breaks
 the chain at that point. Pure: no Flask, no SQLAlchemy, so the migration that computes
 the hashes of existing rows and the application use exactly the same code.
+
+Keyed (issue 14): since migration ``0101`` every entry's ``hash`` is an HMAC-SHA256 of
+that content with the installation's audit key (``AUDIT_KEY``, configuration, never in
+the database), marked ``key_version`` :data:`KEYED`. Whoever can write the database but
+does not hold the key cannot recompute a valid hash: a rewritten entry, a forged one,
+a rewritten chain are all found. Entries written before (``key_version``
+:data:`UNKEYED`) keep their plain SHA-256, so the final reports that name them keep
+their heads; an unkeyed entry after a keyed one is a forgery. Checkpoints of a full
+verification are signed with the same key (:func:`checkpoint_signature`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 
 GENESIS = "0" * 64
+
+#: ``key_version`` of an entry: its hash is a plain SHA-256 (written before migration
+#: 0101), or an HMAC-SHA256 with the audit key.
+UNKEYED, KEYED = 0, 1
 
 
 def format_instant(at: datetime) -> str:
@@ -35,7 +49,27 @@ def canonical(id: int, at: datetime, actor_id: int | None, action: str, object_t
 
 def entry_hash(id: int, at: datetime, actor_id: int | None, action: str, object_type: str,
                object_id: int | None, procedure_id: int | None, summary: str,
-               prev_hash: str) -> str:
-    """SHA-256 (64 lowercase hex digits) of the entry's canonical content."""
-    return hashlib.sha256(canonical(id, at, actor_id, action, object_type, object_id,
-                                    procedure_id, summary, prev_hash)).hexdigest()
+               prev_hash: str, key: bytes | None = None) -> str:
+    """64 lowercase hex digits: the HMAC-SHA256 of the entry's canonical content with
+    ``key`` (a keyed entry), or its plain SHA-256 without one (an entry written before
+    the trail was keyed)."""
+    content = canonical(id, at, actor_id, action, object_type, object_id, procedure_id,
+                        summary, prev_hash)
+    if key is None:
+        return hashlib.sha256(content).hexdigest()
+    return hmac.new(key, content, hashlib.sha256).hexdigest()
+
+
+def checkpoint_signature(key: bytes, checked_at: datetime, events: int,
+                         last_event_id: int | None, last_hash: str | None, intact: bool,
+                         broken_event_id: int | None) -> str:
+    """HMAC-SHA256 of a checkpoint's result: nobody without the key can write a
+    checkpoint that claims a shorter (cut) or different (rewritten) chain."""
+    content = json.dumps(["checkpoint", format_instant(checked_at), events, last_event_id,
+                          last_hash, intact, broken_event_id], separators=(",", ":"))
+    return hmac.new(key, content.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def same_digest(a: str | None, b: str | None) -> bool:
+    """Constant-time comparison of two hex digests (None equals nothing)."""
+    return a is not None and b is not None and hmac.compare_digest(a, b)

@@ -36,7 +36,8 @@ class AuditEvent(Model):
 
     Append-only and hash-chained (see :mod:`matching.audit.chain`): ``prev_hash`` is the
     ``hash`` of the entry before it (unique, so the chain cannot fork), ``hash`` the
-    SHA-256 of this entry's canonical content. Rows are only ever made by
+    HMAC-SHA256 of this entry's canonical content with the audit key (``key_version``
+    1; 0: a plain SHA-256, written before the trail was keyed). Rows are only ever made by
     :func:`matching.audit.recording.audit`; on PostgreSQL a trigger refuses UPDATE and DELETE.
     """
 
@@ -52,14 +53,22 @@ class AuditEvent(Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
+    key_version: Mapped[int] = mapped_column(server_default="0")
 
-    __table_args__ = (Index("ix_audit_event_procedure", "procedure_id", "id"),)
+    __table_args__ = (Index("ix_audit_event_procedure", "procedure_id", "id"),
+                      CheckConstraint("key_version IN (0, 1)", name="known_key_version"))
 
 
 class AuditCheckpoint(Model):
     """A full verification of the chain (``flask audit verify``): up to which entry it
     held, when. Pages verify only the entries after the latest intact checkpoint, so a
-    page never walks the whole trail; ratification always walks it all afresh."""
+    page never walks the whole trail; ratification always walks it all afresh.
+
+    ``signature``: HMAC of the result with the audit key (None: written before the trail
+    was keyed; such a checkpoint is not trusted). A later verification compares its count
+    and head with the latest signed one, so a cut tail or a rewritten chain is found.
+    A failed one names its ``problem`` and is what every page reports until a
+    verification succeeds again."""
 
     __tablename__ = "audit_checkpoint"
 
@@ -70,6 +79,8 @@ class AuditCheckpoint(Model):
     last_hash: Mapped[str | None] = mapped_column(String(64))
     intact: Mapped[bool]
     broken_event_id: Mapped[int | None]
+    problem: Mapped[str | None] = mapped_column(String(30))
+    signature: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         CheckConstraint("intact = (broken_event_id IS NULL)", name="broken_iff_not_intact"),

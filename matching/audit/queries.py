@@ -4,6 +4,11 @@ The audit trail is verified as a whole (condition 5: "the audit trail verifies")
 walk costs time proportional to the trail, so pages continue from the latest checkpoint
 (``flask audit verify``) and walk only the newer entries; ratification always walks the
 whole trail afresh (``full=True``).
+
+A checkpoint is signed with the audit key and records the count and the head it found;
+every later verification, full or not, compares them (a cut tail, a rewritten chain). A
+failed verification is itself a checkpoint, in the database, so every page of every
+process reports the failure until a verification succeeds again.
 """
 
 from __future__ import annotations
@@ -11,11 +16,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from matching.audit.chain import GENESIS
+from matching.audit.chain import GENESIS, KEYED, checkpoint_signature, same_digest
+from matching.audit.keys import audit_key
 from matching.audit.models import AuditCheckpoint, AuditEvent
-from matching.audit.verify import verify_chain
+from matching.audit.verify import (
+    CHECKPOINT_FORGED,
+    CUT,
+    REWRITTEN,
+    Anchor,
+    ChainBreak,
+    ChainReport,
+    verify_chain,
+)
 from matching.core.db import db
 
 
@@ -27,6 +41,9 @@ class AuditStatus:
     head_id: int | None
     head_hash: str | None
     full_at: datetime | None  # when the whole chain was last walked (None: never)
+    problem: str | None = None  # what broke (matching.audit.verify's names)
+    checkpoint_id: int | None = None  # the latest checkpoint this answer took into account
+    head_keyed: bool = False
 
 
 #: Per database and process: the last status, so that a page walks only the entries
@@ -34,57 +51,136 @@ class AuditStatus:
 _audit_cache: dict[str, AuditStatus] = {}
 
 
-def _head() -> tuple[int | None, str | None]:
-    head = db.session.execute(select(AuditEvent.id, AuditEvent.hash)
-                              .order_by(AuditEvent.id.desc()).limit(1)).first()
-    return (head[0], head[1]) if head else (None, None)
+def _head_and_checkpoint() -> tuple[int | None, str | None, int | None]:
+    """The chain's head and the latest checkpoint's id, in one statement."""
+    head = select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1) \
+        .subquery()
+    row = db.session.execute(select(
+        select(head.c.id).scalar_subquery(), select(head.c.hash).scalar_subquery(),
+        select(func.max(AuditCheckpoint.id)).scalar_subquery())).one()
+    return row[0], row[1], row[2]
+
+
+def signed(checkpoint: AuditCheckpoint, key: bytes) -> bool:
+    """The checkpoint's signature is the audit key's."""
+    return same_digest(checkpoint.signature, checkpoint_signature(
+        key, checkpoint.checked_at, checkpoint.events, checkpoint.last_event_id,
+        checkpoint.last_hash, checkpoint.intact, checkpoint.broken_event_id))
+
+
+def _latest_checkpoint(checkpoint_id: int | None, key: bytes
+                       ) -> tuple[AuditCheckpoint | None, ChainBreak | None]:
+    """The latest checkpoint, or why it cannot be trusted. An unsigned one is a
+    checkpoint from before the trail was keyed (then there is no signed one at all)."""
+    if checkpoint_id is None:
+        return None, None
+    checkpoint = db.session.get(AuditCheckpoint, checkpoint_id)
+    if checkpoint is None:
+        return None, None
+    if checkpoint.signature is None and not db.session.scalar(
+            select(func.count(AuditCheckpoint.id))
+            .where(AuditCheckpoint.signature.is_not(None))):
+        return None, None
+    if not signed(checkpoint, key):
+        return None, ChainBreak(checkpoint.id, CHECKPOINT_FORGED)
+    return checkpoint, None
+
+
+def _anchor(checkpoint: AuditCheckpoint | None) -> Anchor | None:
+    if checkpoint is None or not checkpoint.intact or checkpoint.last_event_id is None \
+            or checkpoint.last_hash is None:
+        return None
+    return Anchor(checkpoint.events, checkpoint.last_event_id, checkpoint.last_hash)
+
+
+def _full_walk_anchor(latest: AuditCheckpoint | None, key: bytes
+                      ) -> tuple[Anchor | None, ChainBreak | None]:
+    """What a full walk compares with: the latest signed checkpoint that held (after a
+    failed verification, the last good one: a failure never moves the anchor)."""
+    if latest is None or latest.intact:
+        return _anchor(latest), None
+    good = db.session.scalar(select(AuditCheckpoint).where(
+        AuditCheckpoint.intact.is_(True), AuditCheckpoint.signature.is_not(None))
+        .order_by(AuditCheckpoint.id.desc()).limit(1))
+    if good is None:
+        return None, None
+    if not signed(good, key):
+        return None, ChainBreak(good.id, CHECKPOINT_FORGED)
+    return _anchor(good), None
+
+
+def _walk_all(latest: AuditCheckpoint | None, distrust: ChainBreak | None,
+              key: bytes) -> ChainReport:
+    if distrust is None:
+        anchor, distrust = _full_walk_anchor(latest, key)
+    if distrust is not None:
+        return ChainReport(0, distrust)
+    return verify_chain(db.session, key, anchor=anchor)
+
+
+def _failed(checkpoint: AuditCheckpoint, head_id: int | None, head_hash: str | None
+            ) -> AuditStatus:
+    return AuditStatus(False, checkpoint.events, checkpoint.broken_event_id, head_id, head_hash,
+                       checkpoint.checked_at, checkpoint.problem or REWRITTEN, checkpoint.id)
 
 
 def audit_status(full: bool = False) -> AuditStatus:
     """Whether the audit trail verifies (condition 5).
 
-    ``full``: walk the whole chain afresh (ratification; ``flask audit verify``).
-    Otherwise (pages): continue from what is already known to hold, the latest intact
-    checkpoint (:class:`AuditCheckpoint`, written by ``flask audit verify``) or this
-    process's previous answer, and walk only the entries after it; a page never walks
-    the whole trail of a large installation. An entry changed *before* that point is
-    found by the next full walk (ratification always does one).
+    ``full``: walk the whole chain afresh (ratification; ``flask audit verify``), against
+    the latest signed checkpoint's count and head. Otherwise (pages): the latest
+    checkpoint's verdict if it failed; else continue from what is already known to hold,
+    its head (which must still be there, with its hash) or this process's previous
+    answer, and walk only the entries after it; a page never walks the whole trail of a
+    large installation. An entry changed *before* that point is found by the next full
+    walk (ratification always does one).
     """
+    key = audit_key()
+    head_id, head_hash, checkpoint_id = _head_and_checkpoint()
+    checkpoint, distrust = _latest_checkpoint(checkpoint_id, key)
     if full:
-        return _remember(verify_chain(db.session), 0, datetime.now(UTC))
-    head_id, head_hash = _head()
+        return _remember(_walk_all(checkpoint, distrust, key), 0, datetime.now(UTC),
+                         checkpoint_id)
     cached = _audit_cache.get(_key())
-    if cached and cached.head_id == head_id and cached.head_hash == head_hash:
+    if (cached and cached.head_id == head_id and cached.head_hash == head_hash
+            and cached.checkpoint_id == checkpoint_id):
         return cached
-    checkpoint = db.session.scalar(select(AuditCheckpoint)
-                                   .order_by(AuditCheckpoint.id.desc()).limit(1))
+    if distrust is not None:
+        return _remember(ChainReport(0, distrust), 0, None, checkpoint_id)
     if checkpoint is not None and not checkpoint.intact:
-        return AuditStatus(False, checkpoint.events, checkpoint.broken_event_id, head_id,
-                           head_hash, checkpoint.checked_at)
-    # after id, after hash, entries known, full walk at
-    start: tuple[int | None, str, int, datetime | None] = (None, GENESIS, 0, None)
-    # The hash checks below never refuse: a checkpoint's id comes with its hash (the
-    # head_complete constraint), and so does the cached head (both read from one row).
-    if (checkpoint is not None and checkpoint.last_event_id is not None
-            and checkpoint.last_hash is not None
-            and _still_there(checkpoint.last_event_id, checkpoint.last_hash)):
-        start = (checkpoint.last_event_id, checkpoint.last_hash, checkpoint.events,
+        return _failed(checkpoint, head_id, head_hash)
+    anchor = _anchor(checkpoint)
+    # after id, after hash, after keyed, entries known, full walk at
+    start: tuple[int | None, str, bool, int, datetime | None] = (None, GENESIS, False, 0, None)
+    if anchor is not None and checkpoint is not None:
+        there = _hash_of(anchor.last_event_id)
+        if there is None:
+            return _remember(ChainReport(0, ChainBreak(anchor.last_event_id, CUT, anchor.events,
+                                                       None)), 0, None, checkpoint_id)
+        if there[0] != anchor.last_hash:
+            return _remember(ChainReport(0, ChainBreak(anchor.last_event_id, REWRITTEN)), 0,
+                             None, checkpoint_id)
+        start = (anchor.last_event_id, anchor.last_hash, there[1] == KEYED, anchor.events,
                  checkpoint.checked_at)
     if (cached and cached.intact and cached.head_id is not None
             and cached.head_hash is not None
             and (start[0] is None or cached.head_id > start[0])
             and head_id is not None and cached.head_id <= head_id
-            and _still_there(cached.head_id, cached.head_hash)):
-        start = (cached.head_id, cached.head_hash, cached.events, cached.full_at)
-    after_id, after_hash, known, full_at = start
-    report = verify_chain(db.session, after_id=after_id, after_hash=after_hash)
-    return _remember(report, known, full_at)
+            and _hash_of(cached.head_id) == (cached.head_hash, KEYED if cached.head_keyed
+                                             else 0)):
+        start = (cached.head_id, cached.head_hash, cached.head_keyed, cached.events,
+                 cached.full_at)
+    after_id, after_hash, after_keyed, known, full_at = start
+    report = verify_chain(db.session, key, after_id=after_id, after_hash=after_hash,
+                          after_keyed=after_keyed, known=known, anchor=anchor)
+    return _remember(report, known, full_at, checkpoint_id)
 
 
-def _still_there(event_id: int, event_hash: str) -> bool:
-    """The entry a walk would continue from is still there, with the same hash (a
-    restored or emptied database starts the walk from the beginning again)."""
-    return db.session.scalar(select(AuditEvent.hash).where(AuditEvent.id == event_id)) == event_hash
+def _hash_of(event_id: int) -> tuple[str, int] | None:
+    """The entry's hash and key version, or None when it is gone."""
+    row = db.session.execute(select(AuditEvent.hash, AuditEvent.key_version)
+                             .where(AuditEvent.id == event_id)).first()
+    return (row[0], row[1]) if row else None
 
 
 def _key() -> str:
@@ -92,25 +188,39 @@ def _key() -> str:
     return str(db.session.get_bind().engine.url)
 
 
-def _remember(report, known: int, full_at: datetime | None) -> AuditStatus:
+def _remember(report: ChainReport, known: int, full_at: datetime | None,
+              checkpoint_id: int | None) -> AuditStatus:
     """The status after a walk that continued ``known`` verified entries."""
+    broken = report.broken
     status = AuditStatus(report.intact, known + report.count,
-                         report.broken.event_id if report.broken else None,
-                         report.last_id, report.last_hash, full_at)
+                         broken.event_id if broken else None,
+                         report.last_id, report.last_hash, full_at,
+                         broken.problem if broken else None, checkpoint_id, report.keyed)
     _audit_cache[_key()] = status
     return status
 
 
 def record_checkpoint():
-    """Walk the whole chain and record the result (``flask audit verify``): pages then
-    start from here. Adds the row (the caller commits); returns it with the walk's
-    report, which says what broke where."""
-    report = verify_chain(db.session)
-    status = _remember(report, 0, datetime.now(UTC))
-    checkpoint = AuditCheckpoint(
-        checked_at=status.full_at, events=status.events, intact=status.intact,
-        broken_event_id=status.broken_event,
-        last_event_id=status.head_id if status.intact else None,
-        last_hash=status.head_hash if status.intact else None)
-    db.session.add(checkpoint)
-    return checkpoint, report
+    """Walk the whole chain, compare it with the latest signed checkpoint, and record
+    the signed result (``flask audit verify``): pages then start from here, or report
+    the failure until a verification succeeds again. Adds the row (the caller commits);
+    returns it with the walk's report, which says what broke where."""
+    key = audit_key()
+    _head_id, _head_hash, checkpoint_id = _head_and_checkpoint()
+    checkpoint, distrust = _latest_checkpoint(checkpoint_id, key)
+    now = datetime.now(UTC)
+    report = _walk_all(checkpoint, distrust, key)
+    broken = report.broken
+    if report.intact:
+        new = AuditCheckpoint(checked_at=now, events=report.count, intact=True,
+                              last_event_id=report.last_id, last_hash=report.last_hash)
+    else:
+        assert broken is not None
+        new = AuditCheckpoint(checked_at=now, events=report.count, intact=False,
+                              broken_event_id=broken.event_id, problem=broken.problem)
+    new.signature = checkpoint_signature(key, new.checked_at, new.events, new.last_event_id,
+                                         new.last_hash, new.intact, new.broken_event_id)
+    db.session.add(new)
+    db.session.flush()
+    _remember(report, 0, now, new.id)
+    return new, report

@@ -21,7 +21,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from matching.audit.chain import GENESIS, entry_hash
+from matching.audit.chain import GENESIS, KEYED, entry_hash
+from matching.audit.keys import audit_key
 from matching.audit.models import AuditEvent, Transition
 from matching.core import signals
 from matching.core.db import db
@@ -52,9 +53,10 @@ def audit(action: str, obj: Any, *, actor: Any | None, now: datetime,
     # The hash covers the id, so the id is fixed before the insert (rows are never
     # updated afterwards: on PostgreSQL a trigger would refuse it).
     event.id, event.prev_hash = link
+    event.key_version = KEYED
     event.hash = entry_hash(event.id, event.at, event.actor_id, event.action,
                             event.object_type, event.object_id, event.procedure_id,
-                            event.summary, event.prev_hash)
+                            event.summary, event.prev_hash, audit_key())
     db.session.add(event)
     db.session.info[_HEAD] = (event.id, event.hash)
     return event
@@ -86,6 +88,37 @@ _HEAD = "audit.head"
 def _forget_head(session, transaction) -> None:
     if transaction.parent is None or transaction.nested:
         session.info.pop(_HEAD, None)
+    if transaction.parent is None:
+        session.info.pop(_LOCKED, None)
+
+
+#: ``session.info`` key: this transaction already took :func:`lock_for_change`'s locks.
+_LOCKED = "audit.locked_for_change"
+
+
+def lock_for_change(*objects: Any) -> None:
+    """Take what an operation needs before it checks whether it may change ``objects``
+    (a procedure, a candidacy, a ballot, an appeal), so that two identical requests at
+    the same moment have exactly one effect: the second one waits, then sees the first
+    one's result and is refused with the rule's own message.
+
+    First the chain's lock (every operation appends an audit event, so every operation
+    takes it anyway; taking it first gives all of them one lock order, so two operations
+    cannot deadlock on each other's rows), then what this session read before is
+    forgotten (written first, never lost) and each object's row is read again with
+    ``SELECT … FOR UPDATE`` (on SQLite the database's write lock already serialises).
+    Every check after this call sees what was committed before. Re-entrant: an operation
+    that calls another one (save and submit) locks once per transaction.
+    """
+    session = db.session
+    if session.info.get(_LOCKED):
+        return
+    lock_chain()
+    session.flush()
+    session.expire_all()
+    for obj in objects:
+        session.refresh(obj, with_for_update=True)
+    session.info[_LOCKED] = True
 
 
 def forget_head() -> None:

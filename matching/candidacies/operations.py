@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from matching.accounts.models import Organisation, User
 from matching.accounts.rules import require_applicant, require_coordinator
 from matching.audit.models import Transition
-from matching.audit.recording import audit, transition
+from matching.audit.recording import audit, lock_for_change, transition
 from matching.candidacies import notifications as candidacy_letters
 from matching.candidacies.documents import EXTENSIONS, inspect_document
 from matching.candidacies.models import (
@@ -86,6 +86,7 @@ def _check_may_apply(procedure: Procedure, organisation: Organisation) -> None:
 def start_candidacy(procedure: Procedure, organisation: Organisation, *, actor: User,
                     now: datetime) -> Candidacy:
     """Open a draft candidacy for the organisation in a published procedure."""
+    lock_for_change(procedure)
     require_applicant(actor, organisation.id)
     if procedure.state != ProcedureState.PUBLISHED:
         raise DomainError(N_("Voor deze procedure kan men zich niet (meer) kandidaat stellen."),
@@ -111,6 +112,7 @@ def save_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
                    partnership_fit: str, declarations: Mapping[Declaration, bool]) -> Candidacy:
     """Save the draft's content (contributions per regional challenge, the eight answers,
     the declarations). A draft may be incomplete; submission checks completeness."""
+    lock_for_change(candidacy)
     require_applicant(actor, candidacy.organisation_id)
     check_editable(candidacy.state, now, candidacy.procedure.required_candidacy_deadline)
     offered = {c.code for c in candidacy.procedure.current_version.challenges}
@@ -150,6 +152,7 @@ def declarations_of(candidacy: Candidacy) -> dict[Declaration, bool]:
 @operation
 def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Candidacy:
     """Submit before the deadline (R-CAND-3), with the declarations (R-CAND-1/2)."""
+    lock_for_change(candidacy)
     require_applicant(actor, candidacy.organisation_id)
     new_state = next_candidacy_state(candidacy.state, CandidacyStep.SUBMIT)
     procedure = candidacy.procedure
@@ -185,6 +188,7 @@ def check_withdrawal(candidacy: Candidacy) -> None:
 def withdraw_candidacy(candidacy: Candidacy, reason: str, *, actor: User,
                        now: datetime) -> Candidacy:
     """The applicant withdraws, any time before the final decision."""
+    lock_for_change(candidacy)
     require_applicant(actor, candidacy.organisation_id)
     check_withdrawal(candidacy)
     new_state = next_candidacy_state(candidacy.state, CandidacyStep.WITHDRAW)
@@ -199,6 +203,7 @@ def withdraw_candidacy(candidacy: Candidacy, reason: str, *, actor: User,
 def declare_inadmissible(candidacy: Candidacy, reason: str, *, actor: User,
                          now: datetime) -> Candidacy:
     """Refuse a candidacy at the deadline check, with its procedural reason."""
+    lock_for_change(candidacy)
     require_coordinator(actor, candidacy.procedure.work_area_id)
     check_inadmissibility_open(candidacy.procedure.state)
     if len(reason.strip()) < 10:
@@ -218,6 +223,7 @@ def record_decision_received(candidacy: Candidacy, round_no: int, received_at: d
 
     ``actor`` is None when the mail worker records the SMTP server's acceptance.
     """
+    lock_for_change(candidacy)
     check_round(round_no)
     decision = _round_decision(candidacy, round_no)
     if decision is None:
@@ -326,6 +332,7 @@ def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, actor: U
 @operation
 def close_candidacies(procedure: Procedure, *, actor: User, now: datetime) -> int:
     """Close the intake after the deadline; unsubmitted drafts lapse (withdrawn)."""
+    lock_for_change(procedure)
     require_coordinator(actor, procedure.work_area_id)
     check_intake_closable(procedure.state, now, procedure.candidacy_deadline)
     new_state = next_procedure_state(procedure.state, ProcedureStep.CLOSE_CANDIDACIES)

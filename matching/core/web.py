@@ -26,9 +26,10 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from matching.core.db import db
-from matching.core.errors import DomainError, PermissionDenied
+from matching.core.errors import N_, DomainError, PermissionDenied
 
 T = TypeVar("T")
 
@@ -69,9 +70,15 @@ def perform(operation: Callable[..., T], *args: Any, form=None, success: str | N
     after a refusal, which is rolled back and shown to the user.
     """
     try:
-        result = operation(*args, actor=current_user._get_current_object(), now=utcnow(),
-                           **kwargs)
-        db.session.commit()
+        try:
+            result = operation(*args, actor=current_user._get_current_object(), now=utcnow(),
+                               **kwargs)
+            db.session.commit()
+        except DBAPIError as error:
+            db.session.rollback()
+            if not is_race(error):
+                raise
+            raise DomainError(RACE_LOST) from error
     except PermissionDenied:
         db.session.rollback()
         abort(404)  # another's object answers 404, not 403
@@ -90,6 +97,24 @@ def perform(operation: Callable[..., T], *args: Any, form=None, success: str | N
 
 
 FAILED: Final = _Failed.FAILED
+
+#: The refusal of a request that lost a race the operation's own lock did not prevent
+#: (a unique constraint decided, or the database broke a deadlock): nothing was changed.
+RACE_LOST: Final = N_("Iemand anders heeft dit op hetzelfde moment al gedaan of gewijzigd; "
+                      "er is niets veranderd. Bekijk de pagina opnieuw.")
+
+#: SQLSTATEs of a lost race: unique violation, serialization failure, deadlock.
+_RACE_STATES: Final = frozenset({"23505", "40001", "40P01"})
+
+
+def is_race(error: DBAPIError) -> bool:
+    """Whether the database refused the request because another one got there first:
+    a unique constraint (the guard of a double submit), a serialization failure or a
+    deadlock; any other database error is a bug and stays one."""
+    state = getattr(error.orig, "sqlstate", None)
+    if state is not None:
+        return state in _RACE_STATES
+    return isinstance(error, IntegrityError) and "UNIQUE constraint failed" in str(error.orig)
 
 
 def whole_number(value: Any) -> int | None:

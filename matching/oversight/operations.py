@@ -15,7 +15,7 @@ from sqlalchemy import select
 from matching.accounts.models import User
 from matching.accounts.rules import Role, require_coordinator, require_role
 from matching.audit.models import AuditEvent
-from matching.audit.recording import audit, lock_chain, transition
+from matching.audit.recording import audit, lock_chain, lock_for_change, transition
 from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError
 from matching.core.operation import operation
@@ -50,6 +50,7 @@ def record_observation(procedure: Procedure, condition: int, text: str, *, actor
                        now: datetime) -> Observation:
     """An observer's remark on one condition; the coordinators of the work area get a
     mail and can answer it on their page."""
+    lock_for_change(procedure)
     require_role(actor, Role.OBSERVER, _OBSERVERS_ONLY)
     if condition not in TITLES:
         raise DomainError(N_("Kies een van de zes voorwaarden."), rule="R-OBS-1",
@@ -136,6 +137,7 @@ def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
     Once ratified the procedure is frozen (see :func:`matching.audit.recording.audit`), and
     the final report of step 3 is stored with its SHA-256 and the chain head it names.
     """
+    lock_for_change(procedure)
 
     require_role(actor, Role.OBSERVER, _OBSERVERS_ONLY)
     target = next_procedure_state(procedure.state, ProcedureStep.RATIFY)

@@ -28,7 +28,8 @@ from juries.models import (
     Vote,
 )
 from matching.accounts.models import Organisation, RoleGrant, User
-from matching.audit.chain import GENESIS, entry_hash
+from matching.audit.chain import GENESIS, KEYED, entry_hash
+from matching.audit.keys import audit_key
 from matching.audit.models import AuditEvent, Transition
 from matching.audit.recording import AUDIT_CHAIN_LOCK, forget_head
 from matching.candidacies.models import (
@@ -172,12 +173,15 @@ class AuditTrail:
         next_id = max(sink.next_id[AuditEvent], (head.id + 1) if head else 1)
         self.events.sort(key=lambda e: (e[0], e[1]))
         rows = []
+        key = audit_key()
         for offset, (at, _, actor_id, action, otype, oid, pid, summary) in enumerate(self.events):
             event_id = next_id + offset
-            digest = entry_hash(event_id, at, actor_id, action, otype, oid, pid, summary, prev)
+            digest = entry_hash(event_id, at, actor_id, action, otype, oid, pid, summary, prev,
+                                key)
             rows.append({"id": event_id, "at": at, "actor_id": actor_id, "action": action,
                          "object_type": otype, "object_id": oid, "procedure_id": pid,
-                         "summary": summary, "prev_hash": prev, "hash": digest})
+                         "summary": summary, "prev_hash": prev, "hash": digest,
+                         "key_version": KEYED})
             prev = digest
             if len(rows) == CHUNK:
                 sink.insert(AuditEvent, rows)

@@ -104,6 +104,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("letter_verification.verify", "GET"): everyone({200}),
     ("web.set_language", "POST"): everyone({400}),  # empty form: no language chosen
     ("web.ping", "GET"): everyone({200}),  # liveness and the benchmark's ceiling (make bench)
+    ("web.ready", "GET"): everyone({200}),  # readiness: the database answers, migrated to head
     # --- login, logout, account -----------------------------------------------------------
     ("accounts.login", "GET"): everyone({200}),
     ("accounts.login", "POST"): everyone({422}),
@@ -405,6 +406,11 @@ def test_access_matrix(app, db, world, client, monkeypatch, tmp_path, pages_at_w
             return
         if not check(response, expected):
             mismatches.append((endpoint, method, url, role, got(response), describe(expected)))
+        elif (method == "GET" and role != ANONYMOUS
+              and response.headers.get("Cache-Control") != "no-store"):
+            # issue 14: nothing shown to a signed-in person stays in a cache
+            mismatches.append((endpoint, method, url, role, got(response) + " cacheable",
+                               "Cache-Control: no-store"))
 
     # GETs first: they must not change the database (no row, no audit event).
     before = row_counts(db)

@@ -16,9 +16,10 @@ from sqlalchemy import exc, func, select, text
 
 from matching.accounts.models import User
 from matching.audit.chain import GENESIS, entry_hash
+from matching.audit.keys import audit_key
 from matching.audit.models import AuditEvent
 from matching.audit.recording import audit
-from matching.audit.verify import CHAIN_BROKEN, CONTENT_CHANGED, verify_chain
+from matching.audit.verify import CHAIN_BROKEN, CONTENT_CHANGED, REWRITTEN, verify_chain
 from tests.helpers import bypass_append_only_trigger
 
 
@@ -48,6 +49,8 @@ def _insert(db, **row) -> None:
 
 
 def _row(event: AuditEvent) -> dict:
+    """The entry's hashed fields (what a forger without the key can recompute: a plain
+    SHA-256, which the keyed chain refuses)."""
     return {c: getattr(event, c) for c in ("id", "at", "actor_id", "action", "object_type",
                                            "object_id", "procedure_id", "summary",
                                            "prev_hash", "hash")}
@@ -64,7 +67,7 @@ def test_the_operations_make_one_chain_that_verifies(world, db):
     assert events[0].prev_hash == GENESIS
     for before, after in pairwise(events):
         assert after.prev_hash == before.hash
-    report = verify_chain(db.session)
+    report = verify_chain(db.session, audit_key())
     assert report.intact and report.count == len(events)
 
 
@@ -72,8 +75,9 @@ def test_the_event_is_hashed_with_the_instant_in_utc(world, db):
     events = _chain(world, db)
     db.session.expire_all()
     e = db.session.get(AuditEvent, events[-1].id)  # read back from the database
+    assert e.key_version == 1
     assert e.hash == entry_hash(e.id, e.at, e.actor_id, e.action, e.object_type, e.object_id,
-                                e.procedure_id, e.summary, e.prev_hash)
+                                e.procedure_id, e.summary, e.prev_hash, audit_key())
 
 
 def test_a_changed_summary_is_named(world, db):
@@ -81,25 +85,27 @@ def test_a_changed_summary_is_named(world, db):
     victim = events[len(events) // 2]
     _tamper(db, "UPDATE audit_event SET summary = :s WHERE id = :id",
             s='{"after": "admitted_to_step4"}', id=victim.id)
-    broken = verify_chain(db.session).broken
+    broken = verify_chain(db.session, audit_key()).broken
     assert broken is not None and (broken.event_id, broken.problem) == (victim.id, CONTENT_CHANGED)
 
 
-def test_a_rewritten_entry_with_a_recomputed_hash_breaks_the_next_link(world, db):
+def test_a_rewritten_entry_with_a_recomputed_hash_is_named(world, db):
+    """Without the key the forger can only recompute a plain SHA-256: the entry itself
+    no longer verifies (before the audit trail was keyed, its successor's link did)."""
     events = _chain(world, db)
-    victim, successor = events[5], events[6]
+    victim = events[5]
     forged = _hashed(dict(_row(victim), actor_id=None))
     _tamper(db, "UPDATE audit_event SET actor_id = NULL, hash = :h WHERE id = :id",
             h=forged["hash"], id=victim.id)
-    broken = verify_chain(db.session).broken
-    assert (broken.event_id, broken.problem) == (successor.id, CHAIN_BROKEN)
+    broken = verify_chain(db.session, audit_key()).broken
+    assert (broken.event_id, broken.problem) == (victim.id, REWRITTEN)
 
 
 def test_a_deleted_entry_is_noticed_at_the_next_one(world, db):
     events = _chain(world, db)
     victim, successor = events[7], events[8]
     _tamper(db, "DELETE FROM audit_event WHERE id = :id", id=victim.id)
-    broken = verify_chain(db.session).broken
+    broken = verify_chain(db.session, audit_key()).broken
     assert (broken.event_id, broken.problem) == (successor.id, CHAIN_BROKEN)
 
 
@@ -126,16 +132,16 @@ def test_an_inserted_entry_is_noticed(world, db):
     _tamper(db, "UPDATE audit_event SET prev_hash = :h WHERE id = :id",
             h=forged["hash"], id=later[0] + 1)
     _insert(db, **forged)
-    broken = verify_chain(db.session).broken
-    # The forged entry itself is consistent; the entry after it is not.
-    assert (broken.event_id, broken.problem) == (later[0] + 1, CONTENT_CHANGED)
+    broken = verify_chain(db.session, audit_key()).broken
+    # The forged entry is unkeyed after keyed ones (and could not carry a keyed hash).
+    assert (broken.event_id, broken.problem) == (k.id + 1, REWRITTEN)
 
 
 def test_an_entry_with_a_made_up_link_is_named(world, db):
     events = _chain(world, db)
     forged = _hashed(dict(_row(events[-1]), id=events[-1].id + 1, prev_hash="ab" * 32))
     _insert(db, **forged)
-    broken = verify_chain(db.session).broken
+    broken = verify_chain(db.session, audit_key()).broken
     assert (broken.event_id, broken.problem) == (forged["id"], CHAIN_BROKEN)
 
 
@@ -152,7 +158,7 @@ def test_postgresql_refuses_to_change_the_trail(world, db, backend, sql):
     with pytest.raises(exc.DBAPIError, match="audit_event is append-only"):
         with db.engine.begin() as conn:
             conn.execute(text(sql), {"id": victim_id})
-    assert verify_chain(db.session).intact
+    assert verify_chain(db.session, audit_key()).intact
 
 
 def test_concurrent_appends_stay_one_chain(app, world, db):
@@ -181,7 +187,7 @@ def test_concurrent_appends_stay_one_chain(app, world, db):
         t.join(timeout=120)
     assert not errors, errors
     db.session.expire_all()
-    report = verify_chain(db.session)
+    report = verify_chain(db.session, audit_key())
     assert report.intact and report.count == len(events) + 200
     # One linear chain: every hash is followed at most once, and all but the last once.
     prevs = db.session.scalars(select(AuditEvent.prev_hash)).all()
@@ -205,6 +211,6 @@ def test_the_cli_names_the_first_broken_entry(world, db, runner):
             id=events[9].id)
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
-    assert f"gebeurtenis {events[4].id}:" in result.output
-    assert "content changed" in result.output
-    assert f"gebeurtenis {events[9].id}:" not in result.output
+    assert f"gebeurtenis {events[4].id} " in result.output
+    assert "rewritten" in result.output
+    assert f"gebeurtenis {events[9].id} " not in result.output

@@ -19,6 +19,7 @@ from juries.rules import Bloc, ballot_outcome
 from matching import scale
 from matching.accounts.models import Organisation, User
 from matching.accounts.rules import Role, is_valid_enterprise_number
+from matching.audit.keys import audit_key
 from matching.audit.models import AuditEvent, Transition
 from matching.audit.verify import verify_chain
 from matching.candidacies.models import Candidacy, DecisionNotice, Letter
@@ -80,14 +81,14 @@ def test_every_state_occurs(db, report):
 
 
 def test_the_audit_trail_verifies_and_the_application_continues_it(db, report, client):
-    chain = verify_chain(db.session)
+    chain = verify_chain(db.session, audit_key())
     assert chain.intact and chain.count == report.counts["audit_event"]
     # A login appends through matching.audit.recording: ids and hashes go on from the scale head.
     response = client.post("/aanmelden", data={"email": scale.coordinator_email(1),
                                                "password": scale.PASSWORD})
     assert response.status_code == 302, response.text
     db.session.expire_all()
-    after = verify_chain(db.session)
+    after = verify_chain(db.session, audit_key())
     assert after.intact and after.count == chain.count + 1
     last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
     assert last.action == "user.login"

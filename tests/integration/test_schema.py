@@ -70,12 +70,24 @@ def test_production_refuses_a_missing_or_weak_secret_key(tmp_path, key):
 def test_production_accepts_a_strong_secret_key(tmp_path):
     key = "k" * 16 + "0123456789abcdef0123"
     config = load_config(str(tmp_path), {"MATCHING_ENV": "production", "SECRET_KEY": key,
+                                         "AUDIT_KEY": "a" * 32,
                                          "DATABASE_URL": "postgresql://u@h/db",
                                          "BASE_URL": "https://matching.example.be/",
                                          "LETTER_SEAL_PKCS12": "/etc/zegel.p12"})
     assert config["SECRET_KEY"] == key and config["SESSION_COOKIE_SECURE"]
     assert config["BASE_URL"] == "https://matching.example.be"
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize("audit_key", [None, "", "dev", "short-key", "k" * 40])
+def test_production_refuses_a_missing_weak_or_reused_audit_key(tmp_path, audit_key):
+    """The audit trail's HMAC key: outside the database, strong, not the SECRET_KEY."""
+    env = {"MATCHING_ENV": "production", "SECRET_KEY": "k" * 40,
+           "BASE_URL": "https://matching.example.be", "LETTER_SEAL_PKCS12": "/etc/zegel.p12"}
+    if audit_key is not None:
+        env["AUDIT_KEY"] = audit_key
+    with pytest.raises(ConfigError, match="AUDIT_KEY"):
+        load_config(str(tmp_path), env)
 
 
 @pytest.mark.parametrize("base_url", ["", "matching.example.be", "javascript:alert(1)",

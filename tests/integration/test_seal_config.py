@@ -17,7 +17,7 @@ from matching.app.config import ConfigError, load_config
 from matching.letters.seal import check_seal, load_seal, seal_pdf
 from tests.helpers import sample_pdf
 
-PRODUCTION = {"MATCHING_ENV": "production", "SECRET_KEY": "k" * 40,
+PRODUCTION = {"MATCHING_ENV": "production", "SECRET_KEY": "k" * 40, "AUDIT_KEY": "a" * 40,
               "BASE_URL": "https://matching.example.be", "DATABASE_URL": "sqlite://"}
 
 
