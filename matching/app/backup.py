@@ -287,10 +287,11 @@ def _verify_restored(manifest: dict, report: RestoreReport) -> None:
     """The audit trail verifies and ends at the manifest's head; every attachment's bytes
     have their recorded SHA-256 (``matching.candidacies.storage.sweep``'s check)."""
     from matching.audit.models import AuditEvent
+    from matching.audit.keys import audit_key
     from matching.audit.verify import verify_chain
     from matching.candidacies.storage import sweep
 
-    chain = verify_chain(db.session)
+    chain = verify_chain(db.session, audit_key())
     report.audit_events = chain.count
     report.audit_intact = chain.intact
     if chain.broken is not None:
