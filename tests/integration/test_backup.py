@@ -22,6 +22,7 @@ from matching.accounts.rules import OrganisationKind
 from matching.app import create_app
 from matching.app.backup import BackupError, restore_backup, write_backup
 from matching.audit.models import AuditEvent
+from matching.audit.keys import audit_key
 from matching.audit.verify import verify_chain
 from matching.candidacies.models import Attachment, AttachmentContent, Candidacy
 from matching.core.db import db as _db
@@ -102,7 +103,7 @@ def test_a_backup_of_the_demo_restores_into_an_empty_database_and_verifies(app, 
         assert report.problems == [] and report.audit_intact
         assert report.attachments_checked == 2 and report.attachments_bad == []
         assert counts() == before
-        chain = verify_chain(_db.session)  # what `flask audit verify` walks
+        chain = verify_chain(_db.session, audit_key())  # what `flask audit verify` walks
         assert chain.intact and chain.count == before["audit_event"]
         stored = _db.session.scalars(select(AttachmentContent.data)
                                      .order_by(AttachmentContent.attachment_id)).all()
