@@ -62,7 +62,9 @@ class Server:
                         LETTER_SEAL_PKCS12=development_seal(instance_path),
                         DATABASE_URL=database_url, MATCHING_INSTANCE_PATH=instance_path,
                         GUNICORN_BIND=f"{HOST}:{self.port}", GUNICORN_WORKERS="1",
-                        GUNICORN_LOGLEVEL="warning")
+                        GUNICORN_LOGLEVEL="warning", TRUSTED_HOSTS=HOST,
+                        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI",
+                                                             "memory://"))
         if threads:
             self.env["GUNICORN_THREADS"] = str(threads)
         self.env.pop("GUNICORN_ACCESSLOG", None)

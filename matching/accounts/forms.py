@@ -79,3 +79,25 @@ class AcceptForm(FlaskForm):
         "Een wachtwoord telt minstens 12 tekens.")), Length(max=200)])
     confirm = PasswordField(_l("Herhaal het wachtwoord"), validators=[EqualTo(
         "password", message=_l("De twee wachtwoorden verschillen."))])
+
+
+class SecondFactorForm(FlaskForm):
+    """The code of the authenticator app (six digits) or a recovery code."""
+
+    code = StringField("Code", validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "spellcheck": "false"})
+
+
+class EnrolForm(FlaskForm):
+    code = StringField("Code uit de app", validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "spellcheck": "false"})
+
+
+class StartEnrolmentForm(FlaskForm):
+    pass
+
+
+class ResetSecondFactorForm(FlaskForm):
+    pass

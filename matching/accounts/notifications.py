@@ -52,3 +52,12 @@ def invitation_mail(user: User, role: Role, inviter: User, token: str, *,
                   now=now, key=f"invite.{user.id}", user=user, inviter=inviter,
                   role_label=ROLE_LABELS[role],
                   link=external_url("accounts.accept", token=token))
+
+
+def already_registered_mail(user: User, *, now: datetime) -> OutboxMessage:
+    """Someone registered with an address that has an account: its owner is told (the page
+    says the same as for a new address, so it does not reveal which addresses exist)."""
+    return _queue(user.email, N_("Registratie met uw e-mailadres – Lokale partnerschappen"),
+                  "already_registered", now=now, key=f"registered.{user.id}", user=user,
+                  login=external_url("accounts.login"),
+                  forgot=external_url("accounts.forgot_password"))

@@ -8,21 +8,32 @@ changes the objects, records the audit event, and never commits: the caller comm
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 from datetime import datetime
 
+import pyotp
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from werkzeug.security import generate_password_hash
 
 from matching.accounts import notifications as account_mail
-from matching.accounts.models import Organisation, RoleGrant, User
+from matching.accounts import sessions
+from matching.accounts.models import (
+    AccountSession,
+    Organisation,
+    RecoveryCode,
+    RoleGrant,
+    User,
+)
 from matching.accounts.rules import (
     MIN_PASSWORD,
     OrganisationKind,
     Role,
     _check_password,
     check_enterprise_number,
-    login_throttle,
+    require_administrator,
     require_may_grant,
 )
 from matching.audit.recording import audit
@@ -54,19 +65,141 @@ def create_user(email: str, name: str, password: str | None, *, actor: User | No
 
 @operation
 def record_login(user: User, *, now: datetime) -> None:
-    """A successful login resets the throttle."""
-    user.failed_logins, user.throttled_until = 0, None
+    """A successful sign-in (the password, and the second factor where one is needed)."""
     audit("user.login", user, actor=user, now=now, procedure_id=None)
 
 
 @operation
-def record_failed_login(user: User, *, now: datetime) -> None:
-    """A failed login on an existing account counts and may slow the account down."""
-    user.failed_logins += 1
-    wait = login_throttle(user.failed_logins)
-    user.throttled_until = now + wait if wait else None
-    audit("user.login_failed", user, actor=None, now=now, procedure_id=None,
-          failed=user.failed_logins)
+def record_failed_login(user: User, *, now: datetime, step: str = "password") -> None:
+    """A failed sign-in on an existing account is recorded (the rate limits slow the client
+    down, per address and per address and account: never the account for everyone)."""
+    audit("user.login_failed", user, actor=None, now=now, procedure_id=None, step=step)
+
+
+# --- server-side sessions (matching.accounts.sessions reads them) ---------------------------
+
+@operation
+def start_session(user: User, *, now: datetime, pending: bool = False) -> str:
+    """A new session of ``user``; returns the random id for the cookie (the row keeps only
+    its SHA-256). ``pending``: the password is checked, the second factor is not yet."""
+    token = sessions.new_token()
+    db.session.add(AccountSession(token_hash=sessions.token_hash(token), user_id=user.id,
+                                  created_at=now, last_seen_at=now, pending=pending))
+    return token
+
+
+@operation
+def end_session(account_session: AccountSession, *, now: datetime, reason: str) -> None:
+    """End one session (logout; a pending session once its second factor is given)."""
+    if account_session.ended_at is None:
+        account_session.ended_at, account_session.end_reason = now, reason
+
+
+@operation
+def end_sessions(account_id: int, *, now: datetime, reason: str) -> int:
+    """End every live session of an account (a password change or reset, a deactivation, a
+    reset second factor): a cookie kept from before no longer signs anyone in. Returns how
+    many ended."""
+    result = db.session.execute(
+        update(AccountSession)
+        .where(AccountSession.user_id == account_id, AccountSession.ended_at.is_(None))
+        .values(ended_at=now, end_reason=reason)
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@operation
+def complete_sign_in(pending: AccountSession, *, now: datetime) -> str:
+    """The second factor is given: the pending session ends and a new, complete one starts
+    (a new id, so nothing learnt before the second factor carries over)."""
+    end_session(pending, now=now, reason="second_factor")
+    user = db.session.get(User, pending.user_id)
+    assert user is not None
+    record_login(user, now=now)
+    return start_session(user, now=now)
+
+
+# --- the second factor (TOTP) ----------------------------------------------------------------
+
+RECOVERY_CODES = 10
+
+
+def _code_hash(user: User, code: str) -> str:
+    normalised = "".join(ch for ch in code.lower() if ch.isalnum())
+    return hashlib.sha256(f"{user.id}:{normalised}".encode()).hexdigest()
+
+
+@operation
+def begin_enrolment(user: User, *, now: datetime, actor=None) -> str:
+    """A new secret for an account without a confirmed second factor, kept on the server
+    until the first code confirms it."""
+    if user.totp_confirmed_at is not None:
+        raise DomainError(N_("Tweestapsverificatie is voor dit account al ingesteld."))
+    user.totp_secret = pyotp.random_base32()
+    user.totp_last_step = None
+    return user.totp_secret
+
+
+def _accept_code(user: User, code: str, now: datetime) -> bool:
+    """Whether ``code`` is the account's current time code (30 s, one step either side for
+    clock drift) and newer than the last one used: a code works once."""
+    code = "".join(code.split())
+    if not user.totp_secret or not code.isdigit() or len(code) != 6:
+        return False
+    totp = pyotp.TOTP(user.totp_secret)
+    step = int(now.timestamp()) // totp.interval
+    for candidate in (step - 1, step, step + 1):
+        if hmac.compare_digest(totp.generate_otp(candidate), code):
+            if user.totp_last_step is not None and candidate <= user.totp_last_step:
+                return False
+            user.totp_last_step = candidate
+            return True
+    return False
+
+
+@operation
+def confirm_enrolment(user: User, code: str, *, now: datetime, actor=None) -> list[str]:
+    """The first code confirms the secret; returns the ten recovery codes (shown once,
+    stored hashed)."""
+    if user.totp_secret is None or user.totp_confirmed_at is not None:
+        raise DomainError(N_("Begin opnieuw met het instellen van tweestapsverificatie."))
+    if not _accept_code(user, code, now):
+        raise DomainError(N_("Deze code is niet juist. Neem de code die uw app nu toont."),
+                          field="code")
+    user.totp_confirmed_at = now
+    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_code_hash(user, c))
+                       for c in codes)
+    audit("user.second_factor_enrolled", user, actor=user, now=now, procedure_id=None)
+    return [f"{c[:5]}-{c[5:]}" for c in codes]
+
+
+@operation
+def check_second_factor(user: User, code: str, *, now: datetime, actor=None) -> None:
+    """A time code of the account's app, or one of its unused recovery codes (used up)."""
+    if user.totp_confirmed_at is not None and _accept_code(user, code, now):
+        return
+    if user.totp_confirmed_at is not None and len(code.strip()) > 6:
+        recovery = db.session.scalar(select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
+            RecoveryCode.code_hash == _code_hash(user, code)))
+        if recovery is not None:
+            recovery.used_at = now
+            audit("user.recovery_code_used", user, actor=user, now=now, procedure_id=None)
+            return
+    raise DomainError(N_("Deze code is niet juist."), field="code")
+
+
+@operation
+def reset_second_factor(user: User, *, actor: User, now: datetime) -> None:
+    """The administrator resets someone's second factor (a lost phone): the secret and the
+    recovery codes go, every session of the account ends, and the next sign-in enrols anew."""
+    require_administrator(actor)
+    user.totp_secret = user.totp_confirmed_at = user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    end_sessions(user.id, now=now, reason="second_factor_reset")
+    audit("user.second_factor_reset", user, actor=actor, now=now, procedure_id=None)
 
 
 @operation
@@ -87,11 +220,8 @@ def grant_role(user: User, role: Role, *, actor: User, now: datetime,
     return grant
 
 
-@operation
-def register_organisation(name: str, enterprise_number: str, legal_form: str,
-                          kind: OrganisationKind, *, actor: User | None, now: datetime,
-                          email: str | None = None) -> Organisation:
-    """Register an organisation; its enterprise number must pass the mod-97 check."""
+def _check_organisation(name: str, enterprise_number: str, legal_form: str) -> str:
+    """What registering an organisation refuses; returns the enterprise number's digits."""
     digits = check_enterprise_number(enterprise_number)
     if not name.strip():
         raise DomainError(N_("Geef de naam van de organisatie."), field="name")
@@ -100,6 +230,15 @@ def register_organisation(name: str, enterprise_number: str, legal_form: str,
     if db.session.scalar(select(Organisation.id).where(Organisation.enterprise_number == digits)):
         raise DomainError(N_("Er is al een organisatie met ondernemingsnummer %(number)s."),
                           field="enterprise_number", number=enterprise_number)
+    return digits
+
+
+@operation
+def register_organisation(name: str, enterprise_number: str, legal_form: str,
+                          kind: OrganisationKind, *, actor: User | None, now: datetime,
+                          email: str | None = None) -> Organisation:
+    """Register an organisation; its enterprise number must pass the mod-97 check."""
+    digits = _check_organisation(name, enterprise_number, legal_form)
     organisation = Organisation(name=name.strip(), enterprise_number=digits,
                                 legal_form=legal_form.strip(), kind=OrganisationKind(kind),
                                 email=email)
@@ -175,13 +314,26 @@ def user_of_reset(token: str) -> User:
 @operation
 def register_applicant(organisation_name: str, enterprise_number: str, legal_form: str,
                        name: str, email: str, password: str, confirm: str, *,
-                       actor, now: datetime) -> User:
+                       actor, now: datetime) -> User | None:
     """An organisation registers itself (always kind OTHER: VDAB and the local
     governments are created by the administrator) with its first applicant account.
 
-    The account starts inactive and receives a confirmation link by e-mail (3 days).
+    The account starts inactive and receives a confirmation link by e-mail (3 days). When
+    the address already has an account, nothing is created and its owner gets an e-mail
+    instead; the answer, and the work done (one password hash), are the same, so the page
+    does not reveal which addresses exist. Returns the new account, or None then.
     """
     _check_password(password, confirm)
+    existing = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if existing is not None:
+        _check_organisation(organisation_name, enterprise_number, legal_form)
+        if not name.strip():
+            raise DomainError(N_("Geef een naam."), field="name")
+        generate_password_hash(password, method="scrypt")  # the same work as a new account
+        account_mail.already_registered_mail(existing, now=now)
+        audit("user.registration_for_existing_address", existing, actor=None, now=now,
+              procedure_id=None)
+        return None
     organisation = register_organisation(organisation_name, enterprise_number, legal_form,
                                              OrganisationKind.OTHER, actor=None, now=now,
                                              email=email.strip().lower() or None)
@@ -223,7 +375,7 @@ def reset_password(token: str, password: str, confirm: str, *, actor, now: datet
     user = user_of_reset(token)
     _check_password(password, confirm)
     user.set_password(password)
-    user.failed_logins, user.throttled_until = 0, None
+    end_sessions(user.id, now=now, reason="password_reset")
     audit("user.password_reset", user, actor=user, now=now, procedure_id=None)
     return user
 

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from matching.core.web import secure_headers
+from matching.core.web import safe_target, secure_headers
 
 bp = Blueprint("web", __name__)
 
@@ -36,9 +36,7 @@ def set_language():
     if lang not in current_app.config["LANGUAGES"]:
         abort(400)
     session["lang"] = lang
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for("index"))
+    return redirect(safe_target(request.form.get("next"), url_for("index")))
 
 
 @bp.get("/ping")
@@ -59,6 +57,12 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(403)
     def forbidden(error):
         return render_template("errors/403.html"), 403
+
+    @app.errorhandler(429)
+    def too_many(error):
+        """A rate limit (matching.core.limits): the same page whoever the account is."""
+        response = render_template("errors/429.html")
+        return response, 429, {"Retry-After": "60"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -50,7 +50,7 @@ class Staff:
     def account(self, sink: Sink, address: str, name: str, role: Role | None, at: datetime,
                 **scope: int | None) -> int:
         user = sink.add(User, email=address, name=name, password_hash=self.password_hash,
-                        active=True, created_at=at, failed_logins=0, throttled_until=None)
+                        active=True, created_at=at)
         if role is not None:
             self.grant(sink, user["id"], role, at, **scope)
         return user["id"]
