@@ -101,3 +101,13 @@ class StartEnrolmentForm(FlaskForm):
 
 class ResetSecondFactorForm(FlaskForm):
     pass
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Huidig wachtwoord", validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField("Nieuw wachtwoord", validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Herhaal het nieuwe wachtwoord",
+                            validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "new-password"})

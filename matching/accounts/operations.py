@@ -38,7 +38,7 @@ from matching.accounts.rules import (
 )
 from matching.audit.recording import audit
 from matching.core.db import db
-from matching.core.errors import N_, DomainError
+from matching.core.errors import N_, DomainError, PermissionDenied
 from matching.core.operation import operation
 
 
@@ -377,6 +377,22 @@ def reset_password(token: str, password: str, confirm: str, *, actor, now: datet
     user.set_password(password)
     end_sessions(user.id, now=now, reason="password_reset")
     audit("user.password_reset", user, actor=user, now=now, procedure_id=None)
+    return user
+
+
+@operation
+def change_password(user: User, current: str, password: str, confirm: str, *, actor,
+                    now: datetime) -> User:
+    """The account's owner changes the password (knowing the current one); every session of
+    the account ends (the caller starts a new one for the browser that changed it)."""
+    if actor is None or getattr(actor, "id", None) != user.id:
+        raise PermissionDenied(N_("Alleen de eigenaar wijzigt het wachtwoord."))
+    if not user.check_password(current):
+        raise DomainError(N_("Het huidige wachtwoord is niet juist."), field="current")
+    _check_password(password, confirm)
+    user.set_password(password)
+    end_sessions(user.id, now=now, reason="password_change")
+    audit("user.password_change", user, actor=user, now=now, procedure_id=None)
     return user
 
 

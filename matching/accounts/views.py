@@ -30,6 +30,7 @@ from werkzeug.security import check_password_hash
 from matching.accounts import operations as account_ops
 from matching.accounts.forms import (
     AcceptForm,
+    ChangePasswordForm,
     ConfirmForm,
     EnrolForm,
     ForgotForm,
@@ -45,7 +46,14 @@ from matching.accounts.rules import Role, second_factor_required
 from matching.accounts.sessions import SESSION_KEY, current_session
 from matching.core.db import db
 from matching.core.errors import DomainError
-from matching.core.limits import address_and_form_email, client_address, failed, limit, limiter
+from matching.core.limits import (
+    address_and_form_email,
+    address_limit_breached,
+    client_address,
+    failed,
+    limit,
+    limiter,
+)
 from matching.core.navigation import register_nav
 from matching.core.web import FAILED, get_or_404, message_of, perform, safe_target, utcnow
 
@@ -79,7 +87,7 @@ def _fresh_cookie(token: str | None, *, target: str | None = None) -> None:
 
 
 @bp.route("/aanmelden", methods=["GET", "POST"])
-@limiter.limit(limit("sign_in_address"), methods=["POST"])
+@limiter.limit(limit("sign_in_address"), methods=["POST"], on_breach=address_limit_breached)
 @limiter.limit(limit("sign_in_account"), key_func=address_and_form_email, methods=["POST"],
                deduct_when=failed)
 def login():
@@ -114,7 +122,7 @@ def login():
 
 
 @bp.route("/aanmelden/code", methods=["GET", "POST"])
-@limiter.limit(limit("second_factor_address"), methods=["POST"])
+@limiter.limit(limit("second_factor_address"), methods=["POST"], on_breach=address_limit_breached)
 @limiter.limit(limit("second_factor_account"), key_func=lambda: address_and_pending_account(),
                methods=["POST"], deduct_when=failed)
 def second_factor():
@@ -217,6 +225,26 @@ def reset_second_factor(user_id: int):
     return render_template("admin/reset_second_factor.html", form=form, user=user)
 
 
+@bp.route("/mijn-account/wachtwoord", methods=["GET", "POST"])
+@login_required
+@limiter.limit(limit("new_password_address"), methods=["POST"])
+def change_password():
+    """A new password ends every session of the account, on every device; this browser
+    gets a new one."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if perform(account_ops.change_password, user, form.current.data, form.password.data,
+                   form.confirm.data, form=form) is not FAILED:
+            token = account_ops.start_session(user, now=utcnow())
+            db.session.commit()
+            _fresh_cookie(token)
+            flash(_("Uw wachtwoord is gewijzigd. Op andere toestellen bent u afgemeld."),
+                  "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("auth/change_password.html", form=form), _status(form)
+
+
 @bp.get("/mijn-account")
 @login_required
 def account():
@@ -228,7 +256,7 @@ def _status(form) -> int:
 
 
 @bp.route("/registreren", methods=["GET", "POST"])
-@limiter.limit(limit("registration_address"), methods=["POST"])
+@limiter.limit(limit("registration_address"), methods=["POST"], on_breach=address_limit_breached)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("index"))
@@ -263,7 +291,7 @@ def confirm(token: str):
 
 
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
-@limiter.limit(limit("reset_address"), methods=["POST"])
+@limiter.limit(limit("reset_address"), methods=["POST"], on_breach=address_limit_breached)
 @limiter.limit(limit("reset_account"), key_func=address_and_form_email, methods=["POST"])
 def forgot_password():
     form = ForgotForm()

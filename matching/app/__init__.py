@@ -34,7 +34,7 @@ from matching.candidacies import public_views as letter_verification_views
 from matching.candidacies import views as applicant_views
 from matching.core.dates import format_brussels
 from matching.core.db import db
-from matching.core.limits import limiter
+from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
 from matching.letters.seal import SealError, load_seal
 from matching.oversight import condition_views
@@ -126,6 +126,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.session_protection = None
     login_manager.request_loader(load_signed_in_user)
     limiter.init_app(app)
+    app.wsgi_app = FloodGuard(app.wsgi_app,  # type: ignore[method-assign]
+                              lambda: limiter.storage if limiter.enabled else None)
     web.init_web(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

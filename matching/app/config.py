@@ -99,9 +99,10 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
         # Server-side sessions (matching.accounts.sessions).
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "30")),
         "SESSION_LIFETIME_HOURS": int(env.get("SESSION_LIFETIME_HOURS", "12")),
-        # Rate limits (Flask-Limiter; matching.app.limits); headers tell a client when to retry.
+        # Rate limits (Flask-Limiter; matching.core.limits); a refusal says Retry-After.
         "RATELIMIT_STORAGE_URI": limit_storage,
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # a moving window: no burst of a whole new allowance at each minute's boundary
+        "RATELIMIT_STRATEGY": "moving-window",
         # Mail (the outbox worker): "file" writes .eml files into instance/mail (the demo,
         # no mail server needed); "smtp" talks to MAIL_SERVER.
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "file" if mode == "development" else "smtp"),

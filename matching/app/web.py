@@ -14,7 +14,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 
 from matching.core.web import safe_target, secure_headers
 
@@ -46,6 +48,19 @@ def ping():
     return Response("ok", content_type="text/plain; charset=utf-8")
 
 
+def too_many_page() -> str:
+    title, text, home = (gettext("Te veel pogingen"),
+                         gettext("Er kwamen van uw verbinding te veel pogingen kort na elkaar. "
+                                 "Wacht enkele minuten en probeer het dan opnieuw."),
+                         gettext("Naar de startpagina"))
+    return (f'<!doctype html><html lang="{escape(str(get_locale()))}"><head>'
+            '<meta charset="utf-8"><meta name="viewport" content="width=device-width, '
+            f'initial-scale=1"><title>{escape(title)} – Lokale partnerschappen</title>'
+            '<link rel="stylesheet" href="/static/site.css"></head><body><main id="main">'
+            f'<h1>{escape(title)}</h1><p>{escape(text)}</p>'
+            f'<p><a href="/">{escape(home)}</a></p></main></body></html>')
+
+
 def init_web(app: Flask) -> None:
     """The security headers of every response and the error pages."""
     app.after_request(secure_headers)
@@ -60,9 +75,10 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
-        """A rate limit (matching.core.limits): the same page whoever the account is."""
-        response = render_template("errors/429.html")
-        return response, 429, {"Retry-After": "60"}
+        """A rate limit (matching.core.limits): the same page whoever the account is, and
+        next to nothing for the server (no layout, no account, no database: a refused
+        flood must not slow the site down, ``benchmarks/flood.py``)."""
+        return too_many_page(), 429, {"Retry-After": "60"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

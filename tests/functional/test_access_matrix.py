@@ -109,6 +109,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # logging out ends the server-side session; anonymous goes to the home page
     ("accounts.logout", "POST"): {**only(LOGGED_IN, "POST"), ANONYMOUS: frozenset({302})},
     ("accounts.account", "GET"): only(LOGGED_IN, "GET"),
+    ("accounts.change_password", "GET"): only(LOGGED_IN, "GET"),
+    ("accounts.change_password", "POST"): only(LOGGED_IN, "POST"),
     # the second step of signing in: only with a pending session (else back to the login)
     ("accounts.second_factor", "GET"): everyone({302}),
     ("accounts.second_factor", "POST"): everyone({302}),

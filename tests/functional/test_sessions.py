@@ -134,6 +134,23 @@ def test_a_password_reset_ends_every_session_of_the_account(app, world, db, clie
     assert not signed_in(replay(app, kept))
 
 
+def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(app, world, db, client):
+    login(client, db, world.admin)
+    other = app.test_client()
+    login(other, db, world.admin)
+    kept = cookie(other)
+    wrong = client.post("/mijn-account/wachtwoord", data={
+        "current": "fout", "password": "een heel nieuw wachtwoord",
+        "confirm": "een heel nieuw wachtwoord"})
+    assert wrong.status_code == 422 and signed_in(other)  # refused: nothing ended
+    response = client.post("/mijn-account/wachtwoord", data={
+        "current": TEST_PASSWORD, "password": "een heel nieuw wachtwoord",
+        "confirm": "een heel nieuw wachtwoord"})
+    assert response.status_code == 302
+    assert signed_in(client)
+    assert not signed_in(other) and not signed_in(replay(app, kept))
+
+
 def test_a_deactivated_account_is_signed_out_everywhere(app, world, db, client):
     login(client, db, world.admin)
     kept = cookie(client)
@@ -354,6 +371,13 @@ def test_one_address_trying_many_accounts_is_stopped_before_any_hash(world, db, 
                                                 "password": "geraden"}, **attacker).status_code
                 for i in range(25)]
     assert statuses[:20] == [422] * 20 and set(statuses[20:]) == {429}
+    # refused again before Flask: no session cookie, no CSRF check, the bilingual page
+    again = client.post("/aanmelden", data={"email": "x@example.be", "password": "x"},
+                        **attacker)
+    assert again.status_code == 429 and "Set-Cookie" not in again.headers
+    assert "Too many attempts" in again.get_data(as_text=True)
+    assert client.post("/aanmelden", data={"email": "x@example.be", "password": "x"},
+                       **from_address("10.0.0.100")).status_code == 422  # others go on
     started = time.perf_counter()
     client.post("/aanmelden", data={"email": "nog.iemand@example.be", "password": "geraden"},
                 **attacker)
