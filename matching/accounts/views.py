@@ -145,6 +145,7 @@ def second_factor():
         except DomainError as error:
             db.session.rollback()
             form.code.errors.append(message_of(error))
+            form.code.data = ""  # a code is not shown again
             if not enrolling:
                 account_ops.record_failed_login(user, now=now, step="second_factor")
                 db.session.commit()
