@@ -35,11 +35,21 @@ def make_app(url: str):
 # --- the test client ------------------------------------------------------------------------
 
 def client_as(app, user_id: int | None):
+    """A test client signed in as ``user_id``: a server-side session started directly (as
+    after the password and the second factor), its id in the cookie."""
+    from matching.accounts import operations as account_ops
+    from matching.accounts.models import User
+    from matching.accounts.sessions import SESSION_KEY
+    from matching.core.web import utcnow
+
     client = app.test_client()
     if user_id is not None:
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            token = account_ops.start_session(user, now=utcnow())
+            db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
+            session[SESSION_KEY] = token
     return client
 
 

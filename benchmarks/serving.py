@@ -65,7 +65,9 @@ class Server:
                         AUDIT_KEY=os.environ.get("AUDIT_KEY", DEV_AUDIT_KEY),
                         DATABASE_URL=database_url, MATCHING_INSTANCE_PATH=instance_path,
                         GUNICORN_BIND=f"{HOST}:{self.port}", GUNICORN_WORKERS="1",
-                        GUNICORN_LOGLEVEL="warning")
+                        GUNICORN_LOGLEVEL="warning", TRUSTED_HOSTS=HOST,
+                        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI",
+                                                             "memory://"))
         if threads:
             self.env["GUNICORN_THREADS"] = str(threads)
         self.env.pop("GUNICORN_ACCESSLOG", None)
@@ -234,28 +236,49 @@ def _session_cookie(response) -> str | None:
     return None
 
 
-def login(port: int, email: str, password: str) -> str:
-    """Log in through the real form (its CSRF token included); the session cookie."""
+def _form_post(port: int, path: str, fields: dict, cookie: str) -> tuple[int, str]:
+    """Post a form with its CSRF token (read from the page first): (status, cookie)."""
     conn = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
-        conn.request("GET", "/aanmelden")
+        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
         response = conn.getresponse()
         page = response.read().decode()
-        cookie = _session_cookie(response) or ""
+        cookie = _session_cookie(response) or cookie
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
         if token is None:
-            raise RuntimeError("no CSRF token on the login form")
-        body = urlencode({"csrf_token": token.group(1), "email": email, "password": password})
-        conn.request("POST", "/aanmelden", body=body, headers={
+            raise RuntimeError(f"no CSRF token on {path}")
+        body = urlencode({"csrf_token": token.group(1), **fields})
+        conn.request("POST", path, body=body, headers={
             "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
-            "Referer": f"http://{HOST}:{port}/aanmelden"})
+            "Referer": f"http://{HOST}:{port}{path}"})
         response = conn.getresponse()
         response.read()
-        if response.status != 302:
-            raise RuntimeError(f"login of {email} answered {response.status}")
-        return _session_cookie(response) or cookie
+        location = response.getheader("Location") or ""
+        return response.status, (_session_cookie(response) or cookie) + "\n" + location
     finally:
         conn.close()
+
+
+def login(port: int, email: str, password: str, totp_secret: str | None = None) -> str:
+    """Log in through the real forms (their CSRF tokens included), with the demo's second
+    factor where the account has one; the session cookie."""
+    import pyotp
+
+    from matching.demo.data import TOTP_SECRET
+
+    status, answer = _form_post(port, "/aanmelden", {"email": email, "password": password}, "")
+    cookie, location = answer.split("\n", 1)
+    if status != 302:
+        raise RuntimeError(f"login of {email} answered {status}")
+    if location.endswith("/aanmelden/code"):
+        totp = pyotp.TOTP(totp_secret or TOTP_SECRET)
+        for _ in range(3):  # a code works once: the same account again waits for the next
+            status, answer = _form_post(port, "/aanmelden/code", {"code": totp.now()}, cookie)
+            if status == 302:
+                return answer.split("\n", 1)[0]
+            time.sleep(totp.interval - time.time() % totp.interval + 0.5)
+        raise RuntimeError(f"second factor of {email} answered {status}")
+    return cookie
 
 
 def wrk_available() -> bool:

@@ -39,7 +39,13 @@ def app(request, tmp_path_factory):
         url = normalise_database_url(TEST_DATABASE_URL)
         _reset_postgres(url)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                      "WTF_CSRF_ENABLED": False, "MATCHING_ENV": "testing"})
+                      "WTF_CSRF_ENABLED": False, "MATCHING_ENV": "testing",
+                      # the suite signs in hundreds of times from one address; the tests
+                      # of the rate limits set the scale back to 1 (test_sessions.py)
+                      "RATE_LIMIT_SCALE": 1000,
+                      # tests move the world's clock by days while signed in; the tests of
+                      # the session lifetimes set these back (test_sessions.py)
+                      "SESSION_IDLE_MINUTES": 10 ** 8, "SESSION_LIFETIME_HOURS": 10 ** 7})
     with app.app_context():
         upgrade()
     yield app

@@ -290,13 +290,61 @@ class QueryCounter:
 
 
 TEST_PASSWORD = "test-wachtwoord-123"
+#: The second factor of every test account that needs one (base32).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def prepare_sign_in(db, user) -> None:
+    """Give ``user`` the test password and, where the role needs one, the test second factor
+    (enrolled), and forget the last code used, so a test may sign in again at once."""
+    from sqlalchemy import update
+
+    from matching.accounts.models import User
+    from matching.accounts.rules import second_factor_required
+
+    if not user.check_password(TEST_PASSWORD):
+        user.set_password(TEST_PASSWORD)
+    if user.totp_confirmed_at is None and second_factor_required(g.role for g in user.grants):
+        user.totp_secret, user.totp_confirmed_at = TEST_TOTP_SECRET, T0
+    db.session.flush()
+    db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
+    db.session.commit()
+
+
+def totp_code(app, secret: str = TEST_TOTP_SECRET) -> str:
+    """The code an authenticator app shows now, by the application's clock."""
+    import pyotp
+
+    clock = app.config.get("CLOCK")
+    return pyotp.TOTP(secret).at(clock() if clock else datetime.now(UTC))
+
+
+def sign_in(client, db, email: str, password: str, secret: str):
+    """Sign in by address and password as typed, then with the code of ``secret`` when the
+    second step is asked (the account's last code is forgotten first, so the same person may
+    sign in again within 30 seconds). Returns the last response."""
+    from sqlalchemy import update
+
+    from matching.accounts.models import User
+
+    db.session.execute(update(User).where(User.email == email).values(totp_last_step=None))
+    db.session.commit()
+    response = client.post("/aanmelden", data={"email": email, "password": password})
+    if response.status_code == 302 and response.headers["Location"].endswith("/aanmelden/code"):
+        response = client.post("/aanmelden/code",
+                               data={"code": totp_code(client.application, secret)})
+    return response
 
 
 def login(client, db, user) -> None:
-    """Log ``user`` in through the real login form (gives them a password first)."""
-    if not user.check_password(TEST_PASSWORD):
-        user.set_password(TEST_PASSWORD)
-    db.session.commit()
+    """Log ``user`` in through the real login form, with the second factor where the
+    account has one (gives them a password and the test second factor first)."""
+    prepare_sign_in(db, user)
     client.post("/afmelden")
     response = client.post("/aanmelden", data={"email": user.email, "password": TEST_PASSWORD})
     assert response.status_code == 302, "login failed"
+    if response.headers["Location"].endswith("/aanmelden/code"):
+        response = client.post("/aanmelden/code",
+                               data={"code": totp_code(client.application,
+                                                       user.totp_secret or "")})
+        assert response.status_code == 302, "second factor failed"

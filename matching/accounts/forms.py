@@ -136,3 +136,33 @@ class AccountFilterForm(FlaskForm):
     work_area_id = SelectField(_l("Werkingsgebied"), coerce=_optional_int, validate_choice=False)
     state = SelectField(_l("Status"), validate_choice=False)
 
+class SecondFactorForm(FlaskForm):
+    """The code of the authenticator app (six digits) or a recovery code."""
+
+    code = StringField("Code", validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "spellcheck": "false"})
+
+
+class EnrolForm(FlaskForm):
+    code = StringField("Code uit de app", validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "spellcheck": "false"})
+
+
+class StartEnrolmentForm(FlaskForm):
+    pass
+
+
+class ResetSecondFactorForm(FlaskForm):
+    pass
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Huidig wachtwoord", validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField("Nieuw wachtwoord", validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Herhaal het nieuwe wachtwoord",
+                            validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "new-password"})

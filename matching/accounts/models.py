@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,12 +22,15 @@ class User(UserMixin, Model):
     password_hash: Mapped[str | None] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    #: Consecutive failed logins, and until when the next attempt waits (throttling).
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    throttled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Set by an administrator who deactivated the account (issue 11): it cannot sign in,
     #: its sessions stop working, its links (invitation, confirmation, reset) are refused.
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The second factor (TOTP, base32). Kept here from the start of the enrolment; it
+    #: counts only once the first code confirmed it (``totp_confirmed_at``).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The time step of the last code accepted: a code works once.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger())
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan",
@@ -118,3 +121,40 @@ class Organisation(Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.name}>"
+
+
+class AccountSession(Model):
+    """A signed-in session, kept on the server: the browser's cookie carries only a random
+    id, of which this row keeps the SHA-256. It counts until it is ended (logout, a password
+    change or reset, deactivation, a reset second factor) or times out (idle, lifetime)."""
+
+    __tablename__ = "account_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: True between the password and the second factor (or its enrolment): such a session
+    #: signs nobody in.
+    pending: Mapped[bool] = mapped_column(default=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(30))
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)",
+                                      name="ended_with_reason"),)
+
+
+class RecoveryCode(Model):
+    """One of the ten single-use recovery codes of an account's second factor (hashed)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -62,3 +62,10 @@ def role_granted_mail(user: User, role: Role, inviter: User, *, now: datetime,
                   "role_granted", now=now, key=f"grant.{user.id}", user=user, inviter=inviter,
                   role_label=ROLE_LABELS[role], work_area=work_area,
                   link=external_url("accounts.login"))
+def already_registered_mail(user: User, *, now: datetime) -> OutboxMessage:
+    """Someone registered with an address that has an account: its owner is told (the page
+    says the same as for a new address, so it does not reveal which addresses exist)."""
+    return _queue(user.email, N_("Registratie met uw e-mailadres – Lokale partnerschappen"),
+                  "already_registered", now=now, key=f"registered.{user.id}", user=user,
+                  login=external_url("accounts.login"),
+                  forgot=external_url("accounts.forgot_password"))

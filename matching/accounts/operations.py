@@ -8,14 +8,25 @@ changes the objects, records the audit event, and never commits: the caller comm
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 from datetime import datetime
 
+import pyotp
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text, update
+from werkzeug.security import generate_password_hash
 
 from matching.accounts import notifications as account_mail
-from matching.accounts.models import Organisation, RoleGrant, User
+from matching.accounts import sessions
+from matching.accounts.models import (
+    AccountSession,
+    Organisation,
+    RecoveryCode,
+    RoleGrant,
+    User,
+)
 from matching.accounts.municipalities import by_code
 from matching.accounts.rules import (
     MIN_PASSWORD,
@@ -29,13 +40,12 @@ from matching.accounts.rules import (
     check_revocable,
     check_seat,
     check_self_registered_kind,
-    login_throttle,
     require_administrator,
     require_may_grant,
 )
 from matching.audit.recording import audit
 from matching.core.db import db
-from matching.core.errors import N_, DomainError
+from matching.core.errors import N_, DomainError, PermissionDenied
 from matching.core.operation import operation
 
 
@@ -62,19 +72,141 @@ def create_user(email: str, name: str, password: str | None, *, actor: User | No
 
 @operation
 def record_login(user: User, *, now: datetime) -> None:
-    """A successful login resets the throttle."""
-    user.failed_logins, user.throttled_until = 0, None
+    """A successful sign-in (the password, and the second factor where one is needed)."""
     audit("user.login", user, actor=user, now=now, procedure_id=None)
 
 
 @operation
-def record_failed_login(user: User, *, now: datetime) -> None:
-    """A failed login on an existing account counts and may slow the account down."""
-    user.failed_logins += 1
-    wait = login_throttle(user.failed_logins)
-    user.throttled_until = now + wait if wait else None
-    audit("user.login_failed", user, actor=None, now=now, procedure_id=None,
-          failed=user.failed_logins)
+def record_failed_login(user: User, *, now: datetime, step: str = "password") -> None:
+    """A failed sign-in on an existing account is recorded (the rate limits slow the client
+    down, per address and per address and account: never the account for everyone)."""
+    audit("user.login_failed", user, actor=None, now=now, procedure_id=None, step=step)
+
+
+# --- server-side sessions (matching.accounts.sessions reads them) ---------------------------
+
+@operation
+def start_session(user: User, *, now: datetime, pending: bool = False) -> str:
+    """A new session of ``user``; returns the random id for the cookie (the row keeps only
+    its SHA-256). ``pending``: the password is checked, the second factor is not yet."""
+    token = sessions.new_token()
+    db.session.add(AccountSession(token_hash=sessions.token_hash(token), user_id=user.id,
+                                  created_at=now, last_seen_at=now, pending=pending))
+    return token
+
+
+@operation
+def end_session(account_session: AccountSession, *, now: datetime, reason: str) -> None:
+    """End one session (logout; a pending session once its second factor is given)."""
+    if account_session.ended_at is None:
+        account_session.ended_at, account_session.end_reason = now, reason
+
+
+@operation
+def end_sessions(account_id: int, *, now: datetime, reason: str) -> int:
+    """End every live session of an account (a password change or reset, a deactivation, a
+    reset second factor): a cookie kept from before no longer signs anyone in. Returns how
+    many ended."""
+    result = db.session.execute(
+        update(AccountSession)
+        .where(AccountSession.user_id == account_id, AccountSession.ended_at.is_(None))
+        .values(ended_at=now, end_reason=reason)
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@operation
+def complete_sign_in(pending: AccountSession, *, now: datetime) -> str:
+    """The second factor is given: the pending session ends and a new, complete one starts
+    (a new id, so nothing learnt before the second factor carries over)."""
+    end_session(pending, now=now, reason="second_factor")
+    user = db.session.get(User, pending.user_id)
+    assert user is not None
+    record_login(user, now=now)
+    return start_session(user, now=now)
+
+
+# --- the second factor (TOTP) ----------------------------------------------------------------
+
+RECOVERY_CODES = 10
+
+
+def _code_hash(user: User, code: str) -> str:
+    normalised = "".join(ch for ch in code.lower() if ch.isalnum())
+    return hashlib.sha256(f"{user.id}:{normalised}".encode()).hexdigest()
+
+
+@operation
+def begin_enrolment(user: User, *, now: datetime, actor=None) -> str:
+    """A new secret for an account without a confirmed second factor, kept on the server
+    until the first code confirms it."""
+    if user.totp_confirmed_at is not None:
+        raise DomainError(N_("Tweestapsverificatie is voor dit account al ingesteld."))
+    user.totp_secret = pyotp.random_base32()
+    user.totp_last_step = None
+    return user.totp_secret
+
+
+def _accept_code(user: User, code: str, now: datetime) -> bool:
+    """Whether ``code`` is the account's current time code (30 s, one step either side for
+    clock drift) and newer than the last one used: a code works once."""
+    code = "".join(code.split())
+    if not user.totp_secret or not code.isdigit() or len(code) != 6:
+        return False
+    totp = pyotp.TOTP(user.totp_secret)
+    step = int(now.timestamp()) // totp.interval
+    for candidate in (step - 1, step, step + 1):
+        if hmac.compare_digest(totp.generate_otp(candidate), code):
+            if user.totp_last_step is not None and candidate <= user.totp_last_step:
+                return False
+            user.totp_last_step = candidate
+            return True
+    return False
+
+
+@operation
+def confirm_enrolment(user: User, code: str, *, now: datetime, actor=None) -> list[str]:
+    """The first code confirms the secret; returns the ten recovery codes (shown once,
+    stored hashed)."""
+    if user.totp_secret is None or user.totp_confirmed_at is not None:
+        raise DomainError(N_("Begin opnieuw met het instellen van tweestapsverificatie."))
+    if not _accept_code(user, code, now):
+        raise DomainError(N_("Deze code is niet juist. Neem de code die uw app nu toont."),
+                          field="code")
+    user.totp_confirmed_at = now
+    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_code_hash(user, c))
+                       for c in codes)
+    audit("user.second_factor_enrolled", user, actor=user, now=now, procedure_id=None)
+    return [f"{c[:5]}-{c[5:]}" for c in codes]
+
+
+@operation
+def check_second_factor(user: User, code: str, *, now: datetime, actor=None) -> None:
+    """A time code of the account's app, or one of its unused recovery codes (used up)."""
+    if user.totp_confirmed_at is not None and _accept_code(user, code, now):
+        return
+    if user.totp_confirmed_at is not None and len(code.strip()) > 6:
+        recovery = db.session.scalar(select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
+            RecoveryCode.code_hash == _code_hash(user, code)))
+        if recovery is not None:
+            recovery.used_at = now
+            audit("user.recovery_code_used", user, actor=user, now=now, procedure_id=None)
+            return
+    raise DomainError(N_("Deze code is niet juist."), field="code")
+
+
+@operation
+def reset_second_factor(user: User, *, actor: User, now: datetime) -> None:
+    """The administrator resets someone's second factor (a lost phone): the secret and the
+    recovery codes go, every session of the account ends, and the next sign-in enrols anew."""
+    require_administrator(actor)
+    user.totp_secret = user.totp_confirmed_at = user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    end_sessions(user.id, now=now, reason="second_factor_reset")
+    audit("user.second_factor_reset", user, actor=actor, now=now, procedure_id=None)
 
 
 def _lock_account(user: User) -> None:
@@ -140,13 +272,14 @@ def revoke_role(grant: RoleGrant, *, actor: User, now: datetime) -> None:
 
 @operation
 def deactivate_user(user: User, *, actor: User, now: datetime) -> User:
-    """An administrator deactivates an account: it can no longer sign in, its sessions stop
-    working (the user loader refuses it) and its pending links are refused."""
+    """An administrator deactivates an account: it can no longer sign in, every session of
+    it ends on the server and its pending links are refused."""
     require_administrator(actor)
     _lock_account(user)
     db.session.refresh(user, ["deactivated_at"])
     check_deactivation(actor.id, user.id, user.deactivated_at is not None)
     user.deactivated_at = now
+    end_sessions(user.id, now=now, reason="deactivated")
     audit("user.deactivate", user, actor=actor, now=now, procedure_id=None)
     return user
 
@@ -185,13 +318,10 @@ def create_first_administrator(email: str, name: str, password: str, *,
     return user
 
 
-@operation
-def register_organisation(name: str, enterprise_number: str, legal_form: str,
-                          kind: OrganisationKind, *, actor: User | None, now: datetime,
-                          email: str | None = None,
-                          seat_nis_code: str | None = None) -> Organisation:
-    """Register an organisation; its enterprise number must pass the mod-97 check; its seat
-    (optional for the administrator) is a municipality of the reference list."""
+def _check_organisation(name: str, enterprise_number: str, legal_form: str,
+                        seat_nis_code: str | None = None) -> str:
+    """What registering an organisation refuses; returns the enterprise number's digits.
+    Its seat (optional for the administrator) is a municipality of the reference list."""
     digits = check_enterprise_number(enterprise_number)
     check_seat(seat_nis_code, by_code().keys(), required=False)
     if not name.strip():
@@ -201,6 +331,16 @@ def register_organisation(name: str, enterprise_number: str, legal_form: str,
     if db.session.scalar(select(Organisation.id).where(Organisation.enterprise_number == digits)):
         raise DomainError(N_("Er is al een organisatie met ondernemingsnummer %(number)s."),
                           field="enterprise_number", number=enterprise_number)
+    return digits
+
+
+@operation
+def register_organisation(name: str, enterprise_number: str, legal_form: str,
+                          kind: OrganisationKind, *, actor: User | None, now: datetime,
+                          email: str | None = None,
+                          seat_nis_code: str | None = None) -> Organisation:
+    """Register an organisation; its enterprise number must pass the mod-97 check."""
+    digits = _check_organisation(name, enterprise_number, legal_form, seat_nis_code)
     organisation = Organisation(name=name.strip(), enterprise_number=digits,
                                 legal_form=legal_form.strip(), kind=OrganisationKind(kind),
                                 email=email, seat_nis_code=seat_nis_code)
@@ -279,15 +419,28 @@ def user_of_reset(token: str) -> User:
 def register_applicant(organisation_name: str, enterprise_number: str, legal_form: str,
                        name: str, email: str, password: str, confirm: str, *,
                        actor, now: datetime, kind: OrganisationKind | None = None,
-                       seat_nis_code: str | None = None) -> User:
+                       seat_nis_code: str | None = None) -> User | None:
     """An organisation registers itself, with its kind (anything but VDAB) and the
     municipality of its seat (R-CAND-2 follows from both), and its first applicant account.
 
-    The account starts inactive and receives a confirmation link by e-mail (3 days).
+    The account starts inactive and receives a confirmation link by e-mail (3 days). When
+    the address already has an account, nothing is created and its owner gets an e-mail
+    instead; the answer, and the work done (one password hash), are the same, so the page
+    does not reveal which addresses exist. Returns the new account, or None then.
     """
     kind = check_self_registered_kind(kind)
     check_seat(seat_nis_code, by_code().keys(), required=True)
     _check_password(password, confirm)
+    existing = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if existing is not None:
+        _check_organisation(organisation_name, enterprise_number, legal_form, seat_nis_code)
+        if not name.strip():
+            raise DomainError(N_("Geef een naam."), field="name")
+        generate_password_hash(password, method="scrypt")  # the same work as a new account
+        account_mail.already_registered_mail(existing, now=now)
+        audit("user.registration_for_existing_address", existing, actor=None, now=now,
+              procedure_id=None)
+        return None
     organisation = register_organisation(organisation_name, enterprise_number, legal_form,
                                          kind, actor=None, now=now,
                                          email=email.strip().lower() or None,
@@ -330,8 +483,24 @@ def reset_password(token: str, password: str, confirm: str, *, actor, now: datet
     user = user_of_reset(token)
     _check_password(password, confirm)
     user.set_password(password)
-    user.failed_logins, user.throttled_until = 0, None
+    end_sessions(user.id, now=now, reason="password_reset")
     audit("user.password_reset", user, actor=user, now=now, procedure_id=None)
+    return user
+
+
+@operation
+def change_password(user: User, current: str, password: str, confirm: str, *, actor,
+                    now: datetime) -> User:
+    """The account's owner changes the password (knowing the current one); every session of
+    the account ends (the caller starts a new one for the browser that changed it)."""
+    if actor is None or getattr(actor, "id", None) != user.id:
+        raise PermissionDenied(N_("Alleen de eigenaar wijzigt het wachtwoord."))
+    if not user.check_password(current):
+        raise DomainError(N_("Het huidige wachtwoord is niet juist."), field="current")
+    _check_password(password, confirm)
+    user.set_password(password)
+    end_sessions(user.id, now=now, reason="password_change")
+    audit("user.password_change", user, actor=user, now=now, procedure_id=None)
     return user
 
 

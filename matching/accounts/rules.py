@@ -1,5 +1,5 @@
 """Pure rules of accounts and organisations: roles and who may do what, the enterprise
-number, the sign-in throttle, passwords.
+number, the second factor and the lifetime of a session, passwords.
 
 No Flask, no SQLAlchemy, no clock. The permission predicates take any object with
 ``is_authenticated`` and ``has_role`` (an account, or Flask-Login's anonymous user).
@@ -272,20 +272,26 @@ def format_enterprise_number(digits: str) -> str:
     return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"
 
 
-#: Failed logins before an account is slowed down; each further failure doubles the wait.
-FREE_LOGIN_ATTEMPTS = 5
+#: The roles that sign in with a second factor (OWASP ASVS 5.0 level 2: every account that
+#: decides, scores, observes or administers); applicants may add one.
+SECOND_FACTOR_ROLES = frozenset({Role.ADMINISTRATOR, Role.OBSERVER, Role.COORDINATOR,
+                                 Role.MATCHMAKER, Role.APPEAL_MATCHMAKER})
 
 
-MAX_LOGIN_WAIT = timedelta(minutes=15)
+def second_factor_required(roles) -> bool:
+    """Whether an account holding ``roles`` must sign in with a second factor."""
+    return any(Role(role) in SECOND_FACTOR_ROLES for role in roles)
 
 
-def login_throttle(failed_logins: int) -> timedelta:
-    """How long an account waits after ``failed_logins`` consecutive failures: nothing for
-    the first attempts, then 2, 4, 8 … seconds, at most 15 minutes."""
-    if failed_logins < FREE_LOGIN_ATTEMPTS:
-        return timedelta(0)
-    doublings = min(failed_logins - FREE_LOGIN_ATTEMPTS + 1, 20)  # 2**20 s already exceeds the cap
-    return min(timedelta(seconds=2 ** doublings), MAX_LOGIN_WAIT)
+def session_expired(created_at, last_seen_at, now, *, idle: timedelta,
+                    lifetime: timedelta) -> str | None:
+    """Why a signed-in session no longer counts at ``now`` ("idle" after ``idle`` without a
+    request, "lifetime" ``lifetime`` after sign-in), or None while it does."""
+    if now - created_at >= lifetime:
+        return "lifetime"
+    if now - last_seen_at >= idle:
+        return "idle"
+    return None
 
 
 MIN_PASSWORD = 12

@@ -1,34 +1,71 @@
 """Sign-in and sign-out, the account page, self-registration of an organisation with e-mail
-confirmation, password reset, and accepting an invitation. Tokens are signed
-(itsdangerous) and checked by the operations. Repeated failed logins on one account slow
-it down and are logged; the message is the same whether the account exists or not."""
+confirmation, password reset, accepting an invitation, the second factor. Tokens are
+signed (itsdangerous) and checked by the operations. Sessions are kept on the server
+(:mod:`matching.accounts.sessions`). The forms that cost a password hash or send an
+e-mail are rate limited per address and per address and account
+(:mod:`matching.core.limits`), before any hash is computed; the message is the same
+whether the account exists or not."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+import pyotp
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from matching.accounts import operations as account_ops
 from matching.accounts.forms import (
     AcceptForm,
+    ChangePasswordForm,
     ConfirmForm,
+    EnrolForm,
     ForgotForm,
     LoginForm,
     RegistrationForm,
     ResetForm,
+    ResetSecondFactorForm,
+    SecondFactorForm,
+    StartEnrolmentForm,
     seat_choices,
 )
 from matching.accounts.models import User
-from matching.accounts.rules import OrganisationKind
+from matching.accounts.rules import OrganisationKind, Role, second_factor_required
+from matching.accounts.sessions import SESSION_KEY, current_session
 from matching.core.db import db
 from matching.core.errors import DomainError
+from matching.core.limits import (
+    address_and_form_email,
+    address_limit_breached,
+    client_address,
+    failed,
+    limit,
+    limiter,
+)
 from matching.core.navigation import register_nav
-from matching.core.web import FAILED, message_of, perform, utcnow
+from matching.core.web import FAILED, get_or_404, message_of, perform, safe_target, utcnow
 
 bp = Blueprint("accounts", __name__)
+
+
+def address_and_pending_account() -> str:
+    """The pair key of the second step: the client's address and the account whose
+    password it gave."""
+    pending = current_session(pending=True)
+    return f"{client_address()}|{pending.user_id if pending else '-'}"
 
 register_nav("Registreren", "accounts.register",
              visible=lambda user: not user.is_authenticated, order=90)
@@ -37,42 +74,177 @@ register_nav("Registreren", "accounts.register",
 _DUMMY_HASH = ("scrypt:32768:8:1$dummysaltdummysa$" + "0" * 128)
 
 
+def _fresh_cookie(token: str | None, *, target: str | None = None) -> None:
+    """A fresh session cookie: the session id and the CSRF token change at sign-in and
+    sign-out (only the language choice, and where to go after the second step, carry over)."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    if target:
+        session["next_after_sign_in"] = target
+    if token:
+        session[SESSION_KEY] = token
+
+
 @bp.route("/aanmelden", methods=["GET", "POST"])
+@limiter.limit(limit("sign_in_address"), methods=["POST"], on_breach=address_limit_breached)
+@limiter.limit(limit("sign_in_account"), key_func=address_and_form_email, methods=["POST"],
+               deduct_when=failed)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         now = utcnow()
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(User.email == email))
-        if user is not None and user.throttled_until and user.throttled_until > now:
-            current_app.logger.warning("login throttled for account %s", user.id)
-            form.password.errors.append(_("Te veel mislukte pogingen. Probeer het over enkele "
-                                          "ogenblikken opnieuw."))
-        elif user is not None and user.is_active and user.check_password(form.password.data):
-            account_ops.record_login(user, now=now)
-            db.session.commit()
-            login_user(user)
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//")
-                            else url_for("index"))
-        else:
-            if user is None:
-                check_password_hash(_DUMMY_HASH, form.password.data)  # same time either way
-            else:
-                account_ops.record_failed_login(user, now=now)
+        target = safe_target(request.args.get("next"))
+        if user is not None and user.is_active and user.check_password(form.password.data):
+            roles = [grant.role for grant in user.grants]
+            if second_factor_required(roles) or user.totp_confirmed_at is not None:
+                if user.totp_confirmed_at is None:
+                    account_ops.begin_enrolment(user, now=now)
+                token = account_ops.start_session(user, now=now, pending=True)
                 db.session.commit()
-                current_app.logger.warning("failed login %d for account %s", user.failed_logins,
-                                           user.id)
-            form.password.errors.append(_("Het e-mailadres of het wachtwoord is niet juist."))
+                _fresh_cookie(token, target=target)
+                return redirect(url_for("accounts.second_factor"))
+            account_ops.record_login(user, now=now)
+            token = account_ops.start_session(user, now=now)
+            db.session.commit()
+            _fresh_cookie(token)
+            return redirect(target)
+        if user is None:
+            check_password_hash(_DUMMY_HASH, form.password.data)  # same time either way
+        else:
+            account_ops.record_failed_login(user, now=now)
+            db.session.commit()
+            current_app.logger.warning("failed login for account %s", user.id)
+        form.password.errors.append(_("Het e-mailadres of het wachtwoord is niet juist."))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
 
-@bp.post("/afmelden")
+@bp.route("/aanmelden/code", methods=["GET", "POST"])
+@limiter.limit(limit("second_factor_address"), methods=["POST"], on_breach=address_limit_breached)
+@limiter.limit(limit("second_factor_account"), key_func=lambda: address_and_pending_account(),
+               methods=["POST"], deduct_when=failed)
+def second_factor():
+    """The second step of signing in: the app's code, or enrolment when the account has
+    none yet (the secret was made at the password step, kept on the server)."""
+    pending = current_session(pending=True)
+    if pending is None:
+        flash(_("Meld u opnieuw aan."), "info")
+        return redirect(url_for("accounts.login"))
+    user = pending.user
+    enrolling = user.totp_confirmed_at is None
+    form = EnrolForm() if enrolling else SecondFactorForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            if enrolling:
+                codes = account_ops.confirm_enrolment(user, form.code.data, now=now)
+            else:
+                account_ops.check_second_factor(user, form.code.data, now=now)
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors.append(message_of(error))
+            form.code.data = ""  # a code is not shown again
+            if not enrolling:
+                account_ops.record_failed_login(user, now=now, step="second_factor")
+                db.session.commit()
+        else:
+            target = safe_target(session.get("next_after_sign_in"))
+            token = account_ops.complete_sign_in(pending, now=now)
+            db.session.commit()
+            _fresh_cookie(token)
+            if enrolling:
+                return render_template("auth/recovery_codes.html", codes=codes, target=target)
+            return redirect(target)
+    status = 422 if form.errors else 200
+    if enrolling:
+        return render_template("auth/enrol.html", form=form, **_enrolment(user)), status
+    return render_template("auth/second_factor.html", form=form), status
+
+
+def _enrolment(user: User) -> dict:
+    """What the enrolment page shows: the QR code (SVG, inline) and the secret as text."""
+    uri = pyotp.TOTP(user.totp_secret or "").provisioning_uri(
+        name=user.email, issuer_name="Lokale partnerschappen")
+    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff",
+                                                 title=_("QR-code voor uw authenticator-app"))
+    secret = user.totp_secret or ""
+    return {"qr_svg": Markup(svg),
+            "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))}
+
+
+@bp.route("/mijn-account/tweestapsverificatie", methods=["GET", "POST"])
 @login_required
+def enrol():
+    """An applicant adds a second factor (the other roles enrol at sign-in)."""
+    user = current_user._get_current_object()
+    if user.totp_confirmed_at is not None:
+        flash(_("Tweestapsverificatie is voor uw account al ingesteld."), "info")
+        return redirect(url_for("accounts.account"))
+    start = StartEnrolmentForm(prefix="start")
+    if not user.totp_secret and start.validate_on_submit():
+        perform(account_ops.begin_enrolment, user)
+        return redirect(url_for("accounts.enrol"))
+    form = EnrolForm()
+    if user.totp_secret and form.validate_on_submit():
+        codes = perform(account_ops.confirm_enrolment, user, form.code.data, form=form)
+        if codes is not FAILED:
+            return render_template("auth/recovery_codes.html", codes=codes,
+                                   target=url_for("accounts.account"))
+    if not user.totp_secret:
+        return render_template("auth/enrol_start.html", form=start)
+    return (render_template("auth/enrol.html", form=form, **_enrolment(user)),
+            422 if form.errors else 200)
+
+
+@bp.post("/afmelden")
 def logout():
-    logout_user()
+    account_session = current_session() or current_session(pending=True)
+    if account_session is not None:
+        account_ops.end_session(account_session, now=utcnow(), reason="logout")
+        db.session.commit()
+    _fresh_cookie(None)
     flash(_("U bent afgemeld."), "info")
     return redirect(url_for("index"))
+
+
+@bp.route("/beheer/accounts/<int:user_id>/tweestapsverificatie", methods=["GET", "POST"])
+@login_required
+def reset_second_factor(user_id: int):
+    """The administrator resets someone's second factor (asked to confirm first)."""
+    if not current_user.has_role(Role.ADMINISTRATOR):
+        abort(404)
+    user = get_or_404(User, user_id)
+    form = ResetSecondFactorForm()
+    if form.validate_on_submit():
+        if perform(account_ops.reset_second_factor, user,
+                   success=_("De tweestapsverificatie van %(name)s is hersteld: bij de "
+                             "volgende aanmelding stelt die ze opnieuw in.",
+                             name=user.name)) is not FAILED:
+            return redirect(url_for("admin.accounts"))
+    return render_template("admin/reset_second_factor.html", form=form, user=user)
+
+
+@bp.route("/mijn-account/wachtwoord", methods=["GET", "POST"])
+@login_required
+@limiter.limit(limit("new_password_address"), methods=["POST"])
+def change_password():
+    """A new password ends every session of the account, on every device; this browser
+    gets a new one."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if perform(account_ops.change_password, user, form.current.data, form.password.data,
+                   form.confirm.data, form=form) is not FAILED:
+            token = account_ops.start_session(user, now=utcnow())
+            db.session.commit()
+            _fresh_cookie(token)
+            flash(_("Uw wachtwoord is gewijzigd. Op andere toestellen bent u afgemeld."),
+                  "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("auth/change_password.html", form=form), _status(form)
 
 
 @bp.get("/mijn-account")
@@ -94,6 +266,7 @@ def _status(form) -> int:
 
 
 @bp.route("/registreren", methods=["GET", "POST"])
+@limiter.limit(limit("registration_address"), methods=["POST"], on_breach=address_limit_breached)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("index"))
@@ -130,6 +303,8 @@ def confirm(token: str):
 
 
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit(limit("reset_address"), methods=["POST"], on_breach=address_limit_breached)
+@limiter.limit(limit("reset_account"), key_func=address_and_form_email, methods=["POST"])
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
@@ -140,6 +315,7 @@ def forgot_password():
 
 
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+@limiter.limit(limit("new_password_address"), methods=["POST"])
 def reset_password(token: str):
     form = ResetForm()
     try:
@@ -155,6 +331,7 @@ def reset_password(token: str):
 
 
 @bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
+@limiter.limit(limit("new_password_address"), methods=["POST"])
 def accept(token: str):
     user = account_ops.invited_user(token)
     if user is None:

@@ -23,7 +23,7 @@ from appeals import views as panel_views
 from juries import coordinator_views as jury_coordinator_views
 from juries import views as jury_views
 from matching.accounts import views as account_views
-from matching.accounts.models import User
+from matching.accounts.sessions import load_signed_in_user
 from matching.administration import views as admin_views
 from matching.app import web
 from matching.app.cli import register_cli
@@ -34,6 +34,7 @@ from matching.candidacies import public_views as letter_verification_views
 from matching.candidacies import views as applicant_views
 from matching.core.dates import format_brussels
 from matching.core.db import db
+from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
 from matching.letters.seal import SealError, load_seal
 from matching.oversight import condition_views
@@ -120,15 +121,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
+    # Sessions live on the server (matching.accounts.sessions): Flask-Login reads the
+    # signed-in account from the session table, never an account id in the cookie.
+    login_manager.session_protection = None
+    login_manager.request_loader(load_signed_in_user)
+    limiter.init_app(app)
+    app.wsgi_app = FloodGuard(app.wsgi_app,  # type: ignore[method-assign]
+                              lambda: limiter.storage if limiter.enabled else None)
     web.init_web(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        # A deactivated account's existing sessions stop working at its next request.
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
 
     @app.get("/")
     def index():

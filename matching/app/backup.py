@@ -286,8 +286,8 @@ def _advance_sequences(conn: Connection) -> None:
 def _verify_restored(manifest: dict, report: RestoreReport) -> None:
     """The audit trail verifies and ends at the manifest's head; every attachment's bytes
     have their recorded SHA-256 (``matching.candidacies.storage.sweep``'s check)."""
-    from matching.audit.models import AuditEvent
     from matching.audit.keys import audit_key
+    from matching.audit.models import AuditEvent
     from matching.audit.verify import verify_chain
     from matching.candidacies.storage import sweep
 

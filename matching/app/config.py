@@ -11,6 +11,13 @@ key (a PKCS#12 file) that seals every letter and final report; required in produ
 ``AUDIT_KEY``: the key of the audit trail's HMACs and signed checkpoints
 (:mod:`matching.audit.keys`); kept outside the database; required in production, at least
 32 characters and not the ``SECRET_KEY``.
+``TRUSTED_HOSTS``: the host names the site answers for, separated by commas (a request naming
+another Host is refused with 400); required in production, ``127.0.0.1,localhost`` otherwise.
+``SESSION_IDLE_MINUTES``, ``SESSION_LIFETIME_HOURS``: a signed-in session ends after so long
+without a request (30) and at the latest so long after sign-in (12).
+``RATELIMIT_STORAGE_URI``: where the rate limits count (``redis://…``, shared by every worker and
+server); required in production (``memory://`` only for a single process), ``memory://`` for
+the demo.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ DEV_KEY = "development-only-key-not-for-production-use"
 DEV_AUDIT_KEY = "development-only-audit-key-not-for-production-use"
 #: Where ``make run`` serves the demo: the links in its e-mails point there.
 DEV_BASE_URL = "http://127.0.0.1:5000"
+#: The host names the embedded demo answers for (``TRUSTED_HOSTS`` outside production).
+DEV_TRUSTED_HOSTS = "127.0.0.1,localhost"
 
 
 class ConfigError(RuntimeError):
@@ -73,6 +82,17 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
             f"{MIN_KEY_LENGTH} characters, other than SECRET_KEY, kept outside the database "
             "(python -c 'import secrets; print(secrets.token_hex(32))'); the audit trail's "
             "hashes are keyed with it")
+    hosts = [h.strip().lower() for h in env.get(
+        "TRUSTED_HOSTS", "" if mode == "production" else DEV_TRUSTED_HOSTS).split(",") if h.strip()]
+    if not hosts:
+        raise ConfigError("TRUSTED_HOSTS is missing: set it to the host names of this site, "
+                          "separated by commas, e.g. matching.example.be (a request naming "
+                          "another host is refused)")
+    limit_storage = env.get("RATELIMIT_STORAGE_URI", "" if mode == "production" else "memory://")
+    if not limit_storage:
+        raise ConfigError("RATELIMIT_STORAGE_URI is missing: set it to a storage every worker "
+                          "shares, e.g. redis://127.0.0.1:6379/0 (the limits on sign-in, "
+                          "registration and password reset count there)")
     default_db = "sqlite:///" + str(Path(instance_path) / "matching.db")
     return {
         "MATCHING_ENV": mode,
@@ -88,6 +108,15 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
+        # Only these host names are answered (Flask refuses any other Host with 400).
+        "TRUSTED_HOSTS": hosts,
+        # Server-side sessions (matching.accounts.sessions).
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_LIFETIME_HOURS": int(env.get("SESSION_LIFETIME_HOURS", "12")),
+        # Rate limits (Flask-Limiter; matching.core.limits); a refusal says Retry-After.
+        "RATELIMIT_STORAGE_URI": limit_storage,
+        # a moving window: no burst of a whole new allowance at each minute's boundary
+        "RATELIMIT_STRATEGY": "moving-window",
         # Mail (the outbox worker): "file" writes .eml files into instance/mail (the demo,
         # no mail server needed); "smtp" talks to MAIL_SERVER.
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "file" if mode == "development" else "smtp"),

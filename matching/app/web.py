@@ -18,14 +18,17 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from matching.accounts.sessions import SESSION_KEY
 from matching.core.db import db
-from matching.core.web import refuse_control_characters_in_query, secure_headers
+from matching.core.web import refuse_control_characters_in_query, safe_target, secure_headers
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +50,7 @@ def set_language():
     if lang not in current_app.config["LANGUAGES"]:
         abort(400)
     session["lang"] = lang
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for("index"))
+    return redirect(safe_target(request.form.get("next"), url_for("index")))
 
 
 @bp.get("/ping")
@@ -140,6 +141,19 @@ def server_error_page() -> Response:
     return Response(body, status=500, content_type="text/html; charset=utf-8")
 
 
+def too_many_page() -> str:
+    """The 429 page: the error page's words, but next to nothing for the server (no layout
+    template, no account, no database): a refused flood must not slow the site down."""
+    title, message = (str(text) for text in ERRORS[429])
+    home = gettext("Naar de startpagina")
+    return (f'<!doctype html><html lang="{escape(str(get_locale()))}"><head>'
+            '<meta charset="utf-8"><meta name="viewport" content="width=device-width, '
+            f'initial-scale=1"><title>{escape(title)} – Lokale partnerschappen</title>'
+            '<link rel="stylesheet" href="/static/site.css"></head><body><main id="main">'
+            f'<h1>{escape(title)}</h1><p>{escape(message)}</p>'
+            f'<p><a href="/">{escape(home)}</a></p></main></body></html>')
+
+
 #: HSTS in production: browsers use HTTPS only, for a year, subdomains included.
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -151,7 +165,7 @@ def response_headers(response: Response) -> Response:
     secure_headers(response)
     if current_app.config.get("MATCHING_ENV") == "production":
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.cookies and session.get("_user_id") is not None:
+    if request.cookies and session.get(SESSION_KEY) is not None:
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -160,6 +174,13 @@ def init_web(app: Flask) -> None:
     """The headers of every response and the error pages."""
     app.after_request(response_headers)
     app.before_request(refuse_control_characters_in_query)
+
+    @app.errorhandler(429)
+    def too_many(error):
+        """A rate limit (matching.core.limits): the same page whoever the account is, and
+        next to nothing for the server (no layout, no account, no database: a refused
+        flood must not slow the site down, ``benchmarks/flood.py``)."""
+        return too_many_page(), 429, {"Retry-After": "60"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

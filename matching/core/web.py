@@ -12,10 +12,11 @@ import base64
 import enum
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Response,
@@ -55,6 +56,38 @@ def external_url(endpoint: str, **values: Any) -> str:
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
                                        url_scheme=base.scheme)
     return adapter.build(endpoint, values, force_external=True)
+
+
+#: What a redirect target may consist of: a path of this site with a query, in plain
+#: characters (no control character, space, backslash or fragment; see safe_target).
+_SAFE_PATH = re.compile(r"/(?![/\\])(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]|[^\x00-\x7f])*")
+
+
+def safe_target(target: str | None, default: str = "/") -> str:
+    """Where to go after signing in or switching the language: ``target`` when it is a
+    path of this site, else ``default``.
+
+    Refused: another site (``https://evil``), a protocol-relative address (``//evil``,
+    ``/\\evil``), any control character, space or backslash (a browser drops a tab or a
+    newline, so ``/\t/evil`` becomes ``//evil``; a newline in a header is a 500), and the
+    same in percent-encoded form (``/%09/evil``, ``/%2F/evil``, ``/%5C/evil``), which a
+    browser or a proxy may decode before following it."""
+    if not isinstance(target, str) or len(target) > 2000:
+        return default
+    decoded = target
+    for _ in range(3):  # also what a second or third decoding would make of it
+        if not _SAFE_PATH.fullmatch(decoded) or any(
+                unicodedata.category(ch)[0] in "CZ" for ch in decoded):
+            return default
+        if "%" not in decoded:
+            break
+        decoded = unquote(decoded)
+    else:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 def message_of(error: DomainError) -> str:

@@ -15,7 +15,7 @@ from juries import round_operations as round_ops
 from matching.accounts import operations as account_ops
 from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.municipalities import by_name
-from matching.accounts.rules import OrganisationKind, Role
+from matching.accounts.rules import OrganisationKind, Role, second_factor_required
 from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import Criterion, Declaration
@@ -79,8 +79,16 @@ class Demo:
                                        now=now)
         db.session.flush()
         account_ops.grant_role(user, role, actor=self.admin, now=now, **scope)
+        self.second_factor(user, role, now)
         self.users[local] = user
         return user
+
+    @staticmethod
+    def second_factor(user: User, role: Role, now: datetime) -> None:
+        """The demo's known second factor (``data.TOTP_SECRET``), enrolled, for the roles
+        that need one, so the demo can be tried with any authenticator app."""
+        if second_factor_required([role]) and user.totp_confirmed_at is None:
+            user.totp_secret, user.totp_confirmed_at = data.TOTP_SECRET, now
 
     def setup(self, now: datetime) -> None:
         """Europa WSE's administrator and observer, the matchmakers, every organisation."""
@@ -89,6 +97,7 @@ class Demo:
                                              now=now)
         # The first administrator cannot be granted by an administrator (tests/support.py).
         self.admin.grants.append(RoleGrant(role=Role.ADMINISTRATOR, granted_at=now))
+        self.second_factor(self.admin, Role.ADMINISTRATOR, now)
         self.observer = self.person(data.OBSERVER, Role.OBSERVER, now)
         for area in data.AREAS.values():
             for member, _, _ in area["jury"]:

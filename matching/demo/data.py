@@ -15,6 +15,9 @@ from typing import TypedDict
 from juries.rules import Bloc
 
 PASSWORD = "demo-wachtwoord-2025"
+#: The second factor of every demo account whose role needs one (README: add it to an
+#: authenticator app, or compute the code). Known to everyone: a demo, never production.
+TOTP_SECRET = "DEMOLOKALEPARTNERSCHAPPENESFWSE2"
 
 
 MAIL_DOMAIN = "demo.lokalepartnerschappen.be"

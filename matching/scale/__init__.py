@@ -83,6 +83,7 @@ from matching.scale.data import (
     DOMAIN,
     OBSERVER_EMAIL,
     PASSWORD,
+    TOTP_SECRET,
     appeal_matchmaker_email,
     applicant_email,
     coordinator_email,
@@ -94,7 +95,8 @@ from matching.scale.plan import DEFECTS, plan_areas
 from matching.scale.staff import Staff
 from matching.scale.story import AreaStory
 
-__all__ = ["ADMIN_EMAIL", "DOMAIN", "OBSERVER_EMAIL", "PASSWORD", "ScaleError", "ScaleReport",
+__all__ = ["ADMIN_EMAIL", "DOMAIN", "OBSERVER_EMAIL", "PASSWORD", "TOTP_SECRET", "ScaleError",
+           "ScaleReport",
            "appeal_matchmaker_email", "applicant_email", "coordinator_email", "generate",
            "holds_scale_data", "matchmaker_email"]
 
@@ -127,7 +129,9 @@ class ScaleReport:
         out.append(f"aanmelden met wachtwoord '{PASSWORD}': beheerder {ADMIN_EMAIL}, waarnemer "
                    f"{OBSERVER_EMAIL}, coördinator {coordinator_email(1)}, matchmaker "
                    f"{matchmaker_email(1, 1)}, weerwoord-matchmaker {appeal_matchmaker_email(1)}, "
-                   f"aanvrager {applicant_email(1, 1)} (kandidatuur: {self.first_applicant_state})")
+                   f"aanvrager {applicant_email(1, 1)} "
+                   f"(kandidatuur: {self.first_applicant_state}); "
+                   f"tweestapsverificatie (behalve aanvragers): sleutel {TOTP_SECRET}")
         return out
 
 

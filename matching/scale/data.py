@@ -14,6 +14,7 @@ DOMAIN = "scale.example"
 
 
 PASSWORD = data.PASSWORD
+TOTP_SECRET = data.TOTP_SECRET
 
 
 # --- accounts -------------------------------------------------------------------------------

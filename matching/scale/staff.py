@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from matching.accounts.models import RoleGrant, User
-from matching.accounts.rules import Role
+from matching.accounts.rules import Role, second_factor_required
 from matching.scale.data import (
     ADMIN_EMAIL,
     OBSERVER_EMAIL,
     PASSWORD,
+    TOTP_SECRET,
     appeal_matchmaker_email,
     person,
 )
@@ -49,8 +50,12 @@ class Staff:
 
     def account(self, sink: Sink, address: str, name: str, role: Role | None, at: datetime,
                 **scope: int | None) -> int:
+        enrolled = role is not None and second_factor_required([role])
         user = sink.add(User, email=address, name=name, password_hash=self.password_hash,
-                        active=True, created_at=at, failed_logins=0, throttled_until=None)
+                        active=True, created_at=at,
+                        # the demo's second factor, for the roles that need one
+                        totp_secret=TOTP_SECRET if enrolled else None,
+                        totp_confirmed_at=at if enrolled else None, totp_last_step=None)
         if role is not None:
             self.grant(sink, user["id"], role, at, **scope)
         return user["id"]

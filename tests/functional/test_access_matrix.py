@@ -108,8 +108,22 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # --- login, logout, account -----------------------------------------------------------
     ("accounts.login", "GET"): everyone({200}),
     ("accounts.login", "POST"): everyone({422}),
-    ("accounts.logout", "POST"): only(LOGGED_IN, "POST"),
+    # logging out ends the server-side session; anonymous goes to the home page
+    ("accounts.logout", "POST"): {**only(LOGGED_IN, "POST"), ANONYMOUS: frozenset({302})},
     ("accounts.account", "GET"): only(LOGGED_IN, "GET"),
+    ("accounts.change_password", "GET"): only(LOGGED_IN, "GET"),
+    ("accounts.change_password", "POST"): only(LOGGED_IN, "POST"),
+    # the second step of signing in: only with a pending session (else back to the login)
+    ("accounts.second_factor", "GET"): everyone({302}),
+    ("accounts.second_factor", "POST"): everyone({302}),
+    # an applicant may add a second factor; the other roles have one (back to the account)
+    ("accounts.enrol", "GET"): {**only(APPLICANTS, "GET"),
+                                **{r: frozenset({302}) for r in LOGGED_IN - APPLICANTS}},
+    ("accounts.enrol", "POST"): {**only(APPLICANTS, "POST"),
+                                 **{r: frozenset({302}) for r in LOGGED_IN - APPLICANTS}},
+    # the administrator resets someone's second factor (asked to confirm first)
+    ("accounts.reset_second_factor", "GET"): only({ADMIN}, "GET"),
+    ("accounts.reset_second_factor", "POST"): only({ADMIN}, "POST"),
     # --- registration, confirmation, password reset (tokens are invalid) -------------------
     ("accounts.register", "GET"): logged_out_only({200}),
     ("accounts.register", "POST"): logged_out_only({422}),

@@ -5,6 +5,7 @@ import re
 from sqlalchemy import select
 
 from matching.audit.models import AuditEvent
+from tests.support import login
 
 PASSWORD = "correct horse battery"  # the test world's administrator
 
@@ -31,7 +32,9 @@ def test_the_pages_have_no_inline_script(client, db):
 def test_login_and_logout(world, db, client):
     db.session.commit()
     response = post_login(client, "admin@wse.example", PASSWORD)
-    assert response.status_code == 302
+    assert response.headers["Location"] == "/aanmelden/code"  # the second factor first
+    assert client.get("/mijn-account").status_code == 302
+    login(client, db, world.admin)
     assert "Beheerder" in client.get("/mijn-account").get_data(as_text=True)
     assert client.get("/afmelden").status_code == 405  # no state change on GET
     client.post("/afmelden")
@@ -57,13 +60,10 @@ def test_a_wrong_password_and_an_unknown_account_get_the_same_message(world, db,
     assert without_token_and_address(wrong) == without_token_and_address(unknown)
 
 
-def test_repeated_failures_slow_the_account_down_and_are_logged(world, db, client):
+def test_failed_logins_are_logged_without_the_password(world, db, client):
     db.session.commit()
     for _ in range(5):
         post_login(client, "admin@wse.example", "fout wachtwoord")
-    page = post_login(client, "admin@wse.example", PASSWORD).get_data(as_text=True)
-    assert "Te veel mislukte pogingen" in page  # even the right password waits now
-    assert client.get("/mijn-account").status_code == 302
     failures = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "user.login_failed")).all()
     assert len(failures) == 5 and "wachtwoord" not in "".join(e.summary for e in failures)

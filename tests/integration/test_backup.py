@@ -21,8 +21,8 @@ from matching.accounts.models import Organisation
 from matching.accounts.rules import OrganisationKind
 from matching.app import create_app
 from matching.app.backup import BackupError, restore_backup, write_backup
-from matching.audit.models import AuditEvent
 from matching.audit.keys import audit_key
+from matching.audit.models import AuditEvent
 from matching.audit.verify import verify_chain
 from matching.candidacies.models import Attachment, AttachmentContent, Candidacy
 from matching.core.db import db as _db

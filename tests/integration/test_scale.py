@@ -33,6 +33,7 @@ from matching.core.db import UTCDateTime
 from matching.letters.content import LetterKind
 from matching.scale.plan import DEFECTS, AreaPlan, plan_areas
 from tests.helpers import count_rows
+from tests.support import sign_in
 from workareas.models import Procedure, WorkArea
 from workareas.rules import PROCEDURE_TRANSITIONS, ProcedureState
 
@@ -84,8 +85,8 @@ def test_the_audit_trail_verifies_and_the_application_continues_it(db, report, c
     chain = verify_chain(db.session, audit_key())
     assert chain.intact and chain.count == report.counts["audit_event"]
     # A login appends through matching.audit.recording: ids and hashes go on from the scale head.
-    response = client.post("/aanmelden", data={"email": scale.coordinator_email(1),
-                                               "password": scale.PASSWORD})
+    response = sign_in(client, db, scale.coordinator_email(1), scale.PASSWORD,
+                       scale.TOTP_SECRET)
     assert response.status_code == 302, response.text
     db.session.expire_all()
     after = verify_chain(db.session, audit_key())
@@ -173,7 +174,7 @@ def test_every_role_can_log_in_and_see_its_pages(db, report, client):
              scale.appeal_matchmaker_email(1): "/weerwoorden",
              scale.applicant_email(1, 1): "/mijn-kandidaturen"}
     for address, page in pages.items():
-        login = client.post("/aanmelden", data={"email": address, "password": scale.PASSWORD})
+        login = sign_in(client, db, address, scale.PASSWORD, scale.TOTP_SECRET)
         assert login.status_code == 302, address
         assert client.get(page).status_code == 200, (address, page)
         client.post("/afmelden")

@@ -73,7 +73,9 @@ def test_production_accepts_a_strong_secret_key(tmp_path):
                                          "AUDIT_KEY": "a" * 32,
                                          "DATABASE_URL": "postgresql://u@h/db",
                                          "BASE_URL": "https://matching.example.be/",
-                                         "LETTER_SEAL_PKCS12": "/etc/zegel.p12"})
+                                         "LETTER_SEAL_PKCS12": "/etc/zegel.p12",
+                                         "TRUSTED_HOSTS": "matching.example.be",
+                                         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})
     assert config["SECRET_KEY"] == key and config["SESSION_COOKIE_SECURE"]
     assert config["BASE_URL"] == "https://matching.example.be"
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"

@@ -18,7 +18,8 @@ from matching.letters.seal import check_seal, load_seal, seal_pdf
 from tests.helpers import sample_pdf
 
 PRODUCTION = {"MATCHING_ENV": "production", "SECRET_KEY": "k" * 40, "AUDIT_KEY": "a" * 40,
-              "BASE_URL": "https://matching.example.be", "DATABASE_URL": "sqlite://"}
+              "BASE_URL": "https://matching.example.be", "DATABASE_URL": "sqlite://",
+              "TRUSTED_HOSTS": "matching.example.be", "RATELIMIT_STORAGE_URI": "memory://"}
 
 
 def organisation_seal(path, passphrase: bytes) -> None:

@@ -28,7 +28,8 @@ SMOKE = textwrap.dedent('''
 
     import matching
     from matching.app import create_app
-    from matching.demo.data import PASSWORD, email
+    import pyotp
+    from matching.demo.data import PASSWORD, TOTP_SECRET, email
 
     app = create_app({"WTF_CSRF_ENABLED": False})  # the test client posts no token
     report = {"package": matching.__file__, "templates": app.template_folder,
@@ -52,6 +53,10 @@ SMOKE = textwrap.dedent('''
     for person, pages in people.items():
         login = client.post("/aanmelden", data={"email": email(person), "password": PASSWORD})
         assert login.status_code == 302, (person, login.status_code)
+        if login.headers["Location"].endswith("/aanmelden/code"):  # the demo's second factor
+            login = client.post("/aanmelden/code",
+                                data={"code": pyotp.TOTP(TOTP_SECRET).now()})
+            assert login.status_code == 302, (person, "second factor", login.status_code)
         for path in pages:
             html = get(path).get_data(as_text=True)
             for link in re.findall(r'href="(/[^"#?]*)"', html):

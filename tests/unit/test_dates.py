@@ -348,12 +348,26 @@ def test_enterprise_number_with_non_ascii_digit_is_refused_not_crashing():
         check_enterprise_number("020223995²")
 
 
-def test_login_throttle_waits_only_after_the_free_attempts_and_is_capped():
-    """Repeated failed logins slow an account down: 0 for the first four, then doubling."""
+def test_a_session_ends_when_idle_or_at_its_lifetime_at_the_boundaries():
+    """A session counts until 30 minutes without a request, at most 12 hours after sign-in."""
     from datetime import timedelta
 
-    from matching.accounts.rules import login_throttle
+    from matching.accounts.rules import session_expired
 
-    assert [login_throttle(n) for n in (0, 4)] == [timedelta(0), timedelta(0)]
-    assert [login_throttle(n).total_seconds() for n in (5, 6, 7)] == [2, 4, 8]
-    assert login_throttle(100) == timedelta(minutes=15)
+    t0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+    limits = {"idle": timedelta(minutes=30), "lifetime": timedelta(hours=12)}
+    assert session_expired(t0, t0, t0 + timedelta(minutes=29, seconds=59), **limits) is None
+    assert session_expired(t0, t0, t0 + timedelta(minutes=30), **limits) == "idle"
+    late = t0 + timedelta(hours=12)
+    assert session_expired(t0, late - timedelta(minutes=1), late - timedelta(seconds=1),
+                           **limits) is None
+    assert session_expired(t0, late - timedelta(minutes=1), late, **limits) == "lifetime"
+
+
+def test_a_second_factor_is_required_for_every_role_but_the_applicant():
+    from matching.accounts.rules import Role, second_factor_required
+
+    assert not second_factor_required([]) and not second_factor_required([Role.APPLICANT])
+    for role in Role:
+        if role is not Role.APPLICANT:
+            assert second_factor_required([Role.APPLICANT, role])
