@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.globals import request_ctx
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -121,6 +122,8 @@ BARE_500 = ("<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><tit
 
 
 def error_page(code: int) -> tuple[str, int]:
+    if request_ctx.url_adapter is None:  # refused before routing (an unknown Host)
+        return bare_page(code), code
     title, message = ERRORS[code]
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
@@ -141,10 +144,12 @@ def server_error_page() -> Response:
     return Response(body, status=500, content_type="text/html; charset=utf-8")
 
 
-def too_many_page() -> str:
-    """The 429 page: the error page's words, but next to nothing for the server (no layout
-    template, no account, no database): a refused flood must not slow the site down."""
-    title, message = (str(text) for text in ERRORS[429])
+def bare_page(code: int) -> str:
+    """An error page without the layout template: the error pages' words, the stylesheet,
+    nothing else (no account, no database, no URL building). For a refused flood (429: it
+    must cost next to nothing) and for a request refused before routing (a Host that is not
+    ours: nothing can be built from it)."""
+    title, message = (str(text) for text in ERRORS[code])
     home = gettext("Naar de startpagina")
     return (f'<!doctype html><html lang="{escape(str(get_locale()))}"><head>'
             '<meta charset="utf-8"><meta name="viewport" content="width=device-width, '
@@ -180,7 +185,7 @@ def init_web(app: Flask) -> None:
         """A rate limit (matching.core.limits): the same page whoever the account is, and
         next to nothing for the server (no layout, no account, no database: a refused
         flood must not slow the site down, ``benchmarks/flood.py``)."""
-        return too_many_page(), 429, {"Retry-After": "60"}
+        return bare_page(429), 429, {"Retry-After": "60"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

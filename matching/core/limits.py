@@ -78,14 +78,14 @@ def address_limit_breached(request_limit) -> None:
     request.environ[_FLAG] = True
 
 
-_GUARD_PAGE = (
+_GUARD_PAGE = (  # the words of the 429 page (matching.app.web.ERRORS), in both languages
     b'<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" '
-    b'content="width=device-width, initial-scale=1"><title>Te veel pogingen - Too many '
-    b'attempts</title><link rel="stylesheet" href="/static/site.css"></head><body>'
-    b'<main id="main"><h1>Te veel pogingen</h1><p>Er kwamen van uw verbinding te veel '
-    b'pogingen kort na elkaar. Wacht enkele minuten en probeer het dan opnieuw.</p>'
-    b'<h2 lang="en">Too many attempts</h2><p lang="en">Too many attempts came from your '
-    b'connection in a short time. Wait a few minutes and try again.</p>'
+    b'content="width=device-width, initial-scale=1"><title>Even geduld - Please wait'
+    b'</title><link rel="stylesheet" href="/static/site.css"></head><body>'
+    b'<main id="main"><h1>Even geduld</h1><p>U deed te veel aanvragen na elkaar. Wacht '
+    b'even en probeer het dan opnieuw.</p>'
+    b'<h2 lang="en">Please wait</h2><p lang="en">You made too many requests in a row. '
+    b'Wait a moment and try again.</p>'
     b'<p><a href="/">Naar de startpagina</a> - <a href="/" lang="en">To the home page</a>'
     b'</p></main></body></html>')
 

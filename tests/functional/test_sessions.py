@@ -10,6 +10,7 @@ import re
 import statistics
 import time
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import func, select, update
@@ -75,6 +76,12 @@ def test_sign_in_never_redirects_to_another_site(world, db, client, target):
     prepare_sign_in(db, user)
     response = client.post("/aanmelden", query_string={"next": target},
                            data={"email": user.email, "password": TEST_PASSWORD})
+    if response.status_code == 400:
+        # a control character in the address is refused before anything happens
+        # (matching.core.web.refuse_control_characters_in_query): nobody was signed in
+        assert any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in unquote(target))
+        assert client.get("/mijn-account").status_code == 302
+        return
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
@@ -441,7 +448,8 @@ def test_the_limits_count_in_redis_which_every_worker_shares(world, db, client,
 def registration(n: int, email: str) -> dict:
     return {"organisation_name": f"Vzw Nummer {n}", "enterprise_number": kbo(900 + n),
             "legal_form": "vzw", "name": "Iemand", "email": email,
-            "password": "een lang wachtwoord", "confirm": "een lang wachtwoord"}
+            "password": "een lang wachtwoord", "confirm": "een lang wachtwoord",
+            "kind": "NONPROFIT", "seat_nis_code": "44021"}
 
 
 def test_registration_answers_the_same_for_an_existing_address(world, db, client):
