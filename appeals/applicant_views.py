@@ -52,4 +52,5 @@ def appeal_section(candidacy: Candidacy, *, viewer) -> Markup | None:
     if not appeals and round_no is None:
         return None
     return Markup(render_template("applicant/_appeal_section.html", candidacy=candidacy,
-                                  appeals=appeals, appeal_round=round_no))
+                                  appeals=appeals, appeal_round=round_no,
+                                  deadline=appeal_deadline_of(candidacy, round_no)))

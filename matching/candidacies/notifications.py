@@ -109,9 +109,11 @@ def base_content(kind: LetterKind, candidacy: Candidacy, now: datetime, referenc
                          procedure_title=candidacy.procedure.title, **facts)
 
 
-def appeal_how(procedure: Procedure) -> str:
-    contacts = sender_of(procedure).contacts
-    return contacts[0].email if contacts else ""
+def appeal_how(candidacy: Candidacy) -> str:
+    """The one appeal route a decision letter names (R-APP-1, issue 12): the address of the
+    platform's appeal form for this candidacy. An appeal that reaches the coordinator by
+    e-mail or post is registered there by the coordinator, with the moment it arrived."""
+    return external_url("applicant_appeals.appeal", candidacy_id=candidacy.id)
 
 
 def candidacy_receipt(candidacy: Candidacy, now: datetime) -> LetterContent:

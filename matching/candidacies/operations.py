@@ -22,6 +22,7 @@ from matching.accounts.rules import require_applicant, require_coordinator
 from matching.audit.models import Transition
 from matching.audit.recording import audit, transition
 from matching.candidacies import notifications as candidacy_letters
+from matching.candidacies import queries
 from matching.candidacies.models import (
     Answer,
     Attachment,
@@ -40,6 +41,7 @@ from matching.candidacies.rules import (
     CandidacyStep,
     Criterion,
     Declaration,
+    appeal_deadline,
     check_answers,
     check_before_deadline,
     check_contributions,
@@ -227,6 +229,13 @@ def record_decision_received(candidacy: Candidacy, round_no: int, received_at: d
     candidacy.notices.append(notice)
     audit("decision_notice.received", notice, actor=actor, now=now,
           procedure_id=candidacy.procedure_id, round=round_no, received_at=received_at)
+    if not notice.selected:
+        _, stated = queries.decision_receipt(candidacy, round_no)
+        if stated is not None and appeal_deadline(received_at) > to_utc(stated):
+            # one deadline everywhere: the letter is corrected to the deadline counted
+            # from the receipt (R-APP-1 "tot 14 dagen na ontvangst van de e-mail")
+            signals.ask(signals.appeal_deadline_moved, candidacy, round_no=round_no,
+                        received_at=received_at, now=now, actor=actor)
     return notice
 
 

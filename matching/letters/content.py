@@ -118,7 +118,8 @@ class LetterContent:
     threshold: int = 3
     pitch: PitchMoment | None = None
     appeal_deadline: datetime | None = None  # aware, UTC; shown in Brussels time
-    appeal_how: str = ""  # the practical way to appeal (R-APP-1)
+    appeal_how: str = ""  # the address of the platform's appeal form (R-APP-1, issue 12)
+    decision_received_at: datetime | None = None  # a correction after a late receipt
     appeal_window_days: int | None = None  # "tot 14 dagen na ontvangst" (R-APP-1)
     appeal_filed_at: datetime | None = None
     appeal_outcome: str | None = None  # "confirmed" | "reversed"
@@ -154,6 +155,7 @@ def check_complete(content: LetterContent) -> LetterContent:
                 or not content.appeal_window_days:
             raise IncompleteLetter(N_("De brief vermeldt hoe en tot wanneer een weerwoord kan."),
                                    rule="R-APP-1")
+    check_threshold_coherent(content)
     if kind == LetterKind.ROUND1_SELECTED and content.pitch is None:
         raise IncompleteLetter(N_("Plan eerst het pitch-moment: de uitnodiging vermeldt het."),
                                rule="R-PITCH-1")
@@ -167,6 +169,34 @@ def check_complete(content: LetterContent) -> LetterContent:
     if not content.sender.contacts:
         raise IncompleteLetter(N_("De brief vermeldt de lokale contactpersonen."), rule="R-ADD-1")
     return content
+
+
+SELECTED_KINDS = frozenset({LetterKind.ROUND1_SELECTED, LetterKind.ROUND2_ADMITTED})
+
+
+def check_threshold_coherent(content: LetterContent) -> None:
+    """A decision letter never states a threshold its own scores contradict without
+    saying why (issue 12): a selection with a score under the threshold is only written
+    after a reversed appeal, and then gives the panel's motivation; a non-selection has a
+    score under the threshold.
+
+    R-JURY-5, call text section 6: "Enkel organisaties die minstens een score 3 behalen
+    op beide criteria worden geselecteerd"; R-APP-3: the panel may "de beslissingen om
+    de partner niet te selecteren vervolgens bekrachtigen of omkeren".
+    """
+    if content.kind not in DECISION_KINDS or not content.results:
+        return
+    below = any(r.score < content.threshold for r in content.results)
+    if content.kind in SELECTED_KINDS and below:
+        if content.appeal_outcome != "reversed" or len(content.panel) != 2:
+            raise IncompleteLetter(
+                N_("Deze selectie heeft een score onder de drempel van %(threshold)s; de brief "
+                   "kan enkel na een omgekeerd weerwoord, met de motivering van het panel."),
+                rule="R-JURY-5", threshold=content.threshold)
+    if content.kind not in SELECTED_KINDS and not below:
+        raise IncompleteLetter(
+            N_("Een niet-selectie met een score van minstens %(threshold)s op beide criteria "
+               "spreekt de drempel tegen."), rule="R-JURY-5", threshold=content.threshold)
 
 
 def decision_kind(round_no: int, selected: bool) -> LetterKind:

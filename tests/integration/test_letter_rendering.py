@@ -110,8 +110,7 @@ def letter(kind: LetterKind, **overrides) -> LetterContent:
                                                         "zaal 2.14")
     if kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED):
         base.update(appeal_deadline=appeal_deadline(decided_at),
-                    appeal_how=("Via het platform, knop 'Weerwoord indienen' bij uw "
-                                "kandidatuur, met de documenten die niet werden meegenomen."),
+                    appeal_how="https://lokalepartnerschappen.example/kandidaturen/12/weerwoord",
                     appeal_window_days=APPEAL_WINDOW_DAYS)
     if kind in (LetterKind.APPEAL_RECEIPT, LetterKind.APPEAL_OUTCOME):
         base.update(results=(), appeal_filed_at=datetime(2026, 11, 30, 21, 30, tzinfo=UTC))
@@ -301,10 +300,10 @@ def test_decision_html_has_a_results_table_with_header_scopes(ctx, render):
 
 
 def test_user_text_is_escaped(ctx, render):
-    html = render.render_html(letter(LetterKind.ROUND1_NOT_SELECTED, appeal_how=(
+    html = render.render_html(letter(LetterKind.ROUND1_NOT_SELECTED, procedure_title=(
         "Mail naar <script>alert(1)</script> & wacht op 100% bevestiging.")))
     assert "<script>" not in html and "&lt;script&gt;" in html
-    odd = letter(LetterKind.ROUND1_NOT_SELECTED, appeal_how="A & B <c> via "
+    odd = letter(LetterKind.ROUND1_NOT_SELECTED, procedure_title="A & B <c> via "
                  "https://www.example.org/" + "heel-lang-pad-" * 12)
     assert "A & B <c>" in render.render_text(odd)
     assert "A & B <c>" in pdf_text(pdf_of(odd))
