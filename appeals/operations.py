@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from appeals import notifications as appeal_letters
-from appeals.models import Appeal, AppealReference, PanelMember
+from appeals.models import Appeal, AppealDocument, AppealReference, PanelMember
 from appeals.rules import (
     OPEN_APPEAL_STATES,
+    AppealChannel,
     AppealState,
     AppealStep,
     Position,
@@ -22,6 +23,7 @@ from appeals.rules import (
     check_appeal_window,
     check_grounds,
     check_panel,
+    check_registration,
     next_appeal_state,
 )
 from juries.queries import conflicted_user_ids, jury_of
@@ -29,6 +31,7 @@ from matching.accounts.models import User
 from matching.accounts.rules import Role, require_applicant, require_coordinator
 from matching.audit.recording import audit, transition
 from matching.candidacies import notifications as candidacy_letters
+from matching.candidacies import operations as candidacy_ops
 from matching.candidacies import queries as candidacy_queries
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import CandidacyStep, appeal_round, next_candidacy_state
@@ -40,28 +43,72 @@ from matching.core.operation import operation
 
 @operation
 def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequence[str], *,
-                actor: User, now: datetime) -> Appeal:
+                actor: User, now: datetime, attachment_ids: Sequence[int] = (),
+                document: tuple[str, bytes] | None = None,
+                upload_dir: str | None = None) -> Appeal:
     """R-APP-1/2: a non-selected organisation appeals on material errors, within 14 days
-    of receiving the decision e-mail."""
+    of receiving the decision e-mail, through the platform's form: the grounds, the
+    submitted documents it is about (``attachment_ids``, the candidacy's attachments, and
+    ``referenced_documents`` named in words) and at most one clarifying ``document``
+    (filename, bytes)."""
     require_applicant(actor, candidacy.organisation_id)
+    return _file(candidacy, grounds, referenced_documents, attachment_ids, document, upload_dir,
+                 actor=actor, now=now, received_at=now, channel=AppealChannel.PLATFORM)
+
+
+@operation
+def register_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequence[str], *,
+                    channel: AppealChannel, received_at: datetime, actor: User, now: datetime,
+                    attachment_ids: Sequence[int] = (),
+                    document: tuple[str, bytes] | None = None,
+                    upload_dir: str | None = None) -> Appeal:
+    """Issue 12 / DOMAIN.md: an appeal that reached the coordinator by e-mail or post is
+    registered on the applicant's behalf with the moment it was received, checked against
+    the same deadline as the form (R-APP-1), so no appeal is lost."""
+    require_coordinator(actor, candidacy.procedure.work_area_id)
+    check_registration(channel, received_at, now)
+    return _file(candidacy, grounds, referenced_documents, attachment_ids, document, upload_dir,
+                 actor=actor, now=now, received_at=received_at, channel=channel,
+                 registered_at=now)
+
+
+def _file(candidacy: Candidacy, grounds: str, referenced_documents: Sequence[str],
+          attachment_ids: Sequence[int], document: tuple[str, bytes] | None,
+          upload_dir: str | None, *, actor: User, now: datetime, received_at: datetime,
+          channel: AppealChannel, registered_at: datetime | None = None) -> Appeal:
     round_no = appeal_round(candidacy.state)
     if round_no is None:
         raise DomainError(N_("Enkel een niet-geselecteerde kandidatuur kan een weerwoord "
                              "indienen."), rule="R-APP-1")
-    received_at, stated = candidacy_queries.decision_receipt(candidacy, round_no)
-    check_appeal_window(received_at, now, stated_deadline=stated)
-    check_grounds(grounds, referenced_documents)
+    decision_received_at, stated = candidacy_queries.decision_receipt(candidacy, round_no)
+    check_appeal_window(decision_received_at, received_at, stated_deadline=stated)
+    own = {a.id: a for a in candidacy.attachments}
+    if any(i not in own for i in attachment_ids):
+        raise DomainError(N_("Verwijs enkel naar bijlagen van deze kandidatuur."),
+                          rule="R-APP-2", field="attachment_ids")
+    chosen = [own[i] for i in dict.fromkeys(attachment_ids)]
+    named = [d.strip() for d in referenced_documents if d.strip()]
+    check_grounds(grounds, named + [a.filename for a in chosen])
     if db.session.scalar(select(Appeal.id).where(Appeal.candidacy_id == candidacy.id,
                                                  Appeal.round == round_no)):
         raise DomainError(N_("Er is al een weerwoord ingediend tegen deze beslissing."),
                           rule="R-APP-1")
     appeal = Appeal(candidacy=candidacy, round=round_no, state=AppealState.FILED,
-                    grounds=grounds.strip(), filed_at=now, filed_by_id=actor.id,
-                    references=[AppealReference(document=d.strip())
-                                for d in referenced_documents if d.strip()])
+                    grounds=grounds.strip(), filed_at=received_at, filed_by_id=actor.id,
+                    channel=channel, registered_at=registered_at,
+                    references=[AppealReference(document=a.filename, attachment_id=a.id)
+                                for a in chosen] + [AppealReference(document=d) for d in named])
+    if document is not None and document[1]:
+        if upload_dir is None:
+            raise RuntimeError("a clarifying document needs the upload folder")
+        appeal.document = AppealDocument(**candidacy_ops.store_upload(document[0], document[1],
+                                                                      upload_dir),
+                                         uploaded_at=now)
     db.session.add(appeal)
     audit("appeal.file", appeal, actor=actor, now=now, procedure_id=candidacy.procedure_id,
-          candidacy=candidacy.reference, round=round_no, documents=len(appeal.references))
+          candidacy=candidacy.reference, round=round_no, documents=len(appeal.references),
+          channel=channel.value, received_at=received_at,
+          clarifying_document=appeal.document.sha256 if appeal.document else None)
     candidacy_letters.issue(appeal_letters.appeal_receipt(appeal, now), candidacy, actor=actor,
                             now=now, appeal_id=appeal.id)
     return appeal

@@ -40,8 +40,23 @@ def procedure_appeals(procedure) -> list[Appeal]:
         select(Appeal).join(Candidacy, Appeal.candidacy_id == Candidacy.id)
         .where(Candidacy.procedure_id == procedure.id)
         .options(joinedload(Appeal.candidacy).joinedload(Candidacy.organisation),
-                 selectinload(Appeal.panel).joinedload(PanelMember.user), raiseload("*"))
+                 selectinload(Appeal.panel).joinedload(PanelMember.user),
+                 selectinload(Appeal.document), raiseload("*"))
         .order_by(Appeal.filed_at, Appeal.id)))
+
+
+def appealable_candidacies(procedure) -> list[Candidacy]:
+    """The procedure's candidacies whose latest decision can still be appealed and has no
+    appeal yet (what a coordinator may register an appeal for), in two statements."""
+    from matching.candidacies.rules import NOT_SELECTED_STATE, appeal_round
+    candidacies = list(db.session.scalars(
+        select(Candidacy).where(Candidacy.procedure_id == procedure.id,
+                                Candidacy.state.in_(list(NOT_SELECTED_STATE.values())))
+        .options(joinedload(Candidacy.organisation)).order_by(Candidacy.reference)))
+    filed = set(db.session.execute(
+        select(Appeal.candidacy_id, Appeal.round).join(Candidacy)
+        .where(Candidacy.procedure_id == procedure.id)).tuples())
+    return [c for c in candidacies if (c.id, appeal_round(c.state)) not in filed]
 
 
 def appeals_of(candidacy: Candidacy) -> list[Appeal]:

@@ -292,15 +292,10 @@ def save_and_submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetim
     return submit_candidacy(candidacy, actor=actor, now=now)
 
 
-@operation
-def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, upload_dir: str,
-                   actor: User, now: datetime) -> Attachment:
-    """R-CAND-3 "Bijlagen zijn toegestaan": PDF, DOCX or ODT, at most 10 MB, while the
-    candidacy is a draft. The bytes go to ``upload_dir`` under a random name."""
-    require_applicant(actor, candidacy.organisation_id)
-    if candidacy.state != CandidacyState.DRAFT:
-        raise DomainError(N_("Bijlagen kunnen enkel worden toegevoegd zolang de kandidatuur "
-                             "een concept is."), field="file")
+def store_upload(filename: str, data: bytes, upload_dir: str) -> dict[str, Any]:
+    """Check an uploaded document (PDF, DOCX or ODT by its content, at most 10 MB) and write
+    its bytes to ``upload_dir`` under a random name; returns the columns that describe it
+    (a candidacy's attachment, an appeal's clarifying document)."""
     if not data:
         raise DomainError(N_("Het bestand is leeg."), field="file")
     if len(data) > MAX_ATTACHMENT:
@@ -315,13 +310,24 @@ def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, upload_d
     os.makedirs(upload_dir, exist_ok=True)
     with open(os.path.join(upload_dir, key), "xb") as out:
         out.write(data)
-    attachment = Attachment(filename=stem + EXTENSIONS[media_type], media_type=media_type,
-                            size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                            storage_key=key, uploaded_at=now)
+    return dict(filename=stem + EXTENSIONS[media_type], media_type=media_type, size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(), storage_key=key)
+
+
+@operation
+def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, upload_dir: str,
+                   actor: User, now: datetime) -> Attachment:
+    """R-CAND-3 "Bijlagen zijn toegestaan": PDF, DOCX or ODT, at most 10 MB, while the
+    candidacy is a draft. The bytes go to ``upload_dir`` under a random name."""
+    require_applicant(actor, candidacy.organisation_id)
+    if candidacy.state != CandidacyState.DRAFT:
+        raise DomainError(N_("Bijlagen kunnen enkel worden toegevoegd zolang de kandidatuur "
+                             "een concept is."), field="file")
+    attachment = Attachment(**store_upload(filename, data, upload_dir), uploaded_at=now)
     candidacy.attachments.append(attachment)
     audit("attachment.add", attachment, actor=actor, now=now,
           procedure_id=candidacy.procedure_id, candidacy=candidacy.reference,
-          media_type=media_type, size=len(data), sha256=attachment.sha256)
+          media_type=attachment.media_type, size=attachment.size, sha256=attachment.sha256)
     return attachment
 
 

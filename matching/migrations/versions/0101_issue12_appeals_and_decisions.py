@@ -1,0 +1,62 @@
+"""issue 12: one appeal route (the channel an appeal came by, the moment a coordinator
+registered it, the clarifying document an appeal adds)
+
+Revision ID: 0101_issue12
+Revises: 0100_15_letters_rendered_later
+Create Date: 2026-11-30 12:00:00
+
+Appeals filed before keep channel 'platform'.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from matching.core.db import UTCDateTime
+
+# revision identifiers, used by Alembic.
+revision = '0101_issue12'
+down_revision = '0100_15_letters_rendered_later'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('appeal', schema=None) as batch_op:
+        batch_op.add_column(sa.Column(
+            'channel', sa.Enum('platform', 'email', 'post', name='appeal_channel',
+                               native_enum=False, create_constraint=True),
+            server_default='platform', nullable=False))
+        batch_op.add_column(sa.Column('registered_at', UTCDateTime(timezone=True),
+                                      nullable=True))
+        batch_op.create_check_constraint(batch_op.f('ck_appeal_registered_iff_not_platform'),
+                                         "(channel = 'platform') = (registered_at IS NULL)")
+        batch_op.create_check_constraint(batch_op.f('ck_appeal_registered_after_received'),
+                                         'registered_at IS NULL OR registered_at >= filed_at')
+    with op.batch_alter_table('appeal', schema=None) as batch_op:
+        batch_op.alter_column('channel', server_default=None)
+
+    op.create_table('appeal_document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('appeal_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('media_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('storage_key', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_at', UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("media_type IN ('application/pdf', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.oasis.opendocument.text')", name=op.f('ck_appeal_document_media_type_allowed')),
+    sa.CheckConstraint('size > 0 AND size <= 10485760', name=op.f('ck_appeal_document_size_up_to_10_mb')),
+    sa.ForeignKeyConstraint(['appeal_id'], ['appeal.id'], name=op.f('fk_appeal_document_appeal_id_appeal'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_appeal_document')),
+    sa.UniqueConstraint('appeal_id', name=op.f('uq_appeal_document_appeal_id')),
+    sa.UniqueConstraint('storage_key', name=op.f('uq_appeal_document_storage_key'))
+    )
+
+
+def downgrade():
+    op.drop_table('appeal_document')
+    with op.batch_alter_table('appeal', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_appeal_registered_after_received'), type_='check')
+        batch_op.drop_constraint(batch_op.f('ck_appeal_registered_iff_not_platform'),
+                                 type_='check')
+        batch_op.drop_column('registered_at')
+        batch_op.drop_column('channel')
