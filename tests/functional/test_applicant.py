@@ -193,7 +193,7 @@ def test_the_appeal_form_shows_the_deadline_and_files_an_appeal(world, db, clien
     page = client.get(f"/kandidaturen/{candidacy.id}/weerwoord")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "materiële fouten" in html
-    assert re.search(r"tot en met \d\d-\d\d-\d{4} 23:59", html)
+    assert re.search(r"tot en met \d{1,2} \w+ \d{4} om 23:59:59 \(Belgische tijd\)", html)
     short = client.post(f"/kandidaturen/{candidacy.id}/weerwoord",
                         data={"grounds": "te kort", "referenced_documents": ""})
     assert short.status_code == 422 and db.session.scalar(select(Appeal)) is None
