@@ -43,7 +43,8 @@ class Appeal(Model):
 
     __table_args__ = (
         UniqueConstraint("candidacy_id", "round"),
-        CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
+        # round 0: the appeal against an inadmissibility (issue 12)
+        CheckConstraint("round IN (0, 1, 2)", name="round_0_1_or_2"),
         CheckConstraint("length(trim(grounds)) >= 20", name="grounds_given"),
         CheckConstraint("(state IN ('confirmed', 'reversed')) = (decided_at IS NOT NULL)",
                         name="decided_at_iff_decided"),

@@ -39,6 +39,7 @@ from matching.core import signals
 from matching.core.db import db
 from matching.core.errors import N_, DomainError, PermissionDenied
 from matching.core.operation import operation
+from matching.letters.content import INTAKE
 
 
 @operation
@@ -162,10 +163,15 @@ def record_position(appeal: Appeal, position: Position, motivation: str, *, acto
     if outcome == Position.REVERSE:
         transition(appeal, AppealStep.REVERSE, next_appeal_state(appeal.state, AppealStep.REVERSE),
                    actor=actor, now=now, procedure_id=candidacy.procedure_id)
-        transition(candidacy, CandidacyStep.REVERSE_ON_APPEAL,
-                   next_candidacy_state(candidacy.state, CandidacyStep.REVERSE_ON_APPEAL),
-                   actor=actor, now=now, procedure_id=candidacy.procedure_id,
-                   reason=f"weerwoord {appeal.id} omgekeerd")
+        new_state = next_candidacy_state(candidacy.state, CandidacyStep.REVERSE_ON_APPEAL)
+        with db.session.no_autoflush:
+            if appeal.round == INTAKE:
+                # issue 12: the candidacy is assessed after all; the reason stays on record
+                # (its transition and its letter)
+                candidacy.inadmissible_reason = None
+            transition(candidacy, CandidacyStep.REVERSE_ON_APPEAL, new_state,
+                       actor=actor, now=now, procedure_id=candidacy.procedure_id,
+                       reason=f"weerwoord {appeal.id} omgekeerd")
     else:
         transition(appeal, AppealStep.CONFIRM, next_appeal_state(appeal.state, AppealStep.CONFIRM),
                    actor=actor, now=now, procedure_id=candidacy.procedure_id)

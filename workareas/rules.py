@@ -62,6 +62,10 @@ PROCEDURE_TRANSITIONS: Mapping[tuple[ProcedureState, ProcedureStep], ProcedureSt
     # A candidacy reversed on appeal after round 1 gets its own pitch and round-2
     # decision, also when the others were decided already (DOMAIN.md, readings).
     (P.DECIDED, PS.CLOSE_ROUND_2): P.DECIDED,
+    # Issue 12: a candidacy whose inadmissibility was reversed on appeal after round 1
+    # closed gets its own round-1 decision (and, if selected, its pitch and round 2).
+    (P.ROUND_2, PS.CLOSE_ROUND_1): P.ROUND_2,
+    (P.DECIDED, PS.CLOSE_ROUND_1): P.DECIDED,
     (P.DECIDED, PS.RATIFY): P.RATIFIED,
 }
 

@@ -152,7 +152,7 @@ class DecisionNotice(Model):
 
     __table_args__ = (
         UniqueConstraint("candidacy_id", "round"),
-        CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
+        CheckConstraint("round IN (0, 1, 2)", name="round_0_1_or_2"),
     )
 
 

@@ -24,6 +24,7 @@ from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import Role, format_enterprise_number
 from matching.audit.recording import audit
 from matching.candidacies.models import Candidacy, Letter, LetterPdf
+from matching.candidacies.rules import APPEAL_WINDOW_DAYS, appeal_deadline
 from matching.core.dates import brussels_date
 from matching.core.db import db, get_required
 from matching.core.errors import N_
@@ -114,6 +115,18 @@ def appeal_how(candidacy: Candidacy) -> str:
     platform's appeal form for this candidacy. An appeal that reaches the coordinator by
     e-mail or post is registered there by the coordinator, with the moment it arrived."""
     return external_url("applicant_appeals.appeal", candidacy_id=candidacy.id)
+
+
+def inadmissibility(candidacy: Candidacy, now: datetime,
+                    received_at: datetime | None = None) -> LetterContent:
+    """Issue 12: the motivated inadmissibility, with how (the platform's appeal form) and until
+    when to appeal it (counted from the letter's date, or from ``received_at`` in the version
+    written after a late receipt)."""
+    return base_content(LetterKind.INADMISSIBLE, candidacy, now, f"{candidacy.reference}/ONONTV",
+                        round=0, inadmissible_reason=candidacy.inadmissible_reason or "",
+                        appeal_deadline=appeal_deadline(received_at or now),
+                        appeal_how=appeal_how(candidacy), appeal_window_days=APPEAL_WINDOW_DAYS,
+                        decision_received_at=received_at)
 
 
 def candidacy_receipt(candidacy: Candidacy, now: datetime) -> LetterContent:

@@ -45,11 +45,11 @@ from matching.candidacies.rules import (
     check_answers,
     check_before_deadline,
     check_contributions,
+    check_decision_round,
     check_declarations,
     check_editable,
     check_inadmissibility_open,
     check_may_apply,
-    check_round,
     check_single_candidacy,
     check_withdrawable,
     next_candidacy_state,
@@ -60,7 +60,7 @@ from matching.core.dates import to_utc
 from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError, PermissionDenied
 from matching.core.operation import operation
-from matching.letters.content import DECISION_KINDS
+from matching.letters.content import DECISION_KINDS, INTAKE, LetterKind, check_complete
 from matching.mail.models import OutboxMessage
 from matching.mail.outbox import retry_failed, send_pending
 from workareas.models import Procedure, WorkAreaGovernment
@@ -191,7 +191,9 @@ def withdraw_candidacy(candidacy: Candidacy, reason: str, *, actor: User,
 @operation
 def declare_inadmissible(candidacy: Candidacy, reason: str, *, actor: User,
                          now: datetime) -> Candidacy:
-    """Refuse a candidacy at the deadline check, with its procedural reason."""
+    """Refuse a candidacy at the deadline check, with its procedural reason: a motivated
+    decision whose letter names the appeal form and its deadline (issue 12; call text,
+    section 6: "Alle kandidaten ontvangen een e-mail met de gemotiveerde beslissing")."""
     require_coordinator(actor, candidacy.procedure.work_area_id)
     check_inadmissibility_open(candidacy.procedure.state)
     if len(reason.strip()) < 10:
@@ -199,8 +201,11 @@ def declare_inadmissible(candidacy: Candidacy, reason: str, *, actor: User,
                              "tekens)."), field="reason")
     new_state = next_candidacy_state(candidacy.state, CandidacyStep.DECLARE_INADMISSIBLE)
     candidacy.inadmissible_reason = reason.strip()
+    with db.session.no_autoflush:  # the reason is set, the state follows in transition()
+        content = check_complete(candidacy_letters.inadmissibility(candidacy, now))
     transition(candidacy, CandidacyStep.DECLARE_INADMISSIBLE, new_state, actor=actor, now=now,
                procedure_id=candidacy.procedure_id, reason=reason.strip())
+    candidacy_letters.issue(content, candidacy, actor=actor, now=now)
     return candidacy
 
 
@@ -211,7 +216,7 @@ def record_decision_received(candidacy: Candidacy, round_no: int, received_at: d
 
     ``actor`` is None when the mail worker records the SMTP server's acceptance.
     """
-    check_round(round_no)
+    check_decision_round(round_no)
     decision = _round_decision(candidacy, round_no)
     if decision is None:
         raise DomainError(N_("Er is nog geen beslissing van ronde %(round)s voor deze "
@@ -234,8 +239,16 @@ def record_decision_received(candidacy: Candidacy, round_no: int, received_at: d
         if stated is not None and appeal_deadline(received_at) > to_utc(stated):
             # one deadline everywhere: the letter is corrected to the deadline counted
             # from the receipt (R-APP-1 "tot 14 dagen na ontvangst van de e-mail")
-            signals.ask(signals.appeal_deadline_moved, candidacy, round_no=round_no,
-                        received_at=received_at, now=now, actor=actor)
+            if round_no == INTAKE:
+                earlier = queries.latest_letter(candidacy, LetterKind.INADMISSIBLE)
+                candidacy_letters.issue(
+                    candidacy_letters.inadmissibility(candidacy, now, received_at), candidacy,
+                    actor=actor, now=now, supersedes=earlier,
+                    correction_reason="Beslissing later ontvangen: termijn voor het weerwoord "
+                                      "vanaf de ontvangst")
+            else:
+                signals.ask(signals.appeal_deadline_moved, candidacy, round_no=round_no,
+                            received_at=received_at, now=now, actor=actor)
     return notice
 
 
@@ -245,7 +258,8 @@ def record_letter_accepted(message: OutboxMessage, accepted_at: datetime) -> Non
     if message.letter_id is None:
         return
     letter = get_required(Letter, message.letter_id)
-    if letter.kind in DECISION_KINDS and letter.version == 1:
+    if (letter.kind in DECISION_KINDS or letter.kind == LetterKind.INADMISSIBLE) \
+            and letter.version == 1:
         if letter.candidacy_id is None or letter.round is None:  # issued from a decision
             raise RuntimeError(f"decision letter {letter.reference} names no candidacy or round")
         candidacy = get_required(Candidacy, letter.candidacy_id)
@@ -267,7 +281,8 @@ def send_outbox(config: dict, **options: Any) -> dict[str, int]:
 def _round_decision(candidacy: Candidacy, round_no: int) -> tuple[datetime, CandidacyStep] | None:
     """When the jury's decision of ``round_no`` was taken for the candidacy, and which it
     was (the first one: a reversal on appeal does not change what the e-mail said)."""
-    steps = {1: (CandidacyStep.SELECT_R1, CandidacyStep.REJECT_R1),
+    steps = {INTAKE: (CandidacyStep.DECLARE_INADMISSIBLE,),
+             1: (CandidacyStep.SELECT_R1, CandidacyStep.REJECT_R1),
              2: (CandidacyStep.ADMIT_R2, CandidacyStep.REJECT_R2)}[round_no]
     row = db.session.execute(select(Transition.at, Transition.step).where(
         Transition.object_type == "candidacy", Transition.object_id == candidacy.id,

@@ -69,6 +69,8 @@ CANDIDACY_TRANSITIONS: Mapping[tuple[CandidacyState, CandidacyStep], CandidacySt
     (C.NOT_SELECTED_R1, CS.REVERSE_ON_APPEAL): C.SELECTED_FOR_PITCH,
     (C.NOT_SELECTED_R2, CS.WITHDRAW): C.WITHDRAWN,
     (C.NOT_SELECTED_R2, CS.REVERSE_ON_APPEAL): C.ADMITTED_TO_STEP4,
+    # issue 12: an inadmissibility reversed on appeal is assessed after all (round 1)
+    (C.INADMISSIBLE, CS.REVERSE_ON_APPEAL): C.SUBMITTED,
 }
 
 
@@ -348,9 +350,24 @@ def appeal_is_on_time(decision_received_at: datetime, now: datetime) -> bool:
     return to_utc(now) < appeal_deadline(decision_received_at) + timedelta(seconds=1)
 
 
+#: The decisions an organisation may appeal, by "round": 0 is the inadmissibility at the
+#: deadline check (DOMAIN.md, readings: "Inadmissibility … is a motivated decision with its
+#: letter, and the organisation may appeal it like a non-selection"; call text, section 6:
+#: "Alle kandidaten ontvangen een e-mail met de gemotiveerde beslissing").
+APPEALABLE_STATE = {0: C.INADMISSIBLE, **NOT_SELECTED_STATE}
+
+
 def appeal_round(state: CandidacyState) -> int | None:
-    """The round whose non-selection a candidacy in ``state`` could appeal, if any."""
-    return next((r for r, s in NOT_SELECTED_STATE.items() if state == s), None)
+    """The decision ("round"; 0: the inadmissibility) a candidacy in ``state`` could appeal,
+    if any."""
+    return next((r for r, s in APPEALABLE_STATE.items() if state == s), None)
+
+
+def check_decision_round(round_no: int) -> int:
+    """A decision whose receipt opens an appeal window: the inadmissibility (0) or a round."""
+    if round_no != 0:
+        check_round(round_no)
+    return round_no
 
 
 def effective_appeal_deadline(decision_received_at: datetime,

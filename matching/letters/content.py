@@ -26,6 +26,7 @@ class LetterKind(str, enum.Enum):
     APPEAL_RECEIPT = "appeal_receipt"
     APPEAL_OUTCOME = "appeal_outcome"
     EMERGENCY_OUTCOME = "emergency_outcome"
+    INADMISSIBLE = "inadmissible"  # issue 12: a motivated decision, appealable
 
 
 #: Letters whose receipt starts an appeal window (R-APP-1).
@@ -120,6 +121,7 @@ class LetterContent:
     appeal_deadline: datetime | None = None  # aware, UTC; shown in Brussels time
     appeal_how: str = ""  # the address of the platform's appeal form (R-APP-1, issue 12)
     decision_received_at: datetime | None = None  # a correction after a late receipt
+    inadmissible_reason: str = ""  # the procedural reason of an inadmissibility
     appeal_window_days: int | None = None  # "tot 14 dagen na ontvangst" (R-APP-1)
     appeal_filed_at: datetime | None = None
     appeal_outcome: str | None = None  # "confirmed" | "reversed"
@@ -150,7 +152,11 @@ def check_complete(content: LetterContent) -> LetterContent:
                     N_("De motivering voor '%(criterion)s' ontbreekt: zonder motivering per "
                        "criterium wordt geen beslissingsbrief gemaakt."),
                     rule="R-JURY-6", criterion=r.label)
-    if kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED):
+    if kind == LetterKind.INADMISSIBLE and len(content.inadmissible_reason.strip()) < 10:
+        raise IncompleteLetter(N_("De brief over de onontvankelijkheid vermeldt de reden."),
+                               rule="R-CAND-3")
+    if kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED,
+                LetterKind.INADMISSIBLE):
         if content.appeal_deadline is None or not content.appeal_how.strip() \
                 or not content.appeal_window_days:
             raise IncompleteLetter(N_("De brief vermeldt hoe en tot wanneer een weerwoord kan."),
@@ -199,6 +205,13 @@ def check_threshold_coherent(content: LetterContent) -> None:
                "spreekt de drempel tegen."), rule="R-JURY-5", threshold=content.threshold)
 
 
+#: The "round" of the decision at the deadline check: an inadmissibility is appealed like a
+#: non-selection (its letter's receipt opens the same window, R-APP-1).
+INTAKE = 0
+
+
 def decision_kind(round_no: int, selected: bool) -> LetterKind:
+    if round_no == INTAKE:
+        return LetterKind.INADMISSIBLE
     return next(k for k, r in DECISION_KINDS.items() if r == round_no
                 and (k in (LetterKind.ROUND1_SELECTED, LetterKind.ROUND2_ADMITTED)) == selected)

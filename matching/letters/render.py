@@ -222,6 +222,8 @@ SUBJECTS = {
     LetterKind.APPEAL_RECEIPT: N_("Ontvangstbevestiging van uw weerwoord – %(area)s"),
     LetterKind.APPEAL_OUTCOME: N_("Uitspraak over uw weerwoord – %(area)s"),
     LetterKind.EMERGENCY_OUTCOME: N_("Uitkomst van de noodprocedure – %(area)s"),
+    LetterKind.INADMISSIBLE: N_("Beslissing over de ontvankelijkheid van uw kandidatuur – "
+                                "%(area)s"),
 }
 
 #: A pitch invitation after a reversed appeal says so already in its subject.

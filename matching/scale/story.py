@@ -20,9 +20,10 @@ from matching.accounts.models import Organisation
 from matching.accounts.rules import OrganisationKind, Role
 from matching.audit.models import Transition
 from matching.candidacies.models import Answer, Candidacy, Contribution
-from matching.candidacies.rules import CandidacyStep, Criterion
+from matching.candidacies.rules import CandidacyStep, Criterion, appeal_deadline
 from matching.core.dates import BRUSSELS, UTC, brussels_date
 from matching.demo import texts
+from matching.letters.content import LetterKind
 from matching.scale.data import (
     ACTIVITIES,
     CHALLENGES,
@@ -367,8 +368,13 @@ class AreaStory(Rounds):
         for k, cand in enumerate(refused):
             reason = self.rng.choice(INADMISSIBLE_REASONS)
             cand.row["inadmissible_reason"] = reason
+            at = self.at(d + 1, 10, k % 60)
             self.move(cand.row, "candidacy", CandidacyStep.DECLARE_INADMISSIBLE, C.INADMISSIBLE,
-                      coordinator, self.at(d + 1, 10, k % 60), reason=reason)
+                      coordinator, at, reason=reason)
+            # issue 12: the motivated letter, appealable like a non-selection
+            self.letter(LetterKind.INADMISSIBLE, cand, at, 0, coordinator,
+                        deadline=appeal_deadline(at))
+            self.receive(cand, 0, False, at)
         self.move(self.procedure, "procedure", ProcedureStep.START_ROUND_1, P.ROUND_1,
                   coordinator, self.at(d + 1, 11))
         for k, cand in enumerate(self.assessed()):

@@ -108,7 +108,11 @@ def letter(kind: LetterKind, **overrides) -> LetterContent:
     if kind == LetterKind.ROUND1_SELECTED:
         base["pitch"] = PitchMoment(pitch[0], pitch[1], "Stadhuis Kortrijk, Grote Markt 54, "
                                                         "zaal 2.14")
-    if kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED):
+    if kind == LetterKind.INADMISSIBLE:  # issue 12
+        base.update(round=0, results=(), inadmissible_reason=(
+            "Ingediend namens een consortium; de oproep vraagt individuele kandidaturen."))
+    if kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED,
+                LetterKind.INADMISSIBLE):
         base.update(appeal_deadline=appeal_deadline(decided_at),
                     appeal_how="https://lokalepartnerschappen.example/kandidaturen/12/weerwoord",
                     appeal_window_days=APPEAL_WINDOW_DAYS)
@@ -338,6 +342,7 @@ def _template_text(text: str) -> str:
            sample.ranking_motivation, letter(LetterKind.ROUND1_NOT_SELECTED).appeal_how]
     own += [p.motivation for p in letter(LetterKind.APPEAL_OUTCOME).panel]
     own += list(letter(LetterKind.CANDIDACY_RECEIPT).challenges)
+    own.append(letter(LetterKind.INADMISSIBLE).inadmissible_reason)
     own += [w for w, _ in letter(LetterKind.CANDIDACY_RECEIPT).next_steps]
     own += ["Leie en Schelde", "Vzw De Brug naar Werk",
             "Stadhuis Kortrijk, Grote Markt 54, zaal 2.14"]

@@ -6,6 +6,10 @@ Revises: 0100_15_letters_rendered_later
 Create Date: 2026-11-30 12:00:00
 
 Appeals filed before keep channel 'platform'.
+
+Also the inadmissibility as a motivated, appealable decision: its letter kind
+('inadmissible'), and "round" 0 (the decision at the deadline check) for the receipt of
+its e-mail (decision_notice) and for the appeal against it.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -19,7 +23,28 @@ branch_labels = None
 depends_on = None
 
 
+OLD_KINDS = ('candidacy_receipt', 'round1_selected', 'round1_not_selected', 'round2_admitted',
+             'round2_not_admitted', 'appeal_receipt', 'appeal_outcome', 'emergency_outcome')
+NEW_KINDS = OLD_KINDS + ('inadmissible',)
+
+
+def _kinds(kinds):
+    return 'kind IN (' + ', '.join(f"'{k}'" for k in kinds) + ')'
+
+
+def _rounds(table, old, new, old_sql, new_sql):
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f(f'ck_{table}_{old}'), type_='check')
+        batch_op.create_check_constraint(batch_op.f(f'ck_{table}_{new}'), new_sql)
+
+
 def upgrade():
+    with op.batch_alter_table('letter', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_letter_letter_kind'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_letter_letter_kind'), _kinds(NEW_KINDS))
+    _rounds('decision_notice', 'round_1_or_2', 'round_0_1_or_2', 'round IN (1, 2)',
+            'round IN (0, 1, 2)')
+    _rounds('appeal', 'round_1_or_2', 'round_0_1_or_2', 'round IN (1, 2)', 'round IN (0, 1, 2)')
     with op.batch_alter_table('appeal', schema=None) as batch_op:
         batch_op.add_column(sa.Column(
             'channel', sa.Enum('platform', 'email', 'post', name='appeal_channel',
@@ -53,6 +78,16 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('appeal', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_appeal_round_0_1_or_2'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_appeal_round_1_or_2'), 'round IN (1, 2)')
+    with op.batch_alter_table('decision_notice', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_decision_notice_round_0_1_or_2'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_decision_notice_round_1_or_2'),
+                                         'round IN (1, 2)')
+    with op.batch_alter_table('letter', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_letter_letter_kind'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_letter_letter_kind'), _kinds(OLD_KINDS))
     op.drop_table('appeal_document')
     with op.batch_alter_table('appeal', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_appeal_registered_after_received'), type_='check')
