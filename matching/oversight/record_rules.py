@@ -103,10 +103,10 @@ def condition_5(facts: ProcedureFacts) -> ConditionResult:
                                 "audit"))
     elif facts.audit_intact and facts.audit_full_at is not None:
         findings.append(Finding(True, N_("De audittrail (%(n)s gebeurtenissen) klopt: volledig "
-                                         "nagerekend op %(at)s, de nieuwere gebeurtenissen "
-                                         "zopas."), {"n": facts.audit_events,
-                                                     "at": format_brussels(facts.audit_full_at)},
-                                "audit"))
+                                         "nagerekend op %(at)s; de latere gebeurtenissen werden "
+                                         "nagerekend bij het nagaan van deze voorwaarden."),
+                                {"n": facts.audit_events,
+                                 "at": format_brussels(facts.audit_full_at)}, "audit"))
     elif facts.audit_intact:
         findings.append(Finding(True, N_("De audittrail (%(n)s gebeurtenissen) is geverifieerd: "
                                          "elke schakel klopt."), {"n": facts.audit_events},
