@@ -252,6 +252,36 @@ def check_new_version(first_published_at: datetime, a: AddendumSummary, change_n
     check_pitches_after_deadline(a)
 
 
+def changes_needs_or_challenges(before: AddendumSummary, after: AddendumSummary) -> bool:
+    """Whether a new version adds, removes or changes a local need or a regional challenge
+    (what candidates answer to); other changes (timing, contacts, wording of the
+    delimitation) do not."""
+    return (sorted(map(repr, before.needs)) != sorted(map(repr, after.needs))
+            or sorted(map(repr, before.challenges)) != sorted(map(repr, after.challenges)))
+
+
+def check_substantive_change(before: AddendumSummary, after: AddendumSummary,
+                             now: datetime) -> None:
+    """R-ADD-2 for a later version (DOMAIN.md, readings: "A later version that adds or
+    changes needs or regional challenges needs six weeks before the deadline too").
+
+    Call text, section 1: "Partners krijgen minimaal 6 weken tijd om zich kandidaat te
+    stellen nadat de lokale noden van een werkingsgebied zijn gepubliceerd op de website
+    van Europa WSE." New or changed needs are published by this version: the deadline must
+    lie at least six weeks after it, or the version moves the deadline so that it does.
+    """
+    if not changes_needs_or_challenges(before, after) or after.candidacy_deadline is None:
+        return
+    earliest = earliest_candidacy_deadline(now)
+    if to_utc(after.candidacy_deadline) < earliest:
+        raise DomainError(
+            N_("Deze versie voegt lokale noden of regio-uitdagingen toe of wijzigt ze: "
+               "kandidaten krijgen dan opnieuw minstens 6 weken. Verschuif de deadline voor "
+               "kandidaturen naar ten vroegste %(earliest)s, of wijzig de noden en "
+               "uitdagingen niet."),
+            rule="R-ADD-2", field="candidacy_deadline", earliest=format_brussels(earliest))
+
+
 def check_pitches_after_deadline(a: AddendumSummary) -> None:
     """R-ADD-1 / R-PITCH-1: the pitch moments of round 2 come after the candidacy deadline
     (the call's timing: "deadline kandidatuur, pitch-momenten, verwacht beslissingsmoment")."""

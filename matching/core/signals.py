@@ -66,3 +66,8 @@ appeal_reversal = _signals.signal("appeal-reversal")
 #: receiver (:mod:`juries.notifications`) writes the corrected letter with the deadline
 #: counted from the receipt and answers True.
 appeal_deadline_moved = _signals.signal("appeal-deadline-moved")
+
+#: Sent by :func:`workareas.operations.publish_new_version` with the procedure, ``version``
+#: and ``now``; :mod:`matching.candidacies.notifications` tells the organisations that
+#: already submitted a candidacy (issue 12) and answers the number of e-mails queued.
+addendum_version_published = _signals.signal("addendum-version-published")
