@@ -127,6 +127,7 @@ def save_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
     candidacy.declares_not_invoice_only = bool(declarations.get(Declaration.NOT_INVOICE_ONLY))
     candidacy.declares_partnership_commitment = bool(
         declarations.get(Declaration.PARTNERSHIP_COMMITMENT))
+    candidacy.declares_quality_framework = bool(declarations.get(Declaration.QUALITY_FRAMEWORK))
     audit("candidacy.save", candidacy, actor=actor, now=now, procedure_id=candidacy.procedure_id,
           contributions=sorted(chosen), answers=len(candidacy.answers))
     return candidacy
@@ -135,7 +136,8 @@ def save_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
 def declarations_of(candidacy: Candidacy) -> dict[Declaration, bool]:
     return {Declaration.INDIVIDUAL: candidacy.declares_individual,
             Declaration.NOT_INVOICE_ONLY: candidacy.declares_not_invoice_only,
-            Declaration.PARTNERSHIP_COMMITMENT: candidacy.declares_partnership_commitment}
+            Declaration.PARTNERSHIP_COMMITMENT: candidacy.declares_partnership_commitment,
+            Declaration.QUALITY_FRAMEWORK: bool(candidacy.declares_quality_framework)}
 
 
 @operation

@@ -179,6 +179,12 @@ class Declaration(str, enum.Enum):
     NOT_INVOICE_ONLY = "not_invoice_only"
     #: Call text, section 3/6: partners commit to exploring the organisation network.
     PARTNERSHIP_COMMITMENT = "partnership_commitment"
+    #: Call text, section 5: "Organisaties die zich kandidaat stellen via deze call for
+    #: interest engageren zich om bij goedkeuring het reeds vermelde Europa
+    #: WSE-kwaliteitskader toe te passen" and "Aan de partnerschappen wordt dan ook een
+    #: engagement gevraagd om dit kwaliteitsdenken toe te passen en erop gecoacht te willen
+    #: en kunnen worden." (issue 12)
+    QUALITY_FRAMEWORK = "quality_framework"
 
 
 DECLARATION_TEXTS = {
@@ -188,6 +194,9 @@ DECLARATION_TEXTS = {
                                      "facturatie afrekenen."),
     Declaration.PARTNERSHIP_COMMITMENT: N_("Onze organisatie engageert zich om te onderzoeken of "
                                            "ze wil instappen in een organisatienetwerk."),
+    Declaration.QUALITY_FRAMEWORK: N_("Onze organisatie engageert zich om bij goedkeuring het "
+                                      "kwaliteitskader van Europa WSE toe te passen en zich "
+                                      "daarin te laten coachen."),
 }
 
 

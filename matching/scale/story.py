@@ -305,7 +305,7 @@ class AreaStory(Rounds):
             created_at=started, submitted_at=None, withdrawn_at=None, withdrawal_reason=None,
             inadmissible_reason=None, partnership_fit=texts.PARTNERSHIP_FIT,
             declares_individual=True, declares_not_invoice_only=True,
-            declares_partnership_commitment=True)
+            declares_partnership_commitment=True, declares_quality_framework=True)
         cand = Cand(row, fate, applicant, address, org["name"])
         self.cands.append(cand)
         self.audit(started, applicant, "candidacy.start", "candidacy", row["id"],

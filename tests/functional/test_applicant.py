@@ -44,7 +44,8 @@ def form_data(declared=True, action="save"):
     data.update({"answer_" + k.replace(".", "_"): v for k, v in ANSWERS.items()})
     if declared:
         data.update({"declaration_individual": "y", "declaration_not_invoice_only": "y",
-                     "declaration_partnership_commitment": "y"})
+                     "declaration_partnership_commitment": "y",
+                     "declaration_quality_framework": "y"})
     return data
 
 
@@ -221,7 +222,8 @@ def test_the_dashboard_issues_as_many_queries_for_5_as_for_200_candidacies(world
             rows.append(Candidacy(organisation=org, procedure=p, state=CandidacyState.SUBMITTED,
                                   reference=f"K-{i}", created_at=T0, submitted_at=T0,
                                   declares_individual=True, declares_not_invoice_only=True,
-                                  declares_partnership_commitment=True))
+                                  declares_partnership_commitment=True,
+                                  declares_quality_framework=True))
         db.session.add_all(rows)
         db.session.commit()
 

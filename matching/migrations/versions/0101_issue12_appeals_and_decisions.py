@@ -10,6 +10,10 @@ Appeals filed before keep channel 'platform'.
 Also the inadmissibility as a motivated, appealable decision: its letter kind
 ('inadmissible'), and "round" 0 (the decision at the deadline check) for the receipt of
 its e-mail (decision_notice) and for the appeal against it.
+
+And the commitment to Europa WSE's quality framework (call text, section 5) as a
+declaration of the candidacy: NULL for the candidacies submitted before it was asked (they
+never declared it, and it is not made up for them), false for drafts.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -39,6 +43,16 @@ def _rounds(table, old, new, old_sql, new_sql):
 
 
 def upgrade():
+    with op.batch_alter_table('candidacy', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('declares_quality_framework', sa.Boolean(),
+                                      nullable=True))
+    op.execute("UPDATE candidacy SET declares_quality_framework = false "
+               "WHERE submitted_at IS NULL")
+    with op.batch_alter_table('candidacy', schema=None) as batch_op:
+        batch_op.create_check_constraint(
+            batch_op.f('ck_candidacy_submitted_with_quality_framework'),
+            'submitted_at IS NULL OR declares_quality_framework IS NULL '
+            'OR declares_quality_framework')
     with op.batch_alter_table('letter', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_letter_letter_kind'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_letter_letter_kind'), _kinds(NEW_KINDS))
@@ -78,6 +92,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('candidacy', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_candidacy_submitted_with_quality_framework'),
+                                 type_='check')
+        batch_op.drop_column('declares_quality_framework')
     with op.batch_alter_table('appeal', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_appeal_round_0_1_or_2'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_appeal_round_1_or_2'), 'round IN (1, 2)')
