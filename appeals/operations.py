@@ -36,6 +36,7 @@ from matching.candidacies import queries as candidacy_queries
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import CandidacyStep, appeal_round, next_candidacy_state
 from matching.core import signals
+from matching.core.dates import format_brussels, to_utc
 from matching.core.db import db
 from matching.core.errors import N_, DomainError, PermissionDenied
 from matching.core.operation import operation
@@ -83,6 +84,10 @@ def _file(candidacy: Candidacy, grounds: str, referenced_documents: Sequence[str
                              "indienen."), rule="R-APP-1")
     decision_received_at, stated = candidacy_queries.decision_receipt(candidacy, round_no)
     check_appeal_window(decision_received_at, received_at, stated_deadline=stated)
+    if decision_received_at is not None and to_utc(received_at) < to_utc(decision_received_at):
+        raise DomainError(N_("Een weerwoord kan niet binnenkomen vóór de beslissing ontvangen "
+                             "werd (%(at)s)."), field="received_at",
+                          at=format_brussels(decision_received_at))
     own = {a.id: a for a in candidacy.attachments}
     if any(i not in own for i in attachment_ids):
         raise DomainError(N_("Verwijs enkel naar bijlagen van deze kandidatuur."),
