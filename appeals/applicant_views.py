@@ -13,11 +13,19 @@ from appeals.forms import AppealForm
 from appeals.queries import appeal_of, appeals_of
 from matching.candidacies.models import Candidacy
 from matching.candidacies.queries import appeal_deadline_of, own_candidacy
-from matching.candidacies.rules import appeal_round
+from matching.candidacies.rules import MAX_ATTACHMENT, appeal_round
 from matching.core import signals
 from matching.core.web import FAILED, perform
 
 bp = Blueprint("applicant_appeals", __name__)
+
+
+def uploaded(storage) -> tuple[str, bytes] | None:
+    """A form's uploaded file as (filename, bytes), None when no file was chosen; read up to
+    one byte over the limit, so the operation refuses what is too large."""
+    if storage is None or not getattr(storage, "filename", None):
+        return None
+    return storage.filename, storage.read(MAX_ATTACHMENT + 1)
 
 
 @bp.route("/kandidaturen/<int:candidacy_id>/weerwoord", methods=["GET", "POST"])
@@ -28,12 +36,11 @@ def appeal(candidacy_id: int):
     form = AppealForm()
     form.attachment_ids.choices = [(a.id, a.filename) for a in candidacy.attachments]
     if form.validate_on_submit():
-        chosen = {a.id: a.filename for a in candidacy.attachments}
         documents = [line.strip() for line in (form.referenced_documents.data or "").splitlines()
                      if line.strip()]
-        documents += [_("Bijlage: %(name)s", name=chosen[i]) for i in form.attachment_ids.data
-                      if i in chosen]
-        if perform(appeal_ops.file_appeal, candidacy, form.grounds.data, documents, form=form,
+        if perform(appeal_ops.file_appeal, candidacy, form.grounds.data, documents,
+                   attachment_ids=form.attachment_ids.data or [],
+                   document=uploaded(form.document.data), form=form,
                    success=_("Uw weerwoord is ingediend. U ontvangt een ontvangstbevestiging "
                              "per e-mail.")) is not FAILED:
             return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
@@ -52,4 +59,5 @@ def appeal_section(candidacy: Candidacy, *, viewer) -> Markup | None:
     if not appeals and round_no is None:
         return None
     return Markup(render_template("applicant/_appeal_section.html", candidacy=candidacy,
-                                  appeals=appeals, appeal_round=round_no))
+                                  appeals=appeals, appeal_round=round_no,
+                                  deadline=appeal_deadline_of(candidacy, round_no)))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from appeals.rules import AppealState, Position
+from appeals.rules import AppealChannel, AppealState, Position
 from matching.accounts.models import User
 from matching.candidacies.models import Candidacy
 from matching.core.db import Model, UTCDateTime, bounded_text, enum_column
@@ -25,8 +25,17 @@ class Appeal(Model):
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     filed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # issue 12: one appeal route. Filed through the platform's form ("platform"), or
+    # arrived by e-mail or post and registered by the coordinator on the applicant's
+    # behalf: then ``filed_at`` is the moment it was received and ``registered_at`` the
+    # moment it was registered.
+    channel: Mapped[AppealChannel] = mapped_column(enum_column(AppealChannel, "appeal_channel"),
+                                                   default=AppealChannel.PLATFORM)
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     candidacy: Mapped[Candidacy] = relationship()
+    document: Mapped[AppealDocument | None] = relationship(
+        back_populates="appeal", cascade="all, delete-orphan")
     references: Mapped[list[AppealReference]] = relationship(
         back_populates="appeal", cascade="all, delete-orphan", order_by="AppealReference.id")
     panel: Mapped[list[PanelMember]] = relationship(
@@ -35,10 +44,46 @@ class Appeal(Model):
     __table_args__ = (
         *bounded_text("grounds"),
         UniqueConstraint("candidacy_id", "round"),
-        CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
+        # round 0: the appeal against an inadmissibility (issue 12)
+        CheckConstraint("round IN (0, 1, 2)", name="round_0_1_or_2"),
         CheckConstraint("length(trim(grounds)) >= 20", name="grounds_given"),
         CheckConstraint("(state IN ('confirmed', 'reversed')) = (decided_at IS NOT NULL)",
                         name="decided_at_iff_decided"),
+        CheckConstraint("(channel = 'platform') = (registered_at IS NULL)",
+                        name="registered_iff_not_platform"),
+        CheckConstraint("registered_at IS NULL OR registered_at >= filed_at",
+                        name="registered_after_received"),
+    )
+
+
+class AppealDocument(Model):
+    """The clarifying document an appeal may add (issue 12); its bytes are stored in the
+    database like a candidacy's attachments, and are read by the organisation, the coordinator, the
+    appeal panel and Europa WSE's observers."""
+
+    __tablename__ = "appeal_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeal.id", ondelete="CASCADE"),
+                                           unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The bytes, in the database like an attachment's (every server reaches them; nothing
+    #: is written before the commit); loaded only when downloaded.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+    appeal: Mapped[Appeal] = relationship(back_populates="document")
+
+    __table_args__ = (
+        CheckConstraint("size > 0 AND size <= 10485760", name="size_up_to_10_mb"),
+        CheckConstraint(
+            "media_type IN ('application/pdf', "
+            "'application/vnd.openxmlformats-officedocument.wordprocessingml.document', "
+            "'application/vnd.oasis.opendocument.text')", name="media_type_allowed"),
     )
 
 

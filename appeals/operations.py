@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from appeals import notifications as appeal_letters
-from appeals.models import Appeal, AppealReference, PanelMember
+from appeals.models import Appeal, AppealDocument, AppealReference, PanelMember
 from appeals.rules import (
     OPEN_APPEAL_STATES,
+    AppealChannel,
     AppealState,
     AppealStep,
     Position,
@@ -22,6 +23,7 @@ from appeals.rules import (
     check_appeal_window,
     check_grounds,
     check_panel,
+    check_registration,
     next_appeal_state,
 )
 from juries.queries import conflicted_user_ids, jury_of
@@ -29,40 +31,87 @@ from matching.accounts.models import User
 from matching.accounts.rules import Role, require_applicant, require_coordinator
 from matching.audit.recording import audit, lock_for_change, transition
 from matching.candidacies import notifications as candidacy_letters
+from matching.candidacies import operations as candidacy_ops
 from matching.candidacies import queries as candidacy_queries
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import CandidacyStep, appeal_round, next_candidacy_state
 from matching.core import signals
+from matching.core.dates import format_brussels, to_utc
 from matching.core.db import db
 from matching.core.errors import N_, DomainError, PermissionDenied
 from matching.core.operation import operation
+from matching.letters.content import INTAKE
 
 
 @operation
 def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequence[str], *,
-                actor: User, now: datetime) -> Appeal:
+                actor: User, now: datetime, attachment_ids: Sequence[int] = (),
+                document: tuple[str, bytes] | None = None) -> Appeal:
     """R-APP-1/2: a non-selected organisation appeals on material errors, within 14 days
-    of receiving the decision e-mail."""
-    lock_for_change(candidacy)
+    of receiving the decision e-mail, through the platform's form: the grounds, the
+    submitted documents it is about (``attachment_ids``, the candidacy's attachments, and
+    ``referenced_documents`` named in words) and at most one clarifying ``document``
+    (filename, bytes)."""
     require_applicant(actor, candidacy.organisation_id)
+    return _file(candidacy, grounds, referenced_documents, attachment_ids, document,
+                 actor=actor, now=now, received_at=now, channel=AppealChannel.PLATFORM)
+
+
+@operation
+def register_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequence[str], *,
+                    channel: AppealChannel, received_at: datetime, actor: User, now: datetime,
+                    attachment_ids: Sequence[int] = (),
+                    document: tuple[str, bytes] | None = None) -> Appeal:
+    """Issue 12 / DOMAIN.md: an appeal that reached the coordinator by e-mail or post is
+    registered on the applicant's behalf with the moment it was received, checked against
+    the same deadline as the form (R-APP-1), so no appeal is lost."""
+    require_coordinator(actor, candidacy.procedure.work_area_id)
+    check_registration(channel, received_at, now)
+    return _file(candidacy, grounds, referenced_documents, attachment_ids, document,
+                 actor=actor, now=now, received_at=received_at, channel=channel,
+                 registered_at=now)
+
+
+def _file(candidacy: Candidacy, grounds: str, referenced_documents: Sequence[str],
+          attachment_ids: Sequence[int], document: tuple[str, bytes] | None, *,
+          actor: User, now: datetime, received_at: datetime,
+          channel: AppealChannel, registered_at: datetime | None = None) -> Appeal:
+    lock_for_change(candidacy)
     round_no = appeal_round(candidacy.state)
     if round_no is None:
         raise DomainError(N_("Enkel een niet-geselecteerde kandidatuur kan een weerwoord "
                              "indienen."), rule="R-APP-1")
-    received_at, stated = candidacy_queries.decision_receipt(candidacy, round_no)
-    check_appeal_window(received_at, now, stated_deadline=stated)
-    check_grounds(grounds, referenced_documents)
+    decision_received_at, stated = candidacy_queries.decision_receipt(candidacy, round_no)
+    check_appeal_window(decision_received_at, received_at, stated_deadline=stated)
+    if decision_received_at is not None and to_utc(received_at) < to_utc(decision_received_at):
+        raise DomainError(N_("Een weerwoord kan niet binnenkomen vóór de beslissing ontvangen "
+                             "werd (%(at)s)."), field="received_at",
+                          at=format_brussels(decision_received_at))
+    own = {a.id: a for a in candidacy.attachments}
+    if any(i not in own for i in attachment_ids):
+        raise DomainError(N_("Verwijs enkel naar bijlagen van deze kandidatuur."),
+                          rule="R-APP-2", field="attachment_ids")
+    chosen = [own[i] for i in dict.fromkeys(attachment_ids)]
+    named = [d.strip() for d in referenced_documents if d.strip()]
+    check_grounds(grounds, named + [a.filename for a in chosen])
     if db.session.scalar(select(Appeal.id).where(Appeal.candidacy_id == candidacy.id,
                                                  Appeal.round == round_no)):
         raise DomainError(N_("Er is al een weerwoord ingediend tegen deze beslissing."),
                           rule="R-APP-1")
     appeal = Appeal(candidacy=candidacy, round=round_no, state=AppealState.FILED,
-                    grounds=grounds.strip(), filed_at=now, filed_by_id=actor.id,
-                    references=[AppealReference(document=d.strip())
-                                for d in referenced_documents if d.strip()])
+                    grounds=grounds.strip(), filed_at=received_at, filed_by_id=actor.id,
+                    channel=channel, registered_at=registered_at,
+                    references=[AppealReference(document=a.filename, attachment_id=a.id)
+                                for a in chosen] + [AppealReference(document=d) for d in named])
+    if document is not None and document[1]:
+        # checked like an attachment; the bytes stored in the database, in this transaction
+        appeal.document = AppealDocument(**candidacy_ops.checked_upload(*document),
+                                         data=document[1], uploaded_at=now)
     db.session.add(appeal)
     audit("appeal.file", appeal, actor=actor, now=now, procedure_id=candidacy.procedure_id,
-          candidacy=candidacy.reference, round=round_no, documents=len(appeal.references))
+          candidacy=candidacy.reference, round=round_no, documents=len(appeal.references),
+          channel=channel.value, received_at=received_at,
+          clarifying_document=appeal.document.sha256 if appeal.document else None)
     candidacy_letters.issue(appeal_letters.appeal_receipt(appeal, now), candidacy, actor=actor,
                             now=now, appeal_id=appeal.id)
     return appeal
@@ -118,10 +167,15 @@ def record_position(appeal: Appeal, position: Position, motivation: str, *, acto
     if outcome == Position.REVERSE:
         transition(appeal, AppealStep.REVERSE, next_appeal_state(appeal.state, AppealStep.REVERSE),
                    actor=actor, now=now, procedure_id=candidacy.procedure_id)
-        transition(candidacy, CandidacyStep.REVERSE_ON_APPEAL,
-                   next_candidacy_state(candidacy.state, CandidacyStep.REVERSE_ON_APPEAL),
-                   actor=actor, now=now, procedure_id=candidacy.procedure_id,
-                   reason=f"weerwoord {appeal.id} omgekeerd")
+        new_state = next_candidacy_state(candidacy.state, CandidacyStep.REVERSE_ON_APPEAL)
+        with db.session.no_autoflush:
+            if appeal.round == INTAKE:
+                # issue 12: the candidacy is assessed after all; the reason stays on record
+                # (its transition and its letter)
+                candidacy.inadmissible_reason = None
+            transition(candidacy, CandidacyStep.REVERSE_ON_APPEAL, new_state,
+                       actor=actor, now=now, procedure_id=candidacy.procedure_id,
+                       reason=f"weerwoord {appeal.id} omgekeerd")
     else:
         transition(appeal, AppealStep.CONFIRM, next_appeal_state(appeal.state, AppealStep.CONFIRM),
                    actor=actor, now=now, procedure_id=candidacy.procedure_id)

@@ -56,6 +56,35 @@ APPEAL_STATE_LABELS = {
 }
 
 
+class AppealChannel(str, enum.Enum):
+    """How an appeal reached the local governments (issue 12: one route, nothing lost)."""
+
+    PLATFORM = "platform"
+    EMAIL = "email"
+    POST = "post"
+
+
+APPEAL_CHANNEL_LABELS = {
+    AppealChannel.PLATFORM: N_("via het weerwoordformulier"),
+    AppealChannel.EMAIL: N_("per e-mail, geregistreerd door de coördinator"),
+    AppealChannel.POST: N_("per post, geregistreerd door de coördinator"),
+}
+
+
+def check_registration(channel: AppealChannel, received_at: datetime, now: datetime) -> None:
+    """An appeal the coordinator registers arrived by e-mail or post, at a moment that is
+    not in the future; whether that moment is on time is :func:`check_appeal_window`'s,
+    with the same deadline as the form (DOMAIN.md: "an appeal that reaches the coordinator
+    by e-mail or post within the window is registered by the coordinator with the moment it
+    was received, so no appeal is lost")."""
+    if channel == AppealChannel.PLATFORM:
+        raise DomainError(N_("Registreer enkel een weerwoord dat per e-mail of per post "
+                             "binnenkwam."), field="channel")
+    if to_utc(received_at) > to_utc(now):
+        raise DomainError(N_("Het moment van ontvangst ligt niet in de toekomst."),
+                          field="received_at")
+
+
 class Position(str, enum.Enum):
     CONFIRM = "confirm"
     REVERSE = "reverse"

@@ -3,25 +3,30 @@ position on each (R-APP-3). Thin views: access check, form shape, one operation.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+import io
+
+from flask import Blueprint, abort, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from appeals import operations as appeal_ops
 from appeals.forms import PositionForm
-from appeals.models import Appeal
+from appeals.models import Appeal, AppealDocument
 from appeals.queries import panel_assignments
-from appeals.rules import APPEAL_STATE_LABELS, POSITION_LABELS, Position
+from appeals.rules import APPEAL_CHANNEL_LABELS, APPEAL_STATE_LABELS, POSITION_LABELS, Position
 from juries.queries import round_decisions
-from matching.accounts.rules import Role
+from matching.accounts.rules import Role, can_coordinate
+from matching.candidacies.models import Letter
+from matching.candidacies.queries import candidacy_letters, organisation_ids
 from matching.candidacies.rules import (
     ASSESSMENT_QUESTIONS,
     CANDIDACY_STATE_LABELS,
     CRITERION_LABELS,
     Criterion,
 )
+from matching.core.db import db
 from matching.core.navigation import register_nav
-from matching.core.web import FAILED, get_or_404, perform
+from matching.core.web import FAILED, get_or_404, letter_page, perform
 
 bp = Blueprint("panel", __name__)
 
@@ -72,4 +77,42 @@ def appeal(appeal_id: int):
         criteria=[(c, CRITERION_LABELS[c], ASSESSMENT_QUESTIONS[c]) for c in Criterion],
         answers={(a.criterion, a.question): a.text for a in candidacy.answers},
         criterion_labels=CRITERION_LABELS, position_labels=POSITION_LABELS,
-        state_labels=APPEAL_STATE_LABELS, candidacy_labels=CANDIDACY_STATE_LABELS), status
+        state_labels=APPEAL_STATE_LABELS, candidacy_labels=CANDIDACY_STATE_LABELS,
+        channel_labels=APPEAL_CHANNEL_LABELS, letters=candidacy_letters(candidacy)), status
+
+
+@bp.get("/weerwoorden/<int:appeal_id>/brieven/<int:letter_id>")
+@login_required
+def letter(appeal_id: int, letter_id: int):
+    """A letter to the organisation whose appeal the panel judges (R-APP-3: the panel weighs
+    the appeal against the jury's motivation, as the letter stated it)."""
+    appeal, _member = _assigned_or_404(appeal_id)
+    item = db.session.get(Letter, letter_id)
+    if item is None or item.candidacy_id != appeal.candidacy_id:
+        abort(404)
+    response = letter_page(item.html)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def may_read_appeal(user, appeal: Appeal) -> bool:
+    """Who reads an appeal's clarifying document: the organisation that appealed, the
+    coordinator of the work area, the appeal's panel and Europa WSE's observers."""
+    candidacy = appeal.candidacy
+    return (candidacy.organisation_id in organisation_ids(user)
+            or can_coordinate(user, candidacy.procedure.work_area_id)
+            or any(m.user_id == user.id for m in appeal.panel)
+            or user.has_role(Role.OBSERVER))
+
+
+@bp.get("/weerwoorden/documenten/<int:document_id>")
+@login_required
+def appeal_document(document_id: int):
+    item = db.session.get(AppealDocument, document_id)
+    if item is None or not may_read_appeal(current_user, item.appeal):
+        abort(404)
+    response = send_file(io.BytesIO(item.data), mimetype=item.media_type, as_attachment=True,
+                         download_name=item.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -10,19 +10,21 @@ from sqlalchemy import select
 
 from juries.models import JuryDecision, PitchAppointment
 from juries.rules import SCALE, THRESHOLD
-from matching.candidacies.models import Candidacy
-from matching.candidacies.notifications import appeal_how, base_content
+from matching.candidacies.models import Candidacy, Letter
+from matching.candidacies.notifications import appeal_how, base_content, issue
 from matching.candidacies.rules import (
     APPEAL_WINDOW_DAYS,
     CRITERION_LABELS,
     Criterion,
     appeal_deadline,
 )
+from matching.core import signals
 from matching.core.db import db, get_required
 from matching.letters.content import (
     CriterionResult,
     LetterContent,
     LetterKind,
+    PanelPosition,
     PitchMoment,
     check_complete,
     decision_kind,
@@ -55,20 +57,31 @@ def pitch_moment(candidacy: Candidacy) -> PitchMoment | None:
 
 
 def round_decision(candidacy: Candidacy, round_no: int, kind: LetterKind, now: datetime,
-                   decisions: Mapping[Criterion, JuryDecision] | None = None) -> LetterContent:
-    """A round's decision; a non-selection states how and until when to appeal, counted
-    from the letter's own date (the window is never shorter than what the letter says)."""
+                   decisions: Mapping[Criterion, JuryDecision] | None = None, *,
+                   received_at: datetime | None = None) -> LetterContent:
+    """A round's decision; a non-selection states how (the platform's appeal form) and until
+    when to appeal, counted from the letter's own date, or, in the version written after a
+    late receipt, from ``received_at`` (the window is never shorter than what the letter
+    says, and the letter always says the deadline :func:`appeal_deadline_of` gives)."""
     not_selected = kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED)
     # The pitch invitation has its own reference: after a reversed appeal it follows the
     # non-selection letter of the same round without correcting it.
     suffix = "/PITCH" if kind == LetterKind.ROUND1_SELECTED else ""
+    # A selection that follows a reversed appeal says so, with the panel's motivation
+    # next to the jury's scores (which stay what they were: under the threshold).
+    reversal = next((a for a in signals.ask(signals.appeal_reversal, candidacy,
+                                            round_no=round_no) if a), None) \
+        if kind in (LetterKind.ROUND1_SELECTED, LetterKind.ROUND2_ADMITTED) else None
     return base_content(
         kind, candidacy, now, f"{candidacy.reference}/R{round_no}{suffix}", round=round_no,
         results=results_of(candidacy, round_no, decisions), threshold=THRESHOLD,
         pitch=pitch_moment(candidacy) if kind == LetterKind.ROUND1_SELECTED else None,
-        appeal_deadline=appeal_deadline(now) if not_selected else None,
-        appeal_how=appeal_how(candidacy.procedure) if not_selected else "",
-        appeal_window_days=APPEAL_WINDOW_DAYS if not_selected else None)
+        appeal_deadline=appeal_deadline(received_at or now) if not_selected else None,
+        appeal_how=appeal_how(candidacy) if not_selected else "",
+        decision_received_at=received_at if not_selected else None,
+        appeal_window_days=APPEAL_WINDOW_DAYS if not_selected else None,
+        appeal_outcome="reversed" if reversal else None,
+        panel=tuple(PanelPosition(p, m) for p, m in reversal) if reversal else ())
 
 
 def preview_round_decision(candidacy: Candidacy, round_no: int, selected: bool, now: datetime,
@@ -81,3 +94,22 @@ def preview_round_decision(candidacy: Candidacy, round_no: int, selected: bool, 
     content = check_complete(round_decision(candidacy, round_no,
                                             decision_kind(round_no, selected), now))
     return render_html(content, locale)
+
+
+@signals.appeal_deadline_moved.connect
+def correct_decision_letter(candidacy: Candidacy, *, round_no: int, received_at: datetime,
+                            now: datetime, actor) -> bool:
+    """The decision e-mail was received on a later day than the letter counted from: write
+    a corrected version of the non-selection letter stating the deadline counted from the
+    receipt, so that the letter, the form and the dashboard show the same instant."""
+    kind = decision_kind(round_no, selected=False)
+    earlier = db.session.scalar(select(Letter).where(
+        Letter.candidacy_id == candidacy.id, Letter.kind == kind)
+        .order_by(Letter.version.desc()).limit(1))
+    if earlier is None:
+        return False
+    issue(round_decision(candidacy, round_no, kind, now, received_at=received_at), candidacy,
+          actor=actor, now=now, supersedes=earlier,
+          correction_reason="Beslissing later ontvangen: termijn voor het weerwoord vanaf de "
+                            "ontvangst")
+    return True

@@ -53,7 +53,7 @@ from workareas.models import Procedure
 from workareas.rules import ProcedureState
 
 #: Procedure states in which a round's scores may be recorded.
-SCORING_STATES = {1: (ProcedureState.ROUND_1,),
+SCORING_STATES = {1: (ProcedureState.ROUND_1, ProcedureState.ROUND_2, ProcedureState.DECIDED),
                   2: (ProcedureState.ROUND_2, ProcedureState.DECIDED)}
 
 

@@ -33,7 +33,7 @@ from matching.core.operation import operation
 from matching.letters import content as letter_content
 from matching.letters.content import LetterKind
 from workareas.models import PitchSlot, Procedure
-from workareas.rules import ProcedureState, ProcedureStep, next_procedure_state
+from workareas.rules import ProcedureStep, next_procedure_state
 
 
 @operation
@@ -61,8 +61,9 @@ def close_round(procedure: Procedure, round_no: int, *, actor: User, now: dateti
     step = {1: ProcedureStep.CLOSE_ROUND_1, 2: ProcedureStep.CLOSE_ROUND_2}[round_no]
     new_state = next_procedure_state(procedure.state, step)
     board = round_board_rows(procedure, round_no, lean=False)
-    if procedure.state == ProcedureState.DECIDED and not board:
-        raise DomainError(N_("Er wacht geen kandidatuur op een beslissing van ronde 2."))
+    if new_state == procedure.state and not board:  # a late decision of one candidacy
+        raise DomainError(N_("Er wacht geen kandidatuur op een beslissing van ronde "
+                             "%(round)s."), round=round_no)
     not_ready = [row.candidacy.organisation.name for row in board if not row.readiness.ready]
     if not_ready:
         raise DomainError(N_("Ronde %(round)s kan niet sluiten: nog geen beslissing met motivering "

@@ -42,11 +42,13 @@ from workareas.rules import (
     NeedSummary,
     ProcedureState,
     ProcedureStep,
+    changes_needs_or_challenges,
     check_contact,
     check_letter_sender,
     check_new_version,
     check_new_version_open,
     check_publishable,
+    check_substantive_change,
     check_work_area,
     next_procedure_state,
 )
@@ -334,6 +336,7 @@ def publish_new_version(procedure: Procedure, content: dict[str, Any], change_no
     if used - offered:
         raise DomainError(N_("Een regio-uitdaging waarop al kandidaturen ingaan, kan niet worden "
                              "geschrapt."), rule="R-ADD-3", field="challenges")
+    before = summarise(procedure, procedure.current_version)
     version = AddendumVersion(number=procedure.current_version.number + 1, created_at=now,
                               change_note=change_note.strip())
     _fill_version(version, content)
@@ -341,9 +344,15 @@ def publish_new_version(procedure: Procedure, content: dict[str, Any], change_no
     if first_published_at is None:  # check_new_version_open admits published procedures only
         raise RuntimeError(f"procedure {procedure.id} takes a new version but was never "
                            "published")
-    check_new_version(first_published_at, summarise(procedure, version), change_note)
+    after = summarise(procedure, version)
+    check_new_version(first_published_at, after, change_note)
+    check_substantive_change(before, after, now)
     version.published_at = now
     procedure.versions.append(version)
     audit("addendum.new_version", version, actor=actor, now=now, procedure_id=procedure.id,
-          version=version.number, change_note=version.change_note)
+          version=version.number, change_note=version.change_note,
+          needs_or_challenges_changed=changes_needs_or_challenges(before, after))
+    # Issue 12: the candidates who already submitted are told, and may update their
+    # candidacy until the deadline (matching.candidacies answers).
+    signals.ask(signals.addendum_version_published, procedure, version=version, now=now)
     return version

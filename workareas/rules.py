@@ -62,6 +62,10 @@ PROCEDURE_TRANSITIONS: Mapping[tuple[ProcedureState, ProcedureStep], ProcedureSt
     # A candidacy reversed on appeal after round 1 gets its own pitch and round-2
     # decision, also when the others were decided already (DOMAIN.md, readings).
     (P.DECIDED, PS.CLOSE_ROUND_2): P.DECIDED,
+    # Issue 12: a candidacy whose inadmissibility was reversed on appeal after round 1
+    # closed gets its own round-1 decision (and, if selected, its pitch and round 2).
+    (P.ROUND_2, PS.CLOSE_ROUND_1): P.ROUND_2,
+    (P.DECIDED, PS.CLOSE_ROUND_1): P.DECIDED,
     (P.DECIDED, PS.RATIFY): P.RATIFIED,
 }
 
@@ -246,6 +250,36 @@ def check_new_version(first_published_at: datetime, a: AddendumSummary, change_n
     deadline = _check_complete(a)
     check_candidacy_period(first_published_at, deadline)
     check_pitches_after_deadline(a)
+
+
+def changes_needs_or_challenges(before: AddendumSummary, after: AddendumSummary) -> bool:
+    """Whether a new version adds, removes or changes a local need or a regional challenge
+    (what candidates answer to); other changes (timing, contacts, wording of the
+    delimitation) do not."""
+    return (sorted(map(repr, before.needs)) != sorted(map(repr, after.needs))
+            or sorted(map(repr, before.challenges)) != sorted(map(repr, after.challenges)))
+
+
+def check_substantive_change(before: AddendumSummary, after: AddendumSummary,
+                             now: datetime) -> None:
+    """R-ADD-2 for a later version (DOMAIN.md, readings: "A later version that adds or
+    changes needs or regional challenges needs six weeks before the deadline too").
+
+    Call text, section 1: "Partners krijgen minimaal 6 weken tijd om zich kandidaat te
+    stellen nadat de lokale noden van een werkingsgebied zijn gepubliceerd op de website
+    van Europa WSE." New or changed needs are published by this version: the deadline must
+    lie at least six weeks after it, or the version moves the deadline so that it does.
+    """
+    if not changes_needs_or_challenges(before, after) or after.candidacy_deadline is None:
+        return
+    earliest = earliest_candidacy_deadline(now)
+    if to_utc(after.candidacy_deadline) < earliest:
+        raise DomainError(
+            N_("Deze versie voegt lokale noden of regio-uitdagingen toe of wijzigt ze: "
+               "kandidaten krijgen dan opnieuw minstens 6 weken. Verschuif de deadline voor "
+               "kandidaturen naar ten vroegste %(earliest)s, of wijzig de noden en "
+               "uitdagingen niet."),
+            rule="R-ADD-2", field="candidacy_deadline", earliest=format_brussels(earliest))
 
 
 def check_pitches_after_deadline(a: AddendumSummary) -> None:

@@ -36,6 +36,7 @@ from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
+from matching.letters.render import format_deadline
 from matching.letters.seal import SealError, load_seal
 from matching.oversight import condition_views
 from matching.oversight import views as observer_views
@@ -118,6 +119,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["nav_for"] = nav_for
     app.jinja_env.filters["brussels"] = lambda dt: format_brussels(dt) if dt else "–"
+    # issue 12: a deadline reads the same on every page as in the letter
+    app.jinja_env.filters["deadline"] = \
+        lambda dt: format_deadline(dt, str(get_locale() or "nl")) if dt else "–"
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None

@@ -46,6 +46,10 @@ class Candidacy(Model):
     declares_individual: Mapped[bool] = mapped_column(default=False)
     declares_not_invoice_only: Mapped[bool] = mapped_column(default=False)
     declares_partnership_commitment: Mapped[bool] = mapped_column(default=False)
+    #: Call text, section 5 (issue 12): the commitment to apply Europa WSE's quality
+    #: framework and accept coaching. NULL only for candidacies submitted before the system
+    #: asked it (migration 0101); a candidacy submitted since declares it.
+    declares_quality_framework: Mapped[bool | None] = mapped_column(default=False)
 
     organisation: Mapped[Organisation] = relationship()
     procedure: Mapped[Procedure] = relationship()
@@ -73,6 +77,8 @@ class Candidacy(Model):
                         name="reason_iff_inadmissible"),
         CheckConstraint(f"submitted_at IS NULL OR ({_DECLARED})",
                         name="submitted_with_declarations"),
+        CheckConstraint("submitted_at IS NULL OR declares_quality_framework IS NULL "
+                        "OR declares_quality_framework", name="submitted_with_quality_framework"),
     )
 
     def notice(self, round_no: int) -> DecisionNotice | None:
@@ -169,7 +175,7 @@ class DecisionNotice(Model):
 
     __table_args__ = (
         UniqueConstraint("candidacy_id", "round"),
-        CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
+        CheckConstraint("round IN (0, 1, 2)", name="round_0_1_or_2"),
     )
 
 

@@ -24,6 +24,8 @@ from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import Role, format_enterprise_number
 from matching.audit.recording import audit
 from matching.candidacies.models import Candidacy, Letter, LetterPdf
+from matching.candidacies.rules import APPEAL_WINDOW_DAYS, appeal_deadline
+from matching.core import signals
 from matching.core.dates import brussels_date
 from matching.core.db import db, get_required
 from matching.core.errors import N_
@@ -109,9 +111,23 @@ def base_content(kind: LetterKind, candidacy: Candidacy, now: datetime, referenc
                          procedure_title=candidacy.procedure.title, **facts)
 
 
-def appeal_how(procedure: Procedure) -> str:
-    contacts = sender_of(procedure).contacts
-    return contacts[0].email if contacts else ""
+def appeal_how(candidacy: Candidacy) -> str:
+    """The one appeal route a decision letter names (R-APP-1, issue 12): the address of the
+    platform's appeal form for this candidacy. An appeal that reaches the coordinator by
+    e-mail or post is registered there by the coordinator, with the moment it arrived."""
+    return external_url("applicant_appeals.appeal", candidacy_id=candidacy.id)
+
+
+def inadmissibility(candidacy: Candidacy, now: datetime,
+                    received_at: datetime | None = None) -> LetterContent:
+    """Issue 12: the motivated inadmissibility, with how (the platform's appeal form) and until
+    when to appeal it (counted from the letter's date, or from ``received_at`` in the version
+    written after a late receipt)."""
+    return base_content(LetterKind.INADMISSIBLE, candidacy, now, f"{candidacy.reference}/ONONTV",
+                        round=0, inadmissible_reason=candidacy.inadmissible_reason or "",
+                        appeal_deadline=appeal_deadline(received_at or now),
+                        appeal_how=appeal_how(candidacy), appeal_window_days=APPEAL_WINDOW_DAYS,
+                        decision_received_at=received_at)
 
 
 def candidacy_receipt(candidacy: Candidacy, now: datetime) -> LetterContent:
@@ -268,3 +284,36 @@ def letter_email(message: OutboxMessage, sender: str, now: datetime) -> EmailMes
     # last: setting the content moves or drops the Content-* headers set before it
     mail["Content-Language"] = letter.locale
     return mail
+
+
+@signals.addendum_version_published.connect
+def tell_submitted_candidates(procedure: Procedure, *, version, now: datetime) -> int:
+    """Issue 12: a new version of the addendum is told to the organisations that already
+    submitted, with what changed and the candidacy deadline (Dutch: their language is not
+    recorded). Returns the number of e-mails queued."""
+    from matching.candidacies.rules import CandidacyState
+    from matching.mail.outbox import queue_mail
+
+    candidacies = list(db.session.scalars(
+        select(Candidacy).where(Candidacy.procedure_id == procedure.id,
+                                Candidacy.state == CandidacyState.SUBMITTED)
+        .order_by(Candidacy.id)))
+    if not candidacies:
+        return 0
+    prefetch_recipients(candidacies)
+    for candidacy in candidacies:
+        _, addresses = recipients_of(candidacy)
+        if not addresses:
+            continue
+        with force_locale("nl"):
+            body = render_template(
+                "mail/addendum_version.txt", procedure=procedure, version=version,
+                candidacy=candidacy, deadline=version.candidacy_deadline,
+                link=external_url("public.addendum", procedure_id=procedure.id),
+                own=external_url("applicant.candidacy", candidacy_id=candidacy.id))
+            subject = gettext("Nieuwe versie van het addendum – %(area)s",
+                              area=procedure.work_area.name)
+        queue_mail(addresses, subject, body, now=now,
+                   domain=current_app.config.get("MAIL_DOMAIN", "lokalepartnerschappen.be"),
+                   key=f"addendum-{procedure.id}-v{version.number}-{candidacy.id}")
+    return len(candidacies)

@@ -21,6 +21,7 @@ from matching.accounts.rules import require_applicant, require_coordinator
 from matching.audit.models import Transition
 from matching.audit.recording import audit, lock_for_change, transition
 from matching.candidacies import notifications as candidacy_letters
+from matching.candidacies import queries
 from matching.candidacies.documents import EXTENSIONS, inspect_document
 from matching.candidacies.models import (
     Answer,
@@ -41,15 +42,16 @@ from matching.candidacies.rules import (
     CandidacyStep,
     Criterion,
     Declaration,
+    appeal_deadline,
     check_answers,
     check_attachment_quota,
     check_before_deadline,
     check_contributions,
+    check_decision_round,
     check_declarations,
     check_editable,
     check_inadmissibility_open,
     check_may_apply,
-    check_round,
     check_single_candidacy,
     check_withdrawable,
     next_candidacy_state,
@@ -60,7 +62,7 @@ from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError, PermissionDenied
 from matching.core.operation import operation
 from matching.core.text import clean_filename
-from matching.letters.content import DECISION_KINDS
+from matching.letters.content import DECISION_KINDS, INTAKE, LetterKind, check_complete
 from matching.mail.models import OutboxMessage
 from matching.mail.outbox import retry_failed, send_pending
 from workareas.models import Municipality, Procedure, WorkAreaGovernment
@@ -138,6 +140,7 @@ def save_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
     candidacy.declares_not_invoice_only = bool(declarations.get(Declaration.NOT_INVOICE_ONLY))
     candidacy.declares_partnership_commitment = bool(
         declarations.get(Declaration.PARTNERSHIP_COMMITMENT))
+    candidacy.declares_quality_framework = bool(declarations.get(Declaration.QUALITY_FRAMEWORK))
     audit("candidacy.save", candidacy, actor=actor, now=now, procedure_id=candidacy.procedure_id,
           contributions=sorted(chosen), answers=len(candidacy.answers))
     return candidacy
@@ -146,7 +149,8 @@ def save_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
 def declarations_of(candidacy: Candidacy) -> dict[Declaration, bool]:
     return {Declaration.INDIVIDUAL: candidacy.declares_individual,
             Declaration.NOT_INVOICE_ONLY: candidacy.declares_not_invoice_only,
-            Declaration.PARTNERSHIP_COMMITMENT: candidacy.declares_partnership_commitment}
+            Declaration.PARTNERSHIP_COMMITMENT: candidacy.declares_partnership_commitment,
+            Declaration.QUALITY_FRAMEWORK: bool(candidacy.declares_quality_framework)}
 
 
 @operation
@@ -202,7 +206,9 @@ def withdraw_candidacy(candidacy: Candidacy, reason: str, *, actor: User,
 @operation
 def declare_inadmissible(candidacy: Candidacy, reason: str, *, actor: User,
                          now: datetime) -> Candidacy:
-    """Refuse a candidacy at the deadline check, with its procedural reason."""
+    """Refuse a candidacy at the deadline check, with its procedural reason: a motivated
+    decision whose letter names the appeal form and its deadline (issue 12; call text,
+    section 6: "Alle kandidaten ontvangen een e-mail met de gemotiveerde beslissing")."""
     lock_for_change(candidacy)
     require_coordinator(actor, candidacy.procedure.work_area_id)
     check_inadmissibility_open(candidacy.procedure.state)
@@ -211,8 +217,11 @@ def declare_inadmissible(candidacy: Candidacy, reason: str, *, actor: User,
                              "tekens)."), field="reason")
     new_state = next_candidacy_state(candidacy.state, CandidacyStep.DECLARE_INADMISSIBLE)
     candidacy.inadmissible_reason = reason.strip()
+    with db.session.no_autoflush:  # the reason is set, the state follows in transition()
+        content = check_complete(candidacy_letters.inadmissibility(candidacy, now))
     transition(candidacy, CandidacyStep.DECLARE_INADMISSIBLE, new_state, actor=actor, now=now,
                procedure_id=candidacy.procedure_id, reason=reason.strip())
+    candidacy_letters.issue(content, candidacy, actor=actor, now=now)
     return candidacy
 
 
@@ -224,7 +233,7 @@ def record_decision_received(candidacy: Candidacy, round_no: int, received_at: d
     ``actor`` is None when the mail worker records the SMTP server's acceptance.
     """
     lock_for_change(candidacy)
-    check_round(round_no)
+    check_decision_round(round_no)
     decision = _round_decision(candidacy, round_no)
     if decision is None:
         raise DomainError(N_("Er is nog geen beslissing van ronde %(round)s voor deze "
@@ -242,6 +251,21 @@ def record_decision_received(candidacy: Candidacy, round_no: int, received_at: d
     candidacy.notices.append(notice)
     audit("decision_notice.received", notice, actor=actor, now=now,
           procedure_id=candidacy.procedure_id, round=round_no, received_at=received_at)
+    if not notice.selected:
+        _, stated = queries.decision_receipt(candidacy, round_no)
+        if stated is not None and appeal_deadline(received_at) > to_utc(stated):
+            # one deadline everywhere: the letter is corrected to the deadline counted
+            # from the receipt (R-APP-1 "tot 14 dagen na ontvangst van de e-mail")
+            if round_no == INTAKE:
+                earlier = queries.latest_letter(candidacy, LetterKind.INADMISSIBLE)
+                candidacy_letters.issue(
+                    candidacy_letters.inadmissibility(candidacy, now, received_at), candidacy,
+                    actor=actor, now=now, supersedes=earlier,
+                    correction_reason="Beslissing later ontvangen: termijn voor het weerwoord "
+                                      "vanaf de ontvangst")
+            else:
+                signals.ask(signals.appeal_deadline_moved, candidacy, round_no=round_no,
+                            received_at=received_at, now=now, actor=actor)
     return notice
 
 
@@ -251,7 +275,8 @@ def record_letter_accepted(message: OutboxMessage, accepted_at: datetime) -> Non
     if message.letter_id is None:
         return
     letter = get_required(Letter, message.letter_id)
-    if letter.kind in DECISION_KINDS and letter.version == 1:
+    if (letter.kind in DECISION_KINDS or letter.kind == LetterKind.INADMISSIBLE) \
+            and letter.version == 1:
         if letter.candidacy_id is None or letter.round is None:  # issued from a decision
             raise RuntimeError(f"decision letter {letter.reference} names no candidacy or round")
         candidacy = get_required(Candidacy, letter.candidacy_id)
@@ -273,7 +298,8 @@ def send_outbox(config: dict, **options: Any) -> dict[str, int]:
 def _round_decision(candidacy: Candidacy, round_no: int) -> tuple[datetime, CandidacyStep] | None:
     """When the jury's decision of ``round_no`` was taken for the candidacy, and which it
     was (the first one: a reversal on appeal does not change what the e-mail said)."""
-    steps = {1: (CandidacyStep.SELECT_R1, CandidacyStep.REJECT_R1),
+    steps = {INTAKE: (CandidacyStep.DECLARE_INADMISSIBLE,),
+             1: (CandidacyStep.SELECT_R1, CandidacyStep.REJECT_R1),
              2: (CandidacyStep.ADMIT_R2, CandidacyStep.REJECT_R2)}[round_no]
     row = db.session.execute(select(Transition.at, Transition.step).where(
         Transition.object_type == "candidacy", Transition.object_id == candidacy.id,
@@ -298,6 +324,21 @@ def save_and_submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetim
     return submit_candidacy(candidacy, actor=actor, now=now)
 
 
+def checked_upload(filename: str, data: bytes) -> dict[str, Any]:
+    """Check an uploaded document by its structure (``documents.inspect_document``: PDF,
+    DOCX or ODT, at most 10 MB, no zip bomb, macro, executable, script, embedded file or
+    polyglot) and return the columns that describe it (a candidacy's attachment, an appeal's
+    clarifying document). Nothing is written anywhere: the caller stores the bytes in the
+    database, in its transaction. The name keeps letters and digits and loses control and
+    bidi characters."""
+    if not data:
+        raise DomainError(N_("Het bestand is leeg."), field="file", rule="upload.empty")
+    media_type = inspect_document(data)
+    return dict(filename=clean_filename(filename) + EXTENSIONS[media_type],
+                media_type=media_type, size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(), storage_key=secrets.token_hex(16))
+
+
 @operation
 def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, actor: User,
                    now: datetime, max_count: int = MAX_ATTACHMENTS_PER_CANDIDACY,
@@ -307,25 +348,21 @@ def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, actor: U
     after its structure was checked (``documents.inspect_document``: no zip bomb, macro,
     executable, script, embedded file or polyglot). The bytes are stored in the database in
     this transaction (``AttachmentContent``): nothing is written anywhere before the commit.
-    The name keeps letters and digits and loses control and bidi characters."""
+    The name keeps letters and digits and loses control and bidi characters. The
+    candidacy's row is locked first, so two uploads at once cannot pass the quota together."""
+    lock_for_change(candidacy)
     require_applicant(actor, candidacy.organisation_id)
     if candidacy.state != CandidacyState.DRAFT:
         raise DomainError(N_("Bijlagen kunnen enkel worden toegevoegd zolang de kandidatuur "
                              "een concept is."), field="file")
-    if not data:
-        raise DomainError(N_("Het bestand is leeg."), field="file", rule="upload.empty")
     check_attachment_quota([a.size for a in candidacy.attachments], len(data),
                            max_count=max_count, max_total=max_total)
-    media_type = inspect_document(data)
-    key = secrets.token_hex(16)
-    attachment = Attachment(filename=clean_filename(filename) + EXTENSIONS[media_type],
-                            media_type=media_type, size=len(data),
-                            sha256=hashlib.sha256(data).hexdigest(), storage_key=key,
-                            uploaded_at=now, content=AttachmentContent(data=data))
+    attachment = Attachment(**checked_upload(filename, data), uploaded_at=now,
+                            content=AttachmentContent(data=data))
     candidacy.attachments.append(attachment)
     audit("attachment.add", attachment, actor=actor, now=now,
           procedure_id=candidacy.procedure_id, candidacy=candidacy.reference,
-          media_type=media_type, size=len(data), sha256=attachment.sha256)
+          media_type=attachment.media_type, size=attachment.size, sha256=attachment.sha256)
     return attachment
 
 

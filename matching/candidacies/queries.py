@@ -100,6 +100,12 @@ def appeal_deadline_of(candidacy: Candidacy, round_no: int | None) -> datetime |
     return effective_appeal_deadline(received_at, stated) if received_at else None
 
 
+def candidacy_letters(candidacy: Candidacy) -> list[Letter]:
+    """Every letter written to the candidacy's organisation, every version, oldest first."""
+    return list(db.session.scalars(select(Letter).where(Letter.candidacy_id == candidacy.id)
+                                   .order_by(Letter.created_at, Letter.id)))
+
+
 def latest_letter(candidacy: Candidacy, kind: LetterKind) -> Letter | None:
     return db.session.scalar(select(Letter).where(Letter.candidacy_id == candidacy.id,
                                                   Letter.kind == kind)

@@ -68,6 +68,8 @@ CANDIDACY_TRANSITIONS: Mapping[tuple[CandidacyState, CandidacyStep], CandidacySt
     (C.NOT_SELECTED_R1, CS.REVERSE_ON_APPEAL): C.SELECTED_FOR_PITCH,
     (C.NOT_SELECTED_R2, CS.WITHDRAW): C.WITHDRAWN,
     (C.NOT_SELECTED_R2, CS.REVERSE_ON_APPEAL): C.ADMITTED_TO_STEP4,
+    # issue 12: an inadmissibility reversed on appeal is assessed after all (round 1)
+    (C.INADMISSIBLE, CS.REVERSE_ON_APPEAL): C.SUBMITTED,
 }
 
 
@@ -176,6 +178,12 @@ class Declaration(str, enum.Enum):
     NOT_INVOICE_ONLY = "not_invoice_only"
     #: Call text, section 3/6: partners commit to exploring the organisation network.
     PARTNERSHIP_COMMITMENT = "partnership_commitment"
+    #: Call text, section 5: "Organisaties die zich kandidaat stellen via deze call for
+    #: interest engageren zich om bij goedkeuring het reeds vermelde Europa
+    #: WSE-kwaliteitskader toe te passen" and "Aan de partnerschappen wordt dan ook een
+    #: engagement gevraagd om dit kwaliteitsdenken toe te passen en erop gecoacht te willen
+    #: en kunnen worden." (issue 12)
+    QUALITY_FRAMEWORK = "quality_framework"
 
 
 DECLARATION_TEXTS = {
@@ -185,6 +193,9 @@ DECLARATION_TEXTS = {
                                      "facturatie afrekenen."),
     Declaration.PARTNERSHIP_COMMITMENT: N_("Onze organisatie engageert zich om te onderzoeken of "
                                            "ze wil instappen in een organisatienetwerk."),
+    Declaration.QUALITY_FRAMEWORK: N_("Onze organisatie engageert zich om bij goedkeuring het "
+                                      "kwaliteitskader van Europa WSE toe te passen en zich "
+                                      "daarin te laten coachen."),
 }
 
 
@@ -361,9 +372,24 @@ def appeal_is_on_time(decision_received_at: datetime, now: datetime) -> bool:
     return to_utc(now) < appeal_deadline(decision_received_at) + timedelta(seconds=1)
 
 
+#: The decisions an organisation may appeal, by "round": 0 is the inadmissibility at the
+#: deadline check (DOMAIN.md, readings: "Inadmissibility … is a motivated decision with its
+#: letter, and the organisation may appeal it like a non-selection"; call text, section 6:
+#: "Alle kandidaten ontvangen een e-mail met de gemotiveerde beslissing").
+APPEALABLE_STATE = {0: C.INADMISSIBLE, **NOT_SELECTED_STATE}
+
+
 def appeal_round(state: CandidacyState) -> int | None:
-    """The round whose non-selection a candidacy in ``state`` could appeal, if any."""
-    return next((r for r, s in NOT_SELECTED_STATE.items() if state == s), None)
+    """The decision ("round"; 0: the inadmissibility) a candidacy in ``state`` could appeal,
+    if any."""
+    return next((r for r, s in APPEALABLE_STATE.items() if state == s), None)
+
+
+def check_decision_round(round_no: int) -> int:
+    """A decision whose receipt opens an appeal window: the inadmissibility (0) or a round."""
+    if round_no != 0:
+        check_round(round_no)
+    return round_no
 
 
 def effective_appeal_deadline(decision_received_at: datetime,

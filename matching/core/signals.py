@@ -53,3 +53,21 @@ attachment_readers = _signals.signal("attachment-readers")
 #: returns a rendered section of the page (Markup) or None (:mod:`appeals.applicant_views`:
 #: the appeals and the way to the appeal form).
 candidacy_page_sections = _signals.signal("candidacy-page-sections")
+
+#: Sent by :func:`juries.notifications.round_decision` with the candidacy and ``round_no``;
+#: a receiver returns the panel's positions ((position, motivation) pairs) when an appeal
+#: reversed that round's non-selection, or None (:mod:`appeals.queries`). The pitch
+#: invitation that follows a reversal says so and gives the panel's motivation.
+appeal_reversal = _signals.signal("appeal-reversal")
+
+#: Sent by :func:`matching.candidacies.operations.record_decision_received` with the
+#: candidacy, ``round_no``, ``received_at``, ``now`` and ``actor`` when a non-selection
+#: was received on a later day than its letter counted the appeal window from; the
+#: receiver (:mod:`juries.notifications`) writes the corrected letter with the deadline
+#: counted from the receipt and answers True.
+appeal_deadline_moved = _signals.signal("appeal-deadline-moved")
+
+#: Sent by :func:`workareas.operations.publish_new_version` with the procedure, ``version``
+#: and ``now``; :mod:`matching.candidacies.notifications` tells the organisations that
+#: already submitted a candidacy (issue 12) and answers the number of e-mails queued.
+addendum_version_published = _signals.signal("addendum-version-published")

@@ -26,6 +26,7 @@ class LetterKind(str, enum.Enum):
     APPEAL_RECEIPT = "appeal_receipt"
     APPEAL_OUTCOME = "appeal_outcome"
     EMERGENCY_OUTCOME = "emergency_outcome"
+    INADMISSIBLE = "inadmissible"  # issue 12: a motivated decision, appealable
 
 
 #: Letters whose receipt starts an appeal window (R-APP-1).
@@ -118,7 +119,9 @@ class LetterContent:
     threshold: int = 3
     pitch: PitchMoment | None = None
     appeal_deadline: datetime | None = None  # aware, UTC; shown in Brussels time
-    appeal_how: str = ""  # the practical way to appeal (R-APP-1)
+    appeal_how: str = ""  # the address of the platform's appeal form (R-APP-1, issue 12)
+    decision_received_at: datetime | None = None  # a correction after a late receipt
+    inadmissible_reason: str = ""  # the procedural reason of an inadmissibility
     appeal_window_days: int | None = None  # "tot 14 dagen na ontvangst" (R-APP-1)
     appeal_filed_at: datetime | None = None
     appeal_outcome: str | None = None  # "confirmed" | "reversed"
@@ -149,11 +152,16 @@ def check_complete(content: LetterContent) -> LetterContent:
                     N_("De motivering voor '%(criterion)s' ontbreekt: zonder motivering per "
                        "criterium wordt geen beslissingsbrief gemaakt."),
                     rule="R-JURY-6", criterion=r.label)
-    if kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED):
+    if kind == LetterKind.INADMISSIBLE and len(content.inadmissible_reason.strip()) < 10:
+        raise IncompleteLetter(N_("De brief over de onontvankelijkheid vermeldt de reden."),
+                               rule="R-CAND-3")
+    if kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED,
+                LetterKind.INADMISSIBLE):
         if content.appeal_deadline is None or not content.appeal_how.strip() \
                 or not content.appeal_window_days:
             raise IncompleteLetter(N_("De brief vermeldt hoe en tot wanneer een weerwoord kan."),
                                    rule="R-APP-1")
+    check_threshold_coherent(content)
     if kind == LetterKind.ROUND1_SELECTED and content.pitch is None:
         raise IncompleteLetter(N_("Plan eerst het pitch-moment: de uitnodiging vermeldt het."),
                                rule="R-PITCH-1")
@@ -169,6 +177,41 @@ def check_complete(content: LetterContent) -> LetterContent:
     return content
 
 
+SELECTED_KINDS = frozenset({LetterKind.ROUND1_SELECTED, LetterKind.ROUND2_ADMITTED})
+
+
+def check_threshold_coherent(content: LetterContent) -> None:
+    """A decision letter never states a threshold its own scores contradict without
+    saying why (issue 12): a selection with a score under the threshold is only written
+    after a reversed appeal, and then gives the panel's motivation; a non-selection has a
+    score under the threshold.
+
+    R-JURY-5, call text section 6: "Enkel organisaties die minstens een score 3 behalen
+    op beide criteria worden geselecteerd"; R-APP-3: the panel may "de beslissingen om
+    de partner niet te selecteren vervolgens bekrachtigen of omkeren".
+    """
+    if content.kind not in DECISION_KINDS or not content.results:
+        return
+    below = any(r.score < content.threshold for r in content.results)
+    if content.kind in SELECTED_KINDS and below:
+        if content.appeal_outcome != "reversed" or len(content.panel) != 2:
+            raise IncompleteLetter(
+                N_("Deze selectie heeft een score onder de drempel van %(threshold)s; de brief "
+                   "kan enkel na een omgekeerd weerwoord, met de motivering van het panel."),
+                rule="R-JURY-5", threshold=content.threshold)
+    if content.kind not in SELECTED_KINDS and not below:
+        raise IncompleteLetter(
+            N_("Een niet-selectie met een score van minstens %(threshold)s op beide criteria "
+               "spreekt de drempel tegen."), rule="R-JURY-5", threshold=content.threshold)
+
+
+#: The "round" of the decision at the deadline check: an inadmissibility is appealed like a
+#: non-selection (its letter's receipt opens the same window, R-APP-1).
+INTAKE = 0
+
+
 def decision_kind(round_no: int, selected: bool) -> LetterKind:
+    if round_no == INTAKE:
+        return LetterKind.INADMISSIBLE
     return next(k for k, r in DECISION_KINDS.items() if r == round_no
                 and (k in (LetterKind.ROUND1_SELECTED, LetterKind.ROUND2_ADMITTED)) == selected)

@@ -67,6 +67,18 @@ def format_clock(instant: datetime, *, seconds: bool = False) -> str:
     return brussels(instant).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
+#: How a deadline reads, in a letter and on every page (issue 12: one instant, one wording).
+DEADLINE_WORDING = N_("%(date)s om %(time)s")
+
+
+def format_deadline(instant: datetime, locale: str = "nl") -> str:
+    """A deadline as every page and letter shows it: '22 juli 2026 om 23:59:59' (Brussels
+    time; the last second counts, R-APP-1)."""
+    with force_locale(locale):
+        return gettext(DEADLINE_WORDING, date=format_day(instant, locale),
+                             time=format_clock(instant, seconds=True))
+
+
 # --- HTML ----------------------------------------------------------------------------------
 
 def template_name(kind: LetterKind) -> str:
@@ -210,7 +222,12 @@ SUBJECTS = {
     LetterKind.APPEAL_RECEIPT: N_("Ontvangstbevestiging van uw weerwoord – %(area)s"),
     LetterKind.APPEAL_OUTCOME: N_("Uitspraak over uw weerwoord – %(area)s"),
     LetterKind.EMERGENCY_OUTCOME: N_("Uitkomst van de noodprocedure – %(area)s"),
+    LetterKind.INADMISSIBLE: N_("Beslissing over de ontvankelijkheid van uw kandidatuur – "
+                                "%(area)s"),
 }
+
+#: A pitch invitation after a reversed appeal says so already in its subject.
+REVERSED_SUBJECT = N_("Na uw weerwoord: uitnodiging voor een pitch – %(area)s")
 
 
 def render(content: LetterContent, locale: str,
@@ -221,7 +238,10 @@ def render(content: LetterContent, locale: str,
     (same UID, the next SEQUENCE)."""
     check_complete(content)
     with force_locale(locale):
-        subject = gettext(SUBJECTS[content.kind], area=content.sender.work_area)
+        wording = SUBJECTS[content.kind]
+        if content.kind == LetterKind.ROUND1_SELECTED and content.appeal_outcome == "reversed":
+            wording = REVERSED_SUBJECT
+        subject = gettext(wording, area=content.sender.work_area)
     html = render_html(content, locale)
     text = render_text(content, locale, html)
     ics = (pitch_invitation(content, locale, sequence=version - 1)

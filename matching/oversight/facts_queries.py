@@ -21,7 +21,7 @@ from matching.audit.models import AuditEvent
 from matching.audit.queries import AuditStatus, _key, audit_status
 from matching.candidacies.models import Candidacy, Contribution, DecisionNotice, Letter
 from matching.core.db import db
-from matching.letters.content import DECISION_KINDS, LetterKind
+from matching.letters.content import DECISION_KINDS, INTAKE, LetterKind
 from matching.oversight.facts import (
     AppealFacts,
     CandidacyFacts,
@@ -182,18 +182,23 @@ def _decisions(ids: list[int]) -> dict[int, list[DecisionFacts]]:
     return out
 
 
+#: The letters of an appealable decision, by "round" (0: the inadmissibility, issue 12).
+_DECISION_ROUNDS = {**DECISION_KINDS, LetterKind.INADMISSIBLE: INTAKE}
+
+
 def _letters(ids: list[int]) -> dict[int, list[LetterFacts]]:
-    """The latest version of every decision letter (a correction supersedes)."""
+    """The latest version of every decision letter (a correction supersedes), the
+    inadmissibility's included."""
     latest: dict[tuple[int, int], tuple] = {}
     for row in db.session.execute(
             select(Letter.id, Letter.procedure_id, Letter.candidacy_id, Letter.kind,
                    Letter.appeal_deadline)
-            .where(Letter.procedure_id.in_(ids), Letter.kind.in_(list(DECISION_KINDS)))
+            .where(Letter.procedure_id.in_(ids), Letter.kind.in_(list(_DECISION_ROUNDS)))
             .order_by(Letter.version, Letter.id)).tuples():
         candidacy_id = row[2]
         if candidacy_id is None:  # a decision letter is issued about a candidacy
             raise RuntimeError(f"decision letter {row[0]} names no candidacy")
-        latest[(candidacy_id, DECISION_KINDS[row[3]])] = row
+        latest[(candidacy_id, _DECISION_ROUNDS[row[3]])] = row
     out: dict[int, list[LetterFacts]] = defaultdict(list)
     for (candidacy_id, round_no), (lid, pid, _, kind, deadline) in latest.items():
         out[pid].append(LetterFacts(lid, candidacy_id, round_no, kind in _SELECTED_KINDS,

@@ -103,10 +103,10 @@ def condition_5(facts: ProcedureFacts) -> ConditionResult:
                                 "audit"))
     elif facts.audit_intact and facts.audit_full_at is not None:
         findings.append(Finding(True, N_("De audittrail (%(n)s gebeurtenissen) klopt: volledig "
-                                         "nagerekend op %(at)s, de nieuwere gebeurtenissen "
-                                         "zopas."), {"n": facts.audit_events,
-                                                     "at": format_brussels(facts.audit_full_at)},
-                                "audit"))
+                                         "nagerekend op %(at)s; de latere gebeurtenissen werden "
+                                         "nagerekend bij het nagaan van deze voorwaarden."),
+                                {"n": facts.audit_events,
+                                 "at": format_brussels(facts.audit_full_at)}, "audit"))
     elif facts.audit_intact:
         findings.append(Finding(True, N_("De audittrail (%(n)s gebeurtenissen) is geverifieerd: "
                                          "elke schakel klopt."), {"n": facts.audit_events},
@@ -133,7 +133,11 @@ def condition_6(facts: ProcedureFacts, now: datetime) -> ConditionResult:
             continue
         non_selection += 1
         who = names.get(lt.candidacy_id, "?")
-        if lt.appeal_deadline is None:
+        if lt.appeal_deadline is None and lt.round == 0:
+            findings.append(Finding(False, N_("%(who)s: de brief van onontvankelijkheid vermeldt "
+                                              "de termijn voor een weerwoord niet."),
+                                    {"who": who}, f"l{lt.id}"))
+        elif lt.appeal_deadline is None:
             findings.append(Finding(False, N_("%(who)s: de brief van niet-selectie van ronde "
                                               "%(round)s vermeldt de termijn voor een weerwoord "
                                               "niet."), {"who": who, "round": lt.round},
@@ -143,6 +147,15 @@ def condition_6(facts: ProcedureFacts, now: datetime) -> ConditionResult:
         if key not in appealed and (
                 at is None or to_utc(now) <= effective_appeal_deadline(at, lt.appeal_deadline)):
             windows_open = True
+    # issue 12: an inadmissibility is appealed like a non-selection; without its letter the
+    # organisation never learnt how and until when
+    lettered = {(lt.candidacy_id, lt.round) for lt in facts.letters}
+    for c in facts.candidacies:
+        if c.state == CandidacyState.INADMISSIBLE and (c.id, 0) not in lettered:
+            findings.append(Finding(False, N_("%(who)s: onontvankelijk verklaard zonder brief "
+                                              "die de weg en de termijn voor een weerwoord "
+                                              "noemt."), {"who": names.get(c.id, "?")},
+                                    f"c{c.id}"))
     final = all_decided(facts)
     for a in facts.appeals:
         who, where = names.get(a.candidacy_id, "?"), f"a{a.id}"

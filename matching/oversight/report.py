@@ -149,7 +149,8 @@ def report_context(procedure_id: int, now: datetime) -> dict | None:
         files=[files[c.id] for c in candidacies],
         drafts=len(record["candidacies"]) - len(candidacies), timeline=timeline,
         admitted=admitted, conditions=_conditions(procedure_id, now),
-        refusals=_refusals(procedure_id), chain=_chain_head(record["event_count"]), now=now)
+        refusals=_refusals(procedure_id), observations=_observations(procedure_id),
+        chain=_chain_head(record["event_count"]), now=now)
 
 
 def _refusals(procedure_id: int) -> list:
@@ -159,6 +160,20 @@ def _refusals(procedure_id: int) -> list:
         .options(selectinload(RatificationRefusal.observer),
                  selectinload(RatificationRefusal.answered_by))
         .order_by(RatificationRefusal.id)))
+
+
+def _observations(procedure_id: int) -> list:
+    """Europa WSE's observations on the procedure with their answers (issue 12: the final
+    report shows them per condition)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from matching.core.db import db
+    from matching.oversight.models import Observation
+    return list(db.session.scalars(
+        select(Observation).where(Observation.procedure_id == procedure_id)
+        .options(joinedload(Observation.observer), joinedload(Observation.answered_by))
+        .order_by(Observation.condition, Observation.made_at, Observation.id)))
 
 
 def final_report_html(procedure_id: int, now: datetime, locale: str = "nl") -> str:

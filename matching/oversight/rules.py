@@ -193,11 +193,18 @@ def condition_3(facts: ProcedureFacts) -> ConditionResult:
     assessed_by_stage = reached(facts, ProcedureState.ROUND_2)
     round1 = decisions_by_round(facts)
     assessed = 0
+    inadmissibility_letters = {lt.candidacy_id for lt in facts.letters if lt.round == 0}
     for c in in_procedure(facts):
         if c.state == C.INADMISSIBLE:
             if not (c.inadmissible_reason or "").strip():
                 findings.append(Finding(False, N_("%(who)s: onontvankelijk zonder vastgelegde "
                                                   "reden."), {"who": names[c.id]}, f"c{c.id}"))
+            if c.id not in inadmissibility_letters:
+                # issue 12: "Alle kandidaten ontvangen een e-mail met de gemotiveerde
+                # beslissing" (call text, section 6), the inadmissible ones too
+                findings.append(Finding(False, N_("%(who)s: onontvankelijk verklaard zonder "
+                                                  "gemotiveerde brief."), {"who": names[c.id]},
+                                        f"c{c.id}"))
             continue
         if c.state == C.WITHDRAWN:
             continue

@@ -6,14 +6,25 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
-from appeals.rules import APPEAL_STATE_LABELS
+from appeals.queries import appeals_of
+from appeals.rules import APPEAL_CHANNEL_LABELS, APPEAL_STATE_LABELS, POSITION_LABELS
+from juries.models import JuryDecision
 from juries.rules import BLOC_LABELS, Bloc
 from matching.accounts.rules import Role, can_coordinate, is_administrator
-from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CRITERION_LABELS, CandidacyState
+from matching.candidacies.models import Candidacy, Letter
+from matching.candidacies.queries import candidacy_letters
+from matching.candidacies.rules import (
+    ASSESSMENT_QUESTIONS,
+    CANDIDACY_STATE_LABELS,
+    CRITERION_LABELS,
+    CandidacyState,
+    Criterion,
+)
 from matching.core.db import db
 from matching.core.navigation import register_nav
-from matching.core.web import utcnow
+from matching.core.web import letter_page, utcnow
 from matching.oversight import exports
 from matching.oversight.facts import Status
 from matching.oversight.facts_queries import evaluate_overview
@@ -56,6 +67,37 @@ def procedure(procedure_id: int):
                            state_labels=CANDIDACY_STATE_LABELS,
                            appeal_labels=APPEAL_STATE_LABELS,
                            procedure_labels=PROCEDURE_STATE_LABELS)
+
+
+@bp.get("/observatie/kandidaturen/<int:candidacy_id>")
+def candidacy(candidacy_id: int):
+    """The complete candidacy as submitted, with its attachments, the jury's scores and
+    motivations per criterion, its appeals and its letters (R-OBS-1, issue 12)."""
+    item = db.session.get(Candidacy, candidacy_id)
+    if item is None or item.state == CandidacyState.DRAFT:
+        abort(404)
+    decisions = list(db.session.scalars(select(JuryDecision).where(
+        JuryDecision.candidacy_id == item.id).order_by(JuryDecision.round,
+                                                        JuryDecision.criterion)))
+    return render_template(
+        "observer/candidacy.html", candidacy=item, decisions=decisions,
+        appeals=appeals_of(item), letters=candidacy_letters(item),
+        criteria=[(c, CRITERION_LABELS[c], ASSESSMENT_QUESTIONS[c]) for c in Criterion],
+        answers={(a.criterion, a.question): a.text for a in item.answers},
+        criterion_labels=CRITERION_LABELS, state_labels=CANDIDACY_STATE_LABELS,
+        appeal_labels=APPEAL_STATE_LABELS, channel_labels=APPEAL_CHANNEL_LABELS,
+        position_labels=POSITION_LABELS)
+
+
+@bp.get("/observatie/brieven/<int:letter_id>")
+def letter(letter_id: int):
+    """A letter as its recipient reads it (its recorded HTML)."""
+    item = db.session.get(Letter, letter_id)
+    if item is None:
+        abort(404)
+    response = letter_page(item.html)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/observatie/procedures/<int:procedure_id>/audit")

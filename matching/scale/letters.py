@@ -30,7 +30,7 @@ from matching.letters.content import (
 from matching.letters.render import render, render_pdf
 from matching.letters.seal import current_seal, seal_pdf
 from matching.scale.data import POSITION_TEXTS, email
-from matching.scale.plan import POSITIONS
+from matching.scale.plan import POSITIONS, REVERSED
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,13 @@ class LetterSamples:
                           for p in (POSITIONS.get(outcome, ()) if outcome is not None else ()))
             return LetterContent(**base, round=1, appeal_filed_at=now, appeal_outcome=outcome,
                                  panel=panel, complaints_desk=COMPLAINTS_DESK)
+        if kind == LetterKind.INADMISSIBLE:
+            return LetterContent(**base, round=0,
+                                 inadmissible_reason=next(iter(texts.INADMISSIBLE.values())),
+                                 appeal_deadline=appeal_deadline(now),
+                                 appeal_how="https://lokalepartnerschappen.example/kandidaturen/"
+                                            "schaalproef/weerwoord",
+                                 appeal_window_days=APPEAL_WINDOW_DAYS)
         round_no = 1 if kind in (LetterKind.ROUND1_SELECTED, LetterKind.ROUND1_NOT_SELECTED) else 2
         results = tuple(CriterionResult(c.value, CRITERION_LABELS[c], s, SCALE[s],
                                         motivation(c, s, round_no), Method.CONSENSUS.value)
@@ -99,10 +106,17 @@ class LetterSamples:
         start = now + timedelta(days=14)
         pitch = (PitchMoment(start, start + timedelta(minutes=45), "Gemeentehuis Voorbeeld")
                  if kind == LetterKind.ROUND1_SELECTED else None)
+        # a pitch invitation under the threshold follows a reversed appeal (issue 12): it
+        # says so, with the panel's motivation
+        reversed_ = kind == LetterKind.ROUND1_SELECTED and any(s < THRESHOLD for s in key)
+        reversal: dict[str, Any] = dict(appeal_outcome="reversed", panel=tuple(
+            PanelPosition(p.value, POSITION_TEXTS[p][0]) for p in POSITIONS[REVERSED])) \
+            if reversed_ else {}
         return LetterContent(**base, round=round_no, results=results, threshold=THRESHOLD,
-                             pitch=pitch,
+                             pitch=pitch, **reversal,
                              appeal_deadline=appeal_deadline(now) if not_selected else None,
-                             appeal_how=contact.email if not_selected else "",
+                             appeal_how=("https://lokalepartnerschappen.example/kandidaturen/"
+                                         "schaalproef/weerwoord") if not_selected else "",
                              appeal_window_days=APPEAL_WINDOW_DAYS if not_selected else None)
 
 

@@ -225,7 +225,8 @@ class Rounds:
         sample = self.samples.get(kind, scores or ((outcome,) if outcome else ()))
         suffix = {LetterKind.ROUND1_SELECTED: f"/R{round_no}/PITCH",
                   LetterKind.APPEAL_RECEIPT: f"/W{round_no}",
-                  LetterKind.APPEAL_OUTCOME: f"/W{round_no}/U"}.get(kind, f"/R{round_no}")
+                  LetterKind.APPEAL_OUTCOME: f"/W{round_no}/U",
+                  LetterKind.INADMISSIBLE: "/ONONTV"}.get(kind, f"/R{round_no}")
         reference = cand.row["reference"] + suffix
         row = self.sink.add(
             Letter, kind=kind, reference=reference, version=1, procedure_id=self.procedure["id"],

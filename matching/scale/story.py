@@ -20,9 +20,10 @@ from matching.accounts.models import Organisation
 from matching.accounts.rules import OrganisationKind, Role
 from matching.audit.models import Transition
 from matching.candidacies.models import Answer, Candidacy, Contribution
-from matching.candidacies.rules import CandidacyStep, Criterion
+from matching.candidacies.rules import CandidacyStep, Criterion, appeal_deadline
 from matching.core.dates import BRUSSELS, UTC, brussels_date
 from matching.demo import texts
+from matching.letters.content import LetterKind
 from matching.scale.data import (
     ACTIVITIES,
     CHALLENGES,
@@ -304,7 +305,7 @@ class AreaStory(Rounds):
             created_at=started, submitted_at=None, withdrawn_at=None, withdrawal_reason=None,
             inadmissible_reason=None, partnership_fit=texts.PARTNERSHIP_FIT,
             declares_individual=True, declares_not_invoice_only=True,
-            declares_partnership_commitment=True)
+            declares_partnership_commitment=True, declares_quality_framework=True)
         cand = Cand(row, fate, applicant, address, org["name"])
         self.cands.append(cand)
         self.audit(started, applicant, "candidacy.start", "candidacy", row["id"],
@@ -367,8 +368,13 @@ class AreaStory(Rounds):
         for k, cand in enumerate(refused):
             reason = self.rng.choice(INADMISSIBLE_REASONS)
             cand.row["inadmissible_reason"] = reason
+            at = self.at(d + 1, 10, k % 60)
             self.move(cand.row, "candidacy", CandidacyStep.DECLARE_INADMISSIBLE, C.INADMISSIBLE,
-                      coordinator, self.at(d + 1, 10, k % 60), reason=reason)
+                      coordinator, at, reason=reason)
+            # issue 12: the motivated letter, appealable like a non-selection
+            self.letter(LetterKind.INADMISSIBLE, cand, at, 0, coordinator,
+                        deadline=appeal_deadline(at))
+            self.receive(cand, 0, False, at)
         self.move(self.procedure, "procedure", ProcedureStep.START_ROUND_1, P.ROUND_1,
                   coordinator, self.at(d + 1, 11))
         for k, cand in enumerate(self.assessed()):

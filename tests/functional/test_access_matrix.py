@@ -149,7 +149,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("applicant.letter_pdf", "GET"): only({OWNER}, "GET"),
     # an attachment: its organisation, the procedure's jury, and the observer
     # (matching.applicant_views.may_see_attachment)
-    ("applicant.attachment", "GET"): only({OWNER, JURY, OBSERVER}, "GET"),
+    # and the appeal panel of its appeal (issue 12: the panel reads what the appeal is about)
+    ("applicant.attachment", "GET"): only({OWNER, JURY, PANEL, OBSERVER}, "GET"),
     # --- the administrator ----------------------------------------------------------------
     ("admin.organisations", "GET"): only({ADMIN}, "GET"),
     ("admin.organisations", "POST"): only({ADMIN}, "POST"),
@@ -175,6 +176,9 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # exports: every procedure for observers and administrators; one procedure also for
     # the coordinator of its work area (matching.oversight.views._personal_data)
     ("observer.trail", "GET"): only({OBSERVER}, "GET"),
+    # issue 12: the complete candidacy and its letters, as the appeal panel sees them
+    ("observer.candidacy", "GET"): only({OBSERVER}, "GET"),
+    ("observer.letter", "GET"): only({OBSERVER}, "GET"),
     # the six conditions (R-OBS-1): observers and the coordinator of the work area see
     # them and the final report; observers observe and ratify, the coordinator answers
     ("conditions.conditions", "GET"): only({OBSERVER, COORDINATOR}, "GET"),
@@ -215,6 +219,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("coordinator_candidacies.retry", "POST"): only({COORDINATOR}, "POST"),
     ("appeal_panels.appeals", "GET"): only({COORDINATOR}, "GET"),
     ("appeal_panels.assign", "POST"): only({COORDINATOR}, "POST"),
+    # issue 12: an appeal that arrived by e-mail or post, registered by the coordinator
+    ("appeal_panels.register", "POST"): only({COORDINATOR}, "POST"),
     # --- the jury -------------------------------------------------------------------------
     # The dashboard lists the user's own juries (empty for anyone else): no object of
     # another, so every logged-in user gets the (possibly empty) page.
@@ -230,6 +236,10 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("panel.appeals", "GET"): only(APPEAL_MATCHMAKERS, "GET"),
     ("panel.appeal", "GET"): only({PANEL}, "GET"),
     ("panel.appeal", "POST"): only({PANEL}, "POST"),
+    ("panel.letter", "GET"): only({PANEL}, "GET"),
+    # an appeal's clarifying document: the organisation, its coordinator, the panel and
+    # Europa WSE (appeals.views.may_read_appeal)
+    ("panel.appeal_document", "GET"): only({OWNER, PANEL, COORDINATOR, OBSERVER}, "GET"),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -290,7 +300,10 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     w.decide(theirs, 1, (3, 3))
     w.close_round(1)
     w.received(mine, 1)
-    appeal = w.appeal(mine)
+    appeal = appeal_ops.file_appeal(
+        mine, "De bijlage met onze referenties werd niet meegenomen in de beoordeling.", [],
+        attachment_ids=[attachment.id], document=("toelichting.pdf", sample_pdf("Toelichting")),
+        actor=owner, now=w.clock.now)
     appeal_ops.assign_panel(appeal, w.panel[:2], actor=w.coordinator, now=w.clock.now)
     w.pitch(theirs)
     ballot = jury_ops.open_ballot(theirs, 2, Criterion.CRUCIAL_CONTRIBUTION,
@@ -338,6 +351,7 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
               "area_id": w.area.id, "message_id": message.id, "round_no": 1,
               "observation_id": observation.id, "user_id": target.id, "refusal_id": refusal.id,
               "grant_id": target.grants[0].id, "contact_id": contact.id,
+              "document_id": appeal.document.id,
               "criterion": Criterion.CRUCIAL_CONTRIBUTION.value, "token": "ongeldig-token"}
     db.session.commit()
     return users, values

@@ -44,7 +44,8 @@ def form_data(declared=True, action="save"):
     data.update({"answer_" + k.replace(".", "_"): v for k, v in ANSWERS.items()})
     if declared:
         data.update({"declaration_individual": "y", "declaration_not_invoice_only": "y",
-                     "declaration_partnership_commitment": "y"})
+                     "declaration_partnership_commitment": "y",
+                     "declaration_quality_framework": "y"})
     return data
 
 
@@ -193,7 +194,7 @@ def test_the_appeal_form_shows_the_deadline_and_files_an_appeal(world, db, clien
     page = client.get(f"/kandidaturen/{candidacy.id}/weerwoord")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "materiële fouten" in html
-    assert re.search(r"tot en met \d\d-\d\d-\d{4} 23:59", html)
+    assert re.search(r"tot en met \d{1,2} \w+ \d{4} om 23:59:59 \(Belgische tijd\)", html)
     short = client.post(f"/kandidaturen/{candidacy.id}/weerwoord",
                         data={"grounds": "te kort", "referenced_documents": ""})
     assert short.status_code == 422 and db.session.scalar(select(Appeal)) is None
@@ -221,7 +222,8 @@ def test_the_dashboard_issues_as_many_queries_for_5_as_for_200_candidacies(world
             rows.append(Candidacy(organisation=org, procedure=p, state=CandidacyState.SUBMITTED,
                                   reference=f"K-{i}", created_at=T0, submitted_at=T0,
                                   declares_individual=True, declares_not_invoice_only=True,
-                                  declares_partnership_commitment=True))
+                                  declares_partnership_commitment=True,
+                                  declares_quality_framework=True))
         db.session.add_all(rows)
         db.session.commit()
 

@@ -211,7 +211,8 @@ def add_decided_candidacies(world, db, n: int) -> None:
         c = Candidacy(organisation_id=org.id, procedure_id=p.id,
                       state=CandidacyState.NOT_SELECTED_R1, reference=f"KAND-T-{world._n:05d}",
                       created_at=now, submitted_at=now, declares_individual=True,
-                      declares_not_invoice_only=True, declares_partnership_commitment=True)
+                      declares_not_invoice_only=True, declares_partnership_commitment=True,
+                      declares_quality_framework=True)
         db.session.add(c)
         db.session.flush()
         for criterion in Criterion:

@@ -160,7 +160,7 @@ def _many(world, db, n: int, offset: int) -> None:
     candidacies = [Candidacy(organisation=o, procedure=procedure, state=CandidacyState.SUBMITTED,
                              reference=f"KAND-T-{offset + i:05d}", created_at=now, submitted_at=now,
                              declares_individual=True, declares_not_invoice_only=True,
-                             declares_partnership_commitment=True)
+                             declares_partnership_commitment=True, declares_quality_framework=True)
                    for i, o in enumerate(organisations)]
     db.session.add_all(candidacies)
     db.session.flush()

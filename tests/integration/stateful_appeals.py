@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from appeals import operations as appeal_ops
 from appeals.models import Appeal
-from appeals.rules import Position
+from appeals.rules import AppealChannel, Position
 from matching.accounts.rules import Role
 from matching.candidacies import operations as candidacy_ops
 from matching.core.db import db
@@ -88,6 +88,34 @@ class AppealRules(ProcedureWorld):
         if self.step(MUST if ok else REFUSE, label, appeal_ops.file_appeal, c, grounds,
                      documents, actor=actor, now=self.now) is not None:
             self.mark(f"appeal filed r{round_no}")
+
+    @precondition(lambda self: self.facts["decided"])
+    @rule(data=st.data(), hours_ago=st.integers(0, 24 * 20),
+          channel=st.sampled_from([AppealChannel.EMAIL, AppealChannel.POST,
+                                   AppealChannel.PLATFORM]),
+          grounds=st.sampled_from([GOOD_GROUNDS] * 4 + ["Niet akkoord."]),
+          by_coordinator=st.integers(0, 7))
+    def register_appeal(self, data, hours_ago, channel, grounds, by_coordinator):
+        """Issue 12: the coordinator registers an appeal that arrived by e-mail or post, with
+        the moment it was received, checked against the same deadline as the form."""
+        good = [c for c in self.candidacies(C.NOT_SELECTED_R1, C.NOT_SELECTED_R2)
+                if c.notice(1 if c.state == C.NOT_SELECTED_R1 else 2) is not None]
+        c = self.pick_candidacy(data, good)
+        actor = self.world.coordinator if by_coordinator else self.world.applicant(
+            c.organisation)
+        round_no = {C.NOT_SELECTED_R1: 1, C.NOT_SELECTED_R2: 2}.get(c.state)
+        notice = c.notice(round_no) if round_no else None
+        received = self.now - timedelta(hours=hours_ago)
+        end = self.appeal_window_end(c, round_no) if notice is not None else None
+        ok = (round_no is not None and notice is not None and end is not None
+              and notice.received_at <= received <= end
+              and channel != AppealChannel.PLATFORM
+              and self.appeal_of(c, round_no) is None and by_coordinator != 0
+              and len(grounds) >= 20)
+        if self.step(MUST if ok else REFUSE, "register appeal", appeal_ops.register_appeal, c,
+                     grounds, ["Bijlage 2: referentielijst"], channel=channel,
+                     received_at=received, actor=actor, now=self.now) is not None:
+            self.mark(f"appeal registered r{round_no}")
 
     @precondition(lambda self: self.facts["appeals"])
     @rule(data=st.data())

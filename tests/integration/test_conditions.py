@@ -105,7 +105,9 @@ def test_condition_3_a_timely_candidacy_that_was_never_assessed(world, db, decid
     db.session.execute(update(type(b)).where(type(b).id == b.id).values(
         state=CandidacyState.INADMISSIBLE,
         inadmissible_reason="Kandidatuur zonder handtekening van de vertegenwoordiger."))
-    assert statuses(world)[3] == Status.MET
+    # issue 12: declared inadmissible behind the operation's back, it never got its letter
+    assert statuses(world)[3] == Status.NOT_MET
+    assert any("zonder gemotiveerde brief" in f for f in failures(world, 3))
 
 
 def test_condition_4_a_candidacy_that_addresses_no_challenge(world, db, decided):

@@ -91,8 +91,7 @@ def walked(world, db):
     panel(world, confirmed, Position.CONFIRM, (CONFIRM_1, CONFIRM_2))
     panel(world, reversed_, Position.REVERSE, (REVERSE_1, REVERSE_2))
     assert taalpunt.state == CandidacyState.SELECTED_FOR_PITCH
-    world.pitch(jobkracht)
-    world.pitch(taalpunt)
+    pitches = {"jobkracht": world.pitch(jobkracht), "taalpunt": world.pitch(taalpunt)}
     for c, name in ((jobkracht, "Jobkracht vzw"), (taalpunt, "Taalpunt Noord vzw")):
         consensus(world, c, 2, CC, 3, name)
         consensus(world, c, 2, FFP, 4, name)
@@ -100,10 +99,18 @@ def walked(world, db):
     for c in (jobkracht, taalpunt):
         world.received(c, 2)
     world.clock.advance(days=20)
+    from matching.accounts.rules import Role
+    from matching.oversight.operations import answer_observation, record_observation
+    observer = world.user("europa-wse-opmerking", Role.OBSERVER)
+    db.session.flush()
+    observation = record_observation(world.procedure, 3, "Hoe werd de publicatie van het "
+                                     "addendum aangekondigd?", actor=observer, now=world.clock.now)
+    answer_observation(observation, "Via de nieuwsbrief van de stad en de website van VDAB.",
+                       actor=world.coordinator, now=world.clock.now)
     db.session.commit()
     assert world.procedure.state == ProcedureState.DECIDED
     assert (confirmed.state, reversed_.state) == (AppealState.CONFIRMED, AppealState.REVERSED)
-    return dict(jobkracht=jobkracht, brug=brug, taalpunt=taalpunt)
+    return dict(jobkracht=jobkracht, brug=brug, taalpunt=taalpunt, pitches=pitches)
 
 
 NAMES = {"jobkracht": "Jobkracht vzw", "brug": "Buurtwerk De Brug",
@@ -149,6 +156,16 @@ def test_the_report_tells_the_whole_procedure(world, db, walked):
     assert re.search(r"ronde 1 – Cruciale bijdrage \([^)]*\) 3 4 3 score 3", jobkracht)
     # the pitches, the appeals: grounds, the panel's motivations, the outcome
     assert "gehouden op" in jobkracht and "De pitch verliep vlot en concreet." in jobkracht
+    # the pitch is dated by when it was held (its moment), not by when it was registered
+    held = walked["pitches"]["jobkracht"]
+    from matching.letters.render import format_clock, format_day
+    assert (f"gehouden op {format_day(held.slot.starts_at)} {format_clock(held.slot.starts_at)} "
+            f"tot {format_clock(held.slot.ends_at)}") in jobkracht
+    assert f"als gehouden geregistreerd op {format_day(held.held_at)}" in jobkracht
+    # the observations of Europa WSE with their answers, under their condition
+    c3 = text.split("Voorwaarde 3:", 1)[1].split("Voorwaarde 4:", 1)[0]
+    assert "Hoe werd de publicatie van het addendum aangekondigd?" in c3
+    assert "Via de nieuwsbrief van de stad en de website van VDAB." in c3
     assert "De pitch verliep vlot en concreet." in taalpunt and "Pitch:" not in brug
     for part, positions, outcome in ((brug, (CONFIRM_1, CONFIRM_2), "niet-selectie bevestigd"),
                                      (taalpunt, (REVERSE_1, REVERSE_2), "niet-selectie omgekeerd")):
@@ -157,8 +174,14 @@ def test_the_report_tells_the_whole_procedure(world, db, walked):
         for position in positions:
             assert position in part
         assert f"Uitkomst van het weerwoord: {outcome}" in part
-    # the conflict of interest and the jury
-    assert "Ik zetel in de raad van bestuur van De Brug." in text
+    # the conflict of interest: who, for which candidacy, when; never the personal reason
+    # (issue 12: the report is a public document)
+    assert "Ik zetel in de raad van bestuur van De Brug." not in text
+    assert re.search(r"Vdab2 meldde een belangenconflict voor Buurtwerk De Brug op \d", text)
+    # no relative time words in a permanent document
+    for word in ("zopas", "vandaag", "gisteren", "onlangs", "binnenkort"):
+        assert word not in text.lower(), word
+    # the jury
     assert "Vdab1" in text and "Extern1" in text and "onafhankelijke externe" in text
     # the addendum and its timing
     assert "Toeleiding naar werk" in text and "Uit de persona-analyse blijkt" in text

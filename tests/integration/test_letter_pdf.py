@@ -67,7 +67,7 @@ def test_names_in_latin_greek_and_cyrillic_appear_in_the_pdf_as_typed(ctx, rende
     name = "Vzw " + " ".join(NAMES)
     content = letter(LetterKind.ROUND1_NOT_SELECTED,
                      recipient=Recipient(name, "0203.456.789", "info@debrug.example"),
-                     appeal_how="Mail naar Ewa Wiśniewska – ⅔ van de stemmen, score ≥ 3, "
+                     procedure_title="Mail naar Ewa Wiśniewska – ⅔ van de stemmen, score ≥ 3, "
                                 "€ 1.250, “samen”, ’s avonds…")
     pdf = pdf_of(content)
     text = flat(pdf_text(pdf))

@@ -108,10 +108,13 @@ def letter(kind: LetterKind, **overrides) -> LetterContent:
     if kind == LetterKind.ROUND1_SELECTED:
         base["pitch"] = PitchMoment(pitch[0], pitch[1], "Stadhuis Kortrijk, Grote Markt 54, "
                                                         "zaal 2.14")
-    if kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED):
+    if kind == LetterKind.INADMISSIBLE:  # issue 12
+        base.update(round=0, results=(), inadmissible_reason=(
+            "Ingediend namens een consortium; de oproep vraagt individuele kandidaturen."))
+    if kind in (LetterKind.ROUND1_NOT_SELECTED, LetterKind.ROUND2_NOT_ADMITTED,
+                LetterKind.INADMISSIBLE):
         base.update(appeal_deadline=appeal_deadline(decided_at),
-                    appeal_how=("Via het platform, knop 'Weerwoord indienen' bij uw "
-                                "kandidatuur, met de documenten die niet werden meegenomen."),
+                    appeal_how="https://lokalepartnerschappen.example/kandidaturen/12/weerwoord",
                     appeal_window_days=APPEAL_WINDOW_DAYS)
     if kind in (LetterKind.APPEAL_RECEIPT, LetterKind.APPEAL_OUTCOME):
         base.update(results=(), appeal_filed_at=datetime(2026, 11, 30, 21, 30, tzinfo=UTC))
@@ -301,10 +304,10 @@ def test_decision_html_has_a_results_table_with_header_scopes(ctx, render):
 
 
 def test_user_text_is_escaped(ctx, render):
-    html = render.render_html(letter(LetterKind.ROUND1_NOT_SELECTED, appeal_how=(
+    html = render.render_html(letter(LetterKind.ROUND1_NOT_SELECTED, procedure_title=(
         "Mail naar <script>alert(1)</script> & wacht op 100% bevestiging.")))
     assert "<script>" not in html and "&lt;script&gt;" in html
-    odd = letter(LetterKind.ROUND1_NOT_SELECTED, appeal_how="A & B <c> via "
+    odd = letter(LetterKind.ROUND1_NOT_SELECTED, procedure_title="A & B <c> via "
                  "https://www.example.org/" + "heel-lang-pad-" * 12)
     assert "A & B <c>" in render.render_text(odd)
     assert "A & B <c>" in pdf_text(pdf_of(odd))
@@ -339,6 +342,7 @@ def _template_text(text: str) -> str:
            sample.ranking_motivation, letter(LetterKind.ROUND1_NOT_SELECTED).appeal_how]
     own += [p.motivation for p in letter(LetterKind.APPEAL_OUTCOME).panel]
     own += list(letter(LetterKind.CANDIDACY_RECEIPT).challenges)
+    own.append(letter(LetterKind.INADMISSIBLE).inadmissible_reason)
     own += [w for w, _ in letter(LetterKind.CANDIDACY_RECEIPT).next_steps]
     own += ["Leie en Schelde", "Vzw De Brug naar Werk",
             "Stadhuis Kortrijk, Grote Markt 54, zaal 2.14"]

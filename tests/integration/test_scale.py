@@ -129,6 +129,9 @@ def test_decisions_follow_the_threshold_and_the_two_thirds_rule(db, report):
         assert set(rows) == set(Criterion)
         assert (step == PASS_STEP[round_no]) == all(d.score >= 3 for d in rows.values())
     for n in db.session.scalars(select(DecisionNotice)):
+        if n.round == 0:  # issue 12: the receipt of an inadmissibility
+            assert not n.selected
+            continue
         assert n.selected == (decided[(n.candidacy_id, n.round)] == PASS_STEP[n.round])
     for ballot in db.session.scalars(select(Ballot).where(Ballot.state == BallotState.UNDECIDED)):
         assert ballot_outcome({v.bloc: v.score for v in ballot.votes}) is None

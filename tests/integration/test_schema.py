@@ -44,7 +44,7 @@ def test_state_dependent_columns_are_guarded(world, db, state, submitted):
                              reference="REF", created_at=world.clock.now,
                              submitted_at=world.clock.now if submitted else None,
                              declares_individual=True, declares_not_invoice_only=True,
-                             declares_partnership_commitment=True))
+                             declares_partnership_commitment=True, declares_quality_framework=True))
     with pytest.raises(exc.IntegrityError):
         db.session.flush()
     db.session.rollback()

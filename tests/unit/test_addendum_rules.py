@@ -187,3 +187,31 @@ def test_pitch_moments_must_come_after_the_deadline():
         check_publishable(replace(a, earliest_pitch=a.candidacy_deadline), PUBLISHED)
     check_publishable(replace(a, earliest_pitch=a.candidacy_deadline + timedelta(seconds=1)),
                       PUBLISHED)
+
+
+# --- issue 12: a later version that adds or changes needs or challenges -----------------------
+
+def test_a_version_that_changes_a_need_needs_six_weeks_to_its_deadline():
+    from workareas.rules import check_substantive_change
+    before = complete()
+    changed_need = complete(needs=(replace(NEED, motivation="Nieuwe cijfers uit stap 2."),))
+    new_challenge = complete(challenges=(CHALLENGE, replace(CHALLENGE, title="Mobiliteit")))
+    exactly = SIX_WEEKS_LATER - timedelta(weeks=6)  # the deadline is six weeks away: allowed
+    for after in (changed_need, new_challenge):
+        check_substantive_change(before, after, exactly)
+        with pytest.raises(DomainError, match="6 weken") as info:
+            check_substantive_change(before, after, exactly + timedelta(minutes=1))
+        assert info.value.rule == "R-ADD-2" and info.value.field == "candidacy_deadline"
+        # … unless the version moves the deadline far enough
+        moved = replace(after, candidacy_deadline=SIX_WEEKS_LATER + timedelta(days=3))
+        check_substantive_change(before, moved, exactly + timedelta(days=3))
+
+
+def test_a_version_that_changes_only_timing_or_contacts_needs_no_new_six_weeks():
+    from workareas.rules import changes_needs_or_challenges, check_substantive_change
+    before = complete()
+    for after in (complete(contact_count=2), complete(pitch_slot_count=3),
+                  complete(expected_decision_date=date(2024, 6, 7)),
+                  complete(needs=(NEED,), challenges=(CHALLENGE,))):
+        assert not changes_needs_or_challenges(before, after)
+        check_substantive_change(before, after, SIX_WEEKS_LATER - timedelta(days=3))

@@ -194,7 +194,30 @@ def test_3_unassessed_and_unexplained_refusals():
     explained = replace(blank, candidacies=tuple(
         replace(c, inadmissible_reason="Ingediend zonder de verplichte verklaringen.")
         if c.id == 2 else c for c in blank.candidacies))
-    assert condition_3(explained).status == Status.MET
+    # issue 12: the reason alone is not enough; the organisation got its motivated letter
+    assert condition_3(explained).status == Status.NOT_MET
+    lettered = replace(explained, letters=explained.letters + (letter(90, 2, 0, False),))
+    assert condition_3(lettered).status == Status.MET
+
+
+def test_6_an_inadmissibility_without_its_letter_offers_no_appeal():
+    """Issue 12: an inadmissibility is appealed like a non-selection (condition 6)."""
+    f = clean()
+    assert condition_6(f, NOW).status == Status.MET
+    refused = replace(f, candidacies=tuple(
+        replace(c, state=C.INADMISSIBLE, inadmissible_reason="Te laat ingediend, na 12 uur.")
+        if c.id == 2 else c for c in f.candidacies),
+        decisions=tuple(d for d in f.decisions if d.candidacy_id != 2),
+        letters=tuple(lt for lt in f.letters if lt.candidacy_id != 2),
+        notices=tuple(n for n in f.notices if n.candidacy_id != 2),
+        appeals=tuple(a for a in f.appeals if a.candidacy_id != 2))
+    assert condition_6(refused, NOW).status == Status.NOT_MET
+    lettered = replace(refused, letters=refused.letters + (letter(90, 2, 0, False),),
+                       notices=refused.notices + (notice(2, 0, False),))
+    assert condition_6(lettered, NOW).status == Status.MET
+    silent = replace(lettered, letters=refused.letters + (
+        LetterFacts(90, 2, 0, False, None),))
+    assert condition_6(silent, NOW).status == Status.NOT_MET
 
 
 def test_4_needs_without_motivation_and_candidacies_beside_the_challenges():

@@ -42,6 +42,10 @@ PROCEDURE_STEPS = {
     (P.ROUND_2, PS.CLOSE_ROUND_2): P.DECIDED,
     (P.DECIDED, PS.CLOSE_ROUND_2): P.DECIDED,
     (P.DECIDED, PS.RATIFY): P.RATIFIED,
+    # issue 12: an inadmissibility reversed on appeal after round 1 closed gets its own
+    # round-1 decision
+    (P.ROUND_2, PS.CLOSE_ROUND_1): P.ROUND_2,
+    (P.DECIDED, PS.CLOSE_ROUND_1): P.DECIDED,
 }
 
 #: The candidacy's diagram: "submitted ─ round-1 jury decision ─┬─ both criteria ≥3 →
@@ -59,6 +63,8 @@ CANDIDACY_STEPS = {
     (C.SELECTED_FOR_PITCH, CS.REJECT_R2): C.NOT_SELECTED_R2,
     (C.NOT_SELECTED_R1, CS.REVERSE_ON_APPEAL): C.SELECTED_FOR_PITCH,
     (C.NOT_SELECTED_R2, CS.REVERSE_ON_APPEAL): C.ADMITTED_TO_STEP4,
+    # issue 12: an inadmissibility is appealed like a non-selection; reversed, it is assessed
+    (C.INADMISSIBLE, CS.REVERSE_ON_APPEAL): C.SUBMITTED,
     # withdrawn before the final decision (a non-selection can still be reversed)
     (C.DRAFT, CS.WITHDRAW): C.WITHDRAWN,
     (C.SUBMITTED, CS.WITHDRAW): C.WITHDRAWN,
@@ -139,7 +145,7 @@ def test_procedure_runs_from_draft_to_ratified():
 
 def test_procedure_cannot_skip_or_go_back():
     for state, step in [(P.DRAFT, PS.START_ROUND_1), (P.PUBLISHED, PS.RATIFY),
-                        (P.RATIFIED, PS.PUBLISH), (P.ROUND_2, PS.CLOSE_ROUND_1),
+                        (P.RATIFIED, PS.PUBLISH), (P.ROUND_2, PS.START_ROUND_1),
                         (P.RATIFIED, PS.CLOSE_ROUND_2)]:
         with pytest.raises(TransitionError):
             next_procedure_state(state, step)
@@ -170,7 +176,7 @@ def test_no_withdraw_after_admission_or_from_a_closed_state(state):
     (C.SUBMITTED, CS.REVERSE_ON_APPEAL),   # appeal without a non-selection
     (C.SELECTED_FOR_PITCH, CS.REVERSE_ON_APPEAL),
     (C.ADMITTED_TO_STEP4, CS.REVERSE_ON_APPEAL),
-    (C.INADMISSIBLE, CS.REVERSE_ON_APPEAL),
+    (C.INADMISSIBLE, CS.WITHDRAW),  # issue 12: appealable, not withdrawable
     (C.WITHDRAWN, CS.SUBMIT),
     (C.SUBMITTED, CS.SUBMIT),              # no second submission
 ])
@@ -182,7 +188,8 @@ def test_candidacy_steps_outside_the_procedure_are_refused(state, step):
 def test_candidacy_terminal_states_allow_nothing():
     assert allowed_candidacy_steps(C.ADMITTED_TO_STEP4) == frozenset()
     assert allowed_candidacy_steps(C.WITHDRAWN) == frozenset()
-    assert allowed_candidacy_steps(C.INADMISSIBLE) == frozenset()
+    # issue 12: an inadmissibility can only be reversed on appeal
+    assert allowed_candidacy_steps(C.INADMISSIBLE) == frozenset({CS.REVERSE_ON_APPEAL})
     assert allowed_candidacy_steps(C.NOT_SELECTED_R1) == {CS.WITHDRAW, CS.REVERSE_ON_APPEAL}
 
 
@@ -219,13 +226,15 @@ def test_a_non_selection_is_the_state_its_appeal_can_reverse(round_no):
     assert rejected is NOT_SELECTED_STATE[round_no]
     assert appeal_round(rejected) == round_no
     reversible = {s for s in CandidacyState if CS.REVERSE_ON_APPEAL in allowed_candidacy_steps(s)}
-    assert reversible == set(NOT_SELECTED_STATE.values())
+    assert reversible == set(NOT_SELECTED_STATE.values()) | {CandidacyState.INADMISSIBLE}
 
 
 @pytest.mark.parametrize("state", [s for s in CandidacyState
-                                   if s not in (C.NOT_SELECTED_R1, C.NOT_SELECTED_R2)])
-def test_only_a_non_selection_can_be_appealed(state):
+                                   if s not in (C.NOT_SELECTED_R1, C.NOT_SELECTED_R2,
+                                                C.INADMISSIBLE)])
+def test_only_a_non_selection_or_an_inadmissibility_can_be_appealed(state):
     assert appeal_round(state) is None
+    assert appeal_round(C.INADMISSIBLE) == 0  # issue 12: the decision at the deadline check
 
 
 @pytest.mark.parametrize("state", list(CandidacyState))
