@@ -25,8 +25,6 @@ def rejected_with_attachment(world, db, app):
     org = w.organisation("De Brug vzw")
     owner = w.applicant(org)
     mine = candidacy_ops.start_candidacy(p, org, actor=owner, now=w.clock.now)
-    import os
-    upload = app.config.get("UPLOAD_DIR") or os.path.join(app.instance_path, "uploads")
     attachment = candidacy_ops.add_attachment(mine, "referenties.pdf", sample_pdf(),
                                               actor=owner, now=w.clock.now)
     candidacy_ops.save_candidacy(mine, actor=owner, now=w.clock.now,

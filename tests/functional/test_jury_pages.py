@@ -274,7 +274,7 @@ def test_a_conflicted_jury_member_no_longer_downloads_the_attachments(world, db,
     org = world.organisation("Jobkracht vzw")
     who = world.applicant(org)
     c = candidacy_ops.start_candidacy(world.procedure, org, actor=who, now=world.clock.now)
-    candidacy_ops.add_attachment(c, "referenties.pdf", sample_pdf(), 
+    candidacy_ops.add_attachment(c, "referenties.pdf", sample_pdf(),
                                  actor=who, now=world.clock.now)
     candidacy_ops.save_candidacy(c, actor=who, now=world.clock.now,
                                  contributions={"RU1": "Wij bieden outreach."}, answers=ANSWERS,

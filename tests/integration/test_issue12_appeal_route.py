@@ -50,7 +50,7 @@ def test_the_form_points_to_the_attachments_and_adds_a_clarifying_document(rejec
     w.received(w.rejected, 1)
     appeal = appeal_ops.file_appeal(
         w.rejected, GROUNDS, ["Het jaarverslag 2024"], attachment_ids=[w.attachment.id],
-        document=("toelichting.pdf", sample_pdf("Toelichting")), 
+        document=("toelichting.pdf", sample_pdf("Toelichting")),
         actor=w.owner, now=w.clock.now)
     assert appeal.channel == AppealChannel.PLATFORM and appeal.registered_at is None
     assert [(r.document, r.attachment_id) for r in appeal.references] == [
@@ -71,7 +71,7 @@ def test_a_clarifying_document_must_be_a_document(rejected, db):
     w = rejected
     w.received(w.rejected, 1)
     refused(db, appeal_ops.file_appeal, w.rejected, GROUNDS, ["Bijlage 2"],
-            document=("virus.exe", b"MZ\x90\x00 not a document"), 
+            document=("virus.exe", b"MZ\x90\x00 not a document"),
             actor=w.owner, now=w.clock.now, match="PDF-, DOCX- of ODT")
 
 
