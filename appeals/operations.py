@@ -64,6 +64,7 @@ def file_appeal(candidacy: Candidacy, grounds: str, referenced_documents: Sequen
           candidacy=candidacy.reference, round=round_no, documents=len(appeal.references))
     candidacy_letters.issue(appeal_letters.appeal_receipt(appeal, now), candidacy, actor=actor,
                             now=now, appeal_id=appeal.id)
+    appeal_letters.appeal_filed_mail(appeal, now=now)
     return appeal
 
 
@@ -85,6 +86,7 @@ def assign_panel(appeal: Appeal, members: Sequence[User], *, actor: User,
     transition(appeal, AppealStep.ASSIGN_PANEL, new_state, actor=actor, now=now,
                procedure_id=candidacy.procedure_id,
                reason=", ".join(u.email for u in members))
+    appeal_letters.panel_mails(appeal, members, now=now)
     return appeal.panel
 
 

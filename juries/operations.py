@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import exc, select
 
+from juries import notifications as jury_letters
 from juries.models import (
     Assessment,
     Ballot,
@@ -40,6 +41,7 @@ from juries.rules import (
     check_motivation,
     check_score,
     is_consensus,
+    jury_is_complete,
 )
 from matching.accounts.models import User
 from matching.accounts.rules import Role, require_coordinator
@@ -171,6 +173,10 @@ def declare_conflict(candidacy: Candidacy, reason: str, *, actor: User,
         db.session.delete(assessment)
     audit("conflict.declare", declaration, actor=actor, now=now,
           procedure_id=candidacy.procedure_id, candidacy=candidacy.reference)
+    remaining = [m.bloc for m in jury.members
+                 if m.user_id != actor.id and m.user_id not in conflicted_user_ids(candidacy)]
+    jury_letters.conflict_mail(candidacy, actor, declaration, now=now,
+                               breaks_jury=not jury_is_complete(remaining))
     return declaration
 
 

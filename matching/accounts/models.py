@@ -25,6 +25,9 @@ class User(UserMixin, Model):
     #: Consecutive failed logins, and until when the next attempt waits (throttling).
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     throttled_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The language the person last used the site in ("nl", "en"): the notifications and
+    #: reminders they receive are written in it (None: Dutch).
+    locale: Mapped[str | None] = mapped_column(String(5))
 
     grants: Mapped[list[RoleGrant]] = relationship(back_populates="user",
                                                    cascade="all, delete-orphan")

@@ -6,6 +6,7 @@ it down and are logged; the message is the same whether the account exists or no
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -48,6 +49,7 @@ def login():
                                           "ogenblikken opnieuw."))
         elif user is not None and user.active and user.check_password(form.password.data):
             account_ops.record_login(user, now=now)
+            user.locale = str(get_locale() or "nl")  # their notifications' language
             db.session.commit()
             login_user(user)
             target = request.args.get("next", "")

@@ -14,8 +14,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from matching.core.db import db
 from matching.core.web import secure_headers
 
 bp = Blueprint("web", __name__)
@@ -36,6 +38,9 @@ def set_language():
     if lang not in current_app.config["LANGUAGES"]:
         abort(400)
     session["lang"] = lang
+    if current_user.is_authenticated and current_user.locale != lang:
+        current_user.locale = lang  # their notifications and reminders follow it
+        db.session.commit()
     target = request.form.get("next", "")
     return redirect(target if target.startswith("/") and not target.startswith("//")
                     else url_for("index"))

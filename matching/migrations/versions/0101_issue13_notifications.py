@@ -1,0 +1,42 @@
+"""notifications and reminders: the person's language, reminders sent once
+
+Revision ID: 0101_issue13
+Revises: 0100_15_letters_rendered_later
+Create Date: 2026-11-30 12:00:00
+
+``user_account.locale``: the language a person last used the site in, so their
+notifications are written in it. ``sent_once``: one row per reminder (person, deadline,
+moment) with a unique key, so a reminder is queued once even with retries and two workers.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from matching.core.db import UTCDateTime
+
+# revision identifiers, used by Alembic.
+revision = '0101_issue13'
+down_revision = '0100_15_letters_rendered_later'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('user_account') as batch:
+        batch.add_column(sa.Column('locale', sa.String(length=5), nullable=True))
+    op.create_table(
+        'sent_once',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('key', sa.String(length=200), nullable=False),
+        sa.Column('created_at', UTCDateTime(), nullable=False),
+        sa.Column('message_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['message_id'], ['outbox_message.id'],
+                                name=op.f('fk_sent_once_message_id_outbox_message')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_sent_once')),
+        sa.UniqueConstraint('key', name=op.f('uq_sent_once_key')),
+    )
+
+
+def downgrade():
+    op.drop_table('sent_once')
+    with op.batch_alter_table('user_account') as batch:
+        batch.drop_column('locale')
