@@ -87,9 +87,8 @@ class Task:
 
 def ordered(tasks: Iterable[Task]) -> list[Task]:
     """Blockers first, then by deadline (soonest first), then those without one."""
-    far = datetime.max.replace(tzinfo=None)
     return sorted(tasks, key=lambda t: (t.blocker is None,
-                                        t.due.replace(tzinfo=None) if t.due else far))
+                                        t.due.timestamp() if t.due else float("inf")))
 
 
 # --- the coordinator's tasks per procedure state (pure: facts in, messages out) -----------

@@ -108,6 +108,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("accounts.login", "POST"): everyone({422}),
     ("accounts.logout", "POST"): only(LOGGED_IN, "POST"),
     ("accounts.account", "GET"): only(LOGGED_IN, "GET"),
+    # issue 13: one's own task list (computed for the person: no object of another)
+    ("tasks.tasks", "GET"): only(LOGGED_IN, "GET"),
     # --- registration, confirmation, password reset (tokens are invalid) -------------------
     ("accounts.register", "GET"): logged_out_only({200}),
     ("accounts.register", "POST"): logged_out_only({422}),
@@ -172,6 +174,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("rounds.jury", "POST"): only({COORDINATOR}, "POST"),
     ("rounds.start_round_1", "POST"): only({COORDINATOR}, "POST"),
     ("rounds.board", "GET"): only({COORDINATOR}, "GET"),
+    ("rounds.close_round", "GET"): only({COORDINATOR}, "GET"),  # the confirmation page
     ("rounds.close_round", "POST"): only({COORDINATOR}, "POST"),
     # an empty form used to reach db.session.get(PitchSlot, None): now 422 "Kies een vrij
     # pitch-moment."
