@@ -33,7 +33,7 @@ from matching.candidacies.rules import (
 from matching.core.errors import PermissionDenied, allowed
 from matching.core.navigation import register_nav
 from matching.core.web import FAILED, get_or_404, perform
-from workareas.rules import PROCEDURE_STATE_LABELS
+from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
 
 bp = Blueprint("jury", __name__)
 
@@ -75,6 +75,13 @@ def _assessment_form(criterion: Criterion, own=None, posted: bool = False):
     return form
 
 
+#: Procedure states before a round started: the scoring page says so (not "not assessed").
+NOT_STARTED = {1: (ProcedureState.DRAFT, ProcedureState.PUBLISHED,
+                   ProcedureState.CANDIDACY_CLOSED),
+               2: (ProcedureState.DRAFT, ProcedureState.PUBLISHED,
+                   ProcedureState.CANDIDACY_CLOSED, ProcedureState.ROUND_1)}
+
+
 def _page(candidacy: Candidacy, round_no: int, member, failed: dict | None = None, status=200):
     """The scoring page; ``failed`` holds the submitted form that was refused."""
     failed = failed or {}
@@ -108,9 +115,10 @@ def _page(candidacy: Candidacy, round_no: int, member, failed: dict | None = Non
             earlier=[b for b in ballots if b.state != BallotState.OPEN],
         ))
     scoring_open = allowed(jury_ops.check_round_open, candidacy, round_no)
+    not_started = candidacy.procedure.state in NOT_STARTED[round_no]
     return render_template(
         "jury/score.html", candidacy=candidacy, round_no=round_no, member=member,
-        criteria=criteria, scoring_open=scoring_open, blocs_all=list(Bloc),
+        criteria=criteria, scoring_open=scoring_open, not_started=not_started, blocs_all=list(Bloc),
         scale_labels=[f"{s} – {_(SCALE[s])}" for s in SCALE],
         bloc_labels=BLOC_LABELS, state_labels=CANDIDACY_STATE_LABELS,
         conflict_form=failed.get("conflict") or ConflictForm(formdata=None), **ctx), status

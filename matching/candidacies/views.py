@@ -56,6 +56,7 @@ from matching.candidacies.rules import (
     CandidacyState,
     Criterion,
     Declaration,
+    check_before_deadline,
     check_editable,
 )
 from matching.core import signals
@@ -92,6 +93,9 @@ def dashboard():
         .options(joinedload(Procedure.work_area), selectinload(Procedure.versions),
                  raiseload("*"))
         .order_by(Procedure.id)).unique().all()
+    now = utcnow()  # an expired call is not offered (the same check as start_candidacy)
+    open_procedures = [p for p in open_procedures if p.candidacy_deadline is not None
+                       and allowed(check_before_deadline, now, p.candidacy_deadline)]
     return render_template("applicant/dashboard.html", organisations=organisations,
                            candidacies=candidacies, applied=applied,
                            open_procedures=open_procedures, steps=STEPS,

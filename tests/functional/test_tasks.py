@@ -182,3 +182,50 @@ def test_the_appeal_matchmaker_and_the_observer(world, db, client, pages_at_worl
     assert _link(page, "Beslist: controleer de zes voorwaarden en bekrachtig.") == \
         f"/observatie/procedures/{world.procedure.id}/voorwaarden"
     assert "Beslist: controleer" in client.get("/taken").get_data(as_text=True)
+
+
+def test_an_expired_call_is_not_offered_and_a_closed_appeal_window_offers_no_form(
+        world, db, client, pages_at_world_time):
+    world.published_procedure()
+    org = world.organisation("Laat vzw")
+    who = world.applicant(org)
+    db.session.commit()
+    login(client, db, who)
+    page = client.get("/mijn-kandidaturen").get_data(as_text=True)
+    assert "Kandidatuur starten voor Laat vzw" in page
+    world.clock.now = world.procedure.candidacy_deadline + timedelta(seconds=1)
+    page = client.get("/mijn-kandidaturen").get_data(as_text=True)
+    assert "Kandidatuur starten" not in page
+
+    # the appeal form: offered within the window, not after it
+    from matching.candidacies.queries import appeal_deadline_of
+    world.clock.now = world.procedure.candidacy_deadline - timedelta(days=1)
+    a, b = world.apply("Sterk vzw"), world.apply("Zwak vzw")
+    world.start_round_1()
+    world.decide(a, 1, (3, 3))
+    world.decide(b, 1, (2, 2))
+    world.close_round(1)
+    world.received(b, 1)
+    db.session.commit()
+    login(client, db, world.applicant(b.organisation))
+    page = client.get(f"/kandidaturen/{b.id}/weerwoord").get_data(as_text=True)
+    assert "Weerwoord indienen" in page
+    assert "Naar het weerwoordformulier" in client.get(f"/kandidaturen/{b.id}").get_data(
+        as_text=True)
+    world.clock.now = appeal_deadline_of(b, 1) + timedelta(seconds=1)
+    page = client.get(f"/kandidaturen/{b.id}/weerwoord").get_data(as_text=True)
+    assert "Weerwoord indienen" not in page and "Een weerwoord is niet meer mogelijk." in page
+    page = client.get(f"/kandidaturen/{b.id}").get_data(as_text=True)
+    assert "Naar het weerwoordformulier" not in page
+    assert "De termijn voor een weerwoord is verstreken." in page
+
+
+def test_the_scoring_page_before_the_round_starts_says_so(world, db, client,
+                                                          pages_at_world_time):
+    world.published_procedure()
+    c = world.apply("Jobkracht vzw")
+    world.compose_jury()
+    db.session.commit()
+    login(client, db, world.mm["vdab1"])
+    page = client.get(f"/jury/kandidaturen/{c.id}/ronde/1").get_data(as_text=True)
+    assert "Ronde 1 is nog niet gestart" in page and "wordt nu niet beoordeeld" not in page
