@@ -149,6 +149,12 @@ def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]]
     return jury
 
 
+def check_conflict_reason(reason: str) -> None:
+    """A conflict is declared with its nature (the confirmation page asks this first)."""
+    if len((reason or "").strip()) < 5:
+        raise DomainError(N_("Geef kort de aard van het belangenconflict."), field="reason")
+
+
 @operation
 def declare_conflict(candidacy: Candidacy, reason: str, *, actor: User,
                      now: datetime) -> ConflictDeclaration:
@@ -162,8 +168,7 @@ def declare_conflict(candidacy: Candidacy, reason: str, *, actor: User,
         raise PermissionDenied(N_("U zit niet in de jury van deze procedure."))
     if actor.id in conflicted_user_ids(candidacy):
         raise DomainError(N_("U heeft voor deze kandidatuur al een belangenconflict gemeld."))
-    if len(reason.strip()) < 5:
-        raise DomainError(N_("Geef kort de aard van het belangenconflict."), field="reason")
+    check_conflict_reason(reason)
     declaration = ConflictDeclaration(user_id=actor.id, candidacy_id=candidacy.id,
                                       reason=reason.strip(), declared_at=now)
     db.session.add(declaration)

@@ -56,7 +56,7 @@ from matching.candidacies.rules import (
 from matching.core import signals
 from matching.core.dates import to_utc
 from matching.core.db import db, get_required
-from matching.core.errors import N_, DomainError, PermissionDenied
+from matching.core.errors import N_, DomainError, DomainErrors, PermissionDenied
 from matching.core.operation import operation
 from matching.letters.content import DECISION_KINDS
 from matching.mail.models import OutboxMessage
@@ -136,6 +136,34 @@ def declarations_of(candidacy: Candidacy) -> dict[Declaration, bool]:
             Declaration.PARTNERSHIP_COMMITMENT: candidacy.declares_partnership_commitment}
 
 
+def submission_problems(candidacy: Candidacy) -> list[DomainError]:
+    """Every part still missing before the candidacy can be submitted (R-CAND-1/2/3):
+    the declarations, the contributions, the answers, fit for partnership — all of them,
+    so the form shows every problem at once. The applicant's page asks this too."""
+    procedure = candidacy.procedure
+    checks = (
+        lambda: check_declarations(declarations_of(candidacy)),
+        lambda: check_contributions({c.challenge_code: c.text for c in candidacy.contributions},
+                                    {c.code for c in procedure.current_version.challenges}),
+        lambda: check_answers({f"{a.criterion.value}.{a.question}": a.text
+                               for a in candidacy.answers}, QUESTION_KEYS),
+        lambda: check_partnership_fit(candidacy.partnership_fit),
+    )
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except DomainError as error:
+            problems.append(error)
+    return problems
+
+
+def check_partnership_fit(text: str) -> None:
+    if len(text) < 20:
+        raise DomainError(N_("Beschrijf hoe uw organisatie fit for partnership is (minstens 20 "
+                             "tekens)."), rule="R-CAND-3", field="partnership_fit")
+
+
 @operation
 def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Candidacy:
     """Submit before the deadline (R-CAND-3), with the declarations (R-CAND-1/2)."""
@@ -149,14 +177,9 @@ def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Can
     involved = bool(db.session.get(WorkAreaGovernment, (procedure.work_area_id,
                                                         candidacy.organisation_id)))
     check_may_apply(candidacy.organisation.kind, involved)
-    check_declarations(declarations_of(candidacy))
-    check_contributions({c.challenge_code: c.text for c in candidacy.contributions},
-                        {c.code for c in procedure.current_version.challenges})
-    check_answers({f"{a.criterion.value}.{a.question}": a.text for a in candidacy.answers},
-                  QUESTION_KEYS)
-    if len(candidacy.partnership_fit) < 20:
-        raise DomainError(N_("Beschrijf hoe uw organisatie fit for partnership is (minstens 20 "
-                             "tekens)."), rule="R-CAND-3", field="partnership_fit")
+    problems = submission_problems(candidacy)
+    if problems:
+        raise DomainErrors(problems)
     candidacy.submitted_at = now
     transition(candidacy, CandidacyStep.SUBMIT, new_state, actor=actor, now=now,
                procedure_id=procedure.id)

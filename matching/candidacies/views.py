@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
     redirect,
     render_template,
     request,
@@ -21,6 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
@@ -60,10 +62,19 @@ from matching.candidacies.rules import (
     check_editable,
 )
 from matching.core import signals
+from matching.core.dates import format_brussels
 from matching.core.db import db
-from matching.core.errors import allowed
+from matching.core.errors import DomainErrors, allowed
 from matching.core.navigation import register_nav
-from matching.core.web import FAILED, letter_page, perform, utcnow
+from matching.core.web import (
+    FAILED,
+    confirmation_page,
+    confirmed,
+    letter_page,
+    perform,
+    show_errors,
+    utcnow,
+)
 from workareas.models import Procedure
 from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
 
@@ -160,21 +171,53 @@ def candidacy(candidacy_id: int):
         if request.method == "POST":
             abort(409)
         return render_candidacy(candidacy)
+    if request.form.get("action") == "submit" and confirmed():
+        # The confirmation page's button: submit the draft saved just before it.
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        if perform(candidacy_ops.submit_candidacy, candidacy,
+                   success=_("Uw kandidatuur is ingediend. U ontvangt een "
+                             "ontvangstbevestiging per e-mail.")) is not FAILED:
+            return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
+        return render_candidacy(own_candidacy(candidacy_id), status=422)
     challenges = _challenges(candidacy)
     form = candidacy_form(candidacy, challenges)
     if form.validate_on_submit():
         content = content_of(form, challenges)
         if request.form.get("action") == "submit":
-            result = perform(candidacy_ops.save_and_submit_candidacy, candidacy, form=form,
-                             success=_("Uw kandidatuur is ingediend. U ontvangt een "
-                                       "ontvangstbevestiging per e-mail."), **content)
-        else:
-            result = perform(candidacy_ops.save_candidacy, candidacy, form=form,
-                             success=_("Uw concept is opgeslagen."), **content)
+            # Save what was typed first (nothing is lost), then ask to confirm.
+            if perform(candidacy_ops.save_candidacy, candidacy, form=form, **content) \
+                    is FAILED:
+                return render_candidacy(own_candidacy(candidacy_id), form=form, status=422)
+            candidacy = own_candidacy(candidacy_id)
+            problems = candidacy_ops.submission_problems(candidacy)
+            if problems:  # every problem at once, next to its field; the draft is saved
+                flash(_("Uw concept is opgeslagen, maar kan nog niet worden ingediend."), "info")
+                show_errors(DomainErrors(problems), form)
+                return render_candidacy(candidacy, form=form, status=422)
+            return _confirm_submission(candidacy)
+        result = perform(candidacy_ops.save_candidacy, candidacy, form=form,
+                         success=_("Uw concept is opgeslagen."), **content)
         if result is not FAILED:
             return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
         candidacy = own_candidacy(candidacy_id)  # after the rollback, as stored
     return render_candidacy(candidacy, form=form, status=422)
+
+
+def _confirm_submission(candidacy: Candidacy) -> str:
+    deadline = candidacy.procedure.candidacy_deadline
+    organisation = candidacy.organisation
+    return confirmation_page(
+        _("De kandidatuur van %(name)s indienen", name=organisation.name),
+        [_("Uw concept is opgeslagen. Na het indienen beoordeelt de lokale jury van %(area)s "
+           "deze kandidatuur.", area=candidacy.procedure.work_area.name),
+         _("U ontvangt een ontvangstbevestiging per e-mail (%(to)s).",
+           to=organisation.email or _("het adres van uw organisatie")),
+         _("De deadline is %(deadline)s.", deadline=format_brussels(deadline))
+         if deadline else ""],
+        _("Na het indienen kunt u de antwoorden niet meer wijzigen; intrekken blijft mogelijk."),
+        url_for("applicant.candidacy", candidacy_id=candidacy.id), _("Bevestigen: indienen"),
+        url_for("applicant.candidacy", candidacy_id=candidacy.id), fields={"action": "submit"})
 
 
 @bp.post("/kandidaturen/<int:candidacy_id>/intrekken")

@@ -144,7 +144,9 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
         "Het addendum bevat alle verplichte onderdelen (R-ADD-1).")
     shot(page, screenshots, "coordinator-addendum-form")
 
-    submit(page, page.get_by_role("button", name="Addendum publiceren"))
+    submit(page, page.get_by_role("button", name="Addendum publiceren …"))
+    expect(page.locator("main")).to_contain_text("Wat er gebeurt als u bevestigt")
+    submit(page, page.get_by_role("button", name="Bevestigen: publiceren"))
     flash(page, "Het addendum is gepubliceerd: de kandidaturen staan open.")
     expect(page.locator("main")).to_contain_text("toestand: kandidaturen open")
     logout(page)
@@ -184,6 +186,7 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
         if n == 0:
             shot(page, screenshots, "applicant-candidacy-form")
         submit(page, page.get_by_role("button", name="Indienen", exact=True))
+        submit(page, page.get_by_role("button", name="Bevestigen: indienen"))
         flash(page, "Uw kandidatuur is ingediend.")
         expect(page.locator("p.state")).to_contain_text("ingediend")
         if n == 0:
@@ -519,7 +522,8 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
     expect(page.locator("main")).to_contain_text("In elke brief van niet-selectie")
     expect(page.locator("td.status-met")).to_have_count(6)
     shot(page, screenshots, "observer-conditions")
-    submit(page, page.get_by_role("button", name="Procedure bekrachtigen"))
+    submit(page, page.get_by_role("button", name="Procedure bekrachtigen …"))
+    submit(page, page.get_by_role("button", name="Bevestigen: bekrachtigen"))
     flash(page, "De procedure is bekrachtigd")
     expect(page.locator("main")).to_contain_text("SHA-256")
     logout(page)

@@ -62,27 +62,35 @@ def test_the_dashboard_starts_a_draft_and_the_form_submits_it(world, db, client,
     assert client.post(f"/kandidaturen/{candidacy.id}", data=form_data()).status_code == 302
     db.session.expire_all()
     assert candidacy.state == CandidacyState.DRAFT and len(candidacy.answers) == 8
+    confirm = client.post(f"/kandidaturen/{candidacy.id}", data=form_data(action="submit"))
+    assert confirm.status_code == 200 and "Bevestigen: indienen" in confirm.get_data(as_text=True)
+    db.session.expire_all()
+    assert candidacy.state == CandidacyState.DRAFT  # issue 13: confirmed first
     assert client.post(f"/kandidaturen/{candidacy.id}",
-                       data=form_data(action="submit")).status_code == 302
+                       data={"action": "submit", "bevestigd": "1"}).status_code == 302
     db.session.expire_all()
     assert candidacy.state == CandidacyState.SUBMITTED
     html = client.get("/mijn-kandidaturen").get_data(as_text=True)
     assert re.search(r'<li class="current" aria-current="step">\s*ingediend', html)
 
 
-def test_submitting_without_declarations_keeps_the_draft_unchanged(world, db, client, setup):
+def test_submitting_without_declarations_keeps_the_text_as_a_draft(world, db, client, setup):
+    """Issue 13: a refused submission keeps what was typed (saved as the draft) and names
+    every problem at once; it is not submitted."""
     procedure, org, user = setup
     candidacy = candidacy_ops.start_candidacy(procedure, org, actor=user, now=world.clock.now)
     db.session.commit()
-    before = snapshot(db)
-    response = client.post(f"/kandidaturen/{candidacy.id}",
-                           data=form_data(declared=False, action="submit"))
+    data = form_data(declared=False, action="submit")
+    data["partnership_fit"] = "kort"
+    response = client.post(f"/kandidaturen/{candidacy.id}", data=data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Bevestig alle verklaringen" in html and 'href="#declarations"' in html
+    assert "fit for partnership is (minstens 20" in html and 'href="#partnership_fit"' in html
     db.session.expire_all()
-    assert snapshot(db) == before
-    assert db.session.get(Candidacy, candidacy.id).state == CandidacyState.DRAFT
+    stored = db.session.get(Candidacy, candidacy.id)
+    assert stored.state == CandidacyState.DRAFT and len(stored.answers) == 8
+    assert stored.partnership_fit == "kort"
 
 
 def test_another_organisations_candidacy_attachment_and_letter_answer_404(world, db, client,
