@@ -16,7 +16,7 @@ from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Attachment, Candidacy, Letter
 from matching.candidacies.rules import CandidacyState
 from tests.helpers import sample_pdf
-from tests.support import ANSWERS, T0, QueryCounter, login, snapshot
+from tests.support import ANSWERS, T0, QueryCounter, login
 from workareas.models import AddendumVersion, Procedure, WorkArea
 from workareas.rules import ProcedureState
 
