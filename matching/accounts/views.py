@@ -22,6 +22,7 @@ from matching.accounts.forms import (
     ResetForm,
 )
 from matching.accounts.models import User
+from matching.accounts.rules import ROLE_LABELS
 from matching.core.db import db
 from matching.core.errors import DomainError
 from matching.core.navigation import register_nav
@@ -78,7 +79,7 @@ def logout():
 @bp.get("/mijn-account")
 @login_required
 def account():
-    return render_template("auth/account.html", user=current_user)
+    return render_template("auth/account.html", user=current_user, role_labels=ROLE_LABELS)
 
 
 def _status(form) -> int:

@@ -181,6 +181,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("rounds.plan_pitch", "POST"): only({COORDINATOR}, "POST"),
     ("rounds.pitch_held", "POST"): only({COORDINATOR}, "POST"),
     ("coordinator_candidacies.letters", "GET"): only({COORDINATOR}, "GET"),
+    # issue 13: the letters page links to each letter as recorded
+    ("coordinator_candidacies.letter", "GET"): only({COORDINATOR}, "GET"),
     # 422 is the page's own answer when the letter would be incomplete
     ("rounds.preview", "GET"): only({COORDINATOR}, "GET", ok={200, 422}),
     ("coordinator_candidacies.retry", "POST"): only({COORDINATOR}, "POST"),

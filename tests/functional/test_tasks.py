@@ -229,3 +229,21 @@ def test_the_scoring_page_before_the_round_starts_says_so(world, db, client,
     login(client, db, world.mm["vdab1"])
     page = client.get(f"/jury/kandidaturen/{c.id}/ronde/1").get_data(as_text=True)
     assert "Ronde 1 is nog niet gestart" in page and "wordt nu niet beoordeeld" not in page
+
+
+def test_the_letters_page_names_kinds_in_words_and_links_to_each_letter(
+        world, db, client, pages_at_world_time):
+    world.published_procedure()
+    c = world.apply("Jobkracht vzw")
+    db.session.commit()
+    login(client, db, world.coordinator)
+    page = client.get(f"/coordinatie/procedures/{world.procedure.id}/brieven").get_data(
+        as_text=True)
+    assert "ontvangstbevestiging van de kandidatuur" in page
+    assert "candidacy_receipt" not in page and "flask" not in page
+    link = re.search(r'href="(/coordinatie/brieven/\d+)"', page).group(1)
+    letter = client.get(link)
+    assert letter.status_code == 200 and "Jobkracht vzw" in letter.get_data(as_text=True)
+    assert c.reference in letter.get_data(as_text=True)
+    account = client.get("/mijn-account").get_data(as_text=True)
+    assert "Coördinator van een werkingsgebied" in account and "coordinator" not in account
