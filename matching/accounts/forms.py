@@ -5,26 +5,27 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
 from matching.accounts.rules import KIND_LABELS, ROLE_LABELS, OrganisationKind
+from matching.core.validators import Required
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mailadres", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Wachtwoord", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mailadres"), validators=[Required(), Length(max=254)])
+    password = PasswordField(_l("Wachtwoord"), validators=[Required(), Length(max=200)])
 
 
 class RegistrationForm(FlaskForm):
-    organisation_name = StringField("Naam van de organisatie",
-                                    validators=[DataRequired(), Length(max=300)])
-    enterprise_number = StringField("Ondernemingsnummer",
-                                    validators=[DataRequired(), Length(max=20)])
-    legal_form = StringField("Rechtsvorm", validators=[DataRequired(), Length(max=100)])
-    name = StringField("Uw naam", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("Uw e-mailadres", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Wachtwoord", validators=[DataRequired(), Length(max=200)])
-    confirm = PasswordField("Herhaal het wachtwoord", validators=[DataRequired(), Length(max=200)])
+    organisation_name = StringField(_l("Naam van de organisatie"),
+                                    validators=[Required(), Length(max=300)])
+    enterprise_number = StringField(_l("Ondernemingsnummer"),
+                                    validators=[Required(), Length(max=20)])
+    legal_form = StringField(_l("Rechtsvorm"), validators=[Required(), Length(max=100)])
+    name = StringField(_l("Uw naam"), validators=[Required(), Length(max=200)])
+    email = EmailField(_l("Uw e-mailadres"), validators=[Required(), Length(max=254)])
+    password = PasswordField(_l("Wachtwoord"), validators=[Required(), Length(max=200)])
+    confirm = PasswordField(_l("Herhaal het wachtwoord"), validators=[Required(), Length(max=200)])
 
 
 class ConfirmForm(FlaskForm):
@@ -32,13 +33,13 @@ class ConfirmForm(FlaskForm):
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField("E-mailadres", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("E-mailadres"), validators=[Required(), Length(max=254)])
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField("Nieuw wachtwoord", validators=[DataRequired(), Length(max=200)])
-    confirm = PasswordField("Herhaal het nieuwe wachtwoord",
-                            validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("Nieuw wachtwoord"), validators=[Required(), Length(max=200)])
+    confirm = PasswordField(_l("Herhaal het nieuwe wachtwoord"),
+                            validators=[Required(), Length(max=200)])
 
 
 class OrganisationForm(FlaskForm):

@@ -25,6 +25,7 @@ from matching.accounts.rules import (
     login_throttle,
     require_may_grant,
 )
+from matching.audit.models import AuditEvent
 from matching.audit.recording import audit
 from matching.core.db import db
 from matching.core.errors import N_, DomainError
@@ -194,6 +195,33 @@ def register_applicant(organisation_name: str, enterprise_number: str, legal_for
           role=Role.APPLICANT, organisation_id=organisation.id, self_registration=True)
     account_mail.confirmation_mail(user, organisation, confirmation_token(user), now=now)
     return user
+
+
+def awaits_confirmation(user: User) -> bool:
+    """A self-registered account whose e-mail address was never confirmed (inactive, and
+    no confirmation recorded), as opposed to one an administrator deactivated."""
+    if user.active:
+        return False
+    return not db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "user.confirm", AuditEvent.object_type == "user_account",
+        AuditEvent.object_id == user.id).limit(1))
+
+
+@operation
+def resend_confirmation(email: str, *, actor, now: datetime) -> None:
+    """Queue a new confirmation link for an account still awaiting confirmation; says
+    nothing either way (the page cannot tell whether the address exists)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not awaits_confirmation(user):
+        return None
+    organisation_id = next((g.organisation_id for g in user.grants
+                            if g.role == Role.APPLICANT and g.organisation_id), None)
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if organisation is None:
+        return None
+    account_mail.confirmation_mail(user, organisation, confirmation_token(user), now=now)
+    audit("user.confirmation_resent", user, actor=None, now=now, procedure_id=None)
+    return None
 
 
 @operation

@@ -56,6 +56,11 @@ def login():
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/") and not target.startswith("//")
                             else url_for("index"))
+        elif (user is not None and user.check_password(form.password.data)
+              and account_ops.awaits_confirmation(user)):
+            # The right password of an account never confirmed: say so, and offer a new
+            # confirmation mail (only who knows the password learns this).
+            return render_template("auth/login.html", form=form, unconfirmed=user.email), 422
         else:
             if user is None:
                 check_password_hash(_DUMMY_HASH, form.password.data)  # same time either way
@@ -118,6 +123,19 @@ def confirm(token: str):
     except DomainError as error:
         return render_template("accounts/confirm.html", form=form, problem=message_of(error)), 404
     return render_template("accounts/confirm.html", form=form, problem=None, user=user)
+
+
+@bp.route("/bevestiging-opnieuw", methods=["GET", "POST"])
+def resend_confirmation():
+    """A new confirmation mail for an account not yet confirmed (the same answer whether the
+    address exists or not)."""
+    form = ForgotForm()
+    if not form.is_submitted() and request.args.get("email"):
+        form.email.data = request.args["email"]
+    if form.validate_on_submit():
+        if perform(account_ops.resend_confirmation, form.email.data, form=form) is not FAILED:
+            return render_template("accounts/resend_sent.html")
+    return render_template("accounts/resend.html", form=form), _status(form)
 
 
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])

@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "role.grant": N_("rol toegekend"),
     "user.accept_invitation": N_("uitnodiging aanvaard"),
     "user.confirm": N_("account bevestigd"),
+    "user.confirmation_resent": N_("nieuwe bevestigingsmail aangevraagd"),
     "user.create": N_("account aangemaakt"),
     "user.invite": N_("uitgenodigd"),
     "user.login": N_("aangemeld"),

@@ -184,6 +184,8 @@ def candidacy(candidacy_id: int):
     form = candidacy_form(candidacy, challenges)
     if form.validate_on_submit():
         content = content_of(form, challenges)
+        if request.form.get("action") == "upload":
+            return _save_and_upload(candidacy, form, content)
         if request.form.get("action") == "submit":
             # Save what was typed first (nothing is lost), then ask to confirm.
             if perform(candidacy_ops.save_candidacy, candidacy, form=form, **content) \
@@ -202,6 +204,24 @@ def candidacy(candidacy_id: int):
             return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
         candidacy = own_candidacy(candidacy_id)  # after the rollback, as stored
     return render_candidacy(candidacy, form=form, status=422)
+
+
+def _save_and_upload(candidacy: Candidacy, form, content: dict):
+    """An attachment added from the candidacy form: what was typed is saved as the draft
+    first (an upload never throws work away), then the file is added."""
+    candidacy_id = candidacy.id
+    if perform(candidacy_ops.save_candidacy, candidacy, form=form, **content) is FAILED:
+        return render_candidacy(own_candidacy(candidacy_id), form=form, status=422)
+    upload = request.files.get("bijlage")
+    if upload is None or not upload.filename:
+        flash(_("Uw concept is opgeslagen. Kies een bestand om als bijlage toe te voegen."),
+              "info")
+    else:
+        data = upload.read(MAX_ATTACHMENT + 1)
+        perform(candidacy_ops.add_attachment, own_candidacy(candidacy_id), upload.filename, data,
+                upload_dir=upload_dir(),
+                success=_("Uw concept is opgeslagen en de bijlage is toegevoegd."))
+    return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id) + "#bijlagen")
 
 
 def _confirm_submission(candidacy: Candidacy) -> str:

@@ -116,6 +116,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("accounts.registered", "GET"): everyone({200}),
     ("accounts.confirm", "GET"): everyone({404}),
     ("accounts.confirm", "POST"): everyone({404, 422}),
+    ("accounts.resend_confirmation", "GET"): everyone({200}),  # issue 13
+    ("accounts.resend_confirmation", "POST"): everyone({422}),
     ("accounts.forgot_password", "GET"): everyone({200}),
     ("accounts.forgot_password", "POST"): everyone({422}),
     ("accounts.reset_password", "GET"): everyone({404}),

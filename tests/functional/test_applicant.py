@@ -246,3 +246,33 @@ def test_the_dashboard_issues_as_many_queries_for_5_as_for_200_candidacies(world
 def test_someone_without_an_organisation_has_no_dashboard(world, db, client, clock):
     login(client, db, world.coordinator)
     assert client.get("/mijn-kandidaturen").status_code == 404
+
+
+def test_an_upload_keeps_the_unsaved_text_of_the_candidacy(world, db, client, setup):
+    """Issue 13: adding an attachment from the form saves what was typed as the draft."""
+    procedure, org, user = setup
+    candidacy = candidacy_ops.start_candidacy(procedure, org, actor=user, now=world.clock.now)
+    db.session.commit()
+    data = form_data(action="upload")
+    data["partnership_fit"] = "Nog niet bewaarde tekst over onze samenwerking."
+    data["bijlage"] = (io.BytesIO(sample_pdf()), "referenties.pdf")
+    response = client.post(f"/kandidaturen/{candidacy.id}", data=data,
+                           content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#bijlagen")
+    db.session.expire_all()
+    stored = db.session.get(Candidacy, candidacy.id)
+    assert stored.partnership_fit == "Nog niet bewaarde tekst over onze samenwerking."
+    assert [a.filename for a in stored.attachments] == ["referenties.pdf"]
+    assert stored.state == CandidacyState.DRAFT
+    page = client.get(f"/kandidaturen/{candidacy.id}").get_data(as_text=True)
+    assert "Nog niet bewaarde tekst over onze samenwerking." in page
+    # a file that is refused still keeps the text
+    data = form_data(action="upload")
+    data["partnership_fit"] = "Een tweede versie van de tekst, ook bewaard."
+    data["bijlage"] = (io.BytesIO(b"not a pdf at all"), "virus.exe")
+    response = client.post(f"/kandidaturen/{candidacy.id}", data=data,
+                           content_type="multipart/form-data", follow_redirects=True)
+    db.session.expire_all()
+    stored = db.session.get(Candidacy, candidacy.id)
+    assert stored.partnership_fit == "Een tweede versie van de tekst, ook bewaard."
+    assert len(stored.attachments) == 1
