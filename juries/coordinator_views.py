@@ -55,10 +55,10 @@ def round_is_open(procedure, round_no: int, waiting: int) -> bool:
 bp = Blueprint("rounds", __name__)
 
 
-def _compose(procedure, members, *, actor, now):
+def _compose(procedure, members, *, actor, now, chair=None):
     """compose_jury, with a refusal of the composition shown next to the jury form."""
     try:
-        return jury_ops.compose_jury(procedure, members, actor=actor, now=now)
+        return jury_ops.compose_jury(procedure, members, actor=actor, now=now, chair=chair)
     except PermissionDenied:
         raise
     except DomainError as error:
@@ -79,6 +79,9 @@ def _render_jury(procedure, form, candidates, status=200, blocs=None):
         bloc_labels=BLOC_LABELS, state_labels=PROCEDURE_STATE_LABELS,
         can_start=allowed(next_procedure_state, procedure.state, ProcedureStep.START_ROUND_1),
         broken=broken_juries(procedure),
+        chair_id=(request.form.get("chair", "") if request.method == "POST"
+                  else next((str(m.user_id) for m in jury.members if m.chair), "") if jury
+                  else ""),
     ), status
 
 
@@ -111,6 +114,7 @@ def jury(procedure_id: int):
         else:
             members = [(u, Bloc(row.bloc.data), row.affiliation.data or "") for u, row in chosen]
             result = perform(_compose, procedure, members, form=form,
+                             chair=by_id.get(request.form.get("chair", "")),
                              success=_("De jury is samengesteld."))
             if result is not FAILED:
                 return redirect(url_for(".jury", procedure_id=procedure_id))

@@ -107,13 +107,15 @@ def _check_scoring_open(candidacy: Candidacy, round_no: int, criterion: Criterio
 
 @operation
 def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]], *,
-                 actor: User, now: datetime) -> Jury:
+                 actor: User, now: datetime, chair: User | None = None) -> Jury:
     """Compose (or recompose) the jury; refused unless R-JURY-1 holds, also for every
     candidacy once its conflicted matchmakers are taken out."""
     require_coordinator(actor, procedure.work_area_id)
     if procedure.state in (ProcedureState.DECIDED, ProcedureState.RATIFIED):
         raise DomainError(N_("De jury van een besliste procedure kan niet meer wijzigen."))
     users = [u for u, _, _ in members]
+    if chair is not None and chair.id not in {u.id for u in users}:
+        raise DomainError(N_("De voorzitter moet lid zijn van de jury."), field="members")
     if len({u.id for u in users}) != len(users):
         raise DomainError(N_("Elke matchmaker zit maar één keer in de jury."), field="members")
     not_matchmaker = [u.name for u in users if not u.has_role(Role.MATCHMAKER)]
@@ -142,10 +144,12 @@ def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]]
     for user, bloc, affiliation in members:
         seat = existing.get(user.id) or JuryMembership(user=user)
         seat.bloc, seat.affiliation = Bloc(bloc), affiliation.strip()
+        seat.chair = chair is not None and user.id == chair.id
         seats.append(seat)
     jury.members = seats  # the unchanged seats are kept, so their rows stay
     audit("jury.compose", jury, actor=actor, now=now, procedure_id=procedure.id,
-          members=[f"{u.email}:{Bloc(b).value}" for u, b, _ in members])
+          members=[f"{u.email}:{Bloc(b).value}" for u, b, _ in members],
+          chair=chair.email if chair else None)
     return jury
 
 
@@ -234,8 +238,16 @@ def _decide(candidacy: Candidacy, round_no: int, criterion: Criterion, score: in
 def record_consensus(candidacy: Candidacy, round_no: int, criterion: Criterion, score: int,
                      motivation: str, *, actor: User, now: datetime) -> JuryDecision:
     """R-JURY-4: the jury's consensus, when every matchmaker without a conflict gave
-    this score individually; R-JURY-6: with its motivation."""
-    membership_of(candidacy, actor)
+    this score individually; R-JURY-6: with its motivation.
+
+    Who records it (issue 13): the member the jury chose as its chair, when it chose one; a
+    jury without a chair lets any member without a conflict record it (the call is silent)."""
+    member = membership_of(candidacy, actor)
+    chair = next((m for m in member.jury.members if m.chair), None)
+    if (chair is not None and chair.user_id != actor.id
+            and chair.user_id not in conflicted_user_ids(candidacy)):
+        raise DomainError(N_("De voorzitter van de jury (%(name)s) legt de consensus vast."),
+                          rule="R-JURY-4", name=chair.user.name)
     _check_scoring_open(candidacy, round_no, criterion)
     members = check_jury_for(candidacy)
     check_score(score)
@@ -246,6 +258,11 @@ def record_consensus(candidacy: Candidacy, round_no: int, criterion: Criterion, 
         if missing:
             raise DomainError(N_("Nog geen individuele score van: %(names)s."),
                               rule="R-JURY-4", names=", ".join(missing))
+        given = {scores[m.user_id] for m in members}
+        if len(given) == 1:  # everyone agrees, on another score than the one entered
+            raise DomainError(N_("Alle matchmakers gaven score %(given)s, niet %(score)s: de "
+                                 "consensus is score %(given)s."), rule="R-JURY-4",
+                              field="score", score=score, given=given.pop())
         raise DomainError(N_("Er is geen consensus over score %(score)s: de individuele scores "
                              "verschillen. Stem dan per organisatie (⅔)."),
                           rule="R-JURY-4", score=score)

@@ -7,6 +7,7 @@ Create Date: 2026-11-30 12:00:00
 ``user_account.locale``: the language a person last used the site in, so their
 notifications are written in it. ``sent_once``: one row per reminder (person, deadline,
 moment) with a unique key, so a reminder is queued once even with retries and two workers.
+``jury_membership.chair``: the member the jury chose as chair, who records its consensus.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -23,6 +24,9 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('user_account') as batch:
         batch.add_column(sa.Column('locale', sa.String(length=5), nullable=True))
+    with op.batch_alter_table('jury_membership') as batch:
+        batch.add_column(sa.Column('chair', sa.Boolean(), server_default=sa.false(),
+                                   nullable=False))
     op.create_table(
         'sent_once',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -38,5 +42,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('sent_once')
+    with op.batch_alter_table('jury_membership') as batch:
+        batch.drop_column('chair')
     with op.batch_alter_table('user_account') as batch:
         batch.drop_column('locale')
