@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "appeal.reverse": N_("weerwoord: niet-selectie herzien"),
     "assessment.record": N_("individuele score gegeven"),
     "attachment.add": N_("bijlage toegevoegd"),
+    "attachment.remove": N_("bijlage verwijderd"),
     "ballot.close": N_("stemming afgesloten"),
     "ballot.open": N_("stemming geopend"),
     "ballot.vote": N_("stem uitgebracht"),
@@ -91,4 +92,8 @@ DETAIL_LABELS = {
     "reference": N_("kenmerk"),
     "version": N_("versie"),
     "kind": N_("soort"),
+    "filename": N_("bestand"),
+    "sha256": N_("vingerafdruk (SHA-256)"),
+    "media_type": N_("bestandstype"),
+    "size": N_("grootte in bytes"),
 }

@@ -340,6 +340,23 @@ def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, upload_d
 
 
 @operation
+def remove_attachment(candidacy: Candidacy, attachment: Attachment, *, actor: User,
+                      now: datetime) -> None:
+    """Remove an attachment of a draft, until the deadline (issue 13). The stored bytes are
+    kept (a removal that is rolled back must not lose the file); the audit event keeps the
+    file's name and SHA-256."""
+    require_applicant(actor, candidacy.organisation_id)
+    if attachment.candidacy_id != candidacy.id:
+        raise PermissionDenied(N_("Deze bijlage hoort niet bij deze kandidatuur."))
+    check_editable(candidacy.state, now, candidacy.procedure.required_candidacy_deadline)
+    audit("attachment.remove", attachment, actor=actor, now=now,
+          procedure_id=candidacy.procedure_id, candidacy=candidacy.reference,
+          filename=attachment.filename, sha256=attachment.sha256)
+    candidacy.attachments.remove(attachment)
+    db.session.delete(attachment)
+
+
+@operation
 def close_candidacies(procedure: Procedure, *, actor: User, now: datetime) -> int:
     """Close the intake after the deadline; unsubmitted drafts lapse (withdrawn)."""
     require_coordinator(actor, procedure.work_area_id)

@@ -268,6 +268,20 @@ def upload(candidacy_id: int):
     return render_candidacy(candidacy, upload_form=form, status=422)
 
 
+@bp.post("/kandidaturen/<int:candidacy_id>/bijlagen/<int:attachment_id>/verwijderen")
+@login_required
+def remove_attachment(candidacy_id: int, attachment_id: int):
+    candidacy = own_candidacy(candidacy_id)
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.candidacy_id != candidacy.id:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    perform(candidacy_ops.remove_attachment, candidacy, item,
+            success=_("De bijlage %(name)s is verwijderd.", name=item.filename))
+    return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id) + "#bijlagen")
+
+
 @bp.get("/bijlagen/<int:attachment_id>")
 @login_required
 def attachment(attachment_id: int):

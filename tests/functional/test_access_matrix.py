@@ -131,6 +131,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("applicant.candidacy", "POST"): only({OWNER}, "POST"),
     ("applicant.withdraw", "POST"): only({OWNER}, "POST"),
     ("applicant.upload", "POST"): only({OWNER}, "POST"),
+    ("applicant.remove_attachment", "POST"): only({OWNER}, "POST"),  # issue 13
     ("applicant_appeals.appeal", "GET"): only({OWNER}, "GET"),
     ("applicant_appeals.appeal", "POST"): only({OWNER}, "POST"),
     ("applicant.letter", "GET"): only({OWNER}, "GET"),

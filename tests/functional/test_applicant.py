@@ -276,3 +276,34 @@ def test_an_upload_keeps_the_unsaved_text_of_the_candidacy(world, db, client, se
     stored = db.session.get(Candidacy, candidacy.id)
     assert stored.partnership_fit == "Een tweede versie van de tekst, ook bewaard."
     assert len(stored.attachments) == 1
+
+
+def test_an_attachment_of_a_draft_can_be_removed_until_the_deadline(world, db, client, setup):
+    procedure, org, user = setup
+    candidacy = candidacy_ops.start_candidacy(procedure, org, actor=user, now=world.clock.now)
+    first = candidacy_ops.add_attachment(candidacy, "a.pdf", sample_pdf("A"),
+                                         upload_dir=current_app_upload_dir(), actor=user,
+                                         now=world.clock.now)
+    candidacy_ops.add_attachment(candidacy, "b.pdf", sample_pdf("B"),
+                                 upload_dir=current_app_upload_dir(), actor=user,
+                                 now=world.clock.now)
+    db.session.commit()
+    page = client.get(f"/kandidaturen/{candidacy.id}").get_data(as_text=True)
+    assert f"/kandidaturen/{candidacy.id}/bijlagen/{first.id}/verwijderen" in page
+    r = client.post(f"/kandidaturen/{candidacy.id}/bijlagen/{first.id}/verwijderen")
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert [a.filename for a in db.session.get(Candidacy, candidacy.id).attachments] == ["b.pdf"]
+    # after the deadline: refused, nothing removed
+    world.clock.now = procedure.candidacy_deadline + timedelta(minutes=1)
+    second = db.session.get(Candidacy, candidacy.id).attachments[0]
+    r = client.post(f"/kandidaturen/{candidacy.id}/bijlagen/{second.id}/verwijderen",
+                    follow_redirects=True)
+    assert "is verstreken" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(db.session.get(Candidacy, candidacy.id).attachments) == 1
+
+
+def current_app_upload_dir() -> str:
+    from matching.candidacies.queries import upload_dir
+    return upload_dir()
