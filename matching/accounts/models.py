@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,6 +29,9 @@ class User(UserMixin, Model):
     #: The language the person last used the site in ("nl", "en"): the notifications and
     #: reminders they receive are written in it (None: Dutch).
     locale: Mapped[str | None] = mapped_column(String(5))
+    #: One daily overview instead of a separate e-mail per notification (letters always
+    #: leave on their own: they are decisions).
+    digest: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     grants: Mapped[list[RoleGrant]] = relationship(back_populates="user",
                                                    cascade="all, delete-orphan")
@@ -100,3 +104,18 @@ class Organisation(Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.name}>"
+
+
+class DigestItem(Model):
+    """A notification kept for the daily overview of a person who chose one."""
+
+    __tablename__ = "digest_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_digest_item_pending", "user_id", "sent_at"),)

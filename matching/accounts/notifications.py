@@ -11,7 +11,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, get_locale, gettext
 from sqlalchemy import select
 
-from matching.accounts.models import Organisation, RoleGrant, User
+from matching.accounts.models import DigestItem, Organisation, RoleGrant, User
 from matching.accounts.rules import ROLE_LABELS, Role
 from matching.core.db import db
 from matching.core.errors import N_
@@ -88,6 +88,22 @@ def notify(users, subject: str, template: str, *, now: datetime, key: str, link:
         with force_locale(user.locale or "nl"):
             body = render_template(f"mail/{template}.txt", user=user, link=link, **context)
             title = gettext(subject, **(subject_params or {}))
+        if user.digest:  # kept for the daily overview
+            db.session.add(DigestItem(user_id=user.id, subject=title, body=body, created_at=now))
+            continue
         queued.append(queue_message(user.email, title, message_id_for(f"{key}.{user.id}"),
                                     now=now, body=body))
     return queued
+
+
+def digest_mail(user: User, items: list[DigestItem], *, now: datetime,
+                day: str) -> OutboxMessage:
+    """The daily overview of a person who chose one: every notification kept since the last."""
+    with force_locale(user.locale or "nl"):
+        body = render_template("mail/digest.txt", user=user, items=items,
+                               link=external_url("tasks.tasks"))
+        title = gettext("Uw dagelijks overzicht – Lokale partnerschappen")
+    for item in items:
+        item.sent_at = now
+    return queue_message(user.email, title, message_id_for(f"digest.{user.id}.{day}"), now=now,
+                         body=body)

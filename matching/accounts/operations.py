@@ -28,7 +28,7 @@ from matching.accounts.rules import (
 from matching.audit.models import AuditEvent
 from matching.audit.recording import audit
 from matching.core.db import db
-from matching.core.errors import N_, DomainError
+from matching.core.errors import N_, DomainError, PermissionDenied
 from matching.core.operation import operation
 
 
@@ -205,6 +205,15 @@ def awaits_confirmation(user: User) -> bool:
     return not db.session.scalar(select(AuditEvent.id).where(
         AuditEvent.action == "user.confirm", AuditEvent.object_type == "user_account",
         AuditEvent.object_id == user.id).limit(1))
+
+
+@operation
+def set_digest(user: User, digest: bool, *, actor, now: datetime) -> None:
+    """A person chooses one daily overview instead of separate notification e-mails."""
+    if actor is None or actor.id != user.id:
+        raise PermissionDenied(N_("Enkel uzelf kiest hoe u meldingen ontvangt."))
+    user.digest = bool(digest)
+    audit("user.preferences", user, actor=actor, now=now, procedure_id=None, digest=user.digest)
 
 
 @operation

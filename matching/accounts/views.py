@@ -87,6 +87,17 @@ def account():
     return render_template("auth/account.html", user=current_user, role_labels=ROLE_LABELS)
 
 
+@bp.post("/mijn-account/meldingen")
+@login_required
+def notifications():
+    """The choice between separate notification e-mails and one daily overview."""
+    if not ConfirmForm().validate_on_submit():  # the CSRF token only
+        abort(400)
+    perform(account_ops.set_digest, current_user._get_current_object(),
+            request.form.get("digest") == "1", success=_("Uw keuze is bewaard."))
+    return redirect(url_for("accounts.account"))
+
+
 def _status(form) -> int:
     return 422 if form.errors else 200
 

@@ -127,7 +127,8 @@ def register_cli(app: Flask) -> None:
 
         counts = send_reminders(utcnow())
         click.echo(f"herinneringen klaargezet: kandidaturen {counts['candidacy']}, "
-                   f"weerwoorden {counts['appeal']}, scores {counts['scores']}")
+                   f"weerwoorden {counts['appeal']}, scores {counts['scores']}, "
+                   f"dagelijkse overzichten {counts['digests']}")
 
     @app.cli.group("audit")
     def audit_group() -> None:

@@ -18,13 +18,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import datetime
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import select
 
 from appeals.models import Appeal
-from matching.accounts.models import RoleGrant, User
-from matching.accounts.notifications import notify
+from matching.accounts.models import DigestItem, RoleGrant, User
+from matching.accounts.notifications import digest_mail, notify
 from matching.accounts.rules import Role
 from matching.candidacies.models import Candidacy
 from matching.candidacies.queries import appeal_deadline_of
@@ -142,6 +143,32 @@ def score_reminders(now: datetime, hour: int) -> int:
     return sent
 
 
+def digests(now: datetime, hour: int) -> int:
+    """Daily, from ``hour``: the overview of each person who chose one and has notifications
+    kept for it (once a day: the key names the person and the day)."""
+    day = daily_reminder_day(to_utc(now), BRUSSELS, hour)
+    if day is None:
+        return 0
+    pending = db.session.scalars(select(DigestItem).where(DigestItem.sent_at.is_(None))
+                                 .order_by(DigestItem.user_id, DigestItem.id)).all()
+    by_user: dict[int, list[DigestItem]] = defaultdict(list)
+    for item in pending:
+        by_user[item.user_id].append(item)
+    sent = 0
+    for user_id, items in by_user.items():
+        user = db.session.get(User, user_id)
+        if user is None:
+            continue
+        sent += int(queue_once(f"digest.{user_id}.{day.isoformat()}", now,
+                               partial(_digest, user, items, now, day.isoformat())))
+    return sent
+
+
+def _digest(user: User, items: list[DigestItem], now: datetime,
+            day: str) -> list[OutboxMessage]:
+    return [digest_mail(user, items, now=now, day=day)]
+
+
 def send_reminders(now: datetime, config: dict | None = None) -> dict[str, int]:
     """Queue every reminder due at ``now`` that was not queued before, and commit.
     Returns how many of each kind were queued now."""
@@ -151,6 +178,7 @@ def send_reminders(now: datetime, config: dict | None = None) -> dict[str, int]:
         "appeal": appeal_reminders(now, parse_days(config["REMINDER_APPEAL_DAYS"])),
         "scores": score_reminders(now, int(config["REMINDER_HOUR"])),
     }
+    counts["digests"] = digests(now, int(config["REMINDER_HOUR"]))  # after the reminders
     db.session.commit()
     if any(counts.values()):
         log.info("reminders queued: %s", counts)

@@ -108,6 +108,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("accounts.login", "POST"): everyone({422}),
     ("accounts.logout", "POST"): only(LOGGED_IN, "POST"),
     ("accounts.account", "GET"): only(LOGGED_IN, "GET"),
+    ("accounts.notifications", "POST"): only(LOGGED_IN, "POST"),  # issue 13: one's own choice
     # issue 13: one's own task list (computed for the person: no object of another)
     ("tasks.tasks", "GET"): only(LOGGED_IN, "GET"),
     # --- registration, confirmation, password reset (tokens are invalid) -------------------

@@ -114,9 +114,11 @@ def test_the_trail_filters_by_candidacy_and_actor(app, world, db, client):
     everything = client.get(url).get_data(as_text=True)
     only_b = client.get(f"{url}?kandidatuur={b.id}").get_data(as_text=True)
     assert everything.count("<tr>") > only_b.count("<tr>") > 1
-    assert "pitch_appointment" in everything and "pitch_appointment" not in only_b
+    # issue 13: in words ("pitch 1", "individuele score gegeven"), not codes
+    assert "pitch gepland" in everything and "pitch gepland" not in only_b
     by_coordinator = client.get(f"{url}?persoon={world.coordinator.id}").get_data(as_text=True)
-    assert "assessment.record" in everything and "assessment.record" not in by_coordinator
+    assert "individuele score gegeven" in everything
+    assert "individuele score gegeven" not in by_coordinator
 
 
 def test_the_pages_issue_the_same_statements_for_few_and_many(app, world, db, client):

@@ -254,3 +254,46 @@ def test_the_chair_records_the_consensus_and_the_advice_fits(world, db):
     refused(db, jury_ops.compose_jury, world.procedure,
             [(world.mm[n], world.blocs[n], "") for n in names], actor=world.coordinator,
             now=world.clock.now, chair=world.mm["extern2"], match="voorzitter moet lid")
+
+
+def test_an_observation_tells_each_coordinator_with_the_link_to_answer(world, db):
+    from matching.oversight.operations import record_observation
+    world.published_procedure()
+    observation = record_observation(world.procedure, 3, "Waar werd het addendum gepubliceerd?",
+                                     actor=world.observer(), now=world.clock.now)
+    db.session.flush()
+    [mail] = _mails(db, "coord@example.be", "Opmerking van Europa WSE")
+    assert "Waar werd het addendum gepubliceerd?" in mail.body_text
+    assert f"{BASE}/observatie/procedures/{world.procedure.id}/voorwaarden" in mail.body_text
+    assert mail.message_id.startswith(f"<observation-{observation.id}.")
+
+
+def test_a_person_who_chose_a_daily_overview_gets_one_mail_a_day(world, db):
+    from datetime import datetime
+
+    from matching.accounts import operations as account_ops
+    from matching.accounts.models import DigestItem
+    from matching.core.dates import BRUSSELS
+    from tests.support import refused
+    world.published_procedure()
+    c = world.apply("Jobkracht vzw")
+    member = world.mm["extern1"]
+    refused(db, account_ops.set_digest, member, True, actor=world.mm["vdab1"],
+            now=world.clock.now, error=Exception, match="Enkel uzelf")
+    account_ops.set_digest(member, True, actor=member, now=world.clock.now)
+    world.start_round_1()  # the round-start notice is kept for the overview
+    jury_ops.declare_conflict(c, "Ik zetel in hun raad van bestuur.", actor=world.mm["vdab2"],
+                              now=world.clock.now)
+    db.session.commit()
+    assert not _mails(db, member.email)
+    assert db.session.scalar(select(func.count(DigestItem.id))) == 1
+    day = world.clock.now.astimezone(BRUSSELS).date() + timedelta(days=1)
+    at8 = datetime(day.year, day.month, day.day, 8, tzinfo=BRUSSELS)
+    counts = send_reminders(at8)
+    assert counts["digests"] == 1
+    assert send_reminders(at8 + timedelta(hours=3))["digests"] == 0  # once a day
+    mails = _mails(db, member.email)
+    # the overview holds the round-start notice (and the score reminder of that morning)
+    overview = next(m for m in mails if "dagelijks overzicht" in m.subject)
+    assert "Ronde 1 is gestart" in overview.body_text and f"{BASE}/taken" in overview.body_text
+    assert len([m for m in mails if "dagelijks overzicht" in m.subject]) == 1
