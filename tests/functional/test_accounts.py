@@ -136,7 +136,9 @@ def test_an_unconfirmed_account_is_told_so_and_can_ask_a_new_confirmation(db, cl
     assert count_rows(db, OutboxMessage) == before + 1
     link = last_link(db, "bevestigen")
     unknown = client.post("/bevestiging-opnieuw", data={"email": "niemand@example.be"})
-    assert unknown.get_data(as_text=True) == sent.get_data(as_text=True)
+    def said(response) -> str:
+        return response.get_data(as_text=True).split("<main", 1)[1]
+    assert said(unknown) == said(sent)  # the same answer for an unknown address
     assert count_rows(db, OutboxMessage) == before + 1
     assert client.post(link).status_code == 302  # the new link confirms the account
     assert db.session.scalar(select(User.active).where(User.email == "els@debrug.be"))
