@@ -28,7 +28,7 @@ from matching.accounts.rules import (
 from matching.audit.models import AuditEvent
 from matching.audit.recording import audit
 from matching.core.db import db
-from matching.core.errors import N_, DomainError, PermissionDenied
+from matching.core.errors import N_, DomainError, DomainErrors, PermissionDenied
 from matching.core.operation import operation
 
 
@@ -181,8 +181,18 @@ def register_applicant(organisation_name: str, enterprise_number: str, legal_for
     governments are created by the administrator) with its first applicant account.
 
     The account starts inactive and receives a confirmation link by e-mail (3 days).
+    The password and the enterprise number are checked together, so the form shows both
+    problems at once.
     """
-    _check_password(password, confirm)
+    problems = []
+    for check in (lambda: _check_password(password, confirm),
+                  lambda: check_enterprise_number(enterprise_number)):
+        try:
+            check()
+        except DomainError as error:
+            problems.append(error)
+    if problems:
+        raise DomainErrors(problems)
     organisation = register_organisation(organisation_name, enterprise_number, legal_form,
                                              OrganisationKind.OTHER, actor=None, now=now,
                                              email=email.strip().lower() or None)

@@ -151,3 +151,11 @@ def test_the_sign_in_page_links_to_password_reset_and_required_fields_are_named(
     assert "Dit veld is vereist." not in page
     for label in ("Naam van de organisatie", "Ondernemingsnummer", "Uw naam", "Wachtwoord"):
         assert f"{label}: vul dit veld in." in page
+
+
+def test_a_wrong_enterprise_number_and_a_short_password_are_shown_together(db, client):
+    """Issue 13: every problem at once, not the enterprise number after the passwords."""
+    data = dict(GOOD, enterprise_number="0123.456.789", password="kort", confirm="kort")
+    page = client.post("/registreren", data=data).get_data(as_text=True)
+    assert 'href="#enterprise_number"' in page and 'href="#password"' in page
+    assert "minstens 12 tekens" in page
