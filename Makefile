@@ -30,8 +30,10 @@ migrate: install
 demo: migrate
 	LOG_LEVEL=WARNING $(FLASK) demo --if-empty
 
-# `make run WORKER=1` also runs the outbox worker in the background (in development it
-# writes the e-mails as .eml files into instance/mail: no mail server needed).
+# `make run` also runs the outbox worker in the background (in development it writes the
+# e-mails as .eml files into instance/mail: no mail server needed) and, through it, the
+# reminders; `make run WORKER=0` serves the pages alone.
+WORKER ?= 1
 run: demo
 ifeq ($(WORKER),1)
 	$(FLASK) outbox send --watch & worker=$$!; trap "kill $$worker" EXIT INT TERM; \

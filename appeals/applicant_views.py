@@ -11,11 +11,13 @@ from markupsafe import Markup
 from appeals import operations as appeal_ops
 from appeals.forms import AppealForm
 from appeals.queries import appeal_of, appeals_of
+from appeals.rules import check_appeal_window
 from matching.candidacies.models import Candidacy
-from matching.candidacies.queries import appeal_deadline_of, own_candidacy
+from matching.candidacies.queries import appeal_deadline_of, decision_receipt, own_candidacy
 from matching.candidacies.rules import MAX_ATTACHMENT, appeal_round
 from matching.core import signals
-from matching.core.web import FAILED, perform
+from matching.core.errors import allowed
+from matching.core.web import FAILED, perform, utcnow
 
 bp = Blueprint("applicant_appeals", __name__)
 
@@ -47,8 +49,19 @@ def appeal(candidacy_id: int):
         candidacy = own_candidacy(candidacy_id)
     return render_template("applicant/appeal.html", candidacy=candidacy, form=form,
                            round_no=round_no, existing=appeal_of(candidacy, round_no),
-                           deadline=appeal_deadline_of(candidacy, round_no)), \
+                           deadline=appeal_deadline_of(candidacy, round_no),
+                           window_closed=window_closed(candidacy, round_no)), \
         422 if form.errors else 200
+
+
+def window_closed(candidacy: Candidacy, round_no: int | None) -> bool:
+    """Whether the appeal window of the round's decision is over (the operation's own
+    check): the form is then no longer offered (issue 13)."""
+    if round_no is None:
+        return False
+    received_at, stated = decision_receipt(candidacy, round_no)
+    return received_at is not None and not allowed(check_appeal_window, received_at, utcnow(),
+                                                   stated_deadline=stated)
 
 
 @signals.candidacy_page_sections.connect
@@ -60,4 +73,5 @@ def appeal_section(candidacy: Candidacy, *, viewer) -> Markup | None:
         return None
     return Markup(render_template("applicant/_appeal_section.html", candidacy=candidacy,
                                   appeals=appeals, appeal_round=round_no,
-                                  deadline=appeal_deadline_of(candidacy, round_no)))
+                                  deadline=appeal_deadline_of(candidacy, round_no),
+                                  window_closed=window_closed(candidacy, round_no)))

@@ -114,6 +114,7 @@ def _file(candidacy: Candidacy, grounds: str, referenced_documents: Sequence[str
           clarifying_document=appeal.document.sha256 if appeal.document else None)
     candidacy_letters.issue(appeal_letters.appeal_receipt(appeal, now), candidacy, actor=actor,
                             now=now, appeal_id=appeal.id)
+    appeal_letters.appeal_filed_mail(appeal, now=now)
     return appeal
 
 
@@ -136,6 +137,7 @@ def assign_panel(appeal: Appeal, members: Sequence[User], *, actor: User,
     transition(appeal, AppealStep.ASSIGN_PANEL, new_state, actor=actor, now=now,
                procedure_id=candidacy.procedure_id,
                reason=", ".join(u.email for u in members))
+    appeal_letters.panel_mails(appeal, members, now=now)
     return appeal.panel
 
 

@@ -8,7 +8,7 @@ shape, one operation through :func:`perform`, redirect.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -18,13 +18,14 @@ from juries import round_operations as round_ops
 from juries.forms import JuryForm, PitchHeldForm, PlanPitchForm
 from juries.notifications import preview_round_decision
 from juries.queries import (
+    broken_juries,
     free_pitch_slots,
     jury_with_members,
     matchmakers,
     round_board_rows,
     would_be_selected,
 )
-from juries.rules import BLOC_LABELS, Bloc, jury_is_complete, missing_blocs
+from juries.rules import BLOC_LABELS, Bloc, jury_is_complete, missing_blocs, passes_threshold
 from matching.candidacies.queries import candidacy_or_404
 from matching.candidacies.rules import CRITERION_LABELS, Criterion, check_inadmissibility_open
 from matching.core.dates import format_brussels
@@ -34,15 +35,30 @@ from matching.core.web import FAILED, letter_page, message_of, perform, utcnow
 from matching.letters.content import IncompleteLetter
 from workareas.models import PitchSlot
 from workareas.queries import procedure_or_404
-from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureStep, next_procedure_state
+from workareas.rules import (
+    PROCEDURE_STATE_LABELS,
+    ProcedureState,
+    ProcedureStep,
+    next_procedure_state,
+)
+
+CLOSE_STEP = {1: ProcedureStep.CLOSE_ROUND_1, 2: ProcedureStep.CLOSE_ROUND_2}
+
+
+def round_is_open(procedure, round_no: int, waiting: int) -> bool:
+    """Whether the round can still be closed (the same table the operation asks): round 2
+    of a decided procedure only while a candidacy (reversed on appeal) awaits it."""
+    if not allowed(next_procedure_state, procedure.state, CLOSE_STEP[round_no]):
+        return False
+    return procedure.state != ProcedureState.DECIDED or waiting > 0
 
 bp = Blueprint("rounds", __name__)
 
 
-def _compose(procedure, members, *, actor, now):
+def _compose(procedure, members, *, actor, now, chair=None):
     """compose_jury, with a refusal of the composition shown next to the jury form."""
     try:
-        return jury_ops.compose_jury(procedure, members, actor=actor, now=now)
+        return jury_ops.compose_jury(procedure, members, actor=actor, now=now, chair=chair)
     except PermissionDenied:
         raise
     except DomainError as error:
@@ -62,6 +78,10 @@ def _render_jury(procedure, form, candidates, status=200, blocs=None):
         missing=[BLOC_LABELS[b] for b in missing_blocs(blocs)], count=len(blocs),
         bloc_labels=BLOC_LABELS, state_labels=PROCEDURE_STATE_LABELS,
         can_start=allowed(next_procedure_state, procedure.state, ProcedureStep.START_ROUND_1),
+        broken=broken_juries(procedure),
+        chair_id=(request.form.get("chair", "") if request.method == "POST"
+                  else next((str(m.user_id) for m in jury.members if m.chair), "") if jury
+                  else ""),
     ), status
 
 
@@ -94,6 +114,7 @@ def jury(procedure_id: int):
         else:
             members = [(u, Bloc(row.bloc.data), row.affiliation.data or "") for u, row in chosen]
             result = perform(_compose, procedure, members, form=form,
+                             chair=by_id.get(request.form.get("chair", "")),
                              success=_("De jury is samengesteld."))
             if result is not FAILED:
                 return redirect(url_for(".jury", procedure_id=procedure_id))
@@ -137,7 +158,16 @@ def _render_board(procedure, round_no, status=200, failed=None):
         forms=forms, criteria=list(Criterion), criterion_labels=CRITERION_LABELS,
         ready=sum(1 for r in rows if r.readiness.ready), state_labels=PROCEDURE_STATE_LABELS,
         may_declare_inadmissible=allowed(check_inadmissibility_open, procedure.state),
-        has_slots=bool(slots)), status
+        has_slots=bool(slots), broken=broken_juries(procedure), bloc_labels=BLOC_LABELS,
+        is_open=round_is_open(procedure, round_no, len(rows)),
+        can_start=round_no == 1 and allowed(next_procedure_state, procedure.state,
+                                            ProcedureStep.START_ROUND_1),
+        jury_complete=_jury_complete(procedure)), status
+
+
+def _jury_complete(procedure) -> bool:
+    jury = jury_with_members(procedure)
+    return jury is not None and jury_is_complete([m.bloc for m in jury.members])
 
 
 def _round_or_404(round_no: int) -> int:
@@ -153,11 +183,24 @@ def board(procedure_id: int, round_no: int):
     return _render_board(procedure, _round_or_404(round_no))
 
 
-@bp.post("/coordinatie/procedures/<int:procedure_id>/rondes/<int:round_no>/afsluiten")
+@bp.route("/coordinatie/procedures/<int:procedure_id>/rondes/<int:round_no>/afsluiten",
+          methods=["GET", "POST"])
 @login_required
 def close_round(procedure_id: int, round_no: int):
+    """GET: what closing will do (how many letters, to whom, what can no longer change),
+    with the button that confirms; POST: close the round."""
     procedure = procedure_or_404(current_user, procedure_id)
     _round_or_404(round_no)
+    if request.method == "GET":
+        rows = round_board_rows(procedure, round_no)
+        selected = [r for r in rows if r.readiness.ready and passes_threshold(
+            {c: d.score for c, d in r.decisions.items()})]
+        not_selected = [r for r in rows if r.readiness.ready and r not in selected]
+        return render_template(
+            "coordinator/confirm_close.html", procedure=procedure, round_no=round_no,
+            rows=rows, selected=selected, not_selected=not_selected,
+            not_ready=[r for r in rows if not r.readiness.ready],
+            is_open=round_is_open(procedure, round_no, len(rows)))
     if not FlaskForm().validate_on_submit():
         abort(400)
     perform(round_ops.close_round, procedure, round_no,

@@ -7,6 +7,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from juries.rules import Bloc, Method
@@ -43,6 +44,8 @@ class JuryMembership(Model):
     #: The organisation the matchmaker represents (VDAB, a local government) or their
     #: expertise (external).
     affiliation: Mapped[str] = mapped_column(String(300), default="")
+    #: The member the jury chose as its chair: they record the jury's consensus (issue 13).
+    chair: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     jury: Mapped[Jury] = relationship(back_populates="members")
     user: Mapped[User] = relationship()

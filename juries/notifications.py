@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from juries.models import JuryDecision, PitchAppointment
 from juries.rules import SCALE, THRESHOLD
+from matching.accounts.notifications import coordinators_of, notify
 from matching.candidacies.models import Candidacy, Letter
 from matching.candidacies.notifications import appeal_how, base_content, issue
 from matching.candidacies.rules import (
@@ -20,6 +21,8 @@ from matching.candidacies.rules import (
 )
 from matching.core import signals
 from matching.core.db import db, get_required
+from matching.core.errors import N_
+from matching.core.web import external_url
 from matching.letters.content import (
     CriterionResult,
     LetterContent,
@@ -113,3 +116,24 @@ def correct_decision_letter(candidacy: Candidacy, *, round_no: int, received_at:
           correction_reason="Beslissing later ontvangen: termijn voor het weerwoord vanaf de "
                             "ontvangst")
     return True
+
+
+# --- notifications: it is the jury's (or the coordinator's) turn --------------------------
+
+def round_started_mails(procedure, members, *, now: datetime) -> None:
+    """Round 1 started: every jury member may score now (a link to their jury page)."""
+    notify([m.user for m in members], N_("Ronde 1 is gestart: %(title)s"), "round_started",
+           now=now, key=f"round1-start.{procedure.id}", link=external_url("jury.dashboard"),
+           subject_params={"title": procedure.title}, procedure=procedure)
+
+
+def conflict_mail(candidacy: Candidacy, member, declaration, *, breaks_jury: bool,
+                  now: datetime) -> None:
+    """A jury member declared a conflict: the coordinators hear of it, and whether the
+    jury must be completed for that candidacy (R-JURY-1)."""
+    notify(coordinators_of(candidacy.procedure.work_area_id),
+           N_("Belangenconflict gemeld: %(organisation)s"), "conflict_declared", now=now,
+           key=f"conflict.{candidacy.id}.{member.id}",
+           link=external_url("rounds.jury", procedure_id=candidacy.procedure_id),
+           subject_params={"organisation": candidacy.organisation.name},
+           candidacy=candidacy, member=member, breaks_jury=breaks_jury)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import exc, select
 
+from juries import notifications as jury_letters
 from juries.models import (
     Assessment,
     Ballot,
@@ -40,6 +41,7 @@ from juries.rules import (
     check_motivation,
     check_score,
     is_consensus,
+    jury_is_complete,
 )
 from matching.accounts.models import User
 from matching.accounts.rules import Role, require_coordinator
@@ -108,7 +110,7 @@ def _check_scoring_open(candidacy: Candidacy, round_no: int, criterion: Criterio
 
 @operation
 def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]], *,
-                 actor: User, now: datetime) -> Jury:
+                 actor: User, now: datetime, chair: User | None = None) -> Jury:
     """Compose (or recompose) the jury; refused unless R-JURY-1 holds, also for every
     candidacy once its conflicted matchmakers are taken out."""
     lock_for_change(procedure)
@@ -116,6 +118,8 @@ def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]]
     if procedure.state in (ProcedureState.DECIDED, ProcedureState.RATIFIED):
         raise DomainError(N_("De jury van een besliste procedure kan niet meer wijzigen."))
     users = [u for u, _, _ in members]
+    if chair is not None and chair.id not in {u.id for u in users}:
+        raise DomainError(N_("De voorzitter moet lid zijn van de jury."), field="members")
     if len({u.id for u in users}) != len(users):
         raise DomainError(N_("Elke matchmaker zit maar één keer in de jury."), field="members")
     not_matchmaker = [u.name for u in users if not u.has_role(Role.MATCHMAKER)]
@@ -144,11 +148,19 @@ def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]]
     for user, bloc, affiliation in members:
         seat = existing.get(user.id) or JuryMembership(user=user)
         seat.bloc, seat.affiliation = Bloc(bloc), affiliation.strip()
+        seat.chair = chair is not None and user.id == chair.id
         seats.append(seat)
     jury.members = seats  # the unchanged seats are kept, so their rows stay
     audit("jury.compose", jury, actor=actor, now=now, procedure_id=procedure.id,
-          members=[f"{u.email}:{Bloc(b).value}" for u, b, _ in members])
+          members=[f"{u.email}:{Bloc(b).value}" for u, b, _ in members],
+          chair=chair.email if chair else None)
     return jury
+
+
+def check_conflict_reason(reason: str) -> None:
+    """A conflict is declared with its nature (the confirmation page asks this first)."""
+    if len((reason or "").strip()) < 5:
+        raise DomainError(N_("Geef kort de aard van het belangenconflict."), field="reason")
 
 
 @operation
@@ -165,8 +177,7 @@ def declare_conflict(candidacy: Candidacy, reason: str, *, actor: User,
         raise PermissionDenied(N_("U zit niet in de jury van deze procedure."))
     if actor.id in conflicted_user_ids(candidacy):
         raise DomainError(N_("U heeft voor deze kandidatuur al een belangenconflict gemeld."))
-    if len(reason.strip()) < 5:
-        raise DomainError(N_("Geef kort de aard van het belangenconflict."), field="reason")
+    check_conflict_reason(reason)
     declaration = ConflictDeclaration(user_id=actor.id, candidacy_id=candidacy.id,
                                       reason=reason.strip(), declared_at=now)
     db.session.add(declaration)
@@ -176,6 +187,10 @@ def declare_conflict(candidacy: Candidacy, reason: str, *, actor: User,
         db.session.delete(assessment)
     audit("conflict.declare", declaration, actor=actor, now=now,
           procedure_id=candidacy.procedure_id, candidacy=candidacy.reference)
+    remaining = [m.bloc for m in jury.members
+                 if m.user_id != actor.id and m.user_id not in conflicted_user_ids(candidacy)]
+    jury_letters.conflict_mail(candidacy, actor, declaration, now=now,
+                               breaks_jury=not jury_is_complete(remaining))
     return declaration
 
 
@@ -229,9 +244,17 @@ def _decide(candidacy: Candidacy, round_no: int, criterion: Criterion, score: in
 def record_consensus(candidacy: Candidacy, round_no: int, criterion: Criterion, score: int,
                      motivation: str, *, actor: User, now: datetime) -> JuryDecision:
     """R-JURY-4: the jury's consensus, when every matchmaker without a conflict gave
-    this score individually; R-JURY-6: with its motivation."""
+    this score individually; R-JURY-6: with its motivation.
+
+    Who records it (issue 13): the member the jury chose as its chair, when it chose one; a
+    jury without a chair lets any member without a conflict record it (the call is silent)."""
     lock_for_change(candidacy)
-    membership_of(candidacy, actor)
+    member = membership_of(candidacy, actor)
+    chair = next((m for m in member.jury.members if m.chair), None)
+    if (chair is not None and chair.user_id != actor.id
+            and chair.user_id not in conflicted_user_ids(candidacy)):
+        raise DomainError(N_("De voorzitter van de jury (%(name)s) legt de consensus vast."),
+                          rule="R-JURY-4", name=chair.user.name)
     _check_scoring_open(candidacy, round_no, criterion)
     members = check_jury_for(candidacy)
     check_score(score)
@@ -242,6 +265,11 @@ def record_consensus(candidacy: Candidacy, round_no: int, criterion: Criterion, 
         if missing:
             raise DomainError(N_("Nog geen individuele score van: %(names)s."),
                               rule="R-JURY-4", names=", ".join(missing))
+        given = {scores[m.user_id] for m in members}
+        if len(given) == 1:  # everyone agrees, on another score than the one entered
+            raise DomainError(N_("Alle matchmakers gaven score %(given)s, niet %(score)s: de "
+                                 "consensus is score %(given)s."), rule="R-JURY-4",
+                              field="score", score=score, given=given.pop())
         raise DomainError(N_("Er is geen consensus over score %(score)s: de individuele scores "
                              "verschillen. Stem dan per organisatie (⅔)."),
                           rule="R-JURY-4", score=score)

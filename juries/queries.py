@@ -22,8 +22,15 @@ from juries.models import (
     JuryMembership,
     PitchAppointment,
 )
-from juries.rules import RoundReadiness, passes_threshold, round_readiness
-from matching.accounts.models import RoleGrant, User
+from juries.rules import (
+    Bloc,
+    RoundReadiness,
+    jury_is_complete,
+    missing_blocs,
+    passes_threshold,
+    round_readiness,
+)
+from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import Role
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import AWAITED_ROUND, ROUND_ENTRY_STATE, CandidacyState, Criterion
@@ -265,3 +272,45 @@ def _jury_reads_attachments(candidacy: Candidacy, *, user) -> bool:
     jury = jury_of(candidacy.procedure)
     return (jury is not None and any(m.user_id == user.id for m in jury.members)
             and user.id not in conflicted_user_ids(candidacy))
+
+
+@dataclass(frozen=True)
+class BrokenJury:
+    """A candidacy still to be scored for which the jury, without the matchmakers who
+    declared a conflict for it, no longer satisfies R-JURY-1."""
+
+    candidacy_id: int
+    organisation: str
+    missing: list[Bloc]
+    conflicted: list[str]  # the names of those who declared the conflict
+
+
+def broken_juries(procedure: Procedure) -> list[BrokenJury]:
+    """R-JURY-1 per candidacy still awaiting a round (the reading of DOMAIN.md: a conflict
+    is always recorded; when it leaves the jury without one of the three organisations for
+    that candidacy, it cannot be scored until the jury is recomposed). Three statements."""
+    members = db.session.execute(
+        select(JuryMembership.user_id, JuryMembership.bloc).join(Jury)
+        .where(Jury.procedure_id == procedure.id)).tuples().all()
+    if not members:
+        return []
+    rows = db.session.execute(
+        select(ConflictDeclaration.candidacy_id, ConflictDeclaration.user_id, User.name,
+               Organisation.name)
+        .join(Candidacy, Candidacy.id == ConflictDeclaration.candidacy_id)
+        .join(Organisation, Organisation.id == Candidacy.organisation_id)
+        .join(User, User.id == ConflictDeclaration.user_id)
+        .where(Candidacy.procedure_id == procedure.id,
+               Candidacy.state.in_(list(ROUND_ENTRY_STATE.values())))
+        .order_by(Candidacy.id, ConflictDeclaration.id)).tuples().all()
+    by_candidacy: dict[int, tuple[str, set[int], list[str]]] = {}
+    for candidacy_id, user_id, user_name, organisation in rows:
+        entry = by_candidacy.setdefault(candidacy_id, (organisation, set(), []))
+        entry[1].add(user_id)
+        entry[2].append(user_name)
+    broken = []
+    for candidacy_id, (organisation, conflicted, names) in by_candidacy.items():
+        blocs = [bloc for user_id, bloc in members if user_id not in conflicted]
+        if not jury_is_complete(blocs):
+            broken.append(BrokenJury(candidacy_id, organisation, missing_blocs(blocs), names))
+    return broken

@@ -48,6 +48,7 @@ def start_round_1(procedure: Procedure, *, actor: User, now: datetime) -> None:
     check_jury_composition([m.bloc for m in jury.members])
     transition(procedure, ProcedureStep.START_ROUND_1, new_state, actor=actor, now=now,
                procedure_id=procedure.id)
+    jury_letters.round_started_mails(procedure, jury.members, now=now)
 
 
 @operation

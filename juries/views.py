@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from juries import operations as jury_ops
 from juries.forms import (
@@ -18,7 +19,7 @@ from juries.forms import (
     OpenBallotForm,
     VoteForm,
 )
-from juries.models import Ballot, BallotState
+from juries.models import Assessment, Ballot, BallotState
 from juries.queries import jury_dashboard, scoring_context, visible_spread
 from juries.rules import BLOC_LABELS, SCALE, Bloc, ballot_can_close, ballot_outcome
 from matching.accounts.rules import Role
@@ -30,10 +31,11 @@ from matching.candidacies.rules import (
     ROUND_ENTRY_STATE,
     Criterion,
 )
+from matching.core.db import db
 from matching.core.errors import PermissionDenied, allowed
 from matching.core.navigation import register_nav
-from matching.core.web import FAILED, get_or_404, perform
-from workareas.rules import PROCEDURE_STATE_LABELS
+from matching.core.web import FAILED, confirmation_page, confirmed, get_or_404, perform
+from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
 
 bp = Blueprint("jury", __name__)
 
@@ -75,6 +77,13 @@ def _assessment_form(criterion: Criterion, own=None, posted: bool = False):
     return form
 
 
+#: Procedure states before a round started: the scoring page says so (not "not assessed").
+NOT_STARTED = {1: (ProcedureState.DRAFT, ProcedureState.PUBLISHED,
+                   ProcedureState.CANDIDACY_CLOSED),
+               2: (ProcedureState.DRAFT, ProcedureState.PUBLISHED,
+                   ProcedureState.CANDIDACY_CLOSED, ProcedureState.ROUND_1)}
+
+
 def _page(candidacy: Candidacy, round_no: int, member, failed: dict | None = None, status=200):
     """The scoring page; ``failed`` holds the submitted form that was refused."""
     failed = failed or {}
@@ -108,9 +117,10 @@ def _page(candidacy: Candidacy, round_no: int, member, failed: dict | None = Non
             earlier=[b for b in ballots if b.state != BallotState.OPEN],
         ))
     scoring_open = allowed(jury_ops.check_round_open, candidacy, round_no)
+    not_started = candidacy.procedure.state in NOT_STARTED[round_no]
     return render_template(
         "jury/score.html", candidacy=candidacy, round_no=round_no, member=member,
-        criteria=criteria, scoring_open=scoring_open, blocs_all=list(Bloc),
+        criteria=criteria, scoring_open=scoring_open, not_started=not_started, blocs_all=list(Bloc),
         scale_labels=[f"{s} – {_(SCALE[s])}" for s in SCALE],
         bloc_labels=BLOC_LABELS, state_labels=CANDIDACY_STATE_LABELS,
         conflict_form=failed.get("conflict") or ConflictForm(formdata=None), **ctx), status
@@ -222,6 +232,25 @@ def conflict(candidacy_id: int):
     candidacy = get_or_404(Candidacy, candidacy_id)
     member = _membership_or_404(candidacy)
     form = ConflictForm()
+    if form.validate_on_submit() and not confirmed() and allowed(
+            jury_ops.check_conflict_reason, form.reason.data):
+        own = db.session.scalar(select(func.count(Assessment.id)).where(
+            Assessment.user_id == current_user.id, Assessment.candidacy_id == candidacy.id))
+        return confirmation_page(
+            _("Belangenconflict melden voor %(name)s", name=candidacy.organisation.name),
+            [_("U neemt niet meer deel aan de beoordeling van deze kandidatuur: u scoort en "
+               "stemt er niet meer over."),
+             _("Uw %(n)s individuele scores voor deze kandidatuur vervallen.", n=own)
+             if own else "",
+             _("De coördinatoren van het werkingsgebied krijgen een e-mail; als de jury "
+               "daardoor niet meer voldoet, vullen zij ze aan."),
+             _("Uw reden: %(reason)s", reason=form.reason.data.strip())],
+            _("Een gemeld belangenconflict blijft in het dossier en kan niet worden "
+              "ingetrokken."),
+            url_for("jury.conflict", candidacy_id=candidacy_id), _("Bevestigen: conflict melden"),
+            url_for("jury.score", candidacy_id=candidacy_id,
+                    round_no=2 if candidacy.state == ROUND_ENTRY_STATE[2] else 1),
+            fields={"reason": form.reason.data})
     if form.validate_on_submit():
         if perform(jury_ops.declare_conflict, candidacy, form.reason.data, form=form,
                    success=_("Uw belangenconflict is gemeld: u neemt niet meer deel aan de "

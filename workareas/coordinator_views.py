@@ -12,9 +12,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from matching.core.errors import allowed
+from matching.core.dates import format_brussels
+from matching.core.errors import DomainError, allowed
 from matching.core.navigation import register_nav
-from matching.core.web import FAILED, perform, utcnow
+from matching.core.web import (
+    FAILED,
+    confirmation_page,
+    confirmed,
+    perform,
+    show_errors,
+    utcnow,
+)
 from workareas import operations as area_ops
 from workareas.forms import (
     AddendumForm,
@@ -123,6 +131,24 @@ def publish(procedure_id: int):
     if not FlaskForm().validate_on_submit():  # the CSRF token only
         abort(400)
     form = form_from_version(procedure.current_version)
+    if not confirmed():
+        try:  # a refusal shows at once, next to its field, before any confirmation
+            area_ops.check_publish(procedure, utcnow())
+        except DomainError as error:
+            show_errors(error, form)
+            return render_addendum(procedure, form, status=422)
+        deadline = procedure.candidacy_deadline
+        return confirmation_page(
+            _("Het addendum van %(title)s publiceren", title=procedure.title),
+            [_("Het addendum (lokale noden, regio-uitdagingen, timing en contactpersonen) "
+               "wordt openbaar op de lijst van gepubliceerde addenda en in de Atom-feed."),
+             _("Organisaties kunnen zich kandidaat stellen tot %(deadline)s.",
+               deadline=format_brussels(deadline)) if deadline else
+             _("Er is nog geen deadline voor kandidaturen: de publicatie wordt dan geweigerd."),
+             _("De zes weken tot de deadline tellen vanaf nu.")],
+            _("Daarna wijzigt het addendum alleen nog via een nieuwe, zichtbare versie."),
+            url_for(".publish", procedure_id=procedure_id), _("Bevestigen: publiceren"),
+            url_for(".addendum", procedure_id=procedure_id))
     result = perform(area_ops.publish_addendum, procedure, form=form,
                      success=_("Het addendum is gepubliceerd: de kandidaturen staan open."))
     if result is not FAILED:

@@ -307,6 +307,12 @@ def add_pitch_slot(procedure: Procedure, starts_at: datetime, ends_at: datetime,
     return slot
 
 
+def check_publish(procedure: Procedure, now: datetime) -> None:
+    """Whether the addendum can be published now (the confirmation page asks this first)."""
+    next_procedure_state(procedure.state, ProcedureStep.PUBLISH)
+    check_publishable(summarise(procedure, procedure.current_version), now)
+
+
 @operation
 def publish_addendum(procedure: Procedure, *, actor: User, now: datetime) -> AddendumVersion:
     """Publish the local needs: the six weeks of R-ADD-2 start now."""
@@ -314,7 +320,7 @@ def publish_addendum(procedure: Procedure, *, actor: User, now: datetime) -> Add
     require_coordinator(actor, procedure.work_area_id)
     new_state = next_procedure_state(procedure.state, ProcedureStep.PUBLISH)
     version = procedure.current_version
-    check_publishable(summarise(procedure, version), now)
+    check_publish(procedure, now)
     version.published_at = now
     procedure.published_at = now
     transition(procedure, ProcedureStep.PUBLISH, new_state, actor=actor, now=now,

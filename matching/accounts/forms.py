@@ -20,6 +20,7 @@ from matching.accounts.rules import (
     OrganisationKind,
 )
 from matching.core.forms import FlaskForm
+from matching.core.validators import Required
 
 
 def seat_choices(none_label: str) -> list[tuple[str, str]]:
@@ -28,16 +29,16 @@ def seat_choices(none_label: str) -> list[tuple[str, str]]:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mailadres", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Wachtwoord", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mailadres"), validators=[Required(), Length(max=254)])
+    password = PasswordField(_l("Wachtwoord"), validators=[Required(), Length(max=200)])
 
 
 class RegistrationForm(FlaskForm):
-    organisation_name = StringField("Naam van de organisatie",
-                                    validators=[DataRequired(), Length(max=300)])
-    enterprise_number = StringField("Ondernemingsnummer",
-                                    validators=[DataRequired(), Length(max=20)])
-    legal_form = StringField("Rechtsvorm", validators=[DataRequired(), Length(max=100)])
+    organisation_name = StringField(_l("Naam van de organisatie"),
+                                    validators=[Required(), Length(max=300)])
+    enterprise_number = StringField(_l("Ondernemingsnummer"),
+                                    validators=[Required(), Length(max=20)])
+    legal_form = StringField(_l("Rechtsvorm"), validators=[Required(), Length(max=100)])
     # issue 11: the kind and the seat (R-CAND-2 follows from them); the choices are set by
     # the view, a forged value is refused by the operation
     kind = RadioField(_l("Soort organisatie"),
@@ -47,10 +48,10 @@ class RegistrationForm(FlaskForm):
     seat_nis_code = SelectField(_l("Gemeente van de zetel"), validate_choice=False,
                                 validators=[InputRequired(message=_l(
                                     "Kies de gemeente van de zetel van de organisatie."))])
-    name = StringField("Uw naam", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("Uw e-mailadres", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Wachtwoord", validators=[DataRequired(), Length(max=200)])
-    confirm = PasswordField("Herhaal het wachtwoord", validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Uw naam"), validators=[Required(), Length(max=200)])
+    email = EmailField(_l("Uw e-mailadres"), validators=[Required(), Length(max=254)])
+    password = PasswordField(_l("Wachtwoord"), validators=[Required(), Length(max=200)])
+    confirm = PasswordField(_l("Herhaal het wachtwoord"), validators=[Required(), Length(max=200)])
 
 
 class ConfirmForm(FlaskForm):
@@ -58,13 +59,13 @@ class ConfirmForm(FlaskForm):
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField("E-mailadres", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("E-mailadres"), validators=[Required(), Length(max=254)])
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField("Nieuw wachtwoord", validators=[DataRequired(), Length(max=200)])
-    confirm = PasswordField("Herhaal het nieuwe wachtwoord",
-                            validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("Nieuw wachtwoord"), validators=[Required(), Length(max=200)])
+    confirm = PasswordField(_l("Herhaal het nieuwe wachtwoord"),
+                            validators=[Required(), Length(max=200)])
 
 
 class OrganisationForm(FlaskForm):

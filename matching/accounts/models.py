@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,6 +40,12 @@ class User(UserMixin, Model):
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The time step of the last code accepted: a code works once.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger())
+    #: The language the person last used the site in ("nl", "en"): the notifications and
+    #: reminders they receive are written in it (None: Dutch).
+    locale: Mapped[str | None] = mapped_column(String(5))
+    #: One daily overview instead of a separate e-mail per notification (letters always
+    #: leave on their own: they are decisions).
+    digest: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan",
@@ -158,3 +173,18 @@ class RecoveryCode(Model):
                                          index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DigestItem(Model):
+    """A notification kept for the daily overview of a person who chose one."""
+
+    __tablename__ = "digest_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_digest_item_pending", "user_id", "sent_at"),)

@@ -9,13 +9,15 @@ from datetime import datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale, gettext
+from sqlalchemy import select
 
-from matching.accounts.models import Organisation, User
+from matching.accounts.models import DigestItem, Organisation, RoleGrant, User
 from matching.accounts.rules import ROLE_LABELS, Role
+from matching.core.db import db
 from matching.core.errors import N_
 from matching.core.web import external_url
 from matching.mail.models import OutboxMessage
-from matching.mail.outbox import queue_mail
+from matching.mail.outbox import queue_mail, queue_message
 
 
 def _locale() -> str:
@@ -62,6 +64,8 @@ def role_granted_mail(user: User, role: Role, inviter: User, *, now: datetime,
                   "role_granted", now=now, key=f"grant.{user.id}", user=user, inviter=inviter,
                   role_label=ROLE_LABELS[role], work_area=work_area,
                   link=external_url("accounts.login"))
+
+
 def already_registered_mail(user: User, *, now: datetime) -> OutboxMessage:
     """Someone registered with an address that has an account: its owner is told (the page
     says the same as for a new address, so it does not reveal which addresses exist)."""
@@ -69,3 +73,56 @@ def already_registered_mail(user: User, *, now: datetime) -> OutboxMessage:
                   "already_registered", now=now, key=f"registered.{user.id}", user=user,
                   login=external_url("accounts.login"),
                   forgot=external_url("accounts.forgot_password"))
+
+
+# --- notifications: "it is your turn" ----------------------------------------------------
+
+def coordinators_of(work_area_id: int) -> list[User]:
+    """The active coordinators of a work area (who hear of appeals, conflicts …)."""
+    return list(db.session.scalars(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == Role.COORDINATOR, RoleGrant.work_area_id == work_area_id,
+               User.active.is_(True), User.deactivated_at.is_(None))
+        .order_by(User.id)).unique())
+
+
+def message_id_for(key: str) -> str:
+    """The Message-ID of a notification keyed ``key``: stable, so the same notification
+    queued twice is refused by the outbox's unique Message-ID."""
+    return f"<{key}@{current_app.config['MAIL_DOMAIN']}>"
+
+
+def notify(users, subject: str, template: str, *, now: datetime, key: str, link: str,
+           subject_params: dict | None = None, **context) -> list[OutboxMessage]:
+    """Queue one e-mail per person (each once, inactive accounts skipped) from
+    ``templates/mail/<template>.txt``, in the language the person last used the site in
+    (Dutch by default), with ``link`` (built from ``BASE_URL``) to the page where they act.
+    ``subject`` is a Dutch msgid; ``key`` names the event (with the person's id it makes
+    the Message-ID)."""
+    queued, seen = [], set()
+    for user in users:
+        if user is None or user.id in seen or not user.is_active:
+            continue
+        seen.add(user.id)
+        with force_locale(user.locale or "nl"):
+            body = render_template(f"mail/{template}.txt", user=user, link=link, **context)
+            title = gettext(subject, **(subject_params or {}))
+        if user.digest:  # kept for the daily overview
+            db.session.add(DigestItem(user_id=user.id, subject=title, body=body, created_at=now))
+            continue
+        queued.append(queue_message(user.email, title, message_id_for(f"{key}.{user.id}"),
+                                    now=now, body=body))
+    return queued
+
+
+def digest_mail(user: User, items: list[DigestItem], *, now: datetime,
+                day: str) -> OutboxMessage:
+    """The daily overview of a person who chose one: every notification kept since the last."""
+    with force_locale(user.locale or "nl"):
+        body = render_template("mail/digest.txt", user=user, items=items,
+                               link=external_url("tasks.tasks"))
+        title = gettext("Uw dagelijks overzicht – Lokale partnerschappen")
+    for item in items:
+        item.sent_at = now
+    return queue_message(user.email, title, message_id_for(f"digest.{user.id}.{day}"), now=now,
+                         body=body)

@@ -43,9 +43,10 @@ from matching.accounts.rules import (
     require_administrator,
     require_may_grant,
 )
+from matching.audit.models import AuditEvent
 from matching.audit.recording import audit
 from matching.core.db import db
-from matching.core.errors import N_, DomainError, PermissionDenied
+from matching.core.errors import N_, DomainError, DomainErrors, PermissionDenied
 from matching.core.operation import operation
 
 
@@ -426,11 +427,22 @@ def register_applicant(organisation_name: str, enterprise_number: str, legal_for
     The account starts inactive and receives a confirmation link by e-mail (3 days). When
     the address already has an account, nothing is created and its owner gets an e-mail
     instead; the answer, and the work done (one password hash), are the same, so the page
-    does not reveal which addresses exist. Returns the new account, or None then.
+    does not reveal which addresses exist. Returns the new account, or None then. The kind,
+    the seat, the password and the enterprise number are checked together, so the form
+    shows every problem at once.
     """
+    problems = []
+    for check in (lambda: check_self_registered_kind(kind),
+                  lambda: check_seat(seat_nis_code, by_code().keys(), required=True),
+                  lambda: _check_password(password, confirm),
+                  lambda: check_enterprise_number(enterprise_number)):
+        try:
+            check()
+        except DomainError as error:
+            problems.append(error)
+    if problems:
+        raise DomainErrors(problems)
     kind = check_self_registered_kind(kind)
-    check_seat(seat_nis_code, by_code().keys(), required=True)
-    _check_password(password, confirm)
     existing = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if existing is not None:
         _check_organisation(organisation_name, enterprise_number, legal_form, seat_nis_code)
@@ -454,6 +466,42 @@ def register_applicant(organisation_name: str, enterprise_number: str, legal_for
           role=Role.APPLICANT, organisation_id=organisation.id, self_registration=True)
     account_mail.confirmation_mail(user, organisation, confirmation_token(user), now=now)
     return user
+
+
+def awaits_confirmation(user: User) -> bool:
+    """A self-registered account whose e-mail address was never confirmed (inactive, and
+    no confirmation recorded), as opposed to one an administrator deactivated."""
+    if user.active or user.deactivated_at is not None:
+        return False
+    return not db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "user.confirm", AuditEvent.object_type == "user_account",
+        AuditEvent.object_id == user.id).limit(1))
+
+
+@operation
+def set_digest(user: User, digest: bool, *, actor, now: datetime) -> None:
+    """A person chooses one daily overview instead of separate notification e-mails."""
+    if actor is None or actor.id != user.id:
+        raise PermissionDenied(N_("Enkel uzelf kiest hoe u meldingen ontvangt."))
+    user.digest = bool(digest)
+    audit("user.preferences", user, actor=actor, now=now, procedure_id=None, digest=user.digest)
+
+
+@operation
+def resend_confirmation(email: str, *, actor, now: datetime) -> None:
+    """Queue a new confirmation link for an account still awaiting confirmation; says
+    nothing either way (the page cannot tell whether the address exists)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not awaits_confirmation(user):
+        return None
+    organisation_id = next((g.organisation_id for g in user.grants
+                            if g.role == Role.APPLICANT and g.organisation_id), None)
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if organisation is None:
+        return None
+    account_mail.confirmation_mail(user, organisation, confirmation_token(user), now=now)
+    audit("user.confirmation_resent", user, actor=None, now=now, procedure_id=None)
+    return None
 
 
 @operation

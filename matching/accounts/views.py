@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -43,7 +44,7 @@ from matching.accounts.forms import (
     seat_choices,
 )
 from matching.accounts.models import User
-from matching.accounts.rules import OrganisationKind, Role, second_factor_required
+from matching.accounts.rules import ROLE_LABELS, OrganisationKind, Role, second_factor_required
 from matching.accounts.sessions import SESSION_KEY, current_session
 from matching.core.db import db
 from matching.core.errors import DomainError
@@ -98,7 +99,13 @@ def login():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(User.email == email))
         target = safe_target(request.args.get("next"))
-        if user is not None and user.is_active and user.check_password(form.password.data):
+        password_ok = user is not None and user.check_password(form.password.data)
+        if user is not None and password_ok and account_ops.awaits_confirmation(user):
+            # The right password of an account never confirmed: say so, and offer a new
+            # confirmation mail (only who knows the password learns this).
+            return render_template("auth/login.html", form=form, unconfirmed=user.email), 422
+        if user is not None and user.is_active and password_ok:
+            user.locale = str(get_locale() or "nl")  # their notifications' language
             roles = [grant.role for grant in user.grants]
             if second_factor_required(roles) or user.totp_confirmed_at is not None:
                 if user.totp_confirmed_at is None:
@@ -250,7 +257,18 @@ def change_password():
 @bp.get("/mijn-account")
 @login_required
 def account():
-    return render_template("auth/account.html", user=current_user)
+    return render_template("auth/account.html", user=current_user, role_labels=ROLE_LABELS)
+
+
+@bp.post("/mijn-account/meldingen")
+@login_required
+def notifications():
+    """The choice between separate notification e-mails and one daily overview."""
+    if not ConfirmForm().validate_on_submit():  # the CSRF token only
+        abort(400)
+    perform(account_ops.set_digest, current_user._get_current_object(),
+            request.form.get("digest") == "1", success=_("Uw keuze is bewaard."))
+    return redirect(url_for("accounts.account"))
 
 
 def _kind(value: str | None) -> OrganisationKind | None:
@@ -300,6 +318,19 @@ def confirm(token: str):
     except DomainError as error:
         return render_template("accounts/confirm.html", form=form, problem=message_of(error)), 404
     return render_template("accounts/confirm.html", form=form, problem=None, user=user)
+
+
+@bp.route("/bevestiging-opnieuw", methods=["GET", "POST"])
+def resend_confirmation():
+    """A new confirmation mail for an account not yet confirmed (the same answer whether the
+    address exists or not)."""
+    form = ForgotForm()
+    if not form.is_submitted() and request.args.get("email"):
+        form.email.data = request.args["email"]
+    if form.validate_on_submit():
+        if perform(account_ops.resend_confirmation, form.email.data, form=form) is not FAILED:
+            return render_template("accounts/resend_sent.html")
+    return render_template("accounts/resend.html", form=form), _status(form)
 
 
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])

@@ -183,7 +183,8 @@ def invite():
                 account_ops.invite_user, form.email.data or "", form.name.data or "", role,
                 work_area_id=admin_queries.scoped(role, form.work_area_id.data, "work_area"),
                 organisation_id=admin_queries.scoped(role, form.organisation_id.data, "org"),
-                form=form, success=_("De uitnodiging is verstuurd.")) is not FAILED:
+                form=form, success=_("De uitnodiging staat klaar om te verzenden; ze vertrekt "
+                                   "binnen enkele minuten.")) is not FAILED:
             return redirect(url_for("admin.accounts") if is_administrator(current_user)
                             else url_for("admin.invite"))
         status = 422

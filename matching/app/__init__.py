@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask import Flask, render_template
 from flask_babel import get_locale
+from flask_login import current_user
 
 import matching.app.schema  # noqa: F401  (every model of every domain in the metadata)
 from appeals import applicant_views as appeal_applicant_views
@@ -40,6 +41,7 @@ from matching.letters.render import format_deadline
 from matching.letters.seal import SealError, load_seal
 from matching.oversight import condition_views
 from matching.oversight import views as observer_views
+from matching.tasks import views as task_views
 from workareas import coordinator_views as area_coordinator_views
 from workareas import views as public_views
 from workareas.queries import published_procedures
@@ -66,6 +68,7 @@ BLUEPRINTS = (
     panel_views.bp,  # the appeal panel's positions
     observer_views.bp,  # Europa WSE's read-only record, audit trail and exports
     condition_views.bp,  # the six conditions, observations, ratification, final report
+    task_views.bp,  # issue 13: each person's task list
 )
 
 
@@ -138,8 +141,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.get("/")
     def index():
+        groups = task_views.task_groups(current_user) if current_user.is_authenticated else None
         return render_template("index.html", procedures=published_procedures(),
-                               state_labels=PROCEDURE_STATE_LABELS)
+                               state_labels=PROCEDURE_STATE_LABELS, groups=groups)
 
     register_cli(app)
     return app

@@ -110,8 +110,14 @@ def register_cli(app: Flask) -> None:
 
         from flask import current_app
 
+        from matching.core.web import utcnow
+        from matching.tasks.reminders import send_reminders
 
+        reminded_at = 0.0
         while True:
+            if watch and time.monotonic() - reminded_at >= current_app.config["REMINDER_INTERVAL"]:
+                send_reminders(utcnow())  # each reminder once (a unique key), then sent below
+                reminded_at = time.monotonic()
             counts = send_outbox(current_app.config, limit=limit)
             if any(counts.values()) or not watch:
                 click.echo(f"verzonden: {counts['sent']}, opnieuw later: {counts['retry']}, "
@@ -129,6 +135,21 @@ def register_cli(app: Flask) -> None:
         counts = dict(db.session.execute(select(OutboxMessage.state, func.count())
                                          .group_by(OutboxMessage.state)).tuples().all())
         click.echo(", ".join(f"{s.value}: {counts.get(s, 0)}" for s in OutboxState))
+
+    @app.cli.group("reminders")
+    def reminders_group() -> None:
+        """Reminders before deadlines and to jury members with scores missing."""
+
+    @reminders_group.command("send")
+    def reminders_send() -> None:
+        """Queue the reminders due now (each exactly once); the outbox worker sends them."""
+        from matching.core.web import utcnow
+        from matching.tasks.reminders import send_reminders
+
+        counts = send_reminders(utcnow())
+        click.echo(f"herinneringen klaargezet: kandidaturen {counts['candidacy']}, "
+                   f"weerwoorden {counts['appeal']}, scores {counts['scores']}, "
+                   f"dagelijkse overzichten {counts['digests']}")
 
     @app.cli.group("audit")
     def audit_group() -> None:

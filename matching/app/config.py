@@ -129,6 +129,13 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
                                "Lokale partnerschappen <matching@lokalepartnerschappen.be>"),
         "MAIL_DOMAIN": env.get("MAIL_DOMAIN", "lokalepartnerschappen.be"),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(Path(instance_path) / "mail")),
+        # Reminders (matching.tasks.reminders): days before the candidacy deadline and
+        # before the end of an appeal window; the local hour of the daily reminder to jury
+        # members with scores missing; how often the worker looks (seconds).
+        "REMINDER_CANDIDACY_DAYS": env.get("REMINDER_CANDIDACY_DAYS", "7,2"),
+        "REMINDER_APPEAL_DAYS": env.get("REMINDER_APPEAL_DAYS", "3"),
+        "REMINDER_HOUR": int(env.get("REMINDER_HOUR", "8")),
+        "REMINDER_INTERVAL": float(env.get("REMINDER_INTERVAL", "300")),
         # The seal of letters and final reports (matching.letters.seal).
         "LETTER_SEAL_PKCS12": seal,
         "LETTER_SEAL_PASSPHRASE": env.get("LETTER_SEAL_PASSPHRASE", ""),

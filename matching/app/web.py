@@ -21,6 +21,7 @@ from flask import (
 from flask.globals import request_ctx
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy import text
@@ -51,6 +52,9 @@ def set_language():
     if lang not in current_app.config["LANGUAGES"]:
         abort(400)
     session["lang"] = lang
+    if current_user.is_authenticated and current_user.locale != lang:
+        current_user.locale = lang  # their notifications and reminders follow it
+        db.session.commit()
     return redirect(safe_target(request.form.get("next"), url_for("index")))
 
 

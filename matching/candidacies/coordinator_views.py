@@ -18,7 +18,8 @@ from matching.candidacies.models import Letter
 from matching.candidacies.operations import declare_inadmissible, retry_message
 from matching.candidacies.queries import candidacy_or_404, outbox_counts, procedure_letters
 from matching.core.db import db
-from matching.core.web import FAILED, get_or_404, perform
+from matching.core.web import FAILED, get_or_404, letter_page, perform
+from matching.letters.content import LETTER_KIND_LABELS
 from matching.mail.models import OutboxMessage, OutboxState
 from workareas.queries import procedure_or_404
 from workareas.rules import PROCEDURE_STATE_LABELS
@@ -63,7 +64,19 @@ def letters(procedure_id: int):
     return render_template("coordinator/letters.html", procedure=procedure,
                            rows=procedure_letters(procedure), counts=outbox_counts(procedure),
                            OutboxState=OutboxState, form=RetryForm(formdata=None),
+                           kind_labels=LETTER_KIND_LABELS,
                            state_labels=PROCEDURE_STATE_LABELS)
+
+
+@bp.get("/coordinatie/brieven/<int:letter_id>")
+@login_required
+def letter(letter_id: int):
+    """A letter of the procedure as it was recorded (its own HTML), for its coordinators."""
+    item = get_or_404(Letter, letter_id)
+    procedure_or_404(current_user, item.procedure_id)
+    response = letter_page(item.html)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/coordinatie/outbox/<int:message_id>/opnieuw")

@@ -4,6 +4,7 @@ withdrawal."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -13,7 +14,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from matching.candidacies import operations as candidacy_ops
 from matching.candidacies import rules as candidacy_rules
@@ -25,6 +26,7 @@ from matching.candidacies.rules import (
     Declaration,
 )
 from matching.core.forms import FlaskForm
+from matching.core.validators import Required
 
 
 class StartForm(FlaskForm):
@@ -32,7 +34,7 @@ class StartForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField("Reden van de intrekking", validators=[DataRequired(),
+    reason = TextAreaField(_l("Reden van de intrekking"), validators=[Required(),
                                                                   Length(max=2000)])
 
 
@@ -96,7 +98,7 @@ def content_of(form, challenges) -> dict:
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField("Procedurele reden", validators=[DataRequired()])
+    reason = TextAreaField(_l("Procedurele reden"), validators=[Required()])
 
 
 class RetryForm(FlaskForm):

@@ -59,7 +59,7 @@ from matching.candidacies.rules import (
 from matching.core import signals
 from matching.core.dates import to_utc
 from matching.core.db import db, get_required
-from matching.core.errors import N_, DomainError, PermissionDenied
+from matching.core.errors import N_, DomainError, DomainErrors, PermissionDenied
 from matching.core.operation import operation
 from matching.core.text import clean_filename
 from matching.letters.content import DECISION_KINDS, INTAKE, LetterKind, check_complete
@@ -153,6 +153,34 @@ def declarations_of(candidacy: Candidacy) -> dict[Declaration, bool]:
             Declaration.QUALITY_FRAMEWORK: bool(candidacy.declares_quality_framework)}
 
 
+def submission_problems(candidacy: Candidacy) -> list[DomainError]:
+    """Every part still missing before the candidacy can be submitted (R-CAND-1/2/3):
+    the declarations, the contributions, the answers, fit for partnership — all of them,
+    so the form shows every problem at once. The applicant's page asks this too."""
+    procedure = candidacy.procedure
+    checks = (
+        lambda: check_declarations(declarations_of(candidacy)),
+        lambda: check_contributions({c.challenge_code: c.text for c in candidacy.contributions},
+                                    {c.code for c in procedure.current_version.challenges}),
+        lambda: check_answers({f"{a.criterion.value}.{a.question}": a.text
+                               for a in candidacy.answers}, QUESTION_KEYS),
+        lambda: check_partnership_fit(candidacy.partnership_fit),
+    )
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except DomainError as error:
+            problems.append(error)
+    return problems
+
+
+def check_partnership_fit(text: str) -> None:
+    if len(text) < 20:
+        raise DomainError(N_("Beschrijf hoe uw organisatie fit for partnership is (minstens 20 "
+                             "tekens)."), rule="R-CAND-3", field="partnership_fit")
+
+
 @operation
 def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Candidacy:
     """Submit before the deadline (R-CAND-3), with the declarations (R-CAND-1/2)."""
@@ -165,14 +193,9 @@ def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Can
                           rule="R-CAND-3")
     check_before_deadline(now, procedure.required_candidacy_deadline)
     _check_may_apply(procedure, candidacy.organisation)
-    check_declarations(declarations_of(candidacy))
-    check_contributions({c.challenge_code: c.text for c in candidacy.contributions},
-                        {c.code for c in procedure.current_version.challenges})
-    check_answers({f"{a.criterion.value}.{a.question}": a.text for a in candidacy.answers},
-                  QUESTION_KEYS)
-    if len(candidacy.partnership_fit) < 20:
-        raise DomainError(N_("Beschrijf hoe uw organisatie fit for partnership is (minstens 20 "
-                             "tekens)."), rule="R-CAND-3", field="partnership_fit")
+    problems = submission_problems(candidacy)
+    if problems:
+        raise DomainErrors(problems)
     candidacy.submitted_at = now
     transition(candidacy, CandidacyStep.SUBMIT, new_state, actor=actor, now=now,
                procedure_id=procedure.id)
@@ -364,6 +387,24 @@ def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, actor: U
           procedure_id=candidacy.procedure_id, candidacy=candidacy.reference,
           media_type=attachment.media_type, size=attachment.size, sha256=attachment.sha256)
     return attachment
+
+
+@operation
+def remove_attachment(candidacy: Candidacy, attachment: Attachment, *, actor: User,
+                      now: datetime) -> None:
+    """Remove an attachment of a draft, until the deadline (issue 13). Its bytes (in the
+    database) go with it, in the same transaction; the audit event keeps the file's name and
+    SHA-256."""
+    lock_for_change(candidacy)
+    require_applicant(actor, candidacy.organisation_id)
+    if attachment.candidacy_id != candidacy.id:
+        raise PermissionDenied(N_("Deze bijlage hoort niet bij deze kandidatuur."))
+    check_editable(candidacy.state, now, candidacy.procedure.required_candidacy_deadline)
+    audit("attachment.remove", attachment, actor=actor, now=now,
+          procedure_id=candidacy.procedure_id, candidacy=candidacy.reference,
+          filename=attachment.filename, sha256=attachment.sha256)
+    candidacy.attachments.remove(attachment)
+    db.session.delete(attachment)
 
 
 @operation

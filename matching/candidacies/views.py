@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
     redirect,
     render_template,
     request,
@@ -21,6 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
@@ -62,13 +64,23 @@ from matching.candidacies.rules import (
     CandidacyState,
     Criterion,
     Declaration,
+    check_before_deadline,
     check_editable,
 )
 from matching.core import signals
+from matching.core.dates import format_brussels
 from matching.core.db import db
-from matching.core.errors import allowed
+from matching.core.errors import DomainErrors, allowed
 from matching.core.navigation import register_nav
-from matching.core.web import FAILED, letter_page, perform, utcnow
+from matching.core.web import (
+    FAILED,
+    confirmation_page,
+    confirmed,
+    letter_page,
+    perform,
+    show_errors,
+    utcnow,
+)
 from workareas.models import Procedure
 from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
 
@@ -98,6 +110,9 @@ def dashboard():
         .options(joinedload(Procedure.work_area), selectinload(Procedure.versions),
                  raiseload("*"))
         .order_by(Procedure.id)).unique().all()
+    now = utcnow()  # an expired call is not offered (the same check as start_candidacy)
+    open_procedures = [p for p in open_procedures if p.candidacy_deadline is not None
+                       and allowed(check_before_deadline, now, p.candidacy_deadline)]
     return render_template("applicant/dashboard.html", organisations=organisations,
                            candidacies=candidacies, applied=applied,
                            open_procedures=open_procedures, steps=STEPS,
@@ -162,21 +177,73 @@ def candidacy(candidacy_id: int):
         if request.method == "POST":
             abort(409)
         return render_candidacy(candidacy)
+    if request.form.get("action") == "submit" and confirmed():
+        # The confirmation page's button: submit the draft saved just before it.
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        if perform(candidacy_ops.submit_candidacy, candidacy,
+                   success=_("Uw kandidatuur is ingediend. U ontvangt een "
+                             "ontvangstbevestiging per e-mail.")) is not FAILED:
+            return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
+        return render_candidacy(own_candidacy(candidacy_id), status=422)
     challenges = _challenges(candidacy)
     form = candidacy_form(candidacy, challenges)
     if form.validate_on_submit():
         content = content_of(form, challenges)
+        if request.form.get("action") == "upload":
+            return _save_and_upload(candidacy, form, content)
         if request.form.get("action") == "submit":
-            result = perform(candidacy_ops.save_and_submit_candidacy, candidacy, form=form,
-                             success=_("Uw kandidatuur is ingediend. U ontvangt een "
-                                       "ontvangstbevestiging per e-mail."), **content)
-        else:
-            result = perform(candidacy_ops.save_candidacy, candidacy, form=form,
-                             success=_("Uw concept is opgeslagen."), **content)
+            # Save what was typed first (nothing is lost), then ask to confirm.
+            if perform(candidacy_ops.save_candidacy, candidacy, form=form, **content) \
+                    is FAILED:
+                return render_candidacy(own_candidacy(candidacy_id), form=form, status=422)
+            candidacy = own_candidacy(candidacy_id)
+            problems = candidacy_ops.submission_problems(candidacy)
+            if problems:  # every problem at once, next to its field; the draft is saved
+                flash(_("Uw concept is opgeslagen, maar kan nog niet worden ingediend."), "info")
+                show_errors(DomainErrors(problems), form)
+                return render_candidacy(candidacy, form=form, status=422)
+            return _confirm_submission(candidacy)
+        result = perform(candidacy_ops.save_candidacy, candidacy, form=form,
+                         success=_("Uw concept is opgeslagen."), **content)
         if result is not FAILED:
             return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
         candidacy = own_candidacy(candidacy_id)  # after the rollback, as stored
     return render_candidacy(candidacy, form=form, status=422)
+
+
+def _save_and_upload(candidacy: Candidacy, form, content: dict):
+    """An attachment added from the candidacy form: what was typed is saved as the draft
+    first (an upload never throws work away), then the file is added."""
+    candidacy_id = candidacy.id
+    if perform(candidacy_ops.save_candidacy, candidacy, form=form, **content) is FAILED:
+        return render_candidacy(own_candidacy(candidacy_id), form=form, status=422)
+    upload = request.files.get("bijlage")
+    if upload is None or not upload.filename:
+        flash(_("Uw concept is opgeslagen. Kies een bestand om als bijlage toe te voegen."),
+              "info")
+    else:
+        data = upload.read(MAX_ATTACHMENT + 1)
+        perform(candidacy_ops.add_attachment, own_candidacy(candidacy_id), upload.filename, data,
+                **attachment_quota(),
+                success=_("Uw concept is opgeslagen en de bijlage is toegevoegd."))
+    return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id) + "#bijlagen")
+
+
+def _confirm_submission(candidacy: Candidacy) -> str:
+    deadline = candidacy.procedure.candidacy_deadline
+    organisation = candidacy.organisation
+    return confirmation_page(
+        _("De kandidatuur van %(name)s indienen", name=organisation.name),
+        [_("Uw concept is opgeslagen. Na het indienen beoordeelt de lokale jury van %(area)s "
+           "deze kandidatuur.", area=candidacy.procedure.work_area.name),
+         _("U ontvangt een ontvangstbevestiging per e-mail (%(to)s).",
+           to=organisation.email or _("het adres van uw organisatie")),
+         _("De deadline is %(deadline)s.", deadline=format_brussels(deadline))
+         if deadline else ""],
+        _("Na het indienen kunt u de antwoorden niet meer wijzigen; intrekken blijft mogelijk."),
+        url_for("applicant.candidacy", candidacy_id=candidacy.id), _("Bevestigen: indienen"),
+        url_for("applicant.candidacy", candidacy_id=candidacy.id), fields={"action": "submit"})
 
 
 @bp.post("/kandidaturen/<int:candidacy_id>/intrekken")
@@ -205,6 +272,20 @@ def upload(candidacy_id: int):
             return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
         candidacy = own_candidacy(candidacy_id)
     return render_candidacy(candidacy, upload_form=form, status=422)
+
+
+@bp.post("/kandidaturen/<int:candidacy_id>/bijlagen/<int:attachment_id>/verwijderen")
+@login_required
+def remove_attachment(candidacy_id: int, attachment_id: int):
+    candidacy = own_candidacy(candidacy_id)
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.candidacy_id != candidacy.id:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    perform(candidacy_ops.remove_attachment, candidacy, item,
+            success=_("De bijlage %(name)s is verwijderd.", name=item.filename))
+    return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id) + "#bijlagen")
 
 
 @bp.get("/bijlagen/<int:attachment_id>")

@@ -36,6 +36,16 @@ class DomainError(Exception):
         return self.message
 
 
+class DomainErrors(DomainError):
+    """Several problems of one refused step, all shown at once (a submission lists every
+    missing part, each next to its field); the first one is the message."""
+
+    def __init__(self, errors: list[DomainError]):
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.msgid, rule=first.rule, field=first.field, **first.params)
+
+
 def allowed(check: Callable[..., object], *args: Any, **kwargs: Any) -> bool:
     """Whether ``check`` (a rule that raises a DomainError to refuse) lets this happen now.
 

@@ -24,13 +24,15 @@ from flask import (
     current_app,
     flash,
     has_app_context,
+    render_template,
+    request,
 )
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from matching.core.db import db
-from matching.core.errors import N_, DomainError, PermissionDenied
+from matching.core.errors import N_, DomainError, DomainErrors, PermissionDenied
 
 T = TypeVar("T")
 
@@ -47,6 +49,26 @@ def utcnow() -> datetime:
     operations take ``now`` as an argument, so this is the only place pages read time)."""
     clock = current_app.config.get("CLOCK") if has_app_context() else None
     return clock() if clock else datetime.now(UTC)
+
+
+#: The field the confirmation page's button posts (``templates/confirm.html``).
+CONFIRMED = "bevestigd"
+
+
+def confirmed() -> bool:
+    """Whether this POST confirms an irreversible step: it came from the confirmation page,
+    which said what will happen (issue 13). Without it the view shows that page first."""
+    return request.form.get(CONFIRMED) == "1"
+
+
+def confirmation_page(title: str, consequences: list[str], irreversible: str, action: str,
+                      label: str, cancel: str, fields: dict | None = None) -> str:
+    """The page that asks to confirm an irreversible step (without JavaScript): what will
+    happen, what can no longer change, a button that posts the step again with the
+    confirmation (and ``fields`` carried over), and a way back."""
+    return render_template("confirm.html", title=title, consequences=consequences,
+                           irreversible=irreversible, action=action, label=label,
+                           cancel=cancel, fields=fields or {})
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -117,12 +139,7 @@ def perform(operation: Callable[..., T], *args: Any, form=None, success: str | N
         abort(404)  # another's object answers 404, not 403
     except DomainError as error:
         db.session.rollback()
-        message = message_of(error)
-        target = getattr(form, error.field, None) if (form is not None and error.field) else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [message]
-        else:
-            flash(message, "error")
+        show_errors(error, form)
         return FAILED
     if success:
         flash(success, "success")
@@ -148,6 +165,18 @@ def is_race(error: DBAPIError) -> bool:
     if state is not None:
         return state in _RACE_STATES
     return isinstance(error, IntegrityError) and "UNIQUE constraint failed" in str(error.orig)
+
+
+def show_errors(error: DomainError, form=None) -> None:
+    """Each problem next to the form field it names (and so in the form's error summary),
+    or as a flash message; every problem of a :class:`DomainErrors` at once."""
+    for one in error.errors if isinstance(error, DomainErrors) else [error]:
+        message = message_of(one)
+        target = getattr(form, one.field, None) if (form is not None and one.field) else None
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + [message]
+        else:
+            flash(message, "error")
 
 
 def whole_number(value: Any) -> int | None:

@@ -140,6 +140,14 @@ def waasland(d: Demo) -> None:
     d.ballot(c["reynaert"], 2, CC, {"bart.vangoethem": 3, "wim.debock": 3,
                                     "nadia.elamrani": 2}, clock, decided=3)
     d.consensus(c["reynaert"], 2, (3,), clock, criteria=(FP,))
+    # Gezond aan de Slag: the individual scores on crucial contribution differ; the ballot is
+    # open and only the local government voted so far (the others' task lists show it).
+    clock.day(-12, 10)
+    d.assess(c["gezondslag"], 2, CC, {"bart.vangoethem": 3, "els.verstraeten": 4,
+                                      "wim.debock": 4, "nadia.elamrani": 3}, clock)
+    ballot = jury_ops.open_ballot(c["gezondslag"], 2, CC, actor=d.users["wim.debock"],
+                                  now=clock.later(minutes=5))
+    jury_ops.cast_vote(ballot, 4, actor=d.users["wim.debock"], now=clock.later(minutes=2))
     # Europa WSE asks about the appeal still under review; the coordinator answers.
     observation = record_observation(
         proc, 6, "Het weerwoord van Sportief Sterk loopt al lang: wanneer beslist het tweede "

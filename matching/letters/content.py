@@ -29,6 +29,19 @@ class LetterKind(str, enum.Enum):
     INADMISSIBLE = "inadmissible"  # issue 12: a motivated decision, appealable
 
 
+#: What a person reads for each kind of letter (Dutch msgids; English in the catalogue).
+LETTER_KIND_LABELS = {
+    LetterKind.CANDIDACY_RECEIPT: N_("ontvangstbevestiging van de kandidatuur"),
+    LetterKind.ROUND1_SELECTED: N_("beslissing ronde 1: geselecteerd, uitnodiging voor de pitch"),
+    LetterKind.ROUND1_NOT_SELECTED: N_("beslissing ronde 1: niet geselecteerd"),
+    LetterKind.ROUND2_ADMITTED: N_("beslissing ronde 2: toegelaten tot stap 4"),
+    LetterKind.ROUND2_NOT_ADMITTED: N_("beslissing ronde 2: niet geselecteerd"),
+    LetterKind.APPEAL_RECEIPT: N_("ontvangstbevestiging van het weerwoord"),
+    LetterKind.APPEAL_OUTCOME: N_("uitspraak over het weerwoord"),
+    LetterKind.EMERGENCY_OUTCOME: N_("uitkomst van de noodprocedure"),
+}
+
+
 #: Letters whose receipt starts an appeal window (R-APP-1).
 DECISION_KINDS = {LetterKind.ROUND1_SELECTED: 1, LetterKind.ROUND1_NOT_SELECTED: 1,
                   LetterKind.ROUND2_ADMITTED: 2, LetterKind.ROUND2_NOT_ADMITTED: 2}

@@ -55,3 +55,16 @@ class OutboxMessage(Model):
                         name="failed_step_iff_error"),
         Index("ix_outbox_message_due", "state", "next_attempt_at"),
     )
+
+
+class SentOnce(Model):
+    """A notification that must leave at most once (a reminder for one person, one deadline
+    and one moment): its key is unique, so a retry or a second worker that computed the same
+    reminder cannot queue it again (the database refuses the second row)."""
+
+    __tablename__ = "sent_once"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"))

@@ -27,11 +27,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import exc, or_, select
 
 from matching.core.db import db
 from matching.core.errors import N_, DomainError
-from matching.mail.models import OutboxMessage, OutboxState
+from matching.mail.models import OutboxMessage, OutboxState, SentOnce
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,27 @@ def queue_mail(to: str, subject: str, body: str, *, now: datetime, domain: str,
                key: str) -> OutboxMessage:
     """Queue a plain e-mail (no letter); ``key`` makes its Message-ID unique and stable."""
     return queue_message(to, subject, f"<{key}@{domain}>", now=now, body=body)
+
+
+def queue_once(key: str, now: datetime,
+               queue: Callable[[], list[OutboxMessage]]) -> bool:
+    """Queue what ``queue()`` writes only if nothing was queued under ``key`` before (a
+    reminder: one person or candidacy, one deadline, one moment). The key is unique in the
+    database, so a retry, or a second worker computing the same reminder at the same
+    moment, cannot queue it twice: on PostgreSQL the second insert waits for the first
+    transaction and is then refused; the refused one changes nothing. Returns whether it
+    was queued now."""
+    try:
+        with db.session.begin_nested():
+            mark = SentOnce(key=key, created_at=now)
+            db.session.add(mark)
+            db.session.flush()
+            messages = queue()
+            db.session.flush()
+            mark.message_id = messages[0].id if messages else None
+    except exc.IntegrityError:
+        return False
+    return True
 
 
 def backoff(attempts: int) -> timedelta:

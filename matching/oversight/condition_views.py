@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from matching.accounts.rules import Role, can_coordinate
 from matching.core.db import db
 from matching.core.errors import allowed
-from matching.core.web import FAILED, perform, utcnow
+from matching.core.web import FAILED, confirmation_page, confirmed, perform, utcnow
 from matching.oversight.facts import STATUS_LABELS, TITLES, Status
 from matching.oversight.facts_queries import evaluate_procedure
 from matching.oversight.forms import AnswerForm, ObservationForm, RatifyForm, RefusalForm
@@ -144,6 +144,20 @@ def ratify_procedure(procedure_id: int):
     if not _is_observer():
         abort(404)
     form = RatifyForm()
+    if form.validate_on_submit() and not confirmed():
+        return confirmation_page(
+            _("%(title)s bekrachtigen", title=procedure.title),
+            [_("Europa WSE bekrachtigt het verloop van stap 3 in %(area)s.",
+               area=procedure.work_area.name),
+             _("Het eindverslag van stap 3 wordt opgemaakt, verzegeld en bewaard, met de "
+               "vingerafdruk van het auditspoor."),
+             _("Het volledige auditspoor wordt eerst opnieuw gecontroleerd; als een van de zes "
+               "voorwaarden niet voldaan is, wordt de bekrachtiging geweigerd.")],
+            _("Daarna is de procedure bevroren: geen enkele stap van stap 3 kan nog wijzigen "
+              "(de noodprocedure van stap 4 blijft mogelijk). Een bekrachtiging kan niet "
+              "ongedaan worden gemaakt."),
+            url_for(".ratify_procedure", procedure_id=procedure_id),
+            _("Bevestigen: bekrachtigen"), url_for(".conditions", procedure_id=procedure_id))
     if form.validate_on_submit() and perform(
             ratify, procedure,
             success=_("De procedure is bekrachtigd; het eindverslag is bewaard.")) is not FAILED:

@@ -25,7 +25,9 @@ from matching.candidacies.rules import (
 from matching.core.db import db
 from matching.core.navigation import register_nav
 from matching.core.web import letter_page, utcnow
+from matching.letters.content import LETTER_KIND_LABELS
 from matching.oversight import exports
+from matching.oversight import trail as trail_words
 from matching.oversight.facts import Status
 from matching.oversight.facts_queries import evaluate_overview
 from matching.oversight.queries import TRAIL_LIMIT, audit_trail, observer_overview, procedure_record
@@ -66,7 +68,8 @@ def procedure(procedure_id: int):
                            bloc_labels=BLOC_LABELS, criterion_labels=CRITERION_LABELS,
                            state_labels=CANDIDACY_STATE_LABELS,
                            appeal_labels=APPEAL_STATE_LABELS,
-                           procedure_labels=PROCEDURE_STATE_LABELS)
+                           procedure_labels=PROCEDURE_STATE_LABELS,
+                           kind_labels=LETTER_KIND_LABELS)
 
 
 @bp.get("/observatie/kandidaturen/<int:candidacy_id>")
@@ -111,7 +114,9 @@ def trail(procedure_id: int):
     trail = audit_trail(procedure.id, candidacy_id=candidacy_id, actor_id=actor_id,
                         limit=TRAIL_LIMIT)
     return render_template("observer/trail.html", procedure=procedure, **trail,
-                           candidacy_id=candidacy_id, actor_id=actor_id, limit=TRAIL_LIMIT)
+                           candidacy_id=candidacy_id, actor_id=actor_id, limit=TRAIL_LIMIT,
+                           action_label=trail_words.action_label,
+                           object_label=trail_words.object_label, details=trail_words.details)
 
 
 # --- exports for evaluators (CSV and XLSX) ----------------------------------------------------

@@ -124,12 +124,17 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # the administrator resets someone's second factor (asked to confirm first)
     ("accounts.reset_second_factor", "GET"): only({ADMIN}, "GET"),
     ("accounts.reset_second_factor", "POST"): only({ADMIN}, "POST"),
+    ("accounts.notifications", "POST"): only(LOGGED_IN, "POST"),  # issue 13: one's own choice
+    # issue 13: one's own task list (computed for the person: no object of another)
+    ("tasks.tasks", "GET"): only(LOGGED_IN, "GET"),
     # --- registration, confirmation, password reset (tokens are invalid) -------------------
     ("accounts.register", "GET"): logged_out_only({200}),
     ("accounts.register", "POST"): logged_out_only({422}),
     ("accounts.registered", "GET"): everyone({200}),
     ("accounts.confirm", "GET"): everyone({404}),
     ("accounts.confirm", "POST"): everyone({404, 422}),
+    ("accounts.resend_confirmation", "GET"): everyone({200}),  # issue 13
+    ("accounts.resend_confirmation", "POST"): everyone({422}),
     ("accounts.forgot_password", "GET"): everyone({200}),
     ("accounts.forgot_password", "POST"): everyone({422}),
     ("accounts.reset_password", "GET"): everyone({404}),
@@ -143,6 +148,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("applicant.candidacy", "POST"): only({OWNER}, "POST"),
     ("applicant.withdraw", "POST"): only({OWNER}, "POST"),
     ("applicant.upload", "POST"): only({OWNER}, "POST"),
+    ("applicant.remove_attachment", "POST"): only({OWNER}, "POST"),  # issue 13
     ("applicant_appeals.appeal", "GET"): only({OWNER}, "GET"),
     ("applicant_appeals.appeal", "POST"): only({OWNER}, "POST"),
     ("applicant.letter", "GET"): only({OWNER}, "GET"),
@@ -208,12 +214,15 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("rounds.jury", "POST"): only({COORDINATOR}, "POST"),
     ("rounds.start_round_1", "POST"): only({COORDINATOR}, "POST"),
     ("rounds.board", "GET"): only({COORDINATOR}, "GET"),
+    ("rounds.close_round", "GET"): only({COORDINATOR}, "GET"),  # the confirmation page
     ("rounds.close_round", "POST"): only({COORDINATOR}, "POST"),
     # an empty form used to reach db.session.get(PitchSlot, None): now 422 "Kies een vrij
     # pitch-moment."
     ("rounds.plan_pitch", "POST"): only({COORDINATOR}, "POST"),
     ("rounds.pitch_held", "POST"): only({COORDINATOR}, "POST"),
     ("coordinator_candidacies.letters", "GET"): only({COORDINATOR}, "GET"),
+    # issue 13: the letters page links to each letter as recorded
+    ("coordinator_candidacies.letter", "GET"): only({COORDINATOR}, "GET"),
     # 422 is the page's own answer when the letter would be incomplete
     ("rounds.preview", "GET"): only({COORDINATOR}, "GET", ok={200, 422}),
     ("coordinator_candidacies.retry", "POST"): only({COORDINATOR}, "POST"),

@@ -146,3 +146,43 @@ def test_registration_asks_for_the_kind_and_the_seat(db, client):
     organisation = db.session.scalar(select(Organisation))
     assert (organisation.kind, organisation.seat_nis_code) == (OrganisationKind.MUNICIPALITY,
                                                                "41034")
+def test_an_unconfirmed_account_is_told_so_and_can_ask_a_new_confirmation(db, client):
+    """Issue 13: signing in before confirming says so (not "wrong password"), and a new
+    confirmation mail can be asked for; the answer is the same for unknown addresses."""
+    assert client.post("/registreren", data=GOOD).status_code == 302
+    page = client.post("/aanmelden", data={"email": "els@debrug.be",
+                                           "password": GOOD["password"]}).get_data(as_text=True)
+    assert "Uw account is nog niet bevestigd" in page
+    assert "niet juist" not in page
+    assert "/bevestiging-opnieuw?email=els@debrug.be" in page
+    wrong = client.post("/aanmelden", data={"email": "els@debrug.be", "password": "fout fout"})
+    assert "nog niet bevestigd" not in wrong.get_data(as_text=True)  # only with the password
+    before = count_rows(db, OutboxMessage)
+    sent = client.post("/bevestiging-opnieuw", data={"email": "els@debrug.be"})
+    assert sent.status_code == 200 and "nieuwe bevestigingsmail" in sent.get_data(as_text=True)
+    assert count_rows(db, OutboxMessage) == before + 1
+    link = last_link(db, "bevestigen")
+    unknown = client.post("/bevestiging-opnieuw", data={"email": "niemand@example.be"})
+    def said(response) -> str:
+        return response.get_data(as_text=True).split("<main", 1)[1]
+    assert said(unknown) == said(sent)  # the same answer for an unknown address
+    assert count_rows(db, OutboxMessage) == before + 1
+    assert client.post(link).status_code == 302  # the new link confirms the account
+    assert db.session.scalar(select(User.active).where(User.email == "els@debrug.be"))
+
+
+def test_the_sign_in_page_links_to_password_reset_and_required_fields_are_named(db, client):
+    page = client.get("/aanmelden").get_data(as_text=True)
+    assert 'href="/wachtwoord-vergeten"' in page
+    page = client.post("/registreren", data={}).get_data(as_text=True)
+    assert "Dit veld is vereist." not in page
+    for label in ("Naam van de organisatie", "Ondernemingsnummer", "Uw naam", "Wachtwoord"):
+        assert f"{label}: vul dit veld in." in page
+
+
+def test_a_wrong_enterprise_number_and_a_short_password_are_shown_together(db, client):
+    """Issue 13: every problem at once, not the enterprise number after the passwords."""
+    data = dict(GOOD, enterprise_number="0123.456.789", password="kort", confirm="kort")
+    page = client.post("/registreren", data=data).get_data(as_text=True)
+    assert 'href="#enterprise_number"' in page and 'href="#password"' in page
+    assert "minstens 12 tekens" in page

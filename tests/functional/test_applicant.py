@@ -16,7 +16,7 @@ from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Attachment, Candidacy, Letter
 from matching.candidacies.rules import CandidacyState
 from tests.helpers import sample_pdf
-from tests.support import ANSWERS, T0, QueryCounter, login, snapshot
+from tests.support import ANSWERS, T0, QueryCounter, login
 from workareas.models import AddendumVersion, Procedure, WorkArea
 from workareas.rules import ProcedureState
 
@@ -63,27 +63,35 @@ def test_the_dashboard_starts_a_draft_and_the_form_submits_it(world, db, client,
     assert client.post(f"/kandidaturen/{candidacy.id}", data=form_data()).status_code == 302
     db.session.expire_all()
     assert candidacy.state == CandidacyState.DRAFT and len(candidacy.answers) == 8
+    confirm = client.post(f"/kandidaturen/{candidacy.id}", data=form_data(action="submit"))
+    assert confirm.status_code == 200 and "Bevestigen: indienen" in confirm.get_data(as_text=True)
+    db.session.expire_all()
+    assert candidacy.state == CandidacyState.DRAFT  # issue 13: confirmed first
     assert client.post(f"/kandidaturen/{candidacy.id}",
-                       data=form_data(action="submit")).status_code == 302
+                       data={"action": "submit", "bevestigd": "1"}).status_code == 302
     db.session.expire_all()
     assert candidacy.state == CandidacyState.SUBMITTED
     html = client.get("/mijn-kandidaturen").get_data(as_text=True)
     assert re.search(r'<li class="current" aria-current="step">\s*ingediend', html)
 
 
-def test_submitting_without_declarations_keeps_the_draft_unchanged(world, db, client, setup):
+def test_submitting_without_declarations_keeps_the_text_as_a_draft(world, db, client, setup):
+    """Issue 13: a refused submission keeps what was typed (saved as the draft) and names
+    every problem at once; it is not submitted."""
     procedure, org, user = setup
     candidacy = candidacy_ops.start_candidacy(procedure, org, actor=user, now=world.clock.now)
     db.session.commit()
-    before = snapshot(db)
-    response = client.post(f"/kandidaturen/{candidacy.id}",
-                           data=form_data(declared=False, action="submit"))
+    data = form_data(declared=False, action="submit")
+    data["partnership_fit"] = "kort"
+    response = client.post(f"/kandidaturen/{candidacy.id}", data=data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Bevestig alle verklaringen" in html and 'href="#declarations"' in html
+    assert "fit for partnership is (minstens 20" in html and 'href="#partnership_fit"' in html
     db.session.expire_all()
-    assert snapshot(db) == before
-    assert db.session.get(Candidacy, candidacy.id).state == CandidacyState.DRAFT
+    stored = db.session.get(Candidacy, candidacy.id)
+    assert stored.state == CandidacyState.DRAFT and len(stored.answers) == 8
+    assert stored.partnership_fit == "kort"
 
 
 def test_another_organisations_candidacy_attachment_and_letter_answer_404(world, db, client,
@@ -240,3 +248,64 @@ def test_the_dashboard_issues_as_many_queries_for_5_as_for_200_candidacies(world
 def test_someone_without_an_organisation_has_no_dashboard(world, db, client, clock):
     login(client, db, world.coordinator)
     assert client.get("/mijn-kandidaturen").status_code == 404
+
+
+def test_an_upload_keeps_the_unsaved_text_of_the_candidacy(world, db, client, setup):
+    """Issue 13: adding an attachment from the form saves what was typed as the draft."""
+    procedure, org, user = setup
+    candidacy = candidacy_ops.start_candidacy(procedure, org, actor=user, now=world.clock.now)
+    db.session.commit()
+    data = form_data(action="upload")
+    data["partnership_fit"] = "Nog niet bewaarde tekst over onze samenwerking."
+    data["bijlage"] = (io.BytesIO(sample_pdf()), "referenties.pdf")
+    response = client.post(f"/kandidaturen/{candidacy.id}", data=data,
+                           content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#bijlagen")
+    db.session.expire_all()
+    stored = db.session.get(Candidacy, candidacy.id)
+    assert stored.partnership_fit == "Nog niet bewaarde tekst over onze samenwerking."
+    assert [a.filename for a in stored.attachments] == ["referenties.pdf"]
+    assert stored.state == CandidacyState.DRAFT
+    page = client.get(f"/kandidaturen/{candidacy.id}").get_data(as_text=True)
+    assert "Nog niet bewaarde tekst over onze samenwerking." in page
+    # a file that is refused still keeps the text
+    data = form_data(action="upload")
+    data["partnership_fit"] = "Een tweede versie van de tekst, ook bewaard."
+    data["bijlage"] = (io.BytesIO(b"not a pdf at all"), "virus.exe")
+    response = client.post(f"/kandidaturen/{candidacy.id}", data=data,
+                           content_type="multipart/form-data", follow_redirects=True)
+    db.session.expire_all()
+    stored = db.session.get(Candidacy, candidacy.id)
+    assert stored.partnership_fit == "Een tweede versie van de tekst, ook bewaard."
+    assert len(stored.attachments) == 1
+
+
+def test_an_attachment_of_a_draft_can_be_removed_until_the_deadline(world, db, client, setup):
+    procedure, org, user = setup
+    candidacy = candidacy_ops.start_candidacy(procedure, org, actor=user, now=world.clock.now)
+    first = candidacy_ops.add_attachment(candidacy, "a.pdf", sample_pdf("A"),
+                                         upload_dir=current_app_upload_dir(), actor=user,
+                                         now=world.clock.now)
+    candidacy_ops.add_attachment(candidacy, "b.pdf", sample_pdf("B"),
+                                 upload_dir=current_app_upload_dir(), actor=user,
+                                 now=world.clock.now)
+    db.session.commit()
+    page = client.get(f"/kandidaturen/{candidacy.id}").get_data(as_text=True)
+    assert f"/kandidaturen/{candidacy.id}/bijlagen/{first.id}/verwijderen" in page
+    r = client.post(f"/kandidaturen/{candidacy.id}/bijlagen/{first.id}/verwijderen")
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert [a.filename for a in db.session.get(Candidacy, candidacy.id).attachments] == ["b.pdf"]
+    # after the deadline: refused, nothing removed
+    world.clock.now = procedure.candidacy_deadline + timedelta(minutes=1)
+    second = db.session.get(Candidacy, candidacy.id).attachments[0]
+    r = client.post(f"/kandidaturen/{candidacy.id}/bijlagen/{second.id}/verwijderen",
+                    follow_redirects=True)
+    assert "is verstreken" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(db.session.get(Candidacy, candidacy.id).attachments) == 1
+
+
+def current_app_upload_dir() -> str:
+    from matching.candidacies.queries import upload_dir
+    return upload_dir()

@@ -87,12 +87,15 @@ def test_ratification_refused_lists_the_unmet_then_given_freezes(app, world, db,
     # while an appeal window is still open the ratification is refused, naming condition 6
     world.clock.now = appeal_time - timedelta(days=25)  # B's window still runs
     before = snapshot(db)
-    r = client.post(f"{url}/bekrachtigen", follow_redirects=True)
+    r = client.post(f"{url}/bekrachtigen", data={"bevestigd": "1"}, follow_redirects=True)
     page = r.get_data(as_text=True)
     assert r.status_code == 422 and "niet (of nog niet) voldaan aan voorwaarde(n) 6" in page
     assert snapshot(db) == before
     world.clock.now = appeal_time
-    r = client.post(f"{url}/bekrachtigen")
+    r = client.post(f"{url}/bekrachtigen")  # issue 13: what will happen, then confirm
+    assert r.status_code == 200 and "Bevestigen: bekrachtigen" in r.get_data(as_text=True)
+    assert world.procedure.state != ProcedureState.RATIFIED
+    r = client.post(f"{url}/bekrachtigen", data={"bevestigd": "1"})
     assert r.status_code == 302
     db.session.expire_all()
     assert world.procedure.state == ProcedureState.RATIFIED
@@ -111,9 +114,11 @@ def test_the_trail_filters_by_candidacy_and_actor(app, world, db, client):
     everything = client.get(url).get_data(as_text=True)
     only_b = client.get(f"{url}?kandidatuur={b.id}").get_data(as_text=True)
     assert everything.count("<tr>") > only_b.count("<tr>") > 1
-    assert "pitch_appointment" in everything and "pitch_appointment" not in only_b
+    # issue 13: in words ("pitch 1", "individuele score gegeven"), not codes
+    assert "pitch gepland" in everything and "pitch gepland" not in only_b
     by_coordinator = client.get(f"{url}?persoon={world.coordinator.id}").get_data(as_text=True)
-    assert "assessment.record" in everything and "assessment.record" not in by_coordinator
+    assert "individuele score gegeven" in everything
+    assert "individuele score gegeven" not in by_coordinator
 
 
 def test_the_pages_issue_the_same_statements_for_few_and_many(app, world, db, client):

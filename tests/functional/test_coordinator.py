@@ -112,7 +112,13 @@ def test_the_addendum_from_draft_to_publication_and_a_new_version(world, db, cli
     # a proper deadline, then publication
     assert client.post(url, data=addendum_data(local_in(weeks=7))).status_code == 302
     assert "De huidige deadline" in client.get(url).get_data(as_text=True)
-    assert client.post(f"/coordinatie/procedures/{procedure.id}/publiceren").status_code == 302
+    confirm = client.post(f"/coordinatie/procedures/{procedure.id}/publiceren")
+    assert confirm.status_code == 200 and "Bevestigen: publiceren" in confirm.get_data(
+        as_text=True)  # issue 13: what will happen, then confirm
+    db.session.expire_all()
+    assert db.session.get(Procedure, procedure.id).state == ProcedureState.DRAFT
+    assert client.post(f"/coordinatie/procedures/{procedure.id}/publiceren",
+                       data={"bevestigd": "1"}).status_code == 302
     db.session.expire_all()
     procedure = db.session.get(Procedure, procedure.id)
     assert procedure.state == ProcedureState.PUBLISHED and procedure.published_at is not None

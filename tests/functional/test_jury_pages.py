@@ -69,6 +69,10 @@ def test_the_dashboard_hides_conflicted_candidacies_and_needs_login(world, db, c
     login(client, db, world.mm["vdab2"])
     r = client.post(f"/jury/kandidaturen/{c1.id}/conflict",
                     data={"reason": "Ik zetel in de raad van bestuur."})
+    assert r.status_code == 200 and "Bevestigen: conflict melden" in r.get_data(as_text=True)
+    assert world.count(ConflictDeclaration) == 0  # issue 13: confirmed first
+    r = client.post(f"/jury/kandidaturen/{c1.id}/conflict",
+                    data={"reason": "Ik zetel in de raad van bestuur.", "bevestigd": "1"})
     assert r.status_code == 302
     page = client.get("/jury").get_data(as_text=True)
     assert "Jobkracht vzw" not in page and "Werkwinkel vzw" in page

@@ -111,3 +111,19 @@ def test_the_overview_issues_the_same_number_of_statements_for_5_and_200(world, 
     db.session.commit()
     assert db.session.query(Procedure).count() == 200
     assert count_overview(client, db) == small
+
+
+def test_the_audit_trail_speaks_words_in_brussels_time(world, db, client):
+    """Issue 13: actions as words, details as sentences, no JSON or codes."""
+    from juries import round_operations as round_ops  # noqa: F401
+    world.published_procedure()
+    world.apply("Jobkracht vzw")
+    world.start_round_1()
+    db.session.commit()
+    login(client, db, world.observer())
+    page = client.get(f"/observatie/procedures/{world.procedure.id}/audit").get_data(
+        as_text=True)
+    assert "ronde 1 gestart" in page and "kandidatuur ingediend" in page
+    assert "van kandidaturen afgesloten naar ronde 1 (beoordeling op papier)" in page
+    assert "procedure.start_round_1" not in page and '{"' not in page and "&#34;" not in page
+    assert "Wanneer (Brusselse tijd)" in page

@@ -62,7 +62,7 @@ def test_the_demo_shows_every_state_and_stays_before_today(db):
     assert len(ranked) > 1 and emergency.ranking_motivation
     assert emergency.procedure.state == ProcedureState.DECIDED
     ballots = set(db.session.scalars(select(Ballot.state)))
-    assert ballots == {BallotState.DECIDED, BallotState.UNDECIDED}
+    assert ballots == {BallotState.DECIDED, BallotState.UNDECIDED, BallotState.OPEN}
     assert count_rows(db, ConflictDeclaration) >= 1
 
     for organisation in db.session.scalars(select(Organisation)):
