@@ -46,11 +46,13 @@ CLOSE_STEP = {1: ProcedureStep.CLOSE_ROUND_1, 2: ProcedureStep.CLOSE_ROUND_2}
 
 
 def round_is_open(procedure, round_no: int, waiting: int) -> bool:
-    """Whether the round can still be closed (the same table the operation asks): round 2
-    of a decided procedure only while a candidacy (reversed on appeal) awaits it."""
+    """Whether the round can still be closed (the same table the operation asks): in its
+    own state; after it (round 1 in round 2 or decided, round 2 in a decided procedure) only
+    while a candidacy awaits it (an appeal reversed, an inadmissibility overturned)."""
     if not allowed(next_procedure_state, procedure.state, CLOSE_STEP[round_no]):
         return False
-    return procedure.state != ProcedureState.DECIDED or waiting > 0
+    own = ProcedureState.ROUND_1 if round_no == 1 else ProcedureState.ROUND_2
+    return procedure.state == own or waiting > 0
 
 bp = Blueprint("rounds", __name__)
 

@@ -403,8 +403,7 @@ def remove_attachment(candidacy: Candidacy, attachment: Attachment, *, actor: Us
     audit("attachment.remove", attachment, actor=actor, now=now,
           procedure_id=candidacy.procedure_id, candidacy=candidacy.reference,
           filename=attachment.filename, sha256=attachment.sha256)
-    candidacy.attachments.remove(attachment)
-    db.session.delete(attachment)
+    candidacy.attachments.remove(attachment)  # delete-orphan: its row and its bytes go
 
 
 @operation

@@ -16,8 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from matching.accounts.rules import Role, can_coordinate
 from matching.core.db import db
-from matching.core.errors import allowed
-from matching.core.web import FAILED, confirmation_page, confirmed, perform, utcnow
+from matching.core.errors import DomainError, allowed
+from matching.core.web import FAILED, confirmation_page, confirmed, perform, show_errors, utcnow
 from matching.oversight.facts import STATUS_LABELS, TITLES, Status
 from matching.oversight.facts_queries import evaluate_procedure
 from matching.oversight.forms import AnswerForm, ObservationForm, RatifyForm, RefusalForm
@@ -25,6 +25,7 @@ from matching.oversight.models import FinalReport, Observation, RatificationRefu
 from matching.oversight.operations import (
     answer_observation,
     answer_refusal,
+    check_ratification_open,
     ratify,
     record_observation,
     refuse_ratification,
@@ -145,6 +146,11 @@ def ratify_procedure(procedure_id: int):
         abort(404)
     form = RatifyForm()
     if form.validate_on_submit() and not confirmed():
+        try:  # refused at once when it cannot happen now, not after the confirmation
+            check_ratification_open(procedure)
+        except DomainError as error:
+            show_errors(error)
+            return _render(procedure, status=422)
         return confirmation_page(
             _("%(title)s bekrachtigen", title=procedure.title),
             [_("Europa WSE bekrachtigt het verloop van stap 3 in %(area)s.",

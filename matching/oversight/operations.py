@@ -84,6 +84,15 @@ def answer_observation(observation: Observation, answer: str, *, actor: User,
     return observation
 
 
+def check_ratification_open(procedure: Procedure) -> ProcedureState:
+    """Whether the procedure may be ratified (or refused) now, before the six conditions
+    are evaluated: its state allows it and no refusal awaits the coordinators' answer.
+    The page asks this before it shows the confirmation; ``ratify`` asks it again."""
+    target = next_procedure_state(procedure.state, ProcedureStep.RATIFY)
+    check_decision_after_answer(_unanswered_refusal(procedure) is not None)
+    return target
+
+
 def _unanswered_refusal(procedure: Procedure) -> RatificationRefusal | None:
     return db.session.scalar(select(RatificationRefusal).where(
         RatificationRefusal.procedure_id == procedure.id,
@@ -140,9 +149,8 @@ def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
     lock_for_change(procedure)
 
     require_role(actor, Role.OBSERVER, _OBSERVERS_ONLY)
-    target = next_procedure_state(procedure.state, ProcedureStep.RATIFY)
+    target = check_ratification_open(procedure)
     lock_chain()  # nothing commits between this evaluation and the ratification
-    check_decision_after_answer(_unanswered_refusal(procedure) is not None)
     results = evaluate_procedure(procedure.id, now, full_audit=True)
     missing = unmet(results)
     if missing:

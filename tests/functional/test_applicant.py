@@ -284,10 +284,10 @@ def test_an_attachment_of_a_draft_can_be_removed_until_the_deadline(world, db, c
     procedure, org, user = setup
     candidacy = candidacy_ops.start_candidacy(procedure, org, actor=user, now=world.clock.now)
     first = candidacy_ops.add_attachment(candidacy, "a.pdf", sample_pdf("A"),
-                                         upload_dir=current_app_upload_dir(), actor=user,
+                                         actor=user,
                                          now=world.clock.now)
     candidacy_ops.add_attachment(candidacy, "b.pdf", sample_pdf("B"),
-                                 upload_dir=current_app_upload_dir(), actor=user,
+                                 actor=user,
                                  now=world.clock.now)
     db.session.commit()
     page = client.get(f"/kandidaturen/{candidacy.id}").get_data(as_text=True)
@@ -305,7 +305,3 @@ def test_an_attachment_of_a_draft_can_be_removed_until_the_deadline(world, db, c
     db.session.expire_all()
     assert len(db.session.get(Candidacy, candidacy.id).attachments) == 1
 
-
-def current_app_upload_dir() -> str:
-    from matching.candidacies.queries import upload_dir
-    return upload_dir()

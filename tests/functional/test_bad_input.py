@@ -91,7 +91,8 @@ def _published(world, db, client):
                        data={"starts_at": start.strftime(LOCAL),
                              "ends_at": (start + timedelta(hours=1)).strftime(LOCAL),
                              "location": "Stadhuis"}).status_code == 302
-    assert client.post(f"/coordinatie/procedures/{procedure.id}/publiceren").status_code == 302
+    assert client.post(f"/coordinatie/procedures/{procedure.id}/publiceren",
+                       data={"bevestigd": "1"}).status_code == 302
     return procedure, url
 
 

@@ -291,7 +291,8 @@ def test_a_conflicted_jury_member_no_longer_downloads_the_attachments(world, db,
     login(client, db, world.mm["vdab2"])
     assert client.get(f"/bijlagen/{item.id}").status_code == 200  # before the conflict
     assert client.post(f"/jury/kandidaturen/{c.id}/conflict",
-                       data={"reason": "Ik zetel in de raad van bestuur."}).status_code == 302
+                       data={"reason": "Ik zetel in de raad van bestuur.",
+                             "bevestigd": "1"}).status_code == 302
     assert client.get(f"/bijlagen/{item.id}").status_code == 404
     login(client, db, world.mm["vdab1"])  # the others still read it
     assert client.get(f"/bijlagen/{item.id}").status_code == 200

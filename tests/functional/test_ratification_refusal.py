@@ -84,7 +84,7 @@ def test_refuse_answer_and_decide_again(app, world, db, client, pages_at_world_t
                        data={f"ref{second.id}-answer": "Zie de bijlage bij het addendum."}
                        ).status_code == 302
     login(client, db, observer)
-    assert client.post(f"{url}/bekrachtigen").status_code == 302
+    assert client.post(f"{url}/bekrachtigen", data={"bevestigd": "1"}).status_code == 302
     db.session.expire_all()
     assert world.procedure.state == ProcedureState.RATIFIED
 
