@@ -255,8 +255,8 @@ def test_enrolment_is_forced_at_the_first_sign_in_of_a_role_that_needs_it(world,
     assert " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)) in page
     wrong = client.post("/aanmelden/code", data={"code": "000000"})
     assert wrong.status_code == 422 and not signed_in(client)
-    response = client.post("/aanmelden/code", data={"code": totp_code(client.application,
-                                                                      secret)})
+    enrolment_code = totp_code(client.application, secret)
+    response = client.post("/aanmelden/code", data={"code": enrolment_code})
     assert response.status_code == 200
     codes = re.findall(r"<li><code>([0-9a-f-]+)</code></li>", response.get_data(as_text=True))
     assert len(codes) == 10 and len(set(codes)) == 10
@@ -271,8 +271,9 @@ def test_enrolment_is_forced_at_the_first_sign_in_of_a_role_that_needs_it(world,
     client.post("/afmelden")
     password_step(client, user)
     assert client.post("/aanmelden/code", data={"code": codes[0]}).status_code == 422
+    assert client.post("/aanmelden/code",
+                       data={"code": enrolment_code}).status_code == 422  # used already
     code = totp_code(client.application, secret)
-    assert client.post("/aanmelden/code", data={"code": code}).status_code == 422  # enrolment's
     db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
     db.session.commit()  # as if 30 seconds had passed
     assert client.post("/aanmelden/code", data={"code": code}).status_code == 302
