@@ -79,3 +79,14 @@ class AcceptForm(FlaskForm):
         "Een wachtwoord telt minstens 12 tekens.")), Length(max=200)])
     confirm = PasswordField(_l("Herhaal het wachtwoord"), validators=[EqualTo(
         "password", message=_l("De twee wachtwoorden verschillen."))])
+
+
+class ContactDetailsForm(FlaskForm):
+    """A person corrects their own name and phone number (rectification)."""
+
+    name = StringField(_l("Naam"), validators=[InputRequired(message=_l("Geef uw naam.")),
+                                               Length(max=200)],
+                       render_kw={"autocomplete": "name"})
+    phone = StringField(_l("Telefoonnummer (optioneel)"),
+                        validators=[Optional(), Length(max=50)],
+                        render_kw={"autocomplete": "tel", "type": "tel"})

@@ -21,13 +21,14 @@ from matching.accounts.rules import (
     OrganisationKind,
     Role,
     _check_password,
+    check_contact_details,
     check_enterprise_number,
     login_throttle,
     require_may_grant,
 )
 from matching.audit.recording import audit
 from matching.core.db import db
-from matching.core.errors import N_, DomainError
+from matching.core.errors import N_, DomainError, PermissionDenied
 from matching.core.operation import operation
 
 
@@ -283,4 +284,25 @@ def accept_invitation(user: User, password: str, *, actor=None, now: datetime) -
     user.set_password(password)
     user.active = True
     audit("user.accept_invitation", user, actor=user, now=now, procedure_id=None)
+    return user
+
+
+@operation
+def correct_contact_details(user: User, name: str, phone: str, *, actor,
+                            now: datetime) -> User:
+    """A person corrects their own name and phone number (GDPR art. 16); the audit event
+    names the fields that changed, not their values. The e-mail address is not changed
+    here: it is the sign-in name and the address letters go to, so only an administrator
+    changes it. Corrections of what is part of a decision (a motivation, a letter) go
+    through the existing correction paths (a letter's new version with a reason)."""
+    if _person(actor) is None or actor.id != user.id:
+        raise PermissionDenied(N_("U kunt enkel uw eigen gegevens verbeteren."))
+    name, phone = name.strip(), " ".join(phone.split())
+    check_contact_details(name, phone)
+    changed = [f for f, old, new in (("name", user.name, name), ("phone", user.phone, phone))
+               if old != new]
+    if not changed:
+        raise DomainError(N_("Er is niets gewijzigd."))
+    user.name, user.phone = name, phone
+    audit("user.correct", user, actor=actor, now=now, procedure_id=None, fields=changed)
     return user

@@ -15,6 +15,7 @@ from matching.accounts import operations as account_ops
 from matching.accounts.forms import (
     AcceptForm,
     ConfirmForm,
+    ContactDetailsForm,
     ForgotForm,
     LoginForm,
     RegistrationForm,
@@ -76,7 +77,21 @@ def logout():
 @bp.get("/mijn-account")
 @login_required
 def account():
-    return render_template("auth/account.html", user=current_user)
+    form = ContactDetailsForm(obj=current_user)
+    return render_template("auth/account.html", user=current_user, contact_form=form)
+
+
+@bp.post("/mijn-account/gegevens")
+@login_required
+def contact_details():
+    """Rectification: the person corrects their own name and phone number."""
+    form = ContactDetailsForm()
+    if form.validate_on_submit() and perform(
+            account_ops.correct_contact_details, current_user._get_current_object(),
+            form.name.data, form.phone.data or "", form=form,
+            success=_("Uw gegevens zijn verbeterd.")) is not FAILED:
+        return redirect(url_for("accounts.account"))
+    return render_template("auth/account.html", user=current_user, contact_form=form), 422
 
 
 def _status(form) -> int:

@@ -38,6 +38,7 @@ from matching.core.navigation import nav_for
 from matching.letters.seal import SealError, load_seal
 from matching.oversight import condition_views
 from matching.oversight import views as observer_views
+from matching.privacy import views as privacy_views
 from workareas import coordinator_views as area_coordinator_views
 from workareas import views as public_views
 from workareas.queries import published_procedures
@@ -64,6 +65,7 @@ BLUEPRINTS = (
     panel_views.bp,  # the appeal panel's positions
     observer_views.bp,  # Europa WSE's read-only record, audit trail and exports
     condition_views.bp,  # the six conditions, observations, ratification, final report
+    privacy_views.bp,  # the privacy notice, each person's own data (and on their request)
 )
 
 
