@@ -79,18 +79,23 @@ class Section:
     title: str
     fields: tuple[tuple[str, str], ...]
     records: list[dict[str, Any]] = field(default_factory=list)
-    #: what the page says when there is no record of this kind
-    empty: str = ""
+    #: short records read best as rows of a table, long ones as a list of fields
+    table: bool = False
 
 
 def _t(msgid: str | None) -> str:
     return gettext(msgid) if msgid else ""
 
 
+#: The sections shown as a table (few, short fields).
+_TABLES = frozenset({"roles", "juries", "assessments", "decisions", "votes", "conflicts",
+                     "appeal_positions", "emergency_scores", "sign_ins", "mails"})
+
+
 def _section(key: str, title: str, fields: tuple[tuple[str, str], ...],
              records: list[dict[str, Any]]) -> Section:
     return Section(key, _t(title), tuple((k, _t(label)) for k, label in fields), records,
-                   _t(N_("Geen.")))
+                   key in _TABLES)
 
 
 def _candidacy_label(reference: str, area: str, title: str) -> str:
