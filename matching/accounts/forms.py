@@ -90,3 +90,11 @@ class ContactDetailsForm(FlaskForm):
     phone = StringField(_l("Telefoonnummer (optioneel)"),
                         validators=[Optional(), Length(max=50)],
                         render_kw={"autocomplete": "tel", "type": "tel"})
+
+
+class EmailChangeForm(FlaskForm):
+    """A person asks to use another e-mail address (confirmed from that address)."""
+
+    email = EmailField(_l("Nieuw e-mailadres"), validators=[
+        InputRequired(message=_l("Geef een geldig e-mailadres.")), Length(max=254)],
+        render_kw={"autocomplete": "email"})

@@ -306,3 +306,59 @@ def correct_contact_details(user: User, name: str, phone: str, *, actor,
     user.name, user.phone = name, phone
     audit("user.correct", user, actor=actor, now=now, procedure_id=None, fields=changed)
     return user
+
+
+#: The link that confirms a new e-mail address works for 3 days, and once.
+EMAIL_CHANGE_SALT, EMAIL_CHANGE_MAX_AGE = "email-change", 3 * 24 * 3600
+
+
+def email_change_token(user: User, new_email: str) -> str:
+    """Names the account, the new address and the current one: once the address changed,
+    the token no longer matches (so it works once)."""
+    return _serializer(EMAIL_CHANGE_SALT).dumps({"u": user.id, "e": new_email, "o": user.email})
+
+
+def email_change_of(token: str) -> tuple[User, str]:
+    """The account and the new address of a confirmation link (refused when invalid,
+    expired or used)."""
+    data = _load(token, EMAIL_CHANGE_SALT, EMAIL_CHANGE_MAX_AGE)
+    user = db.session.get(User, data["u"])
+    new_email = data.get("e")
+    if user is None or not isinstance(new_email, str) or user.email != data.get("o"):
+        raise DomainError(N_("Deze link is ongeldig of werd al gebruikt."))
+    return user, new_email
+
+
+def _check_new_email(email: str, user: User) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise DomainError(N_("Geef een geldig e-mailadres."), field="email")
+    if email == user.email:
+        raise DomainError(N_("Dit is al uw e-mailadres."), field="email")
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise DomainError(N_("Er bestaat al een account met dit e-mailadres."), field="email")
+    return email
+
+
+@operation
+def request_email_change(user: User, new_email: str, *, actor, now: datetime) -> str:
+    """A person asks to use another e-mail address (rectification): a link to confirm it
+    goes to the new address, a notice to the current one; nothing changes until the link
+    is used. The audit event names no address."""
+    if _person(actor) is None or actor.id != user.id:
+        raise PermissionDenied(N_("U kunt enkel uw eigen gegevens verbeteren."))
+    new_email = _check_new_email(new_email, user)
+    account_mail.email_change_mail(user, new_email, email_change_token(user, new_email),
+                                   now=now)
+    audit("user.email_change_requested", user, actor=actor, now=now, procedure_id=None)
+    return new_email
+
+
+@operation
+def confirm_email_change(token: str, *, actor, now: datetime) -> User:
+    """The link from the new address: the account's address becomes the new one (checked
+    again: another account may have taken it meanwhile). Works once."""
+    user, new_email = email_change_of(token)
+    user.email = _check_new_email(new_email, user)
+    audit("user.email_change", user, actor=user, now=now, procedure_id=None)
+    return user

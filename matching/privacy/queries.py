@@ -66,6 +66,8 @@ ACCOUNT_EVENTS = {
     "user.reset_requested": N_("nieuw wachtwoord aangevraagd"),
     "user.password_reset": N_("wachtwoord gewijzigd"),
     "user.correct": N_("contactgegevens verbeterd"),
+    "user.email_change_requested": N_("nieuw e-mailadres aangevraagd"),
+    "user.email_change": N_("e-mailadres gewijzigd"),
     "privacy.export": N_("uw gegevens opgevraagd door een beheerder, op uw verzoek"),
 }
 

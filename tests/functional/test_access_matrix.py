@@ -208,6 +208,11 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("privacy.produce", "POST"): only({ADMIN}, "POST"),
     # rectification: one's own name and phone number
     ("accounts.contact_details", "POST"): only(LOGGED_IN, "POST"),
+    # a new e-mail address: asked for on one's account page, confirmed by the link sent to
+    # it (the token here is invalid)
+    ("accounts.change_email", "POST"): only(LOGGED_IN, "POST"),
+    ("accounts.confirm_email", "GET"): everyone({404}),
+    ("accounts.confirm_email", "POST"): everyone({404}),
 }
 
 #: Pages that are not the site's own layout but a recorded document shown as it is (a

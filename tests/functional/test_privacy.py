@@ -362,3 +362,51 @@ def test_retention_configuration_is_read_and_checked():
     assert config["PRIVACY_DPO_EMAIL"] == "dpo@example.be"
     with pytest.raises(ConfigError, match="PRIVACY_RETENTION_DRAFT_MONTHS"):
         load_config("/tmp", {"PRIVACY_RETENTION_DRAFT_MONTHS": "zes"})
+
+
+def test_a_new_email_address_changes_only_through_the_link_sent_to_it(
+        db, world, client, pages_at_world_time):
+    import re
+
+    from matching.mail.models import OutboxMessage
+
+    person = world.user("verhuisd", Role.MATCHMAKER)
+    taken = world.user("bezet", Role.MATCHMAKER)
+    db.session.commit()
+    login(client, db, person)
+    refused_taken = client.post("/mijn-account/e-mailadres", data={"email": taken.email})
+    assert refused_taken.status_code == 422
+    assert "Er bestaat al een account met dit e-mailadres." in refused_taken.get_data(True)
+    assert client.post("/mijn-account/e-mailadres",
+                       data={"email": person.email}).status_code == 422
+
+    asked = client.post("/mijn-account/e-mailadres", data={"email": " Nieuw.Adres@Example.be"})
+    assert asked.status_code == 302
+    db.session.expire_all()
+    assert person.email == "verhuisd@example.be"  # nothing changes before the link is used
+    mails = {m.to_addresses: m for m in db.session.scalars(select(OutboxMessage))}
+    assert set(mails) == {"nieuw.adres@example.be", "verhuisd@example.be"}
+    assert "/e-mailadres-bevestigen/" not in mails["verhuisd@example.be"].body_text
+    link = re.search(r"/e-mailadres-bevestigen/\S+", mails["nieuw.adres@example.be"].body_text)
+    assert link is not None
+    shown = client.get(link.group(0))
+    assert shown.status_code == 200 and "nieuw.adres@example.be" in shown.get_data(True)
+    db.session.expire_all()
+    assert person.email == "verhuisd@example.be"  # GET changes nothing
+
+    assert client.post(link.group(0)).status_code == 302
+    db.session.expire_all()
+    assert person.email == "nieuw.adres@example.be"
+    assert client.post(link.group(0)).status_code == 404  # works once
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action.like("user.email_change%")).order_by(AuditEvent.id)).all()
+    assert [e.action for e in events] == ["user.email_change_requested", "user.email_change"]
+    assert all("@" not in e.summary for e in events)
+    assert client.get("/mijn-gegevens").status_code == 200  # still signed in
+
+
+def test_nobody_asks_another_persons_email_change(db, world):
+    victim = world.user("doelwit", Role.MATCHMAKER)
+    db.session.commit()
+    refused(db, account_ops.request_email_change, victim, "aanvaller@example.be",
+            actor=world.admin, now=world.clock.now, error=PermissionDenied)
