@@ -36,6 +36,9 @@ class Method(str, enum.Enum):
     BALLOT = "ballot"
 
 
+METHOD_LABELS = {Method.CONSENSUS: N_("consensus"), Method.BALLOT: N_("stemming")}
+
+
 #: R-JURY-3: the scale, quoted from the call text.
 SCALE: Mapping[int, str] = {
     1: N_("Organisatie vertoont grote tekortkomingen betreffende de meeste criteria"),

@@ -137,6 +137,7 @@ class AccountFilterForm(FlaskForm):
     work_area_id = SelectField(_l("Werkingsgebied"), coerce=_optional_int, validate_choice=False)
     state = SelectField(_l("Status"), validate_choice=False)
 
+
 class SecondFactorForm(FlaskForm):
     """The code of the authenticator app (six digits) or a recovery code."""
 
@@ -167,3 +168,20 @@ class ChangePasswordForm(FlaskForm):
     confirm = PasswordField("Herhaal het nieuwe wachtwoord",
                             validators=[DataRequired(), Length(max=200)],
                             render_kw={"autocomplete": "new-password"})
+class ContactDetailsForm(FlaskForm):
+    """A person corrects their own name and phone number (rectification)."""
+
+    name = StringField(_l("Naam"), validators=[InputRequired(message=_l("Geef uw naam.")),
+                                               Length(max=200)],
+                       render_kw={"autocomplete": "name"})
+    phone = StringField(_l("Telefoonnummer (optioneel)"),
+                        validators=[Optional(), Length(max=50)],
+                        render_kw={"autocomplete": "tel", "type": "tel"})
+
+
+class EmailChangeForm(FlaskForm):
+    """A person asks to use another e-mail address (confirmed from that address)."""
+
+    email = EmailField(_l("Nieuw e-mailadres"), validators=[
+        InputRequired(message=_l("Geef een geldig e-mailadres.")), Length(max=254)],
+        render_kw={"autocomplete": "email"})

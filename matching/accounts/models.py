@@ -28,6 +28,8 @@ class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: Optional; the person corrects it (and their name) on their account page (GDPR art. 16).
+    phone: Mapped[str] = mapped_column(String(50), default="", server_default="")
     password_hash: Mapped[str | None] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

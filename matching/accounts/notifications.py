@@ -1,6 +1,7 @@
-"""The e-mails of accounts: the confirmation of a registration, a password reset link and
-an invitation. Written from the templates in ``templates/mail/`` in the person's language,
-with a link built from the configured address of the site (never from the request)."""
+"""The e-mails of accounts: the confirmation of a registration, a password reset link,
+an invitation and the confirmation of a new e-mail address. Written from the templates in
+``templates/mail/`` in the person's language, with a link built from the configured address
+of the site (never from the request)."""
 
 from __future__ import annotations
 
@@ -126,3 +127,12 @@ def digest_mail(user: User, items: list[DigestItem], *, now: datetime,
         item.sent_at = now
     return queue_message(user.email, title, message_id_for(f"digest.{user.id}.{day}"), now=now,
                          body=body)
+def email_change_mail(user: User, new_email: str, token: str, *,
+                      now: datetime) -> OutboxMessage:
+    """The confirmation link goes to the NEW address (it proves the person receives mail
+    there); a notice goes to the current one (a stolen session cannot change it silently)."""
+    _queue(user.email, N_("Wijziging van uw e-mailadres – Lokale partnerschappen"),
+           "email_change_notice", now=now, key=f"email-notice.{user.id}", user=user)
+    return _queue(new_email, N_("Bevestig uw nieuwe e-mailadres – Lokale partnerschappen"),
+                  "email_change", now=now, key=f"email-change.{user.id}", user=user,
+                  link=external_url("accounts.confirm_email", token=token))

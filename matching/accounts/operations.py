@@ -33,6 +33,7 @@ from matching.accounts.rules import (
     OrganisationKind,
     Role,
     _check_password,
+    check_contact_details,
     check_deactivation,
     check_enterprise_number,
     check_first_administrator,
@@ -630,4 +631,81 @@ def accept_invitation(user: User, password: str, *, actor=None, now: datetime) -
     user.set_password(password)
     user.active = True
     audit("user.accept_invitation", user, actor=user, now=now, procedure_id=None)
+    return user
+
+
+@operation
+def correct_contact_details(user: User, name: str, phone: str, *, actor,
+                            now: datetime) -> User:
+    """A person corrects their own name and phone number (GDPR art. 16); the audit event
+    names the fields that changed, not their values. The e-mail address is not changed
+    here: it is the sign-in name and the address letters go to, so only an administrator
+    changes it. Corrections of what is part of a decision (a motivation, a letter) go
+    through the existing correction paths (a letter's new version with a reason)."""
+    if _person(actor) is None or actor.id != user.id:
+        raise PermissionDenied(N_("U kunt enkel uw eigen gegevens verbeteren."))
+    name, phone = name.strip(), " ".join(phone.split())
+    check_contact_details(name, phone)
+    changed = [f for f, old, new in (("name", user.name, name), ("phone", user.phone, phone))
+               if old != new]
+    if not changed:
+        raise DomainError(N_("Er is niets gewijzigd."))
+    user.name, user.phone = name, phone
+    audit("user.correct", user, actor=actor, now=now, procedure_id=None, fields=changed)
+    return user
+
+
+#: The link that confirms a new e-mail address works for 3 days, and once.
+EMAIL_CHANGE_SALT, EMAIL_CHANGE_MAX_AGE = "email-change", 3 * 24 * 3600
+
+
+def email_change_token(user: User, new_email: str) -> str:
+    """Names the account, the new address and the current one: once the address changed,
+    the token no longer matches (so it works once)."""
+    return _serializer(EMAIL_CHANGE_SALT).dumps({"u": user.id, "e": new_email, "o": user.email})
+
+
+def email_change_of(token: str) -> tuple[User, str]:
+    """The account and the new address of a confirmation link (refused when invalid,
+    expired or used)."""
+    data = _load(token, EMAIL_CHANGE_SALT, EMAIL_CHANGE_MAX_AGE)
+    user = db.session.get(User, data["u"])
+    new_email = data.get("e")
+    if user is None or not isinstance(new_email, str) or user.email != data.get("o"):
+        raise DomainError(N_("Deze link is ongeldig of werd al gebruikt."))
+    return user, new_email
+
+
+def _check_new_email(email: str, user: User) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise DomainError(N_("Geef een geldig e-mailadres."), field="email")
+    if email == user.email:
+        raise DomainError(N_("Dit is al uw e-mailadres."), field="email")
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise DomainError(N_("Er bestaat al een account met dit e-mailadres."), field="email")
+    return email
+
+
+@operation
+def request_email_change(user: User, new_email: str, *, actor, now: datetime) -> str:
+    """A person asks to use another e-mail address (rectification): a link to confirm it
+    goes to the new address, a notice to the current one; nothing changes until the link
+    is used. The audit event names no address."""
+    if _person(actor) is None or actor.id != user.id:
+        raise PermissionDenied(N_("U kunt enkel uw eigen gegevens verbeteren."))
+    new_email = _check_new_email(new_email, user)
+    account_mail.email_change_mail(user, new_email, email_change_token(user, new_email),
+                                   now=now)
+    audit("user.email_change_requested", user, actor=actor, now=now, procedure_id=None)
+    return new_email
+
+
+@operation
+def confirm_email_change(token: str, *, actor, now: datetime) -> User:
+    """The link from the new address: the account's address becomes the new one (checked
+    again: another account may have taken it meanwhile). Works once."""
+    user, new_email = email_change_of(token)
+    user.email = _check_new_email(new_email, user)
+    audit("user.email_change", user, actor=user, now=now, procedure_id=None)
     return user

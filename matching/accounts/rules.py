@@ -8,6 +8,7 @@ No Flask, no SQLAlchemy, no clock. The permission predicates take any object wit
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Set as AbstractSet
 from datetime import timedelta
 from typing import Protocol, TypeGuard
@@ -302,3 +303,18 @@ def _check_password(password: str, confirm: str) -> None:
         raise DomainError(N_("Een wachtwoord telt minstens 12 tekens."), field="password")
     if password != confirm:
         raise DomainError(N_("De twee wachtwoorden zijn niet gelijk."), field="confirm")
+
+
+#: A phone number as people write it: digits, spaces, + . / - ( ), at most 50 characters.
+_PHONE = re.compile(r"\+?[0-9 ./()-]{6,49}")
+
+
+def check_contact_details(name: str, phone: str) -> None:
+    """What a person may write as their own name and phone number (rectification)."""
+    if not name.strip():
+        raise DomainError(N_("Geef uw naam."), field="name")
+    if len(name) > 200:
+        raise DomainError(N_("Een naam telt hoogstens 200 tekens."), field="name")
+    if phone and (not _PHONE.fullmatch(phone) or sum(c.isdigit() for c in phone) < 6):
+        raise DomainError(N_("Geef een telefoonnummer met cijfers, bijvoorbeeld "
+                             "+32 9 123 45 67, of laat het leeg."), field="phone")

@@ -33,6 +33,8 @@ from matching.accounts.forms import (
     AcceptForm,
     ChangePasswordForm,
     ConfirmForm,
+    ContactDetailsForm,
+    EmailChangeForm,
     EnrolForm,
     ForgotForm,
     LoginForm,
@@ -257,7 +259,61 @@ def change_password():
 @bp.get("/mijn-account")
 @login_required
 def account():
-    return render_template("auth/account.html", user=current_user, role_labels=ROLE_LABELS)
+    form = ContactDetailsForm(obj=current_user)
+    return render_template("auth/account.html", user=current_user, role_labels=ROLE_LABELS,
+                           contact_form=form,
+                           email_form=EmailChangeForm(formdata=None))
+
+
+@bp.post("/mijn-account/gegevens")
+@login_required
+def contact_details():
+    """Rectification: the person corrects their own name and phone number."""
+    form = ContactDetailsForm()
+    if form.validate_on_submit() and perform(
+            account_ops.correct_contact_details, current_user._get_current_object(),
+            form.name.data, form.phone.data or "", form=form,
+            success=_("Uw gegevens zijn verbeterd.")) is not FAILED:
+        return redirect(url_for("accounts.account"))
+    return render_template("auth/account.html", user=current_user, role_labels=ROLE_LABELS,
+                           contact_form=form,
+                           email_form=EmailChangeForm(formdata=None)), 422
+
+
+@bp.post("/mijn-account/e-mailadres")
+@login_required
+def change_email():
+    """Rectification of the e-mail address: confirmed from the new address."""
+    form = EmailChangeForm()
+    if form.validate_on_submit() and perform(
+            account_ops.request_email_change, current_user._get_current_object(),
+            form.email.data, form=form,
+            success=_("We stuurden een link naar het nieuwe adres. Uw e-mailadres wijzigt "
+                      "zodra u die link gebruikt (binnen drie dagen).")) is not FAILED:
+        return redirect(url_for("accounts.account"))
+    return render_template("auth/account.html", user=current_user, role_labels=ROLE_LABELS,
+                           email_form=form,
+                           contact_form=ContactDetailsForm(obj=current_user)), 422
+
+
+@bp.route("/e-mailadres-bevestigen/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """The link sent to the new address; GET shows it, POST changes the address."""
+    form = ConfirmForm()
+    try:
+        user, new_email = account_ops.email_change_of(token)  # read only
+    except DomainError as error:
+        return render_template("accounts/confirm_email.html", form=form,
+                               problem=message_of(error)), 404
+    if form.validate_on_submit():
+        if perform(account_ops.confirm_email_change, token, form=form,
+                   success=_("Uw e-mailadres is gewijzigd.")) is not FAILED:
+            return redirect(url_for("accounts.account" if current_user.is_authenticated
+                                    else "accounts.login"))
+        return render_template("accounts/confirm_email.html", form=form, problem=None,
+                               new_email=new_email), 422
+    return render_template("accounts/confirm_email.html", form=form, problem=None,
+                           new_email=new_email)
 
 
 @bp.post("/mijn-account/meldingen")

@@ -41,6 +41,7 @@ from matching.letters.render import format_deadline
 from matching.letters.seal import SealError, load_seal
 from matching.oversight import condition_views
 from matching.oversight import views as observer_views
+from matching.privacy import views as privacy_views
 from matching.tasks import views as task_views
 from workareas import coordinator_views as area_coordinator_views
 from workareas import views as public_views
@@ -69,6 +70,7 @@ BLUEPRINTS = (
     observer_views.bp,  # Europa WSE's read-only record, audit trail and exports
     condition_views.bp,  # the six conditions, observations, ratification, final report
     task_views.bp,  # issue 13: each person's task list
+    privacy_views.bp,  # the privacy notice, each person's own data (and on their request)
 )
 
 

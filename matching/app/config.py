@@ -18,6 +18,9 @@ without a request (30) and at the latest so long after sign-in (12).
 ``RATELIMIT_STORAGE_URI``: where the rate limits count (``redis://…``, shared by every worker and
 server); required in production (``memory://`` only for a single process), ``memory://`` for
 the demo.
+``PRIVACY_DPO_NAME``, ``PRIVACY_DPO_EMAIL`` and ``PRIVACY_RETENTION_*``: the data
+protection officer and the retention periods the privacy notice states
+(:mod:`matching.privacy`; the defaults and their source are in the README).
 """
 
 from __future__ import annotations
@@ -142,4 +145,37 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
         # Issue 14: the attachments' quota per candidacy (matching.candidacies.rules).
         "ATTACHMENT_MAX_COUNT": int(env.get("ATTACHMENT_MAX_COUNT", "10")),
         "ATTACHMENT_MAX_TOTAL_MB": int(env.get("ATTACHMENT_MAX_TOTAL_MB", "30")),
+        # The privacy notice (matching.privacy): who the data protection officer is, and
+        # how long what is kept (defaults from the ESF+ retention rules: README).
+        "PRIVACY_DPO_NAME": env.get("PRIVACY_DPO_NAME", DEFAULT_DPO_NAME),
+        "PRIVACY_DPO_EMAIL": env.get("PRIVACY_DPO_EMAIL", DEFAULT_DPO_EMAIL),
+        **{key: _whole(env, key, default) for key, default in RETENTION_DEFAULTS.items()},
     }
+
+
+#: The data protection officer named by the privacy notice until PRIVACY_DPO_NAME and
+#: PRIVACY_DPO_EMAIL say otherwise.
+DEFAULT_DPO_NAME = "Functionaris voor gegevensbescherming van Europa WSE"
+DEFAULT_DPO_EMAIL = "privacy@lokalepartnerschappen.be"
+
+#: The retention periods of the privacy notice (README, "Personal data"):
+#: PROGRAMME_END_YEAR + RECORD_YEARS: the record of a procedure stays available for audit
+#: until 31 December of that year (CPR art. 82: five years from 31 December of the year of
+#: the last payment; ESF+ 2021-2027 pays its last in 2030 at the latest);
+#: ACCOUNT_YEARS: an account not used for that long is closed and pseudonymised;
+#: DRAFT_MONTHS: a candidacy never submitted is deleted that long after its deadline.
+RETENTION_DEFAULTS = {
+    "PRIVACY_PROGRAMME_END_YEAR": 2030,
+    "PRIVACY_RETENTION_RECORD_YEARS": 5,
+    "PRIVACY_RETENTION_ACCOUNT_YEARS": 2,
+    "PRIVACY_RETENTION_DRAFT_MONTHS": 6,
+}
+
+
+def _whole(env, key: str, default: int) -> int:
+    value = env.get(key, "")
+    if not value:
+        return default
+    if not value.strip().isdigit():
+        raise ConfigError(f"{key} must be a whole number, not {value!r}")
+    return int(value)

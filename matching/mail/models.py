@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matching.core.db import Model, UTCDateTime, enum_column
+from matching.core.errors import N_
 
 
 class OutboxState(str, enum.Enum):
@@ -16,6 +17,11 @@ class OutboxState(str, enum.Enum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+
+
+#: What a person reads for each state (their own data, matching.privacy); Dutch msgids.
+OUTBOX_STATE_LABELS = {OutboxState.PENDING: N_("wachtend"), OutboxState.SENDING: N_("bezig"),
+                       OutboxState.SENT: N_("verstuurd"), OutboxState.FAILED: N_("mislukt")}
 
 
 class OutboxMessage(Model):

@@ -249,7 +249,28 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # an appeal's clarifying document: the organisation, its coordinator, the panel and
     # Europa WSE (appeals.views.may_read_appeal)
     ("panel.appeal_document", "GET"): only({OWNER, PANEL, COORDINATOR, OBSERVER}, "GET"),
+    # --- personal data (issue 18) -----------------------------------------------------------
+    ("privacy.notice", "GET"): everyone({200}),
+    # everyone signed in sees (and downloads) their own data, nobody another's
+    ("privacy.my_data", "GET"): only(LOGGED_IN, "GET"),
+    ("privacy.my_data_json", "GET"): only(LOGGED_IN, "GET"),
+    # an administrator produces a person's data on request (the POST is audited)
+    ("privacy.produce", "GET"): only({ADMIN}, "GET"),
+    ("privacy.produce", "POST"): only({ADMIN}, "POST"),
+    # rectification: one's own name and phone number
+    ("accounts.contact_details", "POST"): only(LOGGED_IN, "POST"),
+    # a new e-mail address: asked for on one's account page, confirmed by the link sent to
+    # it (the token here is invalid)
+    ("accounts.change_email", "POST"): only(LOGGED_IN, "POST"),
+    ("accounts.confirm_email", "GET"): everyone({404}),
+    ("accounts.confirm_email", "POST"): everyone({404}),
 }
+
+#: Pages that are not the site's own layout but a recorded document shown as it is (a
+#: letter's HTML): they carry no footer, so no link to the privacy notice.
+DOCUMENTS = {"applicant.letter", "rounds.preview"}
+PRIVACY_LINK = 'href="/privacyverklaring"'
+
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -428,6 +449,7 @@ def test_access_matrix(app, db, world, client, monkeypatch, tmp_path, pages_at_w
         login(clients[role], db, user)
 
     mismatches: list[tuple[str, str, str, str, str, str]] = []
+    without_notice: list[tuple[str, str, int]] = []
     cells = 0
 
     def run(method: str, role: str, endpoint: str, url: str):
@@ -448,6 +470,10 @@ def test_access_matrix(app, db, world, client, monkeypatch, tmp_path, pages_at_w
             # issue 14: nothing shown to a signed-in person stays in a cache
             mismatches.append((endpoint, method, url, role, got(response) + " cacheable",
                                "Cache-Control: no-store"))
+        if (method == "GET" and response.mimetype == "text/html" and response.status_code < 300
+              and endpoint not in DOCUMENTS and PRIVACY_LINK not in response.get_data(True)):
+            # the privacy notice is reachable from every page of every role (footer)
+            without_notice.append((endpoint, role, response.status_code))
 
     # GETs first: they must not change the database (no row, no audit event).
     before = row_counts(db)
@@ -472,6 +498,9 @@ def test_access_matrix(app, db, world, client, monkeypatch, tmp_path, pages_at_w
         report.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
         report += ["  ".join(c.ljust(w) for c, w in zip(m, widths, strict=True))
                    for m in mismatches]
+    if without_notice:
+        report.append("pages without the link to the privacy notice: " + ", ".join(
+            f"{e} ({r}, {s})" for e, r, s in without_notice))
     if changed:
         report.append("GET requests changed row counts (table: before → after): "
                       + ", ".join(f"{t}: {b} → {a}" for t, (b, a) in changed.items()))
