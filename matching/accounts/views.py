@@ -377,6 +377,8 @@ def confirm(token: str):
 
 
 @bp.route("/bevestiging-opnieuw", methods=["GET", "POST"])
+@limiter.limit(limit("reset_address"), methods=["POST"], on_breach=address_limit_breached)
+@limiter.limit(limit("reset_account"), key_func=address_and_form_email, methods=["POST"])
 def resend_confirmation():
     """A new confirmation mail for an account not yet confirmed (the same answer whether the
     address exists or not)."""

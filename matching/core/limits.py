@@ -63,7 +63,7 @@ limiter = Limiter(key_func=client_address, default_limits=[])
 
 #: The forms limited per address, whose refused clients the guard answers itself.
 GUARDED_PATHS = frozenset({"/aanmelden", "/aanmelden/code", "/registreren",
-                           "/wachtwoord-vergeten"})
+                           "/wachtwoord-vergeten", "/bevestiging-opnieuw"})
 
 
 #: How long the guard answers for the application after an address limit refused a client.

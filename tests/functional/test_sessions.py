@@ -403,7 +403,7 @@ def test_the_second_factor_is_rate_limited_per_address_and_account(world, db, cl
     assert statuses == [422] * 5 + [429]
 
 
-@pytest.mark.parametrize("path", ["/wachtwoord-vergeten", "/registreren"])
+@pytest.mark.parametrize("path", ["/wachtwoord-vergeten", "/registreren", "/bevestiging-opnieuw"])
 def test_reset_and_registration_are_limited_per_address(world, db, client, strict_limits,
                                                         path):
     statuses = [client.post(path, data={"email": f"x{i}@example.be"},
