@@ -69,6 +69,15 @@ ACCOUNT_EVENTS = {
     "user.email_change_requested": N_("nieuw e-mailadres aangevraagd"),
     "user.email_change": N_("e-mailadres gewijzigd"),
     "privacy.export": N_("uw gegevens opgevraagd door een beheerder, op uw verzoek"),
+    "user.password_change": N_("wachtwoord gewijzigd"),
+    "user.second_factor_enrolled": N_("tweestapsverificatie ingesteld"),
+    "user.second_factor_reset": N_("tweestapsverificatie hersteld door de beheerder"),
+    "user.recovery_code_used": N_("herstelcode gebruikt"),
+    "user.deactivate": N_("account gedeactiveerd"),
+    "user.reactivate": N_("account opnieuw geactiveerd"),
+    "user.registration_for_existing_address": N_("registratie met uw e-mailadres"),
+    "user.confirmation_resent": N_("nieuwe bevestigingsmail aangevraagd"),
+    "user.preferences": N_("voorkeur voor meldingen gewijzigd"),
 }
 
 
@@ -110,10 +119,14 @@ def personal_data(user: User) -> list[Section]:
     sections = [_section("account", N_("Uw account"), (
         ("name", N_("Naam")), ("email", N_("E-mailadres")), ("phone", N_("Telefoonnummer")),
         ("created_at", N_("Aangemaakt op")), ("active", N_("Actief")),
-        ("failed_logins", N_("Mislukte aanmeldpogingen op rij"))), [{
+        ("deactivated_at", N_("Gedeactiveerd op")),
+        ("second_factor", N_("Tweestapsverificatie ingesteld op")),
+        ("locale", N_("Taal van uw meldingen")),
+        ("digest", N_("Meldingen als dagelijks overzicht"))), [{
             "name": user.name, "email": user.email, "phone": user.phone,
-            "created_at": user.created_at, "active": user.active,
-            "failed_logins": user.failed_logins}])]
+            "created_at": user.created_at, "active": user.is_active,
+            "deactivated_at": user.deactivated_at, "second_factor": user.totp_confirmed_at,
+            "locale": user.locale or "nl", "digest": user.digest}])]
 
     grants = db.session.execute(
         select(RoleGrant.role, RoleGrant.granted_at, WorkArea.name, Organisation.name)
@@ -157,9 +170,7 @@ def personal_data(user: User) -> list[Section]:
             {"reference": c.reference, "organisation": org, "procedure": f"{area} – {title}",
              "state": _t(CANDIDACY_STATE_LABELS[c.state]), "submitted_at": c.submitted_at,
              "withdrawn_at": c.withdrawn_at, "contact": user.email,
-             "declares_individual": c.declares_individual,
-             "declares_not_invoice_only": c.declares_not_invoice_only,
-             "declares_partnership_commitment": c.declares_partnership_commitment}
+             **{key: getattr(c, key) for key, _label in declaration_fields}}
             for c, org, area, title in candidacies]))
 
     memberships = db.session.execute(

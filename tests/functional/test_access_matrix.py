@@ -268,7 +268,9 @@ EXPECTED: dict[tuple[str, str], dict] = {
 
 #: Pages that are not the site's own layout but a recorded document shown as it is (a
 #: letter's HTML): they carry no footer, so no link to the privacy notice.
-DOCUMENTS = {"applicant.letter", "rounds.preview"}
+# the letters themselves (their own HTML document, as sent): no site footer
+DOCUMENTS = {"applicant.letter", "rounds.preview", "coordinator_candidacies.letter",
+             "observer.letter", "panel.letter"}
 PRIVACY_LINK = 'href="/privacyverklaring"'
 
 

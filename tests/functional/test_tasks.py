@@ -217,7 +217,7 @@ def test_an_expired_call_is_not_offered_and_a_closed_appeal_window_offers_no_for
     assert "Weerwoord indienen" not in page and "Een weerwoord is niet meer mogelijk." in page
     page = client.get(f"/kandidaturen/{b.id}").get_data(as_text=True)
     assert "Naar het weerwoordformulier" not in page
-    assert "De termijn voor een weerwoord is verstreken." in page
+    assert "De termijn voor een weerwoord liep af op" in page and "niet meer mogelijk" in page
 
 
 def test_the_scoring_page_before_the_round_starts_says_so(world, db, client,
