@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from appeals.models import Appeal, AppealReference, PanelMember
-from appeals.rules import AppealStep
+from appeals.rules import AppealChannel, AppealStep
 from juries.models import Assessment, Ballot, BallotState, JuryDecision, PitchAppointment, Vote
 from juries.rules import Bloc, Method
 from matching.candidacies.models import DecisionNotice, Letter, LetterPdf
@@ -335,7 +335,8 @@ class Rounds:
         grounds, documents = self.rng.choice(APPEAL_TEXTS)
         row = self.sink.add(Appeal, candidacy_id=cand.row["id"], round=round_no, state=A.FILED,
                             grounds=grounds, filed_at=filed, filed_by_id=cand.applicant,
-                            decided_at=None)
+                            decided_at=None, channel=AppealChannel.PLATFORM,
+                            registered_at=None)
         for document in documents:
             self.sink.add(AppealReference, appeal_id=row["id"], document=document,
                           attachment_id=None)
