@@ -22,6 +22,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
@@ -29,7 +30,7 @@ from matching.accounts.models import Organisation
 from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Attachment
 from tests.helpers import sample_pdf
-from tests.support import TEST_PASSWORD, kbo
+from tests.support import TEST_PASSWORD, TEST_TOTP_SECRET, kbo, prepare_sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,9 +120,9 @@ def test_two_servers_on_one_database(app, db, world, backend, tmp_path):
     org = world.organisation("Buurtwerk De Brug")
     user = world.applicant(org)
     user.set_password(TEST_PASSWORD)
-    world.admin.set_password(TEST_PASSWORD)
     candidacy = candidacy_ops.start_candidacy(procedure, org, actor=user, now=world.clock.now)
     db.session.commit()
+    prepare_sign_in(db, world.admin)  # the password, and the test second factor
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     secret = secrets.token_hex(32)
     servers = [start_server(url, tmp_path / name, secret) for name in ("a", "b")]
@@ -147,6 +148,9 @@ def test_two_servers_on_one_database(app, db, world, backend, tmp_path):
         admin = Browser()
         assert admin.post(b + "/aanmelden", {"email": world.admin.email,
                                              "password": TEST_PASSWORD}) == 302
+        # the second factor, on the other server: the pending session is in the database
+        assert admin.post(a + "/aanmelden/code",
+                          {"code": pyotp.TOTP(TEST_TOTP_SECRET).now()}) == 302
         before = admin.request(a + "/beheer/organisaties")[1]
         assert b"Werkwinkel vzw" not in before
         assert admin.post(b + "/beheer/organisaties",
