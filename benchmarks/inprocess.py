@@ -37,7 +37,7 @@ def make_app(url: str):
 def client_as(app, user_id: int | None):
     """A test client signed in as ``user_id``: a server-side session started directly (as
     after the password and the second factor), its id in the cookie."""
-    from matching.accounts import operations as account_ops
+    from matching.accounts import sign_in_operations as sign_in_ops
     from matching.accounts.models import User
     from matching.accounts.sessions import SESSION_KEY
     from matching.core.web import utcnow
@@ -46,7 +46,7 @@ def client_as(app, user_id: int | None):
     if user_id is not None:
         with app.app_context():
             user = db.session.get(User, user_id)
-            token = account_ops.start_session(user, now=utcnow())
+            token = sign_in_ops.start_session(user, now=utcnow())
             db.session.commit()
         with client.session_transaction() as session:
             session[SESSION_KEY] = token

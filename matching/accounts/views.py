@@ -29,6 +29,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from matching.accounts import operations as account_ops
+from matching.accounts import sign_in_operations as sign_in_ops
 from matching.accounts.forms import (
     AcceptForm,
     ChangePasswordForm,
@@ -111,20 +112,20 @@ def login():
             roles = [grant.role for grant in user.grants]
             if second_factor_required(roles) or user.totp_confirmed_at is not None:
                 if user.totp_confirmed_at is None:
-                    account_ops.begin_enrolment(user, now=now)
-                token = account_ops.start_session(user, now=now, pending=True)
+                    sign_in_ops.begin_enrolment(user, now=now)
+                token = sign_in_ops.start_session(user, now=now, pending=True)
                 db.session.commit()
                 _fresh_cookie(token, target=target)
                 return redirect(url_for("accounts.second_factor"))
-            account_ops.record_login(user, now=now)
-            token = account_ops.start_session(user, now=now)
+            sign_in_ops.record_login(user, now=now)
+            token = sign_in_ops.start_session(user, now=now)
             db.session.commit()
             _fresh_cookie(token)
             return redirect(target)
         if user is None:
             check_password_hash(_DUMMY_HASH, form.password.data)  # same time either way
         else:
-            account_ops.record_failed_login(user, now=now)
+            sign_in_ops.record_failed_login(user, now=now)
             db.session.commit()
             current_app.logger.warning("failed login for account %s", user.id)
         form.password.errors.append(_("Het e-mailadres of het wachtwoord is niet juist."))
@@ -149,19 +150,19 @@ def second_factor():
         now = utcnow()
         try:
             if enrolling:
-                codes = account_ops.confirm_enrolment(user, form.code.data, now=now)
+                codes = sign_in_ops.confirm_enrolment(user, form.code.data, now=now)
             else:
-                account_ops.check_second_factor(user, form.code.data, now=now)
+                sign_in_ops.check_second_factor(user, form.code.data, now=now)
         except DomainError as error:
             db.session.rollback()
             form.code.errors.append(message_of(error))
             form.code.data = ""  # a code is not shown again
             if not enrolling:
-                account_ops.record_failed_login(user, now=now, step="second_factor")
+                sign_in_ops.record_failed_login(user, now=now, step="second_factor")
                 db.session.commit()
         else:
             target = safe_target(session.get("next_after_sign_in"))
-            token = account_ops.complete_sign_in(pending, now=now)
+            token = sign_in_ops.complete_sign_in(pending, now=now)
             db.session.commit()
             _fresh_cookie(token)
             if enrolling:
@@ -194,11 +195,11 @@ def enrol():
         return redirect(url_for("accounts.account"))
     start = StartEnrolmentForm(prefix="start")
     if not user.totp_secret and start.validate_on_submit():
-        perform(account_ops.begin_enrolment, user)
+        perform(sign_in_ops.begin_enrolment, user)
         return redirect(url_for("accounts.enrol"))
     form = EnrolForm()
     if user.totp_secret and form.validate_on_submit():
-        codes = perform(account_ops.confirm_enrolment, user, form.code.data, form=form)
+        codes = perform(sign_in_ops.confirm_enrolment, user, form.code.data, form=form)
         if codes is not FAILED:
             return render_template("auth/recovery_codes.html", codes=codes,
                                    target=url_for("accounts.account"))
@@ -212,7 +213,7 @@ def enrol():
 def logout():
     account_session = current_session() or current_session(pending=True)
     if account_session is not None:
-        account_ops.end_session(account_session, now=utcnow(), reason="logout")
+        sign_in_ops.end_session(account_session, now=utcnow(), reason="logout")
         db.session.commit()
     _fresh_cookie(None)
     flash(_("U bent afgemeld."), "info")
@@ -228,7 +229,7 @@ def reset_second_factor(user_id: int):
     user = get_or_404(User, user_id)
     form = ResetSecondFactorForm()
     if form.validate_on_submit():
-        if perform(account_ops.reset_second_factor, user,
+        if perform(sign_in_ops.reset_second_factor, user,
                    success=_("De tweestapsverificatie van %(name)s is hersteld: bij de "
                              "volgende aanmelding stelt die ze opnieuw in.",
                              name=user.name)) is not FAILED:
@@ -247,7 +248,7 @@ def change_password():
         user = current_user._get_current_object()
         if perform(account_ops.change_password, user, form.current.data, form.password.data,
                    form.confirm.data, form=form) is not FAILED:
-            token = account_ops.start_session(user, now=utcnow())
+            token = sign_in_ops.start_session(user, now=utcnow())
             db.session.commit()
             _fresh_cookie(token)
             flash(_("Uw wachtwoord is gewijzigd. Op andere toestellen bent u afgemeld."),

@@ -19,6 +19,7 @@ from appeals import operations as appeal_ops
 from appeals.rules import Position
 from juries import operations as jury_ops
 from matching.accounts import operations as account_ops
+from matching.accounts import sign_in_operations as sign_in_ops
 from matching.accounts.models import User
 from matching.accounts.rules import Role
 from matching.audit.models import AuditEvent
@@ -111,7 +112,7 @@ def build(w, db):
     with current_app.test_request_context():  # the reset mail reads the visitor's language
         for user in db.session.scalars(select(User).order_by(User.id)):
             user.name = next(names)  # distinct names: none is part of another
-            account_ops.record_login(user, now=now)
+            sign_in_ops.record_login(user, now=now)
             account_ops.request_password_reset(user.email, actor=None, now=now)
     produce_personal_data(people["applicant1"].email, "Brief van 12 november",
                           actor=people["admin2"], now=now)
@@ -219,7 +220,7 @@ def test_the_page_issues_as_many_statements_for_many_records_as_for_few(
     now = world.clock.now
     with app.test_request_context():
         for _ in range(5):
-            account_ops.record_login(m1, now=now)
+            sign_in_ops.record_login(m1, now=now)
             account_ops.request_password_reset(m1.email, actor=None, now=now)
     other = world.user("extra", Role.MATCHMAKER)
     db.session.commit()

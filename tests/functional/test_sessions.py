@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from matching.accounts import operations as account_ops
+from matching.accounts import sign_in_operations as sign_in_ops
 from matching.accounts.models import AccountSession, RecoveryCode, User
 from matching.audit.models import AuditEvent
 from matching.mail.models import OutboxMessage
@@ -163,7 +164,7 @@ def test_a_deactivated_account_is_signed_out_everywhere(app, world, db, client):
     kept = cookie(client)
     user = db.session.get(User, world.admin.id)
     user.active = False
-    ended = account_ops.end_sessions(user.id, now=world.clock.now, reason="deactivated")
+    ended = sign_in_ops.end_sessions(user.id, now=world.clock.now, reason="deactivated")
     db.session.commit()
     assert ended == 1
     assert not signed_in(replay(app, kept))
@@ -495,9 +496,9 @@ def test_reset_answers_the_same_whether_the_address_exists(world, db, client):
 def test_end_sessions_is_what_deactivation_calls(world, db):
     """The administration ends an account's sessions with this one function."""
     now = world.clock.now
-    account_ops.start_session(world.admin, now=now)
-    account_ops.start_session(world.admin, now=now, pending=True)
+    sign_in_ops.start_session(world.admin, now=now)
+    sign_in_ops.start_session(world.admin, now=now, pending=True)
     db.session.flush()
-    assert account_ops.end_sessions(world.admin.id, now=now + timedelta(minutes=1),
+    assert sign_in_ops.end_sessions(world.admin.id, now=now + timedelta(minutes=1),
                                     reason="deactivated") == 2
-    assert account_ops.end_sessions(world.admin.id, now=now, reason="deactivated") == 0
+    assert sign_in_ops.end_sessions(world.admin.id, now=now, reason="deactivated") == 0
