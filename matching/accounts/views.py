@@ -171,7 +171,9 @@ def second_factor():
     status = 422 if form.errors else 200
     if enrolling:
         return render_template("auth/enrol.html", form=form, **_enrolment(user)), status
-    return render_template("auth/second_factor.html", form=form), status
+    demo = current_app.config.get("DEMO_TOTP_SECRET")
+    demo_code = pyotp.TOTP(demo).at(utcnow()) if demo and user.totp_secret == demo else None
+    return render_template("auth/second_factor.html", form=form, demo_code=demo_code), status
 
 
 def _enrolment(user: User) -> dict:

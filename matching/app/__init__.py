@@ -37,6 +37,7 @@ from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
+from matching.demo import data as demo_data
 from matching.letters.render import format_deadline
 from matching.letters.seal import SealError, load_seal
 from matching.oversight import condition_views
@@ -110,6 +111,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    if app.config["MATCHING_ENV"] == "development":
+        # the demo's second factor is a public key (README): the code page of a demo
+        # account shows its current code, so the demo can be tried without an app
+        app.config.setdefault("DEMO_TOTP_SECRET", demo_data.TOTP_SECRET)
 
     if app.config["MATCHING_ENV"] == "production":
         try:  # refuse to start without the organisation's seal (never the development one)

@@ -502,3 +502,19 @@ def test_end_sessions_is_what_deactivation_calls(world, db):
     assert sign_in_ops.end_sessions(world.admin.id, now=now + timedelta(minutes=1),
                                     reason="deactivated") == 2
     assert sign_in_ops.end_sessions(world.admin.id, now=now, reason="deactivated") == 0
+
+
+def test_the_demo_code_page_shows_the_code_of_a_demo_account_only(app, world, db, client,
+                                                                   monkeypatch):
+    """In the demo (development) the staff accounts share a public key (README): the code
+    page says the current code, so the demo can be tried without an app; never for an
+    account with its own key, and never outside development (no DEMO_TOTP_SECRET)."""
+    prepare_sign_in(db, world.admin)  # the test key
+    client.post("/aanmelden", data={"email": world.admin.email, "password": TEST_PASSWORD})
+    assert "Dit is de demo" not in client.get("/aanmelden/code").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "DEMO_TOTP_SECRET", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ")
+    assert "Dit is de demo" not in client.get("/aanmelden/code").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "DEMO_TOTP_SECRET", TEST_TOTP_SECRET)
+    page = client.get("/aanmelden/code").get_data(as_text=True)
+    assert f"De code is nu {totp_code(app)}" in page
+    assert client.post("/aanmelden/code", data={"code": totp_code(app)}).status_code == 302
