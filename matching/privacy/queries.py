@@ -38,6 +38,7 @@ from juries.models import (
 from juries.rules import BLOC_LABELS, METHOD_LABELS
 from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import KIND_LABELS, ROLE_LABELS, Role, format_enterprise_number
+from matching.audit.labels import ACTION_LABELS
 from matching.audit.models import AuditEvent
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import (
@@ -55,30 +56,16 @@ from matching.oversight.models import Observation
 from workareas.models import Procedure, WorkArea
 
 #: The sign-in and account events of the audit trail that are about the person's account
-#: (object = their account), with what they read for each.
-ACCOUNT_EVENTS = {
-    "user.create": N_("account aangemaakt"),
-    "user.invite": N_("uitgenodigd"),
-    "user.accept_invitation": N_("uitnodiging aanvaard, wachtwoord gekozen"),
-    "user.confirm": N_("e-mailadres bevestigd"),
-    "user.login": N_("aangemeld"),
-    "user.login_failed": N_("mislukte aanmeldpoging"),
-    "user.reset_requested": N_("nieuw wachtwoord aangevraagd"),
-    "user.password_reset": N_("wachtwoord gewijzigd"),
-    "user.correct": N_("contactgegevens verbeterd"),
-    "user.email_change_requested": N_("nieuw e-mailadres aangevraagd"),
-    "user.email_change": N_("e-mailadres gewijzigd"),
-    "privacy.export": N_("uw gegevens opgevraagd door een beheerder, op uw verzoek"),
-    "user.password_change": N_("wachtwoord gewijzigd"),
-    "user.second_factor_enrolled": N_("tweestapsverificatie ingesteld"),
-    "user.second_factor_reset": N_("tweestapsverificatie hersteld door de beheerder"),
-    "user.recovery_code_used": N_("herstelcode gebruikt"),
-    "user.deactivate": N_("account gedeactiveerd"),
-    "user.reactivate": N_("account opnieuw geactiveerd"),
-    "user.registration_for_existing_address": N_("registratie met uw e-mailadres"),
-    "user.confirmation_resent": N_("nieuwe bevestigingsmail aangevraagd"),
-    "user.preferences": N_("voorkeur voor meldingen gewijzigd"),
-}
+#: (object = their account). They read as the audit trail says them
+#: (``matching.audit.labels``), except the export made on their request, said to them.
+ACCOUNT_EVENTS = {action: ACTION_LABELS[action] for action in (
+    "user.create", "user.invite", "user.accept_invitation", "user.confirm",
+    "user.confirmation_resent", "user.registration_for_existing_address", "user.login",
+    "user.login_failed", "user.reset_requested", "user.password_reset",
+    "user.password_change", "user.second_factor_enrolled", "user.second_factor_reset",
+    "user.recovery_code_used", "user.deactivate", "user.reactivate", "user.preferences",
+    "user.correct", "user.email_change_requested", "user.email_change")}
+ACCOUNT_EVENTS["privacy.export"] = N_("uw gegevens opgevraagd door een beheerder, op uw verzoek")
 
 
 @dataclass(frozen=True)
