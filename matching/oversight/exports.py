@@ -13,9 +13,24 @@ Personal data (the organisation's e-mail address, the names and e-mail addresses
 people acting for it) is only added with ``include_personal=True``; who may ask for it
 is decided by the caller (matching.oversight.views).
 
+Issue 12 (data for evaluation) added, per candidacy: the organisation's kind and the
+municipality of its seat, the regional challenges it addresses (code and title of the
+procedure's latest published addendum), the date of every step (submitted, declared
+inadmissible, withdrawn, each round's decision and its receipt, the pitch held, ratified);
+per round: the jury's composition for each criterion (the blocs that reached consensus, or
+each bloc's vote in the deciding ballot, R-JURY-4; with the number of matchmakers
+per bloc), and for an appeal its grounds, the
+moment it was decided and each panel member's position (no names). An appeal against an
+inadmissibility (round 0) shows on the candidacy's undecided row.
+
 Constant number of queries: one select for the candidacies (with organisation,
-procedure and work area), one for the jury decisions, one for the appeals and, with
-personal data, one for the applicants; the rest are dict lookups.
+procedure and work area), one each for the jury decisions, the ballots' votes, the appeals,
+the panels' positions, the contributions, the challenges, the decision notices, the pitches
+and the inadmissibility transitions and, with personal data, one for the applicants; the
+rest are dict lookups.
+
+Besides the candidacies: :func:`totals_rows` (per work area and for Flanders, from
+:mod:`matching.oversight.evaluation`) and :func:`emergency_rows` (R-STEP4-1's outcomes).
 """
 
 from __future__ import annotations
@@ -23,24 +38,28 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 
-from appeals.models import Appeal
-from appeals.rules import APPEAL_STATE_LABELS, AppealState
-from juries.models import JuryDecision
-from juries.rules import Method, passes_threshold
+from appeals.models import Appeal, PanelMember
+from appeals.rules import APPEAL_STATE_LABELS, POSITION_LABELS, AppealState, Position
+from juries.emergency.models import EmergencyOutcome, EmergencyProcedure
+from juries.models import JuryDecision, PitchAppointment, Vote
+from juries.rules import BLOC_LABELS, Bloc, Method, passes_threshold
+from matching.accounts import municipalities
 from matching.accounts.models import Organisation, RoleGrant, User
-from matching.accounts.rules import Role
-from matching.candidacies.models import Candidacy
-from matching.candidacies.rules import CANDIDACY_STATE_LABELS, Criterion
+from matching.accounts.rules import KIND_LABELS, Role
+from matching.audit.models import Transition
+from matching.candidacies.models import Candidacy, Contribution, DecisionNotice
+from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CandidacyStep, Criterion
 from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.text import neutralise_formula
-from workareas.models import Procedure, WorkArea
+from matching.oversight.evaluation import Evaluation, Totals
+from workareas.models import AddendumVersion, Procedure, RegionalChallenge, WorkArea
 
 COLUMNS: tuple[str, ...] = (
     "werkingsgebied", "procedure", "procedure_id", "kandidatuur", "organisatie",
@@ -49,6 +68,13 @@ COLUMNS: tuple[str, ...] = (
     "score_fit_for_partnership", "methode_fit_for_partnership",
     "motivering_fit_for_partnership",
     "geselecteerd", "beslist_op", "weerwoord", "weerwoord_uitkomst", "weerwoord_ingediend_op",
+    # issue 12: data for evaluation
+    "organisatie_soort", "organisatie_gemeente", "regio_uitdagingen",
+    "ingediend_op", "onontvankelijk_verklaard_op", "ingetrokken_op",
+    "beslist_ronde_1_op", "beslissing_ronde_1_ontvangen_op", "pitch_gehouden_op",
+    "beslist_ronde_2_op", "beslissing_ronde_2_ontvangen_op", "bekrachtigd_op",
+    "jury_cruciale_bijdrage", "jury_fit_for_partnership",
+    "weerwoord_gronden", "weerwoord_beslist_op", "weerwoord_panel",
 )
 
 
@@ -76,6 +102,27 @@ def _when(instant: datetime | None) -> str:
     return format_brussels(instant) if instant is not None else ""
 
 
+def _jury(decision: JuryDecision | None, votes: dict[int, list[tuple[Bloc, int]]]) -> str:
+    """Who decided: the blocs that reached consensus (with the number of their matchmakers
+    on the jury for this candidacy), or each bloc's vote in the ballot."""
+    if decision is None:
+        return ""
+    if decision.method == Method.BALLOT and decision.ballot_id is not None:
+        cast = sorted(votes.get(decision.ballot_id, []), key=lambda v: _BLOC_ORDER[v[0]])
+        return "stemming: " + ", ".join(f"{BLOC_LABELS[b]} {score}" for b, score in cast)
+    members = Counter(Bloc(b) for b in decision.jury_blocs.split(",") if b)
+    return "consensus: " + ", ".join(f"{BLOC_LABELS[b]} ({members[b]})"
+                                     for b in sorted(members, key=lambda b: _BLOC_ORDER[b]))
+
+
+_BLOC_ORDER = {bloc: index for index, bloc in enumerate(Bloc)}
+
+
+def _decided_at(by_criterion: dict[Criterion, JuryDecision]) -> datetime | None:
+    return (max(d.decided_at for d in by_criterion.values())
+            if len(by_criterion) == len(Criterion) else None)
+
+
 def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iterator[Row]:
     """The export rows (dicts keyed by :func:`columns`) of the given procedures, or of
     every procedure with ``None``; in the order work area, procedure, candidacy, round."""
@@ -88,9 +135,51 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
     for d in db.session.scalars(select(JuryDecision).where(
             JuryDecision.candidacy_id.in_(in_scope))):
         decisions[d.candidacy_id].setdefault(d.round, {})[d.criterion] = d
+    votes: dict[int, list[tuple[Bloc, int]]] = defaultdict(list)
+    for ballot_id, bloc, score in db.session.execute(
+            select(Vote.ballot_id, Vote.bloc, Vote.score)
+            .join(JuryDecision, JuryDecision.ballot_id == Vote.ballot_id)
+            .where(JuryDecision.candidacy_id.in_(in_scope))):
+        votes[ballot_id].append((bloc, score))
     appeals: dict[tuple[int, int], Appeal] = {
         (a.candidacy_id, a.round): a
         for a in db.session.scalars(select(Appeal).where(Appeal.candidacy_id.in_(in_scope)))}
+    positions: dict[int, list[Position | None]] = defaultdict(list)
+    for appeal_id, position in db.session.execute(
+            select(PanelMember.appeal_id, PanelMember.position)
+            .join(Appeal, Appeal.id == PanelMember.appeal_id)
+            .where(Appeal.candidacy_id.in_(in_scope)).order_by(PanelMember.id)):
+        positions[appeal_id].append(position)
+    codes: dict[int, list[str]] = defaultdict(list)
+    for cid, code in db.session.execute(
+            select(Contribution.candidacy_id, Contribution.challenge_code)
+            .where(Contribution.candidacy_id.in_(in_scope)).order_by(Contribution.id)):
+        codes[cid].append(code)
+    titles: dict[tuple[int, str], tuple[int, str]] = {}  # latest published version's title
+    for pid, number, code, title in db.session.execute(
+            select(AddendumVersion.procedure_id, AddendumVersion.number,
+                   RegionalChallenge.code, RegionalChallenge.title)
+            .join(RegionalChallenge, RegionalChallenge.version_id == AddendumVersion.id)
+            .where(AddendumVersion.published_at.is_not(None),
+                   AddendumVersion.procedure_id.in_(select(Candidacy.procedure_id)
+                                                    .where(scope)))):
+        if titles.get((pid, code), (0, ""))[0] < number:
+            titles[(pid, code)] = (number, title)
+    received: dict[tuple[int, int], datetime] = {
+        (cid, round_no): at for cid, round_no, at in db.session.execute(
+            select(DecisionNotice.candidacy_id, DecisionNotice.round,
+                   DecisionNotice.received_at)
+            .where(DecisionNotice.candidacy_id.in_(in_scope))
+            .order_by(DecisionNotice.received_at))}
+    pitched: dict[int, datetime | None] = dict(db.session.execute(
+        select(PitchAppointment.candidacy_id, PitchAppointment.held_at)
+        .where(PitchAppointment.candidacy_id.in_(in_scope))).tuples().all())
+    inadmissible: dict[int, datetime] = dict(db.session.execute(
+        select(Transition.object_id, func.max(Transition.at))
+        .where(Transition.object_type == "candidacy",
+               Transition.step == CandidacyStep.DECLARE_INADMISSIBLE.value,
+               Transition.object_id.in_(in_scope))
+        .group_by(Transition.object_id)).tuples().all())
     applicants: dict[int, list[tuple[str, str]]] = defaultdict(list)
     if include_personal:
         for org_id, name, email in db.session.execute(
@@ -105,18 +194,38 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
     candidacies = db.session.execute(
         select(Candidacy.id, Candidacy.reference, Candidacy.state, Candidacy.organisation_id,
                Organisation.name, Organisation.enterprise_number, Organisation.email,
-               Procedure.id, Procedure.title, Procedure.sequence, WorkArea.name)
+               Procedure.id, Procedure.title, Procedure.sequence, WorkArea.name,
+               Organisation.kind, Organisation.seat_nis_code, Candidacy.submitted_at,
+               Candidacy.withdrawn_at, Procedure.ratified_at)
         .join(Organisation, Candidacy.organisation_id == Organisation.id)
         .join(Procedure, Candidacy.procedure_id == Procedure.id)
         .join(WorkArea, Procedure.work_area_id == WorkArea.id)
         .where(scope)
         .order_by(WorkArea.name, Procedure.sequence, Candidacy.reference, Candidacy.id))
+    seats = municipalities.by_code()
     for (cid, reference, state, org_id, org_name, enterprise_number, org_email,
-         procedure_id, title, sequence, area_name) in candidacies:
+         procedure_id, title, sequence, area_name, kind, nis_code, submitted_at,
+         withdrawn_at, ratified_at) in candidacies:
+        rounds = decisions.get(cid, {})
+        seat = seats.get(nis_code) if nis_code else None
         base: Row = {
             "werkingsgebied": area_name, "procedure": f"{sequence}. {title}",
             "procedure_id": procedure_id, "kandidatuur": reference, "organisatie": org_name,
             "ondernemingsnummer": enterprise_number, "toestand": CANDIDACY_STATE_LABELS[state],
+            "organisatie_soort": KIND_LABELS[kind],
+            "organisatie_gemeente": seat.name if seat else "",
+            "regio_uitdagingen": "; ".join(
+                f"{code} {titles[(procedure_id, code)][1]}" if (procedure_id, code) in titles
+                else code for code in codes.get(cid, [])),
+            "ingediend_op": _when(submitted_at),
+            "onontvankelijk_verklaard_op": _when(inadmissible.get(cid)),
+            "ingetrokken_op": _when(withdrawn_at),
+            "beslist_ronde_1_op": _when(_decided_at(rounds.get(1, {}))),
+            "beslissing_ronde_1_ontvangen_op": _when(received.get((cid, 1))),
+            "pitch_gehouden_op": _when(pitched.get(cid)),
+            "beslist_ronde_2_op": _when(_decided_at(rounds.get(2, {}))),
+            "beslissing_ronde_2_ontvangen_op": _when(received.get((cid, 2))),
+            "bekrachtigd_op": _when(ratified_at),
         }
         personal: Row = {}
         if include_personal:
@@ -124,7 +233,6 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
             personal = {"organisatie_email": org_email or "",
                         "aanvragers_namen": "; ".join(n for n, _ in people),
                         "aanvragers_emails": "; ".join(e for _, e in people)}
-        rounds = decisions.get(cid, {})
         round_nos: list[int | None] = [*sorted(rounds)] or [None]  # undecided: one row
         for round_no in round_nos:
             row = dict(base, ronde=round_no)
@@ -134,18 +242,102 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
                 row[f"score_{prefix}"] = decision.score if decision else None
                 row[f"methode_{prefix}"] = _METHOD_LABELS[decision.method] if decision else ""
                 row[f"motivering_{prefix}"] = decision.motivation if decision else ""
+                row[f"jury_{prefix}"] = _jury(decision, votes)
             complete = len(by_criterion) == len(Criterion)
             row["geselecteerd"] = (
                 ("ja" if passes_threshold({c: d.score for c, d in by_criterion.items()})
                  else "nee") if complete else "")
-            row["beslist_op"] = _when(max(d.decided_at for d in by_criterion.values())
-                                      if complete else None)
-            appeal = appeals.get((cid, round_no)) if round_no is not None else None
+            row["beslist_op"] = _when(_decided_at(by_criterion))
+            # the undecided row carries the appeal against an inadmissibility (round 0)
+            appeal = appeals.get((cid, round_no if round_no is not None else 0))
             row["weerwoord"] = APPEAL_STATE_LABELS[appeal.state] if appeal else ""
             row["weerwoord_uitkomst"] = _APPEAL_OUTCOMES.get(appeal.state, "") if appeal else ""
             row["weerwoord_ingediend_op"] = _when(appeal.filed_at) if appeal else ""
+            row["weerwoord_gronden"] = appeal.grounds if appeal else ""
+            row["weerwoord_beslist_op"] = _when(appeal.decided_at) if appeal else ""
+            row["weerwoord_panel"] = "; ".join(
+                f"lid {i}: {POSITION_LABELS[p] if p else 'nog geen standpunt'}"
+                for i, p in enumerate(positions.get(appeal.id, []), start=1)) if appeal else ""
             row.update(personal)
             yield row
+
+
+# --- totals per work area and for Flanders; the emergency procedures ------------------------
+
+TOTALS_COLUMNS: tuple[str, ...] = (
+    "werkingsgebied", "procedures", "kandidaturen", "ontvankelijk",
+    "geselecteerd_ronde_1", "geselecteerd_ronde_2", "toegelaten_tot_stap_4", "bekrachtigd",
+    "weerwoorden", "omgekeerd_na_weerwoord", "onontvankelijk", "ingetrokken",
+    "dagen_publicatie_tot_beslissing_mediaan", "noodprocedures", "noodprocedures_afgerond",
+    "noodprocedure_partners", "noodprocedure_geselecteerd",
+)
+
+
+#: The name of the row with the sum of every work area.
+FLANDERS = "Vlaanderen (alle werkingsgebieden)"
+
+
+def _totals_row(name: str, t: Totals) -> Row:
+    median = t.median_days_to_decision
+    return {
+        "werkingsgebied": name, "procedures": t.procedures, "kandidaturen": t.candidacies,
+        "ontvankelijk": t.admissible, "geselecteerd_ronde_1": t.selected_round_1,
+        "geselecteerd_ronde_2": t.selected_round_2, "toegelaten_tot_stap_4": t.after_appeal,
+        "bekrachtigd": t.ratified, "weerwoorden": t.appeals,
+        "omgekeerd_na_weerwoord": t.reversals, "onontvankelijk": t.inadmissible,
+        "ingetrokken": t.withdrawn,
+        "dagen_publicatie_tot_beslissing_mediaan": "" if median is None else median,
+        "noodprocedures": t.emergencies, "noodprocedures_afgerond": t.emergencies_concluded,
+        "noodprocedure_partners": t.emergency_partners,
+        "noodprocedure_geselecteerd": t.emergency_selected,
+    }
+
+
+def totals_rows(evaluation: Evaluation) -> Iterator[Row]:
+    """One row per work area (by name), then one for all of Flanders."""
+    for area in evaluation.areas:
+        yield _totals_row(area.name, area.totals)
+    yield _totals_row(FLANDERS, evaluation.flanders)
+
+
+EMERGENCY_COLUMNS: tuple[str, ...] = (
+    "werkingsgebied", "procedure", "procedure_id", "noodprocedure_id", "gestart_op",
+    "afgerond_op", "kandidatuur", "organisatie", "score_cruciale_bijdrage",
+    "score_fit_for_partnership", "geselecteerd", "rang",
+)
+
+
+def emergency_rows() -> Iterator[Row]:
+    """Every emergency procedure (R-STEP4-1) with one row per partner's outcome (one row with
+    empty outcome columns while it has none); two statements."""
+    outcomes: dict[int, list[tuple]] = defaultdict(list)
+    for row in db.session.execute(
+            select(EmergencyOutcome.emergency_id, Candidacy.reference, Organisation.name,
+                   EmergencyOutcome.crucial_contribution,
+                   EmergencyOutcome.fit_for_partnership, EmergencyOutcome.selected,
+                   EmergencyOutcome.rank)
+            .join(Candidacy, Candidacy.id == EmergencyOutcome.candidacy_id)
+            .join(Organisation, Organisation.id == Candidacy.organisation_id)
+            .order_by(EmergencyOutcome.emergency_id, EmergencyOutcome.rank.is_(None),
+                      EmergencyOutcome.rank, Candidacy.reference)):  # the ranked first
+        outcomes[row[0]].append(tuple(row[1:]))
+    for eid, started_at, concluded_at, pid, title, sequence, area in db.session.execute(
+            select(EmergencyProcedure.id, EmergencyProcedure.started_at,
+                   EmergencyProcedure.concluded_at, Procedure.id, Procedure.title,
+                   Procedure.sequence, WorkArea.name)
+            .join(Procedure, Procedure.id == EmergencyProcedure.procedure_id)
+            .join(WorkArea, WorkArea.id == Procedure.work_area_id)
+            .order_by(WorkArea.name, Procedure.sequence, EmergencyProcedure.id)):
+        base: Row = {"werkingsgebied": area, "procedure": f"{sequence}. {title}",
+                     "procedure_id": pid, "noodprocedure_id": eid,
+                     "gestart_op": _when(started_at), "afgerond_op": _when(concluded_at)}
+        if eid not in outcomes:
+            yield dict(base, kandidatuur="", organisatie="", score_cruciale_bijdrage=None,
+                       score_fit_for_partnership=None, geselecteerd="", rang=None)
+        for reference, name, cc, ffp, selected, rank in outcomes.get(eid, []):
+            yield dict(base, kandidatuur=reference, organisatie=name,
+                       score_cruciale_bijdrage=cc, score_fit_for_partnership=ffp,
+                       geselecteerd="ja" if selected else "nee", rang=rank)
 
 
 def _header_and_rows(rows: Iterable[Row],
@@ -189,8 +381,10 @@ _WIDTHS = {"werkingsgebied": 24, "procedure": 28, "procedure_id": 12, "kandidatu
 
 
 def _width(column: str) -> float:
-    if column.startswith("motivering_"):
+    if column.startswith("motivering_") or column == "weerwoord_gronden":
         return 60
+    if column.startswith("jury_") or column in ("regio_uitdagingen", "weerwoord_panel"):
+        return 40
     if column.startswith(("score_", "methode_")):
         return 14
     return _WIDTHS.get(column, 18)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import raiseload, selectinload
 
 from appeals.models import Appeal, PanelMember
-from appeals.rules import OPEN_APPEAL_STATES
+from appeals.rules import OPEN_APPEAL_STATES, AppealState
+from juries.emergency.models import EmergencyOutcome, EmergencyProcedure, EmergencyState
 from juries.models import (
     Assessment,
     Ballot,
@@ -25,9 +26,10 @@ from matching.accounts.models import Organisation, User
 from matching.accounts.rules import Role
 from matching.audit.models import AuditEvent, Transition
 from matching.candidacies.models import Attachment, Candidacy, DecisionNotice, Letter, LetterPdf
-from matching.candidacies.rules import CandidacyState
+from matching.candidacies.rules import CandidacyState, Criterion, appeal_deadline
 from matching.core import signals
 from matching.core.db import db
+from matching.oversight.evaluation import CandidacyFact, EmergencyFact, ProcedureFact
 from workareas.models import AddendumVersion, Procedure, WorkArea
 
 
@@ -186,3 +188,82 @@ def audit_trail(procedure_id: int, *, candidacy_id: int | None = None,
 def _observers_read_attachments(candidacy: Candidacy, *, user) -> bool:
     """Europa WSE's observers read the whole record (R-OBS-1)."""
     return bool(user.has_role(Role.OBSERVER))
+
+
+# --- figures for evaluation (issue 12) ------------------------------------------------------
+
+def evaluation_facts() -> tuple[list[ProcedureFact], list[CandidacyFact], list[EmergencyFact]]:
+    """The facts :func:`matching.oversight.evaluation.evaluate` needs, of every published
+    procedure: nine statements, however many procedures and candidacies there are."""
+    rows = db.session.execute(
+        select(Procedure.id, Procedure.work_area_id, WorkArea.name, Procedure.title,
+               Procedure.sequence, Procedure.state, Procedure.published_at,
+               Procedure.ratified_at)
+        .join(WorkArea, WorkArea.id == Procedure.work_area_id)
+        .where(Procedure.published_at.is_not(None))
+        .order_by(WorkArea.name, Procedure.sequence)).tuples().all()
+    published = select(Procedure.id).where(Procedure.published_at.is_not(None))
+    deadlines: dict[int, tuple[int, Any]] = {}
+    for pid, number, deadline in db.session.execute(
+            select(AddendumVersion.procedure_id, AddendumVersion.number,
+                   AddendumVersion.candidacy_deadline)
+            .where(AddendumVersion.published_at.is_not(None),
+                   AddendumVersion.procedure_id.in_(published))):
+        if pid not in deadlines or number > deadlines[pid][0]:
+            deadlines[pid] = (number, deadline)
+    closed = {(pid, step): at for pid, step, at in db.session.execute(
+        select(Transition.object_id, Transition.step, func.min(Transition.at))
+        .where(Transition.object_type == "procedure",
+               Transition.step.in_(("close_round_1", "close_round_2")))
+        .group_by(Transition.object_id, Transition.step))}
+    window_end: dict[int, Any] = dict(db.session.execute(
+        select(Letter.procedure_id, func.max(Letter.appeal_deadline))
+        .where(Letter.appeal_deadline.is_not(None)).group_by(Letter.procedure_id)).tuples().all())
+    for pid, received in db.session.execute(
+            select(Candidacy.procedure_id, func.max(DecisionNotice.received_at))
+            .join(DecisionNotice, DecisionNotice.candidacy_id == Candidacy.id)
+            .where(DecisionNotice.selected.is_(False)).group_by(Candidacy.procedure_id)):
+        legal = appeal_deadline(received)
+        window_end[pid] = max(window_end.get(pid) or legal, legal)
+    procedures = [
+        ProcedureFact(id=pid, work_area_id=area_id, work_area=area, title=title,
+                      sequence=sequence, state=state, published_at=published_at,
+                      deadline=deadlines.get(pid, (0, None))[1],
+                      round_1_decided_at=closed.get((pid, "close_round_1")),
+                      round_2_decided_at=closed.get((pid, "close_round_2")),
+                      appeal_window_end=window_end.get(pid), ratified_at=ratified_at)
+        for pid, area_id, area, title, sequence, state, published_at, ratified_at in rows]
+
+    submitted = select(Candidacy.id).where(Candidacy.submitted_at.is_not(None),
+                                           Candidacy.procedure_id.in_(published))
+    scores: dict[int, dict[tuple[int, Criterion], int]] = defaultdict(dict)
+    for cid, round_no, criterion, score in db.session.execute(
+            select(JuryDecision.candidacy_id, JuryDecision.round, JuryDecision.criterion,
+                   JuryDecision.score).where(JuryDecision.candidacy_id.in_(submitted))):
+        scores[cid][(round_no, criterion)] = score
+    appeal_states: dict[int, list[AppealState]] = defaultdict(list)
+    for cid, state in db.session.execute(
+            select(Appeal.candidacy_id, Appeal.state).where(Appeal.candidacy_id.in_(submitted))
+            .order_by(Appeal.round)):
+        appeal_states[cid].append(state)
+    candidacies = [
+        CandidacyFact(procedure_id=pid, state=state, scores=scores.get(cid, {}),
+                      appeals=tuple(appeal_states.get(cid, ())))
+        for cid, pid, state in db.session.execute(
+            select(Candidacy.id, Candidacy.procedure_id, Candidacy.state)
+            .where(Candidacy.id.in_(submitted)).order_by(Candidacy.id))]
+
+    outcomes = {eid: (partners, selected or 0) for eid, partners, selected in db.session.execute(
+        select(EmergencyOutcome.emergency_id, func.count(EmergencyOutcome.id),
+               func.sum(case((EmergencyOutcome.selected, 1), else_=0)))
+        .group_by(EmergencyOutcome.emergency_id))}
+    emergencies = [
+        EmergencyFact(procedure_id=pid, concluded=state == EmergencyState.CONCLUDED,
+                      partners=outcomes.get(eid, (0, 0))[0],
+                      selected=int(outcomes.get(eid, (0, 0))[1]))
+        for eid, pid, state in db.session.execute(
+            select(EmergencyProcedure.id, EmergencyProcedure.procedure_id,
+                   EmergencyProcedure.state)
+            .where(EmergencyProcedure.procedure_id.in_(published))
+            .order_by(EmergencyProcedure.id))]
+    return procedures, candidacies, emergencies

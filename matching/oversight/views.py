@@ -26,11 +26,18 @@ from matching.core.db import db
 from matching.core.navigation import register_nav
 from matching.core.web import letter_page, utcnow
 from matching.letters.content import LETTER_KIND_LABELS
+from matching.oversight import evaluation as figures
 from matching.oversight import exports
 from matching.oversight import trail as trail_words
 from matching.oversight.facts import Status
 from matching.oversight.facts_queries import evaluate_overview
-from matching.oversight.queries import TRAIL_LIMIT, audit_trail, observer_overview, procedure_record
+from matching.oversight.queries import (
+    TRAIL_LIMIT,
+    audit_trail,
+    evaluation_facts,
+    observer_overview,
+    procedure_record,
+)
 from workareas.models import Procedure
 from workareas.rules import PROCEDURE_STATE_LABELS
 
@@ -43,8 +50,8 @@ register_nav("Observatie", "observer.overview",
 @bp.before_request
 @login_required
 def _observers_only():
-    if request.endpoint in _EXPORT_ENDPOINTS:
-        return None  # the exports decide access themselves (observers, admins, coordinators)
+    if request.endpoint in _EXPORT_ENDPOINTS or request.endpoint in _EVALUATION_ENDPOINTS:
+        return None  # these decide access themselves (observers, admins, coordinators)
     if not current_user.has_role(Role.OBSERVER):
         abort(404)
 
@@ -201,3 +208,68 @@ def export_procedure_csv(procedure_id: int):
 @bp.get("/observatie/procedures/<int:procedure_id>/export.xlsx")
 def export_procedure_xlsx(procedure_id: int):
     return _export_procedure(procedure_id, "xlsx")
+
+
+# --- evaluation for Europa WSE (issue 12) -----------------------------------------------------
+
+_EVALUATION_ENDPOINTS = frozenset({"observer.evaluation", "observer.export_totals_csv",
+                                   "observer.export_emergencies_csv"})
+
+
+def _observers_and_administrators() -> None:
+    """The evaluation of every procedure: observers (Europa WSE) and administrators; anyone
+    else 404, as for the export of every procedure."""
+    if not (is_administrator(current_user) or current_user.has_role(Role.OBSERVER)):
+        abort(404)
+
+
+#: The funnel chart: the width of the bars' area, the height of a bar and of a row.
+FUNNEL_WIDTH, BAR_HEIGHT, ROW_HEIGHT = 300, 18, 44
+#: The timeline chart: its width and the left and right margins of its line.
+TIMELINE_WIDTH, TIMELINE_MARGIN = 640, 40
+
+
+@bp.get("/observatie/evaluatie")
+def evaluation():
+    """The totals per work area and for Flanders, the selection funnel per work area and each
+    procedure's timeline, as tables and as SVG charts with the same numbers."""
+    _observers_and_administrators()
+    result = figures.evaluate(*evaluation_facts())
+    funnels = []
+    for area in result.areas:
+        stages = area.totals.funnel()
+        lengths = figures.bar_lengths([n for _, n in stages], FUNNEL_WIDTH)
+        funnels.append((area, [(label, n, length)
+                               for (label, n), length in zip(stages, lengths, strict=True)]))
+    timelines = [(p, figures.timeline(p)) for p in result.procedures]
+    return render_template(
+        "observer/evaluation.html", evaluation=result, funnels=funnels, timelines=timelines,
+        total_columns=figures.TOTAL_COLUMNS, procedure_labels=PROCEDURE_STATE_LABELS,
+        funnel_width=FUNNEL_WIDTH, bar_height=BAR_HEIGHT, row_height=ROW_HEIGHT,
+        timeline_width=TIMELINE_WIDTH, timeline_margin=TIMELINE_MARGIN)
+
+
+def _csv_response(rows, header, name: str) -> Response:
+    response = Response(exports.to_csv(rows, header), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/observatie/evaluatie/totalen.csv")
+def export_totals_csv():
+    """Per work area and for all of Flanders the totals, the time from publication to
+    decision and the emergency procedures' outcomes (no personal data)."""
+    _observers_and_administrators()
+    result = figures.evaluate(*evaluation_facts())
+    return _csv_response(exports.totals_rows(result), exports.TOTALS_COLUMNS,
+                         "evaluatie-totalen")
+
+
+@bp.get("/observatie/evaluatie/noodprocedures.csv")
+def export_emergencies_csv():
+    """Every emergency procedure (R-STEP4-1) with the outcome per partner (no personal
+    data: the organisation, its agreed scores, selected or not, its rank)."""
+    _observers_and_administrators()
+    return _csv_response(exports.emergency_rows(), exports.EMERGENCY_COLUMNS,
+                         "evaluatie-noodprocedures")
