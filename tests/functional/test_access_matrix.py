@@ -199,6 +199,11 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("observer.export_all_xlsx", "GET"): only({OBSERVER, ADMIN}, "GET"),
     ("observer.export_procedure_csv", "GET"): only({OBSERVER, ADMIN, COORDINATOR}, "GET"),
     ("observer.export_procedure_xlsx", "GET"): only({OBSERVER, ADMIN, COORDINATOR}, "GET"),
+    # issue 12: the evaluation of every procedure (figures, no personal data), as the
+    # export of every procedure: observers and administrators
+    ("observer.evaluation", "GET"): only({OBSERVER, ADMIN}, "GET"),
+    ("observer.export_totals_csv", "GET"): only({OBSERVER, ADMIN}, "GET"),
+    ("observer.export_emergencies_csv", "GET"): only({OBSERVER, ADMIN}, "GET"),
     # --- the coordinator ----------------------------------------------------------------
     ("coordinator.dashboard", "GET"): only(COORDINATORS, "GET"),
     ("coordinator.create_procedure", "POST"): only({COORDINATOR}, "POST"),
