@@ -194,7 +194,7 @@ def _observers_read_attachments(candidacy: Candidacy, *, user) -> bool:
 
 def evaluation_facts() -> tuple[list[ProcedureFact], list[CandidacyFact], list[EmergencyFact]]:
     """The facts :func:`matching.oversight.evaluation.evaluate` needs, of every published
-    procedure: nine statements, however many procedures and candidacies there are."""
+    procedure: ten statements, however many procedures and candidacies there are."""
     rows = db.session.execute(
         select(Procedure.id, Procedure.work_area_id, WorkArea.name, Procedure.title,
                Procedure.sequence, Procedure.state, Procedure.published_at,
