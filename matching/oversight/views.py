@@ -5,6 +5,7 @@ exports."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -26,6 +27,7 @@ from matching.core.db import db
 from matching.core.navigation import register_nav
 from matching.core.web import letter_page, utcnow
 from matching.letters.content import LETTER_KIND_LABELS
+from matching.letters.render import DEADLINE_WORDING, format_clock, format_day
 from matching.oversight import evaluation as figures
 from matching.oversight import exports
 from matching.oversight import trail as trail_words
@@ -225,8 +227,19 @@ def _observers_and_administrators() -> None:
 
 #: The funnel chart: the width of the bars' area, the height of a bar and of a row.
 FUNNEL_WIDTH, BAR_HEIGHT, ROW_HEIGHT = 300, 18, 44
-#: The timeline chart: its width and the left and right margins of its line.
-TIMELINE_WIDTH, TIMELINE_MARGIN = 640, 40
+#: The timeline chart: its width and the left and right margins of its line (narrow, so that
+#: its text stays legible when the chart shrinks to a 320 px screen).
+TIMELINE_WIDTH, TIMELINE_MARGIN = 400, 12
+
+
+def _day(instant) -> str:
+    """'6 januari 2025' (Brussels), in the reader's language."""
+    return format_day(instant, str(get_locale() or "nl"))
+
+
+def _moment(instant) -> str:
+    """'6 januari 2025 om 10:00' (Brussels), in the reader's language."""
+    return gettext(DEADLINE_WORDING, date=_day(instant), time=format_clock(instant))
 
 
 @bp.get("/observatie/evaluatie")
@@ -246,7 +259,8 @@ def evaluation():
         "observer/evaluation.html", evaluation=result, funnels=funnels, timelines=timelines,
         total_columns=figures.TOTAL_COLUMNS, procedure_labels=PROCEDURE_STATE_LABELS,
         funnel_width=FUNNEL_WIDTH, bar_height=BAR_HEIGHT, row_height=ROW_HEIGHT,
-        timeline_width=TIMELINE_WIDTH, timeline_margin=TIMELINE_MARGIN)
+        timeline_width=TIMELINE_WIDTH, timeline_margin=TIMELINE_MARGIN, day=_day,
+        moment=_moment)
 
 
 def _csv_response(rows, header, name: str) -> Response:

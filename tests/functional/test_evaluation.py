@@ -104,10 +104,10 @@ def test_the_page_shows_totals_funnel_and_timeline_with_tables(world, db, client
     # the timeline: human-readable Brussels dates, never ISO, with its table
     timeline = re.search(r"<svg role=\"img\" aria-labelledby=\"timeline-title-1 "
                          r"timeline-desc-1\".*?</svg>", page, re.S).group(0)
-    assert "Publicatie: 06-01-2025 10:00 (dag 0)" in timeline
+    assert "Publicatie: 6 januari 2025 (dag 0)" in timeline
     assert "Bekrachtiging: nog niet" in timeline
-    assert re.search(r"<th scope=\"row\">Uiterste indiendatum</th>\s*<td>24-02-2025 10:00</td>"
-                     r"\s*<td>49</td>", page)
+    assert re.search(r"<th scope=\"row\">Uiterste indiendatum</th>\s*"
+                     r"<td>24 februari 2025 om 10:00</td>\s*<td>49</td>", page)
     assert not re.search(r"\d{4}-\d\d-\d\dT", page) and "+00:00" not in page
     # wide tables scroll in a labelled, focusable region; no script on the page
     assert page.count('class="table-scroll" role="region"') == 3
@@ -122,7 +122,8 @@ def test_the_page_in_english(world, db, client):
     client.post("/taal", data={"lang": "en", "next": "/observatie/evaluatie"})
     page = client.get("/observatie/evaluatie").get_data(as_text=True)
     for english in ("Selection funnel per work area", "Selected after round 1",
-                    "Flanders (all work areas)", "Timeline per procedure", "Publication"):
+                    "Flanders (all work areas)", "Timeline per procedure",
+                    "Publication: 6 January 2025 (day 0)"):
         assert english in page, english
 
 
