@@ -9,14 +9,21 @@ import io
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from appeals import operations as appeal_ops
 from appeals.rules import Position
+from juries import operations as jury_ops
 from juries import round_operations as round_ops
 from juries.emergency.models import EmergencyOutcome, EmergencyProcedure, EmergencyState
-from matching.accounts.rules import OrganisationKind
+from juries.models import Ballot
+from matching.accounts import operations as account_ops
+from matching.accounts.rules import OrganisationKind, Role
 from matching.candidacies import operations as candidacy_ops
+from matching.candidacies.rules import Criterion
 from matching.oversight.exports import COLUMNS, EMERGENCY_COLUMNS, FLANDERS, TOTALS_COLUMNS
 from tests.support import QueryCounter, login, snapshot
+from workareas import operations as area_ops
 
 
 def evaluated_world(world, db):
@@ -228,11 +235,6 @@ def test_the_candidacy_export_carries_the_evaluation_columns(world, db, client):
 
 
 def test_a_ballot_shows_each_blocs_vote(world, db, client):
-    from juries import operations as jury_ops
-    from juries.models import Ballot
-    from matching.candidacies.rules import Criterion
-    from sqlalchemy import select
-
     world.published_procedure()
     a = world.apply("Jobkracht vzw")
     world.start_round_1()
@@ -257,10 +259,6 @@ def test_a_ballot_shows_each_blocs_vote(world, db, client):
 
 def add_procedures(world, db, n: int) -> None:
     """``n`` more work areas, each with a published procedure and one decided candidacy."""
-    from matching.accounts import operations as account_ops
-    from matching.accounts.rules import Role
-    from workareas import operations as area_ops
-
     towns = ["Hasselt", "Genk", "Lommel", "Tongeren", "Maasmechelen", "Beringen", "Bree"]
     for i in range(n):
         world.area = area_ops.create_work_area(f"Regio {towns[i]}", "Limburg", [towns[i]], [],
