@@ -325,7 +325,8 @@ def register_applicant(organisation_name: str, enterprise_number: str, legal_for
     user.grants.append(grant)
     db.session.flush()
     audit("role.grant", grant, actor=None, now=now, procedure_id=None,
-          personal={"user": user.email}, role=Role.APPLICANT, organisation_id=organisation.id, self_registration=True)
+          personal={"user": user.email}, role=Role.APPLICANT,
+          organisation_id=organisation.id, self_registration=True)
     account_mail.confirmation_mail(user, organisation, confirmation_token(user), now=now)
     return user
 
