@@ -166,6 +166,29 @@ def register_cli(app: Flask) -> None:
             raise SystemExit(1)
         click.echo(f"De audittrail is intact: {checkpoint.events} gebeurtenissen.")
 
+    @app.cli.group("retention")
+    def retention_group() -> None:
+        """Retention (issue 18): pseudonymise and delete personal data past their period."""
+
+    @retention_group.command("run")
+    @click.option("--dry-run", is_flag=True, help="Only count what would be done.")
+    def retention_run(dry_run: bool) -> None:
+        """Pseudonymise expired procedures and inactive accounts, delete old drafts; safe
+        to run daily (a second run changes nothing)."""
+        from matching.core.web import utcnow
+        from matching.privacy.retention import run_retention
+
+        report = run_retention(now=utcnow(), dry_run=dry_run)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        verb = "zou" if dry_run else "heeft"
+        click.echo(f"De bewaring {verb}: {report.procedures} procedures en "
+                   f"{report.accounts} accounts gepseudonimiseerd, {report.drafts} nooit "
+                   f"ingediende kandidaturen verwijderd (met {report.attachments} bijlagen)"
+                   + (" (proefdraai: niets gewijzigd)." if dry_run else "."))
+
     @app.cli.group("roles")
     def roles_group() -> None:
         """PostgreSQL: the application's own role (migrations run as the owner)."""
