@@ -11,7 +11,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from matching.app.maintenance_cli import register_maintenance_cli
+from matching.audit.keys import audit_key
 from matching.audit.queries import record_checkpoint
+from matching.audit.verify import changed_personal_values
 from matching.candidacies.operations import send_outbox
 from matching.candidacies.queries import letter_of_pdf, letter_seal_fingerprints
 from matching.core.dates import BRUSSELS, format_brussels
@@ -163,6 +165,12 @@ def register_cli(app: Flask) -> None:
         db.session.commit()  # pages continue from this checkpoint (condition 5)
         if report.broken is not None:
             click.echo(f"De audittrail is NIET intact: {report.broken.describe()}.", err=True)
+            raise SystemExit(1)
+        changed = changed_personal_values(db.session, audit_key())
+        if changed:
+            click.echo("De apart bewaarde persoonsgegevens van gebeurtenis(sen) "
+                       f"{', '.join(map(str, changed[:10]))} zijn gewijzigd buiten de "
+                       "bewaring om (personal values changed).", err=True)
             raise SystemExit(1)
         click.echo(f"De audittrail is intact: {checkpoint.events} gebeurtenissen.")
 

@@ -15,10 +15,11 @@ from matching.audit.chain import (
     KEYED,
     UNKEYED,
     entry_hash,
+    personal_digest,
     redaction_seal,
     same_digest,
 )
-from matching.audit.models import AuditEvent
+from matching.audit.models import AuditEvent, AuditPersonalValue
 
 #: An entry covered by the latest signed checkpoint no longer has the hash it had: its
 #: content was changed (also with the trigger switched off), or the chain from it was
@@ -150,3 +151,19 @@ def verify_chain(session: Session | scoped_session[Any], key: bytes, batch: int 
                                              known + count))
     return ChainReport(count, None, last_id, expected_prev if last_id is not None else None,
                        keyed)
+
+
+def changed_personal_values(session: Session | scoped_session[Any], key: bytes,
+                            batch: int = 1000) -> list[int]:
+    """The audit events whose personal values (kept outside the hashed content, issue 18)
+    were changed other than by the retention run: a value not pseudonymised must still
+    match the digest the event's hash covers. Returns their event ids."""
+    query = (select(AuditPersonalValue.event_id, AuditPersonalValue.key,
+                    AuditPersonalValue.value, AuditPersonalValue.digest)
+             .where(AuditPersonalValue.pseudonymised_at.is_(None))
+             .order_by(AuditPersonalValue.event_id))
+    changed: list[int] = []
+    for row in session.execute(query.execution_options(yield_per=batch)):
+        if not same_digest(personal_digest(key, row.event_id, row.key, row.value), row.digest):
+            changed.append(row.event_id)
+    return changed

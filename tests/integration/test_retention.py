@@ -215,7 +215,12 @@ def test_a_personal_value_of_the_trail_is_kept_apart_and_pseudonymised_alone(app
     value = db.session.scalars(select(AuditPersonalValue).order_by(AuditPersonalValue.id)).first()
     event = db.session.get(AuditEvent, value.event_id)
     assert json.loads(event.summary)[value.key] == {"@personal": value.digest}
-    value.value = json.dumps("Persoon 0123456789ab")
+    value.value = json.dumps("Iemand anders")  # changed outside the retention run: found
+    db.session.commit()
+    code, output = _verify(runner)
+    assert code == 1 and str(event.id) in output and "personal values changed" in output
+    value.value = json.dumps("Persoon 0123456789ab")  # as the retention run does it
+    value.pseudonymised_at = TODAY
     db.session.commit()
     code, output = _verify(runner)
     assert code == 0, output
