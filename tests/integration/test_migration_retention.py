@@ -7,8 +7,10 @@ before the migration is not laundered by it."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from matching.audit.chain import GENESIS, entry_hash
@@ -41,14 +43,42 @@ def _old_chain(connection, key: bytes, tampered: int | None = None) -> str:
     return prev
 
 
-def _app(tmp_path, name):
+#: On PostgreSQL the test works in a schema of its own, so the suite's schema is untouched.
+SCHEMA = "migration_0108"
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _app(tmp_path, name, backend):
     from matching.app import create_app
+    from matching.app.config import normalise_database_url
 
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / name}"
+    else:
+        base = normalise_database_url(os.environ["TEST_DATABASE_URL"])
+        engine = sa.create_engine(base)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
+        engine.dispose()
+        url = base + ("&" if "?" in base else "?") + f"options=-csearch_path%3D{SCHEMA}"
     return create_app({"TESTING": True, "MATCHING_ENV": "testing",
-                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / name}"})
+                       "SQLALCHEMY_DATABASE_URI": url})
 
 
-def test_old_personal_values_move_out_and_the_trail_still_verifies(tmp_path):
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    yield request.param
+    if request.param == "postgresql":
+        from matching.app.config import normalise_database_url
+
+        engine = sa.create_engine(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        engine.dispose()
+
+
+def test_old_personal_values_move_out_and_the_trail_still_verifies(tmp_path, backend):
     from flask_migrate import upgrade
 
     from matching.audit.keys import audit_key
@@ -56,7 +86,7 @@ def test_old_personal_values_move_out_and_the_trail_still_verifies(tmp_path):
     from matching.audit.verify import REWRITTEN, verify_chain
     from matching.core.db import db
 
-    app = _app(tmp_path, "oud.db")
+    app = _app(tmp_path, "oud.db", backend)
     with app.app_context():
         upgrade(revision="0101_issue18")
         with db.engine.begin() as connection:
@@ -80,15 +110,23 @@ def test_old_personal_values_move_out_and_the_trail_still_verifies(tmp_path):
         db.session.commit()
         assert verify_chain(db.session, audit_key()).intact
 
-        # a changed moved entry is found; so is a copied seal
-        db.session.execute(sa.text("UPDATE audit_event SET summary = '{}' WHERE id = 2"))
-        db.session.commit()
+        # the trigger is on again after the migration: the summary cannot be changed...
+        if backend == "postgresql":
+            with pytest.raises(sa.exc.DBAPIError):
+                with db.engine.begin() as connection:
+                    connection.execute(sa.text(
+                        "UPDATE audit_event SET summary = '{}' WHERE id = 2"))
+        # ...and a moved entry changed anyway (by whoever may switch it off) is found
+        with db.engine.begin() as connection:
+            if backend == "postgresql":
+                connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            connection.execute(sa.text("UPDATE audit_event SET summary = '{}' WHERE id = 2"))
         broken = verify_chain(db.session, audit_key()).broken
         assert broken is not None and (broken.event_id, broken.problem) == (2, REWRITTEN)
         db.engine.dispose()
 
 
-def test_an_entry_tampered_with_before_the_migration_stays_found(tmp_path):
+def test_an_entry_tampered_with_before_the_migration_stays_found(tmp_path, backend):
     from flask_migrate import upgrade
 
     from matching.audit.keys import audit_key
@@ -96,7 +134,7 @@ def test_an_entry_tampered_with_before_the_migration_stays_found(tmp_path):
     from matching.audit.verify import REWRITTEN, verify_chain
     from matching.core.db import db
 
-    app = _app(tmp_path, "vervalst.db")
+    app = _app(tmp_path, "vervalst.db", backend)
     with app.app_context():
         upgrade(revision="0101_issue18")
         with db.engine.begin() as connection:
