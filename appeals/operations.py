@@ -136,7 +136,7 @@ def assign_panel(appeal: Appeal, members: Sequence[User], *, actor: User,
     appeal.panel = [PanelMember(user=u) for u in members]
     transition(appeal, AppealStep.ASSIGN_PANEL, new_state, actor=actor, now=now,
                procedure_id=candidacy.procedure_id,
-               reason=", ".join(u.email for u in members))
+               reason=", ".join(u.email for u in members), personal_reason=True)
     appeal_letters.panel_mails(appeal, members, now=now)
     return appeal.panel
 

@@ -152,8 +152,8 @@ def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]]
         seats.append(seat)
     jury.members = seats  # the unchanged seats are kept, so their rows stay
     audit("jury.compose", jury, actor=actor, now=now, procedure_id=procedure.id,
-          members=[f"{u.email}:{Bloc(b).value}" for u, b, _ in members],
-          chair=chair.email if chair else None)
+          personal={"members": [f"{u.email}:{Bloc(b).value}" for u, b, _ in members],
+                    "chair": chair.email if chair else None})
     return jury
 
 

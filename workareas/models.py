@@ -115,6 +115,9 @@ class Procedure(Model):
     #: First publication of the local needs: the start of the six weeks (R-ADD-2).
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ratified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the retention run pseudonymised the procedure's personal data (issue 18: its
+    #: record's retention period ended; ``matching.privacy.retention``).
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     work_area: Mapped[WorkArea] = relationship(back_populates="procedures")
     versions: Mapped[list[AddendumVersion]] = relationship(

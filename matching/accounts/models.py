@@ -48,6 +48,10 @@ class User(UserMixin, Model):
     #: One daily overview instead of a separate e-mail per notification (letters always
     #: leave on their own: they are decisions).
     digest: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    #: When the retention run pseudonymised the account (issue 18: inactive beyond its
+    #: period): its name, address and phone are pseudonyms, its second factor, sessions
+    #: and recovery codes are gone (``matching.privacy.retention``).
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan",

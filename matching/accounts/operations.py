@@ -65,7 +65,8 @@ def create_user(email: str, name: str, password: str | None, *, actor: User | No
             raise DomainError(N_("Een wachtwoord telt minstens 12 tekens."), field="password")
         user.set_password(password)
     db.session.add(user)
-    audit("user.create", user, actor=actor, now=now, procedure_id=None, email=email)
+    audit("user.create", user, actor=actor, now=now, procedure_id=None,
+          personal={"email": email})
     return user
 
 
@@ -103,7 +104,8 @@ def grant_role(user: User, role: Role, *, actor: User, now: datetime,
                       granted_at=now, granted_by_id=granter.id if granter else None)
     user.grants.append(grant)
     db.session.flush()
-    audit("role.grant", grant, actor=actor, now=now, procedure_id=None, user=user.email,
+    audit("role.grant", grant, actor=actor, now=now, procedure_id=None,
+          personal={"user": user.email},
           role=role, work_area_id=work_area_id, organisation_id=organisation_id)
     return grant
 
@@ -123,7 +125,8 @@ def revoke_role(grant: RoleGrant, *, actor: User, now: datetime) -> None:
             .where(RoleGrant.role == Role.ADMINISTRATOR, RoleGrant.id != grant.id,
                    User.deactivated_at.is_(None)).with_for_update(of=RoleGrant)).all()
         check_revocable(grant.role, len(others))
-    audit("role.revoke", grant, actor=actor, now=now, procedure_id=None, user=user.email,
+    audit("role.revoke", grant, actor=actor, now=now, procedure_id=None,
+          personal={"user": user.email},
           role=grant.role, work_area_id=grant.work_area_id,
           organisation_id=grant.organisation_id, granted_at=grant.granted_at.isoformat())
     user.grants.remove(grant)
@@ -173,8 +176,8 @@ def create_first_administrator(email: str, name: str, password: str, *,
     grant = RoleGrant(role=Role.ADMINISTRATOR, granted_at=now)
     user.grants.append(grant)
     db.session.flush()
-    audit("role.grant", grant, actor=None, now=now, procedure_id=None, user=user.email,
-          role=Role.ADMINISTRATOR, first_administrator=True)
+    audit("role.grant", grant, actor=None, now=now, procedure_id=None,
+          personal={"user": user.email}, role=Role.ADMINISTRATOR, first_administrator=True)
     return user
 
 
@@ -321,8 +324,9 @@ def register_applicant(organisation_name: str, enterprise_number: str, legal_for
     grant = RoleGrant(role=Role.APPLICANT, organisation_id=organisation.id, granted_at=now)
     user.grants.append(grant)
     db.session.flush()
-    audit("role.grant", grant, actor=None, now=now, procedure_id=None, user=user.email,
-          role=Role.APPLICANT, organisation_id=organisation.id, self_registration=True)
+    audit("role.grant", grant, actor=None, now=now, procedure_id=None,
+          personal={"user": user.email}, role=Role.APPLICANT,
+          organisation_id=organisation.id, self_registration=True)
     account_mail.confirmation_mail(user, organisation, confirmation_token(user), now=now)
     return user
 
@@ -465,7 +469,8 @@ def invite_user(email: str, name: str, role: Role, *, actor: User, now: datetime
                                      work_area=area)
     else:
         account_mail.role_granted_mail(user, role, actor, now=now, work_area=area)
-    audit("user.invite", user, actor=actor, now=now, procedure_id=None, email=user.email,
+    audit("user.invite", user, actor=actor, now=now, procedure_id=None,
+          personal={"email": user.email},
           role=role, work_area_id=work_area_id, new_account=new)
     return user
 

@@ -11,7 +11,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from matching.app.maintenance_cli import register_maintenance_cli
+from matching.audit.keys import audit_key
 from matching.audit.queries import record_checkpoint
+from matching.audit.verify import changed_personal_values
 from matching.candidacies.operations import send_outbox
 from matching.candidacies.queries import letter_of_pdf, letter_seal_fingerprints
 from matching.core.dates import BRUSSELS, format_brussels
@@ -164,7 +166,36 @@ def register_cli(app: Flask) -> None:
         if report.broken is not None:
             click.echo(f"De audittrail is NIET intact: {report.broken.describe()}.", err=True)
             raise SystemExit(1)
+        changed = changed_personal_values(db.session, audit_key())
+        if changed:
+            click.echo("De apart bewaarde persoonsgegevens van gebeurtenis(sen) "
+                       f"{', '.join(map(str, changed[:10]))} zijn gewijzigd buiten de "
+                       "bewaring om (personal values changed).", err=True)
+            raise SystemExit(1)
         click.echo(f"De audittrail is intact: {checkpoint.events} gebeurtenissen.")
+
+    @app.cli.group("retention")
+    def retention_group() -> None:
+        """Retention (issue 18): pseudonymise and delete personal data past their period."""
+
+    @retention_group.command("run")
+    @click.option("--dry-run", is_flag=True, help="Only count what would be done.")
+    def retention_run(dry_run: bool) -> None:
+        """Pseudonymise expired procedures and inactive accounts, delete old drafts; safe
+        to run daily (a second run changes nothing)."""
+        from matching.core.web import utcnow
+        from matching.privacy.retention import run_retention
+
+        report = run_retention(now=utcnow(), dry_run=dry_run)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        verb = "zou" if dry_run else "heeft"
+        click.echo(f"De bewaring {verb}: {report.procedures} procedures en "
+                   f"{report.accounts} accounts gepseudonimiseerd, {report.drafts} nooit "
+                   f"ingediende kandidaturen verwijderd (met {report.attachments} bijlagen)"
+                   + (" (proefdraai: niets gewijzigd)." if dry_run else "."))
 
     @app.cli.group("roles")
     def roles_group() -> None:

@@ -73,3 +73,30 @@ def checkpoint_signature(key: bytes, checked_at: datetime, events: int,
 def same_digest(a: str | None, b: str | None) -> bool:
     """Constant-time comparison of two hex digests (None equals nothing)."""
     return a is not None and b is not None and hmac.compare_digest(a, b)
+
+
+#: What an entry's summary holds in place of a personal value (issue 18): a dict with this
+#: one key and the value's digest (:func:`personal_digest`).
+PERSONAL = "@personal"
+
+
+def personal_digest(key: bytes, event_id: int, name: str, value_json: str) -> str:
+    """HMAC-SHA256 of one personal value of an entry (``name``: its key in the summary,
+    ``value_json``: the value as JSON). The hashed content names only this digest, so the
+    value can later be pseudonymised without changing the hash; the event id in it keeps
+    two entries naming the same person from sharing a digest."""
+    content = json.dumps(["personal", event_id, name, value_json], separators=(",", ":"),
+                         ensure_ascii=False)
+    return hmac.new(key, content.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def redaction_seal(key: bytes, id: int, at: datetime, actor_id: int | None, action: str,
+                   object_type: str, object_id: int | None, procedure_id: int | None,
+                   summary: str, prev_hash: str, hash: str) -> str:
+    """HMAC-SHA256 of an entry written before its personal values were kept apart, as it
+    reads after migration 0108 moved them out (``summary`` with references), bound to its
+    unchanged ``hash``. The migration writes it only after checking ``hash`` against the
+    original content; verification checks it instead of recomputing ``hash``."""
+    content = canonical(id, at, actor_id, action, object_type, object_id, procedure_id,
+                        summary, prev_hash) + b"|redacted|" + hash.encode("ascii")
+    return hmac.new(key, content, hashlib.sha256).hexdigest()

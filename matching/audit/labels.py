@@ -68,6 +68,7 @@ ACTION_LABELS = {
     "work_area.contact_add": N_("contactpersoon van het werkingsgebied toegevoegd"),
     "work_area.contact_remove": N_("contactpersoon van het werkingsgebied verwijderd"),
     "privacy.export": N_("persoonsgegevens opgevraagd door de beheerder"),
+    "retention.run": N_("bewaartermijnen toegepast (pseudonimisering en verwijdering)"),
     "user.correct": N_("contactgegevens verbeterd"),
     "user.email_change_requested": N_("wijziging van het e-mailadres aangevraagd"),
     "user.email_change": N_("e-mailadres gewijzigd"),
@@ -114,4 +115,8 @@ DETAIL_LABELS = {
     "sha256": N_("vingerafdruk (SHA-256)"),
     "media_type": N_("bestandstype"),
     "size": N_("grootte in bytes"),
+    "procedures": N_("procedures gepseudonimiseerd"),
+    "accounts": N_("accounts gepseudonimiseerd"),
+    "drafts": N_("nooit ingediende kandidaturen verwijderd"),
+    "attachments": N_("bijlagen verwijderd"),
 }

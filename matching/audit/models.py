@@ -54,9 +54,43 @@ class AuditEvent(Model):
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
     key_version: Mapped[int] = mapped_column(server_default="0")
+    #: Issue 18, for an entry written before personal values were kept apart (migration
+    #: 0108): the HMAC with the audit key of its content as it reads now (its personal
+    #: values replaced by references, as in :class:`AuditPersonalValue`) and of its
+    #: ``hash``. The migration wrote it after checking the entry's original hash; ``hash``
+    #: itself is unchanged, so the links, the checkpoints and the final reports naming a
+    #: chain head still hold (:func:`matching.audit.chain.redaction_seal`).
+    redaction_seal: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_event_procedure", "procedure_id", "id"),
+                      Index("ix_audit_event_actor", "actor_id"),
+                      Index("ix_audit_event_object", "object_type", "object_id"),
                       CheckConstraint("key_version IN (0, 1)", name="known_key_version"))
+
+
+class AuditPersonalValue(Model):
+    """A personal value an audit entry names (an e-mail address, a name, a free-text
+    reason), kept outside the hashed content (issue 18).
+
+    The entry's summary holds ``{"@personal": digest}`` in its place; ``digest`` is the
+    HMAC with the audit key of the entry's id, the key and the value as written
+    (:func:`matching.audit.chain.personal_digest`). So the chain verifies whatever becomes
+    of ``value``: the retention run (``flask retention run``) replaces it by a pseudonym
+    and sets ``pseudonymised_at``; until then, a changed value no longer matches its
+    digest. This table is not append-only: pseudonymisation is its one update.
+    """
+
+    __tablename__ = "audit_personal_value"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"))
+    key: Mapped[str] = mapped_column(String(40))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the value as JSON (a string, or a list of strings)
+    value: Mapped[str] = mapped_column(Text)
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_audit_personal_value_event", "event_id"),)
 
 
 class AuditCheckpoint(Model):

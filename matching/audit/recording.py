@@ -21,15 +21,16 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from matching.audit.chain import GENESIS, KEYED, entry_hash
+from matching.audit.chain import GENESIS, KEYED, PERSONAL, entry_hash, personal_digest
 from matching.audit.keys import audit_key
-from matching.audit.models import AuditEvent, Transition
+from matching.audit.models import AuditEvent, AuditPersonalValue, Transition
 from matching.core import signals
 from matching.core.db import db
 
 
 def audit(action: str, obj: Any, *, actor: Any | None, now: datetime,
-          procedure_id: int | None, step4: bool = False, **summary: Any) -> AuditEvent:
+          procedure_id: int | None, step4: bool = False,
+          personal: dict[str, Any] | None = None, **summary: Any) -> AuditEvent:
     """Append an audit event; ``summary`` is a short before/after note, never secrets.
 
     Every operation records one, so this is also where a ratified procedure is kept
@@ -39,7 +40,14 @@ def audit(action: str, obj: Any, *, actor: Any | None, now: datetime,
     The signal is sent after the chain's lock is taken, so an operation racing the
     ratification cannot slip in. ``step4`` marks the letters of step 4; ``actor`` is an
     account (or None for the system and anonymous visitors).
+
+    ``personal``: the summary's personal values (e-mail addresses, names, free text about
+    people), kept outside the hashed content in :class:`AuditPersonalValue`; the summary
+    names each by its keyed digest (issue 18), so the retention run can pseudonymise them
+    and the chain still verifies.
     """
+    personal = personal or {}
+    summary.update({k: v for k, v in personal.items() if v in (None, "", [])})
     if getattr(obj, "id", None) is None or _HEAD not in db.session.info:
         db.session.flush()  # the object needs its id, the previous event its row
     link = _next_link()
@@ -53,13 +61,34 @@ def audit(action: str, obj: Any, *, actor: Any | None, now: datetime,
     # The hash covers the id, so the id is fixed before the insert (rows are never
     # updated afterwards: on PostgreSQL a trigger would refuse it).
     event.id, event.prev_hash = link
+    values = _personal_values(event.id, personal)
+    if values:
+        data = json.loads(event.summary)
+        data.update({row.key: {PERSONAL: row.digest} for row in values})
+        event.summary = json.dumps(data, ensure_ascii=False, sort_keys=True)
     event.key_version = KEYED
     event.hash = entry_hash(event.id, event.at, event.actor_id, event.action,
                             event.object_type, event.object_id, event.procedure_id,
                             event.summary, event.prev_hash, audit_key())
     db.session.add(event)
+    if values:
+        db.session.flush([event])  # the personal values refer to its row
+        db.session.add_all(values)
     db.session.info[_HEAD] = (event.id, event.hash)
     return event
+
+
+def _personal_values(event_id: int, personal: dict[str, Any]) -> list[AuditPersonalValue]:
+    """A row per personal value that is there (an empty one is kept in the summary)."""
+    key = audit_key()
+    rows = []
+    for name, value in sorted(personal.items()):
+        if value in (None, "", []):
+            continue
+        value_json = json.dumps(value, default=_plain, ensure_ascii=False, sort_keys=True)
+        rows.append(AuditPersonalValue(event_id=event_id, key=name, value=value_json,
+                                       digest=personal_digest(key, event_id, name, value_json)))
+    return rows
 
 
 # Any constant will do, as long as nothing else uses it: "audit" in ASCII.
@@ -150,12 +179,14 @@ def _next_link() -> tuple[int, str]:
 
 
 def transition(obj: Any, step: Enum, new_state: Enum, *, actor: Any | None, now: datetime,
-               procedure_id: int | None, reason: str = "", flush: bool = True) -> Transition:
+               procedure_id: int | None, reason: str = "", flush: bool = True,
+               personal_reason: bool = False) -> Transition:
     """Move ``obj`` to ``new_state`` and record who, when, from, to and why.
 
     First what the operation changed so far is written (its ids known: a new child's
     foreign key is set at a flush). ``flush=False`` for an object that has its id, in an
-    operation that moves many (closing a round moves every candidacy: written together)."""
+    operation that moves many (closing a round moves every candidacy: written together).
+    ``personal_reason``: the reason names people (the audit entry keeps it apart)."""
     old_state = obj.state
     obj.state = new_state
     if flush or obj.id is None:
@@ -168,7 +199,7 @@ def transition(obj: Any, step: Enum, new_state: Enum, *, actor: Any | None, now:
     db.session.add(record)
     audit(f"{type(obj).__tablename__}.{step.value}", obj, actor=actor, now=now,
           procedure_id=procedure_id, before=old_state.value, after=new_state.value,
-          reason=reason)
+          **({"personal": {"reason": reason}} if personal_reason else {"reason": reason}))
     return record
 
 

@@ -10,8 +10,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, scoped_session
 
-from matching.audit.chain import GENESIS, KEYED, UNKEYED, entry_hash, same_digest
-from matching.audit.models import AuditEvent
+from matching.audit.chain import (
+    GENESIS,
+    KEYED,
+    UNKEYED,
+    entry_hash,
+    personal_digest,
+    redaction_seal,
+    same_digest,
+)
+from matching.audit.models import AuditEvent, AuditPersonalValue
 
 #: An entry covered by the latest signed checkpoint no longer has the hash it had: its
 #: content was changed (also with the trigger switched off), or the chain from it was
@@ -100,7 +108,7 @@ def verify_chain(session: Session | scoped_session[Any], key: bytes, batch: int 
     columns = (AuditEvent.id, AuditEvent.at, AuditEvent.actor_id, AuditEvent.action,
                AuditEvent.object_type, AuditEvent.object_id, AuditEvent.procedure_id,
                AuditEvent.summary, AuditEvent.prev_hash, AuditEvent.hash,
-               AuditEvent.key_version)
+               AuditEvent.key_version, AuditEvent.redaction_seal)
     query = select(*columns).order_by(AuditEvent.id)
     if after_id is not None:
         query = query.where(AuditEvent.id > after_id)
@@ -113,7 +121,14 @@ def verify_chain(session: Session | scoped_session[Any], key: bytes, batch: int 
             if row.prev_hash != expected_prev:
                 return ChainReport(count, ChainBreak(row.id, CHAIN_BROKEN))
             covered = anchor_id is None or row.id <= anchor_id
-            if row.key_version == KEYED:
+            if row.redaction_seal is not None and (row.key_version == KEYED or not keyed):
+                # its personal values were moved out by migration 0108: the seal covers
+                # the content as it reads now and the unchanged hash
+                sealed = redaction_seal(key, row.id, row.at, row.actor_id, row.action,
+                                        row.object_type, row.object_id, row.procedure_id,
+                                        row.summary, row.prev_hash, row.hash)
+                recomputed = row.hash if same_digest(sealed, row.redaction_seal) else None
+            elif row.key_version == KEYED:
                 recomputed = entry_hash(row.id, row.at, row.actor_id, row.action,
                                         row.object_type, row.object_id, row.procedure_id,
                                         row.summary, row.prev_hash, key)
@@ -136,3 +151,19 @@ def verify_chain(session: Session | scoped_session[Any], key: bytes, batch: int 
                                              known + count))
     return ChainReport(count, None, last_id, expected_prev if last_id is not None else None,
                        keyed)
+
+
+def changed_personal_values(session: Session | scoped_session[Any], key: bytes,
+                            batch: int = 1000) -> list[int]:
+    """The audit events whose personal values (kept outside the hashed content, issue 18)
+    were changed other than by the retention run: a value not pseudonymised must still
+    match the digest the event's hash covers. Returns their event ids."""
+    query = (select(AuditPersonalValue.event_id, AuditPersonalValue.key,
+                    AuditPersonalValue.value, AuditPersonalValue.digest)
+             .where(AuditPersonalValue.pseudonymised_at.is_(None))
+             .order_by(AuditPersonalValue.event_id))
+    changed: list[int] = []
+    for row in session.execute(query.execution_options(yield_per=batch)):
+        if not same_digest(personal_digest(key, row.event_id, row.key, row.value), row.digest):
+            changed.append(row.event_id)
+    return changed

@@ -222,7 +222,8 @@ def withdraw_candidacy(candidacy: Candidacy, reason: str, *, actor: User,
     candidacy.withdrawn_at = now
     candidacy.withdrawal_reason = reason.strip() or None
     transition(candidacy, CandidacyStep.WITHDRAW, new_state, actor=actor, now=now,
-               procedure_id=candidacy.procedure_id, reason=reason.strip())
+               procedure_id=candidacy.procedure_id, reason=reason.strip(),
+               personal_reason=True)
     return candidacy
 
 

@@ -13,6 +13,7 @@ from flask_babel import gettext
 
 from appeals.rules import APPEAL_STATE_LABELS, POSITION_LABELS
 from juries.rules import BLOC_LABELS
+from matching.audit.chain import PERSONAL
 from matching.audit.labels import ACTION_LABELS, DETAIL_LABELS
 from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CRITERION_LABELS
 from matching.core.dates import format_brussels
@@ -62,6 +63,8 @@ def _value(key: str, value: Any, object_type: str) -> str:
     if isinstance(value, list):
         return ", ".join(_value(key, v, object_type) for v in value)
     if isinstance(value, dict):
+        if PERSONAL in value:  # kept apart from the trail (issue 18): not shown here
+            return gettext("(persoonsgegeven, apart bewaard)")
         if key == "votes":
             return ", ".join(f"{_value('bloc', b, object_type)} {s}" for b, s in value.items())
         return ", ".join(f"{k} {_value(k, v, object_type)}" for k, v in value.items())

@@ -27,5 +27,5 @@ def produce_personal_data(email: str, reason: str, *, actor: User, now: datetime
     if person is None:
         raise DomainError(N_("Er is geen account met dit e-mailadres."), field="email")
     audit("privacy.export", person, actor=actor, now=now, procedure_id=None,
-          reason=reason.strip())
+          personal={"reason": reason.strip()})
     return person
