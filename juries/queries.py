@@ -63,6 +63,13 @@ def decision_for(candidacy: Candidacy, round_no: int, criterion: Criterion) -> J
         JuryDecision.criterion == criterion))
 
 
+def pitch_done(appointment: PitchAppointment | None) -> bool:
+    """The pitch's moment is behind us: held, or recorded as a no-show (issue 13); the
+    jury may then give its final score (R-PITCH-1)."""
+    return appointment is not None and (appointment.held_at is not None
+                                        or appointment.no_show_at is not None)
+
+
 def pitch_of(candidacy: Candidacy) -> PitchAppointment | None:
     return db.session.scalar(select(PitchAppointment)
                              .where(PitchAppointment.candidacy_id == candidacy.id))
@@ -229,7 +236,7 @@ def round_board_rows(procedure: Procedure, round_no: int, *,
         by_candidacy.setdefault(d.candidacy_id, {})[d.criterion] = d
     pitch_of = {p.candidacy_id: p for p in pitches}
     return [BoardRow(c, round_readiness(round_no, by_candidacy[c.id],
-                                        c.id in pitch_of and pitch_of[c.id].held_at is not None),
+                                        c.id in pitch_of and pitch_done(pitch_of[c.id])),
                      by_candidacy[c.id], pitch_of.get(c.id))
             for c in candidacies]
 

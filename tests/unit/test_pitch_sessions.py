@@ -38,7 +38,7 @@ def test_no_slot_ends_after_the_session():
     for minutes in range(25, 300, 7):
         slots = session_slots(SessionPlan(NINE, at(minutes), 25, 5, 3, 30))
         assert all(end <= at(minutes) for _, end in slots)
-        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(slots, slots[1:]))
+        assert all(slots[i][1] <= slots[i + 1][0] for i in range(len(slots) - 1))
 
 
 def test_a_longer_pause_after_every_few_slots():
