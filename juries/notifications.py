@@ -89,6 +89,11 @@ def pitch_moment(candidacy: Candidacy) -> PitchMoment | None:
     return PitchMoment(slot.starts_at, slot.ends_at, slot.location)
 
 
+def _no_show(candidacy: Candidacy) -> bool:
+    return db.session.scalar(select(PitchAppointment.no_show_at).where(
+        PitchAppointment.candidacy_id == candidacy.id)) is not None
+
+
 def round_decision(candidacy: Candidacy, round_no: int, kind: LetterKind, now: datetime,
                    decisions: Mapping[Criterion, JuryDecision] | None = None, *,
                    received_at: datetime | None = None) -> LetterContent:
@@ -109,6 +114,7 @@ def round_decision(candidacy: Candidacy, round_no: int, kind: LetterKind, now: d
         kind, candidacy, now, f"{candidacy.reference}/R{round_no}{suffix}", round=round_no,
         results=results_of(candidacy, round_no, decisions), threshold=THRESHOLD,
         pitch=pitch_moment(candidacy) if kind == LetterKind.ROUND1_SELECTED else None,
+        pitch_no_show=kind == LetterKind.ROUND2_NOT_ADMITTED and _no_show(candidacy),
         appeal_deadline=appeal_deadline(received_at or now) if not_selected else None,
         appeal_how=appeal_how(candidacy) if not_selected else "",
         decision_received_at=received_at if not_selected else None,
