@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, raiseload, selectinload
@@ -35,8 +36,9 @@ from matching.accounts.rules import Role
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import AWAITED_ROUND, ROUND_ENTRY_STATE, CandidacyState, Criterion
 from matching.core import signals
+from matching.core.dates import format_brussels
 from matching.core.db import db
-from workareas.models import PitchSlot, Procedure
+from workareas.models import PitchSession, PitchSlot, Procedure
 
 
 def jury_of(procedure: Procedure) -> Jury | None:
@@ -321,3 +323,28 @@ def broken_juries(procedure: Procedure) -> list[BrokenJury]:
         if not jury_is_complete(blocs):
             broken.append(BrokenJury(candidacy_id, organisation, missing_blocs(blocs), names))
     return broken
+
+
+def pickable_pitch_slots(procedure: Procedure, now: datetime) -> list[PitchSlot]:
+    """Issue 13: the free slots an organisation may choose now: of a session opened for
+    choosing whose date has not passed, starting in the future."""
+    taken = select(PitchAppointment.slot_id)
+    return list(db.session.scalars(
+        select(PitchSlot).join(PitchSession, PitchSession.id == PitchSlot.session_id)
+        .where(PitchSlot.procedure_id == procedure.id, PitchSlot.id.not_in(taken),
+               PitchSession.pick_until > now, PitchSlot.starts_at > now)
+        .options(raiseload("*")).order_by(PitchSlot.starts_at)))
+
+
+def pitch_planning(procedure: Procedure) -> dict[int, PitchAppointment]:
+    """The procedure's appointments by slot id, with their candidacy and organisation."""
+    return {a.slot_id: a for a in db.session.scalars(
+        select(PitchAppointment).join(PitchSlot, PitchSlot.id == PitchAppointment.slot_id)
+        .where(PitchSlot.procedure_id == procedure.id)
+        .options(joinedload(PitchAppointment.candidacy).joinedload(Candidacy.organisation)))}
+
+
+def slot_label(slot: PitchSlot) -> str:
+    """'02-03-2027 09:00–09:20, Stadhuis Aalst': a slot as people read it (Brussels time)."""
+    return f"{format_brussels(slot.starts_at)}–{format_brussels(slot.ends_at)[-5:]}, " \
+        f"{slot.location}"
