@@ -122,3 +122,23 @@ def test_a_no_show_is_recorded_on_the_round_2_board(round_2, db, client):
     assert "niet opgedaagd" in page
     appointment = db.session.scalar(select(PitchAppointment))
     assert appointment.no_show_note == "Niemand kwam, geen bericht."
+
+
+def test_the_task_lists_say_plan_the_pitches_and_choose_your_slot(round_2, db, client):
+    w = round_2
+    login(client, db, w.coordinator)
+    home = client.get("/").get_data(as_text=True)
+    assert "Plan de pitch van 2 geselecteerde kandidaturen." in home
+    _session(w, db, client)
+    login(client, db, w.applicant(w.a.organisation))
+    home = client.get("/").get_data(as_text=True)
+    assert "Kies het moment van de pitch van Jobkracht vzw." in home
+    assert f'href="/kandidaturen/{w.a.id}/pitch-kiezen"' in home
+    slot = db.session.scalar(select(PitchSession)).slots[0]
+    client.post(f"/kandidaturen/{w.a.id}/pitch-kiezen", data={"slot": str(slot.id)})
+    home = client.get("/").get_data(as_text=True)
+    assert "Kies het moment van de pitch" not in home
+    assert "Pitch van Jobkracht vzw in Stadhuis Aalst, zaal 2: lees de uitnodiging." in home
+    login(client, db, w.coordinator)
+    assert "Plan de pitch van 1 geselecteerde kandidaturen." in client.get("/").get_data(
+        as_text=True)
