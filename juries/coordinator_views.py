@@ -35,7 +35,14 @@ from juries.queries import (
     slot_label,
     would_be_selected,
 )
-from juries.rules import BLOC_LABELS, Bloc, jury_is_complete, missing_blocs, passes_threshold
+from juries.rules import (
+    BLOC_LABELS,
+    Bloc,
+    admitted_after_round_2,
+    jury_is_complete,
+    missing_blocs,
+    passes_threshold,
+)
 from matching.candidacies.queries import candidacy_or_404
 from matching.candidacies.rules import CRITERION_LABELS, Criterion, check_inadmissibility_open
 from matching.core.db import db
@@ -207,8 +214,10 @@ def close_round(procedure_id: int, round_no: int):
     _round_or_404(round_no)
     if request.method == "GET":
         rows = round_board_rows(procedure, round_no)
-        selected = [r for r in rows if r.readiness.ready and passes_threshold(
-            {c: d.score for c, d in r.decisions.items()})]
+        selected = [r for r in rows if r.readiness.ready and (
+            passes_threshold({c: d.score for c, d in r.decisions.items()}) if round_no == 1
+            else admitted_after_round_2({c: d.score for c, d in r.decisions.items()},
+                                        no_show=bool(r.pitch and r.pitch.no_show_at)))]
         not_selected = [r for r in rows if r.readiness.ready and r not in selected]
         return render_template(
             "coordinator/confirm_close.html", procedure=procedure, round_no=round_no,

@@ -26,6 +26,7 @@ from juries.models import (
 from juries.rules import (
     Bloc,
     RoundReadiness,
+    admitted_after_round_2,
     jury_is_complete,
     missing_blocs,
     passes_threshold,
@@ -262,7 +263,13 @@ def would_be_selected(candidacy: Candidacy, round_no: int) -> bool:
     (R-JURY-5); without both scores the preview is refused as incomplete anyway."""
     scores = {d.criterion: d.score for d in db.session.scalars(select(JuryDecision).where(
         JuryDecision.candidacy_id == candidacy.id, JuryDecision.round == round_no))}
-    return len(scores) == len(Criterion) and passes_threshold(scores)
+    if len(scores) != len(Criterion):
+        return False
+    if round_no == 2:  # a no-show is not admitted (issue 13)
+        return admitted_after_round_2(scores, no_show=db.session.scalar(
+            select(PitchAppointment.no_show_at).where(
+                PitchAppointment.candidacy_id == candidacy.id)) is not None)
+    return passes_threshold(scores)
 
 
 def matchmakers() -> list[User]:

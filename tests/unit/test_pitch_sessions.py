@@ -107,3 +107,15 @@ def test_choosing_is_open_until_the_pick_date_only():
         check_pick_open(at(0), at(0))
     with pytest.raises(DomainError, match="coördinator"):
         check_pick_open(None, at(-100))
+
+
+def test_a_no_show_is_not_admitted_whatever_the_scores():
+    """R-PITCH-1 reading (issue 13): without the matching interview no admission."""
+    from juries.rules import admitted_after_round_2
+    from matching.candidacies.rules import Criterion
+
+    both = {Criterion.CRUCIAL_CONTRIBUTION: 4, Criterion.FIT_FOR_PARTNERSHIP: 4}
+    assert admitted_after_round_2(both, no_show=False) is True
+    assert admitted_after_round_2(both, no_show=True) is False
+    low = {Criterion.CRUCIAL_CONTRIBUTION: 2, Criterion.FIT_FOR_PARTNERSHIP: 4}
+    assert admitted_after_round_2(low, no_show=False) is False
