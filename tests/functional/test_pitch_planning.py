@@ -142,3 +142,13 @@ def test_the_task_lists_say_plan_the_pitches_and_choose_your_slot(round_2, db, c
     login(client, db, w.coordinator)
     assert "Plan de pitch van 1 geselecteerde kandidaturen." in client.get("/").get_data(
         as_text=True)
+
+
+def test_the_public_addendum_shows_the_pitch_day_not_every_slot(round_2, db, client):
+    w = round_2
+    _session(w, db, client)
+    client.post("/afmelden")
+    page = client.get(f"/addenda/{w.procedure.id}").get_data(as_text=True)
+    day = w.day.strftime("%d-%m-%Y")
+    assert f"{day} 09:00 – 11:00, Stadhuis Aalst, zaal 2 (pitches van 20 minuten)" in page
+    assert "09:30" not in page  # the slots are the organisations', not the public's
