@@ -8,6 +8,8 @@ shape, one operation through :func:`perform`, redirect.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,30 +17,47 @@ from flask_wtf import FlaskForm
 
 from juries import operations as jury_ops
 from juries import round_operations as round_ops
-from juries.forms import JuryForm, PitchHeldForm, PlanPitchForm
+from juries.forms import (
+    JuryForm,
+    PitchHeldForm,
+    PitchNoShowForm,
+    PitchSessionForm,
+    PlanPitchForm,
+)
 from juries.notifications import preview_round_decision
 from juries.queries import (
     broken_juries,
     free_pitch_slots,
     jury_with_members,
     matchmakers,
+    pitch_planning,
     round_board_rows,
+    slot_label,
     would_be_selected,
 )
-from juries.rules import BLOC_LABELS, Bloc, jury_is_complete, missing_blocs, passes_threshold
+from juries.rules import (
+    BLOC_LABELS,
+    Bloc,
+    admitted_after_round_2,
+    jury_is_complete,
+    missing_blocs,
+    passes_threshold,
+)
 from matching.candidacies.queries import candidacy_or_404
 from matching.candidacies.rules import CRITERION_LABELS, Criterion, check_inadmissibility_open
-from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.errors import DomainError, PermissionDenied, allowed
 from matching.core.web import FAILED, letter_page, message_of, perform, utcnow
 from matching.letters.content import IncompleteLetter
+from workareas import operations as area_ops
+from workareas.forms import from_local
 from workareas.models import PitchSlot
 from workareas.queries import procedure_or_404
 from workareas.rules import (
     PROCEDURE_STATE_LABELS,
     ProcedureState,
     ProcedureStep,
+    SessionPlan,
     next_procedure_state,
 )
 
@@ -148,13 +167,13 @@ def _render_board(procedure, round_no, status=200, failed=None):
     for row in rows:
         if round_no != 2 or (row.pitch and row.pitch.held_at):
             continue
-        plan = PlanPitchForm(formdata=None, prefix=f"pitch{row.candidacy.id}")
-        held = PitchHeldForm(formdata=None, prefix=f"held{row.candidacy.id}")
+        own = {"plan": PlanPitchForm(formdata=None, prefix=f"pitch{row.candidacy.id}"),
+               "held": PitchHeldForm(formdata=None, prefix=f"held{row.candidacy.id}"),
+               "no_show": PitchNoShowForm(formdata=None, prefix=f"noshow{row.candidacy.id}")}
         if failed and failed[0] == row.candidacy.id:
-            plan, held = (failed[2], held) if failed[1] == "plan" else (plan, failed[2])
-        plan.slot.choices = [(s.id, f"{format_brussels(s.starts_at)} – {s.location}")
-                             for s in slots]
-        forms[row.candidacy.id] = (plan, held)
+            own[failed[1]] = failed[2]
+        own["plan"].slot.choices = [(s.id, slot_label(s)) for s in slots]
+        forms[row.candidacy.id] = own
     return render_template(
         "coordinator/board.html", procedure=procedure, round_no=round_no, rows=rows,
         forms=forms, criteria=list(Criterion), criterion_labels=CRITERION_LABELS,
@@ -195,8 +214,10 @@ def close_round(procedure_id: int, round_no: int):
     _round_or_404(round_no)
     if request.method == "GET":
         rows = round_board_rows(procedure, round_no)
-        selected = [r for r in rows if r.readiness.ready and passes_threshold(
-            {c: d.score for c, d in r.decisions.items()})]
+        selected = [r for r in rows if r.readiness.ready and (
+            passes_threshold({c: d.score for c, d in r.decisions.items()}) if round_no == 1
+            else admitted_after_round_2({c: d.score for c, d in r.decisions.items()},
+                                        no_show=bool(r.pitch and r.pitch.no_show_at)))]
         not_selected = [r for r in rows if r.readiness.ready and r not in selected]
         return render_template(
             "coordinator/confirm_close.html", procedure=procedure, round_no=round_no,
@@ -240,6 +261,62 @@ def pitch_held(candidacy_id: int):
         return redirect(url_for(".board", procedure_id=procedure_id, round_no=2))
     procedure = procedure_or_404(current_user, procedure_id)
     return _render_board(procedure, 2, status=422, failed=(candidacy_id, "held", form))
+
+
+@bp.post("/coordinatie/kandidaturen/<int:candidacy_id>/niet-opgedaagd")
+@login_required
+def pitch_no_show(candidacy_id: int):
+    """Issue 13: the organisation did not come to its pitch."""
+    candidacy = candidacy_or_404(current_user, candidacy_id)
+    procedure_id = candidacy.procedure_id
+    form = PitchNoShowForm(prefix=f"noshow{candidacy_id}")
+    if form.validate_on_submit() and perform(
+            round_ops.record_no_show, candidacy, form.note.data, form=form,
+            success=_("Geregistreerd: de organisatie is niet opgedaagd.")) is not FAILED:
+        return redirect(url_for(".board", procedure_id=procedure_id, round_no=2))
+    procedure = procedure_or_404(current_user, procedure_id)
+    return _render_board(procedure, 2, status=422, failed=(candidacy_id, "no_show", form))
+
+
+# --- pitch sessions: planning the days (issue 13) -------------------------------------------
+
+def _render_planning(procedure, form=None, status=200):
+    appointments = pitch_planning(procedure)
+    waiting = [r.candidacy for r in round_board_rows(procedure, 2) if r.pitch is None] \
+        if procedure.state == ProcedureState.ROUND_2 else []
+    return render_template(
+        "coordinator/pitch_planning.html", procedure=procedure,
+        sessions=procedure.pitch_sessions, appointments=appointments, waiting=waiting,
+        moments=[s for s in procedure.pitch_slots if s.session_id is None],
+        form=form or PitchSessionForm(formdata=None), slot_label=slot_label,
+        may_add=procedure.state != ProcedureState.RATIFIED), status
+
+
+@bp.get("/coordinatie/procedures/<int:procedure_id>/pitchplanning")
+@login_required
+def pitch_planning_page(procedure_id: int):
+    """The pitch days of the procedure: each session with its slots and who pitches in
+    each, the pitch moments without a session, the selected candidacies still without a
+    slot, and the form for a new session."""
+    return _render_planning(procedure_or_404(current_user, procedure_id))
+
+
+@bp.post("/coordinatie/procedures/<int:procedure_id>/pitchsessies")
+@login_required
+def add_pitch_session(procedure_id: int):
+    procedure = procedure_or_404(current_user, procedure_id)
+    form = PitchSessionForm()
+    if form.validate_on_submit():
+        plan = SessionPlan(from_local(datetime.combine(form.day.data, form.starts.data)),
+                           from_local(datetime.combine(form.day.data, form.ends.data)),
+                           form.slot_minutes.data, form.break_minutes.data,
+                           form.pause_after.data or None, form.pause_minutes.data or 0)
+        if perform(area_ops.add_pitch_session, procedure, plan, form.location.data,
+                   pick_until=from_local(form.pick_until.data), form=form,
+                   success=_("De pitchsessie is toegevoegd.")) is not FAILED:
+            return redirect(url_for(".pitch_planning_page", procedure_id=procedure_id))
+        procedure = procedure_or_404(current_user, procedure_id)
+    return _render_planning(procedure, form, status=422)
 
 
 @bp.get("/coordinatie/kandidaturen/<int:candidacy_id>/voorbeeld/<int:round_no>")

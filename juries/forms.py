@@ -5,16 +5,20 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DateField,
+    DateTimeLocalField,
     FieldList,
     Form,
     FormField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from juries.rules import BLOC_LABELS, SCALE, Bloc
 from matching.core.forms import FlaskForm
@@ -84,3 +88,37 @@ class PlanPitchForm(FlaskForm):
 
 class PitchHeldForm(FlaskForm):
     report = TextAreaField("Kort verslag van de pitch", validators=[DataRequired()])
+
+
+class PitchNoShowForm(FlaskForm):
+    note = TextAreaField(_l("Wat gebeurde er (niet opgedaagd)?"),
+                         validators=[DataRequired(_l("Noteer kort wat er gebeurde."))])
+
+
+class PickPitchForm(FlaskForm):
+    slot = RadioField(_l("Kies een vrij moment"), coerce=whole_number, validate_choice=False,
+                      validators=[InputRequired(_l("Kies een vrij moment."))])
+
+
+class PitchSessionForm(FlaskForm):
+    """A pitch session: a day part at one place or link, cut into slots (issue 13)."""
+
+    day = DateField(_l("Datum"), validators=[InputRequired(_l("Kies de datum."))])
+    starts = TimeField(_l("Begin (Belgische tijd)"),
+                       validators=[InputRequired(_l("Vul het beginuur in."))])
+    ends = TimeField(_l("Einde (Belgische tijd)"),
+                     validators=[InputRequired(_l("Vul het einduur in."))])
+    location = StringField(_l("Plaats of videolink"),
+                           validators=[DataRequired(_l("Vul de plaats of de link in.")),
+                                       Length(max=300)])
+    slot_minutes = IntegerField(_l("Duur van één pitch (minuten)"), default=20,
+                                validators=[InputRequired(_l("Vul de duur van een pitch in."))])
+    break_minutes = IntegerField(_l("Pauze tussen twee pitches (minuten)"), default=10,
+                                 validators=[InputRequired(_l("Vul de pauze in (0 mag)."))])
+    pause_after = IntegerField(_l("Langere pauze na elke zoveel pitches (leeg: geen)"),
+                               validators=[Optional()])
+    pause_minutes = IntegerField(_l("Duur van de langere pauze (minuten)"), default=0,
+                                 validators=[Optional()])
+    pick_until = DateTimeLocalField(
+        _l("Organisaties kiezen zelf een vrij slot tot (leeg: u wijst toe)"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()])

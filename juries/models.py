@@ -206,11 +206,17 @@ class PitchAppointment(Model):
     planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     report: Mapped[str | None] = mapped_column(Text)
+    #: Issue 13: the organisation did not come (recorded by the coordinator, with a note).
+    no_show_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    no_show_note: Mapped[str | None] = mapped_column(Text)
 
     candidacy: Mapped[Candidacy] = relationship()
     slot: Mapped[PitchSlot] = relationship()
 
     __table_args__ = (
-        *bounded_text("report"),
+        *bounded_text("report", "no_show_note"),
         CheckConstraint("(held_at IS NULL) = (report IS NULL)", name="report_iff_held"),
+        CheckConstraint("(no_show_at IS NULL) = (no_show_note IS NULL)",
+                        name="no_show_note_iff_no_show"),
+        CheckConstraint("held_at IS NULL OR no_show_at IS NULL", name="held_or_no_show"),
     )

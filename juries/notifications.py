@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from juries.models import JuryDecision, PitchAppointment
 from juries.rules import SCALE, THRESHOLD
 from matching.accounts.notifications import coordinators_of, notify
 from matching.candidacies.models import Candidacy, Letter
-from matching.candidacies.notifications import appeal_how, base_content, issue
+from matching.candidacies.notifications import appeal_how, base_content, issue, recipients_of
 from matching.candidacies.rules import (
     APPEAL_WINDOW_DAYS,
     CRITERION_LABELS,
@@ -32,8 +34,36 @@ from matching.letters.content import (
     check_complete,
     decision_kind,
 )
+from matching.letters.ics import pitch_cancellation as cancel_ics
 from matching.letters.render import render_html
+from matching.mail.models import OutboxMessage
+from matching.mail.outbox import queue_message
 from workareas.models import PitchSlot
+
+#: The subject of the cancellation of a pitch that moved (issue 13).
+PITCH_CANCELLED_SUBJECT = N_("Pitch verplaatst: het eerdere moment vervalt – %(area)s")
+
+
+def pitch_cancellation(candidacy: Candidacy, earlier: Letter, old_slot: PitchSlot, *,
+                       now: datetime) -> OutboxMessage | None:
+    """Issue 13: when a pitch moves, the earlier invitation is cancelled in its own e-mail
+    (in the invitation's language) with a METHOD:CANCEL .ics for the same event (same UID,
+    the earlier SEQUENCE); the corrected invitation follows with the next SEQUENCE."""
+    if not earlier.ics:
+        return None
+    _, addresses = recipients_of(candidacy)
+    if not addresses:
+        return None
+    with force_locale(earlier.locale):
+        body = render_template(
+            "mail/pitch_cancelled.txt", candidacy=candidacy, starts_at=old_slot.starts_at,
+            ends_at=old_slot.ends_at, location=old_slot.location,
+            link=external_url("applicant.candidacy", candidacy_id=candidacy.id))
+        subject = gettext(PITCH_CANCELLED_SUBJECT, area=candidacy.procedure.work_area.name)
+    domain = current_app.config.get("MAIL_DOMAIN", "lokalepartnerschappen.be")
+    return queue_message(addresses, subject,
+                         f"<{earlier.reference.replace('/', '.')}.v{earlier.version}.cancel@"
+                         f"{domain}>", now=now, body=body, calendar=cancel_ics(earlier.ics))
 
 
 def results_of(candidacy: Candidacy, round_no: int,
@@ -59,6 +89,11 @@ def pitch_moment(candidacy: Candidacy) -> PitchMoment | None:
     return PitchMoment(slot.starts_at, slot.ends_at, slot.location)
 
 
+def _no_show(candidacy: Candidacy) -> bool:
+    return db.session.scalar(select(PitchAppointment.no_show_at).where(
+        PitchAppointment.candidacy_id == candidacy.id)) is not None
+
+
 def round_decision(candidacy: Candidacy, round_no: int, kind: LetterKind, now: datetime,
                    decisions: Mapping[Criterion, JuryDecision] | None = None, *,
                    received_at: datetime | None = None) -> LetterContent:
@@ -79,6 +114,7 @@ def round_decision(candidacy: Candidacy, round_no: int, kind: LetterKind, now: d
         kind, candidacy, now, f"{candidacy.reference}/R{round_no}{suffix}", round=round_no,
         results=results_of(candidacy, round_no, decisions), threshold=THRESHOLD,
         pitch=pitch_moment(candidacy) if kind == LetterKind.ROUND1_SELECTED else None,
+        pitch_no_show=kind == LetterKind.ROUND2_NOT_ADMITTED and _no_show(candidacy),
         appeal_deadline=appeal_deadline(received_at or now) if not_selected else None,
         appeal_how=appeal_how(candidacy) if not_selected else "",
         decision_received_at=received_at if not_selected else None,

@@ -29,6 +29,7 @@ from juries.queries import (
     eligible_members,
     individual_scores,
     jury_of,
+    pitch_done,
     pitch_of,
 )
 from juries.rules import (
@@ -93,8 +94,7 @@ def check_round_open(candidacy: Candidacy, round_no: int) -> None:
         raise DomainError(N_("Deze kandidatuur wordt niet beoordeeld in ronde %(round)s."),
                           round=round_no)
     if round_no == 2:
-        pitch = pitch_of(candidacy)
-        if pitch is None or pitch.held_at is None:
+        if not pitch_done(pitch_of(candidacy)):
             raise DomainError(N_("De finale score volgt pas na de pitch (matchingsgesprek)."),
                               rule="R-PITCH-1")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, raiseload, selectinload
@@ -25,6 +26,7 @@ from juries.models import (
 from juries.rules import (
     Bloc,
     RoundReadiness,
+    admitted_after_round_2,
     jury_is_complete,
     missing_blocs,
     passes_threshold,
@@ -35,8 +37,9 @@ from matching.accounts.rules import Role
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import AWAITED_ROUND, ROUND_ENTRY_STATE, CandidacyState, Criterion
 from matching.core import signals
+from matching.core.dates import format_brussels
 from matching.core.db import db
-from workareas.models import PitchSlot, Procedure
+from workareas.models import PitchSession, PitchSlot, Procedure
 
 
 def jury_of(procedure: Procedure) -> Jury | None:
@@ -61,6 +64,13 @@ def decision_for(candidacy: Candidacy, round_no: int, criterion: Criterion) -> J
     return db.session.scalar(select(JuryDecision).where(
         JuryDecision.candidacy_id == candidacy.id, JuryDecision.round == round_no,
         JuryDecision.criterion == criterion))
+
+
+def pitch_done(appointment: PitchAppointment | None) -> bool:
+    """The pitch's moment is behind us: held, or recorded as a no-show (issue 13); the
+    jury may then give its final score (R-PITCH-1)."""
+    return appointment is not None and (appointment.held_at is not None
+                                        or appointment.no_show_at is not None)
 
 
 def pitch_of(candidacy: Candidacy) -> PitchAppointment | None:
@@ -229,7 +239,7 @@ def round_board_rows(procedure: Procedure, round_no: int, *,
         by_candidacy.setdefault(d.candidacy_id, {})[d.criterion] = d
     pitch_of = {p.candidacy_id: p for p in pitches}
     return [BoardRow(c, round_readiness(round_no, by_candidacy[c.id],
-                                        c.id in pitch_of and pitch_of[c.id].held_at is not None),
+                                        c.id in pitch_of and pitch_done(pitch_of[c.id])),
                      by_candidacy[c.id], pitch_of.get(c.id))
             for c in candidacies]
 
@@ -253,7 +263,13 @@ def would_be_selected(candidacy: Candidacy, round_no: int) -> bool:
     (R-JURY-5); without both scores the preview is refused as incomplete anyway."""
     scores = {d.criterion: d.score for d in db.session.scalars(select(JuryDecision).where(
         JuryDecision.candidacy_id == candidacy.id, JuryDecision.round == round_no))}
-    return len(scores) == len(Criterion) and passes_threshold(scores)
+    if len(scores) != len(Criterion):
+        return False
+    if round_no == 2:  # a no-show is not admitted (issue 13)
+        return admitted_after_round_2(scores, no_show=db.session.scalar(
+            select(PitchAppointment.no_show_at).where(
+                PitchAppointment.candidacy_id == candidacy.id)) is not None)
+    return passes_threshold(scores)
 
 
 def matchmakers() -> list[User]:
@@ -314,3 +330,28 @@ def broken_juries(procedure: Procedure) -> list[BrokenJury]:
         if not jury_is_complete(blocs):
             broken.append(BrokenJury(candidacy_id, organisation, missing_blocs(blocs), names))
     return broken
+
+
+def pickable_pitch_slots(procedure: Procedure, now: datetime) -> list[PitchSlot]:
+    """Issue 13: the free slots an organisation may choose now: of a session opened for
+    choosing whose date has not passed, starting in the future."""
+    taken = select(PitchAppointment.slot_id)
+    return list(db.session.scalars(
+        select(PitchSlot).join(PitchSession, PitchSession.id == PitchSlot.session_id)
+        .where(PitchSlot.procedure_id == procedure.id, PitchSlot.id.not_in(taken),
+               PitchSession.pick_until > now, PitchSlot.starts_at > now)
+        .options(raiseload("*")).order_by(PitchSlot.starts_at)))
+
+
+def pitch_planning(procedure: Procedure) -> dict[int, PitchAppointment]:
+    """The procedure's appointments by slot id, with their candidacy and organisation."""
+    return {a.slot_id: a for a in db.session.scalars(
+        select(PitchAppointment).join(PitchSlot, PitchSlot.id == PitchAppointment.slot_id)
+        .where(PitchSlot.procedure_id == procedure.id)
+        .options(joinedload(PitchAppointment.candidacy).joinedload(Candidacy.organisation)))}
+
+
+def slot_label(slot: PitchSlot) -> str:
+    """'02-03-2027 09:00–09:20, Stadhuis Aalst': a slot as people read it (Brussels time)."""
+    return f"{format_brussels(slot.starts_at)}–{format_brussels(slot.ends_at)[-5:]}, " \
+        f"{slot.location}"

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from juries import notifications as jury_letters
 from juries.models import PitchAppointment
 from juries.queries import jury_of, pitch_of, round_board_rows
-from juries.rules import check_jury_composition, passes_threshold
+from juries.rules import admitted_after_round_2, check_jury_composition, passes_threshold
 from matching.accounts.models import User
-from matching.accounts.rules import require_coordinator
+from matching.accounts.rules import require_applicant, require_coordinator
 from matching.audit.recording import audit, lock_for_change, transition
 from matching.candidacies import notifications as candidacy_letters
 from matching.candidacies import queries as candidacy_queries
@@ -33,7 +33,7 @@ from matching.core.operation import operation
 from matching.letters import content as letter_content
 from matching.letters.content import LetterKind
 from workareas.models import PitchSlot, Procedure
-from workareas.rules import ProcedureStep, next_procedure_state
+from workareas.rules import ProcedureStep, check_pick_open, next_procedure_state
 
 
 @operation
@@ -77,7 +77,8 @@ def close_round(procedure: Procedure, round_no: int, *, actor: User, now: dateti
     for row in board:
         candidacy = row.candidacy
         scores = {c: row.decisions[c].score for c in Criterion}
-        selected = passes_threshold(scores)
+        selected = passes_threshold(scores) if round_no == 1 else admitted_after_round_2(
+            scores, no_show=row.pitch is not None and row.pitch.no_show_at is not None)
         # The letter is composed (and refused if incomplete) before anything changes.
         # Round-1 selections get their letter with the pitch invitation (plan_pitch).
         content = None if (round_no == 1 and selected) else letter_content.check_complete(
@@ -106,9 +107,32 @@ def close_round(procedure: Procedure, round_no: int, *, actor: User, now: dateti
 @operation
 def plan_pitch(candidacy: Candidacy, slot: PitchSlot, *, actor: User,
                now: datetime) -> PitchAppointment:
-    """Invite a candidacy selected in round 1 to pitch at one of the addendum's moments."""
-    lock_for_change(candidacy)
+    """The coordinator invites a candidacy selected in round 1 to pitch in one slot (a
+    pitch moment, or a slot of a pitch session), or moves its pitch to another slot: the
+    earlier invitation is then cancelled (issue 13)."""
+    lock_for_change(candidacy, slot)
     require_coordinator(actor, candidacy.procedure.work_area_id)
+    return _assign(candidacy, slot, actor=actor, now=now, action="pitch.plan")
+
+
+@operation
+def pick_pitch_slot(candidacy: Candidacy, slot: PitchSlot, *, actor: User,
+                    now: datetime) -> PitchAppointment:
+    """Issue 13: the organisation chooses its own free slot of a session the coordinator
+    opened for choosing, before that session's date (first come, first served: the slot's
+    row is locked and an appointment's slot is unique, so two organisations never hold the
+    same slot). Once it holds a slot, only the coordinator moves it."""
+    lock_for_change(candidacy, slot)
+    require_applicant(actor, candidacy.organisation_id)
+    check_pick_open(slot.session.pick_until if slot.session else None, now)
+    if pitch_of(candidacy) is not None:
+        raise DomainError(N_("Uw pitch is al gepland; vraag de coördinator om een ander "
+                             "moment."), rule="R-PITCH-1", field="slot")
+    return _assign(candidacy, slot, actor=actor, now=now, action="pitch.pick")
+
+
+def _assign(candidacy: Candidacy, slot: PitchSlot, *, actor: User, now: datetime,
+            action: str) -> PitchAppointment:
     if candidacy.state != ROUND_ENTRY_STATE[2]:
         raise DomainError(N_("Enkel een kandidatuur geselecteerd in ronde 1 wordt uitgenodigd "
                              "voor een pitch."), rule="R-PITCH-1")
@@ -116,24 +140,63 @@ def plan_pitch(candidacy: Candidacy, slot: PitchSlot, *, actor: User,
         raise DomainError(N_("Dit pitch-moment hoort niet bij deze procedure."), field="slot")
     if to_utc(slot.starts_at) <= to_utc(now):
         raise DomainError(N_("Dit pitch-moment is al voorbij."), field="slot")
-    if db.session.scalar(select(PitchAppointment.id).where(PitchAppointment.slot_id == slot.id)):
-        raise DomainError(N_("Dit pitch-moment is al toegewezen."), field="slot")
     appointment = pitch_of(candidacy)
+    if appointment is not None and appointment.slot_id == slot.id:
+        raise DomainError(N_("De pitch is al op dit moment gepland."), field="slot")
+    if db.session.scalar(select(PitchAppointment.id).where(PitchAppointment.slot_id == slot.id)):
+        raise DomainError(N_("Dit pitch-moment is net door een andere organisatie gekozen of "
+                             "toegewezen; kies een ander vrij moment."), field="slot")
     if appointment is not None and appointment.held_at is not None:
         raise DomainError(N_("De pitch heeft al plaatsgevonden."))
     earlier = candidacy_queries.latest_letter(candidacy, LetterKind.ROUND1_SELECTED)
+    old_slot = get_required(PitchSlot, appointment.slot_id) if appointment else None
     if appointment is None:
         appointment = PitchAppointment(candidacy_id=candidacy.id)
         db.session.add(appointment)
+    # A new slot after a no-show: the coordinator gives the organisation another chance
+    # (the no-show stays in the audit trail).
     appointment.slot_id, appointment.planned_at = slot.id, now
-    audit("pitch.plan", appointment, actor=actor, now=now, procedure_id=candidacy.procedure_id,
-          candidacy=candidacy.reference, starts_at=slot.starts_at)
+    appointment.no_show_at = appointment.no_show_note = None
+    db.session.flush()
+    audit(action, appointment, actor=actor, now=now, procedure_id=candidacy.procedure_id,
+          candidacy=candidacy.reference, starts_at=slot.starts_at,
+          previous_starts_at=old_slot.starts_at if old_slot else None)
+    # Issue 13: the earlier moment is cancelled in the calendar (METHOD:CANCEL, same UID).
+    if earlier is not None and old_slot is not None and to_utc(old_slot.starts_at) > to_utc(now):
+        jury_letters.pitch_cancellation(candidacy, earlier, old_slot, now=now)
     # R-PITCH-1 / R-DEC-1: the round-1 decision with the invitation and its .ics; a new
-    # moment is a corrected version of the invitation.
+    # moment is a corrected version of the invitation (same UID, the next SEQUENCE).
     candidacy_letters.issue(
         jury_letters.round_decision(candidacy, 1, LetterKind.ROUND1_SELECTED, now),
         candidacy, actor=actor, now=now, supersedes=earlier,
         correction_reason="Nieuw pitch-moment" if earlier else None)
+    return appointment
+
+
+@operation
+def record_no_show(candidacy: Candidacy, note: str, *, actor: User,
+                   now: datetime) -> PitchAppointment:
+    """Issue 13: the pitch was not held because the organisation did not come. Recorded by
+    the coordinator with a note, after the slot began; what follows is
+    :func:`juries.rules.admitted_after_round_2` (not admitted, unless the coordinator gives
+    a new slot)."""
+    lock_for_change(candidacy)
+    require_coordinator(actor, candidacy.procedure.work_area_id)
+    appointment = pitch_of(candidacy)
+    if appointment is None:
+        raise DomainError(N_("Er is nog geen pitch gepland voor deze kandidatuur."))
+    if appointment.held_at is not None:
+        raise DomainError(N_("Deze pitch is als gehouden geregistreerd."))
+    if appointment.no_show_at is not None:
+        raise DomainError(N_("Het niet opdagen is al geregistreerd."))
+    slot = get_required(PitchSlot, appointment.slot_id)
+    if to_utc(now) < to_utc(slot.starts_at):
+        raise DomainError(N_("Niet opdagen registreert u pas na het begin van het pitch-moment."))
+    if len(note.strip()) < 10:
+        raise DomainError(N_("Noteer kort wat er gebeurde (minstens 10 tekens)."), field="note")
+    appointment.no_show_at, appointment.no_show_note = now, note.strip()
+    audit("pitch.no_show", appointment, actor=actor, now=now,
+          procedure_id=candidacy.procedure_id, candidacy=candidacy.reference)
     return appointment
 
 
@@ -148,6 +211,9 @@ def record_pitch_held(candidacy: Candidacy, report: str, *, actor: User,
         raise DomainError(N_("Er is nog geen pitch gepland voor deze kandidatuur."))
     if appointment.held_at is not None:
         raise DomainError(N_("Deze pitch is al geregistreerd."))
+    if appointment.no_show_at is not None:
+        raise DomainError(N_("De organisatie is niet opgedaagd; plan eerst een nieuw "
+                             "pitch-moment."))
     slot = get_required(PitchSlot, appointment.slot_id)
     if to_utc(now) < to_utc(slot.starts_at):
         raise DomainError(N_("Een pitch kan pas na het begin van het pitch-moment als gehouden "

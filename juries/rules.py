@@ -204,3 +204,16 @@ def round_readiness(round_no: int, decided: Iterable[Criterion],
         missing_criteria=tuple(c for c in Criterion if c not in decided),
         pitch_missing=(round_no == 2 and not pitch_held),
     )
+
+
+def admitted_after_round_2(scores: Mapping[Criterion, int], no_show: bool) -> bool:
+    """R-PITCH-1 / R-JURY-5 with a no-show (issue 13). The call: "In deze tweede ronde
+    nodigt de jury de geselecteerde organisaties uit om hun kandidatuur te komen pitchen
+    op een matchingsgesprek. Op basis van dit matchingsgesprek wordt een finale beoordeling
+    gemaakt". The call is silent on an organisation that does not come; this system's
+    reading (README, readings): without the matching interview there is no basis for
+    admission to step 4, so a recorded no-show is not admitted whatever the scores. The
+    jury still gives and motivates its final score (the letter states them), and the
+    coordinator may instead give the organisation a new slot (a reason beyond its control),
+    which clears the no-show for the round (the audit trail keeps it)."""
+    return passes_threshold(scores) and not no_show

@@ -11,19 +11,29 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from juries import operations as jury_ops
+from juries import round_operations as round_ops
 from juries.forms import (
     AssessmentForm,
     CloseBallotForm,
     ConflictForm,
     ConsensusForm,
     OpenBallotForm,
+    PickPitchForm,
     VoteForm,
 )
 from juries.models import Assessment, Ballot, BallotState
-from juries.queries import jury_dashboard, scoring_context, visible_spread
+from juries.queries import (
+    jury_dashboard,
+    pickable_pitch_slots,
+    pitch_of,
+    scoring_context,
+    slot_label,
+    visible_spread,
+)
 from juries.rules import BLOC_LABELS, SCALE, Bloc, ballot_can_close, ballot_outcome
 from matching.accounts.rules import Role
 from matching.candidacies.models import Candidacy
+from matching.candidacies.queries import own_candidacy
 from matching.candidacies.rules import (
     ASSESSMENT_QUESTIONS,
     CANDIDACY_STATE_LABELS,
@@ -34,7 +44,8 @@ from matching.candidacies.rules import (
 from matching.core.db import db
 from matching.core.errors import PermissionDenied, allowed
 from matching.core.navigation import register_nav
-from matching.core.web import FAILED, confirmation_page, confirmed, get_or_404, perform
+from matching.core.web import FAILED, confirmation_page, confirmed, get_or_404, perform, utcnow
+from workareas.models import PitchSlot
 from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
 
 bp = Blueprint("jury", __name__)
@@ -258,3 +269,35 @@ def conflict(candidacy_id: int):
             return redirect(url_for("jury.dashboard"))
     round_no = 2 if candidacy.state == ROUND_ENTRY_STATE[2] else 1
     return _page(candidacy, round_no, member, {"conflict": form}, 422)
+
+
+# --- the organisation chooses its pitch slot (issue 13) -----------------------------------
+
+@bp.route("/kandidaturen/<int:candidacy_id>/pitch-kiezen", methods=["GET", "POST"])
+@login_required
+def pick_pitch(candidacy_id: int):
+    """The organisation's page: its planned pitch, or the free slots it may choose from
+    until the session's date (first come, first served)."""
+    candidacy = own_candidacy(candidacy_id)
+    appointment = pitch_of(candidacy)
+    selected = candidacy.state == ROUND_ENTRY_STATE[2]
+    slots = pickable_pitch_slots(candidacy.procedure, utcnow()) \
+        if selected and appointment is None else []
+    form = PickPitchForm()
+    form.slot.choices = [(s.id, slot_label(s)) for s in slots]
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            slot = db.session.get(PitchSlot, form.slot.data)
+            if slot is None or slot.procedure_id != candidacy.procedure_id:
+                form.slot.errors = [_("Kies een vrij moment uit de lijst.")]
+            elif perform(round_ops.pick_pitch_slot, candidacy, slot, form=form,
+                         success=_("Uw pitch is gepland; de uitnodiging met het moment komt per "
+                                   "e-mail.")) is not FAILED:
+                return redirect(url_for(".pick_pitch", candidacy_id=candidacy_id))
+        status = 422
+        slots = pickable_pitch_slots(candidacy.procedure, utcnow())
+        form.slot.choices = [(s.id, slot_label(s)) for s in slots]
+    return render_template("applicant/pitch_pick.html", candidacy=candidacy,
+                           appointment=pitch_of(candidacy), selected=selected, slots=slots,
+                           form=form, slot_label=slot_label), status

@@ -125,6 +125,9 @@ class Procedure(Model):
         cascade="all, delete-orphan")
     pitch_slots: Mapped[list[PitchSlot]] = relationship(
         back_populates="procedure", order_by="PitchSlot.starts_at", cascade="all, delete-orphan")
+    pitch_sessions: Mapped[list[PitchSession]] = relationship(
+        back_populates="procedure", order_by="PitchSession.starts_at",
+        cascade="all, delete-orphan")
 
     __table_args__ = (
         UniqueConstraint("work_area_id", "sequence"),
@@ -253,18 +256,54 @@ class ContactPerson(Model):
     version: Mapped[AddendumVersion] = relationship(back_populates="contacts")
 
 
-class PitchSlot(Model):
-    """A pitch moment of the addendum's timing; holds at most one pitch appointment."""
+class PitchSession(Model):
+    """A pitch day part (issue 13): one place or video link, from ``starts_at`` to
+    ``ends_at``, split into slots of ``slot_minutes`` with ``break_minutes`` between them and
+    an optional longer pause after every ``pause_after`` slots
+    (:func:`workareas.rules.session_slots`). Until ``pick_until`` the organisations selected
+    in round 1 may choose a free slot themselves; without it the coordinator assigns."""
 
-    __tablename__ = "pitch_slot"
+    __tablename__ = "pitch_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     location: Mapped[str] = mapped_column(String(300))
+    slot_minutes: Mapped[int]
+    break_minutes: Mapped[int] = mapped_column(default=0)
+    pause_after: Mapped[int | None]
+    pause_minutes: Mapped[int] = mapped_column(default=0)
+    pick_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    procedure: Mapped[Procedure] = relationship(back_populates="pitch_sessions")
+    slots: Mapped[list[PitchSlot]] = relationship(back_populates="session",
+                                                  order_by="PitchSlot.starts_at")
+
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="session_ends_after_start"),
+        CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
+        CheckConstraint("break_minutes >= 0 AND pause_minutes >= 0", name="breaks_not_negative"),
+        CheckConstraint("pause_after IS NULL OR pause_after > 0", name="pause_after_positive"),
+    )
+
+
+class PitchSlot(Model):
+    """One pitch: a slot of a pitch session, or (before issue 13, and still when added on
+    its own) a single pitch moment without a session. Holds at most one appointment."""
+
+    __tablename__ = "pitch_slot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pitch_session.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    location: Mapped[str] = mapped_column(String(300))
 
     procedure: Mapped[Procedure] = relationship(back_populates="pitch_slots")
+    session: Mapped[PitchSession | None] = relationship(back_populates="slots")
 
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
 

@@ -30,6 +30,7 @@ from workareas.models import (
     ContactPerson,
     LocalNeed,
     Municipality,
+    PitchSession,
     PitchSlot,
     Procedure,
     RegionalChallenge,
@@ -42,15 +43,18 @@ from workareas.rules import (
     NeedSummary,
     ProcedureState,
     ProcedureStep,
+    SessionPlan,
     changes_needs_or_challenges,
     check_contact,
     check_letter_sender,
     check_new_version,
     check_new_version_open,
+    check_no_overlap,
     check_publishable,
     check_substantive_change,
     check_work_area,
     next_procedure_state,
+    session_slots,
 )
 
 OPEN_PROCEDURE_STATES = (ProcedureState.DRAFT, ProcedureState.PUBLISHED,
@@ -285,26 +289,74 @@ def edit_draft_addendum(procedure: Procedure, content: dict[str, Any], *, actor:
 @operation
 def add_pitch_slot(procedure: Procedure, starts_at: datetime, ends_at: datetime, location: str,
                    *, actor: User, now: datetime) -> PitchSlot:
-    """A pitch moment of the addendum's local timing (R-ADD-1, R-PITCH-1)."""
+    """A pitch moment of the addendum's local timing (R-ADD-1, R-PITCH-1): one pitch, no
+    session around it (:func:`add_pitch_session` cuts a day part into slots)."""
     lock_for_change(procedure)
     require_coordinator(actor, procedure.work_area_id)
-    if procedure.state in (ProcedureState.RATIFIED,):
-        raise DomainError(N_("Deze procedure is afgesloten."))
-    if to_utc(ends_at) <= to_utc(starts_at):
-        raise DomainError(N_("Een pitch-moment eindigt na het begin."), field="ends_at")
-    if to_utc(starts_at) <= to_utc(now):
-        raise DomainError(N_("Een pitch-moment ligt in de toekomst."), field="starts_at")
-    deadline = procedure.candidacy_deadline
-    if deadline and to_utc(starts_at) <= deadline:
-        raise DomainError(N_("Een pitch-moment ligt na de deadline voor kandidaturen."),
-                          field="starts_at")
-    if not location.strip():
-        raise DomainError(N_("Geef de plaats of de link van het pitch-moment."), field="location")
+    _check_pitch_time(procedure, starts_at, ends_at, location, now)
     slot = PitchSlot(starts_at=starts_at, ends_at=ends_at, location=location.strip())
     procedure.pitch_slots.append(slot)
     audit("pitch_slot.add", slot, actor=actor, now=now, procedure_id=procedure.id,
           starts_at=starts_at, location=slot.location)
     return slot
+
+
+def _check_pitch_time(procedure: Procedure, starts_at: datetime, ends_at: datetime,
+                      location: str, now: datetime) -> None:
+    """What a pitch moment and a pitch session both need: an open procedure, a future time
+    after the candidacy deadline, a place or link, and no overlap with the jury's other
+    pitches (issue 13)."""
+    if procedure.state in (ProcedureState.RATIFIED,):
+        raise DomainError(N_("Deze procedure is afgesloten."))
+    if to_utc(ends_at) <= to_utc(starts_at):
+        raise DomainError(N_("Het einde moet na het begin liggen."), field="ends_at")
+    if to_utc(starts_at) <= to_utc(now):
+        raise DomainError(N_("Dit pitch-moment ligt in het verleden; kies een moment in de "
+                             "toekomst."), field="starts_at")
+    deadline = procedure.candidacy_deadline
+    if deadline and to_utc(starts_at) <= deadline:
+        raise DomainError(N_("Dit pitch-moment ligt vóór de deadline voor kandidaturen; een "
+                             "pitch volgt pas daarna."), rule="R-ADD-1", field="starts_at")
+    if not location.strip():
+        raise DomainError(N_("Geef de plaats of de link van het pitch-moment."), field="location")
+    check_no_overlap(starts_at, ends_at, planned_pitch_times(procedure))
+
+
+def planned_pitch_times(procedure: Procedure) -> list[tuple[datetime, datetime]]:
+    """The times the procedure's jury is already taken: its sessions and its pitch moments
+    that belong to no session."""
+    return [(s.starts_at, s.ends_at) for s in procedure.pitch_sessions] + \
+        [(s.starts_at, s.ends_at) for s in procedure.pitch_slots if s.session_id is None]
+
+
+@operation
+def add_pitch_session(procedure: Procedure, plan: SessionPlan, location: str, *,
+                      pick_until: datetime | None = None, actor: User,
+                      now: datetime) -> PitchSession:
+    """Issue 13: a pitch session (a place or video link, a start and an end) cut into one
+    slot per organisation (:func:`workareas.rules.session_slots`). With ``pick_until`` the
+    organisations selected in round 1 may choose a free slot themselves until then."""
+    lock_for_change(procedure)
+    require_coordinator(actor, procedure.work_area_id)
+    times = session_slots(plan)
+    _check_pitch_time(procedure, plan.starts_at, plan.ends_at, location, now)
+    if pick_until is not None and not to_utc(now) < to_utc(pick_until) <= to_utc(plan.starts_at):
+        raise DomainError(N_("Organisaties kiezen een slot tussen nu en het begin van de sessie: "
+                             "kies een datum daartussen."), field="pick_until")
+    session = PitchSession(starts_at=plan.starts_at, ends_at=plan.ends_at,
+                           location=location.strip(), slot_minutes=plan.slot_minutes,
+                           break_minutes=plan.break_minutes, pause_after=plan.pause_after,
+                           pause_minutes=plan.pause_minutes, pick_until=pick_until)
+    procedure.pitch_sessions.append(session)
+    for start, end in times:
+        slot = PitchSlot(starts_at=start, ends_at=end, location=session.location)
+        session.slots.append(slot)
+        procedure.pitch_slots.append(slot)
+    db.session.flush()
+    audit("pitch_session.add", session, actor=actor, now=now, procedure_id=procedure.id,
+          starts_at=plan.starts_at, ends_at=plan.ends_at, location=session.location,
+          slots=len(times), pick_until=pick_until)
+    return session
 
 
 def check_publish(procedure: Procedure, now: datetime) -> None:

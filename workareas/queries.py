@@ -70,6 +70,7 @@ def procedure_for_addendum(user: User, procedure_id: int) -> Procedure:
         select(Procedure).where(Procedure.id == procedure_id)
         .options(selectinload(Procedure.work_area).selectinload(WorkArea.municipalities),
                  selectinload(Procedure.pitch_slots),
+                 selectinload(Procedure.pitch_sessions),
                  selectinload(Procedure.versions).selectinload(AddendumVersion.needs),
                  selectinload(Procedure.versions).selectinload(AddendumVersion.challenges),
                  selectinload(Procedure.versions).selectinload(AddendumVersion.contacts)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from matching.core.dates import add_brussels_weeks, brussels_date, format_brussels, to_utc
 from matching.core.errors import N_, DomainError
@@ -345,3 +345,95 @@ def check_contact(name: str, email: str) -> None:
     email = email.strip()
     if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
         raise DomainError(N_("Geef een geldig e-mailadres."), field="email")
+
+
+# --- pitch sessions: a day part split into slots (issue 13, R-PITCH-1) ----------------------
+
+#: The shortest and longest pitch slot, and the longest break, in minutes (a form's bounds).
+SLOT_MINUTES = (5, 240)
+BREAK_MINUTES_MAX = 240
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """How a pitch session is cut: ``slot_minutes`` per pitch, ``break_minutes`` between
+    two pitches, and after every ``pause_after`` pitches a longer ``pause_minutes`` instead
+    of the break (None: no longer pause)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    slot_minutes: int
+    break_minutes: int = 0
+    pause_after: int | None = None
+    pause_minutes: int = 0
+
+
+def session_slots(plan: SessionPlan) -> list[tuple[datetime, datetime]]:
+    """R-PITCH-1 (the call: "nodigt de jury de geselecteerde organisaties uit om hun
+    kandidatuur te komen pitchen op een matchingsgesprek"): each organisation gets its own
+    slot of a pitch session. Slots follow each other from the session's start, each
+    ``slot_minutes`` long, with ``break_minutes`` between them and ``pause_minutes`` after
+    every ``pause_after`` slots; the last slot ends at or before the session's end (a slot
+    that would run past it is not made). Refuses a session that holds no slot at all."""
+    check_session_plan(plan)
+    start, end = to_utc(plan.starts_at), to_utc(plan.ends_at)
+    slot = timedelta(minutes=plan.slot_minutes)
+    slots: list[tuple[datetime, datetime]] = []
+    at = start
+    while at + slot <= end:
+        slots.append((at, at + slot))
+        long_pause = plan.pause_after and len(slots) % plan.pause_after == 0
+        at += slot + timedelta(minutes=plan.pause_minutes if long_pause
+                               else plan.break_minutes)
+    if not slots:
+        raise DomainError(N_("In deze sessie past geen enkel pitch-slot: maak de sessie langer "
+                             "of de slots korter."), rule="R-PITCH-1", field="slot_minutes")
+    return slots
+
+
+def check_session_plan(plan: SessionPlan) -> None:
+    """The shape of a session: it ends after it starts, slots last between 5 minutes and
+    4 hours, breaks are not negative and at most 4 hours, a longer pause comes after at
+    least one slot."""
+    if to_utc(plan.ends_at) <= to_utc(plan.starts_at):
+        raise DomainError(N_("Het einde van de sessie moet na het begin liggen."),
+                          field="ends_at")
+    low, high = SLOT_MINUTES
+    if not low <= plan.slot_minutes <= high:
+        raise DomainError(N_("Een pitch-slot duurt tussen %(low)s en %(high)s minuten."),
+                          field="slot_minutes", low=low, high=high)
+    for value, name in ((plan.break_minutes, "break_minutes"),
+                        (plan.pause_minutes, "pause_minutes")):
+        if not 0 <= value <= BREAK_MINUTES_MAX:
+            raise DomainError(N_("Een pauze duurt tussen 0 en %(high)s minuten."), field=name,
+                              high=BREAK_MINUTES_MAX)
+    if plan.pause_after is not None and plan.pause_after < 1:
+        raise DomainError(N_("Een langere pauze volgt na minstens één pitch."),
+                          field="pause_after")
+
+
+def check_no_overlap(starts_at: datetime, ends_at: datetime,
+                     planned: Sequence[tuple[datetime, datetime]]) -> None:
+    """Issue 13: the jury cannot be in two places at once, so the pitch sessions and pitch
+    moments of one procedure (one jury) may not overlap. Touching is allowed: a session
+    may start at the instant the previous one ends."""
+    start, end = to_utc(starts_at), to_utc(ends_at)
+    for other_start, other_end in planned:
+        if start < to_utc(other_end) and to_utc(other_start) < end:
+            raise DomainError(
+                N_("Dit overlapt met de pitches van %(start)s tot %(end)s: de jury kan niet op "
+                   "twee plaatsen tegelijk zijn. Kies een ander uur."),
+                rule="R-PITCH-1", field="starts_at", start=format_brussels(other_start),
+                end=format_brussels(other_end))
+
+
+def check_pick_open(pick_until: datetime | None, now: datetime) -> None:
+    """Issue 13: an organisation chooses its own slot only in a session the coordinator
+    opened for it (``pick_until``), and only before that moment; after it, the coordinator
+    assigns (first come, first served until then)."""
+    if pick_until is None:
+        raise DomainError(N_("In deze sessie wijst de coördinator de pitch-slots toe."),
+                          rule="R-PITCH-1", field="slot")
+    if to_utc(now) >= to_utc(pick_until):
+        raise DomainError(N_("Kiezen kon tot %(until)s; de coördinator wijst u nu een slot toe."),
+                          rule="R-PITCH-1", field="slot", until=format_brussels(pick_until))

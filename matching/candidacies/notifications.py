@@ -34,7 +34,7 @@ from matching.letters.content import Contact, LetterContent, LetterKind, Recipie
 from matching.letters.render import render, render_pdf
 from matching.letters.seal import current_seal, seal_pdf
 from matching.mail.models import OutboxMessage
-from matching.mail.outbox import envelope, queue_message
+from matching.mail.outbox import attach_calendar, envelope, queue_message
 from workareas.models import Procedure
 
 #: The reason and place a letter's seal states (the PDF's signature dictionary).
@@ -264,6 +264,7 @@ def letter_email(message: OutboxMessage, sender: str, now: datetime) -> EmailMes
     if message.letter_id is None:
         mail = envelope(message, sender)
         mail.set_content(message.body_text or "")
+        attach_calendar(mail, message)
         return mail
     letter = get_required(Letter, message.letter_id)
     stored = sealed_pdf(letter, now=now)

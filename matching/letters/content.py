@@ -131,6 +131,9 @@ class LetterContent:
     results: tuple[CriterionResult, ...] = ()
     threshold: int = 3
     pitch: PitchMoment | None = None
+    #: Round 2: the organisation did not come to its pitch (issue 13): not admitted, whatever
+    #: the scores, and the letter says why.
+    pitch_no_show: bool = False
     appeal_deadline: datetime | None = None  # aware, UTC; shown in Brussels time
     appeal_how: str = ""  # the address of the platform's appeal form (R-APP-1, issue 12)
     decision_received_at: datetime | None = None  # a correction after a late receipt
@@ -212,7 +215,7 @@ def check_threshold_coherent(content: LetterContent) -> None:
                 N_("Deze selectie heeft een score onder de drempel van %(threshold)s; de brief "
                    "kan enkel na een omgekeerd weerwoord, met de motivering van het panel."),
                 rule="R-JURY-5", threshold=content.threshold)
-    if content.kind not in SELECTED_KINDS and not below:
+    if content.kind not in SELECTED_KINDS and not below and not content.pitch_no_show:
         raise IncompleteLetter(
             N_("Een niet-selectie met een score van minstens %(threshold)s op beide criteria "
                "spreekt de drempel tegen."), rule="R-JURY-5", threshold=content.threshold)

@@ -105,3 +105,17 @@ def pitch_invitation(content: LetterContent, locale: str = "nl", sequence: int =
     cal.add_missing_timezones(first_date=date(starts.year - 1, 1, 1),
                               last_date=date(ends.year + 1, 12, 31))
     return cal.to_ical()
+
+
+def pitch_cancellation(invitation: bytes) -> bytes:
+    """The cancellation (METHOD:CANCEL, STATUS:CANCELLED) of an earlier invitation, sent
+    when the pitch moves (issue 13): the same UID, the same moment and the same SEQUENCE as
+    that invitation, so it cancels exactly the event the calendar holds. The updated
+    invitation that goes with it carries the next SEQUENCE, so in whatever order the two
+    e-mails arrive the calendar ends with the new moment (RFC 5546: a message with a lower
+    SEQUENCE than the stored event is ignored)."""
+    cal = Calendar.from_ical(invitation)
+    cal["method"] = "CANCEL"
+    for event in cal.walk("VEVENT"):
+        event["status"] = vText("CANCELLED")
+    return cal.to_ical()

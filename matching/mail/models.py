@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matching.core.db import Model, UTCDateTime, enum_column
@@ -33,6 +33,9 @@ class OutboxMessage(Model):
     #: (confirmation, invitation, password reset) carry only ``body_text``.
     letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"), unique=True)
     body_text: Mapped[str | None] = mapped_column(Text)
+    #: A plain message's calendar attachment (issue 13: the cancellation of a pitch that
+    #: moved, METHOD:CANCEL); a letter's .ics is the letter's own.
+    calendar: Mapped[bytes | None] = mapped_column(LargeBinary)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     to_addresses: Mapped[str] = mapped_column(String(1000))
     #: Where replies go (a letter's: the work area's first contact person).

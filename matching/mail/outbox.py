@@ -44,13 +44,14 @@ SENDING_LEASE = timedelta(minutes=5)
 
 def queue_message(to: str, subject: str, message_id: str, *, now: datetime,
                   letter_id: int | None = None, body: str | None = None,
-                  reply_to: str | None = None) -> OutboxMessage:
+                  reply_to: str | None = None, calendar: bytes | None = None) -> OutboxMessage:
     """Queue an e-mail in the current transaction: a letter's (``letter_id``) or a plain
-    one (``body``). The Message-ID is the caller's, unique and stable."""
+    one (``body``, with an optional .ics ``calendar``: a cancellation). The Message-ID is
+    the caller's, unique and stable."""
     message = OutboxMessage(to_addresses=to, subject=subject, letter_id=letter_id,
                             body_text=body, message_id=message_id, state=OutboxState.PENDING,
                             attempts=0, created_at=now, next_attempt_at=now,
-                            reply_to=reply_to or None)
+                            reply_to=reply_to or None, calendar=calendar)
     db.session.add(message)
     return message
 
@@ -107,7 +108,17 @@ def build_plain(message: OutboxMessage, sender: str, now: datetime) -> EmailMess
                          "the letter's builder")
     mail = envelope(message, sender)
     mail.set_content(message.body_text)
+    attach_calendar(mail, message)
     return mail
+
+
+def attach_calendar(mail: EmailMessage, message: OutboxMessage) -> None:
+    """A plain message's .ics, with the METHOD it declares (a cancellation: CANCEL)."""
+    if not message.calendar:
+        return
+    method = "CANCEL" if b"METHOD:CANCEL" in message.calendar else "REQUEST"
+    mail.add_attachment(message.calendar, maintype="text", subtype="calendar",
+                        filename="pitch.ics", params={"method": method, "charset": "utf-8"})
 
 
 class Transport:

@@ -43,7 +43,7 @@ from matching.core.db import db, get_required
 from matching.core.errors import N_, allowed
 from matching.oversight.models import Observation
 from matching.tasks.rules import ProcedureFacts, Task, coordinator_steps, ordered
-from workareas.models import PitchSlot, Procedure
+from workareas.models import PitchSession, PitchSlot, Procedure
 from workareas.rules import ProcedureState
 
 #: Procedure states in which a jury scores (round 2 also after the others were decided:
@@ -141,14 +141,17 @@ def procedure_facts(procedure: Procedure, now: datetime) -> ProcedureFacts:
         counts = _readiness(procedure.id, round_no)
         undecided, ready = counts
     pitches = db.session.execute(
-        select(Candidacy.id, PitchAppointment.held_at, PitchSlot.starts_at)
+        select(Candidacy.id, PitchAppointment.held_at, PitchSlot.starts_at,
+               PitchAppointment.no_show_at)
         .outerjoin(PitchAppointment, PitchAppointment.candidacy_id == Candidacy.id)
         .outerjoin(PitchSlot, PitchSlot.id == PitchAppointment.slot_id)
         .where(Candidacy.procedure_id == procedure.id,
                Candidacy.state == CandidacyState.SELECTED_FOR_PITCH)).tuples().all()
-    to_plan = sum(1 for _, held, starts in pitches if starts is None)
-    to_record = sum(1 for _, held, starts in pitches
-                    if starts is not None and held is None and to_utc(starts) <= to_utc(now))
+    to_plan = sum(1 for _, held, starts, _ in pitches if starts is None)
+    # a pitch recorded as a no-show (issue 13) is not waiting to be recorded
+    to_record = sum(1 for _, held, starts, no_show in pitches
+                    if starts is not None and held is None and no_show is None
+                    and to_utc(starts) <= to_utc(now))
     filed = db.session.scalar(select(func.count(Appeal.id)).join(Candidacy).where(
         Candidacy.procedure_id == procedure.id, Appeal.state == AppealState.FILED)) or 0
     open_observations = db.session.scalar(select(func.count(Observation.id)).where(
@@ -305,6 +308,19 @@ def applicant_tasks(user: User, now: datetime) -> list[Task]:
                                  "uitnodiging."),
                               {"organisation": c.organisation.name, "location": pitch[1]},
                               link, due=pitch[0], procedure=procedure.title))
+        elif c.state == CandidacyState.SELECTED_FOR_PITCH and not db.session.scalar(
+                select(PitchAppointment.id).where(PitchAppointment.candidacy_id == c.id)):
+            # Issue 13: a session open for choosing: choose a slot before its date.
+            pick_until = db.session.scalar(
+                select(func.min(PitchSession.pick_until))
+                .join(PitchSlot, PitchSlot.session_id == PitchSession.id)
+                .where(PitchSession.procedure_id == procedure.id, PitchSession.pick_until > now,
+                       PitchSlot.id.not_in(select(PitchAppointment.slot_id))))
+            if pick_until is not None:
+                tasks.append(Task(N_("Kies het moment van de pitch van %(organisation)s."),
+                                  {"organisation": c.organisation.name},
+                                  url_for("jury.pick_pitch", candidacy_id=c.id), due=pick_until,
+                                  procedure=procedure.title))
     recent = db.session.execute(
         select(Letter.id, Letter.subject, Letter.created_at, Procedure.title)
         .join(Candidacy, Candidacy.id == Letter.candidacy_id)

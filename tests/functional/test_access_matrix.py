@@ -225,6 +225,12 @@ EXPECTED: dict[tuple[str, str], dict] = {
     # pitch-moment."
     ("rounds.plan_pitch", "POST"): only({COORDINATOR}, "POST"),
     ("rounds.pitch_held", "POST"): only({COORDINATOR}, "POST"),
+    # issue 13: pitch days cut into slots, a no-show, the organisation choosing its slot
+    ("rounds.pitch_no_show", "POST"): only({COORDINATOR}, "POST"),
+    ("rounds.pitch_planning_page", "GET"): only({COORDINATOR}, "GET"),
+    ("rounds.add_pitch_session", "POST"): only({COORDINATOR}, "POST"),
+    ("jury.pick_pitch", "GET"): only({OWNER}, "GET"),
+    ("jury.pick_pitch", "POST"): only({OWNER}, "POST"),
     ("coordinator_candidacies.letters", "GET"): only({COORDINATOR}, "GET"),
     # issue 13: the letters page links to each letter as recorded
     ("coordinator_candidacies.letter", "GET"): only({COORDINATOR}, "GET"),

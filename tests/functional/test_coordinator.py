@@ -90,7 +90,7 @@ def test_the_addendum_from_draft_to_publication_and_a_new_version(world, db, cli
                       data={"starts_at": start.strftime(LOCAL),
                             "ends_at": (start - timedelta(hours=1)).strftime(LOCAL),
                             "location": "Stadhuis"})
-    assert bad.status_code == 422 and "eindigt na het begin" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "einde moet na het begin liggen" in bad.get_data(as_text=True)
     assert client.post(f"/coordinatie/procedures/{procedure.id}/pitchmomenten",
                        data={"starts_at": start.strftime(LOCAL),
                              "ends_at": (start + timedelta(hours=1)).strftime(LOCAL),

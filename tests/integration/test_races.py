@@ -377,3 +377,54 @@ def test_two_clicks_on_close_round_give_one_closing_and_one_dutch_message(app, d
                 flashes += [category for category, _ in session.get("_flashes", [])]
         assert sorted(flashes) == ["error", "success"], flashes
         assert transitions_of(db, "procedure", world.procedure.id, "close_round_1") == 1
+
+
+# --- pitch slots (issue 13) -----------------------------------------------------------------
+
+def test_two_organisations_picking_the_same_slot_at_once_one_gets_it(app, db, world):
+    """First come, first served: two organisations choose the same free slot at the same
+    moment; one holds it, the other is told it was just taken (never a 500, never two
+    appointments in one slot)."""
+    from juries.models import PitchAppointment
+    from workareas.models import PitchSlot
+    from workareas.rules import SessionPlan
+
+    repetitions = 5
+    fresh_area(world, 100)
+    world.published_procedure()
+    candidacies = [world.apply(f"Organisatie P{i}") for i in range(2 * repetitions)]
+    world.start_round_1()
+    for c in candidacies:
+        world.decide(c, 1, (3, 3))
+    world.close_round(1)
+    start = world.procedure.candidacy_deadline + timedelta(days=20)
+    session = area_ops.add_pitch_session(
+        world.procedure, SessionPlan(start, start + timedelta(hours=3), 20, 10), "Stadhuis",
+        pick_until=world.clock.now + timedelta(days=5), actor=world.coordinator,
+        now=world.clock.now)
+    users = {c.id: world.applicant(c.organisation).id for c in candidacies}
+    db.session.commit()
+    now = world.clock.now
+    for i in range(repetitions):
+        slot_id = session.slots[i].id
+        pair = iter([candidacies[2 * i].id, candidacies[2 * i + 1].id])
+        handed = threading.Lock()
+
+        def prepare(db, slot_id=slot_id, pair=pair, handed=handed):
+            with handed:
+                candidacy_id = next(pair)
+            candidacy = db.session.get(Candidacy, candidacy_id)
+            slot = db.session.get(PitchSlot, slot_id)
+            actor = db.session.get(User, users[candidacy_id])
+            getattr(candidacy, "state", None)
+            return lambda: round_ops.pick_pitch_slot(candidacy, slot, actor=actor, now=now)
+
+        db.session.commit()
+        outcomes = race(app, prepare)
+        errors = [o for o in outcomes if isinstance(o, BaseException)]
+        assert not errors, f"race {i + 1}: server errors {errors!r}"
+        assert sorted(outcomes, key=str) == ["committed", "refused"], f"race {i + 1}: {outcomes}"
+        holders = db.session.scalars(select(PitchAppointment.candidacy_id)
+                                     .where(PitchAppointment.slot_id == slot_id)).all()
+        assert len(holders) == 1, f"race {i + 1}: {holders}"
+        db.session.commit()

@@ -1,0 +1,154 @@
+"""Issue 13, the pages of pitch scheduling: the coordinator's pitch planning (a session cut
+into slots, an overlap refused next to the field), the organisation choosing a free slot
+(first come, first served), and a no-show recorded on the round-2 board."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from juries.models import PitchAppointment
+from matching.core.dates import BRUSSELS
+from tests.support import login
+from workareas.models import PitchSession
+
+
+@pytest.fixture
+def round_2(world, db, pages_at_world_time):
+    world.published_procedure()
+    world.a, world.b = world.apply("Jobkracht vzw"), world.apply("Buurtwerk De Brug")
+    world.start_round_1()
+    for c in (world.a, world.b):
+        world.decide(c, 1, (3, 3))
+    world.close_round(1)
+    db.session.commit()
+    world.day = (world.procedure.candidacy_deadline + timedelta(days=20)).astimezone(BRUSSELS)
+    return world
+
+
+def session_form(w, **changes) -> dict:
+    data = {"day": w.day.strftime("%Y-%m-%d"), "starts": "09:00", "ends": "11:00",
+            "location": "Stadhuis Aalst, zaal 2", "slot_minutes": "20", "break_minutes": "10",
+            "pause_after": "", "pause_minutes": "0",
+            "pick_until": (w.clock.now + timedelta(days=5)).astimezone(BRUSSELS)
+            .strftime("%Y-%m-%dT%H:%M")}
+    data.update(changes)
+    return data
+
+
+def test_the_coordinator_plans_a_session_and_an_overlap_is_refused(round_2, db, client):
+    w = round_2
+    login(client, db, w.coordinator)
+    url = f"/coordinatie/procedures/{w.procedure.id}/pitchplanning"
+    page = client.get(url).get_data(as_text=True)
+    assert "Nog zonder pitch-slot" in page
+    assert "Jobkracht vzw" in page and "Buurtwerk De Brug" in page
+    response = client.post(f"/coordinatie/procedures/{w.procedure.id}/pitchsessies",
+                           data=session_form(w))
+    assert response.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "De pitchsessie is toegevoegd." in page
+    for slot in ("09:00–09:20", "09:30–09:50", "10:00–10:20", "10:30–10:50"):
+        assert slot in page
+    assert "Organisaties kiezen zelf een vrij slot tot" in page
+    # an overlapping session: refused with a clear message, nothing added
+    response = client.post(f"/coordinatie/procedures/{w.procedure.id}/pitchsessies",
+                           data=session_form(w, starts="10:45", ends="12:00", pick_until=""))
+    assert response.status_code == 422
+    assert "twee plaatsen tegelijk" in response.get_data(as_text=True)
+    # a slot that does not fit: the message next to the duration field
+    response = client.post(f"/coordinatie/procedures/{w.procedure.id}/pitchsessies",
+                           data=session_form(w, starts="14:00", ends="14:10", pick_until=""))
+    assert response.status_code == 422
+    assert "geen enkel pitch-slot" in response.get_data(as_text=True)
+    assert len(db.session.scalars(select(PitchSession)).all()) == 1
+
+
+def _session(w, db, client):
+    login(client, db, w.coordinator)
+    assert client.post(f"/coordinatie/procedures/{w.procedure.id}/pitchsessies",
+                       data=session_form(w)).status_code == 302
+    return db.session.scalar(select(PitchSession))
+
+
+def test_organisations_choose_a_free_slot_first_come_first_served(round_2, db, client):
+    w = round_2
+    session = _session(w, db, client)
+    first = session.slots[0]
+    login(client, db, w.applicant(w.a.organisation))
+    url = f"/kandidaturen/{w.a.id}/pitch-kiezen"
+    page = client.get(url).get_data(as_text=True)
+    assert "Kies een vrij moment" in page and "09:00–09:20" in page
+    assert client.post(url, data={"slot": str(first.id)}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Uw geplande pitch" in page and "09:00–09:20" in page
+    # the other organisation no longer sees it, and taking it anyway is refused
+    login(client, db, w.applicant(w.b.organisation))
+    other = f"/kandidaturen/{w.b.id}/pitch-kiezen"
+    page = client.get(other).get_data(as_text=True)
+    assert "09:00–09:20" not in page and "09:30–09:50" in page
+    response = client.post(other, data={"slot": str(first.id)})
+    assert response.status_code == 422
+    assert "andere organisatie" in response.get_data(as_text=True)
+    # nothing chosen: said next to the field
+    response = client.post(other, data={})
+    assert response.status_code == 422 and "Kies een vrij moment." in response.get_data(
+        as_text=True)
+    # another organisation's candidacy is not found
+    assert client.get(url).status_code == 404
+    taken = db.session.scalars(select(PitchAppointment.candidacy_id)).all()
+    assert taken == [w.a.id]
+
+
+def test_a_no_show_is_recorded_on_the_round_2_board(round_2, db, client):
+    w = round_2
+    session = _session(w, db, client)
+    slot = session.slots[0]
+    board = f"/coordinatie/procedures/{w.procedure.id}/rondes/2"
+    assert client.post(f"/coordinatie/kandidaturen/{w.a.id}/pitch",
+                       data={f"pitch{w.a.id}-slot": str(slot.id)}).status_code == 302
+    w.clock.now = slot.starts_at + timedelta(minutes=15)
+    response = client.post(f"/coordinatie/kandidaturen/{w.a.id}/niet-opgedaagd",
+                           data={f"noshow{w.a.id}-note": ""})
+    assert response.status_code == 422 and "Noteer kort wat er gebeurde." in response.get_data(
+        as_text=True)
+    response = client.post(f"/coordinatie/kandidaturen/{w.a.id}/niet-opgedaagd",
+                           data={f"noshow{w.a.id}-note": "Niemand kwam, geen bericht."})
+    assert response.status_code == 302
+    page = client.get(board).get_data(as_text=True)
+    assert "Geregistreerd: de organisatie is niet opgedaagd." in page
+    assert "niet opgedaagd" in page
+    appointment = db.session.scalar(select(PitchAppointment))
+    assert appointment.no_show_note == "Niemand kwam, geen bericht."
+
+
+def test_the_task_lists_say_plan_the_pitches_and_choose_your_slot(round_2, db, client):
+    w = round_2
+    login(client, db, w.coordinator)
+    home = client.get("/").get_data(as_text=True)
+    assert "Plan de pitch van 2 geselecteerde kandidaturen." in home
+    _session(w, db, client)
+    login(client, db, w.applicant(w.a.organisation))
+    home = client.get("/").get_data(as_text=True)
+    assert "Kies het moment van de pitch van Jobkracht vzw." in home
+    assert f'href="/kandidaturen/{w.a.id}/pitch-kiezen"' in home
+    slot = db.session.scalar(select(PitchSession)).slots[0]
+    client.post(f"/kandidaturen/{w.a.id}/pitch-kiezen", data={"slot": str(slot.id)})
+    home = client.get("/").get_data(as_text=True)
+    assert "Kies het moment van de pitch" not in home
+    assert "Pitch van Jobkracht vzw in Stadhuis Aalst, zaal 2: lees de uitnodiging." in home
+    login(client, db, w.coordinator)
+    assert "Plan de pitch van 1 geselecteerde kandidaturen." in client.get("/").get_data(
+        as_text=True)
+
+
+def test_the_public_addendum_shows_the_pitch_day_not_every_slot(round_2, db, client):
+    w = round_2
+    _session(w, db, client)
+    client.post("/afmelden")
+    page = client.get(f"/addenda/{w.procedure.id}").get_data(as_text=True)
+    day = w.day.strftime("%d-%m-%Y")
+    assert f"{day} 09:00 – 11:00, Stadhuis Aalst, zaal 2 (pitches van 20 minuten)" in page
+    assert "09:30" not in page  # the slots are the organisations', not the public's
