@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import Role, format_enterprise_number
 from matching.audit.recording import audit
-from matching.candidacies.models import Candidacy, Letter, LetterPdf
+from matching.candidacies.models import Candidacy, CandidacyVersion, Letter, LetterPdf
 from matching.candidacies.rules import APPEAL_WINDOW_DAYS, appeal_deadline
 from matching.core import signals
 from matching.core.dates import brussels_date
@@ -130,20 +130,28 @@ def inadmissibility(candidacy: Candidacy, now: datetime,
                         decision_received_at=received_at)
 
 
-def candidacy_receipt(candidacy: Candidacy, now: datetime) -> LetterContent:
+def candidacy_receipt(candidacy: Candidacy, now: datetime,
+                      submitted: CandidacyVersion | None = None) -> LetterContent:
+    """The receipt of a submission; a corrected candidacy's receipt names its version
+    (issue 13) and has its own reference."""
     version = candidacy.procedure.published_version
     if version is None or version.candidacy_deadline is None:
         # a candidacy is submitted to a published addendum, which has its deadline (R-ADD-1)
         raise RuntimeError(f"candidacy {candidacy.reference} was submitted to a procedure "
                            "without a published addendum with a candidacy deadline")
     titles = {c.code: c.title for c in version.challenges}
-    return base_content(LetterKind.CANDIDACY_RECEIPT, candidacy, now, f"{candidacy.reference}/ONTV",
+    number = submitted.number if submitted is not None else 1
+    reference = f"{candidacy.reference}/ONTV" + (f"-V{number}" if number > 1 else "")
+    extra = ({"version": number, "addendum_version": submitted.addendum_version}
+             if submitted is not None else {})
+    return base_content(LetterKind.CANDIDACY_RECEIPT, candidacy, now, reference,
                  submitted_at=candidacy.submitted_at,
                  challenges=tuple(titles.get(c.challenge_code, c.challenge_code)
                                   for c in candidacy.contributions),
                  next_steps=((N_("Deadline voor kandidaturen"),
                               brussels_date(version.candidacy_deadline)),
-                             (N_("Verwachte beslissing"), version.expected_decision_date)))
+                             (N_("Verwachte beslissing"), version.expected_decision_date)),
+                 extra=extra)
 
 
 def issue(content: LetterContent, candidacy: Candidacy, *, actor: User | None, now: datetime,
