@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    CheckConstraint,
     JSON,
+    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
