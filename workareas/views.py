@@ -48,7 +48,8 @@ def addendum(procedure_id: int):
                  selectinload(Procedure.versions).selectinload(AddendumVersion.needs),
                  selectinload(Procedure.versions).selectinload(AddendumVersion.challenges),
                  selectinload(Procedure.versions).selectinload(AddendumVersion.contacts),
-                 selectinload(Procedure.pitch_slots), raiseload("*")))
+                 selectinload(Procedure.pitch_slots),
+                 joinedload(Procedure.changes_procedure), raiseload("*")))
     if procedure is None:
         abort(404)
     published = [v for v in procedure.versions if v.published_at is not None]

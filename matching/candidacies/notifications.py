@@ -297,8 +297,11 @@ def letter_email(message: OutboxMessage, sender: str, now: datetime) -> EmailMes
 @signals.addendum_version_published.connect
 def tell_submitted_candidates(procedure: Procedure, *, version, now: datetime) -> int:
     """Issue 12: a new version of the addendum is told to the organisations that already
-    submitted, with what changed and the candidacy deadline (Dutch: their language is not
-    recorded). Returns the number of e-mails queued."""
+    submitted, with what changed and the candidacy deadline; after a version that adds or
+    changes needs or regional challenges, that they may update their candidacy (a
+    correction) until the deadline. In Dutch, then in English (the organisation's language
+    is not recorded). Returns the number of e-mails queued."""
+    from matching.candidacies.queries import substantive_versions
     from matching.candidacies.rules import CandidacyState
     from matching.mail.outbox import queue_mail
 
@@ -308,20 +311,25 @@ def tell_submitted_candidates(procedure: Procedure, *, version, now: datetime) -
         .order_by(Candidacy.id)))
     if not candidacies:
         return 0
+    substantive = version.number in substantive_versions(procedure)
     prefetch_recipients(candidacies)
     for candidacy in candidacies:
         _, addresses = recipients_of(candidacy)
         if not addresses:
             continue
-        with force_locale("nl"):
-            body = render_template(
-                "mail/addendum_version.txt", procedure=procedure, version=version,
-                candidacy=candidacy, deadline=version.candidacy_deadline,
-                link=external_url("public.addendum", procedure_id=procedure.id),
-                own=external_url("applicant.candidacy", candidacy_id=candidacy.id))
-            subject = gettext("Nieuwe versie van het addendum – %(area)s",
-                              area=procedure.work_area.name)
-        queue_mail(addresses, subject, body, now=now,
+        parts, subjects = [], []
+        for locale in ("nl", "en"):
+            with force_locale(locale):
+                parts.append(render_template(
+                    "mail/addendum_version.txt", procedure=procedure, version=version,
+                    candidacy=candidacy, deadline=version.candidacy_deadline,
+                    substantive=substantive,
+                    link=external_url("public.addendum", procedure_id=procedure.id),
+                    own=external_url("applicant.candidacy", candidacy_id=candidacy.id)).strip())
+                subjects.append(gettext("Nieuwe versie van het addendum – %(area)s",
+                                        area=procedure.work_area.name))
+        body = f"{parts[0]}\n\n{'-' * 72}\n(English)\n\n{parts[1]}\n"
+        queue_mail(addresses, f"{subjects[0]} / {subjects[1]}", body, now=now,
                    domain=current_app.config.get("MAIL_DOMAIN", "lokalepartnerschappen.be"),
                    key=f"addendum-{procedure.id}-v{version.number}-{candidacy.id}")
     return len(candidacies)

@@ -10,6 +10,7 @@ from matching.candidacies import operations as candidacy_ops
 from matching.candidacies.models import Attachment, Candidacy, CandidacyVersion, Letter
 from matching.candidacies.rules import CandidacyState
 from matching.core.errors import PermissionDenied
+from matching.mail.models import OutboxMessage
 from tests.helpers import sample_pdf
 from tests.support import ALL_DECLARED, ANSWERS, refused
 from workareas import operations as area_ops
@@ -166,6 +167,11 @@ def test_a_version_names_the_addendum_version_it_answered(world, db):
     world.clock.advance(days=1)
     area_ops.publish_new_version(p, content, "Lokale nood mobiliteit toegevoegd",
                                  actor=world.coordinator, now=world.clock.now)
+    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.subject.like(
+        "Nieuwe versie van het addendum%"))).one()  # issue 12: told, in Dutch and English
+    assert "open op de pagina van uw kandidatuur een correctie" in mail.body_text
+    assert "(English)" in mail.body_text and "New version of the addendum" in mail.subject
+    assert f"/kandidaturen/{c.id}" in mail.body_text
     who = world.applicant(c.organisation)
     candidacy_ops.open_correction(c, actor=who, now=world.clock.now)
     candidacy_ops.submit_candidacy(c, actor=who, now=world.clock.now)
