@@ -4,6 +4,8 @@ observer's procedure pages and the final report say so."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, update
 
 from matching.accounts.rules import Role
@@ -34,8 +36,12 @@ def test_a_later_procedure_is_started_and_shown_with_the_partnership_it_changes(
     later = db.session.scalar(select(Procedure).where(Procedure.title == "Right to challenge"))
     assert later.changes_procedure_id == first.id
     assert LINE in client.get(response.headers["Location"]).get_data(as_text=True)
-    area_ops.edit_draft_addendum(later, dict(ADDENDUM, candidacy_deadline=world.deadline(weeks=7)),
+    deadline = world.deadline(weeks=7)
+    area_ops.edit_draft_addendum(later, dict(ADDENDUM, candidacy_deadline=deadline),
                                  actor=world.coordinator, now=world.clock.now)
+    start = deadline + timedelta(days=14)
+    area_ops.add_pitch_slot(later, start, start + timedelta(minutes=45), "Stadhuis Aalst",
+                            actor=world.coordinator, now=world.clock.now)
     area_ops.publish_addendum(later, actor=world.coordinator, now=world.clock.now)
     db.session.commit()
     public = client.get(f"/addenda/{later.id}").get_data(as_text=True)
