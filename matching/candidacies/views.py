@@ -367,8 +367,8 @@ def upload(candidacy_id: int):
 def remove_attachment(candidacy_id: int, attachment_id: int):
     candidacy = own_candidacy(candidacy_id)
     item = db.session.get(Attachment, attachment_id)
-    if item is None or item.candidacy_id != candidacy.id:
-        abort(404)
+    if item is None or item.candidacy_id != candidacy.id or item.removed_at is not None:
+        abort(404)  # one removed in a correction is kept for its version, not removed twice
     if not FlaskForm().validate_on_submit():
         abort(400)
     perform(candidacy_ops.remove_attachment, candidacy, item,
