@@ -76,6 +76,7 @@ def create_procedure(area_id: int):
                                state_labels=PROCEDURE_STATE_LABELS, form=form,
                                ProcedureState=ProcedureState), 422
     procedure = perform(area_ops.create_procedure, area, form.title.data or "",
+                        changes_procedure_id=form.changes_procedure_id.data or None,
                         success=_("De procedure is aangemaakt, met een leeg ontwerp-addendum."))
     if procedure is FAILED:
         return redirect(url_for(".dashboard"))

@@ -13,6 +13,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -78,6 +79,10 @@ class AddendumForm(FlaskForm):
 
 class ProcedureForm(FlaskForm):
     title = StringField("Titel van de procedure", validators=[Length(max=200)])
+    #: R-DYN-1: the ratified procedure whose partnership this later one changes (empty: a
+    #: new partnership). The choices are the work area's ratified procedures, offered per
+    #: work area by the page; the operation checks the choice.
+    changes_procedure_id = IntegerField(validators=[Optional()])
 
 
 class PitchSlotForm(FlaskForm):

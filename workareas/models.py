@@ -118,8 +118,13 @@ class Procedure(Model):
     #: When the retention run pseudonymised the procedure's personal data (issue 18: its
     #: record's retention period ended; ``matching.privacy.retention``).
     pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: R-DYN-1 (issue 12): the earlier, ratified procedure of the same work area whose
+    #: partnership this later procedure changes (the right to challenge, a later matching).
+    changes_procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"))
 
     work_area: Mapped[WorkArea] = relationship(back_populates="procedures")
+    changes_procedure: Mapped[Procedure | None] = relationship(
+        remote_side=[id], foreign_keys=[changes_procedure_id])
     versions: Mapped[list[AddendumVersion]] = relationship(
         back_populates="procedure", order_by="AddendumVersion.number",
         cascade="all, delete-orphan")
@@ -136,6 +141,8 @@ class Procedure(Model):
                         name="published_at_iff_published"),
         CheckConstraint("(state = 'ratified') = (ratified_at IS NOT NULL)",
                         name="ratified_at_iff_ratified"),
+        CheckConstraint("changes_procedure_id IS NULL OR changes_procedure_id <> id",
+                        name="changes_another_procedure"),
     )
 
     @property

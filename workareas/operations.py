@@ -45,6 +45,7 @@ from workareas.rules import (
     ProcedureStep,
     SessionPlan,
     changes_needs_or_challenges,
+    check_changes_procedure,
     check_contact,
     check_letter_sender,
     check_new_version,
@@ -179,13 +180,22 @@ def set_letter_sender(work_area: WorkArea, postal_address: str, signatory_name: 
 
 
 @operation
-def create_procedure(work_area: WorkArea, title: str, *, actor: User, now: datetime) -> Procedure:
+def create_procedure(work_area: WorkArea, title: str, *, actor: User, now: datetime,
+                     changes_procedure_id: int | None = None) -> Procedure:
     """Start a (new) matching procedure in the work area, with an empty draft addendum.
 
-    R-DYN-1: a work area can run the procedure more than once, one at a time.
+    R-DYN-1: a work area can run the procedure more than once, one at a time; a later one
+    names the ratified procedure whose partnership it changes (``changes_procedure_id``,
+    :func:`~workareas.rules.check_changes_procedure`), or none for a new partnership.
     """
     lock_for_change(work_area)
     require_coordinator(actor, work_area.id)
+    changes = None
+    if changes_procedure_id is not None:
+        changes = db.session.get(Procedure, changes_procedure_id)
+        check_changes_procedure(changes is not None and changes.work_area_id == work_area.id,
+                                changes is not None
+                                and changes.state == ProcedureState.RATIFIED)
     running = db.session.scalar(select(func.count(Procedure.id)).where(
         Procedure.work_area_id == work_area.id, Procedure.state.in_(OPEN_PROCEDURE_STATES)))
     if running:
@@ -195,11 +205,12 @@ def create_procedure(work_area: WorkArea, title: str, *, actor: User, now: datet
                                       .where(Procedure.work_area_id == work_area.id)) or 0)
     procedure = Procedure(work_area=work_area, sequence=sequence, created_at=now,
                           title=title.strip() or f"Matching {sequence}",
-                          state=ProcedureState.DRAFT)
+                          state=ProcedureState.DRAFT, changes_procedure=changes)
     procedure.versions.append(AddendumVersion(number=1, created_at=now))
     db.session.add(procedure)
     audit("procedure.create", procedure, actor=actor, now=now, procedure_id=None,
-          work_area=work_area.name, sequence=sequence)
+          work_area=work_area.name, sequence=sequence,
+          changes_procedure=changes.sequence if changes else None)
     return procedure
 
 

@@ -437,3 +437,23 @@ def check_pick_open(pick_until: datetime | None, now: datetime) -> None:
     if to_utc(now) >= to_utc(pick_until):
         raise DomainError(N_("Kiezen kon tot %(until)s; de coördinator wijst u nu een slot toe."),
                           rule="R-PITCH-1", field="slot", until=format_brussels(pick_until))
+
+
+def check_changes_procedure(same_work_area: bool, ratified: bool) -> None:
+    """R-DYN-1 (issue 12: "a later procedure of a work area links to the partnership it
+    changes"): a later matching changes the partnership an earlier procedure of the same
+    work area formed, so it names a ratified procedure of that work area.
+
+    Call text, section 5: "Tenslotte wordt ook een “right to challenge” ingesteld voor
+    partnerschappen met een lange looptijd, waarbij na een vastgelegde periode (…) actoren
+    die denken toegevoegde waarde te kunnen bieden, vanuit bovenstaande logica in een door
+    ESF vormgegeven proces kunnen stappen"; DOMAIN.md R-DYN-1: "A partnership's composition
+    can change later (…); such a matching meets the same criteria as the call for
+    interest"."""
+    if not same_work_area:
+        raise DomainError(N_("Een latere procedure wijzigt een partnerschap van hetzelfde "
+                             "werkingsgebied."), rule="R-DYN-1", field="changes_procedure_id")
+    if not ratified:
+        raise DomainError(N_("Een latere procedure wijzigt enkel een partnerschap van een "
+                             "procedure die Europa WSE bekrachtigde."), rule="R-DYN-1",
+                          field="changes_procedure_id")

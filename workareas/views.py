@@ -49,7 +49,7 @@ def addendum(procedure_id: int):
                  selectinload(Procedure.versions).selectinload(AddendumVersion.challenges),
                  selectinload(Procedure.versions).selectinload(AddendumVersion.contacts),
                  selectinload(Procedure.pitch_slots), selectinload(Procedure.pitch_sessions),
-                 raiseload("*")))
+                 joinedload(Procedure.changes_procedure), raiseload("*")))
     if procedure is None:
         abort(404)
     published = [v for v in procedure.versions if v.published_at is not None]

@@ -21,6 +21,10 @@ ACTION_LABELS = {
     "ballot.open": N_("stemming geopend"),
     "ballot.vote": N_("stem uitgebracht"),
     "candidacy.save": N_("kandidatuur (concept) bewaard"),
+    "candidacy.open_correction": N_("correctie van een ingediende kandidatuur geopend"),
+    "candidacy.resubmit": N_("gecorrigeerde kandidatuur opnieuw ingediend (nieuwe versie)"),
+    "candidacy.correction_lapsed": N_("correctie niet opnieuw ingediend vóór de deadline: de "
+                                      "laatst ingediende versie geldt"),
     "candidacy.start": N_("kandidatuur gestart"),
     "candidacy.submit": N_("kandidatuur ingediend"),
     "candidacy.withdraw": N_("kandidatuur ingetrokken"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -50,6 +51,10 @@ class Candidacy(Model):
     #: framework and accept coaching. NULL only for candidacies submitted before the system
     #: asked it (migration 0101); a candidacy submitted since declares it.
     declares_quality_framework: Mapped[bool | None] = mapped_column(default=False)
+    #: Issue 13: a correction of the submitted candidacy is open since this moment (the
+    #: answers are being changed; the last submitted version stands until it is resubmitted
+    #: before the deadline).
+    correction_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship()
     procedure: Mapped[Procedure] = relationship()
@@ -58,8 +63,15 @@ class Candidacy(Model):
     answers: Mapped[list[Answer]] = relationship(
         back_populates="candidacy", cascade="all, delete-orphan",
         order_by="(Answer.criterion, Answer.question)")
+    #: The attachments of the current content; one removed in a correction stays in the
+    #: database for the earlier versions (``Attachment.removed_at``).
     attachments: Mapped[list[Attachment]] = relationship(
-        back_populates="candidacy", cascade="all, delete-orphan", order_by="Attachment.id")
+        back_populates="candidacy", cascade="all, delete-orphan", order_by="Attachment.id",
+        primaryjoin="and_(Candidacy.id == Attachment.candidacy_id, "
+                    "Attachment.removed_at.is_(None))")
+    versions: Mapped[list[CandidacyVersion]] = relationship(
+        back_populates="candidacy", cascade="all, delete-orphan",
+        order_by="CandidacyVersion.number")
     notices: Mapped[list[DecisionNotice]] = relationship(
         back_populates="candidacy", cascade="all, delete-orphan", order_by="DecisionNotice.round")
 
@@ -79,7 +91,13 @@ class Candidacy(Model):
                         name="submitted_with_declarations"),
         CheckConstraint("submitted_at IS NULL OR declares_quality_framework IS NULL "
                         "OR declares_quality_framework", name="submitted_with_quality_framework"),
+        CheckConstraint("correction_opened_at IS NULL OR state = 'submitted'",
+                        name="corrections_of_submitted_candidacies"),
     )
+
+    @property
+    def latest_version(self) -> CandidacyVersion | None:
+        return self.versions[-1] if self.versions else None
 
     def notice(self, round_no: int) -> DecisionNotice | None:
         return next((n for n in self.notices if n.round == round_no), None)
@@ -134,6 +152,9 @@ class Attachment(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Removed from the content in a correction (issue 13); kept for the earlier version
+    #: that named it.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     candidacy: Mapped[Candidacy] = relationship(back_populates="attachments")
     content: Mapped[AttachmentContent | None] = relationship(
@@ -146,6 +167,37 @@ class Attachment(Model):
             "'application/vnd.openxmlformats-officedocument.wordprocessingml.document', "
             "'application/vnd.oasis.opendocument.text')", name="media_type_allowed"),
     )
+
+
+class CandidacyVersion(Model):
+    """One submitted version of a candidacy's content (issue 13: "A submitted candidacy can
+    be corrected (a new version, the earlier one kept)"), written on each submission and
+    never changed: the contributions, the answers, fit for partnership, the declarations and
+    the attachments (by id, name and SHA-256) as they were submitted, and the addendum
+    version they answered (issue 12)."""
+
+    __tablename__ = "candidacy_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The number of the addendum version in force at the submission.
+    addendum_version: Mapped[int]
+    content: Mapped[dict] = mapped_column(JSON)
+
+    candidacy: Mapped[Candidacy] = relationship(back_populates="versions")
+
+    __table_args__ = (
+        UniqueConstraint("candidacy_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("addendum_version >= 1", name="addendum_version_positive"),
+    )
+
+
+@event.listens_for(CandidacyVersion, "before_update")
+def _versions_are_immutable(mapper, connection, target: CandidacyVersion) -> None:
+    raise ValueError("a submitted version of a candidacy is kept as it was submitted")
 
 
 class AttachmentContent(Model):

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import Role, format_enterprise_number
 from matching.audit.recording import audit
-from matching.candidacies.models import Candidacy, Letter, LetterPdf
+from matching.candidacies.models import Candidacy, CandidacyVersion, Letter, LetterPdf
 from matching.candidacies.rules import APPEAL_WINDOW_DAYS, appeal_deadline
 from matching.core import signals
 from matching.core.dates import brussels_date
@@ -130,20 +130,28 @@ def inadmissibility(candidacy: Candidacy, now: datetime,
                         decision_received_at=received_at)
 
 
-def candidacy_receipt(candidacy: Candidacy, now: datetime) -> LetterContent:
+def candidacy_receipt(candidacy: Candidacy, now: datetime,
+                      submitted: CandidacyVersion | None = None) -> LetterContent:
+    """The receipt of a submission; a corrected candidacy's receipt names its version
+    (issue 13) and has its own reference."""
     version = candidacy.procedure.published_version
     if version is None or version.candidacy_deadline is None:
         # a candidacy is submitted to a published addendum, which has its deadline (R-ADD-1)
         raise RuntimeError(f"candidacy {candidacy.reference} was submitted to a procedure "
                            "without a published addendum with a candidacy deadline")
     titles = {c.code: c.title for c in version.challenges}
-    return base_content(LetterKind.CANDIDACY_RECEIPT, candidacy, now, f"{candidacy.reference}/ONTV",
+    number = submitted.number if submitted is not None else 1
+    reference = f"{candidacy.reference}/ONTV" + (f"-V{number}" if number > 1 else "")
+    extra = ({"version": number, "addendum_version": submitted.addendum_version}
+             if submitted is not None else {})
+    return base_content(LetterKind.CANDIDACY_RECEIPT, candidacy, now, reference,
                  submitted_at=candidacy.submitted_at,
                  challenges=tuple(titles.get(c.challenge_code, c.challenge_code)
                                   for c in candidacy.contributions),
                  next_steps=((N_("Deadline voor kandidaturen"),
                               brussels_date(version.candidacy_deadline)),
-                             (N_("Verwachte beslissing"), version.expected_decision_date)))
+                             (N_("Verwachte beslissing"), version.expected_decision_date)),
+                 extra=extra)
 
 
 def issue(content: LetterContent, candidacy: Candidacy, *, actor: User | None, now: datetime,
@@ -290,8 +298,11 @@ def letter_email(message: OutboxMessage, sender: str, now: datetime) -> EmailMes
 @signals.addendum_version_published.connect
 def tell_submitted_candidates(procedure: Procedure, *, version, now: datetime) -> int:
     """Issue 12: a new version of the addendum is told to the organisations that already
-    submitted, with what changed and the candidacy deadline (Dutch: their language is not
-    recorded). Returns the number of e-mails queued."""
+    submitted, with what changed and the candidacy deadline; after a version that adds or
+    changes needs or regional challenges, that they may update their candidacy (a
+    correction) until the deadline. In Dutch, then in English (the organisation's language
+    is not recorded). Returns the number of e-mails queued."""
+    from matching.candidacies.queries import substantive_versions
     from matching.candidacies.rules import CandidacyState
     from matching.mail.outbox import queue_mail
 
@@ -301,20 +312,25 @@ def tell_submitted_candidates(procedure: Procedure, *, version, now: datetime) -
         .order_by(Candidacy.id)))
     if not candidacies:
         return 0
+    substantive = version.number in substantive_versions(procedure)
     prefetch_recipients(candidacies)
     for candidacy in candidacies:
         _, addresses = recipients_of(candidacy)
         if not addresses:
             continue
-        with force_locale("nl"):
-            body = render_template(
-                "mail/addendum_version.txt", procedure=procedure, version=version,
-                candidacy=candidacy, deadline=version.candidacy_deadline,
-                link=external_url("public.addendum", procedure_id=procedure.id),
-                own=external_url("applicant.candidacy", candidacy_id=candidacy.id))
-            subject = gettext("Nieuwe versie van het addendum – %(area)s",
-                              area=procedure.work_area.name)
-        queue_mail(addresses, subject, body, now=now,
+        parts, subjects = [], []
+        for locale in ("nl", "en"):
+            with force_locale(locale):
+                parts.append(render_template(
+                    "mail/addendum_version.txt", procedure=procedure, version=version,
+                    candidacy=candidacy, deadline=version.candidacy_deadline,
+                    substantive=substantive,
+                    link=external_url("public.addendum", procedure_id=procedure.id),
+                    own=external_url("applicant.candidacy", candidacy_id=candidacy.id)).strip())
+                subjects.append(gettext("Nieuwe versie van het addendum – %(area)s",
+                                        area=procedure.work_area.name))
+        body = f"{parts[0]}\n\n{'-' * 72}\n(English)\n\n{parts[1]}\n"
+        queue_mail(addresses, f"{subjects[0]} / {subjects[1]}", body, now=now,
                    domain=current_app.config.get("MAIL_DOMAIN", "lokalepartnerschappen.be"),
                    key=f"addendum-{procedure.id}-v{version.number}-{candidacy.id}")
     return len(candidacies)

@@ -28,6 +28,7 @@ from matching.candidacies.models import (
     Attachment,
     AttachmentContent,
     Candidacy,
+    CandidacyVersion,
     Contribution,
     DecisionNotice,
     Letter,
@@ -47,6 +48,7 @@ from matching.candidacies.rules import (
     check_attachment_quota,
     check_before_deadline,
     check_contributions,
+    check_correctable,
     check_decision_round,
     check_declarations,
     check_editable,
@@ -116,7 +118,8 @@ def save_candidacy(candidacy: Candidacy, *, actor: User, now: datetime,
     the declarations). A draft may be incomplete; submission checks completeness."""
     lock_for_change(candidacy)
     require_applicant(actor, candidacy.organisation_id)
-    check_editable(candidacy.state, now, candidacy.procedure.required_candidacy_deadline)
+    check_editable(candidacy.state, now, candidacy.procedure.required_candidacy_deadline,
+                   candidacy.correction_opened_at is not None)
     offered = {c.code for c in candidacy.procedure.current_version.challenges}
     chosen = {k: v.strip() for k, v in contributions.items() if (v or "").strip()}
     if not set(chosen) <= offered:
@@ -183,10 +186,14 @@ def check_partnership_fit(text: str) -> None:
 
 @operation
 def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Candidacy:
-    """Submit before the deadline (R-CAND-3), with the declarations (R-CAND-1/2)."""
+    """Submit before the deadline (R-CAND-3), with the declarations (R-CAND-1/2). Every
+    submission writes a version of the content (issue 13); a corrected candidacy is
+    submitted again the same way, as its next version, and keeps its state."""
     lock_for_change(candidacy)
     require_applicant(actor, candidacy.organisation_id)
-    new_state = next_candidacy_state(candidacy.state, CandidacyStep.SUBMIT)
+    correcting = candidacy.correction_opened_at is not None
+    new_state = candidacy.state if correcting else next_candidacy_state(candidacy.state,
+                                                                        CandidacyStep.SUBMIT)
     procedure = candidacy.procedure
     if procedure.state != ProcedureState.PUBLISHED:
         raise DomainError(N_("Voor deze procedure kan men zich niet (meer) kandidaat stellen."),
@@ -196,12 +203,120 @@ def submit_candidacy(candidacy: Candidacy, *, actor: User, now: datetime) -> Can
     problems = submission_problems(candidacy)
     if problems:
         raise DomainErrors(problems)
+    db.session.flush()  # the attachments' ids, for the version
     candidacy.submitted_at = now
-    transition(candidacy, CandidacyStep.SUBMIT, new_state, actor=actor, now=now,
-               procedure_id=procedure.id)
-    candidacy_letters.issue(candidacy_letters.candidacy_receipt(candidacy, now), candidacy,
-                            actor=actor, now=now)
+    if correcting:
+        candidacy.correction_opened_at = None
+        version = _write_version(candidacy, now)
+        audit("candidacy.resubmit", candidacy, actor=actor, now=now, procedure_id=procedure.id,
+              version=version.number, addendum_version=version.addendum_version)
+    else:
+        transition(candidacy, CandidacyStep.SUBMIT, new_state, actor=actor, now=now,
+                   procedure_id=procedure.id)
+        version = _write_version(candidacy, now)
+    candidacy_letters.issue(candidacy_letters.candidacy_receipt(candidacy, now, version),
+                            candidacy, actor=actor, now=now)
     return candidacy
+
+
+def _snapshot(candidacy: Candidacy) -> dict[str, Any]:
+    """The candidacy's content as submitted: what a :class:`CandidacyVersion` keeps."""
+    return {
+        "contributions": {c.challenge_code: c.text for c in candidacy.contributions},
+        "answers": {f"{a.criterion.value}.{a.question}": a.text for a in candidacy.answers},
+        "partnership_fit": candidacy.partnership_fit,
+        "declarations": {d.value: bool(v) for d, v in declarations_of(candidacy).items()},
+        "attachments": [{"id": a.id, "filename": a.filename, "size": a.size,
+                         "sha256": a.sha256} for a in candidacy.attachments],
+    }
+
+
+def _addendum_in_force(procedure: Procedure, at: datetime) -> int:
+    """The number of the latest addendum version published by ``at`` (the first one for a
+    candidacy that cannot be placed)."""
+    published = [v.number for v in procedure.versions
+                 if v.published_at is not None and to_utc(v.published_at) <= to_utc(at)]
+    return published[-1] if published else 1
+
+
+def _write_version(candidacy: Candidacy, now: datetime) -> CandidacyVersion:
+    version = CandidacyVersion(
+        number=len(candidacy.versions) + 1, submitted_at=now,
+        addendum_version=_addendum_in_force(candidacy.procedure, now),
+        content=_snapshot(candidacy))
+    candidacy.versions.append(version)
+    return version
+
+
+def _versioned_attachment_ids(candidacy: Candidacy) -> set[int]:
+    return {a["id"] for v in candidacy.versions for a in v.content.get("attachments", [])}
+
+
+@operation
+def open_correction(candidacy: Candidacy, *, actor: User, now: datetime) -> Candidacy:
+    """Issue 13: the organisation opens a correction of its submitted candidacy, until the
+    deadline. Its answers and attachments can then be changed and submitted again as a new
+    version; until then (and if that does not happen before the deadline) the last
+    submitted version stands. A candidacy submitted before versions were kept gets its
+    first version now, from what it holds (unchanged since its submission)."""
+    lock_for_change(candidacy)
+    require_applicant(actor, candidacy.organisation_id)
+    procedure = candidacy.procedure
+    check_correctable(candidacy.state, candidacy.correction_opened_at is not None,
+                      procedure.state == ProcedureState.PUBLISHED, now,
+                      procedure.required_candidacy_deadline)
+    if not candidacy.versions and candidacy.submitted_at is not None:
+        _write_version(candidacy, candidacy.submitted_at)
+    candidacy.correction_opened_at = now
+    latest = candidacy.versions[-1]
+    audit("candidacy.open_correction", candidacy, actor=actor, now=now,
+          procedure_id=procedure.id, version=latest.number)
+    return candidacy
+
+
+def restore_latest_version(candidacy: Candidacy, now: datetime) -> CandidacyVersion:
+    """Put the last submitted version back as the candidacy's content: a correction that
+    was not submitted again (it lapsed at the deadline, or the candidacy is withdrawn)
+    leaves nothing of its changes. Attachments added in it go; those removed in it
+    return."""
+    latest = candidacy.versions[-1]
+    content = latest.content
+    candidacy.contributions, candidacy.answers = [], []
+    db.session.flush()
+    candidacy.contributions = [Contribution(challenge_code=k, text=v)
+                               for k, v in sorted(content["contributions"].items())]
+    candidacy.answers = [
+        Answer(criterion=Criterion(key.split(".")[0]), question=int(key.split(".")[1]),
+               text=text) for key, text in sorted(content["answers"].items())]
+    candidacy.partnership_fit = content["partnership_fit"]
+    declared = content["declarations"]
+    candidacy.declares_individual = declared[Declaration.INDIVIDUAL.value]
+    candidacy.declares_not_invoice_only = declared[Declaration.NOT_INVOICE_ONLY.value]
+    candidacy.declares_partnership_commitment = declared[Declaration.PARTNERSHIP_COMMITMENT.value]
+    candidacy.declares_quality_framework = declared.get(Declaration.QUALITY_FRAMEWORK.value,
+                                                        candidacy.declares_quality_framework)
+    kept = {a["id"] for a in content["attachments"]}
+    versioned = _versioned_attachment_ids(candidacy)
+    for item in db.session.scalars(select(Attachment)
+                                   .where(Attachment.candidacy_id == candidacy.id)):
+        if item.id in kept:
+            item.removed_at = None
+        elif item.id in versioned:
+            item.removed_at = item.removed_at or now
+        else:
+            db.session.delete(item)
+    candidacy.correction_opened_at = None
+    db.session.flush()
+    db.session.expire(candidacy, ["attachments"])
+    return latest
+
+
+def lapse_correction(candidacy: Candidacy, *, actor: User | None, now: datetime) -> None:
+    """A correction not submitted again by the deadline lapses: the last submitted version
+    stands (issue 13). Done when the intake closes, before any jury reads."""
+    latest = restore_latest_version(candidacy, now)
+    audit("candidacy.correction_lapsed", candidacy, actor=actor, now=now,
+          procedure_id=candidacy.procedure_id, version=latest.number)
 
 
 def check_withdrawal(candidacy: Candidacy) -> None:
@@ -219,6 +334,8 @@ def withdraw_candidacy(candidacy: Candidacy, reason: str, *, actor: User,
     require_applicant(actor, candidacy.organisation_id)
     check_withdrawal(candidacy)
     new_state = next_candidacy_state(candidacy.state, CandidacyStep.WITHDRAW)
+    if candidacy.correction_opened_at is not None:  # what was submitted is what is withdrawn
+        restore_latest_version(candidacy, now)
     candidacy.withdrawn_at = now
     candidacy.withdrawal_reason = reason.strip() or None
     transition(candidacy, CandidacyStep.WITHDRAW, new_state, actor=actor, now=now,
@@ -376,9 +493,9 @@ def add_attachment(candidacy: Candidacy, filename: str, data: bytes, *, actor: U
     candidacy's row is locked first, so two uploads at once cannot pass the quota together."""
     lock_for_change(candidacy)
     require_applicant(actor, candidacy.organisation_id)
-    if candidacy.state != CandidacyState.DRAFT:
+    if candidacy.state != CandidacyState.DRAFT and candidacy.correction_opened_at is None:
         raise DomainError(N_("Bijlagen kunnen enkel worden toegevoegd zolang de kandidatuur "
-                             "een concept is."), field="file")
+                             "een concept is of in correctie."), field="file")
     check_attachment_quota([a.size for a in candidacy.attachments], len(data),
                            max_count=max_count, max_total=max_total)
     attachment = Attachment(**checked_upload(filename, data), uploaded_at=now,
@@ -400,7 +517,17 @@ def remove_attachment(candidacy: Candidacy, attachment: Attachment, *, actor: Us
     require_applicant(actor, candidacy.organisation_id)
     if attachment.candidacy_id != candidacy.id:
         raise PermissionDenied(N_("Deze bijlage hoort niet bij deze kandidatuur."))
-    check_editable(candidacy.state, now, candidacy.procedure.required_candidacy_deadline)
+    check_editable(candidacy.state, now, candidacy.procedure.required_candidacy_deadline,
+                   candidacy.correction_opened_at is not None)
+    if attachment.id in _versioned_attachment_ids(candidacy):
+        # named by a submitted version: kept for it, no longer part of the content
+        attachment.removed_at = now
+        audit("attachment.remove", attachment, actor=actor, now=now,
+              procedure_id=candidacy.procedure_id, candidacy=candidacy.reference,
+              filename=attachment.filename, sha256=attachment.sha256, kept_for_version=True)
+        db.session.flush()
+        db.session.expire(candidacy, ["attachments"])
+        return
     audit("attachment.remove", attachment, actor=actor, now=now,
           procedure_id=candidacy.procedure_id, candidacy=candidacy.reference,
           filename=attachment.filename, sha256=attachment.sha256)
@@ -423,6 +550,11 @@ def close_candidacies(procedure: Procedure, *, actor: User, now: datetime) -> in
                    next_candidacy_state(candidacy.state, CandidacyStep.WITHDRAW),
                    actor=actor, now=now, procedure_id=procedure.id,
                    reason="niet ingediend voor de deadline")
+    correcting = db.session.scalars(select(Candidacy).where(
+        Candidacy.procedure_id == procedure.id, Candidacy.correction_opened_at.is_not(None))
+        .order_by(Candidacy.id)).all()
+    for candidacy in correcting:
+        lapse_correction(candidacy, actor=actor, now=now)
     transition(procedure, ProcedureStep.CLOSE_CANDIDACIES, new_state, actor=actor, now=now,
                procedure_id=procedure.id)
     return len(drafts)

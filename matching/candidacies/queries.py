@@ -28,6 +28,8 @@ from matching.core.db import db
 from matching.letters.content import LetterKind, decision_kind
 from matching.mail.models import OutboxMessage, OutboxState
 from workareas.models import Procedure
+from workareas.operations import summarise
+from workareas.rules import changes_needs_or_challenges
 
 
 def organisation_ids(user) -> list[int]:
@@ -176,3 +178,13 @@ def letter_seal_fingerprints() -> set[str]:
     """The SHA-256 of every certificate that sealed a stored letter."""
     return set(db.session.scalars(select(LetterPdf.seal_fingerprint).distinct()
                                   .where(LetterPdf.seal_fingerprint.is_not(None))))
+
+
+def substantive_versions(procedure: Procedure) -> list[int]:
+    """The numbers of the addendum's published versions that added or changed needs or
+    regional challenges (issue 12, R-ADD-2): after one of them, organisations that had
+    submitted may update their candidacy until the deadline."""
+    published = [v for v in procedure.versions if v.published_at is not None]
+    return [after.number for before, after in zip(published, published[1:], strict=False)
+            if changes_needs_or_challenges(summarise(procedure, before),
+                                           summarise(procedure, after))]

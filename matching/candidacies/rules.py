@@ -303,12 +303,50 @@ def check_inadmissibility_open(procedure_state: ProcedureState) -> None:
                              "de deadline, vóór de beoordeling."))
 
 
-def check_editable(state: CandidacyState, now: datetime, deadline: datetime) -> None:
+def check_editable(state: CandidacyState, now: datetime, deadline: datetime,
+                   correcting: bool = False) -> None:
     """R-CAND-3: a draft is written and changed until the deadline; a submitted candidacy
-    is no longer changed."""
-    if state != CandidacyState.DRAFT:
-        raise DomainError(N_("Een ingediende kandidatuur kan niet meer worden gewijzigd."))
+    is changed only in a correction opened before the deadline (issue 13: "A submitted
+    candidacy can be corrected (a new version, the earlier one kept) and attachments
+    removed until the deadline")."""
+    if state != CandidacyState.DRAFT and not (correcting and state == CandidacyState.SUBMITTED):
+        raise DomainError(N_("Een ingediende kandidatuur kan enkel via een correctie worden "
+                             "gewijzigd, tot de deadline."))
     check_before_deadline(now, deadline)
+
+
+def check_correctable(state: CandidacyState, correcting: bool, intake_open: bool,
+                      now: datetime, deadline: datetime) -> None:
+    """Issue 13: the organisation opens a correction of its submitted candidacy while the
+    intake is open and until the deadline (R-CAND-3: "Kandidaturen worden ingediend vóór de
+    deadline"; the deadline instant itself is still on time). Not a draft (it is simply
+    edited), not a withdrawn or decided candidacy, not twice at once."""
+    if state != CandidacyState.SUBMITTED:
+        raise DomainError(N_("Enkel een ingediende kandidatuur die nog niet beoordeeld is, kan "
+                             "worden gecorrigeerd."), rule="R-CAND-3")
+    if correcting:
+        raise DomainError(N_("Er is al een correctie van deze kandidatuur geopend."),
+                          rule="R-CAND-3")
+    if not intake_open:
+        raise DomainError(N_("De kandidaturen zijn afgesloten: een correctie is niet meer "
+                             "mogelijk."), rule="R-CAND-3")
+    check_before_deadline(now, deadline)
+
+
+def correction_lapsed(correcting: bool, now: datetime, deadline: datetime) -> bool:
+    """Issue 13: a correction opened but not resubmitted by the deadline lapses; the last
+    submitted version stands (what the jury scores)."""
+    return correcting and to_utc(now) > to_utc(deadline)
+
+
+def answers_outdated(answered_addendum: int | None,
+                     substantive_versions: Sequence[int]) -> bool:
+    """Issue 12: a version of the addendum that adds or changes needs or regional
+    challenges (``substantive_versions``, by number) came after the version the submitted
+    candidacy answered: the organisation may update it until the deadline. Unknown
+    (``None``: submitted before versions were kept) is not outdated."""
+    return answered_addendum is not None and any(n > answered_addendum
+                                                 for n in substantive_versions)
 
 
 def check_withdrawable(state: CandidacyState, procedure_ratified: bool,

@@ -41,6 +41,7 @@ from matching.candidacies.models import (
     Attachment,
     AttachmentContent,
     Candidacy,
+    CandidacyVersion,
     Letter,
     LetterPdf,
 )
@@ -51,6 +52,7 @@ from matching.candidacies.queries import (
     organisation_ids,
     own_candidacy,
     own_letter,
+    substantive_versions,
 )
 from matching.candidacies.rules import (
     ASSESSMENT_QUESTIONS,
@@ -64,8 +66,11 @@ from matching.candidacies.rules import (
     CandidacyState,
     Criterion,
     Declaration,
+    answers_outdated,
     check_before_deadline,
+    check_correctable,
     check_editable,
+    correction_lapsed,
 )
 from matching.core import signals
 from matching.core.dates import format_brussels
@@ -144,8 +149,10 @@ def start(procedure_id: int):
 def render_candidacy(candidacy: Candidacy, *, form=None, upload_form=None, withdraw_form=None,
                      status: int = 200):
     challenges = _challenges(candidacy)
-    editable = allowed(check_editable, candidacy.state, utcnow(),
-                       candidacy.procedure.candidacy_deadline)
+    now = utcnow()
+    editable = allowed(check_editable, candidacy.state, now,
+                       candidacy.procedure.candidacy_deadline,
+                       candidacy.correction_opened_at is not None)
     if form is None and editable:
         form = candidacy_form(candidacy, challenges)
     documents = db.session.execute(
@@ -166,14 +173,44 @@ def render_candidacy(candidacy: Candidacy, *, form=None, upload_form=None, withd
         state_labels=CANDIDACY_STATE_LABELS, steps=STEPS, step_of_state=STEP_OF_STATE,
         withdrawable=allowed(candidacy_ops.check_withdrawal, candidacy),
         expired_draft=candidacy.state == CandidacyState.DRAFT and not editable,
+        **version_facts(candidacy, now),
     ), status
+
+
+def version_facts(candidacy: Candidacy, now) -> dict:
+    """What the candidacy page says about its versions (issues 12 and 13): the versions,
+    whether a correction is open or lapsed, whether one may be opened (the same rule as
+    :func:`~matching.candidacies.operations.open_correction`), and whether the addendum
+    changed its needs or challenges after the version it answered."""
+    procedure = candidacy.procedure
+    correcting = candidacy.correction_opened_at is not None
+    latest = candidacy.latest_version
+    deadline = procedure.candidacy_deadline
+    return dict(
+        versions=candidacy.versions, latest_version=latest, correcting=correcting,
+        correctable=deadline is not None and allowed(
+            check_correctable, candidacy.state, correcting,
+            procedure.state == ProcedureState.PUBLISHED, now, deadline),
+        lapsed=deadline is not None and correction_lapsed(correcting, now, deadline),
+        outdated=candidacy.state == CandidacyState.SUBMITTED and answers_outdated(
+            latest.addendum_version if latest else None, substantive_versions(procedure)),
+        question_texts=question_texts(),
+        version_declarations={d.value: text for d, text in DECLARATION_TEXTS.items()})
+
+
+def question_texts() -> dict[str, str]:
+    """The assessment question of each answer key ("crucial_contribution.1": its text)."""
+    return {key: ASSESSMENT_QUESTIONS[Criterion(key.split(".")[0])][int(key.split(".")[1]) - 1]
+            for key in QUESTION_KEYS}
 
 
 @bp.route("/kandidaturen/<int:candidacy_id>", methods=["GET", "POST"])
 @login_required
 def candidacy(candidacy_id: int):
     candidacy = own_candidacy(candidacy_id)
-    if request.method == "GET" or candidacy.state != CandidacyState.DRAFT:
+    changeable = candidacy.state == CandidacyState.DRAFT or (
+        candidacy.state == CandidacyState.SUBMITTED and candidacy.correction_opened_at is not None)
+    if request.method == "GET" or not changeable:
         if request.method == "POST":
             abort(409)
         return render_candidacy(candidacy)
@@ -233,6 +270,23 @@ def _save_and_upload(candidacy: Candidacy, form, content: dict):
 def _confirm_submission(candidacy: Candidacy) -> str:
     deadline = candidacy.procedure.candidacy_deadline
     organisation = candidacy.organisation
+    if candidacy.correction_opened_at is not None:
+        number = len(candidacy.versions) + 1
+        return confirmation_page(
+            _("De gecorrigeerde kandidatuur van %(name)s opnieuw indienen",
+              name=organisation.name),
+            [_("Uw wijzigingen zijn opgeslagen. Na het indienen is dit versie %(n)s van uw "
+               "kandidatuur: de jury beoordeelt die versie. De vorige versies blijven "
+               "bewaard.", n=number),
+             _("U ontvangt een ontvangstbevestiging per e-mail (%(to)s).",
+               to=organisation.email or _("het adres van uw organisatie")),
+             _("De deadline is %(deadline)s.", deadline=format_brussels(deadline))
+             if deadline else ""],
+            _("Tot de deadline kunt u opnieuw corrigeren; daarna niet meer."),
+            url_for("applicant.candidacy", candidacy_id=candidacy.id),
+            _("Bevestigen: opnieuw indienen"),
+            url_for("applicant.candidacy", candidacy_id=candidacy.id),
+            fields={"action": "submit"})
     return confirmation_page(
         _("De kandidatuur van %(name)s indienen", name=organisation.name),
         [_("Uw concept is opgeslagen. Na het indienen beoordeelt de lokale jury van %(area)s "
@@ -244,6 +298,40 @@ def _confirm_submission(candidacy: Candidacy) -> str:
         _("Na het indienen kunt u de antwoorden niet meer wijzigen; intrekken blijft mogelijk."),
         url_for("applicant.candidacy", candidacy_id=candidacy.id), _("Bevestigen: indienen"),
         url_for("applicant.candidacy", candidacy_id=candidacy.id), fields={"action": "submit"})
+
+
+@bp.post("/kandidaturen/<int:candidacy_id>/corrigeren")
+@login_required
+def open_correction(candidacy_id: int):
+    """Issue 13: open a correction of the submitted candidacy (until the deadline)."""
+    candidacy = own_candidacy(candidacy_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    perform(candidacy_ops.open_correction, candidacy,
+            success=_("U kunt uw kandidatuur nu corrigeren. Dien ze opnieuw in vóór de "
+                      "deadline; anders blijft de laatst ingediende versie gelden."))
+    return redirect(url_for("applicant.candidacy", candidacy_id=candidacy_id))
+
+
+@bp.get("/kandidaturen/<int:candidacy_id>/versies/<int:number>")
+@login_required
+def version(candidacy_id: int, number: int):
+    """A submitted version of a candidacy, as it was submitted: for the organisation and
+    for whoever reads the candidacy's attachments (the jury, the appeal panel, the
+    observers)."""
+    candidacy = db.session.get(Candidacy, candidacy_id)
+    if candidacy is None or not may_read_attachments(current_user, candidacy):
+        abort(404)
+    item = db.session.scalar(select(CandidacyVersion).where(
+        CandidacyVersion.candidacy_id == candidacy.id, CandidacyVersion.number == number))
+    if item is None:
+        abort(404)
+    titles = {c.code: c.title for c in _challenges(candidacy)}
+    return render_template(
+        "applicant/version.html", candidacy=candidacy, version=item, titles=titles,
+        questions=question_texts(), question_keys=QUESTION_KEYS,
+        declaration_texts={d.value: text for d, text in DECLARATION_TEXTS.items()},
+        latest=candidacy.latest_version)
 
 
 @bp.post("/kandidaturen/<int:candidacy_id>/intrekken")
@@ -279,8 +367,8 @@ def upload(candidacy_id: int):
 def remove_attachment(candidacy_id: int, attachment_id: int):
     candidacy = own_candidacy(candidacy_id)
     item = db.session.get(Attachment, attachment_id)
-    if item is None or item.candidacy_id != candidacy.id:
-        abort(404)
+    if item is None or item.candidacy_id != candidacy.id or item.removed_at is not None:
+        abort(404)  # one removed in a correction is kept for its version, not removed twice
     if not FlaskForm().validate_on_submit():
         abort(400)
     perform(candidacy_ops.remove_attachment, candidacy, item,

@@ -29,13 +29,18 @@ from juries.rules import jury_is_complete
 from matching.accounts.models import Organisation, User
 from matching.accounts.rules import Role
 from matching.candidacies.models import Candidacy, Letter
-from matching.candidacies.queries import appeal_deadline_of, organisation_ids
+from matching.candidacies.queries import (
+    appeal_deadline_of,
+    organisation_ids,
+    substantive_versions,
+)
 from matching.candidacies.rules import (
     AWAITED_ROUND,
     CRITERION_LABELS,
     ROUND_ENTRY_STATE,
     CandidacyState,
     Criterion,
+    answers_outdated,
     appeal_round,
 )
 from matching.core.dates import to_utc
@@ -290,6 +295,24 @@ def applicant_tasks(user: User, now: datetime) -> list[Task]:
                                      "in."), {"organisation": c.organisation.name}, link,
                                   due=deadline, procedure=procedure.title))
             continue
+        if c.state == CandidacyState.SUBMITTED and procedure.state == ProcedureState.PUBLISHED \
+                and deadline and to_utc(deadline) >= to_utc(now):
+            latest = c.latest_version
+            if c.correction_opened_at is not None:
+                # issue 13: the correction is resubmitted, or the last version stands
+                tasks.append(Task(N_("Dien de correctie van de kandidatuur van %(organisation)s "
+                                     "opnieuw in vóór de deadline; anders blijft de laatst "
+                                     "ingediende versie gelden."),
+                                  {"organisation": c.organisation.name}, link,
+                                  due=deadline, procedure=procedure.title))
+            elif answers_outdated(latest.addendum_version if latest else None,
+                                  substantive_versions(procedure)):
+                # issue 12: the addendum changed its needs or challenges after submission
+                tasks.append(Task(N_("Het addendum kreeg nieuwe of gewijzigde noden of "
+                                     "regio-uitdagingen: u kunt de kandidatuur van "
+                                     "%(organisation)s aanpassen tot de deadline."),
+                                  {"organisation": c.organisation.name}, link,
+                                  due=deadline, procedure=procedure.title))
         round_no = appeal_round(c.state)
         if round_no is not None and (c.id, round_no) not in appealed:
             appeal_until = appeal_deadline_of(c, round_no)

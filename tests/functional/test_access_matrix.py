@@ -149,6 +149,10 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("applicant.withdraw", "POST"): only({OWNER}, "POST"),
     ("applicant.upload", "POST"): only({OWNER}, "POST"),
     ("applicant.remove_attachment", "POST"): only({OWNER}, "POST"),  # issue 13
+    # issue 13: a correction of one's own submitted candidacy; its submitted versions are
+    # read by whoever reads its attachments
+    ("applicant.open_correction", "POST"): only({OWNER}, "POST"),
+    ("applicant.version", "GET"): only({OWNER, JURY, PANEL, OBSERVER}, "GET"),
     ("applicant_appeals.appeal", "GET"): only({OWNER}, "GET"),
     ("applicant_appeals.appeal", "POST"): only({OWNER}, "POST"),
     ("applicant.letter", "GET"): only({OWNER}, "GET"),
@@ -394,7 +398,7 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
               "area_id": w.area.id, "message_id": message.id, "round_no": 1,
               "observation_id": observation.id, "user_id": target.id, "refusal_id": refusal.id,
               "grant_id": target.grants[0].id, "contact_id": contact.id,
-              "document_id": appeal.document.id,
+              "document_id": appeal.document.id, "number": 1,
               "criterion": Criterion.CRUCIAL_CONTRIBUTION.value, "token": "ongeldig-token"}
     db.session.commit()
     return users, values

@@ -81,6 +81,29 @@ class IntakeRules(ProcedureWorld):
         self.step(MUST if ok else REFUSE, "submit draft", candidacy_ops.submit_candidacy, c,
                   actor=self.world.applicant(c.organisation), now=self.now)
 
+    @precondition(lambda self: self.budget["correct"] > 0 and self.facts["count"] > 0)
+    @rule(data=st.data(), resubmit=st.booleans())
+    def correct_submitted(self, data, resubmit):
+        """Issue 13: a submitted candidacy is corrected until the deadline, as a new version
+        (the earlier kept); a correction not submitted again lapses at the close of the
+        intake. Refused for a draft, a withdrawn or decided candidacy, after the deadline or
+        once the intake closed."""
+        self.budget["correct"] -= 1
+        c = self.pick_candidacy(data, self.candidacies(C.SUBMITTED, C.DRAFT, C.WITHDRAWN))
+        if c is None:
+            return
+        who = self.world.applicant(c.organisation)
+        ok = (c.state == C.SUBMITTED and c.correction_opened_at is None
+              and self.p.state == P.PUBLISHED and self.now <= self.deadline)
+        versions = len(c.versions)
+        if self.step(MUST if ok else REFUSE, f"open a correction ({c.state.value})",
+                     candidacy_ops.open_correction, c, actor=who, now=self.now) is None:
+            return
+        if resubmit:
+            self.step(MUST, "submit a correction", candidacy_ops.submit_candidacy, c,
+                      actor=who, now=self.now)
+            assert len(c.versions) == max(versions, 1) + 1 and c.correction_opened_at is None
+
     @precondition(lambda self: self.budget["apply again"] > 0)
     @rule(data=st.data())
     def apply_again_or_excluded(self, data):

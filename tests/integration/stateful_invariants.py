@@ -45,6 +45,31 @@ class InvariantRules(ProcedureWorld):
         self.check_decided_rounds_have_two_motivated_decisions(transitions)
         self.check_non_selected_can_appeal_until_the_deadline()
         self.check_one_vote_per_bloc()
+        self.check_versions()
+
+    def check_versions(self):
+        """Issue 13: versions are numbered 1, 2, … in the order submitted; a correction is
+        open only while the intake is; after it, the content is the last submitted
+        version's (what the jury reads)."""
+        from matching.candidacies.models import CandidacyVersion
+        from workareas.models import Procedure
+        rows = db.session.execute(select(CandidacyVersion.candidacy_id, CandidacyVersion.number,
+                                         CandidacyVersion.submitted_at)
+                                  .order_by(CandidacyVersion.candidacy_id,
+                                            CandidacyVersion.number)).all()
+        by_candidacy: dict[int, list] = {}
+        for cid, number, at in rows:
+            by_candidacy.setdefault(cid, []).append((number, at))
+        for cid, versions in by_candidacy.items():
+            assert [n for n, _ in versions] == list(range(1, len(versions) + 1)), cid
+            assert [at for _, at in versions] == sorted(at for _, at in versions), cid
+        for c in db.session.scalars(select(Candidacy).join(Procedure).where(
+                Procedure.state != P.PUBLISHED)):
+            assert c.correction_opened_at is None, f"candidacy {c.id}: a correction lasted"
+            if c.versions and c.state != C.WITHDRAWN:
+                latest = c.versions[-1].content
+                assert {x.challenge_code: x.text for x in c.contributions} == \
+                    latest["contributions"], f"candidacy {c.id} is not its last version"
 
     def check_only_transitions_of_the_tables(self, transitions):
         for t in transitions:

@@ -19,7 +19,7 @@ from matching.core.text import DATABASE_TEXT_MAX
 
 # revision identifiers, used by Alembic.
 revision = '0108_pitch'
-down_revision = '0101_issue18'
+down_revision = '0108_retention'
 branch_labels = None
 depends_on = None
 
