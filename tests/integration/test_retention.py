@@ -237,3 +237,12 @@ def test_a_personal_value_of_the_trail_is_kept_apart_and_pseudonymised_alone(app
             with db.engine.begin() as conn:
                 conn.execute(text("UPDATE audit_event SET summary = '{}' WHERE id = :id"),
                              {"id": event.id})
+
+
+def test_the_trail_shows_a_personal_value_kept_apart_without_its_digest(app):
+    from matching.oversight.trail import details
+
+    digest = "ab" * 32
+    with app.test_request_context():
+        words = details(json.dumps({"chair": {"@personal": digest}, "round": 1}), "jury")
+    assert digest not in words and "persoonsgegeven, apart bewaard" in words
