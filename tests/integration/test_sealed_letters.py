@@ -119,6 +119,13 @@ def test_the_e_mail_has_a_reply_to_the_contact_a_link_to_the_letter_and_charsets
     update = [m for m in smtp.messages if "uitnodiging" in m["Subject"]][-1]
     event = Calendar.from_ical(attachment(update, "text/calendar")).walk("VEVENT")[0]
     assert str(event["UID"]) == first_uid and int(event["SEQUENCE"]) == 1
+    # issue 13: and the earlier moment is cancelled in its own e-mail, the same event
+    cancel = next(m for m in smtp.messages if "verplaatst" in m["Subject"])
+    part = next(p for p in cancel.iter_attachments() if p.get_content_type() == "text/calendar")
+    assert part.get_param("method") == "CANCEL"
+    cancelled = Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
+    assert str(cancelled["UID"]) == first_uid and int(cancelled["SEQUENCE"]) == 0
+    assert str(cancelled["STATUS"]) == "CANCELLED"
 
 
 def test_a_worker_killed_between_rendering_and_sending_loses_nothing_and_keeps_one_pdf(
