@@ -7,7 +7,10 @@ plus one row (``ronde`` empty) for a candidacy that was never decided in any rou
 (inadmissible, withdrawn, still submitted...). Drafts (never submitted) are not part of
 the procedure and are left out. ``geselecteerd`` is the jury's outcome of that round on
 the threshold of R-JURY-5 (both criteria ≥ 3), filled only when both criteria are
-decided; a reversal on appeal shows in ``weerwoord_uitkomst``, not there.
+decided; a reversal on appeal shows in ``weerwoord_uitkomst``, not there. The columns
+``noodprocedure_*`` (issue 12, R-STEP4-1) describe the candidacy, like ``toestand``: the
+emergency procedure of step 4 it was a partner in (started, motivation, concluded, the
+agreed scores, selected, its place in the ranking and the ranking's motivation).
 
 Personal data (the organisation's e-mail address, the names and e-mail addresses of the
 people acting for it) is only added with ``include_personal=True``; who may ask for it
@@ -31,16 +34,24 @@ from sqlalchemy import ColumnElement, select
 
 from appeals.models import Appeal
 from appeals.rules import APPEAL_STATE_LABELS, AppealState
+from juries.emergency.models import EmergencyOutcome, EmergencyProcedure, EmergencyState
 from juries.models import JuryDecision
 from juries.rules import Method, passes_threshold
 from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import Role
 from matching.candidacies.models import Candidacy
-from matching.candidacies.rules import CANDIDACY_STATE_LABELS, Criterion
+from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CandidacyState, Criterion
 from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.text import neutralise_formula
 from workareas.models import Procedure, WorkArea
+
+#: Issue 12: the emergency procedure of step 4 the candidacy was a partner in.
+EMERGENCY_COLUMNS: tuple[str, ...] = (
+    "noodprocedure_gestart_op", "noodprocedure_motivering", "noodprocedure_afgesloten_op",
+    "noodprocedure_score_cruciale_bijdrage", "noodprocedure_score_fit_for_partnership",
+    "noodprocedure_geselecteerd", "noodprocedure_plaats", "noodprocedure_motivering_rangschikking",
+)
 
 COLUMNS: tuple[str, ...] = (
     "werkingsgebied", "procedure", "procedure_id", "kandidatuur", "organisatie",
@@ -49,6 +60,7 @@ COLUMNS: tuple[str, ...] = (
     "score_fit_for_partnership", "methode_fit_for_partnership",
     "motivering_fit_for_partnership",
     "geselecteerd", "beslist_op", "weerwoord", "weerwoord_uitkomst", "weerwoord_ingediend_op",
+    *EMERGENCY_COLUMNS,
 )
 
 
@@ -102,6 +114,7 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
                 .order_by(User.name, User.id)):
             applicants[org_id].append((name, email))
 
+    emergency, open_by_procedure = _emergency_columns(in_scope, procedure_ids)
     candidacies = db.session.execute(
         select(Candidacy.id, Candidacy.reference, Candidacy.state, Candidacy.organisation_id,
                Organisation.name, Organisation.enterprise_number, Organisation.email,
@@ -118,6 +131,10 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
             "procedure_id": procedure_id, "kandidatuur": reference, "organisatie": org_name,
             "ondernemingsnummer": enterprise_number, "toestand": CANDIDACY_STATE_LABELS[state],
         }
+        # an open emergency procedure concerns the partners of step 4
+        emergency_open = ({procedure_id: open_by_procedure[procedure_id]}
+                          if state == CandidacyState.ADMITTED_TO_STEP4
+                          and procedure_id in open_by_procedure else {})
         personal: Row = {}
         if include_personal:
             people = applicants.get(org_id, [])
@@ -144,8 +161,41 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
             row["weerwoord"] = APPEAL_STATE_LABELS[appeal.state] if appeal else ""
             row["weerwoord_uitkomst"] = _APPEAL_OUTCOMES.get(appeal.state, "") if appeal else ""
             row["weerwoord_ingediend_op"] = _when(appeal.filed_at) if appeal else ""
+            row.update(emergency.get(cid) or emergency_open.get(procedure_id) or {})
             row.update(personal)
             yield row
+
+
+def _emergency_columns(in_scope, procedure_ids: list[int] | None
+                       ) -> tuple[dict[int, Row], dict[int, Row]]:
+    """Issue 12: the emergency procedure of step 4 (R-STEP4-1) in the export: per candidacy
+    the outcome of the last concluded one it was a partner in (the same on every row of
+    the candidacy, like its state); per procedure the one still open (started, its
+    motivation, no outcome yet), for its partners. Two statements."""
+    blank = dict.fromkeys(EMERGENCY_COLUMNS, "")
+    by_candidacy: dict[int, Row] = {}
+    for outcome, emergency in db.session.execute(
+            select(EmergencyOutcome, EmergencyProcedure)
+            .join(EmergencyProcedure, EmergencyOutcome.emergency_id == EmergencyProcedure.id)
+            .where(EmergencyOutcome.candidacy_id.in_(in_scope))
+            .order_by(EmergencyProcedure.concluded_at, EmergencyProcedure.id)).tuples():
+        by_candidacy[outcome.candidacy_id] = dict(
+            blank, noodprocedure_gestart_op=_when(emergency.started_at),
+            noodprocedure_motivering=emergency.motivation,
+            noodprocedure_afgesloten_op=_when(emergency.concluded_at),
+            noodprocedure_score_cruciale_bijdrage=outcome.crucial_contribution,
+            noodprocedure_score_fit_for_partnership=outcome.fit_for_partnership,
+            noodprocedure_geselecteerd="ja" if outcome.selected else "nee",
+            noodprocedure_plaats=outcome.rank or "",
+            noodprocedure_motivering_rangschikking=emergency.ranking_motivation or "")
+    open_query = select(EmergencyProcedure).where(
+        EmergencyProcedure.state == EmergencyState.OPEN)
+    if procedure_ids is not None:
+        open_query = open_query.where(EmergencyProcedure.procedure_id.in_(procedure_ids))
+    by_procedure = {e.procedure_id: dict(blank, noodprocedure_gestart_op=_when(e.started_at),
+                                         noodprocedure_motivering=e.motivation)
+                    for e in db.session.scalars(open_query)}
+    return by_candidacy, by_procedure
 
 
 def _header_and_rows(rows: Iterable[Row],

@@ -237,3 +237,88 @@ def test_rescores_show_agreement_and_disagreement_then_conclude_with_a_ranking(
     assert sorted(x.candidacy_id for x in letters) == sorted(p.id for p in w.partners)
     page = vdab.get(url(w)).get_data(as_text=True)
     assert "De Brug heeft het sterkste netwerk" in page and "Uitkomst per partner" in page
+
+
+def conclude_by_operations(w, db):
+    """Started, re-scored (A 4/3, B 3/3, C 2/4) and concluded with B before A."""
+    emergency = started(w, db)
+    a, b, c = w.partners
+    for who in ("vdab1", "lokaal1"):
+        for partner, (cc, ffp) in {a: (4, 3), b: (3, 3), c: (2, 4)}.items():
+            emergency_ops.record_emergency_score(emergency, partner, CC, cc,
+                                                 "Motivering cruciale bijdrage.",
+                                                 actor=w.mm[who], now=w.clock.now)
+            emergency_ops.record_emergency_score(emergency, partner, FFP, ffp,
+                                                 "Motivering fit for partnership.",
+                                                 "Kwam niet naar twee werkgroepen.",
+                                                 actor=w.mm[who], now=w.clock.now)
+    emergency_ops.conclude_emergency(emergency, [b, a], "De Brug heeft het sterkste netwerk.",
+                                     actor=w.mm["lokaal1"], now=w.clock.now)
+    db.session.commit()
+    return emergency
+
+
+def test_europa_wse_sees_it_on_the_procedure_page_in_the_report_and_the_exports(
+        step4, db, client):
+    from matching.oversight.exports import export_rows
+    from matching.oversight.report import final_report_html
+
+    w = step4
+    conclude_by_operations(w, db)
+    login(client, db, w.watcher)
+    page = client.get(f"/observatie/procedures/{w.procedure.id}").get_data(as_text=True)
+    assert "Noodprocedure van stap 4" in page and MOTIVATION in page
+    assert "Kwam niet naar twee werkgroepen." in page and "Uitkomst per partner" in page
+    assert "De Brug heeft het sterkste netwerk." in page
+    report = final_report_html(w.procedure.id, w.clock.now)
+    assert "Noodprocedure van stap 4, gestart op" in report and MOTIVATION in report
+    assert "plaats 1 in de rangschikking" in report and "niet geselecteerd" in report
+    rows = {r["organisatie"]: r for r in export_rows([w.procedure.id], False)}
+    brug = rows["De Brug vzw"]
+    assert brug["noodprocedure_motivering"] == MOTIVATION
+    assert brug["noodprocedure_gestart_op"] == "01-08-2025 10:00"
+    assert (brug["noodprocedure_score_cruciale_bijdrage"],
+            brug["noodprocedure_score_fit_for_partnership"]) == (3, 3)
+    assert (brug["noodprocedure_geselecteerd"], brug["noodprocedure_plaats"]) == ("ja", 1)
+    assert rows["Werkplek cvso"]["noodprocedure_geselecteerd"] == "nee"
+    assert brug["noodprocedure_motivering_rangschikking"] == "De Brug heeft het sterkste netwerk."
+
+
+def test_an_open_emergency_procedure_shows_in_the_export_without_an_outcome(step4, db):
+    from matching.oversight.exports import export_rows
+
+    w = step4
+    started(w, db)
+    row = next(iter(export_rows([w.procedure.id], False)))
+    assert row["noodprocedure_motivering"] == MOTIVATION
+    assert row["noodprocedure_geselecteerd"] == "" and row["noodprocedure_afgesloten_op"] == ""
+
+
+def test_the_task_list_says_what_the_emergency_procedure_waits_for(step4, db, client):
+    w = step4
+    emergency = started(w, db)
+    login(client, db, w.mm["lokaal1"])
+    page = client.get("/taken").get_data(as_text=True)
+    assert "Noodprocedure: 3 partners wachten op de score van uw organisatie." in page
+    a = w.partners[0]
+    for who, value in (("vdab1", 3), ("lokaal1", 2)):
+        for partner in w.partners:
+            emergency_ops.record_emergency_score(emergency, partner, CC,
+                                                 value if partner is a else 3,
+                                                 "Motivering cruciale bijdrage.",
+                                                 actor=w.mm[who], now=w.clock.now)
+            emergency_ops.record_emergency_score(emergency, partner, FFP, 3,
+                                                 "Motivering fit for partnership.",
+                                                 "Nam deel aan de werkgroepen.",
+                                                 actor=w.mm[who], now=w.clock.now)
+    db.session.commit()
+    page = client.get("/taken").get_data(as_text=True)
+    assert "wachten op de score" not in page
+    assert "VDAB en het lokaal bestuur zijn het over 1 scores niet eens." in page
+    emergency_ops.record_emergency_score(emergency, a, CC, 3, "Na overleg toch een 3.",
+                                         actor=w.mm["lokaal1"], now=w.clock.now)
+    db.session.commit()
+    page = client.get("/taken").get_data(as_text=True)
+    assert "alle scores staan vast; rangschik" in page
+    login(client, db, w.mm["extern1"])  # the independent external has no such task
+    assert "Noodprocedure" not in client.get("/taken").get_data(as_text=True)
