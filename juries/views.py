@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from juries import operations as jury_ops
 from juries import round_operations as round_ops
+from juries.emergency.rules import EMERGENCY_BLOCS
 from juries.forms import (
     AssessmentForm,
     CloseBallotForm,
@@ -147,7 +148,9 @@ def dashboard():
     return render_template("jury/dashboard.html", groups=jury_dashboard(current_user.id),
                            criterion_labels=CRITERION_LABELS,
                            state_labels=CANDIDACY_STATE_LABELS,
-                           procedure_labels=PROCEDURE_STATE_LABELS, bloc_labels=BLOC_LABELS)
+                           procedure_labels=PROCEDURE_STATE_LABELS, bloc_labels=BLOC_LABELS,
+                           step4_blocs=EMERGENCY_BLOCS,
+                           step4_states=(ProcedureState.DECIDED, ProcedureState.RATIFIED))
 
 
 @bp.get("/jury/kandidaturen/<int:candidacy_id>/ronde/<int:round_no>")

@@ -64,14 +64,19 @@ class EmergencyScore(Model):
     bloc: Mapped[Bloc] = mapped_column(enum_column(Bloc, "bloc"))
     score: Mapped[int] = mapped_column(Integer)
     motivation: Mapped[str] = mapped_column(Text)
+    #: R-STEP4-1: fit for partnership is re-scored "ook op basis van het gedrag in stap 4":
+    #: what the bloc observed (only for that criterion).
+    observed_behaviour: Mapped[str | None] = mapped_column(Text)
     scored_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     emergency: Mapped[EmergencyProcedure] = relationship(back_populates="scores")
 
     __table_args__ = (
-        *bounded_text("motivation"),
+        *bounded_text("motivation", "observed_behaviour"),
         UniqueConstraint("emergency_id", "candidacy_id", "criterion", "bloc"),
+        CheckConstraint("observed_behaviour IS NULL OR criterion = 'fit_for_partnership'",
+                        name="behaviour_only_for_fit"),
         CheckConstraint(SCORE_1_TO_4, name="score_1_to_4"),
         CheckConstraint("bloc IN ('VDAB', 'LOKAAL_BESTUUR')", name="no_external_in_step4"),
         CheckConstraint("length(trim(motivation)) >= 10", name="motivated"),

@@ -22,6 +22,7 @@ from juries.emergency.rules import (
     EMERGENCY_BLOCS,
     check_emergency_ranking,
     check_emergency_window,
+    check_observed_behaviour,
     emergency_agreed_score,
     emergency_selected,
 )
@@ -41,7 +42,7 @@ from workareas.models import Procedure
 from workareas.rules import ProcedureState
 
 
-def _step4_seat(procedure: Procedure, actor: User) -> JuryMembership:
+def step4_seat(procedure: Procedure, actor: User) -> JuryMembership:
     """R-STEP4-2: only VDAB and the local government decide in the emergency procedure."""
     jury = jury_of(procedure)
     seat = next((m for m in jury.members if m.user_id == actor.id), None) if jury else None
@@ -51,6 +52,9 @@ def _step4_seat(procedure: Procedure, actor: User) -> JuryMembership:
     return seat
 
 
+_step4_seat = step4_seat  # the name it had before the pages asked it too
+
+
 def partners(procedure: Procedure) -> list[Candidacy]:
     """The partners of step 4: the candidacies admitted after round 2."""
     return list(db.session.scalars(select(Candidacy).where(
@@ -58,13 +62,26 @@ def partners(procedure: Procedure) -> list[Candidacy]:
         Candidacy.state == CandidacyState.ADMITTED_TO_STEP4).order_by(Candidacy.id)))
 
 
-@operation
-def start_emergency(procedure: Procedure, motivation: str, *, actor: User,
-                    now: datetime) -> EmergencyProcedure:
-    """Start the noodprocedure, motivated to the partnership and Europa WSE, within the
-    8 weeks before the partnership's effective start."""
-    lock_for_change(procedure)
-    _step4_seat(procedure, actor)
+def open_emergency(procedure: Procedure) -> EmergencyProcedure | None:
+    """The emergency procedure of ``procedure`` that is still open, if any."""
+    return db.session.scalar(select(EmergencyProcedure).where(
+        EmergencyProcedure.procedure_id == procedure.id,
+        EmergencyProcedure.state == EmergencyState.OPEN))
+
+
+def emergencies_of(procedure: Procedure) -> list[EmergencyProcedure]:
+    """Every emergency procedure of ``procedure``, the first started first."""
+    return list(db.session.scalars(select(EmergencyProcedure).where(
+        EmergencyProcedure.procedure_id == procedure.id)
+        .order_by(EmergencyProcedure.started_at, EmergencyProcedure.id)))
+
+
+def check_may_start(procedure: Procedure, now: datetime) -> None:
+    """R-STEP4-1: whether an emergency procedure may start now (apart from who asks).
+
+    The page asks this same function before it offers the button; the operation asks it
+    again. Refuses with the reason: not yet in step 4, no start date, outside the 8 weeks
+    before the start, one already open, no partners."""
     if procedure.state not in (ProcedureState.DECIDED, ProcedureState.RATIFIED):
         raise DomainError(N_("Een noodprocedure hoort bij stap 4, na de beslissing van ronde 2."),
                           rule="R-STEP4-1")
@@ -73,28 +90,41 @@ def start_emergency(procedure: Procedure, motivation: str, *, actor: User,
         raise DomainError(N_("Het addendum vermeldt geen startdatum van het partnerschap."),
                           rule="R-STEP4-1")
     check_emergency_window(now, start_of_brussels_day(start_date))
-    if db.session.scalar(select(EmergencyProcedure.id).where(
-            EmergencyProcedure.procedure_id == procedure.id,
-            EmergencyProcedure.state == EmergencyState.OPEN)):
+    if open_emergency(procedure) is not None:
         raise DomainError(N_("Er loopt al een noodprocedure."), rule="R-STEP4-1")
     if not partners(procedure):
         raise DomainError(N_("Er zijn geen partners in stap 4."), rule="R-STEP4-1")
+
+
+@operation
+def start_emergency(procedure: Procedure, motivation: str, *, actor: User,
+                    now: datetime) -> EmergencyProcedure:
+    """Start the noodprocedure, motivated to the partnership and Europa WSE, within the
+    8 weeks before the partnership's effective start. The partners' applicants, Europa
+    WSE's observers and the other members of VDAB and the local government get an e-mail
+    with the motivation and a link."""
+    lock_for_change(procedure)
+    step4_seat(procedure, actor)
+    check_may_start(procedure, now)
     emergency = EmergencyProcedure(procedure=procedure, state=EmergencyState.OPEN,
                                    motivation=check_motivation(motivation, what="noodprocedure"),
                                    started_at=now, started_by_id=actor.id)
     db.session.add(emergency)
+    db.session.flush()
     audit("emergency.start", emergency, actor=actor, now=now, procedure_id=procedure.id)
+    emergency_letters.started_mails(emergency, partners(procedure), actor=actor, now=now)
     return emergency
 
 
 @operation
 def record_emergency_score(emergency: EmergencyProcedure, candidacy: Candidacy,
-                           criterion: Criterion, score: int, motivation: str, *, actor: User,
+                           criterion: Criterion, score: int, motivation: str,
+                           observed_behaviour: str | None = None, *, actor: User,
                            now: datetime) -> EmergencyScore:
     """A re-score by the actor's organisation (VDAB or local government); fit for
-    partnership also weighs the behaviour observed in step 4."""
+    partnership also weighs the behaviour observed in step 4, which it describes."""
     lock_for_change(emergency, candidacy)
-    seat = _step4_seat(emergency.procedure, actor)
+    seat = step4_seat(emergency.procedure, actor)
     if emergency.state != EmergencyState.OPEN:
         raise DomainError(N_("Deze noodprocedure is afgesloten."))
     if candidacy.procedure_id != emergency.procedure_id or \
@@ -103,6 +133,7 @@ def record_emergency_score(emergency: EmergencyProcedure, candidacy: Candidacy,
                           rule="R-STEP4-1")
     check_score(score)
     motivation = check_motivation(motivation)
+    behaviour = check_observed_behaviour(Criterion(criterion), observed_behaviour)
     row = next((s for s in emergency.scores if s.candidacy_id == candidacy.id
                 and s.criterion == criterion and s.bloc == seat.bloc), None)
     if row is None:
@@ -110,6 +141,7 @@ def record_emergency_score(emergency: EmergencyProcedure, candidacy: Candidacy,
                              bloc=seat.bloc)
         emergency.scores.append(row)
     row.score, row.motivation, row.scored_by_id, row.scored_at = score, motivation, actor.id, now
+    row.observed_behaviour = behaviour
     audit("emergency.score", row, actor=actor, now=now, procedure_id=emergency.procedure_id,
           candidacy=candidacy.reference, criterion=criterion, bloc=seat.bloc, score=score)
     return row
@@ -128,7 +160,7 @@ def conclude_emergency(emergency: EmergencyProcedure, ranking: Sequence[Candidac
                        now: datetime) -> list[EmergencyOutcome]:
     """Select the partners with 3 or 4 on both criteria; rank them when several qualify."""
     lock_for_change(emergency)
-    _step4_seat(emergency.procedure, actor)
+    step4_seat(emergency.procedure, actor)
     if emergency.state != EmergencyState.OPEN:
         raise DomainError(N_("Deze noodprocedure is al afgesloten."))
     results: dict[Candidacy, dict[Criterion, int]] = {}

@@ -72,3 +72,28 @@ def check_emergency_ranking(selected: Sequence[object], ranking: Sequence[object
         raise DomainError(N_("De rangschikking moet elke geselecteerde partner precies één keer "
                              "bevatten."), rule="R-STEP4-1", field="ranking")
     check_motivation(motivation, what=N_("rangschikking"))
+
+
+def check_observed_behaviour(criterion: Criterion, text: str | None) -> str | None:
+    """R-STEP4-1: "Bij fit for partnership wordt dan bijkomend gescoord op het
+    observeerbare gedrag dat partners vertoonden in stap 4."
+
+    A re-score of fit for partnership describes that behaviour (at least 10 characters);
+    a re-score of crucial contribution has none.
+    """
+    cleaned = (text or "").strip()
+    if criterion != Criterion.FIT_FOR_PARTNERSHIP:
+        if cleaned:
+            raise DomainError(N_("Het gedrag in stap 4 hoort enkel bij fit for partnership."),
+                              rule="R-STEP4-1", field="observed_behaviour")
+        return None
+    if len(cleaned) < 10:
+        raise DomainError(N_("Beschrijf het gedrag dat de partner in stap 4 vertoonde "
+                             "(minstens 10 tekens)."), rule="R-STEP4-1",
+                          field="observed_behaviour")
+    return cleaned
+
+
+def emergency_window_closes(partnership_start: datetime) -> datetime:
+    """R-STEP4-1: the window ends when the partnership starts (its first instant)."""
+    return to_utc(partnership_start)

@@ -23,6 +23,7 @@ from appeals import coordinator_views as appeal_coordinator_views
 from appeals import views as panel_views
 from juries import coordinator_views as jury_coordinator_views
 from juries import views as jury_views
+from juries.emergency import views as emergency_views
 from matching.accounts import views as account_views
 from matching.accounts.sessions import load_signed_in_user
 from matching.administration import views as admin_views
@@ -67,6 +68,7 @@ BLUEPRINTS = (
     jury_coordinator_views.bp,  # jury composition, round boards, pitches, letter previews
     appeal_coordinator_views.bp,  # appeal panel assignment
     jury_views.bp,  # the matchmakers' scoring, conflicts, consensus and ballots
+    emergency_views.bp,  # issue 12: the emergency procedure of step 4 (VDAB, local government)
     panel_views.bp,  # the appeal panel's positions
     observer_views.bp,  # Europa WSE's read-only record, audit trail and exports
     condition_views.bp,  # the six conditions, observations, ratification, final report

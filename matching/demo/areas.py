@@ -80,10 +80,11 @@ def kortrijk(d: Demo) -> None:
         clock.day(day, 9)
         for k, scores in rescored.items():
             for criterion, score in zip((CC, FP), scores, strict=True):
+                text = texts.EMERGENCY_SCORE_MOTIVATIONS[criterion][score]
                 emergency_ops.record_emergency_score(
-                    emergency, c[k], criterion, score,
-                    texts.EMERGENCY_SCORE_MOTIVATIONS[criterion][score], actor=scorer,
-                    now=clock.later(minutes=10))
+                    emergency, c[k], criterion, score, text,
+                    text if criterion == FP else None,  # the behaviour observed in step 4
+                    actor=scorer, now=clock.later(minutes=10))
     ranking = [c[k] for k in ("leiebrug", "taalpunt", "ervaringwest", "schuldhulp")]
     emergency_ops.conclude_emergency(emergency, ranking, texts.EMERGENCY_RANKING, actor=lokaal,
                                      now=clock.day(-14))

@@ -7,7 +7,10 @@ plus one row (``ronde`` empty) for a candidacy that was never decided in any rou
 (inadmissible, withdrawn, still submitted...). Drafts (never submitted) are not part of
 the procedure and are left out. ``geselecteerd`` is the jury's outcome of that round on
 the threshold of R-JURY-5 (both criteria ≥ 3), filled only when both criteria are
-decided; a reversal on appeal shows in ``weerwoord_uitkomst``, not there.
+decided; a reversal on appeal shows in ``weerwoord_uitkomst``, not there. The columns
+``noodprocedure_*`` (issue 12, R-STEP4-1) describe the candidacy, like ``toestand``: the
+emergency procedure of step 4 it was a partner in (started, motivation, concluded, the
+agreed scores, selected, its place in the ranking and the ranking's motivation).
 
 Personal data (the organisation's e-mail address, the names and e-mail addresses of the
 people acting for it) is only added with ``include_personal=True``; who may ask for it
@@ -46,7 +49,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from appeals.models import Appeal, PanelMember
 from appeals.rules import APPEAL_STATE_LABELS, POSITION_LABELS, AppealState, Position
-from juries.emergency.models import EmergencyOutcome, EmergencyProcedure
+from juries.emergency.models import EmergencyOutcome, EmergencyProcedure, EmergencyState
 from juries.models import JuryDecision, PitchAppointment, Vote
 from juries.rules import BLOC_LABELS, Bloc, Method, passes_threshold
 from matching.accounts import municipalities
@@ -54,12 +57,19 @@ from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import KIND_LABELS, Role
 from matching.audit.models import Transition
 from matching.candidacies.models import Candidacy, Contribution, DecisionNotice
-from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CandidacyStep, Criterion
+from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CandidacyState, CandidacyStep, Criterion
 from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.text import neutralise_formula
 from matching.oversight.evaluation import Evaluation, Totals
 from workareas.models import AddendumVersion, Procedure, RegionalChallenge, WorkArea
+
+#: Issue 12: the emergency procedure of step 4 the candidacy was a partner in.
+CANDIDACY_EMERGENCY_COLUMNS: tuple[str, ...] = (
+    "noodprocedure_gestart_op", "noodprocedure_motivering", "noodprocedure_afgesloten_op",
+    "noodprocedure_score_cruciale_bijdrage", "noodprocedure_score_fit_for_partnership",
+    "noodprocedure_geselecteerd", "noodprocedure_plaats", "noodprocedure_motivering_rangschikking",
+)
 
 COLUMNS: tuple[str, ...] = (
     "werkingsgebied", "procedure", "procedure_id", "kandidatuur", "organisatie",
@@ -75,6 +85,7 @@ COLUMNS: tuple[str, ...] = (
     "beslist_ronde_2_op", "beslissing_ronde_2_ontvangen_op", "bekrachtigd_op",
     "jury_cruciale_bijdrage", "jury_fit_for_partnership",
     "weerwoord_gronden", "weerwoord_beslist_op", "weerwoord_panel",
+    *CANDIDACY_EMERGENCY_COLUMNS,
 )
 
 
@@ -191,6 +202,7 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
                 .order_by(User.name, User.id)):
             applicants[org_id].append((name, email))
 
+    emergency, open_by_procedure = _emergency_columns(in_scope, procedure_ids)
     candidacies = db.session.execute(
         select(Candidacy.id, Candidacy.reference, Candidacy.state, Candidacy.organisation_id,
                Organisation.name, Organisation.enterprise_number, Organisation.email,
@@ -227,6 +239,10 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
             "beslissing_ronde_2_ontvangen_op": _when(received.get((cid, 2))),
             "bekrachtigd_op": _when(ratified_at),
         }
+        # an open emergency procedure concerns the partners of step 4
+        emergency_open = ({procedure_id: open_by_procedure[procedure_id]}
+                          if state == CandidacyState.ADMITTED_TO_STEP4
+                          and procedure_id in open_by_procedure else {})
         personal: Row = {}
         if include_personal:
             people = applicants.get(org_id, [])
@@ -258,6 +274,7 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
             row["weerwoord_panel"] = "; ".join(
                 f"lid {i}: {POSITION_LABELS[p] if p else 'nog geen standpunt'}"
                 for i, p in enumerate(positions.get(appeal.id, []), start=1)) if appeal else ""
+            row.update(emergency.get(cid) or emergency_open.get(procedure_id) or {})
             row.update(personal)
             yield row
 
@@ -338,6 +355,38 @@ def emergency_rows() -> Iterator[Row]:
             yield dict(base, kandidatuur=reference, organisatie=name,
                        score_cruciale_bijdrage=cc, score_fit_for_partnership=ffp,
                        geselecteerd="ja" if selected else "nee", rang=rank)
+
+
+def _emergency_columns(in_scope, procedure_ids: list[int] | None
+                       ) -> tuple[dict[int, Row], dict[int, Row]]:
+    """Issue 12: the emergency procedure of step 4 (R-STEP4-1) in the export: per candidacy
+    the outcome of the last concluded one it was a partner in (the same on every row of
+    the candidacy, like its state); per procedure the one still open (started, its
+    motivation, no outcome yet), for its partners. Two statements."""
+    blank = dict.fromkeys(CANDIDACY_EMERGENCY_COLUMNS, "")
+    by_candidacy: dict[int, Row] = {}
+    for outcome, emergency in db.session.execute(
+            select(EmergencyOutcome, EmergencyProcedure)
+            .join(EmergencyProcedure, EmergencyOutcome.emergency_id == EmergencyProcedure.id)
+            .where(EmergencyOutcome.candidacy_id.in_(in_scope))
+            .order_by(EmergencyProcedure.concluded_at, EmergencyProcedure.id)).tuples():
+        by_candidacy[outcome.candidacy_id] = dict(
+            blank, noodprocedure_gestart_op=_when(emergency.started_at),
+            noodprocedure_motivering=emergency.motivation,
+            noodprocedure_afgesloten_op=_when(emergency.concluded_at),
+            noodprocedure_score_cruciale_bijdrage=outcome.crucial_contribution,
+            noodprocedure_score_fit_for_partnership=outcome.fit_for_partnership,
+            noodprocedure_geselecteerd="ja" if outcome.selected else "nee",
+            noodprocedure_plaats=outcome.rank or "",
+            noodprocedure_motivering_rangschikking=emergency.ranking_motivation or "")
+    open_query = select(EmergencyProcedure).where(
+        EmergencyProcedure.state == EmergencyState.OPEN)
+    if procedure_ids is not None:
+        open_query = open_query.where(EmergencyProcedure.procedure_id.in_(procedure_ids))
+    by_procedure = {e.procedure_id: dict(blank, noodprocedure_gestart_op=_when(e.started_at),
+                                         noodprocedure_motivering=e.motivation)
+                    for e in db.session.scalars(open_query)}
+    return by_candidacy, by_procedure
 
 
 def _header_and_rows(rows: Iterable[Row],

@@ -36,6 +36,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from appeals.rules import APPEAL_STATE_LABELS, AppealState
+from juries.emergency.operations import emergencies_of
+from juries.emergency.rules import EMERGENCY_BLOCS
 from juries.rules import BLOC_LABELS, SCALE, THRESHOLD, Bloc
 from matching.accounts.rules import format_enterprise_number
 from matching.audit.queries import audit_status
@@ -150,7 +152,8 @@ def report_context(procedure_id: int, now: datetime) -> dict | None:
         drafts=len(record["candidacies"]) - len(candidacies), timeline=timeline,
         admitted=admitted, conditions=_conditions(procedure_id, now),
         refusals=_refusals(procedure_id), observations=_observations(procedure_id),
-        chain=_chain_head(record["event_count"]), now=now)
+        chain=_chain_head(record["event_count"]), now=now,
+        emergencies=emergencies_of(procedure))
 
 
 def _refusals(procedure_id: int) -> list:
@@ -232,7 +235,8 @@ def final_report_html(procedure_id: int, now: datetime, locale: str = "nl") -> s
             state_labels=CANDIDACY_STATE_LABELS, appeal_labels=APPEAL_STATE_LABELS,
             procedure_labels=PROCEDURE_STATE_LABELS, bloc_labels=BLOC_LABELS,
             criterion_labels=CRITERION_LABELS, blocs=list(Bloc), scale=SCALE,
-            threshold=THRESHOLD, status_labels=_status_labels(), title_msgid=REPORT_TITLE)
+            threshold=THRESHOLD, status_labels=_status_labels(), title_msgid=REPORT_TITLE,
+            emergency_blocs=list(EMERGENCY_BLOCS))
 
 
 def build_final_report(procedure_id: int, now: datetime, locale: str = "nl") -> bytes:

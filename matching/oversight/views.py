@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from appeals.queries import appeals_of
 from appeals.rules import APPEAL_CHANNEL_LABELS, APPEAL_STATE_LABELS, POSITION_LABELS
+from juries.emergency.operations import emergencies_of
 from juries.models import JuryDecision
 from juries.rules import BLOC_LABELS, Bloc
 from matching.accounts.rules import Role, can_coordinate, is_administrator
@@ -78,7 +79,8 @@ def procedure(procedure_id: int):
                            state_labels=CANDIDACY_STATE_LABELS,
                            appeal_labels=APPEAL_STATE_LABELS,
                            procedure_labels=PROCEDURE_STATE_LABELS,
-                           kind_labels=LETTER_KIND_LABELS)
+                           kind_labels=LETTER_KIND_LABELS,
+                           emergencies=emergencies_of(record["procedure"]))
 
 
 @bp.get("/observatie/kandidaturen/<int:candidacy_id>")

@@ -12,6 +12,9 @@ from sqlalchemy import func, select
 from appeals.models import Appeal
 from appeals.queries import panel_assignments
 from appeals.rules import OPEN_APPEAL_STATES, AppealState
+from juries.emergency import operations as emergency_ops
+from juries.emergency.queries import partner_rows
+from juries.emergency.rules import EMERGENCY_BLOCS
 from juries.models import (
     Assessment,
     Ballot,
@@ -43,7 +46,7 @@ from matching.candidacies.rules import (
     answers_outdated,
     appeal_round,
 )
-from matching.core.dates import to_utc
+from matching.core.dates import start_of_brussels_day, to_utc
 from matching.core.db import db, get_required
 from matching.core.errors import N_, allowed
 from matching.oversight.models import Observation
@@ -117,7 +120,8 @@ def tasks_for(user: User, now: datetime) -> list[TaskGroup]:
     out). Read-only; a handful of statements per procedure the person works on."""
     groups = [
         TaskGroup(N_("Als coördinator"), coordinator_tasks(user, now)),
-        TaskGroup(N_("Als matchmaker in een jury"), matchmaker_tasks(user, now)),
+        TaskGroup(N_("Als matchmaker in een jury"),
+                  ordered(matchmaker_tasks(user, now) + emergency_tasks(user))),
         TaskGroup(N_("Als matchmaker voor weerwoorden"), appeal_matchmaker_tasks(user)),
         TaskGroup(N_("Voor uw organisatie"), applicant_tasks(user, now)),
         TaskGroup(N_("Als waarnemer van Europa WSE"), observer_tasks(user, now)),
@@ -260,6 +264,44 @@ def matchmaker_tasks(user: User, now: datetime) -> list[Task]:
                               url_for("jury.dashboard"), due=starts_at,
                               procedure=procedure.title))
     return ordered(tasks)
+
+
+def emergency_tasks(user: User) -> list[Task]:
+    """Issue 12, R-STEP4-1/2: for a jury member of VDAB or the local government, an open
+    emergency procedure's partners still waiting for the score of their organisation; then
+    the scores on which the two do not agree; then the ranking and conclusion. Due when the
+    partnership starts."""
+    tasks: list[Task] = []
+    seats = db.session.execute(
+        select(JuryMembership.bloc, Jury.procedure_id).join(Jury)
+        .where(JuryMembership.user_id == user.id,
+               JuryMembership.bloc.in_(EMERGENCY_BLOCS))).tuples().all()
+    for bloc, procedure_id in seats:
+        procedure = get_required(Procedure, procedure_id)
+        emergency = emergency_ops.open_emergency(procedure)
+        if emergency is None:
+            continue
+        rows = partner_rows(emergency, emergency_ops.partners(procedure))
+        link = url_for("emergency.overview", procedure_id=procedure_id)
+        due = (start_of_brussels_day(procedure.partnership_start_date)
+               if procedure.partnership_start_date else None)
+        waiting = [r for r in rows if any(bloc not in c.by_bloc for c in r.criteria)]
+        disagree = sum(1 for r in rows for c in r.criteria if c.status == "disagree")
+        if waiting:
+            tasks.append(Task(N_("Noodprocedure: %(count)s partners wachten op de score van "
+                                 "uw organisatie."), {"count": len(waiting)},
+                              url_for("emergency.partner", procedure_id=procedure_id,
+                                      candidacy_id=waiting[0].candidacy.id),
+                              due=due, procedure=procedure.title))
+        if disagree:
+            tasks.append(Task(N_("Noodprocedure: VDAB en het lokaal bestuur zijn het over "
+                                 "%(count)s scores niet eens."), {"count": disagree}, link,
+                              due=due, procedure=procedure.title))
+        if rows and all(r.complete for r in rows):
+            tasks.append(Task(N_("Noodprocedure: alle scores staan vast; rangschik de "
+                                 "geselecteerde partners en sluit af."), {}, link, due=due,
+                              procedure=procedure.title))
+    return tasks
 
 
 def appeal_matchmaker_tasks(user: User) -> list[Task]:

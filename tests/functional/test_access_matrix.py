@@ -256,6 +256,15 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("jury.vote", "POST"): only({JURY}, "POST"),
     ("jury.close", "POST"): only({JURY}, "POST"),
     ("jury.conflict", "POST"): only({JURY}, "POST"),
+    # --- issue 12: the emergency procedure of step 4 (R-STEP4-2: the jury's VDAB and local
+    # government members only; the independent external, another work area's jury and
+    # everyone else get 404). The world's procedure is in round 2: the page says why no
+    # emergency procedure can start; a partner's page and the POSTs go back to it (302).
+    ("emergency.overview", "GET"): only({JURY}, "GET"),
+    ("emergency.partner", "GET"): only({JURY}, "GET", ok={302}),
+    ("emergency.start", "POST"): only({JURY}, "POST"),
+    ("emergency.score", "POST"): only({JURY}, "POST"),
+    ("emergency.conclude", "POST"): only({JURY}, "POST"),
     # --- the appeal panel -------------------------------------------------------------------
     ("panel.appeals", "GET"): only(APPEAL_MATCHMAKERS, "GET"),
     ("panel.appeal", "GET"): only({PANEL}, "GET"),

@@ -172,6 +172,7 @@ def test_vdab_and_local_government_must_agree_and_several_selected_are_ranked(st
             emergency.record_emergency_score(ep, partner, CC, cc, "Motivering cruciale bijdrage.",
                                              actor=w.mm[who], now=w.clock.now)
             emergency.record_emergency_score(ep, partner, FFP, ffp, "Gedrag in stap 4 bekeken.",
+                                             "Nam deel aan alle werkgroepen in stap 4.",
                                              actor=w.mm[who], now=w.clock.now)
     refused(db, emergency.record_emergency_score, ep, a, CC, 4, "Motivering van de externe.",
             actor=w.mm["extern1"], now=w.clock.now, error=PermissionDenied)

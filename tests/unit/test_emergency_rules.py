@@ -9,6 +9,7 @@ import pytest
 from juries.emergency.rules import (
     check_emergency_ranking,
     check_emergency_window,
+    check_observed_behaviour,
     emergency_agreed_score,
     emergency_selected,
     emergency_window_opens,
@@ -155,3 +156,24 @@ def test_several_selected_need_a_motivated_ranking(motivation):
         check_emergency_ranking(["A", "B"], ["B", "A"], motivation)
     assert excinfo.value.rule == "R-JURY-6"
     assert str(excinfo.value).endswith("voor elke rangschikking.")
+
+
+# --- R-STEP4-1: fit for partnership also on the behaviour observed in step 4 ------------
+
+@pytest.mark.parametrize("text, ok", [
+    ("", False), (None, False), ("   kort    ", False), ("x" * 9, False), ("x" * 10, True),
+    ("  Kwam niet naar twee werkgroepen.  ", True)])
+def test_fit_for_partnership_describes_the_behaviour_in_step_4(text, ok):
+    if ok:
+        assert check_observed_behaviour(FIT, text) == text.strip()
+    else:
+        with pytest.raises(DomainError, match="gedrag") as refused:
+            check_observed_behaviour(FIT, text)
+        assert refused.value.field == "observed_behaviour" and refused.value.rule == "R-STEP4-1"
+
+
+def test_crucial_contribution_has_no_behaviour():
+    assert check_observed_behaviour(CC, "") is None
+    assert check_observed_behaviour(CC, "   ") is None
+    with pytest.raises(DomainError, match="enkel bij fit for partnership"):
+        check_observed_behaviour(CC, "Gedrag dat hier niet hoort.")

@@ -10,7 +10,11 @@ import pytest
 from babel.messages.pofile import read_po
 
 from appeals.rules import check_appeal_window, check_grounds, check_panel
-from juries.emergency.rules import check_emergency_ranking, check_emergency_window
+from juries.emergency.rules import (
+    check_emergency_ranking,
+    check_emergency_window,
+    check_observed_behaviour,
+)
 from juries.rules import (
     Bloc,
     check_jury_composition,
@@ -56,6 +60,9 @@ REFUSALS = {
     "emergency-window": lambda: check_emergency_window(T, T + timedelta(weeks=9)),
     "emergency-ranking": lambda: check_emergency_ranking(["a", "b"], ["a"], "x" * 20),
     "emergency-ranking-single": lambda: check_emergency_ranking(["a"], ["a"], None),
+    "emergency-behaviour": lambda: check_observed_behaviour(Criterion.FIT_FOR_PARTNERSHIP, ""),
+    "emergency-behaviour-cc": lambda: check_observed_behaviour(
+        Criterion.CRUCIAL_CONTRIBUTION, "Gedrag dat hier niet hoort."),
     "may-apply-vdab": lambda: check_may_apply(OrganisationKind.VDAB, False),
     "may-apply-lb": lambda: check_may_apply(OrganisationKind.LOCAL_GOVERNMENT, True),
     "single": lambda: check_single_candidacy(1),
