@@ -50,6 +50,10 @@ class OpenBallotForm(FlaskForm):
     pass
 
 
+class PendingConsensusForm(FlaskForm):
+    """Confirm or withdraw a consensus awaiting confirmation (a button; CSRF only)."""
+
+
 class VoteForm(FlaskForm):
     score = _score_field(_l("Stem van uw organisatie"))
 

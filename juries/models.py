@@ -6,11 +6,20 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from juries.rules import Bloc, Method
+from juries.rules import Bloc, ConsensusState, Method
 from matching.accounts.models import User
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import Criterion
@@ -50,7 +59,12 @@ class JuryMembership(Model):
     jury: Mapped[Jury] = relationship(back_populates="members")
     user: Mapped[User] = relationship()
 
-    __table_args__ = (UniqueConstraint("jury_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("jury_id", "user_id"),
+        # At most one chair per jury (issue 13): a partial unique index (SQLite and PG).
+        Index("uq_jury_membership_one_chair", "jury_id", unique=True,
+              sqlite_where=text("chair"), postgresql_where=text("chair")),
+    )
 
 
 class ConflictDeclaration(Model):
@@ -219,4 +233,49 @@ class PitchAppointment(Model):
         CheckConstraint("(no_show_at IS NULL) = (no_show_note IS NULL)",
                         name="no_show_note_iff_no_show"),
         CheckConstraint("held_at IS NULL OR no_show_at IS NULL", name="held_or_no_show"),
+    )
+
+
+class PendingConsensus(Model):
+    """A consensus recorded by a member who is not the jury's chair: it counts only once a
+    member of another organisation confirms it (issue 13). Every one is kept: confirmed
+    (with the decision it became), withdrawn by its recorder, or superseded by a decision."""
+
+    __tablename__ = "pending_consensus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacy.id", ondelete="CASCADE"))
+    round: Mapped[int]
+    criterion: Mapped[Criterion] = mapped_column(enum_column(Criterion, "criterion"))
+    score: Mapped[int] = mapped_column(Integer)
+    motivation: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: The organisation of the recorder: the confirmation comes from another one.
+    recorded_bloc: Mapped[Bloc] = mapped_column(enum_column(Bloc, "bloc"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[ConsensusState] = mapped_column(
+        enum_column(ConsensusState, "consensus_state"), default=ConsensusState.PENDING)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jury_decision.id", ondelete="SET NULL"), unique=True)
+
+    candidacy: Mapped[Candidacy] = relationship()
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+
+    __table_args__ = (
+        *bounded_text("motivation"),
+        CheckConstraint(SCORE_1_TO_4, name="score_1_to_4"),
+        CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
+        CheckConstraint("length(trim(motivation)) >= 10", name="motivated"),
+        CheckConstraint("(state = 'pending') = (closed_at IS NULL)", name="closed_at_iff_closed"),
+        CheckConstraint("(state = 'pending') = (closed_by_id IS NULL)",
+                        name="closed_by_iff_closed"),
+        CheckConstraint("state <> 'confirmed' OR closed_by_id <> recorded_by_id",
+                        name="confirmed_by_another"),
+        # One consensus awaiting confirmation per criterion and round.
+        Index("uq_pending_consensus_open", "candidacy_id", "round", "criterion", unique=True,
+              sqlite_where=text("state = 'pending'"),
+              postgresql_where=text("state = 'pending'")),
     )

@@ -173,3 +173,15 @@ def conflict_mail(candidacy: Candidacy, member, declaration, *, breaks_jury: boo
            link=external_url("rounds.jury", procedure_id=candidacy.procedure_id),
            subject_params={"organisation": candidacy.organisation.name},
            candidacy=candidacy, member=member, breaks_jury=breaks_jury)
+
+
+def consensus_to_confirm_mails(candidacy: Candidacy, pending, recorder, confirmers, *,
+                               now: datetime) -> None:
+    """A member who is not the chair recorded the jury's consensus: the members of the other
+    organisations may confirm it (issue 13), with a link to the scoring page."""
+    notify(confirmers, N_("Consensus te bevestigen: %(organisation)s"), "consensus_to_confirm",
+           now=now, key=f"consensus.{pending.id}",
+           link=external_url("jury.score", candidacy_id=candidacy.id, round_no=pending.round),
+           subject_params={"organisation": candidacy.organisation.name},
+           candidacy=candidacy, pending=pending, recorder=recorder,
+           criterion=CRITERION_LABELS[pending.criterion])

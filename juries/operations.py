@@ -18,9 +18,11 @@ from juries.models import (
     Ballot,
     BallotState,
     ConflictDeclaration,
+    ConsensusState,
     Jury,
     JuryDecision,
     JuryMembership,
+    PendingConsensus,
     Vote,
 )
 from juries.queries import (
@@ -29,6 +31,7 @@ from juries.queries import (
     eligible_members,
     individual_scores,
     jury_of,
+    pending_consensus_for,
     pitch_done,
     pitch_of,
 )
@@ -38,10 +41,12 @@ from juries.rules import (
     Method,
     ballot_can_close,
     ballot_outcome,
+    check_confirmation,
+    check_consensus,
     check_jury_composition,
     check_motivation,
     check_score,
-    is_consensus,
+    consensus_is_final,
     jury_is_complete,
 )
 from matching.accounts.models import User
@@ -144,6 +149,11 @@ def compose_jury(procedure: Procedure, members: Sequence[tuple[User, Bloc, str]]
         db.session.add(jury)
     jury.composed_at = now
     existing = {m.user_id: m for m in jury.members}
+    if any(m.chair for m in existing.values()):
+        # One chair per jury (a unique index): clear the old one before naming the new one.
+        for seat in existing.values():
+            seat.chair = False
+        db.session.flush()
     seats = []
     for user, bloc, affiliation in members:
         seat = existing.get(user.id) or JuryMembership(user=user)
@@ -234,47 +244,111 @@ def _decide(candidacy: Candidacy, round_no: int, criterion: Criterion, score: in
         motivation=motivation, method=method, ballot=ballot, decided_by_id=actor.id,
         decided_at=now, jury_blocs=",".join(sorted(m.bloc.value for m in members)))
     db.session.add(decision)
+    pending = pending_consensus_for(candidacy, round_no, criterion)
+    if pending is not None:  # the chair's consensus or a ballot decided meanwhile
+        pending.state, pending.closed_by_id, pending.closed_at = (
+            ConsensusState.WITHDRAWN, actor.id, now)
     audit("decision.record", decision, actor=actor, now=now, procedure_id=candidacy.procedure_id,
           candidacy=candidacy.reference, round=round_no, criterion=criterion, score=score,
           method=method)
     return decision
 
 
+def _check_consensus(candidacy: Candidacy, round_no: int, criterion: Criterion, score: int,
+                     members: list[JuryMembership]) -> None:
+    scores = individual_scores(candidacy, round_no, criterion)
+    check_consensus(scores, [m.user_id for m in members], score,
+                    {m.user_id: m.user.name for m in members})
+
+
 @operation
 def record_consensus(candidacy: Candidacy, round_no: int, criterion: Criterion, score: int,
-                     motivation: str, *, actor: User, now: datetime) -> JuryDecision:
+                     motivation: str, *, actor: User,
+                     now: datetime) -> JuryDecision | PendingConsensus:
     """R-JURY-4: the jury's consensus, when every matchmaker without a conflict gave
     this score individually; R-JURY-6: with its motivation.
 
-    Who records it (issue 13): the member the jury chose as its chair, when it chose one; a
-    jury without a chair lets any member without a conflict record it (the call is silent)."""
+    Who records it (issue 13): recorded by the member the jury chose as its chair, it is
+    the jury's decision at once; recorded by any other member, it awaits the confirmation
+    of a member of another organisation (:func:`confirm_consensus`) and decides nothing
+    until then. Returns the decision, or the consensus awaiting confirmation."""
     lock_for_change(candidacy)
     member = membership_of(candidacy, actor)
-    chair = next((m for m in member.jury.members if m.chair), None)
-    if (chair is not None and chair.user_id != actor.id
-            and chair.user_id not in conflicted_user_ids(candidacy)):
-        raise DomainError(N_("De voorzitter van de jury (%(name)s) legt de consensus vast."),
-                          rule="R-JURY-4", name=chair.user.name)
     _check_scoring_open(candidacy, round_no, criterion)
     members = check_jury_for(candidacy)
     check_score(score)
     motivation = check_motivation(motivation)
-    scores = individual_scores(candidacy, round_no, criterion)
-    if not is_consensus(scores, [m.user_id for m in members], score):
-        missing = [m.user.name for m in members if m.user_id not in scores]
-        if missing:
-            raise DomainError(N_("Nog geen individuele score van: %(names)s."),
-                              rule="R-JURY-4", names=", ".join(missing))
-        given = {scores[m.user_id] for m in members}
-        if len(given) == 1:  # everyone agrees, on another score than the one entered
-            raise DomainError(N_("Alle matchmakers gaven score %(given)s, niet %(score)s: de "
-                                 "consensus is score %(given)s."), rule="R-JURY-4",
-                              field="score", score=score, given=given.pop())
-        raise DomainError(N_("Er is geen consensus over score %(score)s: de individuele scores "
-                             "verschillen. Stem dan per organisatie (⅔)."),
-                          rule="R-JURY-4", score=score)
-    return _decide(candidacy, round_no, criterion, score, motivation, Method.CONSENSUS, members,
-                   actor=actor, now=now)
+    _check_consensus(candidacy, round_no, criterion, score, members)
+    if consensus_is_final(member.chair):
+        return _decide(candidacy, round_no, criterion, score, motivation, Method.CONSENSUS,
+                       members, actor=actor, now=now)
+    waiting = pending_consensus_for(candidacy, round_no, criterion)
+    if waiting is not None:
+        raise DomainError(N_("Er wacht al een consensus (score %(score)s, vastgelegd door "
+                             "%(name)s) op bevestiging door een jurylid van een andere "
+                             "organisatie."), rule="R-JURY-4", score=waiting.score,
+                          name=waiting.recorded_by.name)
+    pending = PendingConsensus(
+        candidacy_id=candidacy.id, round=round_no, criterion=Criterion(criterion), score=score,
+        motivation=motivation, recorded_by_id=actor.id, recorded_bloc=member.bloc,
+        recorded_at=now, state=ConsensusState.PENDING)
+    try:
+        with db.session.begin_nested():
+            db.session.add(pending)
+    except exc.IntegrityError:  # another member recorded one at the same moment
+        raise DomainError(N_("Er wacht al een consensus op bevestiging."),
+                          rule="R-JURY-4") from None
+    audit("consensus.propose", pending, actor=actor, now=now,
+          procedure_id=candidacy.procedure_id, candidacy=candidacy.reference, round=round_no,
+          criterion=criterion, score=score, bloc=member.bloc)
+    confirmers = [m.user for m in members if m.bloc != member.bloc]
+    jury_letters.consensus_to_confirm_mails(candidacy, pending, actor, confirmers, now=now)
+    return pending
+
+
+@operation
+def confirm_consensus(pending: PendingConsensus, *, actor: User, now: datetime) -> JuryDecision:
+    """A second member, of another organisation than the recorder, confirms a consensus
+    awaiting confirmation: it becomes the jury's decision (issue 13, R-JURY-4). The
+    consensus is checked again: an individual score may have changed meanwhile."""
+    candidacy = get_required(Candidacy, pending.candidacy_id)
+    lock_for_change(candidacy)
+    member = membership_of(candidacy, actor)
+    if pending.state != ConsensusState.PENDING:
+        raise DomainError(N_("Deze consensus wacht niet meer op bevestiging."))
+    check_confirmation(pending.recorded_by_id, pending.recorded_bloc, actor.id, member.bloc)
+    _check_scoring_open(candidacy, pending.round, pending.criterion)
+    members = check_jury_for(candidacy)
+    _check_consensus(candidacy, pending.round, pending.criterion, pending.score, members)
+    pending.state, pending.closed_by_id, pending.closed_at = (
+        ConsensusState.CONFIRMED, actor.id, now)
+    db.session.flush()
+    audit("consensus.confirm", pending, actor=actor, now=now,
+          procedure_id=candidacy.procedure_id, candidacy=candidacy.reference,
+          round=pending.round, criterion=pending.criterion, score=pending.score,
+          recorded_by=pending.recorded_by.email, bloc=member.bloc)
+    decision = _decide(candidacy, pending.round, pending.criterion, pending.score,
+                       pending.motivation, Method.CONSENSUS, members, actor=actor, now=now)
+    db.session.flush()
+    pending.decision_id = decision.id
+    return decision
+
+
+@operation
+def withdraw_consensus(pending: PendingConsensus, *, actor: User, now: datetime) -> None:
+    """The member who recorded a consensus withdraws it while it awaits confirmation."""
+    candidacy = get_required(Candidacy, pending.candidacy_id)
+    lock_for_change(candidacy)
+    membership_of(candidacy, actor)
+    if pending.state != ConsensusState.PENDING:
+        raise DomainError(N_("Deze consensus wacht niet meer op bevestiging."))
+    if pending.recorded_by_id != actor.id:
+        raise DomainError(N_("Enkel wie de consensus vastlegde, kan ze intrekken."))
+    pending.state, pending.closed_by_id, pending.closed_at = (
+        ConsensusState.WITHDRAWN, actor.id, now)
+    audit("consensus.withdraw", pending, actor=actor, now=now,
+          procedure_id=candidacy.procedure_id, candidacy=candidacy.reference,
+          round=pending.round, criterion=pending.criterion, score=pending.score)
 
 
 @operation

@@ -18,9 +18,11 @@ from juries.models import (
     Assessment,
     Ballot,
     ConflictDeclaration,
+    ConsensusState,
     Jury,
     JuryDecision,
     JuryMembership,
+    PendingConsensus,
     PitchAppointment,
 )
 from juries.rules import (
@@ -71,6 +73,35 @@ def pitch_done(appointment: PitchAppointment | None) -> bool:
     jury may then give its final score (R-PITCH-1)."""
     return appointment is not None and (appointment.held_at is not None
                                         or appointment.no_show_at is not None)
+
+
+def pending_consensus_for(candidacy: Candidacy, round_no: int,
+                          criterion: Criterion) -> PendingConsensus | None:
+    """The consensus on this criterion that awaits confirmation (issue 13), if any."""
+    return db.session.scalar(select(PendingConsensus).where(
+        PendingConsensus.candidacy_id == candidacy.id, PendingConsensus.round == round_no,
+        PendingConsensus.criterion == criterion,
+        PendingConsensus.state == ConsensusState.PENDING))
+
+
+def consensus_to_confirm(user_id: int) -> list[PendingConsensus]:
+    """Consensus awaiting confirmation that this matchmaker may confirm: on a jury they sit
+    on, for a candidacy they have no conflict for, recorded by another organisation."""
+    rows = db.session.execute(
+        select(PendingConsensus, JuryMembership.bloc)
+        .join(Candidacy, PendingConsensus.candidacy_id == Candidacy.id)
+        .join(Jury, Jury.procedure_id == Candidacy.procedure_id)
+        .join(JuryMembership, (JuryMembership.jury_id == Jury.id)
+              & (JuryMembership.user_id == user_id))
+        .where(PendingConsensus.state == ConsensusState.PENDING,
+               PendingConsensus.recorded_by_id != user_id,
+               ~select(ConflictDeclaration.id).where(
+                   ConflictDeclaration.user_id == user_id,
+                   ConflictDeclaration.candidacy_id == Candidacy.id).exists())
+        .options(joinedload(PendingConsensus.candidacy).joinedload(Candidacy.organisation),
+                 joinedload(PendingConsensus.recorded_by))
+        .order_by(PendingConsensus.recorded_at, PendingConsensus.id)).all()
+    return [p for p, bloc in rows if bloc != p.recorded_bloc]
 
 
 def pitch_of(candidacy: Candidacy) -> PitchAppointment | None:
@@ -179,6 +210,10 @@ def scoring_context(candidacy: Candidacy, round_no: int, user_id: int) -> dict:
         Assessment.round == round_no))}
     decisions = {d.criterion: d for d in db.session.scalars(select(JuryDecision).where(
         JuryDecision.candidacy_id == candidacy.id, JuryDecision.round == round_no))}
+    pending = {p.criterion: p for p in db.session.scalars(select(PendingConsensus).where(
+        PendingConsensus.candidacy_id == candidacy.id, PendingConsensus.round == round_no,
+        PendingConsensus.state == ConsensusState.PENDING)
+        .options(joinedload(PendingConsensus.recorded_by)))}
     ballots = db.session.scalars(
         select(Ballot).where(Ballot.candidacy_id == candidacy.id, Ballot.round == round_no)
         .options(selectinload(Ballot.votes)).order_by(Ballot.id)).all()
@@ -192,7 +227,8 @@ def scoring_context(candidacy: Candidacy, round_no: int, user_id: int) -> dict:
     pitch = db.session.scalar(select(PitchAppointment).where(
         PitchAppointment.candidacy_id == candidacy.id))
     challenges = {c.code: c for c in version.challenges} if version else {}
-    return dict(version=version, own=own, decisions=decisions, ballots=by_criterion,
+    return dict(version=version, own=own, decisions=decisions, pending=pending,
+                ballots=by_criterion,
                 names=names, blocs=blocs, pitch=pitch, challenges=challenges)
 
 
@@ -234,12 +270,21 @@ def round_board_rows(procedure: Procedure, round_no: int, *,
         .where(Candidacy.procedure_id == procedure.id,
                Candidacy.state == ROUND_ENTRY_STATE[round_no])
         .options(joinedload(PitchAppointment.slot), raiseload("*"))).all()
+    pending = db.session.execute(
+        select(PendingConsensus.candidacy_id, PendingConsensus.criterion)
+        .join(Candidacy, PendingConsensus.candidacy_id == Candidacy.id)
+        .where(PendingConsensus.round == round_no, Candidacy.procedure_id == procedure.id,
+               PendingConsensus.state == ConsensusState.PENDING)).all()
+    pending_of: dict[int, set[Criterion]] = defaultdict(set)
+    for candidacy_id, criterion in pending:
+        pending_of[candidacy_id].add(criterion)
     by_candidacy: dict[int, dict[Criterion, JuryDecision]] = {i: {} for i in ids}
     for d in decisions:
         by_candidacy.setdefault(d.candidacy_id, {})[d.criterion] = d
     pitch_of = {p.candidacy_id: p for p in pitches}
     return [BoardRow(c, round_readiness(round_no, by_candidacy[c.id],
-                                        c.id in pitch_of and pitch_done(pitch_of[c.id])),
+                                        c.id in pitch_of and pitch_done(pitch_of[c.id]),
+                                        pending_of[c.id]),
                      by_candidacy[c.id], pitch_of.get(c.id))
             for c in candidacies]
 

@@ -66,6 +66,13 @@ def close_round(procedure: Procedure, round_no: int, *, actor: User, now: dateti
         raise DomainError(N_("Er wacht geen kandidatuur op een beslissing van ronde "
                              "%(round)s."), round=round_no)
     not_ready = [row.candidacy.organisation.name for row in board if not row.readiness.ready]
+    awaiting = [row.candidacy.organisation.name for row in board
+                if row.readiness.awaiting_confirmation]
+    if awaiting:  # a consensus awaiting confirmation is not a decision (issue 13)
+        raise DomainError(N_("Ronde %(round)s kan niet sluiten: de consensus voor %(names)s "
+                             "wacht nog op bevestiging door een jurylid van een andere "
+                             "organisatie (en telt tot dan niet)."),
+                          rule="R-JURY-4", round=round_no, names=", ".join(awaiting))
     if not_ready:
         raise DomainError(N_("Ronde %(round)s kan niet sluiten: nog geen beslissing met motivering "
                              "op beide criteria (of geen pitch) voor %(names)s."),

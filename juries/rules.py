@@ -39,6 +39,21 @@ class Method(str, enum.Enum):
 METHOD_LABELS = {Method.CONSENSUS: N_("consensus"), Method.BALLOT: N_("stemming")}
 
 
+class ConsensusState(str, enum.Enum):
+    """A consensus recorded by a member who is not the chair (issue 13)."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    WITHDRAWN = "withdrawn"
+
+
+CONSENSUS_STATE_LABELS = {
+    ConsensusState.PENDING: N_("wacht op bevestiging"),
+    ConsensusState.CONFIRMED: N_("bevestigd"),
+    ConsensusState.WITHDRAWN: N_("ingetrokken of vervangen"),
+}
+
+
 #: R-JURY-3: the scale, quoted from the call text.
 SCALE: Mapping[int, str] = {
     1: N_("Organisatie vertoont grote tekortkomingen betreffende de meeste criteria"),
@@ -126,6 +141,58 @@ def is_consensus(individual_scores: Mapping[MemberT, int], eligible: Iterable[Me
     return bool(eligible) and all(individual_scores.get(m) == score for m in eligible)
 
 
+def check_consensus(individual_scores: Mapping[MemberT, int], eligible: Sequence[MemberT],
+                    score: int, names: Mapping[MemberT, str]) -> None:
+    """R-JURY-4: refuse a consensus on ``score`` unless every matchmaker without a conflict
+    gave it, with the advice that fits the situation (issue 13):
+
+    - someone has not scored yet: who;
+    - everyone gave the same score, but not this one: the consensus is *their* score (not
+      "the individual scores differ", which would be untrue);
+    - the individual scores differ: there is no consensus, vote per organisation (⅔).
+
+    Call text: "De jury streeft naar consensus. Indien de jury geen consensus vindt is de
+    stem van de meerderheid (⅔) doorslaggevend".
+    """
+    check_score(score)
+    if is_consensus(individual_scores, eligible, score):
+        return
+    missing = [names.get(m, str(m)) for m in eligible if m not in individual_scores]
+    if missing or not eligible:
+        raise DomainError(N_("Nog geen individuele score van: %(names)s."),
+                          rule="R-JURY-4", names=", ".join(missing) or "-")
+    given = {individual_scores[m] for m in eligible}
+    if len(given) == 1:
+        raise DomainError(N_("Alle matchmakers gaven score %(given)s, niet %(score)s: de "
+                             "consensus is score %(given)s."), rule="R-JURY-4",
+                          field="score", score=score, given=given.pop())
+    raise DomainError(N_("Er is geen consensus over score %(score)s: de individuele scores "
+                         "verschillen. Stem dan per organisatie (⅔)."),
+                      rule="R-JURY-4", score=score)
+
+
+def consensus_is_final(recorder_is_chair: bool) -> bool:
+    """Issue 13: the consensus recorded by the member the jury chose as its chair counts at
+    once; recorded by any other member it waits for a member of another organisation to
+    confirm it. (The call only says "De jury streeft naar consensus"; the four-eyes rule
+    keeps one matchmaker from deciding for the jury alone.)"""
+    return recorder_is_chair
+
+
+def check_confirmation(recorder: MemberT, recorder_bloc: Bloc, confirmer: MemberT,
+                       confirmer_bloc: Bloc) -> None:
+    """Issue 13: a pending consensus is confirmed by a second member of *another*
+    organisation (bloc, R-JURY-4: "zowel VDAB, het lokaal bestuur als de onafhankelijke
+    externe"); never by the recorder, nor by a colleague of the same organisation."""
+    if confirmer == recorder:
+        raise DomainError(N_("U legde deze consensus zelf vast: een jurylid van een andere "
+                             "organisatie bevestigt ze."), rule="R-JURY-4")
+    if Bloc(confirmer_bloc) == Bloc(recorder_bloc):
+        raise DomainError(N_("U bent van dezelfde organisatie (%(bloc)s) als wie de consensus "
+                             "vastlegde: een jurylid van een andere organisatie bevestigt ze."),
+                          rule="R-JURY-4", bloc=BLOC_LABELS[Bloc(recorder_bloc)])
+
+
 def ballot_outcome(votes: Mapping[Bloc, int]) -> int | None:
     """R-JURY-4: the score that has ⅔ of the three bloc votes, or None.
 
@@ -187,6 +254,8 @@ class RoundReadiness:
 
     missing_criteria: tuple[Criterion, ...]
     pitch_missing: bool
+    #: Criteria with a consensus that still awaits its confirmation (not decided yet).
+    awaiting_confirmation: tuple[Criterion, ...] = ()
 
     @property
     def ready(self) -> bool:
@@ -194,15 +263,21 @@ class RoundReadiness:
 
 
 def round_readiness(round_no: int, decided: Iterable[Criterion],
-                    pitch_held: bool) -> RoundReadiness:
+                    pitch_held: bool, pending: Iterable[Criterion] = ()) -> RoundReadiness:
     """R-JURY-6 and R-PITCH-1: a round closes only with a decided, motivated score on
     both criteria, and in round 2 only after the pitch ("Op basis van dit
     matchingsgesprek wordt een finale beoordeling gemaakt").
+
+    A consensus awaiting confirmation (``pending``) is not decided (issue 13): the criterion
+    stays missing, and is named as awaiting confirmation.
     """
     decided = set(decided)
+    missing = tuple(c for c in Criterion if c not in decided)
+    pending = set(pending)
     return RoundReadiness(
-        missing_criteria=tuple(c for c in Criterion if c not in decided),
+        missing_criteria=missing,
         pitch_missing=(round_no == 2 and not pitch_held),
+        awaiting_confirmation=tuple(c for c in missing if c in pending),
     )
 
 

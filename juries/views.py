@@ -19,10 +19,11 @@ from juries.forms import (
     ConflictForm,
     ConsensusForm,
     OpenBallotForm,
+    PendingConsensusForm,
     PickPitchForm,
     VoteForm,
 )
-from juries.models import Assessment, Ballot, BallotState
+from juries.models import Assessment, Ballot, BallotState, ConsensusState, PendingConsensus
 from juries.queries import (
     jury_dashboard,
     pickable_pitch_slots,
@@ -112,6 +113,8 @@ def _page(candidacy: Candidacy, round_no: int, member, failed: dict | None = Non
             answers={a.question: a.text for a in candidacy.answers if a.criterion == criterion},
             own=ctx["own"].get(criterion),
             decision=ctx["decisions"].get(criterion),
+            pending=ctx["pending"].get(criterion),
+            pending_form=PendingConsensusForm(formdata=None),
             spread=visible_spread(candidacy, round_no, criterion, current_user),
             assessment_form=failed.get(("assess", criterion))
             or _assessment_form(criterion, ctx["own"].get(criterion)),
@@ -184,11 +187,62 @@ def consensus(candidacy_id: int, round_no: int, criterion: str):
     round_no, criterion = _round_or_404(round_no), _criterion_or_404(criterion)
     form = ConsensusForm(prefix=f"c-{criterion.value}")
     if form.validate_on_submit():
-        if perform(jury_ops.record_consensus, candidacy, round_no, criterion, form.score.data,
-                   form.motivation.data, form=form,
-                   success=_("De consensus van de jury is vastgelegd.")) is not FAILED:
+        result = perform(jury_ops.record_consensus, candidacy, round_no, criterion,
+                         form.score.data, form.motivation.data, form=form)
+        if result is not FAILED:
+            if isinstance(result, PendingConsensus):
+                flash(_("De consensus is vastgelegd en wacht op de bevestiging van een jurylid "
+                        "van een andere organisatie: pas dan telt ze."), "info")
+            else:
+                flash(_("De consensus van de jury is vastgelegd."), "success")
             return _back(candidacy, round_no)
     return _page(candidacy, round_no, member, {("consensus", criterion): form}, 422)
+
+
+def _pending_or_404(pending_id: int) -> tuple[PendingConsensus, Candidacy]:
+    pending = get_or_404(PendingConsensus, pending_id)
+    candidacy = get_or_404(Candidacy, pending.candidacy_id)
+    _membership_or_404(candidacy)
+    return pending, candidacy
+
+
+@bp.post("/jury/consensus/<int:pending_id>/bevestigen")
+@login_required
+def confirm_consensus(pending_id: int):
+    """A member of another organisation confirms the consensus: it becomes the jury's
+    decision (irreversible, so a confirmation page first)."""
+    pending, candidacy = _pending_or_404(pending_id)
+    form = PendingConsensusForm()
+    if not form.validate_on_submit():
+        return _back(candidacy, pending.round)
+    back = url_for("jury.score", candidacy_id=candidacy.id, round_no=pending.round)
+    if pending.state == ConsensusState.PENDING and not confirmed():
+        return confirmation_page(
+            _("Consensus bevestigen voor %(name)s", name=candidacy.organisation.name),
+            [_("%(c)s, ronde %(round)s: score %(score)s, vastgelegd door %(name)s.",
+               c=_(CRITERION_LABELS[pending.criterion]), round=pending.round,
+               score=pending.score, name=pending.recorded_by.name),
+             _("Motivering: %(text)s", text=pending.motivation),
+             _("Met uw bevestiging wordt dit de beslissing van de jury over dit criterium; ze "
+               "komt met de motivering in de beslissingsbrief.")],
+            _("Een bevestigde consensus kan niet meer wijzigen."),
+            url_for("jury.confirm_consensus", pending_id=pending.id),
+            _("Bevestigen: consensus"), back)
+    perform(jury_ops.confirm_consensus, pending,
+            success=_("De consensus is bevestigd: ze is nu de beslissing van de jury."))
+    return redirect(back)
+
+
+@bp.post("/jury/consensus/<int:pending_id>/intrekken")
+@login_required
+def withdraw_consensus(pending_id: int):
+    """The recorder withdraws a consensus that still awaits confirmation."""
+    pending, candidacy = _pending_or_404(pending_id)
+    form = PendingConsensusForm()
+    if form.validate_on_submit():
+        perform(jury_ops.withdraw_consensus, pending,
+                success=_("De consensus is ingetrokken."))
+    return _back(candidacy, pending.round)
 
 
 @bp.post("/jury/kandidaturen/<int:candidacy_id>/ronde/<int:round_no>/stemming/<criterion>")

@@ -152,10 +152,13 @@ class World:
         area_ops.publish_addendum(p, actor=self.coordinator, now=self.clock.now)
         return p
 
-    def compose_jury(self, names=("vdab1", "vdab2", "lokaal1", "extern1")):
+    def compose_jury(self, names=("vdab1", "vdab2", "lokaal1", "extern1"), chair="vdab1"):
+        """The jury, with ``chair`` (default the first VDAB member) as its chair, who
+        records the consensus (issue 13); ``chair=None`` for a jury without one."""
         return jury_ops.compose_jury(
             self.procedure, [(self.mm[n], self.blocs[n], "") for n in names],
-            actor=self.coordinator, now=self.clock.now)
+            actor=self.coordinator, now=self.clock.now,
+            chair=self.mm[chair] if chair in names else None)
 
     def apply(self, name: str, kind=OrganisationKind.OTHER, organisation=None):
         org = organisation or self.organisation(name, kind)
@@ -183,9 +186,9 @@ class World:
         for user in self.eligible(candidacy):
             jury_ops.record_assessment(candidacy, round_no, criterion, score, ["ok"] * 4,
                                        actor=user, now=self.clock.now)
-        return jury_ops.record_consensus(candidacy, round_no, criterion, score,
-                                         f"Motivering voor score {score} op {criterion.value}.",
-                                         actor=self.eligible(candidacy)[0], now=self.clock.now)
+        return record_and_confirm(candidacy, round_no, criterion, score,
+                                  f"Motivering voor score {score} op {criterion.value}.",
+                                  now=self.clock.now)
 
     def decide(self, candidacy, round_no: int, scores=(3, 3)):
         for criterion, score in zip(Criterion, scores, strict=True):
@@ -238,6 +241,23 @@ class World:
 
     def count(self, model) -> int:
         return count_rows(self.db, model)
+
+
+def record_and_confirm(candidacy, round_no, criterion, score, motivation, *, now, actor=None):
+    """The jury's consensus as a decision: recorded by the chair (or ``actor``, else the
+    first member without a conflict) and, when that is not the chair, confirmed by the first
+    member of another organisation (issue 13)."""
+    from juries.models import JuryDecision
+    members = jury_queries.eligible_members(candidacy)
+    chair = next((m for m in members if m.chair), None)
+    recorder = next(m for m in members if m.user_id == actor.id) if actor else (
+        chair or members[0])
+    result = jury_ops.record_consensus(candidacy, round_no, criterion, score, motivation,
+                                       actor=recorder.user, now=now)
+    if isinstance(result, JuryDecision):
+        return result
+    confirmer = next(m for m in members if m.bloc != recorder.bloc)
+    return jury_ops.confirm_consensus(result, actor=confirmer.user, now=now)
 
 
 def snapshot(db) -> dict[str, list[str]]:

@@ -57,7 +57,12 @@ from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import KIND_LABELS, Role
 from matching.audit.models import Transition
 from matching.candidacies.models import Candidacy, Contribution, DecisionNotice
-from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CandidacyState, CandidacyStep, Criterion
+from matching.candidacies.rules import (
+    CANDIDACY_STATE_LABELS,
+    CandidacyState,
+    CandidacyStep,
+    Criterion,
+)
 from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.text import neutralise_formula

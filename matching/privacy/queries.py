@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from appeals.models import Appeal, AppealReference, PanelMember
@@ -33,9 +33,10 @@ from juries.models import (
     Jury,
     JuryDecision,
     JuryMembership,
+    PendingConsensus,
     Vote,
 )
-from juries.rules import BLOC_LABELS, METHOD_LABELS
+from juries.rules import BLOC_LABELS, CONSENSUS_STATE_LABELS, METHOD_LABELS
 from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import KIND_LABELS, ROLE_LABELS, Role, format_enterprise_number
 from matching.audit.labels import ACTION_LABELS
@@ -196,6 +197,20 @@ def personal_data(user: User) -> list[Section]:
             {"candidacy": ref, "round": d.round, "criterion": _t(CRITERION_LABELS[d.criterion]),
              "score": d.score, "method": _t(METHOD_LABELS[d.method]),
              "motivation": d.motivation, "decided_at": d.decided_at} for d, ref in decisions]))
+
+    consensus = db.session.execute(
+        select(PendingConsensus, scored.reference)
+        .join(scored, PendingConsensus.candidacy_id == scored.id)
+        .where(or_(PendingConsensus.recorded_by_id == uid, PendingConsensus.closed_by_id == uid))
+        .order_by(PendingConsensus.recorded_at, PendingConsensus.id)).all()
+    sections.append(_section("consensus", N_("Consensus die u vastlegde of bevestigde"), (
+        ("candidacy", N_("Kandidatuur")), ("round", N_("Ronde")),
+        ("criterion", N_("Criterium")), ("score", N_("Score")),
+        ("motivation", N_("Motivering")), ("recorded_at", N_("Vastgelegd op")),
+        ("state", N_("Stand"))), [
+            {"candidacy": ref, "round": p.round, "criterion": _t(CRITERION_LABELS[p.criterion]),
+             "score": p.score, "motivation": p.motivation, "recorded_at": p.recorded_at,
+             "state": _t(CONSENSUS_STATE_LABELS[p.state])} for p, ref in consensus]))
 
     votes = db.session.execute(
         select(Vote, Ballot.round, Ballot.criterion, scored.reference)

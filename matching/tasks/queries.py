@@ -27,7 +27,7 @@ from juries.models import (
     Vote,
 )
 from juries.operations import check_round_open
-from juries.queries import broken_juries, jury_with_members
+from juries.queries import broken_juries, consensus_to_confirm, jury_with_members
 from juries.rules import jury_is_complete
 from matching.accounts.models import Organisation, User
 from matching.accounts.rules import Role
@@ -225,6 +225,17 @@ def matchmaker_tasks(user: User, now: datetime) -> list[Task]:
                           {"round": round_no, "count": len(candidacies)},
                           url_for("jury.score", candidacy_id=first.id, round_no=round_no),
                           procedure=procedure.title))
+    # A consensus recorded by a member of another organisation awaits their confirmation.
+    for pending in consensus_to_confirm(user.id):
+        candidacy = pending.candidacy
+        tasks.append(Task(
+            N_("Bevestig de consensus over %(criterion)s van %(organisation)s (ronde "
+               "%(round)s): score %(score)s, vastgelegd door %(name)s."),
+            {"criterion": CRITERION_LABELS[pending.criterion],
+             "organisation": candidacy.organisation.name, "round": pending.round,
+             "score": pending.score, "name": pending.recorded_by.name},
+            url_for("jury.score", candidacy_id=candidacy.id, round_no=pending.round),
+            procedure=candidacy.procedure.title))
     # Open ballots on which the matchmaker's organisation (bloc) has not voted yet.
     seats = db.session.execute(
         select(JuryMembership.bloc, Jury.procedure_id).join(Jury)

@@ -265,6 +265,8 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("emergency.start", "POST"): only({JURY}, "POST"),
     ("emergency.score", "POST"): only({JURY}, "POST"),
     ("emergency.conclude", "POST"): only({JURY}, "POST"),
+    ("jury.confirm_consensus", "POST"): only({JURY}, "POST"),
+    ("jury.withdraw_consensus", "POST"): only({JURY}, "POST"),
     # --- the appeal panel -------------------------------------------------------------------
     ("panel.appeals", "GET"): only(APPEAL_MATCHMAKERS, "GET"),
     ("panel.appeal", "GET"): only({PANEL}, "GET"),
@@ -364,6 +366,13 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
     w.pitch(theirs)
     ballot = jury_ops.open_ballot(theirs, 2, Criterion.CRUCIAL_CONTRIBUTION,
                                   actor=w.mm["vdab1"], now=w.clock.now)
+    # a consensus recorded by vdab2 (not the chair) awaits confirmation (issue 13)
+    for user in w.eligible(theirs):
+        jury_ops.record_assessment(theirs, 2, Criterion.FIT_FOR_PARTNERSHIP, 3, ["ok"] * 4,
+                                   actor=user, now=w.clock.now)
+    pending = jury_ops.record_consensus(theirs, 2, Criterion.FIT_FOR_PARTNERSHIP, 3,
+                                        "De jury is het eens over de fit.",
+                                        actor=w.mm["vdab2"], now=w.clock.now)
 
     # A second work area, with its own coordinator, procedure and jury.
     coordinator2, area2 = w.other_coordinator()
@@ -407,7 +416,7 @@ def build_world(world, db, upload_dir: str) -> tuple[dict, dict]:
               "area_id": w.area.id, "message_id": message.id, "round_no": 1,
               "observation_id": observation.id, "user_id": target.id, "refusal_id": refusal.id,
               "grant_id": target.grants[0].id, "contact_id": contact.id,
-              "document_id": appeal.document.id, "number": 1,
+              "document_id": appeal.document.id, "number": 1, "pending_id": pending.id,
               "criterion": Criterion.CRUCIAL_CONTRIBUTION.value, "token": "ongeldig-token"}
     db.session.commit()
     return users, values

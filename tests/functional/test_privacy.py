@@ -27,7 +27,7 @@ from matching.candidacies.rules import Criterion
 from matching.core.errors import PermissionDenied
 from matching.oversight.operations import answer_observation, record_observation
 from matching.privacy.operations import produce_personal_data
-from tests.support import ADDENDUM, QueryCounter, login, refused
+from tests.support import ADDENDUM, QueryCounter, login, record_and_confirm, refused
 from workareas import operations as area_ops
 
 NAMES = ("Anna Aerts", "Bert Bosmans", "Carla Claes", "Dirk Dewulf", "Eva Eeckhout",
@@ -71,10 +71,11 @@ def build(w, db):
     for criterion in Criterion:
         jury_ops.record_consensus(a1, 1, criterion, 2, text_of(m1, "Motivering"), actor=m1,
                                   now=now)
-        jury_ops.record_consensus(c3, 1, criterion, 3, "Motivering van de jury voor c3.",
-                                  actor=w.eligible(c3)[0], now=now)
-    jury_ops.record_consensus(a2, 1, Criterion.CRUCIAL_CONTRIBUTION, 2,
-                              text_of(m2, "Motivering"), actor=m2, now=now)
+        record_and_confirm(c3, 1, criterion, 3, "Motivering van de jury voor c3.", now=now)
+    # m2 is not the chair: their consensus counts once extern1 (another organisation) confirms
+    pending = jury_ops.record_consensus(a2, 1, Criterion.CRUCIAL_CONTRIBUTION, 2,
+                                        text_of(m2, "Motivering"), actor=m2, now=now)
+    jury_ops.confirm_consensus(pending, actor=w.mm["extern1"], now=now)
     ballot = jury_ops.open_ballot(a2, 1, Criterion.FIT_FOR_PARTNERSHIP, actor=m1, now=now)
     for user in (m1, m2, w.mm["extern1"]):
         jury_ops.cast_vote(ballot, 2, actor=user, now=now)

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from juries import operations as jury_ops
 from juries import round_operations as round_ops
-from juries.models import Assessment, Ballot, BallotState, PitchAppointment
+from juries.models import Assessment, Ballot, BallotState, PendingConsensus, PitchAppointment
+from matching.accounts.models import User
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import Criterion
 from matching.core.db import db
@@ -81,6 +82,18 @@ class JuryRules(ProcedureWorld):
             self.consensus_step(c, round_no, criterion, score, self.user(JURY[0]),
                                 GOOD_MOTIVATION)
 
+    def consensus_of_the_jury(self, c, round_no, criterion, score, motivation, *, actor, now):
+        """Issue 13: recorded by the chair it decides; by another member it decides once a
+        member of another organisation confirms it (modelled as one step)."""
+        result = jury_ops.record_consensus(c, round_no, criterion, score, motivation,
+                                           actor=actor, now=now)
+        if isinstance(result, PendingConsensus):
+            confirmer = next(uid for uid, bloc in self.jury_bloc().items()
+                             if bloc != result.recorded_bloc)
+            result = jury_ops.confirm_consensus(result, actor=db.session.get(User, confirmer),
+                                                now=now)
+        return result
+
     def consensus_step(self, c, round_no, criterion, score, actor, motivation):
         """R-JURY-4: consensus when every matchmaker without a conflict gave this score;
         R-JURY-6: with a motivation."""
@@ -97,7 +110,7 @@ class JuryRules(ProcedureWorld):
             expect = MAY  # consensus reached while a ballot runs: the call is silent
         else:
             expect = MUST
-        if self.step(expect, "consensus", jury_ops.record_consensus, c, round_no, criterion,
+        if self.step(expect, "consensus", self.consensus_of_the_jury, c, round_no, criterion,
                      score, motivation, actor=actor, now=self.now) is not None:
             d = self.decision(c, round_no, criterion)
             assert d.score == score and d.motivation == motivation.strip()

@@ -226,36 +226,6 @@ def test_the_cli_queues_the_reminders(app, world, db, runner, monkeypatch):
     assert "kandidaturen 0" in result.output
 
 
-# --- the jury's chair records the consensus; advice that fits the situation ---------------
-
-def test_the_chair_records_the_consensus_and_the_advice_fits(world, db):
-    from juries.queries import jury_of
-    from matching.candidacies.rules import Criterion
-    from tests.support import refused
-    world.published_procedure()
-    c = world.apply("Jobkracht vzw")
-    names = ("vdab1", "vdab2", "lokaal1", "extern1")
-    jury_ops.compose_jury(world.procedure, [(world.mm[n], world.blocs[n], "") for n in names],
-                          actor=world.coordinator, now=world.clock.now, chair=world.mm["lokaal1"])
-    world.start_round_1()
-    assert [m.user.name for m in jury_of(world.procedure).members if m.chair] == ["Lokaal1"]
-    crit = Criterion.CRUCIAL_CONTRIBUTION
-    for user in world.eligible(c):
-        jury_ops.record_assessment(c, 1, crit, 3, ["ok"] * 4, actor=user, now=world.clock.now)
-    refused(db, jury_ops.record_consensus, c, 1, crit, 3, "Motivering van de consensus.",
-            actor=world.mm["vdab1"], now=world.clock.now, match="voorzitter van de jury")
-    refused(db, jury_ops.record_consensus, c, 1, crit, 4, "Motivering van de consensus.",
-            actor=world.mm["lokaal1"], now=world.clock.now,
-            match="Alle matchmakers gaven score 3, niet 4")
-    decision = jury_ops.record_consensus(c, 1, crit, 3, "Motivering van de consensus.",
-                                         actor=world.mm["lokaal1"], now=world.clock.now)
-    assert decision.score == 3
-    # a chair outside the jury is refused
-    refused(db, jury_ops.compose_jury, world.procedure,
-            [(world.mm[n], world.blocs[n], "") for n in names], actor=world.coordinator,
-            now=world.clock.now, chair=world.mm["extern2"], match="voorzitter moet lid")
-
-
 def test_an_observation_tells_each_coordinator_with_the_link_to_answer(world, db):
     from matching.oversight.operations import record_observation
     world.published_procedure()

@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0108_emergency'
-down_revision = '0101_issue18'
+down_revision = '0108_versions'
 branch_labels = None
 depends_on = None
 
