@@ -21,6 +21,8 @@ the demo.
 ``PRIVACY_DPO_NAME``, ``PRIVACY_DPO_EMAIL`` and ``PRIVACY_RETENTION_*``: the data
 protection officer and the retention periods the privacy notice states
 (:mod:`matching.privacy`; the defaults and their source are in the README).
+``ACCESSIBILITY_CONTACT_NAME``, ``ACCESSIBILITY_CONTACT_EMAIL``: whom the accessibility
+statement names for reporting a problem.
 """
 
 from __future__ import annotations
@@ -150,6 +152,11 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
         "PRIVACY_DPO_NAME": env.get("PRIVACY_DPO_NAME", DEFAULT_DPO_NAME),
         "PRIVACY_DPO_EMAIL": env.get("PRIVACY_DPO_EMAIL", DEFAULT_DPO_EMAIL),
         **{key: _whole(env, key, default) for key, default in RETENTION_DEFAULTS.items()},
+        # Issue 16: whom the accessibility statement names for reporting a problem.
+        "ACCESSIBILITY_CONTACT_NAME": env.get("ACCESSIBILITY_CONTACT_NAME",
+                                              DEFAULT_ACCESSIBILITY_CONTACT_NAME),
+        "ACCESSIBILITY_CONTACT_EMAIL": env.get("ACCESSIBILITY_CONTACT_EMAIL",
+                                               DEFAULT_ACCESSIBILITY_CONTACT_EMAIL),
     }
 
 
@@ -157,6 +164,10 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
 #: PRIVACY_DPO_EMAIL say otherwise.
 DEFAULT_DPO_NAME = "Functionaris voor gegevensbescherming van Europa WSE"
 DEFAULT_DPO_EMAIL = "privacy@lokalepartnerschappen.be"
+#: Whom the accessibility statement names for a problem with the site's accessibility until
+#: ACCESSIBILITY_CONTACT_NAME and ACCESSIBILITY_CONTACT_EMAIL say otherwise.
+DEFAULT_ACCESSIBILITY_CONTACT_NAME = "Europa WSE, team Lokale partnerschappen"
+DEFAULT_ACCESSIBILITY_CONTACT_EMAIL = "toegankelijkheid@lokalepartnerschappen.be"
 
 #: The retention periods of the privacy notice (README, "Personal data"):
 #: PROGRAMME_END_YEAR + RECORD_YEARS: the record of a procedure stays available for audit

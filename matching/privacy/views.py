@@ -1,6 +1,7 @@
-"""The privacy notice (public), each signed-in person's own data as a page and as JSON,
-and the same produced by an administrator for a person who asks by other means (a POST:
-recorded in the audit trail, :func:`matching.privacy.operations.produce_personal_data`)."""
+"""The privacy notice and the accessibility statement (public), each signed-in person's own
+data as a page and as JSON, and the same produced by an administrator for a person who asks
+by other means (a POST: recorded in the audit trail,
+:func:`matching.privacy.operations.produce_personal_data`)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,17 @@ def notice():
     return render_template("privacy/notice.html", retention=retention_of(config),
                            dpo_name=config["PRIVACY_DPO_NAME"],
                            dpo_email=config["PRIVACY_DPO_EMAIL"])
+
+
+@bp.get("/toegankelijkheidsverklaring")
+def accessibility():
+    """The accessibility statement (issue 16), public and linked from every page's footer,
+    as the Flemish government asks of its websites and extranets (EN 301 549, WCAG 2.1 AA):
+    the standard, how far the site complies, the known exceptions, and whom to tell."""
+    config = current_app.config
+    return render_template("privacy/accessibility.html",
+                           contact_name=config["ACCESSIBILITY_CONTACT_NAME"],
+                           contact_email=config["ACCESSIBILITY_CONTACT_EMAIL"])
 
 
 def _page(person: User, *, produced_for_admin: bool = False):

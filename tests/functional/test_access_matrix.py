@@ -277,6 +277,7 @@ EXPECTED: dict[tuple[str, str], dict] = {
     ("panel.appeal_document", "GET"): only({OWNER, PANEL, COORDINATOR, OBSERVER}, "GET"),
     # --- personal data (issue 18) -----------------------------------------------------------
     ("privacy.notice", "GET"): everyone({200}),
+    ("privacy.accessibility", "GET"): everyone({200}),
     # everyone signed in sees (and downloads) their own data, nobody another's
     ("privacy.my_data", "GET"): only(LOGGED_IN, "GET"),
     ("privacy.my_data_json", "GET"): only(LOGGED_IN, "GET"),
