@@ -26,6 +26,7 @@ from appeals.rules import (
 from matching.candidacies.models import Candidacy
 from matching.core.db import db
 from matching.core.errors import allowed
+from matching.core.forms import mark_failed_submit
 from matching.core.web import FAILED, perform
 from workareas.forms import from_local
 from workareas.queries import procedure_or_404
@@ -80,6 +81,7 @@ def assign(appeal_id: int):
         chosen = [people.get(i) for i in form.panel.data or []]
         if None in chosen:
             form.panel.errors = [_("Kies enkel matchmakers voor weerwoorden.")]
+            mark_failed_submit()
         elif perform(assign_panel, appeal, chosen, form=form,
                      success=_("Het panel van het weerwoord is toegewezen.")) is not FAILED:
             return redirect(url_for(".appeals", procedure_id=procedure_id))

@@ -20,11 +20,11 @@ from matching.core.forms import FlaskForm
 
 
 class AppealForm(FlaskForm):
-    grounds = TextAreaField("Welke materiële fout werd gemaakt?",
+    grounds = TextAreaField(_l("Welke materiële fout werd gemaakt?"),
                             validators=[DataRequired(), Length(max=10000)])
-    referenced_documents = TextAreaField("Documentatie die niet of onvoldoende werd meegenomen "
-                                         "(één per regel)", validators=[Length(max=5000)])
-    attachment_ids = MultiCheckboxField("Bijlagen van uw kandidatuur", coerce=int,
+    referenced_documents = TextAreaField(_l("Documentatie die niet of onvoldoende werd meegenomen "
+                                         "(één per regel)"), validators=[Length(max=5000)])
+    attachment_ids = MultiCheckboxField(_l("Bijlagen van uw kandidatuur"), coerce=int,
                                         validators=[Optional()])
     document = FileField(_l("Verduidelijkend document (optioneel; PDF, DOCX of ODT, hoogstens "
                             "10 MB)"))
@@ -52,7 +52,7 @@ class RegisterAppealForm(FlaskForm):
 
 
 class PanelForm(FlaskForm):
-    panel = SelectMultipleField("Twee matchmakers voor weerwoorden", coerce=int,
+    panel = SelectMultipleField(_l("Twee matchmakers voor weerwoorden"), coerce=int,
                                 validate_choice=False,
                                 widget=widgets.ListWidget(prefix_label=False),
                                 option_widget=widgets.CheckboxInput())

@@ -45,7 +45,7 @@ OPEN_APPEAL_STATES = frozenset({A.FILED, A.UNDER_REVIEW})
 
 
 def next_appeal_state(state: AppealState, step: AppealStep) -> AppealState:
-    return next_state(APPEAL_TRANSITIONS, "weerwoord", state, step)
+    return next_state(APPEAL_TRANSITIONS, N_("weerwoord"), state, step, APPEAL_STATE_LABELS)
 
 
 APPEAL_STATE_LABELS = {

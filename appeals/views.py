@@ -25,12 +25,13 @@ from matching.candidacies.rules import (
     Criterion,
 )
 from matching.core.db import db
+from matching.core.errors import N_
 from matching.core.navigation import register_nav
 from matching.core.web import FAILED, get_or_404, letter_page, perform
 
 bp = Blueprint("panel", __name__)
 
-register_nav("Weerwoorden", "panel.appeals",
+register_nav(N_("Weerwoorden"), "panel.appeals",
              visible=lambda u: u.is_authenticated and u.has_role(Role.APPEAL_MATCHMAKER), order=35)
 
 

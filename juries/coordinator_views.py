@@ -47,6 +47,7 @@ from matching.candidacies.queries import candidacy_or_404
 from matching.candidacies.rules import CRITERION_LABELS, Criterion, check_inadmissibility_open
 from matching.core.db import db
 from matching.core.errors import DomainError, PermissionDenied, allowed
+from matching.core.forms import mark_failed_submit
 from matching.core.web import FAILED, letter_page, message_of, perform, utcnow
 from matching.letters.content import IncompleteLetter
 from workareas import operations as area_ops
@@ -132,6 +133,7 @@ def jury(procedure_id: int):
         no_bloc = [u.name for u, row in chosen if not row.bloc.data]
         if no_bloc:
             form.members.errors = [_("Kies de geleding van %(names)s.", names=", ".join(no_bloc))]
+            mark_failed_submit()
         else:
             members = [(u, Bloc(row.bloc.data), row.affiliation.data or "") for u, row in chosen]
             result = perform(_compose, procedure, members, form=form,
@@ -242,6 +244,7 @@ def plan_pitch(candidacy_id: int):
         slot = db.session.get(PitchSlot, form.slot.data) if form.slot.data else None
         if slot is None:
             form.slot.errors = [_("Kies een vrij pitch-moment.")]
+            mark_failed_submit()
         elif perform(round_ops.plan_pitch, candidacy, slot, form=form,
                      success=_("De pitch is gepland en de uitnodiging staat klaar.")) is not FAILED:
             return redirect(url_for(".board", procedure_id=procedure_id, round_no=2))

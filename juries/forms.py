@@ -69,16 +69,16 @@ class ConflictForm(FlaskForm):
                                        Length(max=2000)])
 
 
-BLOC_CHOICES = [("", "–")] + [(b.value, BLOC_LABELS[b]) for b in Bloc]
+BLOC_CHOICES = [("", "–")] + [(b.value, _l(BLOC_LABELS[b])) for b in Bloc]
 
 
 # --- forms --------------------------------------------------------------------------------
 
 class MemberRow(Form):
     user_id = HiddenField()
-    selected = BooleanField("In de jury")
-    bloc = SelectField("Geleding", choices=BLOC_CHOICES, validate_choice=True)
-    affiliation = StringField("Organisatie of expertise", validators=[Length(max=300)])
+    selected = BooleanField(_l("In de jury"))
+    bloc = SelectField(_l("Geleding"), choices=BLOC_CHOICES, validate_choice=True)
+    affiliation = StringField(_l("Organisatie of expertise"), validators=[Length(max=300)])
 
 
 class JuryForm(FlaskForm):
@@ -87,11 +87,11 @@ class JuryForm(FlaskForm):
 
 
 class PlanPitchForm(FlaskForm):
-    slot = SelectField("Pitch-moment", coerce=int, validate_choice=False)
+    slot = SelectField(_l("Pitch-moment"), coerce=int, validate_choice=False)
 
 
 class PitchHeldForm(FlaskForm):
-    report = TextAreaField("Kort verslag van de pitch", validators=[DataRequired()])
+    report = TextAreaField(_l("Kort verslag van de pitch"), validators=[DataRequired()])
 
 
 class PitchNoShowForm(FlaskForm):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from matching.candidacies.rules import Criterion
-from matching.core.errors import N_, DomainError
+from matching.core.errors import N_, DomainError, Labels
 
 
 class Bloc(str, enum.Enum):
@@ -112,7 +112,7 @@ def check_jury_composition(blocs: Sequence[Bloc], *, for_candidacy: str | None =
     """
     missing = missing_blocs(blocs)
     if missing or len(blocs) < 3:
-        names = ", ".join(BLOC_LABELS[b] for b in missing) or "-"
+        names = Labels(BLOC_LABELS[b] for b in missing) if missing else "-"
         if for_candidacy:
             raise DomainError(
                 N_("Zonder de matchmakers met een belangenconflict voldoet de jury niet meer "

@@ -44,7 +44,7 @@ from matching.candidacies.rules import (
     Criterion,
 )
 from matching.core.db import db
-from matching.core.errors import PermissionDenied, allowed
+from matching.core.errors import N_, PermissionDenied, allowed
 from matching.core.navigation import register_nav
 from matching.core.web import FAILED, confirmation_page, confirmed, get_or_404, perform, utcnow
 from workareas.models import PitchSlot
@@ -52,7 +52,7 @@ from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
 
 bp = Blueprint("jury", __name__)
 
-register_nav("Mijn jury", "jury.dashboard",
+register_nav(N_("Mijn jury"), "jury.dashboard",
              visible=lambda u: u.is_authenticated and u.has_role(Role.MATCHMAKER), order=30)
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from matching.core.dates import format_brussels
-from matching.core.errors import DomainError, allowed
+from matching.core.errors import N_, DomainError, allowed
 from matching.core.navigation import register_nav
 from matching.core.web import (
     FAILED,
@@ -51,7 +51,7 @@ from workareas.rules import (
 
 bp = Blueprint("coordinator", __name__)
 
-register_nav("Coördinatie", "coordinator.dashboard", visible=is_coordinator, order=40)
+register_nav(N_("Coördinatie"), "coordinator.dashboard", visible=is_coordinator, order=40)
 
 
 @bp.get("/coordinatie")

@@ -44,41 +44,41 @@ def from_local(naive: datetime | None) -> datetime | None:
 # --- forms --------------------------------------------------------------------------------
 
 class NeedRow(Form):
-    title = StringField("Titel", validators=[Length(max=300)])
-    description = TextAreaField("Beschrijving")
-    motivation = TextAreaField("Motivering van de keuze")
+    title = StringField(_l("Titel"), validators=[Length(max=300)])
+    description = TextAreaField(_l("Beschrijving"))
+    motivation = TextAreaField(_l("Motivering van de keuze"))
 
 
 class ChallengeRow(Form):
-    code = StringField("Code", validators=[Length(max=20)])
-    title = StringField("Titel", validators=[Length(max=300)])
-    target_groups = TextAreaField("Doelgroepen")
-    obstacles = TextAreaField("Obstakels")
-    opportunities = TextAreaField("Mogelijkheden")
-    objectives = TextAreaField("Doelstellingen")
+    code = StringField(_l("Code"), validators=[Length(max=20)])
+    title = StringField(_l("Titel"), validators=[Length(max=300)])
+    target_groups = TextAreaField(_l("Doelgroepen"))
+    obstacles = TextAreaField(_l("Obstakels"))
+    opportunities = TextAreaField(_l("Mogelijkheden"))
+    objectives = TextAreaField(_l("Doelstellingen"))
 
 
 class ContactRow(Form):
-    name = StringField("Naam", validators=[Length(max=200)])
-    organisation = StringField("Organisatie", validators=[Length(max=300)])
-    email = StringField("E-mailadres", validators=[Length(max=254)])
-    phone = StringField("Telefoon", validators=[Length(max=50)])
+    name = StringField(_l("Naam"), validators=[Length(max=200)])
+    organisation = StringField(_l("Organisatie"), validators=[Length(max=300)])
+    email = StringField(_l("E-mailadres"), validators=[Length(max=254)])
+    phone = StringField(_l("Telefoon"), validators=[Length(max=50)])
 
 
 class AddendumForm(FlaskForm):
-    delimitation = TextAreaField("Afbakening van het werkingsgebied")
+    delimitation = TextAreaField(_l("Afbakening van het werkingsgebied"))
     needs = FieldList(FormField(NeedRow))
     challenges = FieldList(FormField(ChallengeRow))
     contacts = FieldList(FormField(ContactRow))
-    candidacy_deadline = DateTimeLocalField("Deadline voor kandidaturen (Brusselse tijd)",
+    candidacy_deadline = DateTimeLocalField(_l("Deadline voor kandidaturen (Brusselse tijd)"),
                                             format=LOCAL_FORMAT, validators=[Optional()])
-    expected_decision_date = DateField("Verwacht beslissingsmoment", validators=[Optional()])
-    partnership_start_date = DateField("Start van het partnerschap", validators=[Optional()])
-    change_note = TextAreaField("Wat verandert er in deze nieuwe versie?")
+    expected_decision_date = DateField(_l("Verwacht beslissingsmoment"), validators=[Optional()])
+    partnership_start_date = DateField(_l("Start van het partnerschap"), validators=[Optional()])
+    change_note = TextAreaField(_l("Wat verandert er in deze nieuwe versie?"))
 
 
 class ProcedureForm(FlaskForm):
-    title = StringField("Titel van de procedure", validators=[Length(max=200)])
+    title = StringField(_l("Titel van de procedure"), validators=[Length(max=200)])
     #: R-DYN-1: the ratified procedure whose partnership this later one changes (empty: a
     #: new partnership). The choices are the work area's ratified procedures, offered per
     #: work area by the page; the operation checks the choice.
@@ -86,11 +86,11 @@ class ProcedureForm(FlaskForm):
 
 
 class PitchSlotForm(FlaskForm):
-    starts_at = DateTimeLocalField("Begin (Brusselse tijd)", format=LOCAL_FORMAT,
+    starts_at = DateTimeLocalField(_l("Begin (Brusselse tijd)"), format=LOCAL_FORMAT,
                                    validators=[InputRequired()])
-    ends_at = DateTimeLocalField("Einde (Brusselse tijd)", format=LOCAL_FORMAT,
+    ends_at = DateTimeLocalField(_l("Einde (Brusselse tijd)"), format=LOCAL_FORMAT,
                                  validators=[InputRequired()])
-    location = StringField("Plaats of link", validators=[DataRequired(), Length(max=300)])
+    location = StringField(_l("Plaats of link"), validators=[DataRequired(), Length(max=300)])
 
 
 class LetterSenderForm(FlaskForm):
@@ -154,13 +154,20 @@ class WorkAreaForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    name = StringField(_l("Naam"), validators=[
+    """A work area's contact person: another person than the one filling it in, so no
+    autocomplete token (WCAG 1.3.5 is about the user's own data; "name" would fill in the
+    administrator's own name). The ids are prefixed: the work area's form on the same page
+    has a field "name" too."""
+
+    name = StringField(_l("Naam"), id="contact-name", validators=[
         InputRequired(message=_l("Geef de naam van de contactpersoon.")), Length(max=200)],
-        render_kw={"autocomplete": "name"})
-    organisation = StringField(_l("Organisatie"), validators=[Optional(), Length(max=300)],
-                               render_kw={"autocomplete": "organization"})
-    email = EmailField(_l("E-mailadres"), validators=[
+        render_kw={"autocomplete": "off"})
+    organisation = StringField(_l("Organisatie"), id="contact-organisation",
+                               validators=[Optional(), Length(max=300)],
+                               render_kw={"autocomplete": "off"})
+    email = EmailField(_l("E-mailadres"), id="contact-email", validators=[
         InputRequired(message=_l("Geef een geldig e-mailadres.")), Length(max=254)],
-        render_kw={"autocomplete": "email"})
-    phone = StringField(_l("Telefoon (optioneel)"), validators=[Optional(), Length(max=50)],
-                        render_kw={"autocomplete": "tel"})
+        render_kw={"autocomplete": "off"})
+    phone = StringField(_l("Telefoon (optioneel)"), id="contact-phone",
+                        validators=[Optional(), Length(max=50)],
+                        render_kw={"autocomplete": "off"})

@@ -71,7 +71,8 @@ PROCEDURE_TRANSITIONS: Mapping[tuple[ProcedureState, ProcedureStep], ProcedureSt
 
 
 def next_procedure_state(state: ProcedureState, step: ProcedureStep) -> ProcedureState:
-    return next_state(PROCEDURE_TRANSITIONS, "procedure", state, step)
+    return next_state(PROCEDURE_TRANSITIONS, N_("procedure"), state, step,
+                      PROCEDURE_STATE_LABELS)
 
 
 def check_new_version_open(state: ProcedureState) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from matching.core.db import db
+from matching.core.errors import N_
 from matching.core.navigation import register_nav
 from workareas.models import AddendumVersion, Procedure, WorkArea
 from workareas.queries import FEED_SIZE, published_procedures
@@ -15,7 +16,7 @@ from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
 
 bp = Blueprint("public", __name__)
 
-register_nav("Lijst van addenda", "public.addenda", visible=lambda user: True, order=5)
+register_nav(N_("Lijst van addenda"), "public.addenda", visible=lambda user: True, order=5)
 
 
 @bp.get("/addenda")

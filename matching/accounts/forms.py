@@ -29,13 +29,16 @@ def seat_choices(none_label: str) -> list[tuple[str, str]]:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mailadres"), validators=[Required(), Length(max=254)])
-    password = PasswordField(_l("Wachtwoord"), validators=[Required(), Length(max=200)])
+    email = EmailField(_l("E-mailadres"), validators=[Required(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Wachtwoord"), validators=[Required(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
 
 
 class RegistrationForm(FlaskForm):
     organisation_name = StringField(_l("Naam van de organisatie"),
-                                    validators=[Required(), Length(max=300)])
+                                    validators=[Required(), Length(max=300)],
+                                    render_kw={"autocomplete": "organization"})
     enterprise_number = StringField(_l("Ondernemingsnummer"),
                                     validators=[Required(), Length(max=20)])
     legal_form = StringField(_l("Rechtsvorm"), validators=[Required(), Length(max=100)])
@@ -48,10 +51,14 @@ class RegistrationForm(FlaskForm):
     seat_nis_code = SelectField(_l("Gemeente van de zetel"), validate_choice=False,
                                 validators=[InputRequired(message=_l(
                                     "Kies de gemeente van de zetel van de organisatie."))])
-    name = StringField(_l("Uw naam"), validators=[Required(), Length(max=200)])
-    email = EmailField(_l("Uw e-mailadres"), validators=[Required(), Length(max=254)])
-    password = PasswordField(_l("Wachtwoord"), validators=[Required(), Length(max=200)])
-    confirm = PasswordField(_l("Herhaal het wachtwoord"), validators=[Required(), Length(max=200)])
+    name = StringField(_l("Uw naam"), validators=[Required(), Length(max=200)],
+                       render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Uw e-mailadres"), validators=[Required(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    password = PasswordField(_l("Wachtwoord"), validators=[Required(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Herhaal het wachtwoord"), validators=[Required(), Length(max=200)],
+                            render_kw={"autocomplete": "new-password"})
 
 
 class ConfirmForm(FlaskForm):
@@ -59,13 +66,16 @@ class ConfirmForm(FlaskForm):
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField(_l("E-mailadres"), validators=[Required(), Length(max=254)])
+    email = EmailField(_l("E-mailadres"), validators=[Required(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField(_l("Nieuw wachtwoord"), validators=[Required(), Length(max=200)])
+    password = PasswordField(_l("Nieuw wachtwoord"), validators=[Required(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Herhaal het nieuwe wachtwoord"),
-                            validators=[Required(), Length(max=200)])
+                            validators=[Required(), Length(max=200)],
+                            render_kw={"autocomplete": "new-password"})
 
 
 class OrganisationForm(FlaskForm):
@@ -107,9 +117,11 @@ class InvitationForm(FlaskForm):
 
 class AcceptForm(FlaskForm):
     password = PasswordField(_l("Nieuw wachtwoord"), validators=[InputRequired(message=_l(
-        "Een wachtwoord telt minstens 12 tekens.")), Length(max=200)])
+        "Een wachtwoord telt minstens 12 tekens.")), Length(max=200)],
+        render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Herhaal het wachtwoord"), validators=[EqualTo(
-        "password", message=_l("De twee wachtwoorden verschillen."))])
+        "password", message=_l("De twee wachtwoorden verschillen."))],
+        render_kw={"autocomplete": "new-password"})
 
 
 class GrantForm(FlaskForm):
@@ -141,13 +153,13 @@ class AccountFilterForm(FlaskForm):
 class SecondFactorForm(FlaskForm):
     """The code of the authenticator app (six digits) or a recovery code."""
 
-    code = StringField("Code", validators=[DataRequired(), Length(max=20)],
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
                                   "spellcheck": "false"})
 
 
 class EnrolForm(FlaskForm):
-    code = StringField("Code uit de app", validators=[DataRequired(), Length(max=20)],
+    code = StringField(_l("Code uit de app"), validators=[DataRequired(), Length(max=20)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
                                   "spellcheck": "false"})
 
@@ -161,13 +173,15 @@ class ResetSecondFactorForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField("Huidig wachtwoord", validators=[DataRequired(), Length(max=200)],
+    current = PasswordField(_l("Huidig wachtwoord"), validators=[DataRequired(), Length(max=200)],
                             render_kw={"autocomplete": "current-password"})
-    password = PasswordField("Nieuw wachtwoord", validators=[DataRequired(), Length(max=200)],
+    password = PasswordField(_l("Nieuw wachtwoord"), validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Herhaal het nieuwe wachtwoord",
+    confirm = PasswordField(_l("Herhaal het nieuwe wachtwoord"),
                             validators=[DataRequired(), Length(max=200)],
                             render_kw={"autocomplete": "new-password"})
+
+
 class ContactDetailsForm(FlaskForm):
     """A person corrects their own name and phone number (rectification)."""
 

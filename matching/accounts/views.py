@@ -50,7 +50,8 @@ from matching.accounts.models import User
 from matching.accounts.rules import ROLE_LABELS, OrganisationKind, Role, second_factor_required
 from matching.accounts.sessions import SESSION_KEY, current_session
 from matching.core.db import db
-from matching.core.errors import DomainError
+from matching.core.errors import N_, DomainError
+from matching.core.forms import mark_failed_submit
 from matching.core.limits import (
     address_and_form_email,
     address_limit_breached,
@@ -71,7 +72,7 @@ def address_and_pending_account() -> str:
     pending = current_session(pending=True)
     return f"{client_address()}|{pending.user_id if pending else '-'}"
 
-register_nav("Registreren", "accounts.register",
+register_nav(N_("Registreren"), "accounts.register",
              visible=lambda user: not user.is_authenticated, order=90)
 
 #: Compared against when the account does not exist, so both paths take as long.
@@ -129,6 +130,7 @@ def login():
             db.session.commit()
             current_app.logger.warning("failed login for account %s", user.id)
         form.password.errors.append(_("Het e-mailadres of het wachtwoord is niet juist."))
+        mark_failed_submit()
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
 
@@ -156,6 +158,7 @@ def second_factor():
         except DomainError as error:
             db.session.rollback()
             form.code.errors.append(message_of(error))
+            mark_failed_submit()
             form.code.data = ""  # a code is not shown again
             if not enrolling:
                 sign_in_ops.record_failed_login(user, now=now, step="second_factor")

@@ -29,16 +29,17 @@ from matching.accounts.rules import (
 )
 from matching.administration import queries as admin_queries
 from matching.administration.queries import _invitation_form, _organisations
+from matching.core.errors import N_
 from matching.core.navigation import register_nav
 from matching.core.web import FAILED, perform
 
 bp = Blueprint("admin", __name__)
 
-register_nav("Organisaties", "admin.organisations",
+register_nav(N_("Organisaties"), "admin.organisations",
              visible=lambda u: u.is_authenticated and is_administrator(u), order=60)
-register_nav("Accounts", "admin.accounts",
+register_nav(N_("Accounts"), "admin.accounts",
              visible=lambda u: u.is_authenticated and is_administrator(u), order=61)
-register_nav("Uitnodigen", "admin.invite", visible=can_invite, order=62)
+register_nav(N_("Uitnodigen"), "admin.invite", visible=can_invite, order=62)
 
 
 def _require_admin():
@@ -192,7 +193,7 @@ def invite():
                            administrator=is_administrator(current_user)), status
 
 
-register_nav("Werkingsgebieden", "admin.work_areas",
+register_nav(N_("Werkingsgebieden"), "admin.work_areas",
              visible=lambda u: u.is_authenticated and is_administrator(u), order=59)
 
 # The work areas' pages live in their own module, on this blueprint.

@@ -38,6 +38,7 @@ from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
+from matching.core.reasons import reason_label
 from matching.demo import data as demo_data
 from matching.letters.render import format_deadline
 from matching.letters.seal import SealError, load_seal
@@ -130,6 +131,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["nav_for"] = nav_for
+    app.jinja_env.filters["reason"] = reason_label  # a stored reason in the reader's language
     app.jinja_env.filters["brussels"] = lambda dt: format_brussels(dt) if dt else "–"
     # issue 12: a deadline reads the same on every page as in the letter
     app.jinja_env.filters["deadline"] = \

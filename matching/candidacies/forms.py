@@ -39,7 +39,7 @@ class WithdrawForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    file = FileField("Bijlage (PDF, DOCX of ODT, hoogstens 10 MB)", validators=[FileRequired()])
+    file = FileField(_l("Bijlage (PDF, DOCX of ODT, hoogstens 10 MB)"), validators=[FileRequired()])
 
 
 class MultiCheckboxField(SelectMultipleField):

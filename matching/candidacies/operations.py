@@ -63,6 +63,7 @@ from matching.core.dates import to_utc
 from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError, DomainErrors, PermissionDenied
 from matching.core.operation import operation
+from matching.core.reasons import LAPSED
 from matching.core.text import clean_filename
 from matching.letters.content import DECISION_KINDS, INTAKE, LetterKind, check_complete
 from matching.mail.models import OutboxMessage
@@ -545,11 +546,11 @@ def close_candidacies(procedure: Procedure, *, actor: User, now: datetime) -> in
         Candidacy.procedure_id == procedure.id, Candidacy.state == CandidacyState.DRAFT)).all()
     for candidacy in drafts:
         candidacy.withdrawn_at = now
-        candidacy.withdrawal_reason = "niet ingediend voor de deadline"
+        candidacy.withdrawal_reason = LAPSED
         transition(candidacy, CandidacyStep.WITHDRAW,
                    next_candidacy_state(candidacy.state, CandidacyStep.WITHDRAW),
                    actor=actor, now=now, procedure_id=procedure.id,
-                   reason="niet ingediend voor de deadline")
+                   reason=LAPSED)
     correcting = db.session.scalars(select(Candidacy).where(
         Candidacy.procedure_id == procedure.id, Candidacy.correction_opened_at.is_not(None))
         .order_by(Candidacy.id)).all()

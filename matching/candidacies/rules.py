@@ -87,7 +87,8 @@ FINAL_CANDIDACY_STATES = frozenset({C.INADMISSIBLE, C.WITHDRAWN, C.NOT_SELECTED_
 
 
 def next_candidacy_state(state: CandidacyState, step: CandidacyStep) -> CandidacyState:
-    return next_state(CANDIDACY_TRANSITIONS, "kandidatuur", state, step)
+    return next_state(CANDIDACY_TRANSITIONS, N_("kandidatuur"), state, step,
+                      CANDIDACY_STATE_LABELS)
 
 
 def allowed_candidacy_steps(state: CandidacyState) -> frozenset[CandidacyStep]:

@@ -75,7 +75,7 @@ from matching.candidacies.rules import (
 from matching.core import signals
 from matching.core.dates import format_brussels
 from matching.core.db import db
-from matching.core.errors import DomainErrors, allowed
+from matching.core.errors import N_, DomainErrors, allowed
 from matching.core.navigation import register_nav
 from matching.core.web import (
     FAILED,
@@ -91,7 +91,7 @@ from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
 
 bp = Blueprint("applicant", __name__)
 
-register_nav("Mijn kandidaturen", "applicant.dashboard",
+register_nav(N_("Mijn kandidaturen"), "applicant.dashboard",
              visible=lambda user: user.is_authenticated and user.has_role(Role.APPLICANT),
              order=10)
 

@@ -17,6 +17,23 @@ def N_(message: str) -> str:
     return message
 
 
+class Label(str):
+    """A message parameter that is itself a msgid (a state's label, an object's name):
+    translated with the message when a page shows it (``matching.core.web.message_of``)."""
+
+
+class Labels(str):
+    """Several labels as one parameter, joined by ", ", each translated when shown."""
+
+    items: tuple[str, ...]
+
+    def __new__(cls, items):
+        items = tuple(items)
+        obj = super().__new__(cls, ", ".join(items))
+        obj.items = items
+        return obj
+
+
 class DomainError(Exception):
     """A step the procedure does not allow; nothing has been changed."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g, has_request_context, request
 from flask_babel import format_decimal, gettext
 from flask_wtf import FlaskForm as _FlaskForm
 from wtforms import Field, FieldList, FormField, StringField, TextAreaField
@@ -48,8 +49,25 @@ def check_text_fields(fields: Any) -> bool:
 
 
 class FlaskForm(_FlaskForm):
-    """Flask-WTF's form, with every text field checked (see the module)."""
+    """Flask-WTF's form, with every text field checked (see the module), and its hidden
+    CSRF token rendered without an id: a page with several forms would otherwise repeat
+    ``id="csrf_token"`` (issue 16: ids are unique)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        token = getattr(self, "csrf_token", None)
+        if isinstance(token, Field):
+            token.render_kw = {**(token.render_kw or {}), "id": False}
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        return check_text_fields(self) and ok
+        ok = check_text_fields(self) and ok
+        if not ok and has_request_context() and request.method == "POST":
+            mark_failed_submit()
+        return ok
+
+
+def mark_failed_submit() -> None:
+    """This request's submission was refused: the page's title starts with "Fout:"
+    (issue 16, WCAG 3.3.1; read by ``templates/base.html``)."""
+    g.failed_submit = True

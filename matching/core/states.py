@@ -12,21 +12,25 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import TypeVar
 
-from matching.core.errors import N_, TransitionError
+from matching.core.errors import N_, Label, TransitionError
 
 S = TypeVar("S", bound=Enum)  # the states
 T = TypeVar("T", bound=Enum)  # the steps
 
 
-def next_state(table: Mapping[tuple[S, T], S], kind: str, state: S, step: T) -> S:
+def next_state(table: Mapping[tuple[S, T], S], kind: str, state: S, step: T,
+               labels: Mapping[S, str] | None = None) -> S:
     """The state ``step`` leads to from ``state``; refused when the table has no such step.
 
-    ``kind`` names the object in the (Dutch) message: "procedure", "kandidatuur" ...
+    ``kind`` names the object in the (Dutch) message: "procedure", "kandidatuur" ...; the
+    state is named by its label in ``labels`` (a page never shows a code, issue 16); the
+    step stays in the error's parameters for the logs.
     """
     try:
         return table[(state, step)]
     except KeyError:
         raise TransitionError(
-            N_("Stap '%(step)s' is niet toegestaan voor een %(kind)s in toestand '%(state)s'."),
-            kind=kind, step=step.value, state=state.value,
+            N_("Dit kan niet in de huidige toestand (%(kind)s: %(state)s)."),
+            kind=Label(kind), step=step.value,
+            state=Label(labels[state]) if labels and state in labels else state.value,
         ) from None

@@ -32,7 +32,8 @@ from flask_login import current_user
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from matching.core.db import db
-from matching.core.errors import N_, DomainError, DomainErrors, PermissionDenied
+from matching.core.errors import N_, DomainError, DomainErrors, Label, Labels, PermissionDenied
+from matching.core.forms import mark_failed_submit
 
 T = TypeVar("T")
 
@@ -114,7 +115,18 @@ def safe_target(target: str | None, default: str = "/") -> str:
 
 def message_of(error: DomainError) -> str:
     """The refusal in the user's language."""
-    return gettext(error.msgid, **error.params) if error.params else gettext(error.msgid)
+    if not error.params:
+        return gettext(error.msgid)
+    return gettext(error.msgid, **{key: _translated(value) for key, value in error.params.items()})
+
+
+def _translated(value: Any) -> Any:
+    """A parameter that is a label (a state, a group of the jury) in the user's language."""
+    if isinstance(value, Labels):
+        return ", ".join(gettext(item) for item in value.items)
+    if isinstance(value, Label):
+        return gettext(value)
+    return value
 
 
 def perform(operation: Callable[..., T], *args: Any, form=None, success: str | None = None,
@@ -170,6 +182,7 @@ def is_race(error: DBAPIError) -> bool:
 def show_errors(error: DomainError, form=None) -> None:
     """Each problem next to the form field it names (and so in the form's error summary),
     or as a flash message; every problem of a :class:`DomainErrors` at once."""
+    mark_failed_submit()
     for one in error.errors if isinstance(error, DomainErrors) else [error]:
         message = message_of(one)
         target = getattr(form, one.field, None) if (form is not None and one.field) else None

@@ -19,6 +19,7 @@ from matching.audit.recording import audit, lock_chain, lock_for_change, transit
 from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError
 from matching.core.operation import operation
+from matching.core.reasons import ALL_CONDITIONS_MET
 from matching.letters.seal import current_seal, seal_pdf
 from matching.oversight.facts import TITLES
 from matching.oversight.facts_queries import evaluate_procedure
@@ -160,7 +161,7 @@ def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
             rule="R-OBS-1", numbers=", ".join(str(n) for n in missing))
     procedure.ratified_at = now
     transition(procedure, ProcedureStep.RATIFY, target, actor=actor, now=now,
-               procedure_id=procedure.id, reason="alle zes voorwaarden voldaan")
+               procedure_id=procedure.id, reason=ALL_CONDITIONS_MET)
     db.session.flush()
     head = db.session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc())
                               .limit(1)).scalar_one()

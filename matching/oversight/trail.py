@@ -18,6 +18,7 @@ from matching.audit.labels import ACTION_LABELS, DETAIL_LABELS
 from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CRITERION_LABELS
 from matching.core.dates import format_brussels
 from matching.core.errors import N_
+from matching.core.reasons import reason_label
 from matching.letters.content import LETTER_KIND_LABELS
 from workareas.rules import PROCEDURE_STATE_LABELS
 
@@ -50,6 +51,20 @@ def action_label(action: str) -> str:
     return gettext(label) if label else action
 
 
+def object_name(object_type: str) -> str:
+    """The kind of object in words ("kandidatuur"), never its code."""
+    label = OBJECT_LABELS.get(object_type)
+    return gettext(label) if label else object_type
+
+
+def state_label(object_type: str, state: str | None) -> str:
+    """A recorded state in words (a transition's from and to), never its code."""
+    if not state:
+        return "–"
+    labels = _STATES.get(object_type, {})
+    return gettext(labels[state]) if state in labels else state
+
+
 def object_label(object_type: str, object_id: Any) -> str:
     label = OBJECT_LABELS.get(object_type)
     return f"{gettext(label) if label else object_type} {object_id}"
@@ -58,6 +73,8 @@ def object_label(object_type: str, object_id: Any) -> str:
 def _value(key: str, value: Any, object_type: str) -> str:
     if value is None or value == "":
         return "–"
+    if key == "reason" and isinstance(value, str):
+        return reason_label(value)
     if isinstance(value, bool):
         return gettext("ja") if value else gettext("nee")
     if isinstance(value, list):

@@ -25,6 +25,7 @@ from matching.candidacies.rules import (
     Criterion,
 )
 from matching.core.db import db
+from matching.core.errors import N_
 from matching.core.navigation import register_nav
 from matching.core.web import letter_page, utcnow
 from matching.letters.content import LETTER_KIND_LABELS
@@ -46,7 +47,7 @@ from workareas.rules import PROCEDURE_STATE_LABELS
 
 bp = Blueprint("observer", __name__)
 
-register_nav("Observatie", "observer.overview",
+register_nav(N_("Observatie"), "observer.overview",
              visible=lambda u: u.is_authenticated and u.has_role(Role.OBSERVER), order=40)
 
 
@@ -80,7 +81,11 @@ def procedure(procedure_id: int):
                            appeal_labels=APPEAL_STATE_LABELS,
                            procedure_labels=PROCEDURE_STATE_LABELS,
                            kind_labels=LETTER_KIND_LABELS,
-                           emergencies=emergencies_of(record["procedure"]))
+                           emergencies=emergencies_of(record["procedure"]),
+                           action_label=trail_words.action_label,
+                           object_label=trail_words.object_label, details=trail_words.details,
+                           object_name=trail_words.object_name,
+                           state_label=trail_words.state_label)
 
 
 @bp.get("/observatie/kandidaturen/<int:candidacy_id>")

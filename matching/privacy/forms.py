@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField
 from wtforms.validators import InputRequired, Length
+
+from matching.core.forms import FlaskForm
 
 
 class PersonLookupForm(FlaskForm):

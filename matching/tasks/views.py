@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from matching.core.errors import N_
 from matching.core.navigation import register_nav
 from matching.core.web import utcnow
 from matching.tasks.queries import tasks_for
@@ -13,7 +14,7 @@ from matching.tasks.rules import Task, urgency
 
 bp = Blueprint("tasks", __name__)
 
-register_nav("Mijn taken", "tasks.tasks", visible=lambda user: user.is_authenticated, order=1)
+register_nav(N_("Mijn taken"), "tasks.tasks", visible=lambda user: user.is_authenticated, order=1)
 
 #: Parameters that are themselves Dutch msgids (labels), translated before they are shown.
 LABEL_PARAMS = {"criterion"}

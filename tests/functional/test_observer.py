@@ -40,9 +40,13 @@ def test_the_procedure_record_shows_everything(world, db, client):
     page = client.get(f"/observatie/procedures/{world.procedure.id}").get_data(as_text=True)
     for expected in ("Versie 1", "Toeleiding naar werk", "Vdab1", "Jobkracht vzw",
                      "Motivering voor score 3 op crucial_contribution.", "consensus",
-                     "De bijlage met onze referenties", "round1_not_selected", "SHA-256",
-                     "submitted", "not_selected_r1", "Coord", "assessment.record"):
+                     "De bijlage met onze referenties", "beslissing ronde 1: niet geselecteerd",
+                     "SHA-256", "ingediend", "niet geselecteerd na ronde 1", "Coord",
+                     "individuele score gegeven"):
         assert expected in page, expected
+    # issue 16: states, actions and letter kinds in words, never their codes or JSON
+    for code in ("round1_not_selected", "not_selected_r1", "assessment.record", '{"'):
+        assert code not in page, code
     # nothing on the observer's pages changes anything: no forms but logout and language
     assert page.count("<form") == 2
     assert client.get("/observatie/procedures/99999").status_code == 404

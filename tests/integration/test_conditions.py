@@ -298,4 +298,4 @@ def test_no_ratification_before_the_procedure_is_decided(world, db):
     world.apply("Jobkracht vzw")
     world.start_round_1()
     refused(db, ratify, world.procedure, actor=observer, now=world.clock.now,
-            match="niet toegestaan")
+            match="Dit kan niet in de huidige toestand")
