@@ -24,7 +24,8 @@ per round: the jury's composition for each criterion (the blocs that reached con
 each bloc's vote in the deciding ballot, R-JURY-4; with the number of matchmakers
 per bloc), and for an appeal its grounds, the
 moment it was decided and each panel member's position (no names). An appeal against an
-inadmissibility (round 0) shows on the candidacy's undecided row.
+inadmissibility (round 0) shows on the candidacy's row with ``ronde`` empty, which a
+candidacy whose inadmissibility was reversed and then decided keeps for it.
 
 Constant number of queries: one select for the candidacies (with organisation,
 procedure and work area), one each for the jury decisions, the ballots' votes, the appeals,
@@ -255,6 +256,8 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
                         "aanvragers_namen": "; ".join(n for n, _ in people),
                         "aanvragers_emails": "; ".join(e for _, e in people)}
         round_nos: list[int | None] = [*sorted(rounds)] or [None]  # undecided: one row
+        if rounds and (cid, 0) in appeals:  # an inadmissibility reversed, then decided
+            round_nos.insert(0, None)
         for round_no in round_nos:
             row = dict(base, ronde=round_no)
             by_criterion = rounds.get(round_no, {}) if round_no is not None else {}

@@ -289,3 +289,38 @@ def test_the_page_issues_the_same_number_of_statements_for_few_and_many(world, d
     assert many == few
     assert client.get("/observatie/evaluatie").get_data(as_text=True).count(
         'aria-labelledby="timeline-title-') == 7
+
+
+def test_an_inadmissibility_appeal_keeps_its_row_after_the_candidacy_was_decided(world, db):
+    """Reversed on appeal, an inadmissible candidacy is decided in round 1 after all: the
+    export still shows the appeal (round 0) on a row of its own (direct rows: only the
+    export's reading matters here)."""
+    from appeals.models import Appeal, PanelMember
+    from appeals.rules import AppealState
+    from juries.models import JuryDecision
+    from juries.rules import Method
+    from matching.oversight.exports import export_rows
+
+    world.published_procedure()
+    c = world.apply("Herkansing vzw")
+    now = world.clock.now
+    appeal = Appeal(candidacy_id=c.id, round=0, state=AppealState.REVERSED,
+                    grounds="Ons formulier was wel volledig, zie de bijlage.", filed_at=now,
+                    filed_by_id=world.applicant(c.organisation).id, decided_at=now)
+    db.session.add(appeal)
+    db.session.flush()
+    db.session.add_all([PanelMember(appeal_id=appeal.id, user_id=p.id, position=Position.REVERSE,
+                                    motivation="De bijlage was er wel.", decided_at=now)
+                        for p in world.panel[:2]])
+    for criterion in Criterion:
+        db.session.add(JuryDecision(candidacy_id=c.id, round=1, criterion=criterion, score=3,
+                                    motivation="Voldoende onderbouwd.", method=Method.CONSENSUS,
+                                    decided_by_id=world.mm["vdab1"].id, decided_at=now,
+                                    jury_blocs="EXTERN,LOKAAL_BESTUUR,VDAB"))
+    db.session.commit()
+    rows = list(export_rows([world.procedure.id], False))
+    assert [row["ronde"] for row in rows] == [None, 1]
+    assert rows[0]["weerwoord_uitkomst"] == "omgekeerd"
+    assert rows[0]["weerwoord_gronden"] == appeal.grounds
+    assert rows[0]["weerwoord_panel"].count("De niet-selectie omkeren") == 2
+    assert rows[1]["weerwoord"] == "" and rows[1]["geselecteerd"] == "ja"
