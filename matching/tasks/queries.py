@@ -348,7 +348,13 @@ def applicant_tasks(user: User, now: datetime) -> list[Task]:
                                      "in."), {"organisation": c.organisation.name}, link,
                                   due=deadline, procedure=procedure.title))
             continue
-        if c.state == CandidacyState.SUBMITTED and procedure.state == ProcedureState.PUBLISHED \
+        if c.correction_opened_at is not None and deadline and to_utc(deadline) < to_utc(now):
+            # issue 13: the correction lapsed; said until the intake closes (and restores)
+            tasks.append(Task(N_("De correctie van de kandidatuur van %(organisation)s werd niet "
+                                 "opnieuw ingediend vóór de deadline: de laatst ingediende "
+                                 "versie geldt."), {"organisation": c.organisation.name}, link,
+                              procedure=procedure.title))
+        elif c.state == CandidacyState.SUBMITTED and procedure.state == ProcedureState.PUBLISHED \
                 and deadline and to_utc(deadline) >= to_utc(now):
             latest = c.latest_version
             if c.correction_opened_at is not None:

@@ -73,6 +73,8 @@ def test_a_lapsed_correction_says_the_last_submitted_version_stands(world, db, c
     assert "niet opnieuw ingediend vóór de deadline" in page
     assert "Wij bieden outreach via onze jeugdwerkers." in page
     assert "nooit opnieuw werd ingediend" not in page
+    tasks = client.get("/taken").get_data(as_text=True)
+    assert "werd niet opnieuw ingediend vóór de deadline" in tasks
 
 
 def test_another_organisation_sees_no_version_and_cannot_correct(world, db, client, submitted):
