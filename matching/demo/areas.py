@@ -121,8 +121,9 @@ def waasland(d: Demo) -> None:
     d.close_round(key, proc, 1, clock, [c[k] for k in [*round_1, "pollepel"]])
 
     clock.day(-46)
+    # Steunpunt's pitch is not planned yet: the coordinator's task list asks to plan it.
     for k, slot in (("werkwinkel", 0), ("reynaert", 1), ("gezondslag", 2), ("taalwerkwaas", 4),
-                    ("vlasbloem", 5), ("steunpuntwg", 6)):
+                    ("vlasbloem", 5)):
         d.plan(key, c[k], proc, slot, clock)
     confirmed = d.appeal(key, c["woonkans"], clock, file_day=-44, panel_day=-43)
     pending = d.appeal(key, c["sportiefsterk"], clock, file_day=-40, panel_day=-38)
@@ -148,6 +149,10 @@ def waasland(d: Demo) -> None:
     ballot = jury_ops.open_ballot(c["gezondslag"], 2, CC, actor=d.users["wim.debock"],
                                   now=clock.later(minutes=5))
     jury_ops.cast_vote(ballot, 4, actor=d.users["wim.debock"], now=clock.later(minutes=2))
+    # On its fit, everyone agrees; Els (not the chair) recorded the consensus, which awaits
+    # the confirmation of VDAB or the external (issue 13: their task lists show it).
+    clock.day(-11, 11)
+    d.pending_consensus(c["gezondslag"], 2, FP, 3, "els.verstraeten", clock)
     # Europa WSE asks about the appeal still under review; the coordinator answers.
     observation = record_observation(
         proc, 6, "Het weerwoord van Sportief Sterk loopt al lang: wanneer beslist het tweede "

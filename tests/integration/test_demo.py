@@ -99,3 +99,50 @@ def test_the_cli_loads_the_demo_only_into_an_empty_database(db, runner):
     assert again.exit_code == 0, again.output
     assert "geen demo geladen" in again.output
     assert {m: count_rows(db, m) for m in counts} == counts
+
+
+def test_the_demo_gives_the_active_roles_something_to_do_at_once(app, db):
+    """Issue 13: after ``make run`` the demo's task lists have work: a consensus awaiting
+    confirmation (for the other organisations of the jury), an open ballot, a pitch to plan
+    and pitches to hold, an appeal to judge, a procedure ready to ratify."""
+    from juries.models import PendingConsensus
+    from juries.rules import ConsensusState
+    from matching.tasks.queries import tasks_for
+    from matching.tasks.views import task_text
+
+    today = datetime(2025, 11, 5, 8, 30, tzinfo=UTC)
+    load_demo(today)
+    db.session.commit()
+    db.session.expunge_all()  # as a fresh request: no object loaded by the builder's pages
+
+    pending = db.session.scalars(select(PendingConsensus)).one()
+    assert pending.state == ConsensusState.PENDING
+    assert pending.candidacy.procedure.state == ProcedureState.ROUND_2
+
+    texts = {}
+    for user_id in db.session.scalars(select(User.id)).all():
+        db.session.expunge_all()  # one person per request, as on the site
+        user = db.session.get(User, user_id)
+        with app.test_request_context():
+            texts[user.email.split("@")[0]] = [task_text(t) for g in tasks_for(user, today)
+                                               for t in g.tasks]
+    # the other organisations of the Waasland jury confirm the consensus; Els recorded it
+    for member in ("bart.vangoethem", "nadia.elamrani"):
+        assert any("Bevestig de consensus" in t for t in texts[member]), texts[member]
+    assert not any("Bevestig de consensus" in t for t in texts["els.verstraeten"])
+    assert not any("Bevestig de consensus" in t for t in texts["wim.debock"])  # same bloc
+    # the open ballot: the blocs that did not vote yet
+    assert any("Stem voor uw organisatie" in t for t in texts["bart.vangoethem"])
+    # the coordinator of Waasland plans a pitch; the observer ratifies Kortrijk
+    assert texts["sofie.vandamme"] and texts["katrien.dewulf"]
+    assert any("bekrachtig" in t for t in texts["katrien.dewulf"])
+    # an appeal to judge: the panel member who has not given a position yet
+    assert any("weerwoord" in t for local, ts in texts.items() for t in ts
+               if local in {"karel.claes", "sara.mertens", "ahmed.benali", "veerle.willems",
+                            "joris.vermeulen"})
+    # every coordinator and every Waasland jury member has something to do
+    for local in ("sofie.vandamme", "bart.vangoethem", "els.verstraeten", "wim.debock",
+                  "nadia.elamrani"):
+        assert texts[local], local
+    empty = sorted(local for local, ts in texts.items() if not ts)
+    print("demo accounts without a task:", empty)
