@@ -1,9 +1,11 @@
-"""The three demo work areas, each taken to its own state through the real operations."""
+"""The demo work areas, each taken to its own state through the real operations."""
 
 from __future__ import annotations
 
 from juries import operations as jury_ops
+from juries import round_operations as round_ops
 from juries.emergency import operations as emergency_ops
+from matching.candidacies import operations as candidacy_ops
 from matching.demo import data, texts
 from matching.demo.builder import CC, FP, Clock, Demo
 from matching.oversight.operations import answer_observation, record_observation
@@ -183,3 +185,28 @@ def turnhout(d: Demo) -> None:
     clock.day(-7)
     d.compose_jury(key, proc, clock)
     d.withdraw(c["speelnest"], "speelnest", clock.day(-5))
+
+
+def mechelen(d: Demo) -> None:
+    """In round 1 (issue 13): one candidacy decided, one with a ballot open (only VDAB voted),
+    one still waiting for individual scores; the jury's task lists show both."""
+    clock, key = Clock(d.today), "mechelen"
+    proc = d.procedure(key, clock, publish_day=-80, deadline_day=-30,
+                       slots=[(21, 10), (21, 14), (22, 10)], decision_day=45, start_day=200)
+    clock.day(-75)
+    d.compose_jury(key, proc, clock)
+    c = d.intake(proc, clock, start_day=-70, submit_day=-40,
+                 submitted=["brugwerk", "steunpuntwg", "jobcoachplus"])
+    coordinator = d.coordinators[key]
+    candidacy_ops.close_candidacies(proc, actor=coordinator, now=clock.day(-29, 9))
+    round_ops.start_round_1(proc, actor=coordinator, now=clock.day(-29, 11))
+    clock.day(-8, 9)
+    d.consensus(c["brugwerk"], 1, (3, 3), clock)
+    clock.day(-6, 10)
+    d.assess(c["steunpuntwg"], 1, CC, {"tom.janssens": 3, "inge.vanlooy": 2,
+                                       "marc.goossens": 4, "leen.wouters": 3}, clock)
+    ballot = jury_ops.open_ballot(c["steunpuntwg"], 1, CC, actor=d.users["tom.janssens"],
+                                  now=clock.later(minutes=5))
+    jury_ops.cast_vote(ballot, 3, actor=d.users["tom.janssens"], now=clock.later(minutes=2))
+    # Jobcoaching Plus: only the VDAB member scored yet; the others' task lists ask for it.
+    d.assess(c["jobcoachplus"], 1, CC, {"tom.janssens": 2}, clock)

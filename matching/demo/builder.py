@@ -102,7 +102,8 @@ class Demo:
         self.observer = self.person(data.OBSERVER, Role.OBSERVER, now)
         for area in data.AREAS.values():
             for member, _, _ in area["jury"]:
-                self.person(member, Role.MATCHMAKER, now)
+                if data.mailbox(member) not in self.users:  # on more than one jury
+                    self.person(member, Role.MATCHMAKER, now)
         for member in data.APPEAL_MATCHMAKERS:
             self.person(member, Role.APPEAL_MATCHMAKER, now)
         register = account_ops.register_organisation

@@ -42,7 +42,7 @@ def test_the_demo_shows_every_state_and_stays_before_today(db):
     summary = load_demo(today)
     db.session.commit()
 
-    assert summary["werkingsgebieden"] == count_rows(db, WorkArea) == 3
+    assert summary["werkingsgebieden"] == count_rows(db, WorkArea) == 4
     assert summary["organisaties"] == count_rows(db, Organisation) >= 35
     assert summary["kandidaturen"] == count_rows(db, Candidacy)
     assert summary["gebruikers"] == count_rows(db, User)
@@ -54,7 +54,8 @@ def test_the_demo_shows_every_state_and_stays_before_today(db):
     assert {AppealState.UNDER_REVIEW, AppealState.REVERSED, AppealState.CONFIRMED} <= appeals
     procedures = {p.work_area.name: p for p in db.session.scalars(select(Procedure))}
     assert {p.state for p in procedures.values()} == {
-        ProcedureState.PUBLISHED, ProcedureState.ROUND_2, ProcedureState.DECIDED}
+        ProcedureState.PUBLISHED, ProcedureState.ROUND_1, ProcedureState.ROUND_2,
+        ProcedureState.DECIDED}
 
     emergency = db.session.scalars(select(EmergencyProcedure)).one()
     assert emergency.state == EmergencyState.CONCLUDED
@@ -93,7 +94,7 @@ def test_the_cli_loads_the_demo_only_into_an_empty_database(db, runner):
     assert result.exit_code == 0, result.output
     assert "Demo geladen" in result.output
     counts = {m: count_rows(db, m) for m in (WorkArea, Organisation, Candidacy, User, Appeal)}
-    assert counts[WorkArea] == 3
+    assert counts[WorkArea] == 4
 
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0, again.output
@@ -140,9 +141,13 @@ def test_the_demo_gives_the_active_roles_something_to_do_at_once(app, db):
     assert any("weerwoord" in t for local, ts in texts.items() for t in ts
                if local in {"karel.claes", "sara.mertens", "ahmed.benali", "veerle.willems",
                             "joris.vermeulen"})
-    # every coordinator and every Waasland jury member has something to do
-    for local in ("sofie.vandamme", "bart.vangoethem", "els.verstraeten", "wim.debock",
-                  "nadia.elamrani"):
+    # round 1 in Regio Mechelen: scores missing and a ballot open for its (Turnhout's) jury
+    assert any("wachten op uw score" in t for t in texts["inge.vanlooy"])
+    assert any("Stem voor uw organisatie" in t for t in texts["marc.goossens"])
+    # every coordinator of a running round and every member of those juries has work
+    for local in ("sofie.vandamme", "hanne.verbist", "bart.vangoethem", "els.verstraeten",
+                  "wim.debock", "nadia.elamrani", "tom.janssens", "inge.vanlooy",
+                  "marc.goossens", "leen.wouters"):
         assert texts[local], local
     empty = sorted(local for local, ts in texts.items() if not ts)
     print("demo accounts without a task:", empty)
