@@ -117,4 +117,6 @@ DETAIL_LABELS = {
     "sha256": N_("vingerafdruk (SHA-256)"),
     "media_type": N_("bestandstype"),
     "size": N_("grootte in bytes"),
+    "chair": N_("voorzitter"),
+    "recorded_by": N_("vastgelegd door"),
 }
