@@ -133,4 +133,6 @@ DETAIL_LABELS = {
     "accounts": N_("accounts gepseudonimiseerd"),
     "drafts": N_("nooit ingediende kandidaturen verwijderd"),
     "attachments": N_("bijlagen verwijderd"),
+    "chair": N_("voorzitter"),
+    "recorded_by": N_("vastgelegd door"),
 }

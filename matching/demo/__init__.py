@@ -1,6 +1,6 @@
 """A realistic Dutch demo, built only through the operations (``flask --app matching.app demo``).
 
-Three work areas, each in another stage of the procedure:
+Four work areas, each in another stage of the procedure:
 
 * **Regio Kortrijk** (West-Vlaanderen) is decided: a conflict of interest, an undecided and
   a decided ballot, an appeal reversed after round 1 (that candidacy then pitches too), an
@@ -8,6 +8,8 @@ Three work areas, each in another stage of the procedure:
   with a motivated ranking.
 * **Waasland** (Oost-Vlaanderen) is in round 2: some pitches held and scored (one by
   ballot), some planned in the future, an appeal confirmed and one still under review.
+* **Regio Mechelen** (Antwerpen) is in round 1: scores still missing, a ballot open (its
+  jury is Regio Turnhout's).
 * **Regio Turnhout** (Antwerpen) is published: candidacies open until a deadline in the
   future, drafts and submitted candidacies, a second version of the addendum.
 
@@ -27,7 +29,7 @@ from matching.accounts.models import Organisation, User
 from matching.candidacies.models import Candidacy
 from matching.core.dates import UTC, to_utc
 from matching.core.db import db
-from matching.demo.areas import kortrijk, turnhout, waasland
+from matching.demo.areas import kortrijk, mechelen, turnhout, waasland
 from matching.demo.builder import Clock, Demo
 from workareas.models import WorkArea
 
@@ -44,6 +46,7 @@ def load_demo(today: datetime | None = None) -> dict[str, int]:
     kortrijk(demo)
     waasland(demo)
     turnhout(demo)
+    mechelen(demo)
     db.session.flush()
 
     def count(model) -> int:

@@ -1,9 +1,11 @@
-"""The three demo work areas, each taken to its own state through the real operations."""
+"""The demo work areas, each taken to its own state through the real operations."""
 
 from __future__ import annotations
 
 from juries import operations as jury_ops
+from juries import round_operations as round_ops
 from juries.emergency import operations as emergency_ops
+from matching.candidacies import operations as candidacy_ops
 from matching.demo import data, texts
 from matching.demo.builder import CC, FP, Clock, Demo
 from matching.oversight.operations import answer_observation, record_observation
@@ -122,8 +124,9 @@ def waasland(d: Demo) -> None:
     d.close_round(key, proc, 1, clock, [c[k] for k in [*round_1, "pollepel"]])
 
     clock.day(-46)
+    # Steunpunt's pitch is not planned yet: the coordinator's task list asks to plan it.
     for k, slot in (("werkwinkel", 0), ("reynaert", 1), ("gezondslag", 2), ("taalwerkwaas", 4),
-                    ("vlasbloem", 5), ("steunpuntwg", 6)):
+                    ("vlasbloem", 5)):
         d.plan(key, c[k], proc, slot, clock)
     confirmed = d.appeal(key, c["woonkans"], clock, file_day=-44, panel_day=-43)
     pending = d.appeal(key, c["sportiefsterk"], clock, file_day=-40, panel_day=-38)
@@ -149,6 +152,10 @@ def waasland(d: Demo) -> None:
     ballot = jury_ops.open_ballot(c["gezondslag"], 2, CC, actor=d.users["wim.debock"],
                                   now=clock.later(minutes=5))
     jury_ops.cast_vote(ballot, 4, actor=d.users["wim.debock"], now=clock.later(minutes=2))
+    # On its fit, everyone agrees; Els (not the chair) recorded the consensus, which awaits
+    # the confirmation of VDAB or the external (issue 13: their task lists show it).
+    clock.day(-11, 11)
+    d.pending_consensus(c["gezondslag"], 2, FP, 3, "els.verstraeten", clock)
     # Europa WSE asks about the appeal still under review; the coordinator answers.
     observation = record_observation(
         proc, 6, "Het weerwoord van Sportief Sterk loopt al lang: wanneer beslist het tweede "
@@ -179,3 +186,28 @@ def turnhout(d: Demo) -> None:
     clock.day(-7)
     d.compose_jury(key, proc, clock)
     d.withdraw(c["speelnest"], "speelnest", clock.day(-5))
+
+
+def mechelen(d: Demo) -> None:
+    """In round 1 (issue 13): one candidacy decided, one with a ballot open (only VDAB voted),
+    one still waiting for individual scores; the jury's task lists show both."""
+    clock, key = Clock(d.today), "mechelen"
+    proc = d.procedure(key, clock, publish_day=-80, deadline_day=-30,
+                       slots=[(21, 10), (21, 14), (22, 10)], decision_day=45, start_day=200)
+    clock.day(-75)
+    d.compose_jury(key, proc, clock)
+    c = d.intake(proc, clock, start_day=-70, submit_day=-40,
+                 submitted=["brugwerk", "steunpuntwg", "jobcoachplus"])
+    coordinator = d.coordinators[key]
+    candidacy_ops.close_candidacies(proc, actor=coordinator, now=clock.day(-29, 9))
+    round_ops.start_round_1(proc, actor=coordinator, now=clock.day(-29, 11))
+    clock.day(-8, 9)
+    d.consensus(c["brugwerk"], 1, (3, 3), clock)
+    clock.day(-6, 10)
+    d.assess(c["steunpuntwg"], 1, CC, {"tom.janssens": 3, "inge.vanlooy": 2,
+                                       "marc.goossens": 4, "leen.wouters": 3}, clock)
+    ballot = jury_ops.open_ballot(c["steunpuntwg"], 1, CC, actor=d.users["tom.janssens"],
+                                  now=clock.later(minutes=5))
+    jury_ops.cast_vote(ballot, 3, actor=d.users["tom.janssens"], now=clock.later(minutes=2))
+    # Jobcoaching Plus: only the VDAB member scored yet; the others' task lists ask for it.
+    d.assess(c["jobcoachplus"], 1, CC, {"tom.janssens": 2}, clock)

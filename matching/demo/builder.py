@@ -12,6 +12,7 @@ from appeals.rules import Position
 from juries import operations as jury_ops
 from juries import queries as jury_queries
 from juries import round_operations as round_ops
+from juries.models import PendingConsensus
 from matching.accounts import operations as account_ops
 from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.municipalities import by_name
@@ -101,7 +102,8 @@ class Demo:
         self.observer = self.person(data.OBSERVER, Role.OBSERVER, now)
         for area in data.AREAS.values():
             for member, _, _ in area["jury"]:
-                self.person(member, Role.MATCHMAKER, now)
+                if data.mailbox(member) not in self.users:  # on more than one jury
+                    self.person(member, Role.MATCHMAKER, now)
         for member in data.APPEAL_MATCHMAKERS:
             self.person(member, Role.APPEAL_MATCHMAKER, now)
         register = account_ops.register_organisation
@@ -172,7 +174,9 @@ class Demo:
     def compose_jury(self, key: str, proc: Procedure, clock: Clock) -> None:
         members = [(self.users[data.mailbox(n)], bloc, affiliation)
                    for n, bloc, affiliation in data.AREAS[key]["jury"]]
-        jury_ops.compose_jury(proc, members, actor=self.coordinators[key], now=clock.now)
+        # The first member (VDAB) chairs the jury and records its consensus (issue 13).
+        jury_ops.compose_jury(proc, members, actor=self.coordinators[key], now=clock.now,
+                              chair=members[0][0])
 
     # --- candidacies ----------------------------------------------------------------------
 
@@ -244,15 +248,37 @@ class Demo:
 
     def consensus(self, c: Candidacy, round_no: int, scores: tuple[int, ...], clock: Clock,
                   criteria: tuple[Criterion, ...] = (CC, FP)) -> None:
-        """Every matchmaker without a conflict gives the same score; the jury records it."""
-        members = [m.user for m in jury_queries.eligible_members(c)]
+        """Every matchmaker without a conflict gives the same score; the jury records it:
+        its chair, or (the chair has a conflict) another member, confirmed by a member of
+        another organisation (issue 13)."""
+        seats = jury_queries.eligible_members(c)
+        recorder = next((m for m in seats if m.chair), seats[0])
         for criterion, score in zip(criteria, scores, strict=True):
             self.assess(c, round_no, criterion,
-                        {data.mailbox(u.name): score for u in members}, clock)
-            jury_ops.record_consensus(c, round_no, criterion, score,
-                                      self.motivation(criterion, score, round_no),
-                                      actor=members[0], now=clock.later(minutes=5))
+                        {data.mailbox(m.user.name): score for m in seats}, clock)
+            result = jury_ops.record_consensus(c, round_no, criterion, score,
+                                               self.motivation(criterion, score, round_no),
+                                               actor=recorder.user, now=clock.later(minutes=5))
+            if isinstance(result, PendingConsensus):
+                confirmer = next(m for m in seats if m.bloc != recorder.bloc)
+                jury_ops.confirm_consensus(result, actor=confirmer.user,
+                                           now=clock.later(minutes=5))
         clock.later(minutes=15)
+
+    def pending_consensus(self, c: Candidacy, round_no: int, criterion: Criterion, score: int,
+                          recorder: str, clock: Clock) -> PendingConsensus:
+        """A member who is not the chair records the consensus: it awaits the confirmation
+        of a member of another organisation (their task lists show it)."""
+        seats = jury_queries.eligible_members(c)
+        self.assess(c, round_no, criterion,
+                    {data.mailbox(m.user.name): score for m in seats}, clock)
+        result = jury_ops.record_consensus(c, round_no, criterion, score,
+                                           self.motivation(criterion, score, round_no),
+                                           actor=self.users[recorder],
+                                           now=clock.later(minutes=5))
+        if not isinstance(result, PendingConsensus):
+            raise RuntimeError(f"demo consensus on {c.reference} did not await confirmation")
+        return result
 
     def ballot(self, c: Candidacy, round_no: int, criterion: Criterion, votes: dict[str, int],
                clock: Clock, decided: int | None = None) -> None:

@@ -349,3 +349,25 @@ AREAS: dict[str, Area] = {
         ],
     },
 }
+
+#: Regio Mechelen, in round 1 (issue 13: scores still missing and a ballot open). Its jury is
+#: Regio Turnhout's (a matchmaker may sit on more than one jury); its addendum borrows the
+#: needs and challenges of Regio Turnhout, and its candidates are Flemish-wide organisations.
+AREAS["mechelen"] = {
+    "name": "Regio Mechelen", "province": "Antwerpen",
+    "municipalities": ["Mechelen", "Bonheiden", "Sint-Katelijne-Waver", "Willebroek", "Putte"],
+    "governments": [("Stad Mechelen", "gemeente", "0207.456.175"),
+                    ("OCMW Willebroek", "openbaar centrum voor maatschappelijk welzijn",
+                     "0207.456.274")],
+    "coordinator": ("Hanne Verbist", "Stad Mechelen", "015 29 76 00"),
+    "sender": ("Stad Mechelen – Sociaal Huis\nLange Schipstraat 27\n2800 Mechelen",
+               "Lies Van den Broeck", "Algemeen directeur, Stad Mechelen"),
+    "second_contact": ("Pieter Michiels", "VDAB Mechelen", "015 28 12 00"),
+    "jury": AREAS["turnhout"]["jury"],
+    "location": "Sociaal Huis Mechelen, Lange Schipstraat 27, 2800 Mechelen",
+    "delimitation": (
+        "Het werkingsgebied Regio Mechelen omvat Mechelen, Bonheiden, Sint-Katelijne-Waver, "
+        "Willebroek en Putte en volgt de samenwerking van de sociale huizen in de regio."),
+    "needs": AREAS["turnhout"]["needs"],
+    "challenges": AREAS["turnhout"]["challenges"],
+}

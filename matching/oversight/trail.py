@@ -29,6 +29,7 @@ OBJECT_LABELS = {
     "pitch_appointment": N_("pitch"), "conflict_declaration": N_("belangenconflict"),
     "observation": N_("opmerking"), "final_report": N_("eindverslag"),
     "addendum_version": N_("addendum"), "attachment": N_("bijlage"),
+    "pending_consensus": N_("consensus (te bevestigen)"),
 }
 
 _STATES: dict[str, dict[str, str]] = {

@@ -214,6 +214,8 @@ def _walk_the_procedure(app, world, db, page, base, screenshots, smtp, deliver, 
         page.get_by_label(f"{user.name} in de jury", exact=True).check()
         page.get_by_label(f"Geleding van {user.name}", exact=True).select_option(bloc)
         page.get_by_label(f"Organisatie of expertise van {user.name}", exact=True).fill(affiliation)
+    # extern1 chairs the jury: their consensus is the jury's decision at once (issue 13)
+    page.get_by_label(f"{mm['extern1'].name} is voorzitter", exact=True).check()
     submit(page, page.get_by_role("button", name="Jury bewaren"))
     flash(page, "De jury is samengesteld.")
     expect(page.locator(".check")).to_contain_text("Deze samenstelling (3 matchmakers) voldoet.")

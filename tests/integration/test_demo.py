@@ -42,7 +42,7 @@ def test_the_demo_shows_every_state_and_stays_before_today(db):
     summary = load_demo(today)
     db.session.commit()
 
-    assert summary["werkingsgebieden"] == count_rows(db, WorkArea) == 3
+    assert summary["werkingsgebieden"] == count_rows(db, WorkArea) == 4
     assert summary["organisaties"] == count_rows(db, Organisation) >= 35
     assert summary["kandidaturen"] == count_rows(db, Candidacy)
     assert summary["gebruikers"] == count_rows(db, User)
@@ -54,7 +54,8 @@ def test_the_demo_shows_every_state_and_stays_before_today(db):
     assert {AppealState.UNDER_REVIEW, AppealState.REVERSED, AppealState.CONFIRMED} <= appeals
     procedures = {p.work_area.name: p for p in db.session.scalars(select(Procedure))}
     assert {p.state for p in procedures.values()} == {
-        ProcedureState.PUBLISHED, ProcedureState.ROUND_2, ProcedureState.DECIDED}
+        ProcedureState.PUBLISHED, ProcedureState.ROUND_1, ProcedureState.ROUND_2,
+        ProcedureState.DECIDED}
 
     emergency = db.session.scalars(select(EmergencyProcedure)).one()
     assert emergency.state == EmergencyState.CONCLUDED
@@ -93,9 +94,60 @@ def test_the_cli_loads_the_demo_only_into_an_empty_database(db, runner):
     assert result.exit_code == 0, result.output
     assert "Demo geladen" in result.output
     counts = {m: count_rows(db, m) for m in (WorkArea, Organisation, Candidacy, User, Appeal)}
-    assert counts[WorkArea] == 3
+    assert counts[WorkArea] == 4
 
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0, again.output
     assert "geen demo geladen" in again.output
     assert {m: count_rows(db, m) for m in counts} == counts
+
+
+def test_the_demo_gives_the_active_roles_something_to_do_at_once(app, db):
+    """Issue 13: after ``make run`` the demo's task lists have work: a consensus awaiting
+    confirmation (for the other organisations of the jury), an open ballot, a pitch to plan
+    and pitches to hold, an appeal to judge, a procedure ready to ratify."""
+    from juries.models import PendingConsensus
+    from juries.rules import ConsensusState
+    from matching.tasks.queries import tasks_for
+    from matching.tasks.views import task_text
+
+    today = datetime(2025, 11, 5, 8, 30, tzinfo=UTC)
+    load_demo(today)
+    db.session.commit()
+    db.session.expunge_all()  # as a fresh request: no object loaded by the builder's pages
+
+    pending = db.session.scalars(select(PendingConsensus)).one()
+    assert pending.state == ConsensusState.PENDING
+    assert pending.candidacy.procedure.state == ProcedureState.ROUND_2
+
+    texts = {}
+    for user_id in db.session.scalars(select(User.id)).all():
+        db.session.expunge_all()  # one person per request, as on the site
+        user = db.session.get(User, user_id)
+        with app.test_request_context():
+            texts[user.email.split("@")[0]] = [task_text(t) for g in tasks_for(user, today)
+                                               for t in g.tasks]
+    # the other organisations of the Waasland jury confirm the consensus; Els recorded it
+    for member in ("bart.vangoethem", "nadia.elamrani"):
+        assert any("Bevestig de consensus" in t for t in texts[member]), texts[member]
+    assert not any("Bevestig de consensus" in t for t in texts["els.verstraeten"])
+    assert not any("Bevestig de consensus" in t for t in texts["wim.debock"])  # same bloc
+    # the open ballot: the blocs that did not vote yet
+    assert any("Stem voor uw organisatie" in t for t in texts["bart.vangoethem"])
+    # the coordinator of Waasland plans a pitch; the observer ratifies Kortrijk
+    assert texts["sofie.vandamme"] and texts["katrien.dewulf"]
+    assert any("bekrachtig" in t for t in texts["katrien.dewulf"])
+    # an appeal to judge: the panel member who has not given a position yet
+    assert any("weerwoord" in t for local, ts in texts.items() for t in ts
+               if local in {"karel.claes", "sara.mertens", "ahmed.benali", "veerle.willems",
+                            "joris.vermeulen"})
+    # round 1 in Regio Mechelen: scores missing and a ballot open for its (Turnhout's) jury
+    assert any("wachten op uw score" in t for t in texts["inge.vanlooy"])
+    assert any("Stem voor uw organisatie" in t for t in texts["marc.goossens"])
+    # every coordinator of a running round and every member of those juries has work
+    for local in ("sofie.vandamme", "hanne.verbist", "bart.vangoethem", "els.verstraeten",
+                  "wim.debock", "nadia.elamrani", "tom.janssens", "inge.vanlooy",
+                  "marc.goossens", "leen.wouters"):
+        assert texts[local], local
+    empty = sorted(local for local, ts in texts.items() if not ts)
+    print("demo accounts without a task:", empty)
