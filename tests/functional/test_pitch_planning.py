@@ -81,6 +81,7 @@ def test_organisations_choose_a_free_slot_first_come_first_served(round_2, db, c
     first = session.slots[0]
     login(client, db, w.applicant(w.a.organisation))
     url = f"/kandidaturen/{w.a.id}/pitch-kiezen"
+    assert f'href="{url}"' in client.get(f"/kandidaturen/{w.a.id}").get_data(as_text=True)
     page = client.get(url).get_data(as_text=True)
     assert "Kies een vrij moment" in page and "09:00–09:20" in page
     assert client.post(url, data={"slot": str(first.id)}).status_code == 302
