@@ -310,8 +310,9 @@ def add_pitch_session(procedure_id: int):
     procedure = procedure_or_404(current_user, procedure_id)
     form = PitchSessionForm()
     if form.validate_on_submit():
-        plan = SessionPlan(from_local(datetime.combine(form.day.data, form.starts.data)),
-                           from_local(datetime.combine(form.day.data, form.ends.data)),
+        starts = from_local(datetime.combine(form.day.data, form.starts_at.data)) or abort(400)
+        ends = from_local(datetime.combine(form.day.data, form.ends_at.data)) or abort(400)
+        plan = SessionPlan(starts, ends,
                            form.slot_minutes.data, form.break_minutes.data,
                            form.pause_after.data or None, form.pause_minutes.data or 0)
         if perform(area_ops.add_pitch_session, procedure, plan, form.location.data,

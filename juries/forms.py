@@ -108,9 +108,9 @@ class PitchSessionForm(FlaskForm):
     """A pitch session: a day part at one place or link, cut into slots (issue 13)."""
 
     day = DateField(_l("Datum"), validators=[InputRequired(_l("Kies de datum."))])
-    starts = TimeField(_l("Begin (Belgische tijd)"),
+    starts_at = TimeField(_l("Begin (Belgische tijd)"),
                        validators=[InputRequired(_l("Vul het beginuur in."))])
-    ends = TimeField(_l("Einde (Belgische tijd)"),
+    ends_at = TimeField(_l("Einde (Belgische tijd)"),
                      validators=[InputRequired(_l("Vul het einduur in."))])
     location = StringField(_l("Plaats of videolink"),
                            validators=[DataRequired(_l("Vul de plaats of de link in.")),

@@ -21,7 +21,7 @@ from matching.accounts.rules import (
 )
 from matching.audit.recording import audit, lock_for_change, transition
 from matching.core import signals
-from matching.core.dates import to_utc
+from matching.core.dates import format_brussels, to_utc
 from matching.core.db import db, get_required
 from matching.core.errors import N_, DomainError
 from matching.core.operation import operation
@@ -309,7 +309,25 @@ def add_pitch_slot(procedure: Procedure, starts_at: datetime, ends_at: datetime,
     procedure.pitch_slots.append(slot)
     audit("pitch_slot.add", slot, actor=actor, now=now, procedure_id=procedure.id,
           starts_at=starts_at, location=slot.location)
+    _new_version_for_pitches(procedure, starts_at, ends_at, slot.location, actor=actor, now=now)
     return slot
+
+
+def _new_version_for_pitches(procedure: Procedure, starts_at: datetime, ends_at: datetime,
+                             location: str, *, actor: User, now: datetime) -> None:
+    """Issue 12: the pitch moments are part of the published addendum's local timing
+    (R-ADD-1: "lokale timing (deadline kandidatuur, pitch-momenten, verwacht
+    beslissingsmoment)"), so one added while the candidacies are open changes the addendum
+    as a new, visible version (R-ADD-3) with the same content and a note naming the moment;
+    the organisations that already submitted are told. Before publication the draft simply
+    holds it; after the intake the addendum stays as it is and the pitch planning reaches
+    the selected organisations through their invitations."""
+    if procedure.state != ProcedureState.PUBLISHED:
+        return
+    note = (f"Pitch-moment toegevoegd: {format_brussels(starts_at)} tot "
+            f"{format_brussels(ends_at)[-5:]}, {location}.")
+    publish_new_version(procedure, version_content(procedure.current_version), note,
+                        actor=actor, now=now)
 
 
 def _check_pitch_time(procedure: Procedure, starts_at: datetime, ends_at: datetime,
@@ -367,6 +385,8 @@ def add_pitch_session(procedure: Procedure, plan: SessionPlan, location: str, *,
     audit("pitch_session.add", session, actor=actor, now=now, procedure_id=procedure.id,
           starts_at=plan.starts_at, ends_at=plan.ends_at, location=session.location,
           slots=len(times), pick_until=pick_until)
+    _new_version_for_pitches(procedure, plan.starts_at, plan.ends_at, session.location,
+                             actor=actor, now=now)
     return session
 
 

@@ -29,7 +29,7 @@ def round_2(world, db, pages_at_world_time):
 
 
 def session_form(w, **changes) -> dict:
-    data = {"day": w.day.strftime("%Y-%m-%d"), "starts": "09:00", "ends": "11:00",
+    data = {"day": w.day.strftime("%Y-%m-%d"), "starts_at": "09:00", "ends_at": "11:00",
             "location": "Stadhuis Aalst, zaal 2", "slot_minutes": "20", "break_minutes": "10",
             "pause_after": "", "pause_minutes": "0",
             "pick_until": (w.clock.now + timedelta(days=5)).astimezone(BRUSSELS)
@@ -55,14 +55,16 @@ def test_the_coordinator_plans_a_session_and_an_overlap_is_refused(round_2, db, 
     assert "Organisaties kiezen zelf een vrij slot tot" in page
     # an overlapping session: refused with a clear message, nothing added
     response = client.post(f"/coordinatie/procedures/{w.procedure.id}/pitchsessies",
-                           data=session_form(w, starts="10:45", ends="12:00", pick_until=""))
+                           data=session_form(w, starts_at="10:45", ends_at="12:00", pick_until=""))
     assert response.status_code == 422
     assert "twee plaatsen tegelijk" in response.get_data(as_text=True)
+    assert 'id="starts_at-error"' in response.get_data(as_text=True)  # next to the field
     # a slot that does not fit: the message next to the duration field
     response = client.post(f"/coordinatie/procedures/{w.procedure.id}/pitchsessies",
-                           data=session_form(w, starts="14:00", ends="14:10", pick_until=""))
+                           data=session_form(w, starts_at="14:00", ends_at="14:10", pick_until=""))
     assert response.status_code == 422
     assert "geen enkel pitch-slot" in response.get_data(as_text=True)
+    assert 'id="slot_minutes-error"' in response.get_data(as_text=True)
     assert len(db.session.scalars(select(PitchSession)).all()) == 1
 
 
@@ -79,6 +81,7 @@ def test_organisations_choose_a_free_slot_first_come_first_served(round_2, db, c
     first = session.slots[0]
     login(client, db, w.applicant(w.a.organisation))
     url = f"/kandidaturen/{w.a.id}/pitch-kiezen"
+    assert f'href="{url}"' in client.get(f"/kandidaturen/{w.a.id}").get_data(as_text=True)
     page = client.get(url).get_data(as_text=True)
     assert "Kies een vrij moment" in page and "09:00–09:20" in page
     assert client.post(url, data={"slot": str(first.id)}).status_code == 302

@@ -226,3 +226,24 @@ def test_a_new_slot_after_a_no_show_clears_it(selected, db):
 
 def test_sessions_belong_to_the_procedure(selected, db):
     assert db.session.scalars(select(PitchSession)).all() == [selected.session]
+
+
+def test_a_pitch_session_added_while_candidacies_are_open_is_a_new_addendum_version(world, db):
+    """Issue 12: pitch moments are part of the addendum's versions. In the draft they are
+    simply added; after publication, while the intake is open, a new visible version."""
+    p = world.draft_procedure()
+    day = (p.candidacy_deadline + timedelta(days=30)).astimezone(BRUSSELS)
+    area_ops.add_pitch_session(p, SessionPlan(local(day, 9), local(day, 10), 20), "Stadhuis",
+                               actor=world.coordinator, now=world.clock.now)
+    assert [v.number for v in p.versions] == [1]
+    area_ops.publish_addendum(p, actor=world.coordinator, now=world.clock.now)
+    world.clock.advance(days=1)
+    area_ops.add_pitch_session(p, SessionPlan(local(day, 14), local(day, 15), 20), "Stadhuis",
+                               actor=world.coordinator, now=world.clock.now)
+    assert [v.number for v in p.versions] == [1, 2]
+    latest = p.versions[-1]
+    assert latest.published_at == world.clock.now
+    assert "Pitch-moment toegevoegd" in latest.change_note and "14:00 tot 15:00" in \
+        latest.change_note
+    assert latest.candidacy_deadline == p.versions[0].candidacy_deadline
+    assert [n.title for n in latest.needs] == [n.title for n in p.versions[0].needs]
