@@ -225,13 +225,15 @@ def score(procedure_id: int, candidacy_id: int, criterion: str):
 def _ranking(rows) -> list[Candidacy] | None:
     """The selected partners in the order of the posted places (``rank-<id>``), or None
     when a place is missing or given twice (the form's shape)."""
-    places = {r.candidacy.id: whole_number(request.form.get(f"rank-{r.candidacy.id}"))
-              for r in rows}
-    if any(p is None for p in places.values()) or \
-            sorted(places.values()) != list(range(1, len(rows) + 1)):  # type: ignore[type-var]
+    places: dict[int, int] = {}
+    for r in rows:
+        place = whole_number(request.form.get(f"rank-{r.candidacy.id}"))
+        if place is None:
+            return None
+        places[r.candidacy.id] = place
+    if sorted(places.values()) != list(range(1, len(rows) + 1)):
         return None
-    order = sorted(rows, key=lambda r: places[r.candidacy.id])  # type: ignore[arg-type,return-value]
-    return [r.candidacy for r in order]
+    return [r.candidacy for r in sorted(rows, key=lambda r: places[r.candidacy.id])]
 
 
 @bp.post("/jury/procedures/<int:procedure_id>/noodprocedure/afsluiten")

@@ -371,7 +371,7 @@ def _emergency_columns(in_scope, procedure_ids: list[int] | None
     the outcome of the last concluded one it was a partner in (the same on every row of
     the candidacy, like its state); per procedure the one still open (started, its
     motivation, no outcome yet), for its partners. Two statements."""
-    blank = dict.fromkeys(CANDIDACY_EMERGENCY_COLUMNS, "")
+    blank: Row = dict.fromkeys(CANDIDACY_EMERGENCY_COLUMNS, "")
     by_candidacy: dict[int, Row] = {}
     for outcome, emergency in db.session.execute(
             select(EmergencyOutcome, EmergencyProcedure)
@@ -391,9 +391,10 @@ def _emergency_columns(in_scope, procedure_ids: list[int] | None
         EmergencyProcedure.state == EmergencyState.OPEN)
     if procedure_ids is not None:
         open_query = open_query.where(EmergencyProcedure.procedure_id.in_(procedure_ids))
-    by_procedure = {e.procedure_id: dict(blank, noodprocedure_gestart_op=_when(e.started_at),
-                                         noodprocedure_motivering=e.motivation)
-                    for e in db.session.scalars(open_query)}
+    by_procedure: dict[int, Row] = {
+        e.procedure_id: dict(blank, noodprocedure_gestart_op=_when(e.started_at),
+                             noodprocedure_motivering=e.motivation)
+        for e in db.session.scalars(open_query)}
     return by_candidacy, by_procedure
 
 

@@ -113,6 +113,9 @@ class ProgressRules(ProcedureWorld):
             acts.append({A.FILED: "panel", A.UNDER_REVIEW: "position"}.get(a.state, ""))
         if self.dangling_ballots():
             acts.append("dangling ballot")
+        emergency_next = getattr(self, "emergency_next", None)  # EmergencyRules (issue 12)
+        if emergency_next is not None:
+            acts.append(emergency_next() or "")
         acts = sorted(set(acts) - {""})
         return acts or ["wait"]
 
@@ -188,6 +191,8 @@ class ProgressRules(ProcedureWorld):
                                      unique=True), label="panel")
             self.step(MUST, "assign panel", appeal_ops.assign_panel, appeal,
                       [self.user(i) for i in ids], actor=self.world.coordinator, now=self.now)
+        elif action.startswith("emergency "):
+            self.emergency_progress(data, action)  # type: ignore[attr-defined]
         elif action == "position":
             self.record_position(data, data.draw(st.sampled_from(list(Position)),
                                                  label="position"), GOOD_POSITION)

@@ -32,6 +32,7 @@ This file composes the state machine and runs it; its parts are modules beside i
 * ``stateful_intake.py``: intake, time, closing the intake, round 1, inadmissibility;
 * ``stateful_jury.py``: scoring, consensus, ballots, closing rounds, pitches;
 * ``stateful_appeals.py``: decision receipts and appeals;
+* ``stateful_emergency.py``: the emergency procedure of step 4 (issue 12, R-STEP4-*);
 * ``stateful_progress.py``: the progress rule (and the ``initialize`` rule);
 * ``stateful_invariants.py``: the invariants.
 
@@ -51,6 +52,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from tests.integration.stateful_appeals import AppealRules
+from tests.integration.stateful_emergency import EmergencyRules
 from tests.integration.stateful_intake import IntakeRules
 from tests.integration.stateful_invariants import InvariantRules
 from tests.integration.stateful_jury import JuryRules
@@ -70,8 +72,8 @@ settings.register_profile(
 )
 
 
-class ProcedureMachine(IntakeRules, JuryRules, AppealRules, ProgressRules, InvariantRules,
-                       RuleBasedStateMachine):
+class ProcedureMachine(IntakeRules, JuryRules, AppealRules, EmergencyRules, ProgressRules,
+                       InvariantRules, RuleBasedStateMachine):
     """The whole procedure: the rules, the progress rule and the invariants of the
     mixins, over the world of :class:`~tests.integration.stateful_world.ProcedureWorld`."""
 
@@ -86,7 +88,7 @@ def test_the_procedure_holds_its_invariants_under_random_steps(app):
     print(f"\n[{backend}] {stats['runs']} runs in {wallclock.monotonic() - started:.1f}s")
     for key in ("reached round 2", "procedure reached decided", "ballot decided",
                 "appeal filed", "appeal panel assigned", "appeal decided", "reversed on appeal",
-                "round 2 after reversal"):
+                "round 2 after reversal", "ok emergency start", "emergency concluded"):
         print(f"  {key}: {stats[key]}")
     print("  steps seen:", ", ".join(f"{k}={v}" for k, v in sorted(stats.items())
                                      if k.startswith(("ok", "refused"))))
