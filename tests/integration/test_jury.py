@@ -215,7 +215,7 @@ def test_pitch_slots_are_taken_once_and_must_lie_ahead(world, db):
     round_ops.plan_pitch(a, first, actor=w.coordinator, now=w.clock.now)
     # taken once: the moment planned for one candidacy is refused for another
     refused(db, round_ops.plan_pitch, b, first, actor=w.coordinator, now=w.clock.now,
-            match="al toegewezen")
+            match="gekozen of toegewezen")
     # the pitch is not held before its moment
     refused(db, round_ops.record_pitch_held, a, "Vlotte pitch met veel voorbeelden.",
             actor=w.coordinator, now=w.clock.now, match="begin")
