@@ -154,20 +154,18 @@ class WorkAreaForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    """A work area's contact person: another person than the one filling it in, so no
-    autocomplete token (WCAG 1.3.5 is about the user's own data; "name" would fill in the
-    administrator's own name). The ids are prefixed: the work area's form on the same page
-    has a field "name" too."""
+    """A work area's contact person. The ids are prefixed: the work area's form on the same
+    page has a field "name" too (issue 16: ids are unique on a page)."""
 
     name = StringField(_l("Naam"), id="contact-name", validators=[
         InputRequired(message=_l("Geef de naam van de contactpersoon.")), Length(max=200)],
-        render_kw={"autocomplete": "off"})
+        render_kw={"autocomplete": "name"})
     organisation = StringField(_l("Organisatie"), id="contact-organisation",
                                validators=[Optional(), Length(max=300)],
-                               render_kw={"autocomplete": "off"})
+                               render_kw={"autocomplete": "organization"})
     email = EmailField(_l("E-mailadres"), id="contact-email", validators=[
         InputRequired(message=_l("Geef een geldig e-mailadres.")), Length(max=254)],
-        render_kw={"autocomplete": "off"})
+        render_kw={"autocomplete": "email"})
     phone = StringField(_l("Telefoon (optioneel)"), id="contact-phone",
                         validators=[Optional(), Length(max=50)],
-                        render_kw={"autocomplete": "off"})
+                        render_kw={"autocomplete": "tel"})

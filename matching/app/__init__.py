@@ -39,6 +39,7 @@ from matching.core.db import db
 from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
 from matching.core.reasons import reason_label
+from matching.core.terms import mark_english_terms
 from matching.demo import data as demo_data
 from matching.letters.render import format_deadline
 from matching.letters.seal import SealError, load_seal
@@ -131,6 +132,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["nav_for"] = nav_for
+    # issue 16: the call's English terms marked lang="en" on a Dutch page
+    app.jinja_env.filters["en_terms"] = \
+        lambda text: mark_english_terms(text, str(get_locale() or "nl"))
     app.jinja_env.filters["reason"] = reason_label  # a stored reason in the reader's language
     app.jinja_env.filters["brussels"] = lambda dt: format_brussels(dt) if dt else "–"
     # issue 12: a deadline reads the same on every page as in the letter

@@ -115,7 +115,8 @@ def latest_letter(candidacy: Candidacy, kind: LetterKind) -> Letter | None:
 
 
 LETTER_COLUMNS = (Letter.id, Letter.kind, Letter.reference, Letter.version, Letter.recipients,
-                  Letter.created_at, Letter.round, Letter.candidacy_id, Letter.subject)
+                  Letter.created_at, Letter.round, Letter.candidacy_id, Letter.subject,
+                  Letter.locale)  # issue 16: the subject is marked with its language
 
 
 def procedure_letters(procedure: Procedure) -> list[tuple]:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from matching.accounts.rules import OrganisationKind, is_local_government
 from matching.core.dates import format_brussels, period_end, to_utc
-from matching.core.errors import N_, DomainError
+from matching.core.errors import N_, DomainError, Labels
 from matching.core.states import next_state
 from workareas.rules import ProcedureState
 
@@ -256,7 +256,7 @@ def check_declarations(declared: Mapping[Declaration, bool]) -> None:
     if missing:
         raise DomainError(N_("Bevestig alle verklaringen voor u indient: %(missing)s"),
                           rule="R-CAND-1", field="declarations",
-                          missing=" ".join(DECLARATION_TEXTS[d] for d in missing))
+                          missing=Labels((DECLARATION_TEXTS[d] for d in missing), sep=" "))
 
 
 def check_before_deadline(now: datetime, deadline: datetime) -> None:

@@ -23,14 +23,15 @@ class Label(str):
 
 
 class Labels(str):
-    """Several labels as one parameter, joined by ", ", each translated when shown."""
+    """Several labels as one parameter, joined by ``sep``, each translated when shown."""
 
     items: tuple[str, ...]
+    sep: str
 
-    def __new__(cls, items):
+    def __new__(cls, items, sep: str = ", "):
         items = tuple(items)
-        obj = super().__new__(cls, ", ".join(items))
-        obj.items = items
+        obj = super().__new__(cls, sep.join(items))
+        obj.items, obj.sep = items, sep
         return obj
 
 

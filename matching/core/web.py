@@ -123,7 +123,7 @@ def message_of(error: DomainError) -> str:
 def _translated(value: Any) -> Any:
     """A parameter that is a label (a state, a group of the jury) in the user's language."""
     if isinstance(value, Labels):
-        return ", ".join(gettext(item) for item in value.items)
+        return value.sep.join(gettext(item) for item in value.items)
     if isinstance(value, Label):
         return gettext(value)
     return value

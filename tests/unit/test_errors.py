@@ -161,3 +161,24 @@ def test_every_refusal_keeps_a_msgid_the_english_catalogue_translates(name):
     assert entry is not None and entry.string, f"no English for {error.msgid!r}"
     english = entry.string % error.params if error.params else entry.string
     assert "%(" not in english and english != str(error)
+
+
+def test_label_parameters_are_translated_one_by_one_when_shown(app):
+    """Issue 16: no mixed sentence ("Confirm all declarations before you submit: Onze
+    organisatie kan …"): the declarations are translated with the message."""
+    from flask_babel import force_locale
+
+    from matching.candidacies.rules import Declaration, check_declarations
+    from matching.core.errors import DomainError
+    from matching.core.web import message_of
+
+    try:
+        check_declarations({d: False for d in Declaration})
+    except DomainError as error:
+        refused = error
+    else:
+        raise AssertionError("undeclared declarations accepted")
+    with app.test_request_context(), force_locale("en"):
+        message = message_of(refused)
+    assert message.startswith("Confirm all declarations") and "Onze organisatie" not in message
+    assert "Our organisation" in message
