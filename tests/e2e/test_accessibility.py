@@ -9,7 +9,7 @@ page each role reaches by following links from its start page (one page per URL 
 * the page does not scroll sideways (1.4.10 Reflow): ``scrollWidth <= innerWidth`` (a wide
   table scrolls inside its own region, which does not count).
 
-Screenshots of each role's main page at both widths go to
+Screenshots of each role's start page and own page (its menu item) at both widths go to
 ``test-artifacts/screenshots/a11y/`` for review. A keyboard-only test signs in, submits a
 candidacy and enters a score with Tab, Space, Enter and typing alone.
 """
@@ -137,6 +137,20 @@ def crawl(page, axe, base: str, start: str, role: str, shots) -> tuple[list[str]
     return visited, problems
 
 
+def own_page(page, base: str, role: str, shots) -> None:
+    """Screenshots of the role's own page (its first menu item after the task list and the
+    addenda: the coordination board, the jury, the observation, …) at both widths."""
+    common = {"/", "/taken", "/addenda", "/mijn-account"}
+    hrefs = page.eval_on_selector_all("header nav a[href]", "els => els.map(e => e.href)")
+    own = [h for h in hrefs if urlsplit(h).path not in common]
+    if own:
+        page.goto(own[0])
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(shots / f"{role}-main-{width}.png"), full_page=True)
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+
+
 def demo_people(db) -> dict[str, User]:
     """One person per role of the demo, where each has the most to see."""
     from juries.models import Jury, JuryMembership
@@ -191,6 +205,7 @@ def test_every_page_of_every_demo_role_passes_axe_and_reflows(demo, live_server,
             continue
         assert user is not None, role
         login(page, base, user)
+        own_page(page, base, role, shots)
         pages[role], problems = crawl(page, axe, base, base + "/", role, shots)
         report += problems
         logout(page)
