@@ -412,3 +412,24 @@ def test_nobody_asks_another_persons_email_change(db, world):
     db.session.commit()
     refused(db, account_ops.request_email_change, victim, "aanvaller@example.be",
             actor=world.admin, now=world.clock.now, error=PermissionDenied)
+
+
+def test_the_accessibility_statement_is_linked_from_every_page_and_names_the_contact(
+        app, client, monkeypatch):
+    """Issue 16: the statement the Flemish government asks for (EN 301 549 / WCAG 2.1 AA),
+    public, in Dutch and English, with the configured contact and the PDFs' exception."""
+    monkeypatch.setitem(app.config, "ACCESSIBILITY_CONTACT_NAME", "Team Toegankelijkheid")
+    monkeypatch.setitem(app.config, "ACCESSIBILITY_CONTACT_EMAIL", "a11y@wse.example")
+    for url in ("/", "/privacyverklaring", "/aanmelden"):
+        assert 'href="/toegankelijkheidsverklaring"' in client.get(url).get_data(as_text=True)
+    page = client.get("/toegankelijkheidsverklaring").get_data(as_text=True)
+    assert "<h1>Toegankelijkheidsverklaring</h1>" in page
+    for part in ("EN 301 549", "WCAG", "gedeeltelijk", "niet getagd", "HTML-versie",
+                 "Team Toegankelijkheid", 'href="mailto:a11y@wse.example"',
+                 "Vlaamse Ombudsdienst"):
+        assert part in page, part
+    client.post("/taal", data={"lang": "en", "next": "/toegankelijkheidsverklaring"})
+    english = client.get("/toegankelijkheidsverklaring").get_data(as_text=True)
+    for part in ("Accessibility statement", "partially conforms", "not tagged",
+                 "Reporting a problem", "Europa WSE – Flanders"):
+        assert part in english, part
