@@ -42,7 +42,7 @@ def test_the_demo_shows_every_state_and_stays_before_today(db):
     summary = load_demo(today)
     db.session.commit()
 
-    assert summary["werkingsgebieden"] == count_rows(db, WorkArea) == 4
+    assert summary["werkingsgebieden"] == count_rows(db, WorkArea) == 5
     assert summary["organisaties"] == count_rows(db, Organisation) >= 35
     assert summary["kandidaturen"] == count_rows(db, Candidacy)
     assert summary["gebruikers"] == count_rows(db, User)
@@ -57,7 +57,10 @@ def test_the_demo_shows_every_state_and_stays_before_today(db):
         ProcedureState.PUBLISHED, ProcedureState.ROUND_1, ProcedureState.ROUND_2,
         ProcedureState.DECIDED}
 
-    emergency = db.session.scalars(select(EmergencyProcedure)).one()
+    concluded, open_ = db.session.scalars(select(EmergencyProcedure)
+                                          .order_by(EmergencyProcedure.id)).all()
+    assert open_.state == EmergencyState.OPEN and open_.procedure_id == concluded.procedure_id
+    emergency = concluded
     assert emergency.state == EmergencyState.CONCLUDED
     ranked = [o for o in emergency.outcomes if o.rank is not None]
     assert len(ranked) > 1 and emergency.ranking_motivation
@@ -94,7 +97,7 @@ def test_the_cli_loads_the_demo_only_into_an_empty_database(db, runner):
     assert result.exit_code == 0, result.output
     assert "Demo geladen" in result.output
     counts = {m: count_rows(db, m) for m in (WorkArea, Organisation, Candidacy, User, Appeal)}
-    assert counts[WorkArea] == 4
+    assert counts[WorkArea] == 5
 
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0, again.output
