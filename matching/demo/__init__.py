@@ -1,6 +1,6 @@
 """A realistic Dutch demo, built only through the operations (``flask --app matching.app demo``).
 
-Four work areas, each in another stage of the procedure:
+Five work areas, each in another stage of the procedure:
 
 * **Regio Kortrijk** (West-Vlaanderen) is decided: a conflict of interest, an undecided and
   a decided ballot, an appeal reversed after round 1 (that candidacy then pitches too), an
@@ -12,6 +12,7 @@ Four work areas, each in another stage of the procedure:
   jury is Regio Turnhout's).
 * **Regio Turnhout** (Antwerpen) is published: candidacies open until a deadline in the
   future, drafts and submitted candidacies, a second version of the addendum.
+* **Regio Oostende** (West-Vlaanderen) was just registered: no coordinator yet.
 
 Every step is taken on a clock that walks forward per work area and never passes ``today``;
 only deadlines, pitch moments and dates of the addendum lie in the future. The data (names,
@@ -29,7 +30,7 @@ from matching.accounts.models import Organisation, User
 from matching.candidacies.models import Candidacy
 from matching.core.dates import UTC, to_utc
 from matching.core.db import db
-from matching.demo.areas import kortrijk, mechelen, turnhout, waasland
+from matching.demo.areas import kortrijk, mechelen, oostende, turnhout, waasland
 from matching.demo.builder import Clock, Demo
 from workareas.models import WorkArea
 
@@ -47,6 +48,7 @@ def load_demo(today: datetime | None = None) -> dict[str, int]:
     waasland(demo)
     turnhout(demo)
     mechelen(demo)
+    oostende(demo)
     db.session.flush()
 
     def count(model) -> int:

@@ -90,6 +90,21 @@ def kortrijk(d: Demo) -> None:
     ranking = [c[k] for k in ("leiebrug", "taalpunt", "ervaringwest", "schuldhulp")]
     emergency_ops.conclude_emergency(emergency, ranking, texts.EMERGENCY_RANKING, actor=lokaal,
                                      now=clock.day(-14))
+    # Issue 13: the roles stay unassigned; a second noodprocedure is open, VDAB re-scored
+    # two partners and the local government none yet (both task lists show what waits).
+    again = emergency_ops.start_emergency(proc, texts.EMERGENCY_AGAIN, actor=vdab,
+                                          now=clock.day(-4))
+    clock.day(-3, 9)
+    for k in ("leiebrug", "taalpunt"):
+        for criterion, score in zip((CC, FP), rescored[k], strict=True):
+            text = texts.EMERGENCY_SCORE_MOTIVATIONS[criterion][score]
+            emergency_ops.record_emergency_score(
+                again, c[k], criterion, score, text, text if criterion == FP else None,
+                actor=vdab, now=clock.later(minutes=10))
+    # Before ratifying, Europa WSE asks about the documentation; the coordinator has not
+    # answered yet (her task list shows it).
+    record_observation(proc, 5, texts.OBSERVATION_KORTRIJK, actor=d.observer,
+                       now=clock.day(-2, 11))
 
 
 def waasland(d: Demo) -> None:
@@ -186,6 +201,18 @@ def turnhout(d: Demo) -> None:
     clock.day(-7)
     d.compose_jury(key, proc, clock)
     d.withdraw(c["speelnest"], "speelnest", clock.day(-5))
+    # Europa WSE asks whether the new version reached every applicant; not answered yet.
+    record_observation(proc, 3, texts.OBSERVATION_TURNHOUT, actor=d.observer,
+                       now=clock.day(-2, 14))
+
+
+def oostende(d: Demo) -> None:
+    """Issue 13: a work area just registered by the administrator, without a coordinator
+    yet (the administrator's task list asks to invite one)."""
+    clock = Clock(d.today)
+    area_ops.create_work_area("Regio Oostende", "West-Vlaanderen",
+                              ["Oostende", "Bredene", "Middelkerke"], [], actor=d.admin,
+                              now=clock.day(-1, 15))
 
 
 def mechelen(d: Demo) -> None:

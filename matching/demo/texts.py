@@ -175,6 +175,11 @@ EMERGENCY_MOTIVATION = (
     "rollen in de trajectbegeleiding: twee partners claimen dezelfde opdracht en één partner nam "
     "niet deel aan de werkgroepen. VDAB en de lokale besturen starten daarom de noodprocedure op; "
     "het partnerschap en Europa WSE werden daarover gemotiveerd ingelicht.")
+EMERGENCY_AGAIN = (
+    "Ook na de eerste noodprocedure blijft de verdeling van de rollen vastzitten: de partner "
+    "die de trajectbegeleiding op zich zou nemen, trekt zich terug uit die opdracht. VDAB en de "
+    "lokale besturen scoren de partners daarom opnieuw; het partnerschap en Europa WSE werden "
+    "gemotiveerd ingelicht.")
 
 
 EMERGENCY_SCORE_MOTIVATIONS = {
@@ -195,3 +200,11 @@ EMERGENCY_RANKING = ("Rangschikking volgens de som van beide scores; bij gelijke
 NEW_VERSION_NOTE = ("Nieuwe contactpersoon bij VDAB (Tom Janssens vervangt Wendy Peeters) en de "
                     "doelstelling van regio-uitdaging RU2 verduidelijkt; de deadline blijft "
                     "ongewijzigd.")
+
+OBSERVATION_KORTRIJK = (
+    "Waar vinden we de motivering van de jury voor de kandidaturen die na ronde 1 niet "
+    "geselecteerd werden? Graag een verwijzing voor we bekrachtigen.")
+
+OBSERVATION_TURNHOUT = (
+    "De tweede versie van het addendum verduidelijkt een doelstelling: kregen alle "
+    "organisaties die al een kandidatuur begonnen, daarvan bericht?")

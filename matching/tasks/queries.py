@@ -29,7 +29,7 @@ from juries.models import (
 from juries.operations import check_round_open
 from juries.queries import broken_juries, consensus_to_confirm, jury_with_members
 from juries.rules import jury_is_complete
-from matching.accounts.models import Organisation, User
+from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import Role
 from matching.candidacies.models import Candidacy, Letter
 from matching.candidacies.queries import (
@@ -51,7 +51,7 @@ from matching.core.db import db, get_required
 from matching.core.errors import N_, allowed
 from matching.oversight.models import Observation
 from matching.tasks.rules import ProcedureFacts, Task, coordinator_steps, ordered
-from workareas.models import PitchSession, PitchSlot, Procedure
+from workareas.models import PitchSession, PitchSlot, Procedure, WorkArea
 from workareas.rules import ProcedureState
 
 #: Procedure states in which a jury scores (round 2 also after the others were decided:
@@ -125,6 +125,7 @@ def tasks_for(user: User, now: datetime) -> list[TaskGroup]:
         TaskGroup(N_("Als matchmaker voor weerwoorden"), appeal_matchmaker_tasks(user)),
         TaskGroup(N_("Voor uw organisatie"), applicant_tasks(user, now)),
         TaskGroup(N_("Als waarnemer van Europa WSE"), observer_tasks(user, now)),
+        TaskGroup(N_("Als beheerder"), administrator_tasks(user)),
     ]
     return [g for g in groups if g.tasks]
 
@@ -447,3 +448,17 @@ def observer_tasks(user: User, now: datetime) -> list[Task]:
                           url_for("conditions.conditions", procedure_id=procedure_id),
                           procedure=f"{procedure.work_area.name} – {procedure.title}"))
     return tasks
+
+
+def administrator_tasks(user: User) -> list[Task]:
+    """Issue 13: a work area without a coordinator (no grant to an account that is not
+    deactivated; an invitation still open counts) cannot start its procedure: the
+    administrator invites one."""
+    if not user.has_role(Role.ADMINISTRATOR):
+        return []
+    coordinated = (select(RoleGrant.work_area_id).join(User, User.id == RoleGrant.user_id)
+                   .where(RoleGrant.role == Role.COORDINATOR, User.deactivated_at.is_(None)))
+    areas = db.session.scalars(select(WorkArea.name).where(WorkArea.id.not_in(coordinated))
+                               .order_by(WorkArea.name)).all()
+    return [Task(N_("%(name)s heeft nog geen coördinator: nodig er een uit."), {"name": name},
+                 url_for("admin.invite")) for name in areas]

@@ -247,3 +247,39 @@ def test_the_letters_page_names_kinds_in_words_and_links_to_each_letter(
     assert c.reference in letter.get_data(as_text=True)
     account = client.get("/mijn-account").get_data(as_text=True)
     assert "Coördinator van een werkingsgebied" in account and "coordinator" not in account
+
+
+def test_the_administrator_invites_a_coordinator_for_a_work_area_without_one(
+        world, db, client, pages_at_world_time):
+    """Issue 13: the administrator's task list names each work area without a coordinator
+    (a deactivated one does not count, an open invitation does) with the invitation page."""
+    from flask import current_app
+
+    from matching.accounts import operations as account_ops
+    from matching.accounts.rules import Role
+    from workareas import operations as area_ops
+
+    login(client, db, world.admin)
+    assert "Als beheerder" not in _tasks(client)  # Regio Aalst has its coordinator
+
+    area = area_ops.create_work_area("Regio Dendermonde", "Oost-Vlaanderen", ["Dendermonde"],
+                                     [], actor=world.admin, now=world.clock.now)
+    account_ops.deactivate_user(world.coordinator, actor=world.admin, now=world.clock.now)
+    db.session.commit()
+    page = _tasks(client)
+    assert "Als beheerder" in page
+    assert _link(page, "Regio Aalst heeft nog geen coördinator: nodig er een uit.") == \
+        "/beheer/uitnodigingen"
+    assert "Regio Dendermonde heeft nog geen coördinator" in page
+
+    with current_app.test_request_context():  # the invitation mail reads the language
+        account_ops.invite_user("nieuw@example.be", "Nieuwe Coördinator", Role.COORDINATOR,
+                                work_area_id=area.id, actor=world.admin, now=world.clock.now)
+    db.session.commit()
+    page = _tasks(client)
+    assert "Regio Dendermonde heeft nog geen coördinator" not in page  # invited: it waits
+    assert "Regio Aalst heeft nog geen coördinator" in page
+
+    # nobody else sees the administrator's tasks
+    login(client, db, world.mm["vdab1"])
+    assert "Als beheerder" not in client.get("/").get_data(as_text=True)
