@@ -1,7 +1,7 @@
 """the jury's consensus: one chair per jury, a consensus awaiting confirmation
 
 Revision ID: 0108_consensus
-Revises: 0101_issue18
+Revises: 0108_emergency
 Create Date: 2026-11-30 15:10:00
 
 ``jury_membership``: at most one chair per jury, a partial unique index (``WHERE chair``),

@@ -1,7 +1,7 @@
 """the emergency procedure in the browser (issue 12): the behaviour observed in step 4
 
 Revision ID: 0108_emergency
-Revises: 0101_issue18
+Revises: 0108_versions
 Create Date: 2026-11-30 15:20:00
 
 R-STEP4-1: in the emergency procedure, fit for partnership is re-scored also on the

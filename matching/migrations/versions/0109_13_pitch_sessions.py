@@ -1,7 +1,7 @@
 """pitch scheduling as people plan days (issue 13)
 
 Revision ID: 0108_pitch
-Revises: 0101_issue18
+Revises: 0108_retention
 Create Date: 2026-11-30 15:10:00
 
 ``pitch_session``: a pitch day part (place or link, start, end) split into slots of a chosen

@@ -2,7 +2,7 @@
 the earlier procedure a later one changes (R-DYN-1)
 
 Revision ID: 0108_versions
-Revises: 0101_issue18
+Revises: 0108_pitch
 Create Date: 2026-11-30 15:00:00
 
 A candidacy may be corrected until the deadline: every submission writes a
