@@ -38,6 +38,7 @@ from workareas.models import (
     WorkAreaContact,
 )
 from workareas.rules import (
+    AFTER_INTAKE,
     AddendumSummary,
     ChallengeSummary,
     NeedSummary,
@@ -55,6 +56,7 @@ from workareas.rules import (
     check_substantive_change,
     check_work_area,
     next_procedure_state,
+    only_timing_changed,
     session_slots,
 )
 
@@ -320,9 +322,9 @@ def _new_version_for_pitches(procedure: Procedure, starts_at: datetime, ends_at:
     beslissingsmoment)"), so one added while the candidacies are open changes the addendum
     as a new, visible version (R-ADD-3) with the same content and a note naming the moment;
     the organisations that already submitted are told. Before publication the draft simply
-    holds it; after the intake the addendum stays as it is and the pitch planning reaches
-    the selected organisations through their invitations."""
-    if procedure.state != ProcedureState.PUBLISHED:
+    holds it; after the intake too a moment is a new version of the addendum's timing (its
+    content otherwise unchanged), and the selected organisations get their invitations."""
+    if procedure.state != ProcedureState.PUBLISHED and procedure.state not in AFTER_INTAKE:
         return
     note = (f"Pitch-moment toegevoegd: {format_brussels(starts_at)} tot "
             f"{format_brussels(ends_at)[-5:]}, {location}.")
@@ -417,7 +419,7 @@ def publish_new_version(procedure: Procedure, content: dict[str, Any], change_no
     """R-ADD-3: a change to a published addendum is a new, visible version."""
     lock_for_change(procedure)
     require_coordinator(actor, procedure.work_area_id)
-    check_new_version_open(procedure.state)
+    check_new_version_open(procedure.state)  # is any version possible now (timing at least)?
     _check_content_shape(content)
     used = {code for codes in signals.ask(signals.challenge_codes_in_use, procedure)
             for code in codes}
@@ -434,6 +436,7 @@ def publish_new_version(procedure: Procedure, content: dict[str, Any], change_no
         raise RuntimeError(f"procedure {procedure.id} takes a new version but was never "
                            "published")
     after = summarise(procedure, version)
+    check_new_version_open(procedure.state, only_timing_changed(before, after))
     check_new_version(first_published_at, after, change_note)
     check_substantive_change(before, after, now)
     version.published_at = now

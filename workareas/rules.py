@@ -75,12 +75,45 @@ def next_procedure_state(state: ProcedureState, step: ProcedureStep) -> Procedur
                       PROCEDURE_STATE_LABELS)
 
 
-def check_new_version_open(state: ProcedureState) -> None:
-    """R-ADD-3: a published addendum changes (as a new version) while the candidacies are
-    open; before its publication the draft is edited, after the intake it stays as it is."""
-    if state != ProcedureState.PUBLISHED:
-        raise DomainError(N_("Het addendum kan enkel gewijzigd worden zolang de kandidaturen "
-                             "open staan."), rule="R-ADD-3")
+#: The states in which a published addendum still changes, but only in its local timing.
+AFTER_INTAKE = frozenset({ProcedureState.CANDIDACY_CLOSED, ProcedureState.ROUND_1,
+                          ProcedureState.ROUND_2, ProcedureState.DECIDED})
+
+
+def check_new_version_open(state: ProcedureState, timing_only: bool = True) -> None:
+    """R-ADD-3: a published addendum changes as a new, visible version; before its
+    publication the draft is edited. While the candidacies are open every part may change
+    (R-ADD-2 guards late needs and challenges). Issue 12: after the intake the candidates
+    have answered what they read, so needs, challenges, delimitation and deadline stay as
+    they were; the local timing still changes as a new version until the ratification
+    (R-ADD-1: "lokale timing (deadline kandidatuur, pitch-momenten, verwacht
+    beslissingsmoment)"; the partnership's start date opens the emergency procedure's
+    window, R-STEP4-1). ``timing_only``: the version changes nothing but the timing (the
+    page asks with the default: may any version be published now?)."""
+    if state == ProcedureState.PUBLISHED:
+        return
+    if state in AFTER_INTAKE:
+        if timing_only:
+            return
+        raise DomainError(N_("Na het afsluiten van de kandidaturen wijzigt enkel de lokale "
+                             "timing nog (verwachte beslissing, start van het partnerschap, "
+                             "pitch-momenten): de afbakening, de noden, de regio-uitdagingen "
+                             "en de deadline blijven zoals de kandidaten ze lazen."),
+                          rule="R-ADD-3")
+    raise DomainError(N_("Het addendum kan enkel als nieuwe versie gewijzigd worden tussen de "
+                         "publicatie en de bekrachtiging."), rule="R-ADD-3")
+
+
+def only_timing_changed(before: AddendumSummary, after: AddendumSummary) -> bool:
+    """Issue 12: whether a new version leaves everything a candidacy answered unchanged
+    (delimitation, municipalities, needs, regional challenges, the candidacy deadline): it
+    changes at most the local timing after the deadline (pitch moments, expected decision
+    date, the partnership's start) and the practical contact persons."""
+    return (before.delimitation == after.delimitation
+            and list(before.municipalities) == list(after.municipalities)
+            and list(before.needs) == list(after.needs)
+            and list(before.challenges) == list(after.challenges)
+            and before.candidacy_deadline == after.candidacy_deadline)
 
 
 def check_intake_closable(state: ProcedureState, now: datetime,
