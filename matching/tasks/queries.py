@@ -135,6 +135,7 @@ COORDINATOR_PAGES = {
     "jury": lambda p: url_for("rounds.jury", procedure_id=p),
     "round1": lambda p: url_for("rounds.board", procedure_id=p, round_no=1),
     "round2": lambda p: url_for("rounds.board", procedure_id=p, round_no=2),
+    "pitches": lambda p: url_for("rounds.pitch_planning_page", procedure_id=p),
     "appeals": lambda p: url_for("appeal_panels.appeals", procedure_id=p),
     "conditions": lambda p: url_for("conditions.conditions", procedure_id=p),
 }
@@ -222,7 +223,7 @@ def matchmaker_tasks(user: User, now: datetime) -> list[Task]:
     for (_, procedure_id, round_no), candidacies in sorted(missing_scores(user.id).items()):
         procedure = procedures.setdefault(procedure_id, get_required(Procedure, procedure_id))
         first = candidacies[0]
-        tasks.append(Task(N_("Ronde %(round)s: %(count)s kandidaturen wachten op uw score."),
+        tasks.append(Task(N_("Ronde %(round)s: kandidaturen die op uw score wachten: %(count)s."),
                           {"round": round_no, "count": len(candidacies)},
                           url_for("jury.score", candidacy_id=first.id, round_no=round_no),
                           procedure=procedure.title))

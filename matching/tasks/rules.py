@@ -134,22 +134,22 @@ def coordinator_steps(f: ProcedureFacts, now: datetime) -> list[tuple[str, str, 
         round_no = 1 if f.state == "round_1" else 2
         page = "round1" if round_no == 1 else "round2"
         if f.undecided:
-            steps.append((N_("Ronde %(round)s: %(count)s kandidaturen wachten nog op een "
-                             "beslissing van de jury."), page,
+            steps.append((N_("Ronde %(round)s: kandidaturen die nog op een beslissing "
+                             "van de jury wachten: %(count)s."), page,
                           {"round": round_no, "count": f.undecided}))
         elif f.ready_to_close:
             steps.append((N_("Ronde %(round)s is klaar: sluit ze af (de brieven worden "
                              "opgesteld)."), page, {"round": round_no}))
     if f.to_plan:
-        steps.append((N_("Plan de pitch van %(count)s geselecteerde kandidaturen."), "round2",
+        steps.append((N_("Geselecteerde kandidaturen zonder pitch-moment: %(count)s."), "pitches",
                       {"count": f.to_plan}))
     if f.pitches_to_record:
-        steps.append((N_("Registreer %(count)s gehouden pitches."), "round2",
+        steps.append((N_("Gehouden pitches nog te registreren: %(count)s."), "round2",
                       {"count": f.pitches_to_record}))
     if f.appeals_without_panel:
-        steps.append((N_("Stel het panel samen voor %(count)s weerwoorden."), "appeals",
+        steps.append((N_("Weerwoorden zonder panel: %(count)s."), "appeals",
                       {"count": f.appeals_without_panel}))
     if f.observations_open:
-        steps.append((N_("Beantwoord %(count)s opmerkingen van Europa WSE."), "conditions",
+        steps.append((N_("Opmerkingen van Europa WSE te beantwoorden: %(count)s."), "conditions",
                       {"count": f.observations_open}))
     return steps

@@ -131,7 +131,7 @@ def test_the_task_lists_say_plan_the_pitches_and_choose_your_slot(round_2, db, c
     w = round_2
     login(client, db, w.coordinator)
     home = client.get("/").get_data(as_text=True)
-    assert "Plan de pitch van 2 geselecteerde kandidaturen." in home
+    assert "Geselecteerde kandidaturen zonder pitch-moment: 2." in home
     _session(w, db, client)
     login(client, db, w.applicant(w.a.organisation))
     home = client.get("/").get_data(as_text=True)
@@ -143,7 +143,7 @@ def test_the_task_lists_say_plan_the_pitches_and_choose_your_slot(round_2, db, c
     assert "Kies het moment van de pitch" not in home
     assert "Pitch van Jobkracht vzw in Stadhuis Aalst, zaal 2: lees de uitnodiging." in home
     login(client, db, w.coordinator)
-    assert "Plan de pitch van 1 geselecteerde kandidaturen." in client.get("/").get_data(
+    assert "Geselecteerde kandidaturen zonder pitch-moment: 1." in client.get("/").get_data(
         as_text=True)
 
 

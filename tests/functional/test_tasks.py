@@ -105,7 +105,7 @@ def test_closing_a_round_asks_for_confirmation_and_a_closed_round_offers_no_clos
     again = client.get(f"/coordinatie/procedures/{p}/rondes/1/afsluiten").get_data(as_text=True)
     assert "Deze ronde is niet open" in again and "Bevestigen" not in again
     page = _tasks(client)
-    assert "Plan de pitch van 1 geselecteerde kandidaturen." in page
+    assert "Geselecteerde kandidaturen zonder pitch-moment: 1." in page
 
 
 def test_the_matchmaker_sees_scores_missing_and_open_ballots(world, db, client,
@@ -116,7 +116,7 @@ def test_the_matchmaker_sees_scores_missing_and_open_ballots(world, db, client,
     db.session.commit()
     login(client, db, world.mm["extern1"])
     page = _tasks(client)
-    assert _link(page, "Ronde 1: 1 kandidaturen wachten op uw score.") == \
+    assert _link(page, "Ronde 1: kandidaturen die op uw score wachten: 1.") == \
         f"/jury/kandidaturen/{c.id}/ronde/1"
     for user in world.eligible(c):
         jury_ops.record_assessment(c, 1, Criterion.CRUCIAL_CONTRIBUTION, 3, ["ok"] * 4,
@@ -127,7 +127,7 @@ def test_the_matchmaker_sees_scores_missing_and_open_ballots(world, db, client,
                          now=world.clock.now)
     db.session.commit()
     page = _tasks(client)
-    assert "wachten op uw score" not in page
+    assert "op uw score wachten" not in page
     assert "Stem voor uw organisatie over Cruciale bijdrage van Jobkracht vzw (ronde 1)." in page
 
 

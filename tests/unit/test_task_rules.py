@@ -85,7 +85,7 @@ def test_the_coordinator_steps_follow_the_state():
     assert steps(ProcedureFacts("candidacy_closed", has_jury=True)) == ["jury"]
     assert steps(ProcedureFacts("round_1", has_jury=True, undecided=2)) == ["round1"]
     assert steps(ProcedureFacts("round_2", has_jury=True, to_plan=1, pitches_to_record=1,
-                                ready_to_close=True)) == ["round2", "round2", "round2"]
+                                ready_to_close=True)) == ["round2", "pitches", "round2"]
     assert steps(ProcedureFacts("decided", appeals_without_panel=1, observations_open=2)) == [
         "appeals", "conditions"]
 
