@@ -34,6 +34,8 @@ from tests.integration.stateful_world import (
     ProcedureWorld,
 )
 from tests.support import ANSWERS
+from workareas import operations as area_ops
+from workareas.rules import AFTER_INTAKE, earliest_candidacy_deadline
 
 
 class IntakeRules(ProcedureWorld):
@@ -103,6 +105,33 @@ class IntakeRules(ProcedureWorld):
             self.step(MUST, "submit a correction", candidacy_ops.submit_candidacy, c,
                       actor=who, now=self.now)
             assert len(c.versions) == max(versions, 1) + 1 and c.correction_opened_at is None
+
+    @precondition(lambda self: self.budget["version"] > 0)
+    @rule(kind=st.sampled_from(["timing", "need"]))
+    def new_addendum_version(self, kind):
+        """R-ADD-3 (issue 12): a published addendum changes as a new version. While the
+        candidacies are open a new need needs six weeks to the deadline (R-ADD-2); after the
+        intake only the timing changes, until the ratification. A refusal changes nothing."""
+        self.budget["version"] -= 1
+        content = area_ops.version_content(self.p.current_version)
+        if kind == "timing":
+            content["partnership_start_date"] = (content["partnership_start_date"]
+                                                 + timedelta(days=7))
+        else:
+            content["needs"].append({"title": f"Nieuwe nood {self.budget['version']}",
+                                     "motivation": "Een nood die na de publicatie opdook."})
+        if self.p.state == P.PUBLISHED:
+            ok = kind == "timing" or self.deadline >= earliest_candidacy_deadline(self.now)
+        else:
+            ok = kind == "timing" and self.p.state in AFTER_INTAKE
+        versions = len(self.p.versions)
+        if self.step(MUST if ok else REFUSE, f"new addendum version ({kind}, "
+                     f"{self.p.state.value})", area_ops.publish_new_version, self.p, content,
+                     f"Gewijzigd: {kind}.", actor=self.world.coordinator,
+                     now=self.now) is not None:
+            assert len(self.p.versions) == versions + 1
+        else:
+            assert len(self.p.versions) == versions
 
     @precondition(lambda self: self.budget["apply again"] > 0)
     @rule(data=st.data())

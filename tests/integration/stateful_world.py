@@ -148,7 +148,7 @@ class ProcedureWorld:
         #: Refusal probes per run, so that later phases are not drowned in them.
         self.budget = Counter({"apply again": 3, "apply late": 2, "second vote": 3,
                                "withdraw": 2, "inadmissible": 2, "draft": 1, "early close": 2,
-                               "early start": 2, "correct": 3})
+                               "early start": 2, "correct": 3, "version": 2})
         self.seen: set[str] = set()
         self.tried_dangling: set[int] = set()
         self._facts = None
