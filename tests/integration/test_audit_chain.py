@@ -148,7 +148,7 @@ def test_an_entry_with_a_made_up_link_is_named(world, db):
 @pytest.mark.parametrize("sql", [
     "UPDATE audit_event SET summary = 'x' WHERE id = :id",
     "DELETE FROM audit_event WHERE id = :id",
-    "TRUNCATE audit_event",
+    "TRUNCATE audit_event CASCADE",  # CASCADE: past the personal values that refer to it
 ])
 def test_postgresql_refuses_to_change_the_trail(world, db, backend, sql):
     if backend != "postgresql":
