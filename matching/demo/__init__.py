@@ -30,7 +30,7 @@ from matching.accounts.models import Organisation, User
 from matching.candidacies.models import Candidacy
 from matching.core.dates import UTC, to_utc
 from matching.core.db import db
-from matching.demo.areas import kortrijk, mechelen, oostende, turnhout, waasland
+from matching.demo.areas import kortrijk, mechelen, oostende, roeselare, turnhout, waasland
 from matching.demo.builder import Clock, Demo
 from workareas.models import WorkArea
 
@@ -45,6 +45,7 @@ def load_demo(today: datetime | None = None) -> dict[str, int]:
     demo = Demo(today)
     demo.setup(Clock(today).day(-230, 9))
     kortrijk(demo)
+    roeselare(demo)
     waasland(demo)
     turnhout(demo)
     mechelen(demo)

@@ -8,12 +8,14 @@ from juries.emergency import operations as emergency_ops
 from matching.candidacies import operations as candidacy_ops
 from matching.demo import data, texts
 from matching.demo.builder import CC, FP, Clock, Demo
-from matching.oversight.operations import answer_observation, record_observation
+from matching.oversight.operations import answer_observation, ratify, record_observation
 from workareas import operations as area_ops
 
 
 def kortrijk(d: Demo) -> None:
-    """Decided; appeals after both rounds; a noodprocedure in step 4 (about 30 weeks)."""
+    """Ratified, in step 4: appeals after both rounds, an observation answered before the
+    ratification; in the 8 weeks before the partnership starts, a noodprocedure concluded with
+    a motivated ranking and a second one open (about 30 weeks)."""
     clock, key = Clock(d.today), "kortrijk"
     proc = d.procedure(key, clock, publish_day=-210, deadline_day=-161,
                        slots=[(-133 + i // 2, (10, 14)[i % 2]) for i in range(10)],
@@ -72,6 +74,14 @@ def kortrijk(d: Demo) -> None:
     d.position(appeal, 0, clock, -110)
     d.position(appeal, 1, clock, -108)  # split panel: the non-selection is confirmed
 
+    # Before ratifying, Europa WSE asks about the documentation; the coordinator answers;
+    # with the six conditions met and every appeal window over, Europa WSE ratifies.
+    observation = record_observation(proc, 5, texts.OBSERVATION_KORTRIJK, actor=d.observer,
+                                     now=clock.day(-107, 11))
+    answer_observation(observation, texts.OBSERVATION_KORTRIJK_ANSWER,
+                       actor=d.coordinators[key], now=clock.day(-105, 15))
+    ratify(proc, actor=d.observer, now=clock.day(-100, 10))
+
     # Step 4: the partnership cannot assign roles; VDAB and the local government step in.
     vdab, lokaal = d.users["annelies.verhaeghe"], d.users["griet.vandenbulcke"]
     emergency = emergency_ops.start_emergency(proc, texts.EMERGENCY_MOTIVATION, actor=vdab,
@@ -101,10 +111,6 @@ def kortrijk(d: Demo) -> None:
             emergency_ops.record_emergency_score(
                 again, c[k], criterion, score, text, text if criterion == FP else None,
                 actor=vdab, now=clock.later(minutes=10))
-    # Before ratifying, Europa WSE asks about the documentation; the coordinator has not
-    # answered yet (her task list shows it).
-    record_observation(proc, 5, texts.OBSERVATION_KORTRIJK, actor=d.observer,
-                       now=clock.day(-2, 11))
 
 
 def waasland(d: Demo) -> None:
@@ -145,6 +151,10 @@ def waasland(d: Demo) -> None:
         d.plan(key, c[k], proc, slot, clock)
     confirmed = d.appeal(key, c["woonkans"], clock, file_day=-44, panel_day=-43)
     pending = d.appeal(key, c["sportiefsterk"], clock, file_day=-40, panel_day=-38)
+    # Issue 13: two more appeals whose panels have not decided yet, so that every appeal
+    # matchmaker has one to judge.
+    d.appeal(key, c["pollepel"], clock, file_day=-38, panel_day=-37)
+    d.appeal(key, c["scheldezorg"], clock, file_day=-37, panel_day=-36)
     d.position(confirmed, 0, clock, -36)
     d.position(confirmed, 1, clock, -35)
     d.position(pending, 0, clock, -30)  # the second panel member has not decided yet
@@ -238,3 +248,45 @@ def mechelen(d: Demo) -> None:
     jury_ops.cast_vote(ballot, 3, actor=d.users["tom.janssens"], now=clock.later(minutes=2))
     # Jobcoaching Plus: only the VDAB member scored yet; the others' task lists ask for it.
     d.assess(c["jobcoachplus"], 1, CC, {"tom.janssens": 2}, clock)
+
+
+def roeselare(d: Demo) -> None:
+    """Decided and ready to ratify (issue 13): both rounds closed, every decision letter
+    received, the appeal windows over without an appeal, Europa WSE's observation answered;
+    the observer's task list asks to check the six conditions and ratify (about 22 weeks)."""
+    clock, key = Clock(d.today), "roeselare"
+    proc = d.procedure(key, clock, publish_day=-150, deadline_day=-105,
+                       slots=[(-80, 10), (-80, 14), (-79, 10), (-79, 14)],
+                       decision_day=-60, start_day=120)
+    clock.day(-145)
+    d.compose_jury(key, proc, clock)
+    c = d.intake(proc, clock, start_day=-140, submit_day=-120, submitted=[
+        "taalpunt", "mentaal", "schuldhulp", "digitaalmee", "groeningeveld", "vlasland"])
+    coordinator = d.coordinators[key]
+    candidacy_ops.close_candidacies(proc, actor=coordinator, now=clock.day(-104, 9))
+    round_ops.start_round_1(proc, actor=coordinator, now=clock.day(-104, 11))
+    round_1 = {"taalpunt": (4, 3), "mentaal": (3, 3), "schuldhulp": (3, 4),
+               "digitaalmee": (2, 3), "groeningeveld": (1, 2), "vlasland": (3, 3)}
+    clock.day(-95, 9)
+    for k, scores in round_1.items():
+        d.consensus(c[k], 1, scores, clock)
+    clock.day(-92, 16)
+    d.close_round(key, proc, 1, clock, [c[k] for k in round_1])
+    pitching = ["taalpunt", "mentaal", "schuldhulp", "vlasland"]
+    clock.day(-89)
+    for slot, k in enumerate(pitching):
+        d.plan(key, c[k], proc, slot, clock)
+    for k in pitching:
+        d.pitch(key, c[k], clock)
+    round_2 = {"taalpunt": (4, 4), "mentaal": (3, 3), "schuldhulp": (3, 3), "vlasland": (2, 3)}
+    clock.day(-72, 9)
+    for k, scores in round_2.items():
+        d.consensus(c[k], 2, scores, clock)
+    clock.day(-70, 16)
+    d.close_round(key, proc, 2, clock, [c[k] for k in round_2])
+    # Europa WSE asks about the letter of the one not admitted; the coordinator answered
+    # (the observer's task list shows the answer, next to the ratification).
+    observation = record_observation(proc, 2, texts.OBSERVATION_ROESELARE, actor=d.observer,
+                                     now=clock.day(-6, 11))
+    answer_observation(observation, texts.OBSERVATION_ROESELARE_ANSWER, actor=coordinator,
+                       now=clock.day(-5, 15))

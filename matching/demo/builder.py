@@ -232,6 +232,10 @@ class Demo:
         candidacy_ops.close_candidacies(proc, actor=coordinator, now=clock.day(day, 9))
         candidacy_ops.declare_inadmissible(c[inadmissible], texts.INADMISSIBLE[inadmissible],
                                  actor=coordinator, now=clock.day(day, 10))
+        # its letter is received within the minute: the appeal window runs (R-APP-1)
+        received = clock.later(minutes=1)
+        candidacy_ops.record_decision_received(c[inadmissible], 0, received, actor=None,
+                                               now=received)
         round_ops.start_round_1(proc, actor=coordinator, now=clock.day(day, 11))
 
     # --- the jury -------------------------------------------------------------------------

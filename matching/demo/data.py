@@ -371,3 +371,25 @@ AREAS["mechelen"] = {
     "needs": AREAS["turnhout"]["needs"],
     "challenges": AREAS["turnhout"]["challenges"],
 }
+
+#: Regio Roeselare, decided and ready to ratify (issue 13: the observer's task list asks to
+#: ratify it). Its jury is Regio Kortrijk's; its addendum borrows Kortrijk's needs and
+#: challenges, and its candidates are West-Flemish organisations that applied there too.
+AREAS["roeselare"] = {
+    "name": "Regio Roeselare", "province": "West-Vlaanderen",
+    "municipalities": ["Roeselare", "Izegem", "Ledegem", "Moorslede", "Hooglede", "Staden"],
+    "governments": [("Stad Roeselare", "gemeente", "0205.431.053"),
+                    ("OCMW Izegem", "openbaar centrum voor maatschappelijk welzijn",
+                     "0207.196.057")],
+    "coordinator": ("Evelien Vandewalle", "Stad Roeselare", "051 26 21 00"),
+    "sender": ("Stad Roeselare – Sociaal Huis\nBotermarkt 2\n8800 Roeselare",
+               "Koenraad Deprez", "Algemeen directeur, Stad Roeselare"),
+    "second_contact": ("Annelies Verhaeghe", "VDAB regio Zuid-West-Vlaanderen", "056 24 30 00"),
+    "jury": AREAS["kortrijk"]["jury"],
+    "location": "Sociaal Huis Roeselare, Botermarkt 2, 8800 Roeselare",
+    "delimitation": (
+        "Het werkingsgebied Regio Roeselare omvat Roeselare, Izegem, Ledegem, Moorslede, "
+        "Hooglede en Staden en volgt de samenwerking van de sociale huizen in Midwest."),
+    "needs": AREAS["kortrijk"]["needs"],
+    "challenges": AREAS["kortrijk"]["challenges"],
+}

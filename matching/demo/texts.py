@@ -166,6 +166,21 @@ APPEALS: dict[str, AppealText] = {
                    "Bijlage 4 toont wekelijkse activiteiten in drie deelgemeenten van "
                    "Beveren-Kruibeke-Zwijndrecht; het juryverslag gaat daaraan voorbij."),
                   ("ahmed.benali", None, "")]},
+    # Issue 13: two more appeals under review in Waasland, so that every appeal matchmaker
+    # has one to judge (no position given yet by either panel member).
+    "pollepel": {
+        "grounds": "De stemming over de cruciale bijdrage verwijst naar een beperkt bereik, maar "
+                   "de cijfers van onze opleidingen 2023-2024 (bijlage 3) tonen 46 deelnemers "
+                   "uit vijf gemeenten van het Waasland; die bijlage wordt nergens vermeld.",
+        "documents": ["Bijlage 3: deelnemers aan de opleidingen 2023-2024 per gemeente"],
+        "panel": [("karel.claes", None, ""), ("sara.mertens", None, "")]},
+    "scheldezorg": {
+        "grounds": "Het juryverslag stelt dat wij geen doorstroom naar werk organiseren. Onze "
+                   "kandidatuur beschrijft in het antwoord op vraag 3 en in bijlage 2 de "
+                   "doorstroomtrajecten met twee maatwerkbedrijven.",
+        "documents": ["Antwoord op vraag 3 van de kandidatuur",
+                      "Bijlage 2: afsprakennota doorstroom met twee maatwerkbedrijven"],
+        "panel": [("veerle.willems", None, ""), ("joris.vermeulen", None, "")]},
 }
 
 # --- the noodprocedure of step 4 (Regio Kortrijk) ------------------------------------------
@@ -208,3 +223,15 @@ OBSERVATION_KORTRIJK = (
 OBSERVATION_TURNHOUT = (
     "De tweede versie van het addendum verduidelijkt een doelstelling: kregen alle "
     "organisaties die al een kandidatuur begonnen, daarvan bericht?")
+
+OBSERVATION_KORTRIJK_ANSWER = (
+    "De motivering per kandidatuur staat in de beslissingsbrieven van ronde 1 (onder "
+    "Brieven) en in het juryverslag bij elke kandidatuur, per criterium.")
+
+OBSERVATION_ROESELARE = (
+    "Kreeg Maatwerk Vlasland, niet toegelaten na ronde 2, de motivering van de jury en de "
+    "termijn voor een weerwoord?")
+
+OBSERVATION_ROESELARE_ANSWER = (
+    "Ja: de beslissingsbrief van ronde 2 vermeldt de motivering per criterium en de termijn; "
+    "de organisatie bevestigde de ontvangst en diende geen weerwoord in.")
