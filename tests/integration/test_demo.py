@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import url_for
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -12,14 +13,19 @@ from appeals.models import Appeal
 from appeals.rules import AppealState
 from juries.emergency.models import EmergencyProcedure, EmergencyState
 from juries.models import Ballot, BallotState, ConflictDeclaration
+from juries.queries import pitch_of
 from matching.accounts.models import Organisation, User
 from matching.accounts.rules import Role, is_valid_enterprise_number
 from matching.audit.models import Transition
 from matching.candidacies.models import Candidacy
+from matching.candidacies.queries import appeal_deadline_of
 from matching.candidacies.rules import CandidacyState
 from matching.core.db import UTCDateTime
 from matching.demo import data, load_demo
 from matching.demo.data import PASSWORD, email
+from matching.oversight.facts_queries import evaluate_procedure
+from matching.oversight.models import FinalReport, Observation
+from matching.oversight.rules import unmet
 from tests.helpers import count_rows
 from workareas.models import Procedure, WorkArea
 from workareas.rules import ProcedureState
@@ -42,7 +48,7 @@ def test_the_demo_shows_every_state_and_stays_before_today(db):
     summary = load_demo(today)
     db.session.commit()
 
-    assert summary["werkingsgebieden"] == count_rows(db, WorkArea) == 5
+    assert summary["werkingsgebieden"] == count_rows(db, WorkArea) == 6
     assert summary["organisaties"] == count_rows(db, Organisation) >= 35
     assert summary["kandidaturen"] == count_rows(db, Candidacy)
     assert summary["gebruikers"] == count_rows(db, User)
@@ -53,18 +59,57 @@ def test_the_demo_shows_every_state_and_stays_before_today(db):
     appeals = set(db.session.scalars(select(Appeal.state)))
     assert {AppealState.UNDER_REVIEW, AppealState.REVERSED, AppealState.CONFIRMED} <= appeals
     procedures = {p.work_area.name: p for p in db.session.scalars(select(Procedure))}
-    assert {p.state for p in procedures.values()} == {
-        ProcedureState.PUBLISHED, ProcedureState.ROUND_1, ProcedureState.ROUND_2,
-        ProcedureState.DECIDED}
+    # issue 13: a procedure in every state, from candidacies open to step 4
+    assert {name: p.state for name, p in procedures.items()} == {
+        "Regio Turnhout": ProcedureState.PUBLISHED, "Regio Mechelen": ProcedureState.ROUND_1,
+        "Waasland": ProcedureState.ROUND_2, "Regio Roeselare": ProcedureState.DECIDED,
+        "Regio Kortrijk": ProcedureState.RATIFIED}
 
+    # Kortrijk was ratified (through the operation: the six conditions held), its final
+    # report sealed; the noodprocedures of step 4 came after, one concluded, one open.
+    kortrijk = procedures["Regio Kortrijk"]
+    report = db.session.scalars(select(FinalReport)).one()
+    assert report.procedure_id == kortrijk.id and kortrijk.ratified_at == report.created_at
     concluded, open_ = db.session.scalars(select(EmergencyProcedure)
                                           .order_by(EmergencyProcedure.id)).all()
-    assert open_.state == EmergencyState.OPEN and open_.procedure_id == concluded.procedure_id
-    emergency = concluded
-    assert emergency.state == EmergencyState.CONCLUDED
-    ranked = [o for o in emergency.outcomes if o.rank is not None]
-    assert len(ranked) > 1 and emergency.ranking_motivation
-    assert emergency.procedure.state == ProcedureState.DECIDED
+    assert open_.state == EmergencyState.OPEN and open_.procedure_id == kortrijk.id
+    assert concluded.state == EmergencyState.CONCLUDED and concluded.procedure_id == kortrijk.id
+    assert kortrijk.ratified_at < concluded.started_at
+    ranked = [o for o in concluded.outcomes if o.rank is not None]
+    assert len(ranked) > 1 and concluded.ranking_motivation
+
+    # Roeselare is ready to ratify: all six conditions met today, every decision received,
+    # no appeal window open, every observation answered.
+    roeselare = procedures["Regio Roeselare"]
+    assert unmet(evaluate_procedure(roeselare.id, today, full_audit=True)) == []
+    assert roeselare.ratified_at is None
+    assert not db.session.scalars(select(Observation).where(
+        Observation.procedure_id == roeselare.id, Observation.answer.is_(None))).all()
+    assert db.session.scalars(select(Observation).where(
+        Observation.procedure_id == roeselare.id)).all()
+    for c in db.session.scalars(select(Candidacy).where(
+            Candidacy.procedure_id == roeselare.id)):
+        for round_no in (1, 2):
+            if c.state in (CandidacyState.NOT_SELECTED_R1, CandidacyState.NOT_SELECTED_R2,
+                           CandidacyState.ADMITTED_TO_STEP4) and (
+                    round_no == 1 or c.state != CandidacyState.NOT_SELECTED_R1):
+                assert c.notice(round_no) is not None, (c.organisation.name, round_no)
+                until = appeal_deadline_of(c, round_no)
+                assert until is not None and until < today
+    # Mechelen in round 1 has scores missing; Waasland in round 2 a pitch to plan and
+    # pitches ahead, and appeals under review (their panels judge).
+    waasland = procedures["Waasland"]
+    selected = db.session.scalars(select(Candidacy).where(
+        Candidacy.procedure_id == waasland.id,
+        Candidacy.state == CandidacyState.SELECTED_FOR_PITCH)).all()
+    planned = {c.id: pitch_of(c) for c in selected}
+    assert any(a is None for a in planned.values())
+    assert any(a is not None and a.held_at is None and a.slot.starts_at > today
+               for a in planned.values())
+    under_review = db.session.scalars(select(Appeal).where(
+        Appeal.state == AppealState.UNDER_REVIEW)).all()
+    assert {a.candidacy.procedure_id for a in under_review} == {waasland.id}
+    assert len(under_review) >= 3
     ballots = set(db.session.scalars(select(Ballot.state)))
     assert ballots == {BallotState.DECIDED, BallotState.UNDECIDED, BallotState.OPEN}
     assert count_rows(db, ConflictDeclaration) >= 1
@@ -97,7 +142,7 @@ def test_the_cli_loads_the_demo_only_into_an_empty_database(db, runner):
     assert result.exit_code == 0, result.output
     assert "Demo geladen" in result.output
     counts = {m: count_rows(db, m) for m in (WorkArea, Organisation, Candidacy, User, Appeal)}
-    assert counts[WorkArea] == 5
+    assert counts[WorkArea] == 6
 
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0, again.output
@@ -105,14 +150,16 @@ def test_the_cli_loads_the_demo_only_into_an_empty_database(db, runner):
     assert {m: count_rows(db, m) for m in counts} == counts
 
 
-def test_the_demo_gives_the_active_roles_something_to_do_at_once(app, db):
-    """Issue 13: after ``make run`` the demo's task lists have work: a consensus awaiting
-    confirmation (for the other organisations of the jury), an open ballot, a pitch to plan
-    and pitches to hold, an appeal to judge, a procedure ready to ratify."""
+def test_the_demo_gives_the_active_roles_something_to_do_at_once(app, db, client):
+    """Issue 13: after ``make run`` every demo account's start page has work, except the
+    few whose rest the demo's state explains: a consensus awaiting confirmation (for the
+    other organisations of the jury), an open ballot, a pitch to plan and pitches to hold,
+    an appeal to judge for every appeal matchmaker, a procedure ready to ratify."""
     from juries.models import PendingConsensus
     from juries.rules import ConsensusState
     from matching.tasks.queries import tasks_for
     from matching.tasks.views import task_text
+    from tests.support import login
 
     today = datetime(2025, 11, 5, 8, 30, tzinfo=UTC)
     load_demo(today)
@@ -123,13 +170,16 @@ def test_the_demo_gives_the_active_roles_something_to_do_at_once(app, db):
     assert pending.state == ConsensusState.PENDING
     assert pending.candidacy.procedure.state == ProcedureState.ROUND_2
 
-    texts = {}
+    texts: dict[str, list[str]] = {}
+    about: dict[str, list[tuple[str, str]]] = {}  # (text, procedure) per person
     for user_id in db.session.scalars(select(User.id)).all():
         db.session.expunge_all()  # one person per request, as on the site
         user = db.session.get(User, user_id)
         with app.test_request_context():
-            texts[user.email.split("@")[0]] = [task_text(t) for g in tasks_for(user, today)
-                                               for t in g.tasks]
+            local = user.email.split("@")[0]
+            about[local] = [(task_text(t), t.procedure) for g in tasks_for(user, today)
+                            for t in g.tasks]
+            texts[local] = [text for text, _ in about[local]]
     # the other organisations of the Waasland jury confirm the consensus; Els recorded it
     for member in ("bart.vangoethem", "nadia.elamrani"):
         assert any("Bevestig de consensus" in t for t in texts[member]), texts[member]
@@ -137,33 +187,58 @@ def test_the_demo_gives_the_active_roles_something_to_do_at_once(app, db):
     assert not any("Bevestig de consensus" in t for t in texts["wim.debock"])  # same bloc
     # the open ballot: the blocs that did not vote yet
     assert any("Stem voor uw organisatie" in t for t in texts["bart.vangoethem"])
-    # the coordinator of Waasland plans a pitch; the observer ratifies Kortrijk
-    assert texts["sofie.vandamme"] and texts["katrien.dewulf"]
-    assert any("bekrachtig" in t for t in texts["katrien.dewulf"])
-    # an appeal to judge: the panel member who has not given a position yet
-    assert any("weerwoord" in t for local, ts in texts.items() for t in ts
-               if local in {"karel.claes", "sara.mertens", "ahmed.benali", "veerle.willems",
-                            "joris.vermeulen"})
+    # the coordinator of Waasland plans a pitch
+    assert any("zonder pitch-moment" in t for t in texts["sofie.vandamme"])
+    # the observer ratifies Roeselare (decided, conditions met), not Kortrijk (ratified)
+    ratify = [where for text, where in about["katrien.dewulf"] if "bekrachtig" in text]
+    assert len(ratify) == 1 and "Regio Roeselare" in ratify[0], about["katrien.dewulf"]
+    # every appeal matchmaker judges an appeal (their panel position is missing)
+    for name in data.APPEAL_MATCHMAKERS:
+        local = data.mailbox(name)
+        assert any("Beoordeel het weerwoord" in t for t in texts[local]), (local, texts[local])
     # round 1 in Regio Mechelen: scores missing and a ballot open for its (Turnhout's) jury
     assert any("op uw score wachten" in t for t in texts["inge.vanlooy"])
     assert any("Stem voor uw organisatie" in t for t in texts["marc.goossens"])
-    # every coordinator of a running round and every member of those juries has work
-    for local in ("sofie.vandamme", "hanne.verbist", "bart.vangoethem", "els.verstraeten",
-                  "wim.debock", "nadia.elamrani", "tom.janssens", "inge.vanlooy",
-                  "marc.goossens", "leen.wouters"):
-        assert texts[local], local
-    # the open noodprocedure in Kortrijk: its VDAB and local-government members score
-    for local in ("annelies.verhaeghe", "griet.vandenbulcke"):
+    # pitches ahead in Waasland: its jury and the invited organisations hold them
+    for local in ("bart.vangoethem", "els.verstraeten", "wim.debock", "nadia.elamrani",
+                  "samira.bouzid", "geert.verhulst"):
+        assert any(t.startswith("Pitch van") for t in texts[local]), (local, texts[local])
+    # the open noodprocedure of ratified Kortrijk: its VDAB and local-government members
+    for local in ("annelies.verhaeghe", "koen.desmet", "griet.vandenbulcke"):
         assert any("Noodprocedure" in t for t in texts[local]), texts[local]
-    # unanswered observations: Kortrijk's and Turnhout's coordinators answer them
-    for key in ("kortrijk", "turnhout"):
-        coordinator = data.mailbox(data.AREAS[key]["coordinator"][0])
-        assert any("opmerkingen van europa wse" in t.lower() for t in texts[coordinator]), key
+    # candidacies open in Turnhout: drafts to finish; its coordinator answers an observation
+    assert any("Werk de kandidatuur" in t for t in texts["lien.stevens"])
+    turnhout = data.mailbox(data.AREAS["turnhout"]["coordinator"][0])
+    assert any("opmerkingen van europa wse" in t.lower() for t in texts[turnhout])
     # the administrator invites a coordinator for the work area just registered
     assert texts["admin"] == ["Regio Oostende heeft nog geen coördinator: nodig er een uit."]
 
     empty = {local for local, ts in texts.items() if not ts}
-    assert empty <= idle_by_the_state(db, today), sorted(empty)
+    idle = idle_by_the_state(db, today)
+    assert empty <= idle, sorted(empty - idle)
+    # besides applicants whose candidacies rest, only three people wait on others
+    applicants = {local for local in idle if local in _applicant_mailboxes()}
+    assert idle - applicants == {"hilde.maes", "lieselot.vanhoutte",
+                                 "evelien.vandewalle"}, sorted(idle - applicants)
+
+    # the observer's pages say it too: Kortrijk ratified, Roeselare ready to ratify
+    db.session.expunge_all()
+    observer = db.session.scalar(select(User).where(User.email == email("katrien.dewulf")))
+    login(client, db, observer)
+    procedures = {p.work_area.name: p.id for p in db.session.scalars(select(Procedure))}
+    with app.test_request_context():
+        kortrijk, roeselare = (url_for("conditions.conditions", procedure_id=procedures[name])
+                               for name in ("Regio Kortrijk", "Regio Roeselare"))
+    page = client.get(kortrijk)
+    assert page.status_code == 200
+    assert "Deze procedure is bekrachtigd door Europa WSE" in page.text
+    page = client.get(roeselare)
+    assert "Alle zes voorwaarden zijn voldaan" in page.text
+    assert "Procedure bekrachtigen" in page.text
+
+
+def _applicant_mailboxes() -> set[str]:
+    return {data.mailbox(contact) for _, _, _, contact, _ in data.ORGANISATIONS.values()}
 
 
 #: Candidacy states that leave the applicant nothing to do in this system (the appeal window
@@ -180,15 +255,18 @@ def idle_by_the_state(db, today: datetime) -> set[str]:
     * applicants all of whose candidacies rest: a state of ``REST_STATES``; not selected
       with the appeal window over (or appealed); submitted after the intake closed (the
       jury scores it); selected for the pitch with the pitch held (the jury decides round 2);
-    * appeal matchmakers on no panel of an appeal under review without their position;
-    * matchmakers of the external bloc on the decided Kortrijk jury only (the open
-      noodprocedure is for VDAB and the local government, R-STEP4-1).
+    * matchmakers of the external bloc whose juries are all decided or ratified (a
+      noodprocedure is for VDAB and the local government only, R-STEP4-1);
+    * coordinators whose procedures are all decided or ratified with every observation
+      answered: the next step is Europa WSE's (ratification, R-OBS-1) or, in step 4,
+      VDAB's and the local government's.
     """
-    from appeals.models import PanelMember
     from juries.models import JuryMembership, PitchAppointment
     from juries.rules import Bloc
-    from matching.candidacies.queries import appeal_deadline_of
     from matching.candidacies.rules import appeal_round
+    from matching.oversight.models import Observation
+
+    done = (ProcedureState.DECIDED, ProcedureState.RATIFIED)
 
     def resting(c: Candidacy) -> bool:
         if c.state in REST_STATES:
@@ -216,16 +294,19 @@ def idle_by_the_state(db, today: datetime) -> set[str]:
                 Candidacy.organisation_id.in_(org_ids))).all()
             if candidacies and all(resting(c) for c in candidacies):
                 idle.add(local)
-        elif roles == {Role.APPEAL_MATCHMAKER}:
-            waiting = [m for m in db.session.scalars(select(PanelMember).where(
-                PanelMember.user_id == user.id))
-                if m.position is None and m.appeal.state == AppealState.UNDER_REVIEW]
-            if not waiting:
-                idle.add(local)
         elif roles == {Role.MATCHMAKER}:
             seats = db.session.scalars(select(JuryMembership).where(
                 JuryMembership.user_id == user.id)).all()
-            if all(m.jury.procedure.state == ProcedureState.DECIDED
-                   and m.bloc == Bloc.EXTERN for m in seats):
+            if all(m.jury.procedure.state in done and m.bloc == Bloc.EXTERN for m in seats):
+                idle.add(local)
+        elif roles == {Role.COORDINATOR}:
+            areas = [g.work_area_id for g in user.grants]
+            procedures = db.session.scalars(select(Procedure).where(
+                Procedure.work_area_id.in_(areas))).all()
+            open_observations = db.session.scalar(select(func.count(Observation.id)).where(
+                Observation.procedure_id.in_([p.id for p in procedures]),
+                Observation.answer.is_(None)))
+            if procedures and all(p.state in done for p in procedures) \
+                    and not open_observations:
                 idle.add(local)
     return idle
