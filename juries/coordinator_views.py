@@ -38,6 +38,7 @@ from juries.queries import (
 from juries.rules import (
     BLOC_LABELS,
     Bloc,
+    PitchOutcome,
     admitted_after_round_2,
     jury_is_complete,
     missing_blocs,
@@ -166,6 +167,8 @@ def _render_board(procedure, round_no, status=200, failed=None):
     rows = round_board_rows(procedure, round_no)
     slots = free_pitch_slots(procedure) if round_no == 2 else []
     forms = {}  # only where the page shows them: round 2, pitch not yet held
+    may_record: dict[int, bool] = {}
+    now = utcnow()
     for row in rows:
         if round_no != 2 or (row.pitch and row.pitch.held_at):
             continue
@@ -176,9 +179,14 @@ def _render_board(procedure, round_no, status=200, failed=None):
             own[failed[1]] = failed[2]
         own["plan"].slot.choices = [(s.id, slot_label(s)) for s in slots]
         forms[row.candidacy.id] = own
+        # the same rule as the operations (held and no-show open alike): a planned pitch
+        # whose moment began, recorded neither way
+        may_record[row.candidacy.id] = round_ops.pitch_outcome_open(
+            row.candidacy, PitchOutcome.HELD, now)
     return render_template(
         "coordinator/board.html", procedure=procedure, round_no=round_no, rows=rows,
-        forms=forms, criteria=list(Criterion), criterion_labels=CRITERION_LABELS,
+        forms=forms, may_record=may_record, criteria=list(Criterion),
+        criterion_labels=CRITERION_LABELS,
         ready=sum(1 for r in rows if r.readiness.ready), state_labels=PROCEDURE_STATE_LABELS,
         may_declare_inadmissible=allowed(check_inadmissibility_open, procedure.state),
         has_slots=bool(slots), broken=broken_juries(procedure), bloc_labels=BLOC_LABELS,

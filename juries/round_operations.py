@@ -12,7 +12,14 @@ from sqlalchemy import select
 from juries import notifications as jury_letters
 from juries.models import PitchAppointment
 from juries.queries import jury_of, pitch_of, round_board_rows
-from juries.rules import admitted_after_round_2, check_jury_composition, passes_threshold
+from juries.rules import (
+    PitchOutcome,
+    admitted_after_round_2,
+    check_jury_composition,
+    check_pitch_note,
+    check_pitch_outcome,
+    passes_threshold,
+)
 from matching.accounts.models import User
 from matching.accounts.rules import require_applicant, require_coordinator
 from matching.audit.recording import audit, lock_for_change, transition
@@ -28,7 +35,7 @@ from matching.candidacies.rules import (
 )
 from matching.core.dates import to_utc
 from matching.core.db import db, get_required
-from matching.core.errors import N_, DomainError
+from matching.core.errors import N_, DomainError, allowed
 from matching.core.operation import operation
 from matching.letters import content as letter_content
 from matching.letters.content import LetterKind
@@ -180,6 +187,24 @@ def _assign(candidacy: Candidacy, slot: PitchSlot, *, actor: User, now: datetime
     return appointment
 
 
+def pitch_outcome_open(candidacy: Candidacy, outcome: PitchOutcome, now: datetime) -> bool:
+    """Whether ``outcome`` may be recorded for the candidacy's pitch now (the round board
+    asks this before it offers the form; the operation asks it again)."""
+    return allowed(_pitch_outcome_open, candidacy, outcome, now)
+
+
+def _pitch_outcome_open(candidacy: Candidacy, outcome: PitchOutcome,
+                        now: datetime) -> PitchAppointment:
+    appointment = pitch_of(candidacy)
+    slot = get_required(PitchSlot, appointment.slot_id) if appointment else None
+    check_pitch_outcome(outcome, planned=appointment is not None,
+                        held=appointment is not None and appointment.held_at is not None,
+                        no_show=appointment is not None and appointment.no_show_at is not None,
+                        starts_at=to_utc(slot.starts_at) if slot else None, now=to_utc(now))
+    assert appointment is not None  # checked: planned
+    return appointment
+
+
 @operation
 def record_no_show(candidacy: Candidacy, note: str, *, actor: User,
                    now: datetime) -> PitchAppointment:
@@ -189,19 +214,9 @@ def record_no_show(candidacy: Candidacy, note: str, *, actor: User,
     a new slot)."""
     lock_for_change(candidacy)
     require_coordinator(actor, candidacy.procedure.work_area_id)
-    appointment = pitch_of(candidacy)
-    if appointment is None:
-        raise DomainError(N_("Er is nog geen pitch gepland voor deze kandidatuur."))
-    if appointment.held_at is not None:
-        raise DomainError(N_("Deze pitch is als gehouden geregistreerd."))
-    if appointment.no_show_at is not None:
-        raise DomainError(N_("Het niet opdagen is al geregistreerd."))
-    slot = get_required(PitchSlot, appointment.slot_id)
-    if to_utc(now) < to_utc(slot.starts_at):
-        raise DomainError(N_("Niet opdagen registreert u pas na het begin van het pitch-moment."))
-    if len(note.strip()) < 10:
-        raise DomainError(N_("Noteer kort wat er gebeurde (minstens 10 tekens)."), field="note")
-    appointment.no_show_at, appointment.no_show_note = now, note.strip()
+    appointment = _pitch_outcome_open(candidacy, PitchOutcome.NO_SHOW, now)
+    note = check_pitch_note(PitchOutcome.NO_SHOW, note)
+    appointment.no_show_at, appointment.no_show_note = now, note
     audit("pitch.no_show", appointment, actor=actor, now=now,
           procedure_id=candidacy.procedure_id, candidacy=candidacy.reference)
     return appointment
@@ -213,21 +228,9 @@ def record_pitch_held(candidacy: Candidacy, report: str, *, actor: User,
     """The pitch took place; the jury may now give the final (round-2) score."""
     lock_for_change(candidacy)
     require_coordinator(actor, candidacy.procedure.work_area_id)
-    appointment = pitch_of(candidacy)
-    if appointment is None:
-        raise DomainError(N_("Er is nog geen pitch gepland voor deze kandidatuur."))
-    if appointment.held_at is not None:
-        raise DomainError(N_("Deze pitch is al geregistreerd."))
-    if appointment.no_show_at is not None:
-        raise DomainError(N_("De organisatie is niet opgedaagd; plan eerst een nieuw "
-                             "pitch-moment."))
-    slot = get_required(PitchSlot, appointment.slot_id)
-    if to_utc(now) < to_utc(slot.starts_at):
-        raise DomainError(N_("Een pitch kan pas na het begin van het pitch-moment als gehouden "
-                             "worden geregistreerd."))
-    if len(report.strip()) < 10:
-        raise DomainError(N_("Vat de pitch kort samen (minstens 10 tekens)."), field="report")
-    appointment.held_at, appointment.report = now, report.strip()
+    appointment = _pitch_outcome_open(candidacy, PitchOutcome.HELD, now)
+    report = check_pitch_note(PitchOutcome.HELD, report)
+    appointment.held_at, appointment.report = now, report
     audit("pitch.held", appointment, actor=actor, now=now, procedure_id=candidacy.procedure_id,
           candidacy=candidacy.reference)
     return appointment

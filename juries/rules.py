@@ -10,6 +10,7 @@ import enum
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from matching.candidacies.rules import Criterion
@@ -292,3 +293,52 @@ def admitted_after_round_2(scores: Mapping[Criterion, int], no_show: bool) -> bo
     coordinator may instead give the organisation a new slot (a reason beyond its control),
     which clears the no-show for the round (the audit trail keeps it)."""
     return passes_threshold(scores) and not no_show
+
+
+class PitchOutcome(str, enum.Enum):
+    """What the coordinator records after a pitch moment (issue 13)."""
+
+    HELD = "held"
+    NO_SHOW = "no_show"
+
+
+#: The shortest report of a held pitch, or note of a no-show, that says something.
+PITCH_NOTE_MIN = 10
+
+
+def check_pitch_outcome(outcome: PitchOutcome, *, planned: bool, held: bool, no_show: bool,
+                        starts_at: datetime | None, now: datetime) -> None:
+    """R-PITCH-1 (issue 13): whether the outcome of a pitch may be recorded now.
+
+    Call text: "In deze tweede ronde nodigt de jury de geselecteerde organisaties uit om
+    hun kandidatuur te komen pitchen op een matchingsgesprek. Op basis van dit
+    matchingsgesprek wordt een finale beoordeling gemaakt". A pitch is recorded once:
+    held (the jury may then give its final score) or a no-show; only a planned pitch,
+    and only once its moment has begun (``starts_at`` and ``now`` in UTC). After a no-show
+    only a new moment (``plan_pitch``) opens it again. The operations and the round board
+    ask this same rule."""
+    if not planned:
+        raise DomainError(N_("Er is nog geen pitch gepland voor deze kandidatuur."))
+    if held:
+        raise DomainError(N_("Deze pitch is al geregistreerd.") if outcome == PitchOutcome.HELD
+                          else N_("Deze pitch is als gehouden geregistreerd."))
+    if no_show:
+        raise DomainError(N_("De organisatie is niet opgedaagd; plan eerst een nieuw "
+                             "pitch-moment.") if outcome == PitchOutcome.HELD
+                          else N_("Het niet opdagen is al geregistreerd."))
+    if starts_at is None or now < starts_at:
+        raise DomainError(N_("Een pitch kan pas na het begin van het pitch-moment als gehouden "
+                             "worden geregistreerd.") if outcome == PitchOutcome.HELD
+                          else N_("Niet opdagen registreert u pas na het begin van het "
+                                  "pitch-moment."))
+
+
+def check_pitch_note(outcome: PitchOutcome, text: str) -> str:
+    """The report of a held pitch or the note of a no-show, stripped: at least
+    :data:`PITCH_NOTE_MIN` characters (what the jury and the trail read later)."""
+    text = (text or "").strip()
+    if len(text) < PITCH_NOTE_MIN:
+        if outcome == PitchOutcome.HELD:
+            raise DomainError(N_("Vat de pitch kort samen (minstens 10 tekens)."), field="report")
+        raise DomainError(N_("Noteer kort wat er gebeurde (minstens 10 tekens)."), field="note")
+    return text

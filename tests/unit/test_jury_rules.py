@@ -4,6 +4,7 @@ threshold R-JURY-5, motivation R-JURY-6, round readiness R-PITCH-1."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -12,10 +13,13 @@ from hypothesis import strategies as st
 from juries.rules import (
     SCALE,
     Bloc,
+    PitchOutcome,
     ballot_can_close,
     ballot_outcome,
     check_jury_composition,
     check_motivation,
+    check_pitch_note,
+    check_pitch_outcome,
     check_score,
     is_consensus,
     jury_is_complete,
@@ -378,3 +382,50 @@ def test_round_with_a_missing_criterion_is_not_ready():
     assert readiness.missing_criteria == (CC, FIT)
     assert readiness.pitch_missing is True
     assert readiness.ready is False
+
+
+# --- R-PITCH-1: recording a pitch's outcome (issue 13) -------------------------------------
+
+STARTS = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
+
+
+def _outcome(outcome, **facts):
+    values = {"planned": True, "held": False, "no_show": False, "starts_at": STARTS,
+              "now": STARTS} | facts
+    return check_pitch_outcome(outcome, **values)
+
+
+@pytest.mark.parametrize("outcome", list(PitchOutcome))
+def test_an_outcome_is_recorded_from_the_first_instant_of_the_moment(outcome):
+    assert _outcome(outcome) is None
+    assert _outcome(outcome, now=STARTS + timedelta(days=30)) is None
+    with pytest.raises(DomainError, match="pas na het begin"):
+        _outcome(outcome, now=STARTS - timedelta(seconds=1))
+
+
+@pytest.mark.parametrize("outcome", list(PitchOutcome))
+def test_only_a_planned_pitch_recorded_neither_way_gets_an_outcome(outcome):
+    with pytest.raises(DomainError, match="nog geen pitch gepland"):
+        _outcome(outcome, planned=False, starts_at=None)
+    with pytest.raises(DomainError, match="geregistreerd"):
+        _outcome(outcome, held=True)
+    with pytest.raises(DomainError, match="niet opgedaagd|niet opdagen"):
+        _outcome(outcome, no_show=True)
+
+
+def test_the_refusals_say_which_outcome_was_asked():
+    with pytest.raises(DomainError, match="plan eerst een nieuw pitch-moment"):
+        _outcome(PitchOutcome.HELD, no_show=True)
+    with pytest.raises(DomainError, match="al geregistreerd"):
+        _outcome(PitchOutcome.NO_SHOW, no_show=True)
+    with pytest.raises(DomainError, match="als gehouden geregistreerd"):
+        _outcome(PitchOutcome.NO_SHOW, held=True)
+
+
+@pytest.mark.parametrize(("outcome", "field"), [(PitchOutcome.HELD, "report"),
+                                                (PitchOutcome.NO_SHOW, "note")])
+def test_the_report_or_note_needs_ten_characters_after_stripping(outcome, field):
+    assert check_pitch_note(outcome, "  0123456789  ") == "0123456789"
+    with pytest.raises(DomainError) as refused:
+        check_pitch_note(outcome, "  012345678 " + " " * 5)
+    assert refused.value.field == field
