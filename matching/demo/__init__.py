@@ -1,13 +1,21 @@
 """A realistic Dutch demo, built only through the operations (``flask --app matching.app demo``).
 
-Five work areas, each in another stage of the procedure:
+Six work areas, together a procedure in every state (issue 13), so that every demo
+account's task list has something to do at once (``tests/integration/test_demo.py``):
 
-* **Regio Kortrijk** (West-Vlaanderen) is decided: a conflict of interest, an undecided and
-  a decided ballot, an appeal reversed after round 1 (that candidacy then pitches too), an
-  appeal confirmed after round 2 by a split panel, and a noodprocedure in step 4 concluded
-  with a motivated ranking.
+* **Regio Kortrijk** (West-Vlaanderen) is ratified and in step 4: a conflict of interest, an
+  undecided and a decided ballot, an appeal reversed after round 1 (that candidacy then
+  pitches too), an appeal confirmed after round 2 by a split panel, an observation of Europa
+  WSE answered, the ratification (the six conditions met, the final report sealed); then,
+  within the 8 weeks before the partnership starts, a noodprocedure concluded with a
+  motivated ranking and a second one open (VDAB and the local government score).
+* **Regio Roeselare** (West-Vlaanderen) is decided and ready to ratify: both rounds closed,
+  every decision received, the appeal windows over, an observation answered (its jury is
+  Regio Kortrijk's).
 * **Waasland** (Oost-Vlaanderen) is in round 2: some pitches held and scored (one by
-  ballot), some planned in the future, an appeal confirmed and one still under review.
+  ballot), some planned in the future, one still to plan, a consensus awaiting confirmation,
+  a ballot open, an appeal confirmed and three under review (every appeal matchmaker judges
+  one).
 * **Regio Mechelen** (Antwerpen) is in round 1: scores still missing, a ballot open (its
   jury is Regio Turnhout's).
 * **Regio Turnhout** (Antwerpen) is published: candidacies open until a deadline in the
