@@ -127,6 +127,33 @@ def test_a_no_show_is_recorded_on_the_round_2_board(round_2, db, client):
     assert appointment.no_show_note == "Niemand kwam, geen bericht."
 
 
+def test_the_board_offers_the_pitch_outcome_once_the_moment_began(round_2, db, client):
+    """R-PITCH-1 (issue 13): the board asks the operations' rule (``check_pitch_outcome``)
+    before it offers 'held' and 'no-show'; before the moment it says when they come, and a
+    post made anyway is refused with the rule's reason."""
+    w = round_2
+    session = _session(w, db, client)
+    slot = session.slots[0]
+    board = f"/coordinatie/procedures/{w.procedure.id}/rondes/2"
+    assert client.post(f"/coordinatie/kandidaturen/{w.a.id}/pitch",
+                       data={f"pitch{w.a.id}-slot": str(slot.id)}).status_code == 302
+    w.clock.now = slot.starts_at - timedelta(minutes=1)
+    page = client.get(board).get_data(as_text=True)
+    assert "Na het begin van het pitch-moment registreert u hier" in page
+    assert "Pitch als gehouden registreren" not in page
+    assert "Niet opgedaagd registreren" not in page
+    response = client.post(f"/coordinatie/kandidaturen/{w.a.id}/pitch-gehouden",
+                           data={f"held{w.a.id}-report": "De pitch verliep concreet en vlot."})
+    assert response.status_code == 422
+    assert "pas na het begin van het pitch-moment" in response.get_data(as_text=True)
+    assert db.session.scalar(select(PitchAppointment.held_at)) is None
+
+    w.clock.now = slot.starts_at  # the first instant of the moment
+    page = client.get(board).get_data(as_text=True)
+    assert "Pitch als gehouden registreren" in page and "Niet opgedaagd registreren" in page
+    assert "Na het begin van het pitch-moment registreert u hier" not in page
+
+
 def test_the_task_lists_say_plan_the_pitches_and_choose_your_slot(round_2, db, client):
     w = round_2
     login(client, db, w.coordinator)
