@@ -444,8 +444,9 @@ def observer_tasks(user: User, now: datetime) -> list[Task]:
         .group_by(Observation.procedure_id)).tuples().all()
     for procedure_id, count in answered:
         procedure = get_required(Procedure, procedure_id)
-        tasks.append(Task(N_("%(count)s van uw opmerkingen werden beantwoord: lees de "
-                             "antwoorden."), {"count": count},
+        text = (N_("Uw opmerking werd beantwoord: lees het antwoord.") if count == 1 else
+                N_("%(count)s van uw opmerkingen werden beantwoord: lees de antwoorden."))
+        tasks.append(Task(text, {"count": count},
                           url_for("conditions.conditions", procedure_id=procedure_id),
                           procedure=f"{procedure.work_area.name} – {procedure.title}"))
     return tasks
