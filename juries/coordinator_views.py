@@ -165,7 +165,7 @@ def start_round_1(procedure_id: int):
 def _render_board(procedure, round_no, status=200, failed=None):
     """``failed`` = (candidacy id, form name, form) of a refused pitch form."""
     rows = round_board_rows(procedure, round_no)
-    slots = free_pitch_slots(procedure) if round_no == 2 else []
+    slots = free_pitch_slots(procedure, utcnow()) if round_no == 2 else []
     forms = {}  # only where the page shows them: round 2, pitch not yet held
     may_record: dict[int, bool] = {}
     now = utcnow()

@@ -289,12 +289,13 @@ def round_board_rows(procedure: Procedure, round_no: int, *,
             for c in candidacies]
 
 
-def free_pitch_slots(procedure: Procedure) -> list[PitchSlot]:
-    """The procedure's pitch moments that hold no appointment yet."""
+def free_pitch_slots(procedure: Procedure, now: datetime) -> list[PitchSlot]:
+    """The procedure's pitch moments still ahead that hold no appointment yet (a moment
+    already begun cannot be planned: ``_assign`` refuses it)."""
     taken = select(PitchAppointment.slot_id)
     return list(db.session.scalars(
         select(PitchSlot).where(PitchSlot.procedure_id == procedure.id,
-                                PitchSlot.id.not_in(taken))
+                                PitchSlot.id.not_in(taken), PitchSlot.starts_at > now)
         .options(raiseload("*")).order_by(PitchSlot.starts_at)))
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from juries.models import PitchAppointment
-from matching.core.dates import BRUSSELS
+from matching.core.dates import BRUSSELS, to_utc
 from tests.support import login
 from workareas.models import PitchSession
 
@@ -182,3 +182,23 @@ def test_the_public_addendum_shows_the_pitch_day_not_every_slot(round_2, db, cli
     day = w.day.strftime("%d-%m-%Y")
     assert f"{day} 09:00 – 11:00, Stadhuis Aalst, zaal 2 (pitches van 20 minuten)" in page
     assert "09:30" not in page  # the slots are the organisations', not the public's
+
+
+def test_the_round_board_offers_only_slots_still_ahead(round_2, db, client):
+    """A slot already begun cannot be planned (the operation refuses it), so the round-2
+    board does not offer it either."""
+    from juries.queries import slot_label
+    from workareas.models import PitchSlot
+
+    w = round_2
+    session = _session(w, db, client)
+    slots = sorted(db.session.scalars(select(PitchSlot).where(
+        PitchSlot.session_id == session.id)), key=lambda s: s.starts_at)
+    first, second = slot_label(slots[0]), slot_label(slots[1])
+    board = f"/coordinatie/procedures/{w.procedure.id}/rondes/2"
+    page = client.get(board).get_data(as_text=True)
+    assert first in page and second in page
+    w.clock.now = to_utc(slots[0].starts_at) + timedelta(minutes=1)
+    page = client.get(board).get_data(as_text=True)
+    assert first not in page
+    assert second in page
