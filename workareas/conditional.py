@@ -1,0 +1,220 @@
+"""Conditional requests on the public pages (issue 17): the addenda list, its Atom feed and
+one addendum answer ``If-None-Match`` / ``If-Modified-Since`` with 304 Not Modified, and a
+304 costs one SQL statement and no template.
+
+What the validator covers (everything the page shows, not only the latest version):
+
+* the data, read in ONE statement before anything else is loaded: for the list and the
+  feed the published procedures (how many, per state their ids), the published addendum
+  versions (the newest id and instant) and the audit events of procedures (every state
+  change is a transition, audited as ``procedure``), of work areas (their names and
+  municipalities) and of the retention run (it pseudonymises the contact persons shown);
+  for one addendum the same narrowed to the procedure: its state, its newest published
+  version, its pitch sessions and slots, the events of the procedure itself and of its
+  work area, and the retention run. Nothing on these pages depends on today's date: the
+  stand ("kandidaturen open", …) is the stored state, which only a transition changes;
+* the language of the page (the session's choice, else ``Accept-Language``);
+* the HTML pages carry the language switch with a CSRF token bound to the visitor's session
+  and valid for ``WTF_CSRF_TIME_LIMIT`` (an hour): the ETag includes a digest of the
+  session's raw token and the half-hour window, so a page served again from the browser's
+  cache always has a token that is still valid for at least half an hour, and
+  ``Last-Modified`` is never older than the window's start (a client sending only
+  ``If-Modified-Since`` also gets a fresh page in the next window);
+* the release: a digest of the templates and compiled translations (read once a process),
+  so a deployment that changes a page is not hidden behind an old validator.
+
+Who gets validators, and how they may be cached:
+
+* Only anonymous requests, decided from the session cookie alone (a session id in it, even
+  a stale one, counts as signed in, like :func:`matching.app.web.response_headers`): a
+  signed-in person's pages show their name and menu and stay ``no-store``; they are
+  rendered as before.
+* A request with flashed messages pending is rendered as before (the page shows them once).
+* HTML pages: ``Cache-Control: private, no-cache``. ``private`` because the page embeds the
+  session's CSRF token: a shared proxy handing one visitor's copy to another would break
+  the other's language switch (and a response that may set the session cookie must not be
+  shared). ``no-cache``: the browser may keep the page but asks every time (a new version,
+  a closed intake must show at once); that question is what the 304 answers cheaply.
+* The Atom feed has no session content: ``public, no-cache``, so a proxy may keep one
+  copy per language for all feed readers and revalidate it.
+* All three say ``Vary: Cookie, Accept-Language``: the language comes from either.
+
+The checks use Werkzeug's own machinery (:func:`werkzeug.http.is_resource_modified`,
+:meth:`~werkzeug.wrappers.Response.set_etag`, ``last_modified``): ``If-None-Match`` wins
+over ``If-Modified-Since`` (RFC 9110 13.2.2), weak comparison as for a GET.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Response, current_app, request, session
+from flask_babel import get_locale
+from sqlalchemy import and_, case, func, or_, select
+from werkzeug.http import is_resource_modified
+
+from matching.accounts.sessions import SESSION_KEY
+from matching.audit.models import AuditEvent
+from matching.core.db import db
+from workareas.models import AddendumVersion, PitchSession, PitchSlot, Procedure
+from workareas.rules import ProcedureState
+
+#: The audit objects whose events change what the public list and feed show.
+LIST_OBJECTS = ("procedure", "work_area", "retention")
+
+#: Flask-WTF's default lifetime of a CSRF token (seconds), when the config does not say.
+CSRF_DEFAULT_LIMIT = 3600
+
+
+def as_utc(value: Any) -> datetime | None:
+    """A database instant (aware, naive UTC on SQLite, or a string) as an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def list_state() -> tuple[tuple, datetime | None]:
+    """The data behind the list and the feed, in one statement: a tuple of plain values
+    (for the ETag) and the latest instant among them (for ``Last-Modified``). A procedure
+    changing state moves its id from one state's sum to another's."""
+    shown = Procedure.state != ProcedureState.DRAFT
+    per_state = [func.sum(case((Procedure.state == state, Procedure.id), else_=0))
+                 for state in ProcedureState if state != ProcedureState.DRAFT]
+    published = AddendumVersion.published_at.is_not(None)
+    listed = AuditEvent.object_type.in_(LIST_OBJECTS)
+    row = db.session.execute(
+        select(func.count(Procedure.id), *per_state,
+               select(func.count(AddendumVersion.id)).where(published).scalar_subquery(),
+               select(func.max(AddendumVersion.id)).where(published).scalar_subquery(),
+               select(func.max(AuditEvent.id)).where(listed).scalar_subquery(),
+               func.max(Procedure.published_at),
+               select(func.max(AddendumVersion.published_at)).scalar_subquery()
+               .label("version_at"),
+               select(func.max(AuditEvent.at)).where(listed).scalar_subquery()
+               .label("event_at"))
+        .where(shown)).one()
+    return _split(row, instants=3)
+
+
+def addendum_state(procedure_id: int) -> tuple[tuple, datetime | None] | None:
+    """The data behind one addendum page, in one statement; None when the procedure is not
+    public (the page then answers 404 as before)."""
+    p = Procedure.__table__.alias("p")
+
+    def of_procedure(column, *where):
+        return select(column).where(*where).scalar_subquery()
+
+    published = (AddendumVersion.procedure_id == p.c.id,
+                 AddendumVersion.published_at.is_not(None))
+    concerned = or_(and_(AuditEvent.object_type == "procedure", AuditEvent.object_id == p.c.id),
+                    and_(AuditEvent.object_type == "work_area",
+                         AuditEvent.object_id == p.c.work_area_id),
+                    and_(AuditEvent.procedure_id == p.c.id,
+                         AuditEvent.object_type.in_(("pitch_slot", "pitch_session",
+                                                     "addendum_version"))),
+                    AuditEvent.object_type == "retention")
+    row = db.session.execute(
+        select(p.c.state,
+               of_procedure(func.max(AddendumVersion.id), *published),
+               of_procedure(func.count(PitchSlot.id), PitchSlot.procedure_id == p.c.id),
+               of_procedure(func.max(PitchSlot.id), PitchSlot.procedure_id == p.c.id),
+               of_procedure(func.count(PitchSession.id), PitchSession.procedure_id == p.c.id),
+               of_procedure(func.max(PitchSession.id), PitchSession.procedure_id == p.c.id),
+               of_procedure(func.max(AuditEvent.id), concerned),
+               p.c.published_at,
+               of_procedure(func.max(AddendumVersion.published_at), *published),
+               of_procedure(func.max(AuditEvent.at), concerned))
+        .where(p.c.id == procedure_id, p.c.state != ProcedureState.DRAFT)).first()
+    if row is None:
+        return None
+    return _split(row, instants=3)
+
+
+def _split(row: Sequence[Any], *, instants: int) -> tuple[tuple, datetime | None]:
+    """The row's plain values for the ETag, its last ``instants`` columns also as the
+    latest instant (``Last-Modified``)."""
+    moments = [m for m in (as_utc(v) for v in row[len(row) - instants:]) if m is not None]
+    values = tuple(str(getattr(v, "value", v)) for v in row[:len(row) - instants])
+    return values + tuple(m.isoformat() for m in moments), max(moments, default=None)
+
+
+def release_digest() -> str:
+    """A digest of the templates and compiled translations (names, sizes, modification
+    times), computed once per application: a new release changes every validator."""
+    cached = current_app.extensions.get("public_release_digest")
+    if cached is None:
+        h = hashlib.sha256()
+        roots = [Path(current_app.root_path, current_app.template_folder or "templates")]
+        roots += [Path(d) for d in current_app.extensions["babel"].translation_directories]
+        for root in roots:
+            for folder, _dirs, files in sorted(os.walk(root)):
+                for name in sorted(files):
+                    if name.endswith((".html", ".xml", ".txt", ".mo")):
+                        stat = os.stat(os.path.join(folder, name))
+                        h.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        cached = current_app.extensions["public_release_digest"] = h.hexdigest()[:16]
+    return cached
+
+
+def csrf_window() -> tuple[str, datetime | None]:
+    """The session's CSRF token (digested) and the start of the current half-lifetime
+    window of its signed form, as rendered in the page's language switch."""
+    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    token = hashlib.sha256(raw.encode()).hexdigest()[:16] if isinstance(raw, str) else "-"
+    limit = current_app.config.get("WTF_CSRF_TIME_LIMIT", CSRF_DEFAULT_LIMIT)
+    if not limit:
+        return token, None
+    half = max(1, int(limit) // 2)
+    start = int(time.time()) // half * half
+    return f"{token}.{start}", datetime.fromtimestamp(start, UTC)
+
+
+def anonymous_without_flashes() -> bool:
+    """Whether this request may be answered from a validator: nobody signed in (read from
+    the session cookie, no database) and no flashed message waiting to be shown."""
+    return session.get(SESSION_KEY) is None and not session.get("_flashes")
+
+
+def conditional(state: tuple[tuple, datetime | None], render: Callable[[], Response], *,
+                html: bool) -> Response:
+    """304 when the client's validator still matches ``state`` (nothing rendered), else the
+    rendered page with ``ETag``, ``Last-Modified``, ``Cache-Control`` and ``Vary``."""
+    values, changed = state
+
+    def validators() -> tuple[str, datetime | None]:
+        parts = [release_digest(), str(get_locale()), *values]
+        modified = changed
+        if html:
+            window, start = csrf_window()
+            parts.append(window)
+            if start is not None and (modified is None or start > modified):
+                modified = start
+        etag = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        return etag, modified
+
+    etag, modified = validators()
+    if not is_resource_modified(request.environ, etag, last_modified=modified):
+        response = Response(status=304)
+    else:
+        response = render()
+        # rendering may have created the session's CSRF token: the validator is the one
+        # the next request (carrying the new cookie) will compute
+        etag, modified = validators() if html else (etag, modified)
+    response.set_etag(etag)
+    if modified is not None:
+        response.last_modified = modified
+    response.cache_control.no_cache = True
+    if html:
+        response.cache_control.private = True
+    else:
+        response.cache_control.public = True
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
