@@ -10,9 +10,10 @@ What the validator covers (everything the page shows, not only the latest versio
   change is a transition, audited as ``procedure``), of work areas (their names and
   municipalities) and of the retention run (it pseudonymises the contact persons shown);
   for one addendum the same narrowed to the procedure: its state, its newest published
-  version, its pitch sessions and slots, the events of the procedure itself and of its
-  work area, and the retention run. Nothing on these pages depends on today's date: the
-  stand ("kandidaturen open", …) is the stored state, which only a transition changes;
+  version (a pitch moment added after publication is a new version too), the events of
+  the procedure itself and of its work area, and the retention run. Nothing on these
+  pages depends on today's date: the stand ("kandidaturen open", …) is the stored state,
+  which only a transition changes;
 * the language of the page (the session's choice, else ``Accept-Language``);
 * the HTML pages carry the language switch with a CSRF token bound to the visitor's session
   and valid for ``WTF_CSRF_TIME_LIMIT`` (an hour): the ETag includes a digest of the
@@ -51,18 +52,19 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, request, session
 from flask_babel import get_locale
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from werkzeug.http import is_resource_modified
 
 from matching.accounts.sessions import SESSION_KEY
 from matching.audit.models import AuditEvent
 from matching.core.db import db
-from workareas.models import AddendumVersion, PitchSession, PitchSlot, Procedure
+from workareas.models import AddendumVersion, Procedure
 from workareas.rules import ProcedureState
 
 #: The audit objects whose events change what the public list and feed show.
@@ -81,58 +83,65 @@ def as_utc(value: Any) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def list_state() -> tuple[tuple, datetime | None]:
-    """The data behind the list and the feed, in one statement: a tuple of plain values
-    (for the ETag) and the latest instant among them (for ``Last-Modified``). A procedure
-    changing state moves its id from one state's sum to another's."""
+def _latest_event(where, *outer) -> tuple[Any, Any]:
+    """The newest audit event matching ``where``: its id and its instant (events are
+    appended in time order, so the newest id carries the latest instant; one index seek
+    for the id, one primary-key lookup for the instant). ``outer``: the enclosing query's
+    tables ``where`` refers to (correlated two levels up)."""
+    newest = select(func.max(AuditEvent.id)).where(where).correlate(*outer).scalar_subquery()
+    latest = AuditEvent.__table__.alias("latest")
+    return newest, select(latest.c.at).where(latest.c.id == newest).scalar_subquery()
+
+
+@lru_cache(maxsize=1)
+def _list_statement():
     shown = Procedure.state != ProcedureState.DRAFT
     per_state = [func.sum(case((Procedure.state == state, Procedure.id), else_=0))
                  for state in ProcedureState if state != ProcedureState.DRAFT]
     published = AddendumVersion.published_at.is_not(None)
-    listed = AuditEvent.object_type.in_(LIST_OBJECTS)
-    row = db.session.execute(
-        select(func.count(Procedure.id), *per_state,
-               select(func.count(AddendumVersion.id)).where(published).scalar_subquery(),
-               select(func.max(AddendumVersion.id)).where(published).scalar_subquery(),
-               select(func.max(AuditEvent.id)).where(listed).scalar_subquery(),
-               func.max(Procedure.published_at),
-               select(func.max(AddendumVersion.published_at)).scalar_subquery()
-               .label("version_at"),
-               select(func.max(AuditEvent.at)).where(listed).scalar_subquery()
-               .label("event_at"))
-        .where(shown)).one()
-    return _split(row, instants=3)
+    event, event_at = _latest_event(AuditEvent.object_type.in_(LIST_OBJECTS))
+    return (select(func.count(Procedure.id), *per_state,
+                   select(func.count(AddendumVersion.id)).where(published).scalar_subquery(),
+                   select(func.max(AddendumVersion.id)).where(published).scalar_subquery(),
+                   event,
+                   func.max(Procedure.published_at),
+                   select(func.max(AddendumVersion.published_at)).scalar_subquery(),
+                   event_at)
+            .where(shown))
+
+
+def list_state() -> tuple[tuple, datetime | None]:
+    """The data behind the list and the feed, in one statement: a tuple of plain values
+    (for the ETag) and the latest instant among them (for ``Last-Modified``). A procedure
+    changing state moves its id from one state's sum to another's."""
+    return _split(db.session.execute(_list_statement()).one(), instants=3)
+
+
+@lru_cache(maxsize=1)
+def _addendum_statement():
+    p = Procedure.__table__.alias("p")
+    published = (AddendumVersion.procedure_id == p.c.id,
+                 AddendumVersion.published_at.is_not(None))
+    event, event_at = _latest_event(or_(
+        and_(AuditEvent.object_type == "procedure", AuditEvent.object_id == p.c.id),
+        and_(AuditEvent.object_type == "work_area", AuditEvent.object_id == p.c.work_area_id),
+        AuditEvent.object_type == "retention"), p)
+    return (select(p.c.state,
+                   select(func.max(AddendumVersion.id)).where(*published).scalar_subquery(),
+                   event,
+                   p.c.published_at,
+                   select(func.max(AddendumVersion.published_at)).where(*published)
+                   .scalar_subquery(),
+                   event_at)
+            .where(p.c.id == bindparam("procedure_id"), p.c.state != ProcedureState.DRAFT))
 
 
 def addendum_state(procedure_id: int) -> tuple[tuple, datetime | None] | None:
     """The data behind one addendum page, in one statement; None when the procedure is not
-    public (the page then answers 404 as before)."""
-    p = Procedure.__table__.alias("p")
-
-    def of_procedure(column, *where):
-        return select(column).where(*where).scalar_subquery()
-
-    published = (AddendumVersion.procedure_id == p.c.id,
-                 AddendumVersion.published_at.is_not(None))
-    concerned = or_(and_(AuditEvent.object_type == "procedure", AuditEvent.object_id == p.c.id),
-                    and_(AuditEvent.object_type == "work_area",
-                         AuditEvent.object_id == p.c.work_area_id),
-                    and_(AuditEvent.procedure_id == p.c.id,
-                         AuditEvent.object_type.in_(("pitch_slot", "pitch_session",
-                                                     "addendum_version"))),
-                    AuditEvent.object_type == "retention")
-    row = db.session.execute(
-        select(p.c.state,
-               of_procedure(func.max(AddendumVersion.id), *published),
-               of_procedure(func.count(PitchSlot.id), PitchSlot.procedure_id == p.c.id),
-               of_procedure(func.max(PitchSlot.id), PitchSlot.procedure_id == p.c.id),
-               of_procedure(func.count(PitchSession.id), PitchSession.procedure_id == p.c.id),
-               of_procedure(func.max(PitchSession.id), PitchSession.procedure_id == p.c.id),
-               of_procedure(func.max(AuditEvent.id), concerned),
-               p.c.published_at,
-               of_procedure(func.max(AddendumVersion.published_at), *published),
-               of_procedure(func.max(AuditEvent.at), concerned))
-        .where(p.c.id == procedure_id, p.c.state != ProcedureState.DRAFT)).first()
+    public (the page then answers 404 as before). A pitch moment added after publication
+    is a new version (:func:`workareas.operations.add_pitch_slot`), so the versions cover
+    the pitch moments shown."""
+    row = db.session.execute(_addendum_statement(), {"procedure_id": procedure_id}).first()
     if row is None:
         return None
     return _split(row, instants=3)

@@ -5,13 +5,14 @@ shows changes, never a shared copy of a session's page, nothing for a signed-in 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from flask import template_rendered
 from werkzeug.http import http_date
 
 from matching.accounts.rules import Role
-from tests.support import QueryCounter, login
+from tests.support import ADDENDUM, QueryCounter, login
 from workareas import conditional
 from workareas import operations as area_ops
 from workareas.rules import ProcedureState
@@ -199,3 +200,27 @@ def test_an_unpublished_procedure_stays_404_without_rendering_its_page(world, db
     assert client.get(f"/addenda/{draft.id}").status_code == 404
     assert client.get(f"/addenda/{draft.id}",
                       headers={"If-None-Match": '"x"'}).status_code == 404
+
+
+def test_another_procedure_published_leaves_an_addendum_page_cached(world, db, client):
+    p = world.published_procedure()
+    db.session.commit()
+    first = client.get(f"/addenda/{p.id}")
+    world.clock.advance(days=1)
+    coordinator2, area2 = world.other_coordinator()
+    other = area_ops.create_procedure(area2, "Matching Gent", actor=coordinator2,
+                                      now=world.clock.now)
+    deadline = world.deadline(weeks=7)
+    area_ops.edit_draft_addendum(other, dict(ADDENDUM, candidacy_deadline=deadline),
+                                 actor=coordinator2, now=world.clock.now)
+    start = deadline + timedelta(days=14, hours=1)
+    area_ops.add_pitch_slot(other, start, start + timedelta(minutes=45), "Stadhuis Gent",
+                            actor=coordinator2, now=world.clock.now)
+    area_ops.publish_addendum(other, actor=coordinator2, now=world.clock.now)
+    db.session.commit()
+    # the list changed, this addendum did not: neither its ETag nor its Last-Modified moved
+    again = client.get(f"/addenda/{p.id}")
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.last_modified == first.last_modified
+    assert client.get(f"/addenda/{p.id}", headers={"If-None-Match": first.headers["ETag"]}
+                      ).status_code == 304
