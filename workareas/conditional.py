@@ -58,7 +58,7 @@ from typing import Any
 
 from flask import Response, current_app, request, session
 from flask_babel import get_locale
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select, true
 from werkzeug.http import is_resource_modified
 
 from matching.accounts.sessions import SESSION_KEY
@@ -88,7 +88,12 @@ def _latest_event(where, *outer) -> tuple[Any, Any]:
     appended in time order, so the newest id carries the latest instant; one index seek
     for the id, one primary-key lookup for the instant). ``outer``: the enclosing query's
     tables ``where`` refers to (correlated two levels up)."""
-    newest = select(func.max(AuditEvent.id)).where(where).correlate(*outer).scalar_subquery()
+    # ``id + 0``: not the bare key, so neither PostgreSQL nor SQLite turns max() into a
+    # backward walk of the primary key filtering on the type, which would read every
+    # candidacy's event since the last procedure event (work that grows with history);
+    # the index on (object_type, object_id) then reads only these types' events.
+    newest = (select(func.max(AuditEvent.id + 0)).where(where).correlate(*outer)
+              .scalar_subquery())
     latest = AuditEvent.__table__.alias("latest")
     return newest, select(latest.c.at).where(latest.c.id == newest).scalar_subquery()
 
@@ -98,16 +103,21 @@ def _list_statement():
     shown = Procedure.state != ProcedureState.DRAFT
     per_state = [func.sum(case((Procedure.state == state, Procedure.id), else_=0))
                  for state in ProcedureState if state != ProcedureState.DRAFT]
+    procedures = select(func.count(Procedure.id).label("n"), *per_state,
+                        func.max(Procedure.published_at).label("at")).where(shown).subquery()
     published = AddendumVersion.published_at.is_not(None)
-    event, event_at = _latest_event(AuditEvent.object_type.in_(LIST_OBJECTS))
-    return (select(func.count(Procedure.id), *per_state,
-                   select(func.count(AddendumVersion.id)).where(published).scalar_subquery(),
-                   select(func.max(AddendumVersion.id)).where(published).scalar_subquery(),
-                   event,
-                   func.max(Procedure.published_at),
-                   select(func.max(AddendumVersion.published_at)).scalar_subquery(),
-                   event_at)
-            .where(shown))
+    versions = select(func.count(AddendumVersion.id).label("n"),
+                      func.max(AddendumVersion.id).label("id"),
+                      func.max(AddendumVersion.published_at).label("at")
+                      ).where(published).subquery()
+    # one pass over these types' events for both the newest id and instant (``id + 0``:
+    # see _latest_event)
+    events = select(func.max(AuditEvent.id + 0).label("id"), func.max(AuditEvent.at).label("at")
+                    ).where(AuditEvent.object_type.in_(LIST_OBJECTS)).subquery()
+    counts = [c for c in procedures.c if c.key != "at"]
+    return (select(*counts, versions.c.n, versions.c.id, events.c.id,
+                   procedures.c.at, versions.c.at, events.c.at)
+            .select_from(procedures.join(versions, true()).join(events, true())))
 
 
 def list_state() -> tuple[tuple, datetime | None]:
