@@ -110,14 +110,16 @@ def _list_statement():
                       func.max(AddendumVersion.id).label("id"),
                       func.max(AddendumVersion.published_at).label("at")
                       ).where(published).subquery()
-    # one pass over these types' events for both the newest id and instant (``id + 0``:
-    # see _latest_event)
-    events = select(func.max(AuditEvent.id + 0).label("id"), func.max(AuditEvent.at).label("at")
+    # the newest of these types' events (``id + 0``: see _latest_event; on SQLite the
+    # index alone answers) and its instant by primary key
+    events = select(func.max(AuditEvent.id + 0).label("id")
                     ).where(AuditEvent.object_type.in_(LIST_OBJECTS)).subquery()
+    latest = AuditEvent.__table__.alias("latest")
     counts = [c for c in procedures.c if c.key != "at"]
     return (select(*counts, versions.c.n, versions.c.id, events.c.id,
-                   procedures.c.at, versions.c.at, events.c.at)
-            .select_from(procedures.join(versions, true()).join(events, true())))
+                   procedures.c.at, versions.c.at, latest.c.at)
+            .select_from(procedures.join(versions, true()).join(events, true())
+                         .outerjoin(latest, latest.c.id == events.c.id)))
 
 
 def list_state() -> tuple[tuple, datetime | None]:
