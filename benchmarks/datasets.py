@@ -28,7 +28,8 @@ BASE_AREAS, BASE_PER_AREA = 60, 100
 #: Per data set: its spec, the pages loaded on it, the figures measured directly on it.
 DATASETS = {
     "areas": ({"areas": BASE_AREAS, "per_area": BASE_PER_AREA, "seed": 1},
-              ("ping", "layout", "addenda", "applicant", "overview"),
+              ("ping", "layout", "addenda", "addenda_304", "addendum", "addendum_304",
+               "applicant", "overview"),
               ("conditions_all_areas", "export_csv_all", "audit_verify")),
     "board": ({"areas": 6, "per_area": 200, "seed": 1},
               ("ping", "board", "jury", "conditions"),

@@ -204,6 +204,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds not measured")
     parser.add_argument("--cookie", default="")
+    parser.add_argument("--header", action="append", default=[],
+                        help="another request header, 'Name: value' (e.g. If-None-Match)")
     parser.add_argument("--cpu", type=int, help="pin this process to this core")
     args = parser.parse_args(argv)
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
@@ -215,6 +217,7 @@ def main(argv: list[str] | None = None) -> None:
     port = url.port or 80
     raw = (f"GET {path} HTTP/1.1\r\nHost: {url.hostname}:{port}\r\nUser-Agent: bench-loadgen\r\n"
            + (f"Cookie: {args.cookie}\r\n" if args.cookie else "")
+           + "".join(f"{header}\r\n" for header in args.header)
            + "Connection: keep-alive\r\n\r\n").encode("latin-1")
     if args.mode == "open":
         if not args.rate or args.rate <= 0:

@@ -40,7 +40,7 @@ def measure(url: str, backend: str, scale: str, dataset: str, args, results_dir:
     os.makedirs(profile_dir, exist_ok=True)
     for page in targets.pages:
         out["inprocess"][page.key] = inprocess.time_page(app, targets, page, args.page_repeat)
-        if page.key != "ping" and out["statements"][page.key]["status"] == 200:
+        if page.key != "ping" and out["statements"][page.key]["status"] == page.expect:
             html = os.path.join(profile_dir, f"{backend}-{scale}-{dataset}-{page.key}.html")
             out["profiles"][page.key] = dict(
                 profiling.profile_page(app, targets, page, args.profile_repeat, html),
@@ -56,7 +56,7 @@ def measure(url: str, backend: str, scale: str, dataset: str, args, results_dir:
     if args.no_http:
         return out
     log(f"{backend} {label}: gunicorn under load")
-    pages = [p for p in targets.pages if out["statements"][p.key]["status"] == 200]
+    pages = [p for p in targets.pages if out["statements"][p.key]["status"] == p.expect]
     skipped = [p for p in targets.pages if p not in pages]
     out["http"] = {p.key: {"skipped": f"answers {out['statements'][p.key]['status']} "
                                       "in-process"} for p in skipped}
@@ -67,10 +67,14 @@ def measure(url: str, backend: str, scale: str, dataset: str, args, results_dir:
         cookies = {}
         for role in {p.role for p in pages if p.role}:
             cookies[role] = serving.login(server.port, targets.accounts[role]["email"], PASSWORD)
+        headers: dict[str, dict[str, str]] = {}
         for page in pages:
             cookie = cookies.get(page.role, "")
-            status, body = serving.get(server.port, page.path, cookie)
-            if status != 200:
+            if page.revalidate:  # a browser that has the page: its cookie and validator
+                cookie, headers[page.key] = serving.validator(server.port, page.path, cookie)
+                cookies[page.key] = cookie
+            status, body = serving.get(server.port, page.path, cookie, headers.get(page.key))
+            if status != page.expect:
                 out["http"][page.key] = {"skipped": f"answers {status} through gunicorn"}
                 continue
             service = out["inprocess"].get(page.key, {}).get("median_ms")
@@ -79,8 +83,10 @@ def measure(url: str, backend: str, scale: str, dataset: str, args, results_dir:
                                                     "in-process: too slow for a load run"}
                 continue
             url_page = server.base + page.path
-            run = serving.run_wrk if use_wrk else (
-                lambda u, c, n, s: serving.run_loadgen(u, c, s, connections=n, warmup=0))
+            extra = headers.get(page.key)
+            run = (lambda u, c, n, s, h=extra: serving.run_wrk(u, c, n, s, h)) if use_wrk else (
+                lambda u, c, n, s, h=extra: serving.run_loadgen(u, c, s, connections=n,
+                                                                warmup=0, headers=h))
             run(url_page, cookie, args.connections, args.warmup)  # warm up, not counted
             server.wait_idle()
             if args.quiet_each:
@@ -105,8 +111,10 @@ def measure(url: str, backend: str, scale: str, dataset: str, args, results_dir:
             if args.quiet_each:
                 wait_quiet(args.quiet_each)
             with serving.ForeignLoad() as foreign:
-                half = serving.run_loadgen(server.base + page.path, cookies.get(page.role, ""),
-                                           args.half_duration, rate=rate, warmup=1.0)
+                half = serving.run_loadgen(server.base + page.path,
+                                           cookies.get(page.key, cookies.get(page.role, "")),
+                                           args.half_duration, rate=rate, warmup=1.0,
+                                           headers=headers.get(page.key))
             half["foreign_cpu_pct"], half["foreign_top"] = foreign.share, foreign.top
             server.wait_idle()
             result["half"] = half

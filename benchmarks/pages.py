@@ -1,6 +1,7 @@
 """Which pages ``make bench`` loads and as whom, found in the generated data: the bare
 route, the logged-in layout, the public addenda list, the round board, the jury dashboard,
-the applicant dashboard, the observer overview and the six-condition page, with the
+the applicant dashboard, the observer overview and the six-condition page, the public
+addendum page, the list and the addendum asked again with their validator (304), with the
 accounts that see them and what "rows" means for each."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from matching.accounts.rules import Role
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import ROUND_ENTRY_STATE, CandidacyState
 from matching.core.db import db
-from workareas.models import Procedure, WorkArea
+from workareas.models import AddendumVersion, Procedure, WorkArea
 from workareas.rules import ProcedureState
 
 
@@ -27,6 +28,13 @@ class Page:
     role: str | None  # whose session: None (anonymous), or a key of Targets.accounts
     rows: int | None = None  # what "rows" means for this page, counted in the data
     rows_what: str = ""
+    #: Sent again with the validator of its first answer (``If-None-Match``, the same
+    #: session cookie): the conditional request a browser makes, answered 304.
+    revalidate: bool = False
+
+    @property
+    def expect(self) -> int:
+        return 304 if self.revalidate else 200
 
 
 @dataclass
@@ -101,6 +109,23 @@ def discover(app) -> Targets:
                                 "/mijn-account", "observer"))
         t.pages.append(Page("addenda", "public addenda list", "/addenda", None, published,
                             "published procedures"))
+        # Issue 17: the list and one addendum asked again by a browser that has them (304).
+        t.pages.append(Page("addenda_304", "public addenda list, revalidated (304)",
+                            "/addenda", None, published, "published procedures",
+                            revalidate=True))
+        public = s.execute(
+            select(Procedure.id, func.count(AddendumVersion.id))
+            .join(AddendumVersion, AddendumVersion.procedure_id == Procedure.id)
+            .where(Procedure.state != ProcedureState.DRAFT,
+                   AddendumVersion.published_at.is_not(None))
+            .group_by(Procedure.id)
+            .order_by(func.count(AddendumVersion.id).desc(), Procedure.id).limit(1)).first()
+        if public:
+            t.pages.append(Page("addendum", "public addendum page", f"/addenda/{public[0]}",
+                                None, public[1], "published versions"))
+            t.pages.append(Page("addendum_304", "public addendum page, revalidated (304)",
+                                f"/addenda/{public[0]}", None, public[1],
+                                "published versions", revalidate=True))
         # The board: the (procedure, round) whose board holds closest to 200 candidacies
         # (a decided procedure's boards are empty).
         boards = s.execute(

@@ -8,7 +8,7 @@ import os
 import time
 from collections import Counter, defaultdict
 
-from benchmarks.inprocess import client_as
+from benchmarks.inprocess import client_as, validator_headers
 from benchmarks.pages import Page, Targets
 from benchmarks.serving import ROOT
 
@@ -65,12 +65,13 @@ def profile_page(app, targets: Targets, page: Page, repeat: int, html_path: str 
 
     client = client_as(app, targets.accounts[page.role]["id"] if page.role else None)
     client.get(page.path)
+    headers = validator_headers(client, page)
     profiler = Profiler(interval=0.0002)
     began = time.perf_counter()
     profiler.start()
     done = 0
     while done < repeat and (done == 0 or time.perf_counter() - began < budget):
-        client.get(page.path)
+        client.get(page.path, headers=headers)
         done += 1
     profiler.stop()
     repeat = done

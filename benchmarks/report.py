@@ -69,7 +69,8 @@ def page_table(run: dict) -> list[str]:
         stm = run["statements"].get(key, {})
         if peak is None:
             reason = http.get("skipped") or (f"status {stm.get('status')}"
-                                             if stm.get("status") != 200 else "not loaded")
+                                             if stm.get("status") != stm.get("expected", 200)
+                                             else "not loaded")
             lines.append(f"| {page['label']} | {fmt(page['rows'])} | {reason} | | | | | "
                          f"{ip_txt(ip)} | {stm.get('statements', '–')} | | | |")
             continue

@@ -219,12 +219,30 @@ def gunicorn_config() -> dict:
     return runpy.run_path(os.path.join(ROOT, "gunicorn.conf.py"))
 
 
-def get(port: int, path: str, cookie: str = "") -> tuple[int, bytes]:
+def get(port: int, path: str, cookie: str = "",
+        headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        conn.request("GET", path, headers=dict(headers or {}, **({"Cookie": cookie}
+                                                                 if cookie else {})))
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def validator(port: int, path: str, cookie: str = "") -> tuple[str, dict[str, str]]:
+    """GET the page as a browser's first visit: the session cookie it then holds and the
+    ``If-None-Match`` header of its next visit (issue 17's conditional requests)."""
     conn = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
         conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
         response = conn.getresponse()
-        return response.status, response.read()
+        response.read()
+        etag = response.getheader("ETag")
+        if response.status != 200 or not etag:
+            raise RuntimeError(f"{path} answered {response.status} without a validator")
+        return _session_cookie(response) or cookie, {"If-None-Match": etag}
     finally:
         conn.close()
 
@@ -285,11 +303,14 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run_wrk(url: str, cookie: str, connections: int, seconds: float) -> dict:
+def run_wrk(url: str, cookie: str, connections: int, seconds: float,
+            headers: dict[str, str] | None = None) -> dict:
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, int(round(seconds)))}s",
            "--timeout", "30s", "-s", LUA, url]
     if cookie:
         cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    for name, value in (headers or {}).items():
+        cmd[1:1] = ["-H", f"{name}: {value}"]
     out = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=_pin(CLIENT_CPU),
                          timeout=seconds + 60)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
@@ -308,13 +329,16 @@ def run_wrk(url: str, cookie: str, connections: int, seconds: float) -> dict:
 
 
 def run_loadgen(url: str, cookie: str, seconds: float, *, rate: float | None = None,
-                connections: int = 4, warmup: float = 1.0) -> dict:
+                connections: int = 4, warmup: float = 1.0,
+                headers: dict[str, str] | None = None) -> dict:
     cmd = [sys.executable, "-m", "benchmarks.loadgen", url, "--duration", str(seconds),
            "--warmup", str(warmup), "--cpu", str(CLIENT_CPU) if two_cores() else "0"]
     if not two_cores():
         cmd = cmd[:-2]
     if cookie:
         cmd += ["--cookie", cookie]
+    for name, value in (headers or {}).items():
+        cmd += ["--header", f"{name}: {value}"]
     if rate is not None:
         cmd += ["--mode", "open", "--rate", f"{rate:.1f}"]
     else:

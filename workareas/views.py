@@ -1,5 +1,7 @@
 """Public pages (no login): the list of published addenda (R-ADD-3), its Atom feed of
-new and changed versions, and one addendum with its version history."""
+new and changed versions, and one addendum with its version history. Each answers a
+conditional request of an anonymous visitor with 304 after one statement and before
+anything is rendered (:mod:`workareas.conditional`)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy.orm import joinedload, raiseload, selectinload
 from matching.core.db import db
 from matching.core.errors import N_
 from matching.core.navigation import register_nav
+from workareas.conditional import addendum_state, anonymous_without_flashes, conditional, list_state
 from workareas.models import AddendumVersion, Procedure, WorkArea
 from workareas.queries import FEED_SIZE, published_procedures
 from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
@@ -21,13 +24,26 @@ register_nav(N_("Lijst van addenda"), "public.addenda", visible=lambda user: Tru
 
 @bp.get("/addenda")
 def addenda():
-    return render_template("public/addenda.html", procedures=published_procedures(),
-                           state_labels=PROCEDURE_STATE_LABELS)
+    if anonymous_without_flashes():
+        return conditional(list_state(), _addenda, html=True)
+    return _addenda()
+
+
+def _addenda() -> Response:
+    return Response(render_template("public/addenda.html", procedures=published_procedures(),
+                                    state_labels=PROCEDURE_STATE_LABELS),
+                    content_type="text/html; charset=utf-8")
 
 
 @bp.get("/addenda/feed.atom")
 def feed():
     """One entry per published addendum version, newest first (RFC 4287)."""
+    if anonymous_without_flashes():
+        return conditional(list_state(), _feed, html=False)
+    return _feed()
+
+
+def _feed() -> Response:
     versions = db.session.scalars(
         select(AddendumVersion).where(AddendumVersion.published_at.is_not(None))
         .options(joinedload(AddendumVersion.procedure).joinedload(Procedure.work_area),
@@ -42,6 +58,15 @@ def feed():
 
 @bp.get("/addenda/<int:procedure_id>")
 def addendum(procedure_id: int):
+    if anonymous_without_flashes():
+        state = addendum_state(procedure_id)
+        if state is None:
+            abort(404)
+        return conditional(state, lambda: _addendum(procedure_id), html=True)
+    return _addendum(procedure_id)
+
+
+def _addendum(procedure_id: int) -> Response:
     procedure = db.session.scalar(
         select(Procedure).where(Procedure.id == procedure_id,
                                 Procedure.state != ProcedureState.DRAFT)
@@ -64,6 +89,7 @@ def addendum(procedure_id: int):
         version = next((v for v in published if v.number == number), None)
         if version is None:
             abort(404)
-    return render_template("public/addendum.html", procedure=procedure, version=version,
-                           published=published, latest=published[-1],
-                           state_labels=PROCEDURE_STATE_LABELS)
+    return Response(render_template(
+        "public/addendum.html", procedure=procedure, version=version, published=published,
+        latest=published[-1], state_labels=PROCEDURE_STATE_LABELS),
+        content_type="text/html; charset=utf-8")

@@ -1,0 +1,58 @@
+"""Issue 17 in a real Chromium: the public list is kept by the browser and revalidated (304
+after a reload), the copy it shows again still switches language (its CSRF token is the
+session's and still valid), and a new version shows at the next visit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import request, request_finished
+
+from workareas import operations as area_ops
+
+SHOTS = Path("/tmp/shots/h17cache")
+
+
+def test_the_browser_revalidates_the_list_and_its_copy_still_works(world, db, app, live_server,
+                                                                   page):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    p = world.published_procedure()
+    db.session.commit()
+    answers: list[int] = []  # what the server answered (Chromium reports a 304 as 200)
+
+    def answered(sender, response, **extra):
+        if request.path == "/addenda":
+            answers.append(response.status_code)
+
+    request_finished.connect(answered, app)
+    try:
+        page.goto(live_server + "/addenda")
+        page.reload()
+        assert answers[:2] == [200, 304], answers
+        assert page.locator("h1").inner_text() == "Gepubliceerde addenda"
+        assert "Regio Aalst" in page.content()
+        for width in (1280, 320):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(SHOTS / f"addenda-after-304-{width}.png"), full_page=True)
+
+        # the copy served after the 304 carries a valid CSRF token: the language switch works
+        page.get_by_role("button", name="English").click()
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == "Published addenda"
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=str(SHOTS / "addenda-english-1280.png"), full_page=True)
+
+        # a new version: the next visit of a page the browser keeps shows it
+        page.goto(live_server + f"/addenda/{p.id}")
+        assert "Dubbel zoveel jongeren" not in page.content()
+        world.clock.advance(days=1)
+        content = area_ops.version_content(p.current_version)
+        content["challenges"][0]["objectives"] = "Dubbel zoveel jongeren in begeleiding"
+        area_ops.publish_new_version(p, content, "Doelstelling RU1 verduidelijkt.",
+                                     actor=world.coordinator, now=world.clock.now)
+        db.session.commit()
+        page.reload()
+        assert "Dubbel zoveel jongeren" in page.content()
+        page.screenshot(path=str(SHOTS / "addendum-1280.png"), full_page=True)
+    finally:
+        request_finished.disconnect(answered, app)
