@@ -6,6 +6,7 @@ export). The pages are found by :mod:`benchmarks.pages`; where their time goes,
 
 from __future__ import annotations
 
+import hashlib
 import os
 import statistics
 import time
@@ -154,8 +155,9 @@ def counted_time(engine, fn, repeat: int, reset=None) -> dict:
 def direct_measurements(app, targets: Targets, repeat: int, keys) -> dict:
     """Of ``keys``: the final report of the 200-candidacy procedure (``final_report``), the
     six conditions of every work area (``conditions_all_areas``), a full audit walk
-    (``audit_verify``), and the export of everything through the test client
-    (``export_csv_all``)."""
+    (``audit_verify``) and the ratification's verification from the latest checkpoint
+    (``audit_ratification``, with it), and the export of everything through the test
+    client, streamed, with its peak memory (``export_csv_all``)."""
 
     now = datetime.now(UTC)
     out: dict[str, dict] = {}
@@ -178,21 +180,96 @@ def direct_measurements(app, targets: Targets, repeat: int, keys) -> dict:
             out["conditions_all_areas"] = dict(timing, procedures=len(ids))
             db.session.rollback()
     if "audit_verify" in keys:
-        # The whole chain, walked afresh: what ratification pays (pages continue from a checkpoint)
+        # The whole chain, walked afresh: what ``flask audit verify`` pays (nightly)
         with app.app_context():
             timing = median_time(lambda: audit_status(full=True), repeat)
             result = timing.pop("_result")
             out["audit_verify"] = dict(timing, events=result.events)
             db.session.rollback()
+    if "audit_verify" in keys:
+        out["audit_ratification"] = ratification_measurement(app, targets, repeat)
     if "export_csv_all" in keys and "observer" in targets.accounts:
-        client = client_as(app, targets.accounts["observer"]["id"])
-        response = client.get("/observatie/export.csv")
-        size = len(response.data)
-        with StatementCounter(engine) as counter:
-            client.get("/observatie/export.csv")
-        timing = median_time(lambda: client.get("/observatie/export.csv"), repeat)
-        timing.pop("_result")
-        out["export_csv_all"] = dict(timing, statements=counter.count, bytes=size,
-                                     lines=response.data.count(b"\n"),
-                                     status=response.status_code)
+        out["export_csv_all"] = export_measurement(app, targets, repeat, engine)
     return out
+
+
+def ratification_measurement(app, targets: Targets, repeat: int) -> dict:
+    """Issue 17: what ratification pays for the audit trail (from the latest checkpoint:
+    its signature, head and count, and the entries after it) and for the six conditions
+    of one procedure with it. A checkpoint is recorded first when the data set has none
+    young enough (a reused data set: the nightly ``flask audit verify``)."""
+    from matching.audit.queries import (
+        latest_checkpoint_age,
+        ratification_status,
+        record_checkpoint,
+    )
+
+    out: dict = {}
+    with app.app_context():
+        if not latest_checkpoint_age().usable:
+            record_checkpoint()
+            db.session.commit()
+            out["checkpoint_recorded"] = True
+        timing = median_time(ratification_status, repeat)
+        status = timing.pop("_result")
+        out.update(timing, events=status.events, intact=status.intact)
+        db.session.rollback()
+        if targets.procedure_ids:
+            pid = targets.procedure_ids[0]
+            with_conditions = median_time(
+                lambda: evaluate_procedures([pid], datetime.now(UTC), ratification=True),
+                repeat)
+            with_conditions.pop("_result")
+            out["with_conditions_ms"] = with_conditions["median_ms"]
+            db.session.rollback()
+    return out
+
+
+def _drain(response) -> tuple[int, int, str]:
+    """Read a streamed response piece by piece, keeping none: its bytes, lines, SHA-256."""
+    size = lines = 0
+    digest = hashlib.sha256()
+    try:
+        for piece in response.response:
+            size += len(piece)
+            lines += piece.count(b"\n")
+            digest.update(piece)
+    finally:
+        response.close()
+    return size, lines, digest.hexdigest()
+
+
+def export_measurement(app, targets: Targets, repeat: int, engine) -> dict:
+    """The export of everything through the test client, read as it is streamed: its time,
+    its statements, and the peak of Python memory allocated while it runs (tracemalloc, a
+    separate run: tracing slows it down), against the same rows made in one piece as
+    before issue 17 (``to_csv`` of one batch)."""
+    import tracemalloc
+
+    from matching.oversight.exports import columns, export_rows, to_csv
+
+    url = "/observatie/export.csv"
+    client = client_as(app, targets.accounts["observer"]["id"])
+    size, lines, digest = _drain(client.get(url, buffered=False))  # warm
+    with StatementCounter(engine) as counter:
+        response = client.get(url, buffered=False)
+        status = response.status_code
+        _drain(response)
+    timing = median_time(lambda: _drain(client.get(url, buffered=False)), repeat)
+    timing.pop("_result")
+    tracemalloc.start()
+    try:
+        _drain(client.get(url, buffered=False))
+        _, streamed_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        with app.app_context():
+            whole = to_csv(export_rows(None, False, batch=None), columns(False))
+            _, whole_peak = tracemalloc.get_traced_memory()
+            db.session.rollback()
+    finally:
+        tracemalloc.stop()
+    return dict(timing, statements=counter.count, bytes=size, lines=lines, status=status,
+                streamed=response.is_streamed,
+                peak_mb=round(streamed_peak / 2**20, 1),
+                one_piece_peak_mb=round(whole_peak / 2**20, 1),
+                same_bytes_as_one_piece=hashlib.sha256(whole).hexdigest() == digest)

@@ -128,6 +128,11 @@ def direct_table(runs: list[dict], letters_result: dict | None) -> list[str]:
                 extra.append(f"{d['lines']} lines")
             if "events" in d:
                 extra.append(f"{d['events']} events")
+            if "peak_mb" in d:
+                extra.append(f"peak {d['peak_mb']} MB streamed, {d['one_piece_peak_mb']} MB "
+                             "in one piece")
+            if "with_conditions_ms" in d:
+                extra.append(f"with the six conditions {fmt(d['with_conditions_ms'])} ms")
             return (f"{fmt(d['median_ms'])} ms (CPU {fmt(d.get('cpu_ms'))})"
                     + (f", {', '.join(extra)}" if extra else ""))
         return d.get("skipped", d.get("error", "–"))[:60]
@@ -135,8 +140,10 @@ def direct_table(runs: list[dict], letters_result: dict | None) -> list[str]:
     for key, label in (("final_report", "final report of a 200-candidacy procedure"),
                        ("conditions_all_areas", "six conditions of every work area"),
                        ("export_csv_all", "export of everything (/observatie/export.csv)"),
-                       ("audit_verify", "audit trail walked afresh (ratification; pages walk "
-                                        "only what follows the latest checkpoint)")):
+                       ("audit_verify", "audit trail walked afresh (`flask audit verify`, "
+                                        "nightly)"),
+                       ("audit_ratification", "audit trail at ratification (from the latest "
+                                              "checkpoint)")):
         lines.append(f"| {label} | " + " | ".join(cell(r, key) for r in runs) + " |")
     if letters_result:
         lines += ["", f"Decision letter: recorded in the decision (HTML + text) "
@@ -204,11 +211,17 @@ def growth_table(runs: list[dict]) -> list[str]:
             if pa and pb:
                 lines.append(f"| {backend} | {page['label']}: req/s | {fmt(pa['rps'], 0)} "
                              f"| {fmt(pb['rps'], 0)} | {fmt(pb['rps'] / pa['rps'], 2)} |")
-        for key in ("final_report", "conditions_all_areas", "export_csv_all", "audit_verify"):
+        for key in ("final_report", "conditions_all_areas", "export_csv_all", "audit_verify",
+                    "audit_ratification"):
             a = one["direct"].get(key, {}).get("median_ms")
             b = ten["direct"].get(key, {}).get("median_ms")
             if a and b:
                 lines.append(f"| {backend} | {key} ms | {fmt(a)} | {fmt(b)} | {fmt(b / a, 2)} |")
+        a = one["direct"].get("export_csv_all", {}).get("peak_mb")
+        b = ten["direct"].get("export_csv_all", {}).get("peak_mb")
+        if a and b:
+            lines.append(f"| {backend} | export peak MB (streamed) | {fmt(a)} | {fmt(b)} "
+                         f"| {fmt(b / a, 2)} |")
         ma = one.get("worker_memory", {}).get("VmHWM")
         mb = ten.get("worker_memory", {}).get("VmHWM")
         if ma and mb:

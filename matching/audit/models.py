@@ -96,7 +96,9 @@ class AuditPersonalValue(Model):
 class AuditCheckpoint(Model):
     """A full verification of the chain (``flask audit verify``): up to which entry it
     held, when. Pages verify only the entries after the latest intact checkpoint, so a
-    page never walks the whole trail; ratification always walks it all afresh.
+    page never walks the whole trail; ratification verifies afresh from the latest one
+    when it is at most two days old, else walks it all (issue 17,
+    :func:`matching.audit.queries.ratification_status`).
 
     ``signature``: HMAC of the result with the audit key (None: written before the trail
     was keyed; such a checkpoint is not trusted). A later verification compares its count

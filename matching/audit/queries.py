@@ -2,8 +2,12 @@
 
 The audit trail is verified as a whole (condition 5: "the audit trail verifies"). A full
 walk costs time proportional to the trail, so pages continue from the latest checkpoint
-(``flask audit verify``) and walk only the newer entries; ratification always walks the
-whole trail afresh (``full=True``).
+(``flask audit verify``) and walk only the newer entries. Ratification
+(:func:`ratification_status`, issue 17) also starts from the latest checkpoint, afresh
+(not from this process's previous answer): the checkpoint's signature, its head still there
+with its hash, the count of entries up to it, and every entry after it (keyed hash and
+link); the entries before it were verified by the full walk that wrote it. Without a
+checkpoint, or with one older than :data:`CHECKPOINT_MAX_AGE`, it walks the whole trail.
 
 A checkpoint is signed with the audit key and records the count and the head it found;
 every later verification, full or not, compares them (a cut tail, a rewritten chain). A
@@ -14,7 +18,7 @@ process reports the failure until a verification succeeds again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -22,6 +26,7 @@ from matching.audit.chain import GENESIS, KEYED, checkpoint_signature, same_dige
 from matching.audit.keys import audit_key
 from matching.audit.models import AuditCheckpoint, AuditEvent
 from matching.audit.verify import (
+    CHAIN_BROKEN,
     CHECKPOINT_FORGED,
     CUT,
     REWRITTEN,
@@ -127,13 +132,15 @@ def _failed(checkpoint: AuditCheckpoint, head_id: int | None, head_hash: str | N
 def audit_status(full: bool = False) -> AuditStatus:
     """Whether the audit trail verifies (condition 5).
 
-    ``full``: walk the whole chain afresh (ratification; ``flask audit verify``), against
+    ``full``: walk the whole chain afresh (``flask audit verify``; ratification without a
+    recent checkpoint), against
     the latest signed checkpoint's count and head. Otherwise (pages): the latest
     checkpoint's verdict if it failed; else continue from what is already known to hold,
     its head (which must still be there, with its hash) or this process's previous
     answer, and walk only the entries after it; a page never walks the whole trail of a
     large installation. An entry changed *before* that point is found by the next full
-    walk (ratification always does one).
+    walk (``flask audit verify``; ratification starts from the checkpoint too, see
+    :func:`ratification_status`).
     """
     key = audit_key()
     head_id, head_hash, checkpoint_id = _head_and_checkpoint()
@@ -198,6 +205,84 @@ def _remember(report: ChainReport, known: int, full_at: datetime | None,
                          broken.problem if broken else None, checkpoint_id, report.keyed)
     _audit_cache[_key()] = status
     return status
+
+
+#: Ratification trusts a checkpoint (``flask audit verify``, run nightly) at most this old;
+#: with an older one (the nightly run stopped) or none it walks the whole trail, as long as
+#: that takes (21–24 s for 1.26 million entries), rather than trust a stale full walk.
+CHECKPOINT_MAX_AGE = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class CheckpointAge:
+    """What ratification will start from: the latest checkpoint's time (None: there is
+    none that held) and whether it is recent enough to start from."""
+
+    checked_at: datetime | None
+    usable: bool
+
+
+def latest_checkpoint_age(now: datetime | None = None) -> CheckpointAge:
+    """For the ratification's confirmation page: when the whole trail was last walked
+    (the latest checkpoint, if it held) and whether ratification starts from it. One
+    statement; the signature is checked by the ratification itself."""
+    now = now or datetime.now(UTC)
+    row = db.session.execute(select(AuditCheckpoint.checked_at, AuditCheckpoint.intact)
+                             .order_by(AuditCheckpoint.id.desc()).limit(1)).first()
+    if row is None or not row.intact:
+        return CheckpointAge(None, False)
+    checked_at = _aware(row.checked_at)
+    return CheckpointAge(checked_at, now - checked_at <= CHECKPOINT_MAX_AGE)
+
+
+def _aware(instant: datetime) -> datetime:
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
+def ratification_status(now: datetime | None = None) -> AuditStatus:
+    """Whether the audit trail verifies, for the ratification (issue 17): afresh from the
+    latest signed checkpoint, never from this process's previous answer.
+
+    Checked: the latest checkpoint's signature (else CHECKPOINT_FORGED), its verdict (a
+    failed verification stays failed until one succeeds), its head still there with its
+    hash (else CUT or REWRITTEN), the number of entries up to its head equal to the count
+    it recorded (an entry removed or inserted before it: CHAIN_BROKEN), and every entry
+    after its head: keyed hash and link (FORGED, CHAIN_BROKEN). An entry *changed* before
+    the head is found by the next ``flask audit verify`` (nightly), after which every page
+    and every ratification reports the failure. Without a signed checkpoint that held, or
+    with one older than :data:`CHECKPOINT_MAX_AGE`, the whole trail is walked
+    (``audit_status(full=True)``). ``now`` (the real clock, as the checkpoints' times):
+    for the age only.
+    """
+    key = audit_key()
+    _head_id, _head_hash, checkpoint_id = _head_and_checkpoint()
+    checkpoint, distrust = _latest_checkpoint(checkpoint_id, key)
+    if distrust is not None:
+        return _remember(ChainReport(0, distrust), 0, None, checkpoint_id)
+    if checkpoint is not None and not checkpoint.intact:
+        return _failed(checkpoint, _head_id, _head_hash)
+    anchor = _anchor(checkpoint)
+    now = now or datetime.now(UTC)
+    if (anchor is None or checkpoint is None or checkpoint.signature is None
+            or now - _aware(checkpoint.checked_at) > CHECKPOINT_MAX_AGE):
+        return _remember(_walk_all(checkpoint, None, key), 0, datetime.now(UTC),
+                         checkpoint_id)
+    there = _hash_of(anchor.last_event_id)
+    if there is None:
+        return _remember(ChainReport(0, ChainBreak(anchor.last_event_id, CUT, anchor.events,
+                                                   None)), 0, None, checkpoint_id)
+    if there[0] != anchor.last_hash:
+        return _remember(ChainReport(0, ChainBreak(anchor.last_event_id, REWRITTEN)), 0,
+                         None, checkpoint_id)
+    counted = db.session.scalar(select(func.count(AuditEvent.id))
+                                .where(AuditEvent.id <= anchor.last_event_id))
+    if counted != anchor.events:
+        return _remember(ChainReport(0, ChainBreak(anchor.last_event_id, CHAIN_BROKEN)), 0,
+                         None, checkpoint_id)
+    report = verify_chain(db.session, key, after_id=anchor.last_event_id,
+                          after_hash=anchor.last_hash, after_keyed=there[1] == KEYED,
+                          known=anchor.events, anchor=anchor)
+    return _remember(report, anchor.events, _aware(checkpoint.checked_at), checkpoint_id)
 
 
 def record_checkpoint():

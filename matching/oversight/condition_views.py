@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from matching.accounts.rules import Role, can_coordinate
+from matching.audit.queries import latest_checkpoint_age
+from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.errors import DomainError, allowed
 from matching.core.web import FAILED, confirmation_page, confirmed, perform, show_errors, utcnow
@@ -157,8 +159,7 @@ def ratify_procedure(procedure_id: int):
                area=procedure.work_area.name),
              _("Het eindverslag van stap 3 wordt opgemaakt, verzegeld en bewaard, met de "
                "vingerafdruk van het auditspoor."),
-             _("Het volledige auditspoor wordt eerst opnieuw gecontroleerd; als een van de zes "
-               "voorwaarden niet voldaan is, wordt de bekrachtiging geweigerd.")],
+             _audit_check_wording()],
             _("Daarna is de procedure bevroren: geen enkele stap van stap 3 kan nog wijzigen "
               "(de noodprocedure van stap 4 blijft mogelijk). Een bekrachtiging kan niet "
               "ongedaan worden gemaakt."),
@@ -169,6 +170,24 @@ def ratify_procedure(procedure_id: int):
             success=_("De procedure is bekrachtigd; het eindverslag is bewaard.")) is not FAILED:
         return redirect(url_for(".conditions", procedure_id=procedure.id))
     return _render(procedure, status=422)
+
+
+def _audit_check_wording() -> str:
+    """What the ratification will verify of the audit trail: from the latest full check
+    (``flask audit verify``, nightly) when it is recent, else the whole trail."""
+    age = latest_checkpoint_age()
+    if age.usable and age.checked_at is not None:
+        return _("Het auditspoor wordt eerst gecontroleerd: elke gebeurtenis sinds de laatste "
+                 "volledige controle van %(moment)s, en die controle zelf. Als een van de zes "
+                 "voorwaarden niet voldaan is, wordt de bekrachtiging geweigerd.",
+                 moment=format_brussels(age.checked_at))
+    if age.checked_at is not None:
+        return _("Het volledige auditspoor wordt eerst opnieuw gecontroleerd, want de laatste "
+                 "volledige controle (%(moment)s) is ouder dan twee dagen; dat kan even duren. "
+                 "Als een van de zes voorwaarden niet voldaan is, wordt de bekrachtiging "
+                 "geweigerd.", moment=format_brussels(age.checked_at))
+    return _("Het volledige auditspoor wordt eerst opnieuw gecontroleerd; als een van de zes "
+             "voorwaarden niet voldaan is, wordt de bekrachtiging geweigerd.")
 
 
 @bp.post("/observatie/procedures/<int:procedure_id>/weigeren")

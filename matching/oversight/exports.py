@@ -27,11 +27,19 @@ moment it was decided and each panel member's position (no names). An appeal aga
 inadmissibility (round 0) shows on the candidacy's row with ``ronde`` empty, which a
 candidacy whose inadmissibility was reversed and then decided keeps for it.
 
-Constant number of queries: one select for the candidacies (with organisation,
+Streamed (issue 17): the rows are produced batch by batch, a batch being whole procedures
+with at most :data:`EXPORT_BATCH` candidacies together (a larger procedure is a batch of
+its own), and written out as they come (:func:`iter_csv`), so memory stays constant however
+many procedures there are and the time grows linearly. The rows are column tuples, not ORM
+objects. The batches follow the export's order (work area by its unique name, procedure by
+its sequence, unique within the work area), so the output is the same as in one piece.
+
+Per batch a constant number of queries: one select for the candidacies (with organisation,
 procedure and work area), one each for the jury decisions, the ballots' votes, the appeals,
 the panels' positions, the contributions, the challenges, the decision notices, the pitches
 and the inadmissibility transitions and, with personal data, one for the applicants; the
-rest are dict lookups.
+rest are dict lookups; and one statement before the first batch for the procedures and
+their number of candidacies.
 
 Besides the candidacies: :func:`totals_rows` (per work area and for Flanders, from
 :mod:`matching.oversight.evaluation`) and :func:`emergency_rows` (R-STEP4-1's outcomes).
@@ -42,9 +50,11 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import IO, Any
 
 from sqlalchemy import ColumnElement, func, select
 
@@ -119,7 +129,7 @@ def _when(instant: datetime | None) -> str:
     return format_brussels(instant) if instant is not None else ""
 
 
-def _jury(decision: JuryDecision | None, votes: dict[int, list[tuple[Bloc, int]]]) -> str:
+def _jury(decision: Any, votes: dict[int, list[tuple[Bloc, int]]]) -> str:
     """Who decided: the blocs that reached consensus (with the number of their matchmakers
     on the jury for this candidacy), or each bloc's vote in the ballot."""
     if decision is None:
@@ -135,22 +145,64 @@ def _jury(decision: JuryDecision | None, votes: dict[int, list[tuple[Bloc, int]]
 _BLOC_ORDER = {bloc: index for index, bloc in enumerate(Bloc)}
 
 
-def _decided_at(by_criterion: dict[Criterion, JuryDecision]) -> datetime | None:
+def _decided_at(by_criterion: dict[Criterion, Any]) -> datetime | None:
     return (max(d.decided_at for d in by_criterion.values())
             if len(by_criterion) == len(Criterion) else None)
 
 
-def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iterator[Row]:
-    """The export rows (dicts keyed by :func:`columns`) of the given procedures, or of
-    every procedure with ``None``; in the order work area, procedure, candidacy, round."""
+#: Candidacies per batch of the export (whole procedures): bounds the memory a running
+#: export holds, whatever the number of procedures.
+EXPORT_BATCH = 2000
+
+
+def export_batches(procedure_ids: list[int] | None, batch: int | None = EXPORT_BATCH
+                   ) -> list[list[int]]:
+    """The procedures with a submitted candidacy (of ``procedure_ids``, or all), in the
+    export's order, grouped into batches of whole procedures with at most ``batch``
+    candidacies together (``None``: one batch). One statement."""
     scope: ColumnElement[bool] = Candidacy.submitted_at.is_not(None)
     if procedure_ids is not None:
         scope = scope & Candidacy.procedure_id.in_(procedure_ids)
+    counted = db.session.execute(
+        select(Procedure.id, func.count(Candidacy.id))
+        .join(Candidacy, Candidacy.procedure_id == Procedure.id)
+        .join(WorkArea, Procedure.work_area_id == WorkArea.id)
+        .where(scope)
+        .group_by(Procedure.id, WorkArea.name, Procedure.sequence)
+        .order_by(WorkArea.name, Procedure.sequence)).tuples().all()
+    batches: list[list[int]] = []
+    size = 0
+    for procedure_id, n in counted:
+        if not batches or (batch is not None and size + n > batch):
+            batches.append([])
+            size = 0
+        batches[-1].append(procedure_id)
+        size += n
+    return batches
+
+
+def export_rows(procedure_ids: list[int] | None, include_personal: bool,
+                batch: int | None = EXPORT_BATCH) -> Iterator[Row]:
+    """The export rows (dicts keyed by :func:`columns`) of the given procedures, or of
+    every procedure with ``None``; in the order work area, procedure, candidacy, round.
+    A generator: each batch of procedures (:func:`export_batches`) is read when the
+    rows before it were taken."""
+    for procedures in export_batches(procedure_ids, batch):
+        yield from _batch_rows(procedures, include_personal)
+
+
+def _batch_rows(procedure_ids: list[int], include_personal: bool) -> Iterator[Row]:
+    """The rows of these procedures (one batch): a constant number of statements."""
+    scope: ColumnElement[bool] = (Candidacy.submitted_at.is_not(None)
+                                  & Candidacy.procedure_id.in_(procedure_ids))
     in_scope = select(Candidacy.id).where(scope)
 
-    decisions: dict[int, dict[int, dict[Criterion, JuryDecision]]] = defaultdict(dict)
-    for d in db.session.scalars(select(JuryDecision).where(
-            JuryDecision.candidacy_id.in_(in_scope))):
+    decisions: dict[int, dict[int, dict[Criterion, Any]]] = defaultdict(dict)
+    for d in db.session.execute(
+            select(JuryDecision.candidacy_id, JuryDecision.round, JuryDecision.criterion,
+                   JuryDecision.score, JuryDecision.method, JuryDecision.motivation,
+                   JuryDecision.ballot_id, JuryDecision.jury_blocs, JuryDecision.decided_at)
+            .where(JuryDecision.candidacy_id.in_(in_scope))):
         decisions[d.candidacy_id].setdefault(d.round, {})[d.criterion] = d
     votes: dict[int, list[tuple[Bloc, int]]] = defaultdict(list)
     for ballot_id, bloc, score in db.session.execute(
@@ -158,9 +210,12 @@ def export_rows(procedure_ids: list[int] | None, include_personal: bool) -> Iter
             .join(JuryDecision, JuryDecision.ballot_id == Vote.ballot_id)
             .where(JuryDecision.candidacy_id.in_(in_scope))):
         votes[ballot_id].append((bloc, score))
-    appeals: dict[tuple[int, int], Appeal] = {
+    appeals: dict[tuple[int, int], Any] = {
         (a.candidacy_id, a.round): a
-        for a in db.session.scalars(select(Appeal).where(Appeal.candidacy_id.in_(in_scope)))}
+        for a in db.session.execute(
+            select(Appeal.id, Appeal.candidacy_id, Appeal.round, Appeal.state,
+                   Appeal.filed_at, Appeal.grounds, Appeal.decided_at)
+            .where(Appeal.candidacy_id.in_(in_scope)))}
     positions: dict[int, list[Position | None]] = defaultdict(list)
     for appeal_id, position in db.session.execute(
             select(PanelMember.appeal_id, PanelMember.position)
@@ -418,16 +473,33 @@ def _csv_safe(value: object) -> object:
     return value
 
 
-def to_csv(rows: Iterable[Row], header: Sequence[str] | None = None) -> bytes:
-    """UTF-8 with a BOM (so Excel reads the accents right), comma-separated, a header
-    row first. Text that a spreadsheet would take for a formula gets a leading quote."""
+#: Rows written per piece of a streamed CSV (a piece is one chunk of the response).
+CSV_PIECE_ROWS = 500
+
+
+def iter_csv(rows: Iterable[Row], header: Sequence[str] | None = None) -> Iterator[bytes]:
+    """:func:`to_csv` in pieces, as the rows come (issue 17: a streamed response): the BOM
+    and the header, then every :data:`CSV_PIECE_ROWS` rows; joined, exactly
+    :func:`to_csv`'s bytes."""
     header, rows = _header_and_rows(rows, header)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
     writer.writerow(header)
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
         writer.writerow([_csv_safe(row.get(column)) for column in header])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if n % CSV_PIECE_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
+def to_csv(rows: Iterable[Row], header: Sequence[str] | None = None) -> bytes:
+    """UTF-8 with a BOM (so Excel reads the accents right), comma-separated, a header
+    row first. Text that a spreadsheet would take for a formula gets a leading quote."""
+    return b"".join(iter_csv(rows, header))
 
 
 #: Column widths (characters) for the XLSX; others get the default.
@@ -448,9 +520,10 @@ def _width(column: str) -> float:
     return _WIDTHS.get(column, 18)
 
 
-def to_xlsx(rows: Iterable[Row], header: Sequence[str] | None = None) -> bytes:
-    """One sheet 'Kandidaturen' (write-only mode), a bold and frozen header row.
-    Text is always stored as text, never as a formula."""
+def write_xlsx(rows: Iterable[Row], out: IO[bytes],
+               header: Sequence[str] | None = None) -> None:
+    """Write the workbook to ``out``: one sheet 'Kandidaturen' (write-only mode), a bold
+    and frozen header row. Text is always stored as text, never as a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -480,6 +553,28 @@ def to_xlsx(rows: Iterable[Row], header: Sequence[str] | None = None) -> bytes:
     sheet.append([header_cell(column) for column in header])
     for row in rows:
         sheet.append([cell(row.get(column)) for column in header])
+    workbook.save(out)
+
+
+def to_xlsx(rows: Iterable[Row], header: Sequence[str] | None = None) -> bytes:
+    """One sheet 'Kandidaturen' (write-only mode), a bold and frozen header row.
+    Text is always stored as text, never as a formula."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx(rows, buffer, header)
     return buffer.getvalue()
+
+
+#: Bytes per piece of a streamed XLSX.
+XLSX_PIECE_BYTES = 64 * 1024
+
+
+def iter_xlsx(rows: Iterable[Row], header: Sequence[str] | None = None) -> Iterator[bytes]:
+    """:func:`to_xlsx` in pieces (issue 17): the workbook is written to a temporary file
+    (openpyxl's write-only mode keeps the rows on disk, and a ZIP's directory comes last,
+    so nothing can be sent before the end), then sent from it in pieces: the memory
+    stays constant, the file is removed once sent or abandoned."""
+    with tempfile.TemporaryFile() as spool:
+        write_xlsx(rows, spool, header)
+        spool.seek(0)
+        while piece := spool.read(XLSX_PIECE_BYTES):
+            yield piece

@@ -18,7 +18,7 @@ from appeals.models import Appeal, PanelMember
 from juries.models import Ballot, Jury, JuryDecision, JuryMembership, Vote
 from matching.accounts.models import Organisation
 from matching.audit.models import AuditEvent
-from matching.audit.queries import AuditStatus, _key, audit_status
+from matching.audit.queries import AuditStatus, _key, audit_status, ratification_status
 from matching.candidacies.models import Candidacy, Contribution, DecisionNotice, Letter
 from matching.core.db import db
 from matching.letters.content import DECISION_KINDS, INTAKE, LetterKind
@@ -239,17 +239,19 @@ def _appeals(ids: list[int]) -> dict[int, list[AppealFacts]]:
 
 
 def evaluate_procedures(procedure_ids: list[int] | None, now: datetime,
-                        full_audit: bool = False) -> dict[int, list[ConditionResult]]:
+                        ratification: bool = False) -> dict[int, list[ConditionResult]]:
     """The six conditions of the given procedures (every procedure when None);
-    ``full_audit`` walks the whole audit trail afresh (see :func:`audit_status`)."""
-    audit = audit_status(full_audit)
+    ``ratification`` verifies the audit trail afresh from the latest checkpoint (see
+    :func:`matching.audit.queries.ratification_status`), not from this process's previous
+    answer."""
+    audit = ratification_status() if ratification else audit_status()
     return {pid: evaluate(facts, now)
             for pid, facts in load_facts(procedure_ids, audit).items()}
 
 
 def evaluate_procedure(procedure_id: int, now: datetime,
-                       full_audit: bool = False) -> list[ConditionResult]:
-    return evaluate_procedures([procedure_id], now, full_audit).get(procedure_id, [])
+                       ratification: bool = False) -> list[ConditionResult]:
+    return evaluate_procedures([procedure_id], now, ratification).get(procedure_id, [])
 
 
 #: Seconds the overview may show a procedure's computed conditions while its record is

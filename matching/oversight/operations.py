@@ -142,8 +142,10 @@ def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
 
     Call text: "De rol van Europa WSE is in deze fase (fase 3) beperkt tot het
     bekrachtigen van het proces ... Ze kijkt hierbij na of het proces voldoet aan de
-    volgende voorwaarden". The conditions are evaluated afresh (the whole audit trail
-    verified again, no cached result); a refusal names every condition not (yet) met.
+    volgende voorwaarden". The conditions are evaluated afresh (no cached result; the
+    audit trail verified from the latest checkpoint on, see
+    :func:`matching.audit.queries.ratification_status`); a refusal names every condition
+    not (yet) met.
     Once ratified the procedure is frozen (see :func:`matching.audit.recording.audit`), and
     the final report of step 3 is stored with its SHA-256 and the chain head it names.
     """
@@ -152,7 +154,7 @@ def ratify(procedure: Procedure, *, actor: User, now: datetime) -> FinalReport:
     require_role(actor, Role.OBSERVER, _OBSERVERS_ONLY)
     target = check_ratification_open(procedure)
     lock_chain()  # nothing commits between this evaluation and the ratification
-    results = evaluate_procedure(procedure.id, now, full_audit=True)
+    results = evaluate_procedure(procedure.id, now, ratification=True)
     missing = unmet(results)
     if missing:
         raise DomainError(

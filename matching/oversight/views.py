@@ -4,7 +4,17 @@ exports."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from collections.abc import Iterator
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+)
 from flask_babel import get_locale, gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -164,17 +174,36 @@ def _personal_data(may_see: bool) -> bool:
     return may_see and request.args.get("persoonsgegevens") in ("1", "ja", "true")
 
 
+def _streamed(pieces: Iterator[bytes], mimetype: str, filename: str) -> Response:
+    """A download sent as it is made (issue 17: constant memory, linear time).
+
+    Who may download what was decided before (the access check, the personal data); the
+    generator runs inside the request's context (``stream_with_context``), so the
+    database session stays open until the last piece is sent and is closed with the
+    context afterwards, also when the client goes away (the generator is closed). It only
+    reads. A failure half-way is logged and raised again, so that the server breaks the
+    transfer off: the client sees an incomplete download, never a file that looks whole."""
+
+    def guarded() -> Iterator[bytes]:
+        try:
+            yield from pieces
+        except Exception:
+            current_app.logger.exception("export %s broken off", filename)
+            raise
+
+    response = Response(stream_with_context(guarded()), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _export_response(procedure_ids, include_personal: bool, fmt: str, name: str) -> Response:
     rows = exports.export_rows(procedure_ids, include_personal)
     header = exports.columns(include_personal)
     if fmt == "csv":
-        body, mimetype = exports.to_csv(rows, header), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = exports.to_xlsx(rows, header), _XLSX
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        return _streamed(exports.iter_csv(rows, header), "text/csv; charset=utf-8",
+                         f"{name}.csv")
+    return _streamed(exports.iter_xlsx(rows, header), _XLSX, f"{name}.xlsx")
 
 
 def _export_all(fmt: str) -> Response:
@@ -271,10 +300,7 @@ def evaluation():
 
 
 def _csv_response(rows, header, name: str) -> Response:
-    response = Response(exports.to_csv(rows, header), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _streamed(exports.iter_csv(rows, header), "text/csv; charset=utf-8", f"{name}.csv")
 
 
 @bp.get("/observatie/evaluatie/totalen.csv")

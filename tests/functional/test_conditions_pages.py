@@ -157,3 +157,29 @@ def test_the_overview_recomputes_a_procedure_once_an_operation_changed_it(
     db.session.commit()
     page = client.get("/observatie").get_data(as_text=True)
     assert "5 van 6 voldaan" in page and "niet voldaan: 6" in page
+
+
+def test_the_confirmation_says_what_of_the_audit_trail_is_checked(app, world, db, client,
+                                                                  runner):
+    """Issue 17: ratification checks the trail from the latest full check when it is
+    recent (its moment shown, Brussels time), else the whole trail (it may take a while)."""
+    from matching.audit.models import AuditCheckpoint
+    from matching.audit.queries import CHECKPOINT_MAX_AGE
+    from matching.core.dates import format_brussels
+
+    decided(world, db)
+    db.session.commit()
+    login(client, db, world.observer())
+    url = f"/observatie/procedures/{world.procedure.id}/bekrachtigen"
+    page = client.post(url).get_data(as_text=True)
+    assert "Het volledige auditspoor wordt eerst opnieuw gecontroleerd; als" in page  # none
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    checkpoint = db.session.scalar(select(AuditCheckpoint))
+    page = client.post(url).get_data(as_text=True)
+    assert ("elke gebeurtenis sinds de laatste volledige controle van "
+            f"{format_brussels(checkpoint.checked_at)}") in page
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's trigger refuses the change
+        checkpoint.checked_at -= CHECKPOINT_MAX_AGE + timedelta(hours=1)
+        db.session.commit()
+        page = client.post(url).get_data(as_text=True)
+        assert "is ouder dan twee dagen; dat kan even duren" in page

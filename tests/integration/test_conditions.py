@@ -37,12 +37,12 @@ from workareas.rules import ProcedureState
 
 
 def statuses(world) -> dict[int, Status]:
-    results = evaluate_procedure(world.procedure.id, world.clock.now, full_audit=True)
+    results = evaluate_procedure(world.procedure.id, world.clock.now, ratification=True)
     return {r.number: r.status for r in results}
 
 
 def failures(world, number: int) -> list[str]:
-    results = evaluate_procedure(world.procedure.id, world.clock.now, full_audit=True)
+    results = evaluate_procedure(world.procedure.id, world.clock.now, ratification=True)
     result = next(r for r in results if r.number == number)
     return [f.msgid % f.params if f.params else f.msgid for f in result.failures]
 
@@ -267,11 +267,12 @@ def test_step_4_stays_possible_after_ratification(world, db, decided):
 
 
 def test_pages_walk_only_the_events_after_the_checkpoint(app, world, db, decided):
-    """``flask audit verify`` records a checkpoint; pages verify only what came after it
-    (a change after it is found at once), ratification walks everything afresh (a
-    change before it is found there)."""
+    """``flask audit verify`` records a checkpoint; pages and ratification verify only what
+    came after it (a change after it is found at once); a change before it is found by the
+    next full walk, which a full ``audit_status`` does at once and ``flask audit verify``
+    stores, after which ratification is refused too (issue 17)."""
     from matching.audit.models import AuditCheckpoint
-    from matching.audit.queries import _audit_cache, audit_status
+    from matching.audit.queries import _audit_cache, audit_status, ratification_status
 
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
@@ -284,12 +285,14 @@ def test_pages_walk_only_the_events_after_the_checkpoint(app, world, db, decided
     db.session.execute(text("UPDATE audit_event SET summary = '{}' WHERE id = :id"), {"id": old})
     observer = world.user("waarnemer", Role.OBSERVER)  # new events after the checkpoint
     assert audit_status().intact  # the page trusts the checkpoint for what lies before it
+    assert ratification_status().intact  # so does ratification, afresh from the checkpoint
     assert audit_status(full=True).broken_event == old
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])  # the nightly full walk
+    assert result.exit_code == 1 and f"gebeurtenis {old} " in result.output
+    _audit_cache.clear()
+    assert ratification_status().broken_event == old  # the stored failure counts
     refused(db, ratify, world.procedure, actor=observer, now=world.clock.now, match="voorwaarde")
-    newest = db.session.execute(text("SELECT max(id) FROM audit_event")).scalar()
-    db.session.execute(text("UPDATE audit_event SET summary = '{}' WHERE id = :id"),
-                       {"id": newest})
-    assert audit_status().broken_event == newest  # after the checkpoint: found by a page
 
 
 def test_no_ratification_before_the_procedure_is_decided(world, db):

@@ -49,7 +49,7 @@ def _outcomes(db, now: datetime) -> dict:
     result = {}
     for procedure in db.session.scalars(select(Procedure).order_by(Procedure.id)):
         conditions = [(c.number, c.status, tuple(f.ok for f in c.findings))
-                      for c in evaluate_procedure(procedure.id, now, full_audit=True)]
+                      for c in evaluate_procedure(procedure.id, now, ratification=True)]
         context = report_context(procedure.id, now)
         files = [(f.candidacy.reference, f.candidacy.state,
                   sorted((r, d.criterion.value, str(d.score), d.motivation)

@@ -226,7 +226,7 @@ def test_the_conditions_of_perfect_and_imperfect_procedures(db, monkeypatch):
     db.session.commit()
     assert set(report.defects.values()) == set(DEFECTS)
     ids = {p.work_area.name[15:18]: p.id for p in db.session.scalars(select(Procedure))}
-    results = queries.evaluate_procedures(None, TODAY, full_audit=True)
+    results = queries.evaluate_procedures(None, TODAY, ratification=True)
     assert [r.status for r in results[ids["001"]]] == [Status.MET] * 6, [
         (r.number, [f.msgid % f.params for f in r.failures]) for r in results[ids["001"]]]
     failing = {"open_appeal": 6, "missing_letter": 5, "panel_from_jury": 6,
