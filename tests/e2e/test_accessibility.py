@@ -87,7 +87,8 @@ SUBMIT_EMPTY = """(index) => {
     else if (t === 'file') continue;
     else e.value = '';
   }
-  const buttons = [...f.querySelectorAll('button[type=submit], button:not([type]), input[type=submit]')];
+  const buttons = [...f.querySelectorAll(
+      'button[type=submit], button:not([type]), input[type=submit]')];
   const main = buttons.filter(b => !/button-(secondary|warning)/.test(b.className));
   const b = main.length ? main[main.length - 1] : buttons[buttons.length - 1];
   if (b) b.click(); else f.requestSubmit();

@@ -63,7 +63,8 @@ def test_every_page_template_uses_the_macros_for_buttons_banners_summary_lists_a
      ['a blocker banner (use ui.banner with kind="error")']),
     ("<dl>{% for k, v in rows %}<dt>{{ k }}</dt><dd>{{ v }}</dd>{% endfor %}</dl>",
      ["a summary list <dl> (use ui.summary_list)"]),
-    ('<strong class="tag tag-positive">geselecteerd</strong>', ["a status tag (use ui.status_tag)"]),
+    ('<strong class="tag tag-positive">geselecteerd</strong>',
+     ["a status tag (use ui.status_tag)"]),
     ('{{ button(_("Bewaren")) }}', []),
     ('{% call banner(kind="error", role="alert") %}<p>x</p>{% endcall %}', []),
     ('<li{% if task.blocker %} class="blocker"{% endif %}>', []),  # a task's state, no banner
