@@ -155,12 +155,15 @@ def bare_page(code: int) -> str:
     ours: nothing can be built from it)."""
     title, message = (str(text) for text in ERRORS[code])
     home = gettext("Naar de startpagina")
+    service = gettext("Lokale partnerschappen – matching")
     return (f'<!doctype html><html lang="{escape(str(get_locale()))}"><head>'
             '<meta charset="utf-8"><meta name="viewport" content="width=device-width, '
-            f'initial-scale=1"><title>{escape(title)} – Lokale partnerschappen</title>'
-            '<link rel="stylesheet" href="/static/site.css"></head><body><main id="main">'
-            f'<h1>{escape(title)}</h1><p>{escape(message)}</p>'
-            f'<p><a href="/">{escape(home)}</a></p></main></body></html>')
+            f'initial-scale=1"><title>{escape(gettext("Fout:"))} {escape(title)} – '
+            f'{escape(service)}</title><link rel="stylesheet" href="/static/site.css"></head>'
+            '<body><header class="site"><div class="page"><p class="brand">'
+            f'<a href="/">{escape(gettext("Lokale partnerschappen – matching (ESF+)"))}</a>'
+            f'</p></div></header><main id="main"><h1>{escape(title)}</h1>'
+            f'<p>{escape(message)}</p><p><a href="/">{escape(home)}</a></p></main></body></html>')
 
 
 #: HSTS in production: browsers use HTTPS only, for a year, subdomains included.

@@ -335,6 +335,27 @@ def test_english_rendering(ctx, render):
     assert "complaints desk (meldpunt) of the Department of Work and Social Economy" in outcome
 
 
+@pytest.mark.parametrize("kind", [LetterKind.CANDIDACY_RECEIPT, LetterKind.ROUND1_NOT_SELECTED,
+                                  LetterKind.ROUND2_ADMITTED, LetterKind.EMERGENCY_OUTCOME])
+def test_the_calls_english_terms_are_marked_english_in_a_dutch_letter(ctx, render, kind):
+    """WCAG 3.1.2 (language of parts): "fit for partnership" and "call for interest" stay
+    English in the Dutch letter; its HTML marks every one of them lang="en" (a screen reader
+    then reads them as English), and the text and the PDF read the same words unmarked."""
+    content = letter(kind)
+    dutch = render.render_html(content)
+    body = dutch.split("<body>", 1)[1]
+    plain = re.sub(r"<[^>]+>", "", body)
+    terms = re.findall(r"fit for partnership|call for interest", plain, re.I)
+    assert terms, kind
+    marked = re.findall(r'<span lang="en">(fit for partnership|call for interest)</span>', body,
+                        re.I)
+    assert len(marked) == len(terms), (kind, terms, marked)
+    assert "<span" not in render.render_text(content)
+    assert "fit for partnership" in flat(pdf_text(pdf_of(content))).lower()
+    # in the English letter the whole text is English: nothing to mark
+    assert 'lang="en">' not in render.render_html(content, locale="en").split("<body>", 1)[1]
+
+
 def _template_text(text: str) -> str:
     """The text minus the samples' own Dutch (names, motivations, challenge titles)."""
     sample = letter(LetterKind.EMERGENCY_OUTCOME)
