@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only, raiseload, selectinload
 
 from juries.models import (
     Assessment,
@@ -254,7 +254,13 @@ def round_board_rows(procedure: Procedure, round_no: int, *,
 
     ``lean``: the page loads only what it shows (anything else would raise); the operation
     goes on to write letters from the whole candidacy."""
-    options = [joinedload(Candidacy.organisation)] + ([raiseload("*")] if lean else [])
+    if lean:  # issue 17: the columns the board shows, not the candidacy's texts
+        options = [load_only(Candidacy.id, Candidacy.reference, Candidacy.state,
+                             Candidacy.procedure_id, Candidacy.organisation_id),
+                   joinedload(Candidacy.organisation).load_only(Organisation.name),
+                   raiseload("*")]
+    else:
+        options = [joinedload(Candidacy.organisation)]
     candidacies = db.session.scalars(
         select(Candidacy).where(Candidacy.procedure_id == procedure.id,
                                 Candidacy.state == ROUND_ENTRY_STATE[round_no])
@@ -264,7 +270,7 @@ def round_board_rows(procedure: Procedure, round_no: int, *,
         select(JuryDecision).join(Candidacy, JuryDecision.candidacy_id == Candidacy.id)
         .where(JuryDecision.round == round_no, Candidacy.procedure_id == procedure.id,
                Candidacy.state == ROUND_ENTRY_STATE[round_no])
-        .options(raiseload("*"))).all()
+        .options(*([defer(JuryDecision.motivation)] if lean else []), raiseload("*"))).all()
     pitches = db.session.scalars(
         select(PitchAppointment).join(Candidacy, PitchAppointment.candidacy_id == Candidacy.id)
         .where(Candidacy.procedure_id == procedure.id,
