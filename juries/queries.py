@@ -178,7 +178,11 @@ def jury_dashboard(user_id: int) -> list[JuryGroup]:
         select(Candidacy).where(Candidacy.procedure_id.in_(procedure_ids),
                                 Candidacy.submitted_at.is_not(None),  # never a draft (issue 11)
                                 Candidacy.id.not_in(conflicted))
-        .options(selectinload(Candidacy.organisation), raiseload("*"))
+        # issue 17: the columns the dashboard shows, not the candidacy's texts
+        .options(load_only(Candidacy.id, Candidacy.reference, Candidacy.state,
+                           Candidacy.procedure_id, Candidacy.organisation_id),
+                 selectinload(Candidacy.organisation).load_only(Organisation.name),
+                 raiseload("*"))
         .order_by(Candidacy.id)).all()
     ids = [c.id for c in candidacies]
     own = set(db.session.execute(select(Assessment.candidacy_id, Assessment.round,
