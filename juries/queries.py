@@ -308,6 +308,13 @@ def free_pitch_slots(procedure: Procedure) -> list[PitchSlot]:
         .options(raiseload("*")).order_by(PitchSlot.starts_at)))
 
 
+def jury_blocs(procedure: Procedure) -> list[Bloc]:
+    """The bloc of every member of the procedure's jury (none without a jury): what R-JURY-1
+    reads, without loading the members and their accounts (issue 17)."""
+    return list(db.session.scalars(select(JuryMembership.bloc).join(Jury)
+                                   .where(Jury.procedure_id == procedure.id)))
+
+
 def jury_with_members(procedure: Procedure) -> Jury | None:
     return db.session.scalar(select(Jury).where(Jury.procedure_id == procedure.id).options(
         selectinload(Jury.members).joinedload(JuryMembership.user)))

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import abort
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import raiseload, selectinload
 
 from matching.accounts.models import User
 from matching.accounts.rules import Role, can_coordinate
