@@ -35,11 +35,11 @@ from matching.candidacies import coordinator_views as candidacy_coordinator_view
 from matching.candidacies import public_views as letter_verification_views
 from matching.candidacies import views as applicant_views
 from matching.core.dates import format_brussels
-from matching.core.render import tone_of, translated, url_pattern
 from matching.core.db import db
 from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
 from matching.core.reasons import reason_label
+from matching.core.render import tone_of, translated, url_pattern
 from matching.core.terms import mark_english_terms
 from matching.demo import data as demo_data
 from matching.letters.render import format_deadline

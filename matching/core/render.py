@@ -4,6 +4,7 @@ tone of a state tag and a link whose only varying part is an integer id."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import url_for
 from flask_babel import gettext
@@ -35,7 +36,8 @@ def tone_of(value) -> str:
 def url_pattern(endpoint: str, param: str, **values) -> Callable[[int], str]:
     """``url_for(endpoint, param=<id>, **values)`` as a function of the id, built once:
     one ``url_for`` for a whole table, then string concatenation per row."""
-    url = url_for(endpoint, **{param: _MARKER}, **values)
+    arguments: dict[str, Any] = {**values, param: _MARKER}
+    url = url_for(endpoint, **arguments)
     head, found, tail = url.partition(str(_MARKER))
     if not found or str(_MARKER) in tail:
         raise ValueError(f"{endpoint}: {param} does not appear once in {url}")
