@@ -28,6 +28,7 @@ from juries.notifications import preview_round_decision
 from juries.queries import (
     broken_juries,
     free_pitch_slots,
+    jury_blocs,
     jury_with_members,
     matchmakers,
     pitch_planning,
@@ -193,12 +194,11 @@ def _render_board(procedure, round_no, status=200, failed=None):
         is_open=round_is_open(procedure, round_no, len(rows)),
         can_start=round_no == 1 and allowed(next_procedure_state, procedure.state,
                                             ProcedureStep.START_ROUND_1),
-        jury_complete=_jury_complete(procedure)), status
+        jury_complete=_jury_complete(procedure)), status  # (shown only before round 1)
 
 
 def _jury_complete(procedure) -> bool:
-    jury = jury_with_members(procedure)
-    return jury is not None and jury_is_complete([m.bloc for m in jury.members])
+    return jury_is_complete(jury_blocs(procedure))
 
 
 def _round_or_404(round_no: int) -> int:

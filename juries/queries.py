@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only, raiseload, selectinload
 
 from juries.models import (
     Assessment,
@@ -147,7 +147,12 @@ def visible_spread(candidacy: Candidacy, round_no: int, criterion: Criterion,
 
 @dataclass
 class JuryRow:
-    candidacy: Candidacy
+    """A candidacy as the jury dashboard shows it (issue 17: its columns, not the object)."""
+
+    id: int
+    reference: str
+    state: CandidacyState
+    organisation_name: str
     round: int | None  # the round it awaits, None when it awaits no jury decision
     to_score: list[Criterion] = field(default_factory=list)  # own score still missing
     undecided: list[Criterion] = field(default_factory=list)  # no jury decision yet
@@ -162,11 +167,12 @@ class JuryGroup:
 
 def jury_dashboard(user_id: int) -> list[JuryGroup]:
     """The candidacies of the procedures whose jury the user sits on, without those they
-    declared a conflict for, grouped by procedure and the round they await."""
+    declared a conflict for, grouped by procedure and the round they await: four
+    statements, the candidacies as the columns shown."""
     memberships = db.session.scalars(
         select(JuryMembership).where(JuryMembership.user_id == user_id)
-        .options(selectinload(JuryMembership.jury).selectinload(Jury.procedure)
-                 .selectinload(Procedure.work_area).raiseload("*"),
+        .options(joinedload(JuryMembership.jury).joinedload(Jury.procedure)
+                 .joinedload(Procedure.work_area).raiseload("*"),
                  raiseload("*"))
         .order_by(JuryMembership.id)).all()
     procedure_ids = [m.jury.procedure_id for m in memberships]
@@ -174,13 +180,15 @@ def jury_dashboard(user_id: int) -> list[JuryGroup]:
         return []
     conflicted = select(ConflictDeclaration.candidacy_id).where(
         ConflictDeclaration.user_id == user_id)
-    candidacies = db.session.scalars(
-        select(Candidacy).where(Candidacy.procedure_id.in_(procedure_ids),
-                                Candidacy.submitted_at.is_not(None),  # never a draft (issue 11)
-                                Candidacy.id.not_in(conflicted))
-        .options(selectinload(Candidacy.organisation), raiseload("*"))
-        .order_by(Candidacy.id)).all()
-    ids = [c.id for c in candidacies]
+    candidacies = db.session.execute(
+        select(Candidacy.id, Candidacy.reference, Candidacy.state, Candidacy.procedure_id,
+               Organisation.name)
+        .join(Organisation, Organisation.id == Candidacy.organisation_id)
+        .where(Candidacy.procedure_id.in_(procedure_ids),
+               Candidacy.submitted_at.is_not(None),  # never a draft (issue 11)
+               Candidacy.id.not_in(conflicted))
+        .order_by(Candidacy.id)).tuples().all()
+    ids = [c[0] for c in candidacies]
     own = set(db.session.execute(select(Assessment.candidacy_id, Assessment.round,
                                         Assessment.criterion)
                                  .where(Assessment.user_id == user_id,
@@ -189,13 +197,13 @@ def jury_dashboard(user_id: int) -> list[JuryGroup]:
                                             JuryDecision.criterion)
                                      .where(JuryDecision.candidacy_id.in_(ids))).tuples())
     groups = {m.jury.procedure_id: JuryGroup(m.jury.procedure, m) for m in memberships}
-    for c in candidacies:
-        round_no = AWAITED_ROUND.get(c.state)
-        row = JuryRow(c, round_no)
+    for cid, reference, state, procedure_id, organisation_name in candidacies:
+        round_no = AWAITED_ROUND.get(state)
+        row = JuryRow(cid, reference, state, organisation_name, round_no)
         if round_no is not None:
-            row.undecided = [cr for cr in Criterion if (c.id, round_no, cr) not in decided]
-            row.to_score = [cr for cr in row.undecided if (c.id, round_no, cr) not in own]
-        groups[c.procedure_id].rounds.setdefault(round_no, []).append(row)
+            row.undecided = [cr for cr in Criterion if (cid, round_no, cr) not in decided]
+            row.to_score = [cr for cr in row.undecided if (cid, round_no, cr) not in own]
+        groups[procedure_id].rounds.setdefault(round_no, []).append(row)
     return list(groups.values())
 
 
@@ -254,7 +262,13 @@ def round_board_rows(procedure: Procedure, round_no: int, *,
 
     ``lean``: the page loads only what it shows (anything else would raise); the operation
     goes on to write letters from the whole candidacy."""
-    options = [joinedload(Candidacy.organisation)] + ([raiseload("*")] if lean else [])
+    if lean:  # issue 17: the columns the board shows, not the candidacy's texts
+        options = [load_only(Candidacy.id, Candidacy.reference, Candidacy.state,
+                             Candidacy.procedure_id, Candidacy.organisation_id),
+                   joinedload(Candidacy.organisation).load_only(Organisation.name),
+                   raiseload("*")]
+    else:
+        options = [joinedload(Candidacy.organisation)]
     candidacies = db.session.scalars(
         select(Candidacy).where(Candidacy.procedure_id == procedure.id,
                                 Candidacy.state == ROUND_ENTRY_STATE[round_no])
@@ -264,7 +278,7 @@ def round_board_rows(procedure: Procedure, round_no: int, *,
         select(JuryDecision).join(Candidacy, JuryDecision.candidacy_id == Candidacy.id)
         .where(JuryDecision.round == round_no, Candidacy.procedure_id == procedure.id,
                Candidacy.state == ROUND_ENTRY_STATE[round_no])
-        .options(raiseload("*"))).all()
+        .options(*([defer(JuryDecision.motivation)] if lean else []), raiseload("*"))).all()
     pitches = db.session.scalars(
         select(PitchAppointment).join(Candidacy, PitchAppointment.candidacy_id == Candidacy.id)
         .where(Candidacy.procedure_id == procedure.id,
@@ -297,6 +311,13 @@ def free_pitch_slots(procedure: Procedure, now: datetime) -> list[PitchSlot]:
         select(PitchSlot).where(PitchSlot.procedure_id == procedure.id,
                                 PitchSlot.id.not_in(taken), PitchSlot.starts_at > now)
         .options(raiseload("*")).order_by(PitchSlot.starts_at)))
+
+
+def jury_blocs(procedure: Procedure) -> list[Bloc]:
+    """The bloc of every member of the procedure's jury (none without a jury): what R-JURY-1
+    reads, without loading the members and their accounts (issue 17)."""
+    return list(db.session.scalars(select(JuryMembership.bloc).join(Jury)
+                                   .where(Jury.procedure_id == procedure.id)))
 
 
 def jury_with_members(procedure: Procedure) -> Jury | None:

@@ -4,28 +4,60 @@ answers 404)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import abort
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import raiseload, selectinload
 
 from matching.accounts.models import User
 from matching.accounts.rules import Role, can_coordinate
 from matching.core.db import db
-from workareas.models import AddendumVersion, Procedure, WorkArea
+from workareas.models import AddendumVersion, Municipality, Procedure, WorkArea
 from workareas.rules import ProcedureState
 
 FEED_SIZE = 100
 
 
-def published_procedures() -> Sequence[Procedure]:
-    """Every published procedure with what the public list shows, in 3 statements."""
-    return db.session.scalars(
-        select(Procedure).where(Procedure.state != ProcedureState.DRAFT)
-        .options(joinedload(Procedure.work_area).selectinload(WorkArea.municipalities),
-                 selectinload(Procedure.versions), raiseload("*"))
-        .order_by(Procedure.published_at.desc(), Procedure.id)).unique().all()
+@dataclass(frozen=True)
+class PublishedRow:
+    """What the public list shows of one published procedure (issue 17: columns, not
+    objects)."""
+
+    id: int
+    title: str
+    state: ProcedureState
+    area_name: str
+    municipalities: str  # their names, joined
+    candidacy_deadline: datetime | None
+
+
+def published_procedures() -> list[PublishedRow]:
+    """Every published procedure with what the public list shows, in 2 statements: the
+    procedures with their work area's name and the deadline of their latest published
+    version, then the municipalities of those work areas."""
+    deadline = (select(AddendumVersion.candidacy_deadline)
+                .where(AddendumVersion.procedure_id == Procedure.id,
+                       AddendumVersion.published_at.is_not(None))
+                .order_by(AddendumVersion.number.desc()).limit(1)
+                .correlate(Procedure).scalar_subquery())
+    rows = db.session.execute(
+        select(Procedure.id, Procedure.title, Procedure.state, Procedure.work_area_id,
+               WorkArea.name, deadline)
+        .join(WorkArea, WorkArea.id == Procedure.work_area_id)
+        .where(Procedure.state != ProcedureState.DRAFT)
+        .order_by(Procedure.published_at.desc(), Procedure.id)).all()
+    names: dict[int, list[str]] = defaultdict(list)
+    if rows:
+        for area_id, name in db.session.execute(
+                select(Municipality.work_area_id, Municipality.name)
+                .where(Municipality.work_area_id.in_({r[3] for r in rows}))
+                .order_by(Municipality.work_area_id, Municipality.name)):
+            names[area_id].append(name)
+    return [PublishedRow(pid, title, state, area, ", ".join(names[area_id]), due)
+            for pid, title, state, area_id, area, due in rows]
 
 
 def is_coordinator(user) -> bool:

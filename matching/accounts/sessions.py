@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app, g, session
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from matching.accounts.models import AccountSession, User
@@ -54,6 +55,17 @@ def _write(account_session_id: int, **values) -> None:
                                   AccountSession.ended_at.is_(None)).values(**values))
 
 
+@cache
+def _session_by_token():
+    """The live session of a token hash with its account and the account's role grants, in
+    one statement (every page's menu asks for the roles), built once per process (issue 17:
+    every request pays this statement)."""
+    return (select(AccountSession)
+            .options(joinedload(AccountSession.user).joinedload(User.grants))
+            .where(AccountSession.token_hash == bindparam("token_hash"),
+                   AccountSession.ended_at.is_(None)))
+
+
 def current_session(*, pending: bool = False) -> AccountSession | None:
     """The live session row of this request's cookie (with its account loaded), or None.
     ``pending=True`` asks for a session between the password and the second factor."""
@@ -63,10 +75,8 @@ def current_session(*, pending: bool = False) -> AccountSession | None:
     found = None
     token = session.get(SESSION_KEY)
     if isinstance(token, str) and token:
-        row = db.session.scalar(
-            select(AccountSession).options(joinedload(AccountSession.user))
-            .where(AccountSession.token_hash == token_hash(token),
-                   AccountSession.ended_at.is_(None)))
+        row = db.session.execute(_session_by_token(), {"token_hash": token_hash(token)}) \
+            .unique().scalar_one_or_none()
         if row is not None:
             found = _check(row, row.user, pending)
     cache[pending] = found

@@ -39,6 +39,7 @@ from matching.core.db import db
 from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
 from matching.core.reasons import reason_label
+from matching.core.render import tone_of, translated, url_pattern
 from matching.core.terms import mark_english_terms
 from matching.demo import data as demo_data
 from matching.letters.render import format_deadline
@@ -132,6 +133,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["nav_for"] = nav_for
+    # issue 17: what every row of a table repeats, computed once per page
+    app.jinja_env.globals["tone_of"] = tone_of
+    app.jinja_env.globals["url_pattern"] = url_pattern
+    app.jinja_env.globals["translated"] = translated
     # issue 16: the call's English terms marked lang="en" on a Dutch page
     app.jinja_env.filters["en_terms"] = \
         lambda text: mark_english_terms(text, str(get_locale() or "nl"))

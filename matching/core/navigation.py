@@ -25,8 +25,8 @@ def register_nav(label: str, endpoint: str, visible: Callable[[Any], bool],
                  order: int = 50) -> None:
     if all(i.endpoint != endpoint for i in _ITEMS):
         _ITEMS.append(NavItem(label, endpoint, visible, order))
+        _ITEMS.sort(key=lambda i: i.order)  # once, at import (issue 17: not per request)
 
 
 def nav_for(user) -> list[tuple[str, str]]:
-    return [(i.label, url_for(i.endpoint)) for i in sorted(_ITEMS, key=lambda i: i.order)
-            if i.visible(user)]
+    return [(i.label, url_for(i.endpoint)) for i in _ITEMS if i.visible(user)]

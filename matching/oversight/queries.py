@@ -4,10 +4,11 @@ audit trail."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import raiseload, selectinload
+from sqlalchemy.orm import selectinload
 
 from appeals.models import Appeal, PanelMember
 from appeals.rules import OPEN_APPEAL_STATES, AppealState
@@ -30,28 +31,59 @@ from matching.candidacies.rules import CandidacyState, Criterion, appeal_deadlin
 from matching.core import signals
 from matching.core.db import db
 from matching.oversight.evaluation import CandidacyFact, EmergencyFact, ProcedureFact
-from workareas.models import AddendumVersion, Procedure, WorkArea
+from workareas.models import AddendumVersion, Municipality, Procedure, WorkArea
+from workareas.rules import ProcedureState
 
 
-def observer_overview() -> tuple[list[WorkArea], dict[int, dict[CandidacyState, int]],
+@dataclass(frozen=True)
+class OverviewProcedure:
+    id: int
+    sequence: int
+    title: str
+    state: ProcedureState
+
+
+@dataclass
+class OverviewArea:
+    """What the observer's overview shows of a work area (issue 17: columns, not objects)."""
+
+    id: int
+    name: str
+    province: str
+    municipalities: list[str] = field(default_factory=list)  # their names
+    procedures: list[OverviewProcedure] = field(default_factory=list)
+
+
+def observer_overview() -> tuple[list[OverviewArea], dict[int, dict[CandidacyState, int]],
                                  dict[int, int]]:
     """Every work area with its procedures, the candidacies per state and the open appeals
-    per procedure: a constant number of statements, however many procedures there are."""
-    areas = db.session.scalars(
-        select(WorkArea).options(selectinload(WorkArea.procedures).raiseload("*"),
-                                 selectinload(WorkArea.municipalities).raiseload("*"),
-                                 raiseload("*"))
-        .order_by(WorkArea.name)).all()
+    per procedure: a constant number of statements, however many procedures there are,
+    each returning only the columns the overview shows."""
+    areas = {area_id: OverviewArea(area_id, name, province)
+             for area_id, name, province in db.session.execute(
+                 select(WorkArea.id, WorkArea.name, WorkArea.province)
+                 .order_by(WorkArea.name))}
+    for area_id, name in db.session.execute(
+            select(Municipality.work_area_id, Municipality.name)
+            .order_by(Municipality.work_area_id, Municipality.name)):
+        areas[area_id].municipalities.append(name)
+    for area_id, pid, sequence, title, state in db.session.execute(
+            select(Procedure.work_area_id, Procedure.id, Procedure.sequence, Procedure.title,
+                   Procedure.state).order_by(Procedure.work_area_id, Procedure.sequence)):
+        areas[area_id].procedures.append(OverviewProcedure(pid, sequence, title, state))
     counts: dict[int, dict[CandidacyState, int]] = defaultdict(dict)
     for procedure_id, state, n in db.session.execute(
             select(Candidacy.procedure_id, Candidacy.state, func.count(Candidacy.id))
             .group_by(Candidacy.procedure_id, Candidacy.state)):
         counts[procedure_id][state] = n
+    # Driven by the open appeals (a few), each finding its procedure by the candidacy's key:
+    # the join let SQLite scan every candidacy (47 ms at 10x data, 0.3 ms this way).
+    procedure_of = (select(Candidacy.procedure_id).where(Candidacy.id == Appeal.candidacy_id)
+                    .correlate(Appeal).scalar_subquery().label("procedure_id"))
     open_appeals = {procedure_id: n for procedure_id, n in db.session.execute(
-        select(Candidacy.procedure_id, func.count(Appeal.id)).select_from(Appeal)
-        .join(Appeal.candidacy).where(Appeal.state.in_(OPEN_APPEAL_STATES))
-        .group_by(Candidacy.procedure_id))}
-    return list(areas), counts, open_appeals
+        select(procedure_of, func.count(Appeal.id))
+        .where(Appeal.state.in_(OPEN_APPEAL_STATES)).group_by(procedure_of))}
+    return list(areas.values()), counts, open_appeals
 
 
 def procedure_record(procedure_id: int, *, with_trail: bool = True) -> dict | None:

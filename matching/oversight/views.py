@@ -73,9 +73,12 @@ def _observers_only():
 @bp.get("/observatie")
 def overview():
     areas, counts, open_appeals = observer_overview()
-    conditions = evaluate_overview(utcnow())
+    # Per procedure what its row shows of the six conditions: how many are met, which not.
+    summary = {pid: {"met": sum(1 for r in results if r.status == Status.MET),
+                     "failed": [r.number for r in results if r.status == Status.NOT_MET]}
+               for pid, results in evaluate_overview(utcnow()).items()}
     return render_template("observer/overview.html", areas=areas, counts=counts,
-                           open_appeals=open_appeals, conditions=conditions, Status=Status,
+                           open_appeals=open_appeals, conditions_summary=summary,
                            states=list(CandidacyState), state_labels=CANDIDACY_STATE_LABELS,
                            procedure_labels=PROCEDURE_STATE_LABELS)
 

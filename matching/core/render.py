@@ -1,0 +1,50 @@
+"""Helpers that let a page compute once what every row of a table repeats (issue 17): the
+tone of a state tag and a link whose only varying part is an integer id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext
+
+#: The tone of a state (static/site.css, issue 16): positive (it went on), negative (it
+#: stopped), neutral (not yet started or undecided); anything else is under way ("info").
+POSITIVE = frozenset({"selected_for_pitch", "admitted_to_step4", "ratified", "decided",
+                      "active", "met", "reversed", "sent"})
+NEGATIVE = frozenset({"inadmissible", "not_selected_r1", "not_selected_r2", "deactivated",
+                      "not_met", "failed"})
+NEUTRAL = frozenset({"draft", "withdrawn", "undetermined", "invited", "unconfirmed",
+                     "confirmed", "pending"})
+
+_MARKER = 987654321  # an id no table reaches; int converters accept it
+
+
+def tone_of(value) -> str:
+    """The tone of a state: an enum member (its value) or a plain string."""
+    v = str(getattr(value, "value", value) if value is not None else "")
+    if v in POSITIVE:
+        return "positive"
+    if v in NEGATIVE:
+        return "negative"
+    if v in NEUTRAL:
+        return "neutral"
+    return "info"
+
+
+def url_pattern(endpoint: str, param: str, **values) -> Callable[[int], str]:
+    """``url_for(endpoint, param=<id>, **values)`` as a function of the id, built once:
+    one ``url_for`` for a whole table, then string concatenation per row."""
+    arguments: dict[str, Any] = {**values, param: _MARKER}
+    url = url_for(endpoint, **arguments)
+    head, found, tail = url.partition(str(_MARKER))
+    if not found or str(_MARKER) in tail:
+        raise ValueError(f"{endpoint}: {param} does not appear once in {url}")
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
+def translated(labels: Mapping) -> dict:
+    """A table of Dutch message ids (``N_`` labels, extracted where they are defined) in the
+    reader's language, looked up once per page rather than once per row."""
+    return {key: gettext(label) for key, label in labels.items()}

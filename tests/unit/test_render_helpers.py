@@ -1,0 +1,75 @@
+"""What a table computes once per page instead of per row (issue 17): the tone of a state
+tag, a link whose only varying part is an id, and a label table in the reader's language.
+They must give exactly what the per-row forms gave (the macro, ``url_for``, ``_()``)."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask, url_for
+from flask_babel import Babel, force_locale
+
+from matching.app import TRANSLATIONS_DIR
+from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CandidacyState
+from matching.core.render import tone_of, translated, url_pattern
+from workareas.rules import ProcedureState
+
+
+@pytest.mark.parametrize(("value", "tone"), [
+    (ProcedureState.RATIFIED, "positive"), ("ratified", "positive"),
+    (CandidacyState.INADMISSIBLE, "negative"), ("not_met", "negative"),
+    (CandidacyState.DRAFT, "neutral"), ("pending", "neutral"),
+    (ProcedureState.PUBLISHED, "info"), ("anything else", "info"), ("", "info"), (None, "info"),
+])
+def test_the_tone_of_a_state_from_its_member_or_its_value(value, tone):
+    assert tone_of(value) == tone
+
+
+@pytest.fixture
+def app():
+    app = Flask(__name__)
+    app.config["SERVER_NAME"] = "example.test"
+
+    @app.get("/procedures/<int:procedure_id>/rondes/<int:round_no>")
+    def board(procedure_id, round_no):
+        return ""
+
+    @app.get("/kandidaturen/<int:candidacy_id>")
+    def candidacy(candidacy_id):
+        return ""
+
+    return app
+
+
+def test_a_link_pattern_gives_what_url_for_gives_for_every_id(app):
+    with app.test_request_context():
+        by_procedure = url_pattern("board", "procedure_id", round_no=2)
+        by_round_free = url_pattern("candidacy", "candidacy_id")
+        for i in (1, 9, 987654320, 987654322, 10**12):
+            assert by_procedure(i) == url_for("board", procedure_id=i, round_no=2)
+            assert by_round_free(i) == url_for("candidacy", candidacy_id=i)
+
+
+def test_a_link_pattern_takes_integers_only(app):
+    with app.test_request_context():
+        link = url_pattern("candidacy", "candidacy_id")
+        assert link("7") == "/kandidaturen/7"
+        with pytest.raises(ValueError):
+            link("7/../../beheer")
+
+
+def test_a_link_pattern_refuses_a_parameter_that_is_not_in_the_path(app):
+    with app.test_request_context(), pytest.raises(ValueError, match="does not appear once"):
+        url_pattern("board", "round_no", procedure_id=987654321)
+
+
+def test_a_label_table_in_the_readers_language():
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(TRANSLATIONS_DIR))
+    with app.test_request_context():
+        with force_locale("nl"):
+            assert translated(CANDIDACY_STATE_LABELS) == {
+                s: str(label) for s, label in CANDIDACY_STATE_LABELS.items()}
+        with force_locale("en"):
+            english = translated(CANDIDACY_STATE_LABELS)
+    assert set(english) == set(CANDIDACY_STATE_LABELS)
+    assert english[CandidacyState.DRAFT] != CANDIDACY_STATE_LABELS[CandidacyState.DRAFT]
