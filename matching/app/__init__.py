@@ -39,7 +39,7 @@ from matching.core.db import db
 from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
 from matching.core.reasons import reason_label
-from matching.core.render import tone_of, translated, url_pattern
+from matching.core.render import status_tag, tone_of, translated, url_pattern
 from matching.core.terms import mark_english_terms
 from matching.demo import data as demo_data
 from matching.letters.render import format_deadline
@@ -135,6 +135,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals["nav_for"] = nav_for
     # issue 17: what every row of a table repeats, computed once per page
     app.jinja_env.globals["tone_of"] = tone_of
+    app.jinja_env.globals["status_tag_html"] = status_tag
     app.jinja_env.globals["url_pattern"] = url_pattern
     app.jinja_env.globals["translated"] = translated
     # issue 16: the call's English terms marked lang="en" on a Dutch page
