@@ -206,10 +206,10 @@ def verify(url: str, submitted_ids: set[int], since: datetime) -> dict:
                 problems.append(f"candidacy {cid}: submitted without a version")
             if not attachments.get(cid):
                 problems.append(f"candidacy {cid}: submitted without its attachment")
+        # (draft ⇔ no submitted_at is a constraint of the table itself)
         half = [cid for cid, (st, at) in state.items()
-                if (st == CandidacyState.SUBMITTED) != (at is not None)
-                or (st == CandidacyState.SUBMITTED and at >= since and not versions.get(cid))]
-        problems += [f"candidacy {cid}: half-saved (state, submitted_at, version disagree)"
+                if st == CandidacyState.SUBMITTED and at >= since and not versions.get(cid)]
+        problems += [f"candidacy {cid}: submitted during the run without its version"
                      for cid in half]
         if without_content:
             problems.append(f"{without_content} attachments without their content")
@@ -289,6 +289,18 @@ class ProductionServer(serving.Server):
                 return [int(c) for c in fh.read().split()]
         except OSError:
             return []
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the master and its workers so far."""
+        total = 0
+        for pid in [self.process.pid, *self.worker_pids()]:
+            try:
+                with open(f"/proc/{pid}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except OSError:
+                continue
+        return total / os.sysconf("SC_CLK_TCK")
 
     def memory(self) -> dict[int, dict]:
         out = {}
@@ -453,6 +465,7 @@ def run(args) -> dict:
         warm_up(server.port, 4 * len(server.worker_pids()))
         pids_before = set(server.worker_pids())
         started_at = datetime.now(UTC)
+        server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
         start = time.monotonic()
         scenario = Scenario(server.port, args.think, start + args.duration, args.seed)
         threads = [threading.Thread(target=scenario.matchmaker, args=(m,), daemon=True)
@@ -471,10 +484,20 @@ def run(args) -> dict:
         elapsed = time.monotonic() - start
         stuck = sum(t.is_alive() for t in threads)
         memory = server.memory()
+        server_cpu = server.cpu_seconds() - server_cpu
+        client_cpu = time.process_time() - client_cpu
         pids_after = set(server.worker_pids())
     result["elapsed_s"] = round(elapsed, 1)
     result["actions"] = summarise(scenario.log)
+    result["server_cpu_s"] = round(server_cpu, 1)
+    result["client_cpu_s"] = round(client_cpu, 1)
     result["failures"] = scenario.failures[:50]
+    kinds: dict[str, int] = {}
+    for failure in scenario.failures:
+        kind = failure.split(": ", 1)[-1]
+        kind = "client timeout (60 s)" if kind == "timed out" else kind[:120]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    result["failure_kinds"] = kinds
     result["failure_count"] = len(scenario.failures) + stuck
     result["submitted"] = len(scenario.submitted)
     result["workers"] = {str(pid): m for pid, m in memory.items()}
@@ -530,6 +553,18 @@ def report_lines(r: dict) -> list[str]:
                   f"(target < {MAX_WORKER_MB:.0f} MB at 10x). Workers restarted: "
                   f"{r['workers_restarted']}. Other load on the machine: "
                   f"{r.get('foreign_cpu_pct', '–')} % of both cores."]
+    if r.get("server_cpu_s") is not None:
+        lines += ["", f"CPU during the run: server (gunicorn) {r['server_cpu_s']} s"
+                      + (f", {r['server_cpu_s'] / r['submitted']:.2f} s per submitted "
+                         "candidacy (everything the server did, the juries' work included)"
+                         if r["submitted"] else "")
+                      + f"; the load generator {r['client_cpu_s']} s; elapsed "
+                        f"{r.get('elapsed_s')} s on {r.get('machine', {}).get('nproc', '?')} "
+                        "cores."]
+    if r.get("failure_kinds"):
+        lines += ["", "Failures by kind: " + "; ".join(
+            f"{kind}: {n}" for kind, n in sorted(r["failure_kinds"].items(),
+                                                 key=lambda kv: -kv[1]))]
     for failure in r["failures"][:10] + v["problems"][:10]:
         lines.append(f"- {failure}")
     return lines
@@ -554,6 +589,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def measure(argv: list[str]) -> dict:
+    """One run with these options (``make bench`` calls this after the page runs); the
+    figures with the machine's other load during the run."""
+    args = parser().parse_args(argv)
+    with serving.ForeignLoad() as foreign:
+        result = run(args)
+    result.update(foreign_cpu_pct=foreign.share, foreign_top=foreign.top)
+    return result
+
+
 def main(argv: list[str] | None = None) -> dict:
     args = parser().parse_args(argv)
     os.makedirs(args.workdir, exist_ok=True)
@@ -561,10 +606,9 @@ def main(argv: list[str] | None = None) -> dict:
     os.environ["MATCHING_INSTANCE_PATH"] = os.path.join(args.workdir, "instance")
     os.environ.pop("MATCHING_ENV", None)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    with serving.ForeignLoad() as foreign:
-        result = run(args)
+    result = measure(argv or sys.argv[1:])
     result.update(machine=machine(), postgres_version=postgres_version(args.pg_url),
-                  foreign_cpu_pct=foreign.share, foreign_top=foreign.top, started=stamp)
+                  started=stamp)
     path = os.path.join(args.out, f"deadline-{stamp}.json")
     result["json_path"] = path
     with open(path, "w") as fh:

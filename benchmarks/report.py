@@ -292,6 +292,11 @@ def report(results: dict) -> str:
             lines += page_table(run) + [""]
     lines += ["### In process", ""] + direct_table(results["runs"], results.get("letters")) + [""]
     lines += closing_lines(results.get("closing", {}))
+    if results.get("deadline"):
+        # imported here: benchmarks.deadline imports benchmarks.machine, which imports this
+        from benchmarks.deadline import report_lines as deadline_lines
+        for run in results["deadline"]:
+            lines += deadline_lines(run) + [""]
     if results.get("rows"):
         lines += ["### SQL statements at 5 and at 200 rows", ""] + rows_table(results["rows"])
     if any(r["data"] == "10x" for r in results["runs"]):
