@@ -251,8 +251,9 @@ class ProductionServer(serving.Server):
     core pinning, and PROXY protocol from the trusted local proxy."""
 
     def __init__(self, database_url: str, instance_path: str, log_path: str,
-                 workers: int | None, ratelimit_uri: str | None):
+                 workers: int | None, ratelimit_uri: str | None, proxy_protocol: bool = True):
         super().__init__(database_url, instance_path, None, log_path)
+        self.proxy_protocol = proxy_protocol
         self.env.pop("GUNICORN_WORKERS", None)
         if workers:
             self.env["GUNICORN_WORKERS"] = str(workers)
@@ -264,7 +265,8 @@ class ProductionServer(serving.Server):
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [gunicorn, "-c", os.path.join(serving.ROOT, "gunicorn.conf.py"),
-             "--proxy-protocol", "v1"], cwd=serving.ROOT, env=self.env,
+             *(["--proxy-protocol", "v1"] if self.proxy_protocol else [])],
+            cwd=serving.ROOT, env=self.env,
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -318,8 +320,10 @@ class ProductionServer(serving.Server):
 # --- the users -------------------------------------------------------------------------------
 
 class Scenario:
-    def __init__(self, port: int, think: float, stop_at: float, seed: int):
+    def __init__(self, port: int, think: float, stop_at: float, seed: int,
+                 own_addresses: bool = True):
         self.port, self.think, self.stop_at = port, think, stop_at
+        self.own_addresses = own_addresses
         self.log: list[tuple[str, float, bool]] = []
         self.failures: list[str] = []
         self.submitted: set[int] = set()
@@ -331,7 +335,8 @@ class Scenario:
 
     def browser(self) -> Browser:
         with self.lock:
-            return Browser(serving.HOST, self.port, next(self.addresses), self.log)
+            address = next(self.addresses) if self.own_addresses else None
+            return Browser(serving.HOST, self.port, address, self.log)
 
     def pause(self, rng: random.Random) -> None:
         time.sleep(self.think * rng.uniform(0.5, 1.5))
@@ -448,26 +453,29 @@ def run(args) -> dict:
     log(f"deadline: preparing {args.applicants} applicants, deadline {deadline:%H:%M} UTC")
     plan = prepare_scenario(url, args.applicants, args.matchmakers, deadline, args.seed)
     result: dict = {"settings": {k: getattr(args, k) for k in (
-        "applicants", "matchmakers", "duration", "think", "scale", "workers", "seed")},
+        "applicants", "matchmakers", "duration", "think", "scale", "workers", "seed",
+        "same_address")},
         "data": {k: v for k, v in plan.items() if k not in ("applicants", "matchmakers")}}
     result["data"]["matchmakers_used"] = len(plan["matchmakers"])
     instance = os.path.join(args.workdir, "instance")
     log_path = os.path.join(args.workdir, "deadline-gunicorn.log")
     with Redis(args.workdir) as redis, ProductionServer(
-            url, instance, log_path, args.workers, redis.url) as server:
+            url, instance, log_path, args.workers, redis.url,
+            proxy_protocol=not args.same_address) as server:
         config = serving.gunicorn_config()
         result["server"] = {"workers": len(server.worker_pids()),
                             "threads": int(server.env.get("GUNICORN_THREADS")
                                            or config["threads"]),
                             "worker_class": config["worker_class"],
                             "ratelimit_storage": "redis" if redis.url else "memory (per worker)",
-                            "proxy_protocol": "v1"}
+                            "proxy_protocol": "off" if args.same_address else "v1"}
         warm_up(server.port, 4 * len(server.worker_pids()))
         pids_before = set(server.worker_pids())
         started_at = datetime.now(UTC)
         server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
         start = time.monotonic()
-        scenario = Scenario(server.port, args.think, start + args.duration, args.seed)
+        scenario = Scenario(server.port, args.think, start + args.duration, args.seed,
+                            own_addresses=not args.same_address)
         threads = [threading.Thread(target=scenario.matchmaker, args=(m,), daemon=True)
                    for m in plan["matchmakers"]]
         for t in threads:
@@ -530,8 +538,11 @@ def report_lines(r: dict) -> list[str]:
     lines = [f"### Deadline day (PostgreSQL, {s['scale']}x data)", "",
              f"gunicorn.conf.py as in production: {srv.get('workers')} workers × "
              f"{srv.get('threads')} threads ({srv.get('worker_class')}), rate limits in "
-             f"{srv.get('ratelimit_storage')}, PROXY protocol (every user its own address). "
-             f"{s['applicants']} applicants ({d['drafts']} with a draft, {d['new_accounts']} "
+             f"{srv.get('ratelimit_storage')}, "
+             + ("every user from the same address (no PROXY protocol). "
+                if srv.get("proxy_protocol") == "off"
+                else "PROXY protocol (every user its own address). ")
+             + f"{s['applicants']} applicants ({d['drafts']} with a draft, {d['new_accounts']} "
              f"without a candidacy) in {d['published_procedures']} calls closing within the "
              f"hour, "
              f"arriving over {s['duration']} s; {d['matchmakers_used']} matchmakers "
@@ -586,6 +597,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", default=os.environ.get("BENCH_WORKDIR", "/tmp/bench"))
     p.add_argument("--out", default=os.path.join(serving.ROOT, "bench-results"))
     p.add_argument("--fresh-data", action="store_true")
+    p.add_argument("--same-address", action="store_true",
+                   help="every user from 127.0.0.1, no PROXY protocol: what happens when the "
+                        "client's address does not reach the application")
     return p
 
 
