@@ -2,7 +2,7 @@
 hour of their call while the juries of other work areas score, on PostgreSQL with the
 production gunicorn configuration.
 
-    .venv/bin/python -m benchmarks.deadline                       # 300 applicants, 120 s, 1x
+    .venv/bin/python -m benchmarks.deadline                       # 300 applicants, 300 s, 1x
     .venv/bin/python -m benchmarks.deadline --applicants 600 --duration 300 --scale 10
 
 Data: ``flask scale`` (60 work areas × 100 candidacies at 1x; reused while the generators are
@@ -246,6 +246,48 @@ class Redis:
             self.process.wait(10)
 
 
+class LockWatch:
+    """Samples PostgreSQL's sessions of the run's database twice a second: how many wait
+    for the audit chain's lock (an advisory lock) and how many are busy otherwise."""
+
+    def __init__(self, admin_url: str, database: str):
+        self.admin_url, self.database = admin_url, database
+        self.samples: list[tuple[int, int]] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            while not self.stop.wait(0.5):
+                row = conn.execute(
+                    "SELECT count(*) FILTER (WHERE wait_event = 'advisory'), "
+                    "count(*) FILTER (WHERE state <> 'idle') "
+                    "FROM pg_stat_activity WHERE datname = %s", (self.database,)).fetchone()
+                self.samples.append((row[0], row[1]))
+
+    def __enter__(self) -> LockWatch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+
+    def figures(self) -> dict:
+        if not self.samples:
+            return {}
+        waiting = [w for w, _ in self.samples]
+        return {"samples": len(waiting),
+                "mean_waiting_for_audit_lock": round(sum(waiting) / len(waiting), 2),
+                "max_waiting_for_audit_lock": max(waiting),
+                "share_of_samples_with_waiters": round(
+                    sum(1 for w in waiting if w) / len(waiting), 2),
+                "mean_busy_sessions": round(sum(b for _, b in self.samples)
+                                            / len(self.samples), 2)}
+
+
 class ProductionServer(serving.Server):
     """gunicorn.conf.py as production runs it: its own worker count (unless ``workers``), no
     core pinning, and PROXY protocol from the trusted local proxy."""
@@ -473,6 +515,7 @@ def run(args) -> dict:
         pids_before = set(server.worker_pids())
         started_at = datetime.now(UTC)
         server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
+        watch = LockWatch(args.pg_url, f"bench_{RUN_DB}").__enter__()
         start = time.monotonic()
         scenario = Scenario(server.port, args.think, start + args.duration, args.seed,
                             own_addresses=not args.same_address)
@@ -490,6 +533,7 @@ def run(args) -> dict:
         for t in threads:
             t.join(timeout=max(1.0, start + args.duration + 300 - time.monotonic()))
         elapsed = time.monotonic() - start
+        watch.__exit__()
         stuck = sum(t.is_alive() for t in threads)
         memory = server.memory()
         server_cpu = server.cpu_seconds() - server_cpu
@@ -497,6 +541,7 @@ def run(args) -> dict:
         pids_after = set(server.worker_pids())
     result["elapsed_s"] = round(elapsed, 1)
     result["actions"] = summarise(scenario.log)
+    result["database_sessions"] = watch.figures()
     result["server_cpu_s"] = round(server_cpu, 1)
     result["client_cpu_s"] = round(client_cpu, 1)
     result["failures"] = scenario.failures[:50]
@@ -572,6 +617,13 @@ def report_lines(r: dict) -> list[str]:
                       + f"; the load generator {r['client_cpu_s']} s; elapsed "
                         f"{r.get('elapsed_s')} s on {r.get('machine', {}).get('nproc', '?')} "
                         "cores."]
+    db_sessions = r.get("database_sessions")
+    if db_sessions:
+        lines += ["", f"PostgreSQL sessions (sampled twice a second): on average "
+                      f"{db_sessions['mean_waiting_for_audit_lock']} waiting for the audit "
+                      f"chain's lock (at most {db_sessions['max_waiting_for_audit_lock']}; "
+                      f"someone waited in {db_sessions['share_of_samples_with_waiters']:.0%} "
+                      f"of the samples), {db_sessions['mean_busy_sessions']} busy in all."]
     if r.get("failure_kinds"):
         lines += ["", "Failures by kind: " + "; ".join(
             f"{kind}: {n}" for kind, n in sorted(r["failure_kinds"].items(),
@@ -586,9 +638,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--applicants", type=int, default=300)
     p.add_argument("--matchmakers", type=int, default=20,
                    help="at most this many matchmakers of the round-1 areas")
-    p.add_argument("--duration", type=float, default=120.0,
+    p.add_argument("--duration", type=float, default=300.0,
                    help="seconds over which the applicants arrive (the last hour compressed)")
-    p.add_argument("--think", type=float, default=1.0, help="seconds between a user's steps")
+    p.add_argument("--think", type=float, default=2.0, help="seconds between a user's steps")
     p.add_argument("--scale", type=int, choices=(1, 10), default=1)
     p.add_argument("--workers", type=int, help="default: gunicorn.conf.py's (2 × cores + 1)")
     p.add_argument("--seed", type=int, default=1)
