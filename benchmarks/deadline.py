@@ -369,6 +369,7 @@ class Scenario:
         self.log: list[tuple[str, float, bool]] = []
         self.failures: list[str] = []
         self.submitted: set[int] = set()
+        self.expectation_failures = 0
         self.lock = threading.Lock()
         self.pdf = small_pdf()
         self.rng = random.Random(seed)
@@ -384,8 +385,13 @@ class Scenario:
         time.sleep(self.think * rng.uniform(0.5, 1.5))
 
     def fail(self, who: str, error: Exception) -> None:
+        """A user who could not finish. A failed request is in the log already; a failed
+        expectation after a successful request (the attachment not listed...) is counted
+        here."""
         with self.lock:
             self.failures.append(f"{who}: {str(error)[:300]}")
+            if not getattr(error, "counted_step", False):
+                self.expectation_failures += 1
 
     def sign_in(self, b: Browser, address: str, totp: str | None = None) -> None:
         page = b.step("sign-in page", "GET", "/aanmelden")
@@ -545,21 +551,25 @@ def run(args) -> dict:
     result["server_cpu_s"] = round(server_cpu, 1)
     result["client_cpu_s"] = round(client_cpu, 1)
     result["failures"] = scenario.failures[:50]
+    result["failed_users"] = len(scenario.failures)
     kinds: dict[str, int] = {}
     for failure in scenario.failures:
         kind = failure.split(": ", 1)[-1]
         kind = "client timeout (60 s)" if kind == "timed out" else kind[:120]
         kinds[kind] = kinds.get(kind, 0) + 1
     result["failure_kinds"] = kinds
-    result["failure_count"] = len(scenario.failures) + stuck
     result["submitted"] = len(scenario.submitted)
     result["workers"] = {str(pid): m for pid, m in memory.items()}
     result["worker_peak_mb"] = max((m.get("VmHWM", 0) for m in memory.values()), default=None)
     result["workers_restarted"] = len(pids_before - pids_after)
     result["verify"] = verify(url, scenario.submitted, started_at)
+    result["expectation_failures"] = scenario.expectation_failures
+    result["stuck_users"] = stuck
+    # failed requests + failed expectations + users still waiting at the end + what the
+    # database check found + workers that died
     result["errors"] = (sum(a["errors"] for a in result["actions"].values())
-                        + result["failure_count"] + result["verify"]["problem_count"]
-                        + result["workers_restarted"])
+                        + scenario.expectation_failures + stuck
+                        + result["verify"]["problem_count"] + result["workers_restarted"])
     return result
 
 
@@ -601,7 +611,8 @@ def report_lines(r: dict) -> list[str]:
                          f"{a['p95_ms']} | {a['max_ms']} |")
     peak = r.get("worker_peak_mb")
     v = r["verify"]
-    lines += ["", f"Submitted: {r['submitted']} of {s['applicants']} (checked in the database: "
+    lines += ["", f"Submitted: {r['submitted']} of {s['applicants']}; users who could not "
+                  f"finish: {r.get('failed_users', len(r['failures']))} (checked in the database: "
                   f"{v['checked_submissions']}, problems {v['problem_count']}). "
                   f"Errors: **{r['errors']}** (target 0). Workers' peak memory (VmHWM): "
                   + ", ".join(f"{m.get('VmHWM')}" for m in r["workers"].values())

@@ -313,5 +313,8 @@ class Browser:
                 raise Failed(f"{action}: {method} {url} answered {status}")
             ok = True
             return parse_page(url, status, text)
+        except Exception as error:
+            error.counted_step = True  # type: ignore[attr-defined]  # in the log already
+            raise
         finally:
             self.log.append((action, time.perf_counter() - start, ok))

@@ -115,3 +115,23 @@ def test_report_shows_every_action_the_errors_and_the_memory_verdict():
     assert "Errors: **0**" in good and "highest 120.0 MB ✓" in good
     bad = "\n".join(report_lines(_result(1, 210.0)))
     assert "Errors: **1**" in bad and "highest 210.0 MB ✗" in bad and "- x: boom" in bad
+
+
+def test_a_failed_request_is_logged_once_and_a_failed_expectation_is_counted_apart():
+    import socket
+
+    from benchmarks.deadline import Scenario
+    from benchmarks.webclient import Browser, Failed
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log: list = []
+    browser = Browser("127.0.0.1", port, "10.0.0.1", log, timeout=2)
+    with pytest.raises(OSError) as refused:
+        browser.step("open form", "GET", "/kandidaturen/1")
+    assert [(a, ok) for a, _, ok in log] == [("open form", False)]
+    scenario = Scenario(port, 0.0, 0.0, 1)
+    scenario.fail("a@x", refused.value)
+    scenario.fail("b@x", Failed("candidacy 1: the uploaded attachment is not listed"))
+    assert scenario.expectation_failures == 1 and len(scenario.failures) == 2
