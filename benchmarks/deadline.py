@@ -491,13 +491,24 @@ def _has_form(page) -> bool:
         return False
 
 
+def deadline_for(now: datetime, duration: float) -> datetime:
+    """One hour from now, but today in Brussels when the run leaves time for that (a
+    deadline of the same day, as in the call); never before the run's end plus 10 minutes."""
+    from zoneinfo import ZoneInfo
+
+    brussels = now.astimezone(ZoneInfo("Europe/Brussels"))
+    end_of_day = brussels.replace(hour=23, minute=59, second=0, microsecond=0)
+    latest_needed = now + timedelta(seconds=duration + 600)
+    return max(min(now + timedelta(hours=1), end_of_day.astimezone(UTC)), latest_needed)
+
+
 def run(args) -> dict:
     dbs = Databases(args.workdir, args.pg_url, args.fresh_data)
     template = f"deadline_{args.scale}x"
     dbs.prepare("postgresql", template, {"areas": BASE_AREAS * args.scale,
                                          "per_area": BASE_PER_AREA, "seed": 1})
     url = copy_database(dbs, template, RUN_DB)
-    deadline = datetime.now(UTC) + timedelta(hours=1)
+    deadline = deadline_for(datetime.now(UTC), args.duration)
     log(f"deadline: preparing {args.applicants} applicants, deadline {deadline:%H:%M} UTC")
     plan = prepare_scenario(url, args.applicants, args.matchmakers, deadline, args.seed)
     result: dict = {"settings": {k: getattr(args, k) for k in (

@@ -135,3 +135,16 @@ def test_a_failed_request_is_logged_once_and_a_failed_expectation_is_counted_apa
     scenario.fail("a@x", refused.value)
     scenario.fail("b@x", Failed("candidacy 1: the uploaded attachment is not listed"))
     assert scenario.expectation_failures == 1 and len(scenario.failures) == 2
+
+
+def test_the_deadline_is_within_the_hour_today_in_brussels_but_after_the_run():
+    from datetime import UTC, datetime, timedelta
+
+    from benchmarks.deadline import deadline_for
+
+    afternoon = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 15:00 in Brussels
+    assert deadline_for(afternoon, 300) == afternoon + timedelta(hours=1)
+    late = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)  # 23:30 in Brussels
+    assert deadline_for(late, 300) == datetime(2026, 11, 30, 22, 59, tzinfo=UTC)
+    later = datetime(2026, 11, 30, 22, 55, tzinfo=UTC)  # the run would outlive the day
+    assert deadline_for(later, 300) == later + timedelta(seconds=900)
