@@ -18,6 +18,10 @@ the 200-candidacy procedure, the six conditions of every work area, the export o
 everything, SQL statements per page on a small and a large data set, and where each
 page's time goes (pyinstrument, by library and by our function or template).
 
+On PostgreSQL, after the page runs, the deadline-day scenario (:mod:`benchmarks.deadline`):
+several hundred applicants submitting in the last hour while juries score, against gunicorn
+as production runs it (p50/p95 per action, errors, the workers' peak memory).
+
 Everything on SQLite and on PostgreSQL (own databases ``bench_*``, never ``test``), at
 1× the data, and with ``--scale 10`` also at 10× with the ratio between the two. A
 Markdown report is printed; the raw figures go to ``bench-results/bench-<time>.json``.
@@ -41,7 +45,7 @@ import json
 import os
 from datetime import UTC, datetime
 
-from benchmarks import serving
+from benchmarks import deadline, serving
 from benchmarks.closing import CANDIDACIES, closing_figures
 from benchmarks.datasets import DATASETS, Databases, spec_for
 from benchmarks.letters import bench_figures
@@ -74,6 +78,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-letters", action="store_true")
     parser.add_argument("--no-closing", action="store_true",
                         help="skip closing a round of 200 candidacies")
+    parser.add_argument("--no-deadline", action="store_true",
+                        help="skip the deadline-day scenario (benchmarks/deadline.py)")
+    parser.add_argument("--deadline-args", default="", metavar="ARGS",
+                        help="options for the deadline-day scenario, e.g. "
+                             "'--applicants 600 --duration 300'")
     parser.add_argument("--quiet-wait", type=float, default=0.0, metavar="SECONDS",
                         help="first wait up to this long for other processes to leave the "
                              "CPUs (under 10%% of the machine for 5 s)")
@@ -166,6 +175,23 @@ def main(argv: list[str] | None = None) -> None:
                 results["runs"].append(run)
                 with open(json_path, "w") as fh:  # keep what we have, should a step fail
                     json.dump(results, fh, indent=1, default=str)
+    if "postgresql" in backends and not args.no_deadline:
+        results["deadline"] = []
+        for scale in scales:
+            log(f"postgresql: deadline day at {scale}x")
+            options = ["--scale", str(scale), "--pg-url", args.pg_url, "--workdir",
+                       args.workdir, "--out", args.out]
+            if q:
+                options += ["--applicants", "60", "--duration", "30", "--matchmakers", "6"]
+            if args.fresh_data:
+                options.append("--fresh-data")
+            try:
+                results["deadline"].append(deadline.measure(options + args.deadline_args.split()))
+            except Exception as error:  # say so, go on with the rest
+                results["notes"].append(f"deadline day at {scale}x not measured: "
+                                        f"{str(error)[-300:]}")
+            with open(json_path, "w") as fh:
+                json.dump(results, fh, indent=1, default=str)
     if not args.no_rows:
         results["rows"] = {}
         for backend in backends:

@@ -306,12 +306,29 @@ def report(results: dict) -> str:
             lines += page_table(run) + [""]
     lines += ["### In process", ""] + direct_table(results["runs"], results.get("letters")) + [""]
     lines += closing_lines(results.get("closing", {}))
+    if results.get("deadline"):
+        # imported here: benchmarks.deadline imports benchmarks.machine, which imports this
+        from benchmarks.deadline import report_lines as deadline_lines
+        for run in results["deadline"]:
+            lines += deadline_lines(run) + [""]
     if results.get("rows"):
         lines += ["### SQL statements at 5 and at 200 rows", ""] + rows_table(results["rows"])
     if any(r["data"] == "10x" for r in results["runs"]):
         lines += ["### Growth: 1× → 10× the data", ""] + growth_table(results["runs"]) + [""]
     lines += ["### Where the time goes (in-process profile, share of samples)", ""]
     lines += profile_lines(results["runs"]) + [""]
-    lines += ["### Targets", ""] + verdicts(results["runs"], results.get("rows", {})) + [""]
+    targets = verdicts(results["runs"], results.get("rows", {}))
+    for run in results.get("deadline", []):
+        name = f"deadline day {run['settings']['scale']}x"
+        missed = []
+        if run.get("errors"):
+            missed.append(f"- ✗ {name}: {run['errors']} errors (target 0)")
+        peak = run.get("worker_peak_mb")
+        if peak and peak >= MAX_WORKER_MB:
+            missed.append(f"- ✗ {name}: worker peak memory {peak} MB (target < "
+                          f"{MAX_WORKER_MB:.0f})")
+        if missed:
+            targets = [t for t in targets if t != "- every target met"] + missed
+    lines += ["### Targets", ""] + targets + [""]
     lines += [f"Raw figures: `{results['json_path']}`."]
     return "\n".join(lines)
