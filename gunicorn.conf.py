@@ -26,8 +26,9 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 worker_class = "gthread"
 # Two threads: every login checks a scrypt hash (werkzeug's n=2**15, r=8: 32 MiB each), so
 # a worker's peak memory grows by 32 MiB per login running at the same time. Measured
-# (make bench): a worker idles at ~72 MB; 4 simultaneous logins took it to 205 MB, 2 stay
-# under 150 MB. The pages are CPU-bound under the GIL: more threads add no throughput.
+# (benchmarks/deadline.py, 30 November 2026): importing the application is about 100 MB, a
+# worker serving pages about 130 MB, one login takes it to about 170 MB, two at once about
+# 205 MB. The pages are CPU-bound under the GIL: more threads add no throughput.
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 keepalive = 5
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -43,6 +44,8 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 limit_request_line = 4094
 limit_request_fields = 100
 # Behind a reverse proxy on the same host: trust its X-Forwarded-* headers only from there.
+# The client's address (for the rate limits) comes from PROXY_HOPS (the application's
+# ProxyFix, README "Configuration"), not from this setting.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "lokale-partnerschappen"
 # No control socket in the home folder (gunicorn 25.1+): several servers (tests, the

@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import matching.app.schema  # noqa: F401  (every model of every domain in the metadata)
 from appeals import applicant_views as appeal_applicant_views
@@ -156,6 +157,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     app.wsgi_app = FloodGuard(app.wsgi_app,  # type: ignore[method-assign]
                               lambda: limiter.storage if limiter.enabled else None)
+    if app.config.get("PROXY_HOPS"):
+        # Outermost, so that the flood guard and the rate limits count the client's
+        # address as the trusted proxies pass it on, not the proxy's own.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops,  # type: ignore[method-assign]
+                                x_proto=hops)
     web.init_web(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

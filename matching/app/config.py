@@ -18,6 +18,11 @@ without a request (30) and at the latest so long after sign-in (12).
 ``RATELIMIT_STORAGE_URI``: where the rate limits count (``redis://…``, shared by every worker and
 server); required in production (``memory://`` only for a single process), ``memory://`` for
 the demo.
+``PROXY_HOPS``: how many reverse proxies in front of the application set ``X-Forwarded-For``
+(and ``-Proto``); 0 (default) trusts none. Behind one proxy set it to 1: otherwise every
+visitor has the proxy's address and the per-address rate limits turn applicants away
+together on a deadline day (``benchmarks/deadline.py --same-address``). Never set it higher
+than the proxies there are: a client could then choose its own address.
 ``PRIVACY_DPO_NAME``, ``PRIVACY_DPO_EMAIL`` and ``PRIVACY_RETENTION_*``: the data
 protection officer and the retention periods the privacy notice states
 (:mod:`matching.privacy`; the defaults and their source are in the README).
@@ -120,6 +125,8 @@ def load_config(instance_path: str, environ: dict | None = None) -> dict:
         "SESSION_LIFETIME_HOURS": int(env.get("SESSION_LIFETIME_HOURS", "12")),
         # Rate limits (Flask-Limiter; matching.core.limits); a refusal says Retry-After.
         "RATELIMIT_STORAGE_URI": limit_storage,
+        # Reverse proxies trusted for the client's address (Werkzeug's ProxyFix).
+        "PROXY_HOPS": _proxy_hops(env.get("PROXY_HOPS", "0")),
         # a moving window: no burst of a whole new allowance at each minute's boundary
         "RATELIMIT_STRATEGY": "moving-window",
         # Mail (the outbox worker): "file" writes .eml files into instance/mail (the demo,
@@ -189,4 +196,12 @@ def _whole(env, key: str, default: int) -> int:
         return default
     if not value.strip().isdigit():
         raise ConfigError(f"{key} must be a whole number, not {value!r}")
+    return int(value)
+
+
+def _proxy_hops(value: str) -> int:
+    """``PROXY_HOPS``: a whole number of proxies, 0 to 5."""
+    if not value.strip().isdigit() or int(value) > 5:
+        raise ConfigError(f"PROXY_HOPS must be a whole number from 0 to 5, not {value!r}: the "
+                          "number of reverse proxies in front of the application")
     return int(value)

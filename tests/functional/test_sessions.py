@@ -522,3 +522,36 @@ def test_the_demo_code_page_shows_the_code_of_a_demo_account_only(app, world, db
     page = client.get("/aanmelden/code").get_data(as_text=True)
     assert f"De code is nu {totp_code(app)}" in page
     assert client.post("/aanmelden/code", data={"code": totp_code(app)}).status_code == 302
+
+
+def test_behind_a_trusted_proxy_each_client_counts_for_itself(tmp_path):
+    """PROXY_HOPS=1 (one reverse proxy): the address the proxy passes on is the client's,
+    for the rate limits and the flood guard alike; without it every visitor would have the
+    proxy's address (and on a deadline day one applicant's failures would stop the others).
+    Only as many hops as configured are trusted: a client cannot choose its address."""
+    from flask import request
+
+    from matching.app import create_app
+
+    def addresses(hops: int) -> list[str]:
+        proxied = create_app({"TESTING": True, "MATCHING_ENV": "testing", "PROXY_HOPS": hops,
+                              "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "p.db")})
+        proxied.add_url_rule("/_address", "address", lambda: request.remote_addr or "")
+        client = proxied.test_client()
+        seen = []
+        for forwarded in ("10.0.0.1", "10.0.0.2", "6.6.6.6, 10.0.0.3"):
+            response = client.get("/_address", headers={"X-Forwarded-For": forwarded},
+                                  environ_base={"REMOTE_ADDR": "127.0.0.1"})
+            seen.append(response.get_data(as_text=True))
+        return seen
+
+    assert addresses(0) == ["127.0.0.1"] * 3
+    assert addresses(1) == ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
+
+
+@pytest.mark.parametrize("value", ["-1", "x", "6"])
+def test_proxy_hops_must_be_a_small_whole_number(value):
+    from matching.app.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match="PROXY_HOPS"):
+        load_config("/tmp", {"PROXY_HOPS": value, "MATCHING_ENV": "testing"})
