@@ -31,7 +31,6 @@ from matching.core.dates import BRUSSELS, require_aware
 from matching.core.errors import N_
 from matching.letters.content import LetterContent, LetterKind, check_complete
 from matching.letters.ics import pitch_invitation
-from matching.letters.layout import PDF_LANG, PdfOptions, write_pdf
 from matching.letters.markup import document_text, info, parse
 
 # --- dates -------------------------------------------------------------------------------
@@ -205,6 +204,10 @@ def render_pdf(html: str, *, reference: str, version: int, locale: str, created_
         footer = gettext(FOOTER, reference=reference, version=version)
         note = gettext(FOOTER_SEAL, url=verify_url) if verify_url else ""
         unshowable = gettext(UNSHOWABLE, mark="[*]", url=online_url) if online_url else ""
+    # reportlab (about 20 MB) only where a PDF is made: the mail worker, a ratification;
+    # a web worker serving pages never loads it (issue 17, worker memory)
+    from matching.letters.layout import PDF_LANG, PdfOptions, write_pdf
+
     return write_pdf(html, PdfOptions(
         created_at=created_at, title=doc.title or reference,
         author=doc.meta.get("author", ""), subject=doc.meta.get("description", ""),

@@ -44,7 +44,6 @@ from matching.audit.queries import audit_status
 from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CRITERION_LABELS, CandidacyState
 from matching.core.db import db
 from matching.core.errors import N_
-from matching.letters.layout import PDF_LANG, PdfOptions, write_pdf
 from matching.letters.markup import info, parse
 from matching.letters.render import brussels, format_clock, format_day, template_gettext
 from matching.oversight.facts import STATUS_LABELS
@@ -250,6 +249,10 @@ def build_final_report(procedure_id: int, now: datetime, locale: str = "nl") -> 
     lang = doc.lang or locale
     with force_locale(locale):
         page_label = gettext(PAGE_LABEL, page="%(page)s", pages="%(pages)s")
+    # reportlab (about 20 MB) only where a PDF is made: the mail worker, a ratification;
+    # a web worker serving pages never loads it (issue 17, worker memory)
+    from matching.letters.layout import PDF_LANG, PdfOptions, write_pdf
+
     return write_pdf(html, PdfOptions(
         created_at=now, keywords=f"procedure {procedure_id}", lang=PDF_LANG.get(lang, lang),
         footer=doc.title, page_label=page_label))
