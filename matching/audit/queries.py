@@ -161,12 +161,9 @@ def audit_status(full: bool = False) -> AuditStatus:
     start: tuple[int | None, str, bool, int, datetime | None] = (None, GENESIS, False, 0, None)
     if anchor is not None and checkpoint is not None:
         there = _hash_of(anchor.last_event_id)
-        if there is None:
-            return _remember(ChainReport(0, ChainBreak(anchor.last_event_id, CUT, anchor.events,
-                                                       None)), 0, None, checkpoint_id)
-        if there[0] != anchor.last_hash:
-            return _remember(ChainReport(0, ChainBreak(anchor.last_event_id, REWRITTEN)), 0,
-                             None, checkpoint_id)
+        broken = _head_broken(anchor, there)
+        if broken is not None or there is None:
+            return _remember(ChainReport(0, broken), 0, None, checkpoint_id)
         start = (anchor.last_event_id, anchor.last_hash, there[1] == KEYED, anchor.events,
                  checkpoint.checked_at)
     if (cached and cached.intact and cached.head_id is not None
@@ -181,6 +178,16 @@ def audit_status(full: bool = False) -> AuditStatus:
     report = verify_chain(db.session, key, after_id=after_id, after_hash=after_hash,
                           after_keyed=after_keyed, known=known, anchor=anchor)
     return _remember(report, known, full_at, checkpoint_id)
+
+
+def _head_broken(anchor, there) -> ChainBreak | None:
+    """The checkpoint's head is gone (the tail was cut) or no longer has its hash (it was
+    rewritten); ``there`` is ``_hash_of`` the head: (hash, key version) or None."""
+    if there is None:
+        return ChainBreak(anchor.last_event_id, CUT, anchor.events, None)
+    if there[0] != anchor.last_hash:
+        return ChainBreak(anchor.last_event_id, REWRITTEN)
+    return None
 
 
 def _hash_of(event_id: int) -> tuple[str, int] | None:
@@ -268,12 +275,9 @@ def ratification_status(now: datetime | None = None) -> AuditStatus:
         return _remember(_walk_all(checkpoint, None, key), 0, datetime.now(UTC),
                          checkpoint_id)
     there = _hash_of(anchor.last_event_id)
-    if there is None:
-        return _remember(ChainReport(0, ChainBreak(anchor.last_event_id, CUT, anchor.events,
-                                                   None)), 0, None, checkpoint_id)
-    if there[0] != anchor.last_hash:
-        return _remember(ChainReport(0, ChainBreak(anchor.last_event_id, REWRITTEN)), 0,
-                         None, checkpoint_id)
+    broken = _head_broken(anchor, there)
+    if broken is not None or there is None:
+        return _remember(ChainReport(0, broken), 0, None, checkpoint_id)
     counted = db.session.scalar(select(func.count(AuditEvent.id))
                                 .where(AuditEvent.id <= anchor.last_event_id))
     if counted != anchor.events:
