@@ -81,7 +81,7 @@ def test_the_demo_shows_every_state_and_stays_before_today(db):
     # Roeselare is ready to ratify: all six conditions met today, every decision received,
     # no appeal window open, every observation answered.
     roeselare = procedures["Regio Roeselare"]
-    assert unmet(evaluate_procedure(roeselare.id, today, full_audit=True)) == []
+    assert unmet(evaluate_procedure(roeselare.id, today, ratification=True)) == []
     assert roeselare.ratified_at is None
     assert not db.session.scalars(select(Observation).where(
         Observation.procedure_id == roeselare.id, Observation.answer.is_(None))).all()
