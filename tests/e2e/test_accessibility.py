@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -271,7 +272,14 @@ def submit_forms_empty(page, axe, seen: Crawl) -> None:
                                  f"validation state (title {title!r}, now at {page.url})")
             continue
         seen.validation_states.append(action)
-        focused = page.evaluate("() => !!document.activeElement?.closest('.error-summary')")
+        # Chromium moves the focus to an ``autofocus`` element at its next rendering update,
+        # not at the load event: wait for it (a busy machine may take a moment)
+        try:
+            page.wait_for_function(
+                "() => !!document.activeElement?.closest('.error-summary')", timeout=5000)
+            focused = True
+        except PlaywrightTimeout:
+            focused = False
         if not focused:
             seen.problems.append(f"{label}: the error summary does not have the focus")
         seen.problems += check_page(page, axe, f"{label}, validation state")
