@@ -158,7 +158,7 @@ def ratify_procedure(procedure_id: int):
             [_("Europa WSE bekrachtigt het verloop van stap 3 in %(area)s.",
                area=procedure.work_area.name),
              _("Het eindverslag van stap 3 wordt opgemaakt, verzegeld en bewaard, met de "
-               "vingerafdruk van het auditspoor."),
+               "vingerafdruk van de audittrail."),
              _audit_check_wording()],
             _("Daarna is de procedure bevroren: geen enkele stap van stap 3 kan nog wijzigen "
               "(de noodprocedure van stap 4 blijft mogelijk). Een bekrachtiging kan niet "
@@ -177,16 +177,16 @@ def _audit_check_wording() -> str:
     (``flask audit verify``, nightly) when it is recent, else the whole trail."""
     age = latest_checkpoint_age()
     if age.usable and age.checked_at is not None:
-        return _("Het auditspoor wordt eerst gecontroleerd: elke gebeurtenis sinds de laatste "
+        return _("De audittrail wordt eerst gecontroleerd: elke gebeurtenis sinds de laatste "
                  "volledige controle van %(moment)s, en die controle zelf. Als een van de zes "
                  "voorwaarden niet voldaan is, wordt de bekrachtiging geweigerd.",
                  moment=format_brussels(age.checked_at))
     if age.checked_at is not None:
-        return _("Het volledige auditspoor wordt eerst opnieuw gecontroleerd, want de laatste "
+        return _("De volledige audittrail wordt eerst opnieuw gecontroleerd, want de laatste "
                  "volledige controle (%(moment)s) is ouder dan twee dagen; dat kan even duren. "
                  "Als een van de zes voorwaarden niet voldaan is, wordt de bekrachtiging "
                  "geweigerd.", moment=format_brussels(age.checked_at))
-    return _("Het volledige auditspoor wordt eerst opnieuw gecontroleerd; als een van de zes "
+    return _("De volledige audittrail wordt eerst opnieuw gecontroleerd; als een van de zes "
              "voorwaarden niet voldaan is, wordt de bekrachtiging geweigerd.")
 
 

@@ -324,7 +324,7 @@ def personal_data(user: User) -> list[Section]:
 
     steps = db.session.scalar(select(func.count()).select_from(AuditEvent)
                               .where(AuditEvent.actor_id == uid))
-    sections.append(_section("audit_trail", N_("Uw stappen in het auditspoor"), (
+    sections.append(_section("audit_trail", N_("Uw stappen in de audittrail"), (
         ("steps", N_("Aantal stappen die u zette")),), [{"steps": steps or 0}]))
 
     pattern = f"%{_escape_like(user.email)}%"

@@ -172,7 +172,7 @@ def test_the_confirmation_says_what_of_the_audit_trail_is_checked(app, world, db
     login(client, db, world.observer())
     url = f"/observatie/procedures/{world.procedure.id}/bekrachtigen"
     page = client.post(url).get_data(as_text=True)
-    assert "Het volledige auditspoor wordt eerst opnieuw gecontroleerd; als" in page  # none
+    assert "De volledige audittrail wordt eerst opnieuw gecontroleerd; als" in page  # none
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     checkpoint = db.session.scalar(select(AuditCheckpoint))
     page = client.post(url).get_data(as_text=True)
