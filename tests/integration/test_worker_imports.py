@@ -100,3 +100,43 @@ def test_the_migration_commands_still_work(tmp_path):
     ready = run([sys.executable, "-c", "from matching.app import create_app\n"
                  "print(create_app().test_client().get('/ready').status_code)"], env)
     assert ready.stdout.strip() == "200", ready.stderr[-3000:]
+
+
+def alembic_heads(directory: Path) -> set[str]:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(directory))
+    return set(ScriptDirectory.from_config(config).get_heads())
+
+
+def test_the_readiness_check_reads_the_heads_as_alembic_does(tmp_path):
+    from matching.app import MIGRATIONS_DIR
+    from matching.app.web import read_heads
+
+    assert read_heads(MIGRATIONS_DIR / "versions") == alembic_heads(MIGRATIONS_DIR) != set()
+    # a branched tree and a merge, with annotated assignments as Alembic writes them
+    tree = tmp_path / "migrations"
+    (tree / "versions").mkdir(parents=True)
+    (tree / "script.py.mako").write_text("")
+    files = {"a": "None", "b": "'a'", "c": "'a'", "d": "('b', 'c')", "e": "'d'", "f": "'d'"}
+    for name, down in files.items():
+        (tree / "versions" / f"{name}.py").write_text(
+            f"revision: str = '{name}'\ndown_revision = {down}\nbranch_labels = None\n"
+            "depends_on = None\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n")
+    assert read_heads(tree / "versions") == alembic_heads(tree) == {"e", "f"}
+
+
+def test_the_readiness_check_imports_no_alembic(tmp_path):
+    env = environment(tmp_path, "development")
+    assert run([sys.executable, "-m", "flask", "--app", "matching.app", "db", "upgrade"],
+               env).returncode == 0
+    script = """
+import sys
+from matching.app import create_app
+status = create_app().test_client().get('/ready').status_code
+print(status, "alembic" in sys.modules, "mako" in sys.modules)
+"""
+    result = run([sys.executable, "-c", script], env)
+    assert result.stdout.strip() == "200 False False", result.stderr[-3000:]
