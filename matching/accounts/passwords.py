@@ -6,7 +6,7 @@ which needs 128 × n × r = 32 MiB of memory while it runs. A gunicorn worker ha
 a process compute one scrypt at a time; a second sign-in waits its turn (about 0.1 s of CPU
 each), while the worker's other thread keeps serving pages (``hashlib.scrypt`` releases the
 GIL). On a machine with fewer cores than workers the hashes per second stay the same (the
-other workers use the cores meanwhile): README, "Deadline day".
+other workers use the cores meanwhile): README, "A worker's memory".
 
 The parameters and the stored format are Werkzeug's: only the number of hashes running at
 once changes.
