@@ -24,11 +24,13 @@ wsgi_app = "matching.app:create_app()"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
-# Two threads: every login checks a scrypt hash (werkzeug's n=2**15, r=8: 32 MiB each), so
-# a worker's peak memory grows by 32 MiB per login running at the same time. Measured
-# (benchmarks/deadline.py, 30 November 2026): importing the application is about 100 MB, a
-# worker serving pages about 130 MB, one login takes it to about 170 MB, two at once about
-# 205 MB. The pages are CPU-bound under the GIL: more threads add no throughput.
+# Two threads: every login checks a scrypt hash (werkzeug's n=2**15, r=8: 32 MiB each); a
+# worker computes one at a time (matching.accounts.passwords), so its peak grows by 32 MiB
+# whatever the number of threads. Measured (30 November 2026, issue 17): a worker starts at
+# about 83 MB and peaked at 139-151 MB under sign-ins, uploads and submissions (before the
+# libraries were imported where used and the hashes taken in turn: 120 MB and 190-214 MB).
+# The pages are CPU-bound under the GIL: more threads add no throughput. MALLOC_ARENA_MAX=2
+# in the environment made no measurable difference.
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 keepalive = 5
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -16,8 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from matching.accounts.passwords import hash_password, password_matches
 from matching.accounts.rules import AccountState, OrganisationKind, Role, account_state
 from matching.core.db import Model, UTCDateTime, enum_column
 
@@ -60,12 +60,12 @@ class User(UserMixin, Model):
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:
             return False  # an invited account sets its password first
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # flask-login

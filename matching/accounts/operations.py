@@ -15,7 +15,6 @@ from datetime import datetime
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, text
-from werkzeug.security import generate_password_hash
 
 from matching.accounts import notifications as account_mail
 from matching.accounts.models import (
@@ -24,6 +23,7 @@ from matching.accounts.models import (
     User,
 )
 from matching.accounts.municipalities import by_code
+from matching.accounts.passwords import hash_password
 from matching.accounts.rules import (
     MIN_PASSWORD,
     OrganisationKind,
@@ -310,7 +310,7 @@ def register_applicant(organisation_name: str, enterprise_number: str, legal_for
         _check_organisation(organisation_name, enterprise_number, legal_form, seat_nis_code)
         if not name.strip():
             raise DomainError(N_("Geef een naam."), field="name")
-        generate_password_hash(password, method="scrypt")  # the same work as a new account
+        hash_password(password)  # the same work as a new account
         account_mail.already_registered_mail(existing, now=now)
         audit("user.registration_for_existing_address", existing, actor=None, now=now,
               procedure_id=None)

@@ -9,7 +9,6 @@ whether the account exists or not."""
 from __future__ import annotations
 
 import pyotp
-import segno
 from flask import (
     Blueprint,
     abort,
@@ -26,7 +25,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 
 from matching.accounts import operations as account_ops
 from matching.accounts import sign_in_operations as sign_in_ops
@@ -47,6 +45,7 @@ from matching.accounts.forms import (
     seat_choices,
 )
 from matching.accounts.models import User
+from matching.accounts.passwords import spend_unknown_account_check
 from matching.accounts.rules import ROLE_LABELS, OrganisationKind, Role, second_factor_required
 from matching.accounts.sessions import SESSION_KEY, current_session
 from matching.core.db import db
@@ -74,10 +73,6 @@ def address_and_pending_account() -> str:
 
 register_nav(N_("Registreren"), "accounts.register",
              visible=lambda user: not user.is_authenticated, order=90)
-
-#: Compared against when the account does not exist, so both paths take as long.
-_DUMMY_HASH = ("scrypt:32768:8:1$dummysaltdummysa$" + "0" * 128)
-
 
 def _fresh_cookie(token: str | None, *, target: str | None = None) -> None:
     """A fresh session cookie: the session id and the CSRF token change at sign-in and
@@ -124,7 +119,7 @@ def login():
             _fresh_cookie(token)
             return redirect(target)
         if user is None:
-            check_password_hash(_DUMMY_HASH, form.password.data)  # same time either way
+            spend_unknown_account_check(form.password.data)  # same time either way
         else:
             sign_in_ops.record_failed_login(user, now=now)
             db.session.commit()
@@ -181,6 +176,8 @@ def second_factor():
 
 def _enrolment(user: User) -> dict:
     """What the enrolment page shows: the QR code (SVG, inline) and the secret as text."""
+    import segno  # only here (issue 17: not in every worker at start)
+
     uri = pyotp.TOTP(user.totp_secret or "").provisioning_uri(
         name=user.email, issuer_name="Lokale partnerschappen")
     svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff",

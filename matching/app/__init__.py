@@ -31,7 +31,7 @@ from matching.administration import views as admin_views
 from matching.app import web
 from matching.app.cli import register_cli
 from matching.app.config import ConfigError, load_config
-from matching.app.extensions import babel, csrf, login_manager, migrate
+from matching.app.extensions import Migrations, babel, csrf, login_manager
 from matching.candidacies import coordinator_views as candidacy_coordinator_views
 from matching.candidacies import public_views as letter_verification_views
 from matching.candidacies import views as applicant_views
@@ -42,7 +42,6 @@ from matching.core.navigation import nav_for
 from matching.core.reasons import reason_label
 from matching.core.render import status_tag, tone_of, translated, url_pattern
 from matching.core.terms import mark_english_terms
-from matching.demo import data as demo_data
 from matching.letters.render import format_deadline
 from matching.letters.seal import SealError, load_seal
 from matching.oversight import condition_views
@@ -120,6 +119,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["MATCHING_ENV"] == "development":
         # the demo's second factor is a public key (README): the code page of a demo
         # account shows its current code, so the demo can be tried without an app
+        from matching.demo import data as demo_data  # (the demo's package: not in production)
+
         app.config.setdefault("DEMO_TOTP_SECRET", demo_data.TOTP_SECRET)
 
     if app.config["MATCHING_ENV"] == "production":
@@ -128,7 +129,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         except SealError as error:
             raise ConfigError(str(error)) from None
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    # Flask-Migrate's configuration; its commands (`flask db`) are registered by register_cli
+    app.extensions["migrate"] = Migrations(db, str(MIGRATIONS_DIR), render_as_batch=True)
     babel.init_app(app, locale_selector=web.select_locale,
                    default_translation_directories=str(TRANSLATIONS_DIR))
     csrf.init_app(app)

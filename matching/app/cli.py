@@ -1,10 +1,11 @@
 """CLI commands: ``flask --app matching.app demo``, ``outbox``, ``audit verify``, ``letters
-verify`` (and, through Flask-Migrate, ``db``)."""
+verify`` (and Flask-Migrate's ``db``, imported when it runs)."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
@@ -18,11 +19,9 @@ from matching.candidacies.operations import send_outbox
 from matching.candidacies.queries import letter_of_pdf, letter_seal_fingerprints
 from matching.core.dates import BRUSSELS, format_brussels
 from matching.core.db import db
-from matching.demo import load_demo
 from matching.letters.seal import SealCheck, UnreadablePdf, check_seal, current_seal
 from matching.mail.models import OutboxMessage, OutboxState
 from matching.oversight.models import FinalReport
-from matching.scale import ScaleError, generate
 from workareas.models import WorkArea
 
 
@@ -33,7 +32,32 @@ def _checkpoint() -> None:
     db.session.commit()
 
 
+class MigrationCommands(click.Group):
+    """``flask db …``: Flask-Migrate's command group, imported (with Alembic and Mako) only
+    when a ``db`` command runs, not by every worker that creates the application (issue 17).
+    Its parsing, help and commands are Flask-Migrate's own: the context is made by its group."""
+
+    @staticmethod
+    def _commands() -> click.Group:
+        from flask_migrate.cli import db as commands
+
+        return commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._commands().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._commands().get_command(ctx, cmd_name)
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        return self._commands().make_context(info_name, args, parent=parent, **extra)
+
+
 def register_cli(app: Flask) -> None:
+    # Flask-Migrate's `db` group (Migrate.init_app registered it before issue 17)
+    app.cli.add_command(MigrationCommands("db", help="Perform database migrations."))
+
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database holds no work area.")
     def demo_command(if_empty: bool) -> None:
@@ -44,6 +68,8 @@ def register_cli(app: Flask) -> None:
         if if_empty and db.session.scalar(select(func.count(WorkArea.id))):
             click.echo("De database bevat al gegevens; geen demo geladen.")
             return
+        from matching.demo import load_demo  # CLI only (issue 17: not in every worker)
+
         summary = load_demo()
         db.session.commit()
         _checkpoint()
@@ -83,6 +109,7 @@ def register_cli(app: Flask) -> None:
         from datetime import datetime
         from datetime import time as clock
 
+        from matching.scale import ScaleError, generate  # CLI only (issue 17)
 
         started = time.perf_counter()
         noon = datetime.combine(today.date(), clock(12), tzinfo=BRUSSELS) if today else None

@@ -4,7 +4,9 @@ the headers of every response."""
 
 from __future__ import annotations
 
+import ast
 import logging
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -84,14 +86,39 @@ def migration_heads() -> set[str]:
     """The head revision(s) of the migrations shipped with this code (read once)."""
     heads = current_app.extensions.get("migration_heads")
     if heads is None:
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
-
-        config = Config()
-        config.set_main_option("script_location", current_app.extensions["migrate"].directory)
-        heads = current_app.extensions["migration_heads"] = set(
-            ScriptDirectory.from_config(config).get_heads())
+        versions = Path(current_app.extensions["migrate"].directory) / "versions"
+        heads = current_app.extensions["migration_heads"] = read_heads(versions)
     return heads
+
+
+def read_heads(versions: Path) -> set[str]:
+    """The revisions no other migration in ``versions`` follows: each file's ``revision``
+    and ``down_revision``, read as Alembic reads them, without importing Alembic (and Mako):
+    10 MB in every worker a load balancer asks (issue 17). The test compares the answer
+    with Alembic's ``ScriptDirectory.get_heads()``."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted(versions.glob("*.py")):
+        values: dict[str, object] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                values[target.id] = ast.literal_eval(value)
+        revision = values.get("revision")
+        if not isinstance(revision, str):
+            continue
+        revisions.add(revision)
+        down = values.get("down_revision")
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, list | tuple):
+            parents.update(str(d) for d in down)
+    return revisions - parents
 
 
 def _plain(body: str, status: int) -> Response:

@@ -13,8 +13,6 @@ import hashlib
 import re
 from datetime import date, datetime, time
 
-from icalendar import Calendar, Event, vCalAddress, vText
-
 from matching.core.dates import BRUSSELS, require_aware
 from matching.core.dates import UTC as _UTC
 from matching.core.errors import N_
@@ -62,6 +60,7 @@ def pitch_invitation(content: LetterContent, locale: str = "nl", sequence: int =
         raise ValueError("the letter has no pitch moment")
     starts = require_aware(pitch.starts_at, "starts_at").astimezone(BRUSSELS)
     ends = require_aware(pitch.ends_at, "ends_at").astimezone(BRUSSELS)
+    from icalendar import Calendar, Event, vCalAddress, vText  # issue 17: only here
 
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -114,6 +113,8 @@ def pitch_cancellation(invitation: bytes) -> bytes:
     invitation that goes with it carries the next SEQUENCE, so in whatever order the two
     e-mails arrive the calendar ends with the new moment (RFC 5546: a message with a lower
     SEQUENCE than the stored event is ignored)."""
+    from icalendar import Calendar, vText  # issue 17: only here
+
     cal = Calendar.from_ical(invitation)
     cal["method"] = "CANCEL"
     for event in cal.walk("VEVENT"):

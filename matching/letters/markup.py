@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import lxml.html
-from lxml.etree import _Element
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 #: Elements that start a block of their own; everything else is inline.
 BLOCKS = frozenset({
@@ -45,6 +46,8 @@ def parse(html: str) -> _Element:
     global _last
     if _last is not None and _last[0] == html:
         return _last[1]
+    import lxml.html  # where a letter is parsed (issue 17: not in every worker at start)
+
     root = lxml.html.document_fromstring(html)
     _last = (html, root)
     return root

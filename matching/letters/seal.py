@@ -21,16 +21,16 @@ import io
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
-
-from asn1crypto import x509 as asn1_x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from matching.core.errors import N_, DomainError
+
+if TYPE_CHECKING:
+    from asn1crypto import x509 as asn1_x509
 
 T = TypeVar("T")
 
@@ -48,14 +48,37 @@ class UnreadablePdf(DomainError):
 
 @dataclass(frozen=True)
 class Seal:
-    signer: Any  # pyhanko's SimpleSigner (imported when a seal is loaded)
-    certificate: asn1_x509.Certificate
+    """A seal certificate with its key, as checked by :func:`load_seal`. pyHanko's signer
+    (pyHanko with its certificate validation: about 25 MB of imports) is made when the
+    first PDF is sealed, not by every worker at start (issue 17): the web pages seal
+    nothing on their own, the mail worker and a ratification do."""
+
+    pkcs12: bytes = field(repr=False)
+    passphrase: bytes | None = field(repr=False)
+    certificate_der: bytes
     development: bool
+
+    @cached_property
+    def signer(self) -> Any:
+        """pyHanko's signer (our :func:`_signer_class`), loaded from the PKCS#12 file."""
+        loaded = _signer_class().load_pkcs12_data(self.pkcs12, other_certs=[],
+                                                  passphrase=self.passphrase)
+        # pyHanko returns its own class: keep its key and certificates in ours
+        return _signer_class()(signing_key=loaded.signing_key,
+                               signing_cert=loaded.signing_cert,
+                               cert_registry=loaded.cert_registry,
+                               signature_mechanism=loaded.signature_mechanism)
+
+    @cached_property
+    def certificate(self) -> asn1_x509.Certificate:
+        from asn1crypto import x509 as asn1_x509
+
+        return asn1_x509.Certificate.load(self.certificate_der)
 
     @property
     def fingerprint(self) -> str:
         """The SHA-256 of the certificate (DER), hex: recorded with every sealed PDF."""
-        return hashlib.sha256(self.certificate.dump()).hexdigest()
+        return hashlib.sha256(self.certificate_der).hexdigest()
 
     @property
     def subject(self) -> str:
@@ -72,6 +95,9 @@ def _signer_class():
         _key = None
 
         def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
             if self._key is None:
                 self._key = serialization.load_der_private_key(self.signing_key.dump(),
                                                                password=None)
@@ -105,20 +131,19 @@ def load_seal(config: dict, instance_path: str) -> Seal:
         data = Path(path).read_bytes()
     except OSError as error:
         raise SealError(f"LETTER_SEAL_PKCS12 {path!r} cannot be read: {error}") from None
+    # The check pyHanko's loader starts with (cryptography's PKCS#12 reader: the file, its
+    # passphrase, the key and the certificate); pyHanko itself loads it at the first seal.
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+
+    secret = passphrase.encode() or None
     try:
-        loaded = _signer_class().load_pkcs12_data(data, other_certs=[],
-                                                  passphrase=passphrase.encode() or None)
-        # pyHanko returns its own class: keep its key and certificates in ours
-        signer = _signer_class()(signing_key=loaded.signing_key,
-                                 signing_cert=loaded.signing_cert,
-                                 cert_registry=loaded.cert_registry,
-                                 signature_mechanism=loaded.signature_mechanism)
-    except Exception as error:  # a wrong passphrase or a broken file: pyHanko raises many kinds
+        key, certificate, _ = pkcs12.load_key_and_certificates(data, secret)
+    except Exception as error:  # a wrong passphrase or a broken file
         raise SealError(f"LETTER_SEAL_PKCS12 {path!r} cannot be opened with "
                         f"LETTER_SEAL_PASSPHRASE: {type(error).__name__}") from None
-    if signer is None or signer.signing_cert is None:
+    if key is None or certificate is None:
         raise SealError(f"LETTER_SEAL_PKCS12 {path!r} holds no certificate with its key")
-    return Seal(signer, signer.signing_cert, development)
+    return Seal(data, secret, certificate.public_bytes(Encoding.DER), development)
 
 
 def development_seal(instance_path: str) -> str:
@@ -134,6 +159,8 @@ def _write_development_seal(path: str) -> None:
     """A self-signed seal certificate (RSA 2048, ten years) for development and tests,
     written atomically (two processes may start at once)."""
     from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import pkcs12
     from cryptography.x509.oid import NameOID
 

@@ -117,7 +117,7 @@ def quiet_server_log():
 @pytest.fixture
 def cheap_password_hashing(monkeypatch):
     """The demo creates some sixty accounts; scrypt would spend most of the test on them."""
-    monkeypatch.setattr("matching.accounts.models.generate_password_hash",
+    monkeypatch.setattr("matching.accounts.passwords.generate_password_hash",
                         lambda password, method=None: generate_password_hash(
                             password, method="pbkdf2:sha256:1"))
 

@@ -33,7 +33,7 @@ from tests.support import kbo
 
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):
-    monkeypatch.setattr("matching.accounts.models.generate_password_hash",
+    monkeypatch.setattr("matching.accounts.passwords.generate_password_hash",
                         lambda password, method=None: generate_password_hash(
                             password, method="pbkdf2:sha256:1"))
 

@@ -38,7 +38,7 @@ RECORD_ENDED = datetime(2036, 1, 2, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):
-    monkeypatch.setattr("matching.accounts.models.generate_password_hash",
+    monkeypatch.setattr("matching.accounts.passwords.generate_password_hash",
                         lambda password, method=None: generate_password_hash(
                             password, method="pbkdf2:sha256:1"))
 
