@@ -36,7 +36,8 @@ from babel import Locale
 from flask import Flask, request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import SecurityError
-from werkzeug.http import is_resource_modified
+from werkzeug.http import is_resource_modified, quote_etag
+from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_host
 
 from matching.core.db import db
@@ -53,6 +54,8 @@ from workareas.conditional import (
 log = logging.getLogger(__name__)
 
 LIST, FEED, ADDENDUM = "/addenda", "/addenda/feed.atom", "/addenda/"
+
+NOT_MODIFIED = "304 NOT MODIFIED"  # as Werkzeug spells it
 
 #: The endpoints answered here, with a path of each (to resolve their rate limits).
 ENDPOINTS = {"public.addenda": LIST, "public.feed": FEED, "public.addendum": "/addenda/1"}
@@ -103,6 +106,7 @@ class PublicRevalidation:
         self.language, self.headers = language, headers
         self._ready: tuple[Any, Any] | None | bool = False  # (engine, dialect) once known
         self._locales: dict[str, str] = {}
+        self._templates: dict[tuple[bool, Any], list[tuple[str, str]]] = {}
 
     def __call__(self, environ, start_response):
         if (environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING")
@@ -110,13 +114,15 @@ class PublicRevalidation:
                         or environ.get("HTTP_IF_MODIFIED_SINCE"))):
             return self.wsgi_app(environ, start_response)
         page = page_of(environ.get("PATH_INFO", ""))
-        response = self.answer(environ, *page) if page is not None else None
-        if response is None:
+        etag = self.answer(environ, *page) if page is not None else None
+        if etag is None:
             return self.wsgi_app(environ, start_response)
-        return response(environ, start_response)
+        start_response(NOT_MODIFIED, self._headers(environ, page[0], etag))
+        return []
 
-    def answer(self, environ, html: bool, procedure_id: int | None):
-        """The 304, or None when Flask answers (another answer, or not ours to give)."""
+    def answer(self, environ, html: bool, procedure_id: int | None) -> str | None:
+        """The ETag of the 304 to answer, or None when Flask answers (another answer, or
+        not ours to give)."""
         ready = self._prepare()
         if ready is None:
             return None
@@ -144,9 +150,22 @@ class PublicRevalidation:
                                     app=app)
         if is_resource_modified(environ, etag, last_modified=modified):
             return None  # changed: Flask renders the page
-        response = app.response_class(status=304)
-        mark(response, etag, modified, html=html)
-        return self.headers(response, config)
+        return etag
+
+    def _headers(self, environ, html: bool, etag: str) -> list[tuple[str, str]]:
+        """The headers of the view's 304 (:func:`workareas.conditional.mark` and the headers
+        of every response, as Werkzeug sends them: no ``Last-Modified`` on a 304), made
+        once per kind of page and configuration, with this answer's ETag."""
+        config = self.app.config
+        key = (html, config.get("MATCHING_ENV"))  # what ``headers`` reads of it
+        template = self._templates.get(key)
+        if template is None:
+            response = Response(status=304)
+            mark(response, "-", None, html=html)
+            self.headers(response, config)
+            template = self._templates[key] = response.get_wsgi_headers(environ).to_wsgi_list()
+        tag = quote_etag(etag)
+        return [(name, tag if name == "ETag" else value) for name, value in template]
 
     def _locale(self, chosen: str) -> str:
         """``str(flask_babel.get_locale())`` for the chosen language (parsed once)."""
