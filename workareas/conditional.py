@@ -60,6 +60,7 @@ from flask import Flask, Response, current_app, request, session
 from flask_babel import get_locale
 from sqlalchemy import and_, bindparam, case, func, or_, select, true
 from werkzeug.http import is_resource_modified
+from werkzeug.wrappers import Response as BaseResponse
 
 from matching.accounts.sessions import SESSION_KEY
 from matching.audit.models import AuditEvent
@@ -287,7 +288,8 @@ def validators(state: tuple[tuple, datetime | None], *, html: bool, language: st
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32], modified
 
 
-def mark(response: Response, etag: str, modified: datetime | None, *, html: bool) -> Response:
+def mark(response: BaseResponse, etag: str, modified: datetime | None, *,
+         html: bool) -> BaseResponse:
     """``ETag``, ``Last-Modified``, ``Cache-Control`` and ``Vary`` of a public page (its 200
     and its 304 alike)."""
     response.set_etag(etag)
@@ -317,4 +319,5 @@ def conditional(state: tuple[tuple, datetime | None], render: Callable[[], Respo
         # the next request (carrying the new cookie) will compute
         if html:
             etag, modified = validators(state, html=html, language=str(get_locale()))
-    return mark(response, etag, modified, html=html)
+    mark(response, etag, modified, html=html)
+    return response

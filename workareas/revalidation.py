@@ -114,26 +114,27 @@ class PublicRevalidation:
                         or environ.get("HTTP_IF_MODIFIED_SINCE"))):
             return self.wsgi_app(environ, start_response)
         page = page_of(environ.get("PATH_INFO", ""))
-        etag = self.answer(environ, *page) if page is not None else None
+        if page is None:
+            return self.wsgi_app(environ, start_response)
+        html, procedure_id = page
+        etag = self.answer(environ, html, procedure_id)
         if etag is None:
             return self.wsgi_app(environ, start_response)
-        start_response(NOT_MODIFIED, self._headers(environ, page[0], etag))
+        start_response(NOT_MODIFIED, self._headers(environ, html, etag))
         return []
 
     def answer(self, environ, html: bool, procedure_id: int | None) -> str | None:
         """The ETag of the 304 to answer, or None when Flask answers (another answer, or
         not ours to give)."""
-        ready = self._prepare()
-        if ready is None:
-            return None
         app = self.app
         config = app.config
-        trusted = config["TRUSTED_HOSTS"]
-        if trusted is not None:
-            try:
-                get_host(environ, trusted)  # as Flask.create_url_adapter
-            except SecurityError:
-                return None  # Flask refuses it (400)
+        try:
+            host = get_host(environ, config["TRUSTED_HOSTS"])  # as Flask.create_url_adapter
+        except SecurityError:
+            return None  # Flask refuses it (400)
+        ready = self._prepare(environ.get("wsgi.url_scheme", "http"), host)
+        if ready is None:
+            return None
         incoming = app.request_class(environ)
         interface = app.session_interface
         visitor = interface.open_session(app, incoming)
@@ -195,16 +196,22 @@ class PublicRevalidation:
         finally:
             connection.close()  # back to the pool, rolled back
 
-    def _prepare(self) -> tuple[Any, Any] | None:
+    def _prepare(self, scheme: str, host: str) -> tuple[Any, Any] | None:
         """The engine and its dialect; None (this layer off) when a request hook or a rate
-        limit would be skipped. Decided at the first request, once every blueprint is
-        registered."""
+        limit would be skipped. Decided at the first request (on its trusted host), once
+        every blueprint is registered; if deciding fails, this request goes to Flask and
+        the next one decides again."""
         if self._ready is False:
             app = self.app
-            with app.app_context():
-                reason = self._unaccounted()
-                engine = db.engine
-                release_digest(app)
+            try:
+                with app.app_context():
+                    reason = self._unaccounted(f"{scheme}://{host}")
+                    engine = db.engine
+                    release_digest(app)
+            except Exception:
+                log.warning("public 304: could not decide whether to answer before Flask",
+                            exc_info=True)
+                return None
             if reason:
                 log.warning("public 304 answered by Flask, not before it: %s", reason)
                 self._ready = None
@@ -212,9 +219,10 @@ class PublicRevalidation:
                 self._ready = (engine, engine.dialect)
         return self._ready  # type: ignore[return-value]
 
-    def _unaccounted(self) -> str | None:
+    def _unaccounted(self, base_url: str) -> str | None:
         """Why this layer may not answer for Flask: a request hook it does not know, or a
-        rate limit that would count these pages; None when it may."""
+        rate limit that would count these pages (resolved as for a request to
+        ``base_url``); None when it may."""
         app = self.app
         scopes = (None, "public")
         before = {_name(f) for scope in scopes for f in app.before_request_funcs.get(scope, ())}
@@ -227,7 +235,7 @@ class PublicRevalidation:
         if limiter.enabled:
             manager = limiter.limit_manager
             for endpoint, path in ENDPOINTS.items():
-                with app.test_request_context(path):
+                with app.test_request_context(path, base_url=base_url):
                     if request.endpoint != endpoint:
                         return f"{path} is not {endpoint}"
                     for in_middleware in (True, False):

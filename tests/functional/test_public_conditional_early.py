@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import request_started
+from werkzeug.test import EnvironBuilder
 
 from matching.accounts.rules import Role
 from matching.app import web
@@ -149,22 +150,45 @@ def test_a_database_error_leaves_the_request_to_flask(world, db, client, app, mo
 def test_an_unknown_request_hook_or_a_rate_limit_turns_the_layer_off(app, monkeypatch):
     """Nothing a request must pass is skipped: a hook added later, or a rate limit on these
     pages, sends them through Flask again (and says so in the log)."""
-    assert layer(app)._prepare() is not None  # the application as it is: on
+    assert layer(app)._prepare("http", "localhost") is not None  # the application as it is: on
 
     hooks = dict(app.before_request_funcs)
     hooks[None] = [*hooks.get(None, []), lambda: None]
     monkeypatch.setattr(app, "before_request_funcs", hooks)
-    assert layer(app)._prepare() is None
+    assert layer(app)._prepare("http", "localhost") is None
     monkeypatch.undo()
 
     after = dict(app.after_request_funcs)
     after["public"] = [lambda response: response]
     monkeypatch.setattr(app, "after_request_funcs", after)
-    assert layer(app)._prepare() is None
+    assert layer(app)._prepare("http", "localhost") is None
     monkeypatch.undo()
 
     manager = revalidation.limiter.limit_manager
     monkeypatch.setattr(revalidation.limiter, "enabled", True, raising=False)
     monkeypatch.setattr(type(manager), "resolve_limits",
                         lambda self, app, endpoint, *a, **k: ([object()], []))
-    assert layer(app)._prepare() is None
+    assert layer(app)._prepare("http", "localhost") is None
+
+
+
+def test_the_layer_decides_on_the_sites_own_host(world, db, app, monkeypatch):
+    """In production ``localhost`` is not a trusted host: the layer resolves the limits of
+    its pages on the host of the request that passed the check, and answers there."""
+    site = "https://matching.example.be"
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["matching.example.be"])
+    p = world.published_procedure()
+    db.session.commit()
+    path = f"/addenda/{p.id}"
+    client = app.test_client()
+    with app.app_context():
+        first = client.get(path, base_url=site)
+    cookie = first.headers["Set-Cookie"].split(";", 1)[0]
+    environ = EnvironBuilder(path=path, base_url=site, headers={
+        "If-None-Match": first.headers["ETag"], "Cookie": cookie}).get_environ()
+    statuses: list[str] = []
+    fresh = layer(app)  # deciding now, at its first request, on this host
+    with FlaskSaw(app) as flask:
+        body = fresh(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    assert statuses == ["304 NOT MODIFIED"] and list(body) == [] and flask.count == 0
+    assert fresh._ready not in (None, False)
