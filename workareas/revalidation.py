@@ -22,7 +22,9 @@ The validator is read in one statement on a connection of the application's pool
 a bare DBAPI cursor (compiled once per process); a database error gives the request to
 Flask (a lost connection is dropped from the pool first). Nothing is kept between
 requests but what a release fixes (the compiled statement, the templates' digest): every
-answer reads the data, so no change can be missed.
+answer reads the data, so no change can be missed. Flask's request signals
+(``request_started``, ``request_finished``) are not sent for these 304s; any failure here
+leaves the request to Flask.
 """
 
 from __future__ import annotations
@@ -117,7 +119,11 @@ class PublicRevalidation:
         if page is None:
             return self.wsgi_app(environ, start_response)
         html, procedure_id = page
-        etag = self.answer(environ, html, procedure_id)
+        try:
+            etag = self.answer(environ, html, procedure_id)
+        except Exception:  # never worse than without this layer: Flask answers
+            log.exception("public 304: failed before Flask; left to Flask")
+            etag = None
         if etag is None:
             return self.wsgi_app(environ, start_response)
         start_response(NOT_MODIFIED, self._headers(environ, html, etag))
