@@ -50,16 +50,17 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, request, session
+from flask import Flask, Response, current_app, request, session
 from flask_babel import get_locale
 from sqlalchemy import and_, bindparam, case, func, or_, select, true
 from werkzeug.http import is_resource_modified
+from werkzeug.wrappers import Response as BaseResponse
 
 from matching.accounts.sessions import SESSION_KEY
 from matching.audit.models import AuditEvent
@@ -69,6 +70,9 @@ from workareas.rules import ProcedureState
 
 #: The audit objects whose events change what the public list and feed show.
 LIST_OBJECTS = ("procedure", "work_area", "retention")
+
+#: A DBAPI connection of the engine's pool and the engine's dialect.
+Pooled = tuple[Any, Any]
 
 #: Flask-WTF's default lifetime of a CSRF token (seconds), when the config does not say.
 CSRF_DEFAULT_LIMIT = 3600
@@ -122,11 +126,13 @@ def _list_statement():
                          .outerjoin(latest, latest.c.id == events.c.id)))
 
 
-def list_state() -> tuple[tuple, datetime | None]:
+def list_state(pooled: Pooled | None = None) -> tuple[tuple, datetime | None]:
     """The data behind the list and the feed, in one statement: a tuple of plain values
     (for the ETag) and the latest instant among them (for ``Last-Modified``). A procedure
-    changing state moves its id from one state's sum to another's."""
-    return _split(db.session.execute(_list_statement()).one(), instants=3)
+    changing state moves its id from one state's sum to another's. ``pooled``: a DBAPI
+    connection of the pool and its dialect (``workareas.revalidation``), else the request's
+    database session."""
+    return _split(_read(_list_statement, {}, pooled), instants=3)
 
 
 @lru_cache(maxsize=1)
@@ -148,15 +154,71 @@ def _addendum_statement():
             .where(p.c.id == bindparam("procedure_id"), p.c.state != ProcedureState.DRAFT))
 
 
-def addendum_state(procedure_id: int) -> tuple[tuple, datetime | None] | None:
+def addendum_state(procedure_id: int, pooled: Pooled | None = None
+                   ) -> tuple[tuple, datetime | None] | None:
     """The data behind one addendum page, in one statement; None when the procedure is not
     public (the page then answers 404 as before). A pitch moment added after publication
     is a new version (:func:`workareas.operations.add_pitch_slot`), so the versions cover
     the pitch moments shown."""
-    row = db.session.execute(_addendum_statement(), {"procedure_id": procedure_id}).first()
+    row = _read(_addendum_statement, {"procedure_id": procedure_id}, pooled)
     if row is None:
         return None
     return _split(row, instants=3)
+
+
+class DriverStatement:
+    """A statement compiled once for a dialect into the driver's own SQL and parameters
+    (the constants already converted for the driver): executed on a DBAPI cursor, or with
+    ``exec_driver_sql``, it costs no compilation, no ORM and no result processing. The
+    values come back as the driver gives them (on SQLite the instants as text: see
+    :func:`as_utc`); both ways of reading give the same, so the ETag is the same."""
+
+    def __init__(self, statement: Any, dialect: Any):
+        compiled = statement.compile(dialect=dialect,
+                                     compile_kwargs={"render_postcompile": True})
+        self.sql = compiled.string
+        self.names = tuple(compiled.positiontup or ()) if compiled.positional else None
+        self.constants = {}
+        given = {bind.key: None for bind in compiled.binds.values() if bind.required}
+        for name, value in compiled.construct_params(given).items():
+            bind = compiled.binds.get(name)
+            processor = (bind.type.dialect_impl(dialect).bind_processor(dialect)
+                         if bind is not None and value is not None else None)
+            self.constants[name] = processor(value) if processor else value
+
+    def parameters(self, values: dict[str, Any]) -> Any:
+        merged = {**self.constants, **values} if values else self.constants
+        return tuple(merged[n] for n in self.names) if self.names is not None else merged
+
+
+#: (statement builder, dialect name) -> its DriverStatement, built once per process.
+_DRIVER_STATEMENTS: dict[tuple[Callable[[], Any], str], DriverStatement] = {}
+
+
+def driver_statement(build: Callable[[], Any], dialect: Any) -> DriverStatement:
+    key = (build, f"{dialect.name}+{dialect.driver}")
+    found = _DRIVER_STATEMENTS.get(key)
+    if found is None:
+        found = _DRIVER_STATEMENTS[key] = DriverStatement(build(), dialect)
+    return found
+
+
+def _read(build: Callable[[], Any], values: dict[str, Any], pooled: Pooled | None) -> Any:
+    """The one row of the statement (None if none): on ``pooled``, a DBAPI connection of
+    the pool and its dialect, through a bare cursor; else through the request's database
+    session (the same transaction as the page it may render)."""
+    if pooled is None:
+        bound = db.session.connection()
+        statement = driver_statement(build, bound.dialect)
+        return bound.exec_driver_sql(statement.sql, statement.parameters(values)).first()
+    connection, dialect = pooled
+    statement = driver_statement(build, dialect)
+    cursor = connection.cursor()
+    try:
+        cursor.execute(statement.sql, statement.parameters(values))
+        return cursor.fetchone()
+    finally:
+        cursor.close()
 
 
 def _split(row: Sequence[Any], *, instants: int) -> tuple[tuple, datetime | None]:
@@ -167,30 +229,35 @@ def _split(row: Sequence[Any], *, instants: int) -> tuple[tuple, datetime | None
     return values + tuple(m.isoformat() for m in moments), max(moments, default=None)
 
 
-def release_digest() -> str:
+def release_digest(app: Flask | None = None) -> str:
     """A digest of the templates and compiled translations (names, sizes, modification
     times), computed once per application: a new release changes every validator."""
-    cached = current_app.extensions.get("public_release_digest")
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    cached = app.extensions.get("public_release_digest")
     if cached is None:
         h = hashlib.sha256()
-        roots = [Path(current_app.root_path, current_app.template_folder or "templates")]
-        roots += [Path(d) for d in current_app.extensions["babel"].translation_directories]
+        roots = [Path(app.root_path, app.template_folder or "templates")]
+        roots += [Path(d) for d in app.extensions["babel"].translation_directories]
         for root in roots:
             for folder, _dirs, files in sorted(os.walk(root)):
                 for name in sorted(files):
                     if name.endswith((".html", ".xml", ".txt", ".mo")):
                         stat = os.stat(os.path.join(folder, name))
                         h.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-        cached = current_app.extensions["public_release_digest"] = h.hexdigest()[:16]
+        cached = app.extensions["public_release_digest"] = h.hexdigest()[:16]
     return cached
 
 
-def csrf_window() -> tuple[str, datetime | None]:
+def csrf_window(visitor: Mapping[str, Any] | None = None,
+                config: Mapping[str, Any] | None = None) -> tuple[str, datetime | None]:
     """The session's CSRF token (digested) and the start of the current half-lifetime
-    window of its signed form, as rendered in the page's language switch."""
-    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    window of its signed form, as rendered in the page's language switch. ``visitor`` and
+    ``config``: the session and the configuration, by default the request's."""
+    visitor = session if visitor is None else visitor
+    config = current_app.config if config is None else config
+    raw = visitor.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     token = hashlib.sha256(raw.encode()).hexdigest()[:16] if isinstance(raw, str) else "-"
-    limit = current_app.config.get("WTF_CSRF_TIME_LIMIT", CSRF_DEFAULT_LIMIT)
+    limit = config.get("WTF_CSRF_TIME_LIMIT", CSRF_DEFAULT_LIMIT)
     if not limit:
         return token, None
     half = max(1, int(limit) // 2)
@@ -198,37 +265,33 @@ def csrf_window() -> tuple[str, datetime | None]:
     return f"{token}.{start}", datetime.fromtimestamp(start, UTC)
 
 
-def anonymous_without_flashes() -> bool:
+def anonymous_without_flashes(visitor: Mapping[str, Any] | None = None) -> bool:
     """Whether this request may be answered from a validator: nobody signed in (read from
     the session cookie, no database) and no flashed message waiting to be shown."""
-    return session.get(SESSION_KEY) is None and not session.get("_flashes")
+    visitor = session if visitor is None else visitor
+    return visitor.get(SESSION_KEY) is None and not visitor.get("_flashes")
 
 
-def conditional(state: tuple[tuple, datetime | None], render: Callable[[], Response], *,
-                html: bool) -> Response:
-    """304 when the client's validator still matches ``state`` (nothing rendered), else the
-    rendered page with ``ETag``, ``Last-Modified``, ``Cache-Control`` and ``Vary``."""
-    values, changed = state
+def validators(state: tuple[tuple, datetime | None], *, html: bool, language: str,
+               visitor: Mapping[str, Any] | None = None,
+               app: Flask | None = None) -> tuple[str, datetime | None]:
+    """The ``ETag`` and ``Last-Modified`` of a page showing ``state`` in ``language`` to
+    the session ``visitor`` (by default the request's)."""
+    values, modified = state
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    parts = [release_digest(app), language, *values]
+    if html:
+        window, start = csrf_window(visitor, app.config)
+        parts.append(window)
+        if start is not None and (modified is None or start > modified):
+            modified = start
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32], modified
 
-    def validators() -> tuple[str, datetime | None]:
-        parts = [release_digest(), str(get_locale()), *values]
-        modified = changed
-        if html:
-            window, start = csrf_window()
-            parts.append(window)
-            if start is not None and (modified is None or start > modified):
-                modified = start
-        etag = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-        return etag, modified
 
-    etag, modified = validators()
-    if not is_resource_modified(request.environ, etag, last_modified=modified):
-        response = Response(status=304)
-    else:
-        response = render()
-        # rendering may have created the session's CSRF token: the validator is the one
-        # the next request (carrying the new cookie) will compute
-        etag, modified = validators() if html else (etag, modified)
+def mark(response: BaseResponse, etag: str, modified: datetime | None, *,
+         html: bool) -> BaseResponse:
+    """``ETag``, ``Last-Modified``, ``Cache-Control`` and ``Vary`` of a public page (its 200
+    and its 304 alike)."""
     response.set_etag(etag)
     if modified is not None:
         response.last_modified = modified
@@ -238,4 +301,23 @@ def conditional(state: tuple[tuple, datetime | None], render: Callable[[], Respo
     else:
         response.cache_control.public = True
     response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
+def conditional(state: tuple[tuple, datetime | None], render: Callable[[], Response], *,
+                html: bool) -> Response:
+    """304 when the client's validator still matches ``state`` (nothing rendered), else the
+    rendered page with ``ETag``, ``Last-Modified``, ``Cache-Control`` and ``Vary``. (Most
+    304s are answered before Flask, by :class:`workareas.revalidation.PublicRevalidation`;
+    this is the same answer for the requests it leaves to the view.)"""
+    etag, modified = validators(state, html=html, language=str(get_locale()))
+    if not is_resource_modified(request.environ, etag, last_modified=modified):
+        response = Response(status=304)
+    else:
+        response = render()
+        # rendering may have created the session's CSRF token: the validator is the one
+        # the next request (carrying the new cookie) will compute
+        if html:
+            etag, modified = validators(state, html=html, language=str(get_locale()))
+    mark(response, etag, modified, html=html)
     return response

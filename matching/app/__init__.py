@@ -51,6 +51,7 @@ from matching.tasks import views as task_views
 from workareas import coordinator_views as area_coordinator_views
 from workareas import views as public_views
 from workareas.queries import published_procedures
+from workareas.revalidation import PublicRevalidation
 from workareas.rules import PROCEDURE_STATE_LABELS
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # matching/
@@ -157,6 +158,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.session_protection = None
     login_manager.request_loader(load_signed_in_user)
     limiter.init_app(app)
+    # issue 17: a public page's 304 answered before Flask, inside the flood guard
+    app.wsgi_app = PublicRevalidation(  # type: ignore[method-assign]
+        app.wsgi_app, app, language=web.choose_language, headers=web.security_headers)
     app.wsgi_app = FloodGuard(app.wsgi_app,  # type: ignore[method-assign]
                               lambda: limiter.storage if limiter.enabled else None)
     if app.config.get("PROXY_HOPS"):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import ast
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -28,6 +30,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from matching.accounts.sessions import SESSION_KEY
@@ -40,11 +43,18 @@ bp = Blueprint("web", __name__)
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang")
+    return choose_language(session, request.accept_languages, current_app.config["LANGUAGES"])
+
+
+def choose_language(visitor: Mapping[str, Any], accept: LanguageAccept,
+                    languages: list[str]) -> str:
+    """The session's choice (the language switch), else the browser's (``Accept-Language``),
+    else the first; without the request's globals for the public 304 answered before Flask
+    (``workareas.revalidation``)."""
+    chosen = visitor.get("lang")
     if isinstance(chosen, str) and chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or languages[0]
+    return accept.best_match(languages) or languages[0]
 
 
 @bp.post("/taal")
@@ -197,13 +207,20 @@ def bare_page(code: int) -> str:
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+def security_headers(response: Response, config: Mapping[str, Any]) -> Response:
+    """The security headers of every response, and HSTS in production (also on the public
+    304 answered before Flask: ``workareas.revalidation``)."""
+    secure_headers(response)
+    if config.get("MATCHING_ENV") == "production":
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
 def response_headers(response: Response) -> Response:
     """The security headers; HSTS in production; no caching of any page shown to a
     signed-in person (their data must not stay in a shared or back-button cache). Whether
     someone is signed in is read from the session cookie, never the database."""
-    secure_headers(response)
-    if current_app.config.get("MATCHING_ENV") == "production":
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    security_headers(response, current_app.config)
     if request.cookies and session.get(SESSION_KEY) is not None:
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from flask import template_rendered
+from flask import request_started, template_rendered
 from werkzeug.http import http_date
 
 from matching.accounts.rules import Role
@@ -38,8 +38,67 @@ def rendered_templates(app):
         template_rendered.disconnect(record, app)
 
 
+class DriverCounter:
+    """The statements of a ``with`` block as the database driver sees them (every
+    connection of the engine's pool: through SQLAlchemy or on a bare cursor, as the 304
+    answered before Flask reads, ``workareas.revalidation``); those that went through
+    SQLAlchemy (:class:`QueryCounter`); and whether Flask saw the request at all."""
+
+    def __init__(self, db, app, monkeypatch):
+        self.sqlalchemy, self.app, self.monkeypatch = QueryCounter(db), app, monkeypatch
+        self.driver: list[str] = []
+        self.flask = 0
+
+    def _started(self, sender, **extra):
+        self.flask += 1
+
+    def __enter__(self):
+        engine, counted = self.sqlalchemy.engine, self.driver
+        real = engine.raw_connection
+
+        class Cursor:
+            def __init__(self, cursor):
+                self._cursor = cursor
+
+            def execute(self, sql, *args):
+                counted.append(sql)
+                return self._cursor.execute(sql, *args)
+
+            def __getattr__(self, name):
+                return getattr(self._cursor, name)
+
+        class Connection:
+            def __init__(self, connection):
+                self._connection = connection
+
+            def cursor(self):
+                return Cursor(self._connection.cursor())
+
+            def __getattr__(self, name):
+                return getattr(self._connection, name)
+
+        self.monkeypatch.setattr(engine, "raw_connection", lambda: Connection(real()))
+        request_started.connect(self._started, self.app)
+        self.sqlalchemy.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.sqlalchemy.__exit__(*exc)
+        request_started.disconnect(self._started, self.app)
+        self.monkeypatch.undo()
+
+    @property
+    def count(self) -> int:
+        return len(self.driver)
+
+    @property
+    def statements(self) -> list[str]:
+        return self.driver
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_a_public_page_answers_with_validators_and_a_cheap_304(world, db, client, app, page):
+def test_a_public_page_answers_with_validators_and_a_cheap_304(world, db, client, app, page,
+                                                               monkeypatch):
     p = world.published_procedure()
     db.session.commit()
     path = path_of(page, p)
@@ -53,18 +112,32 @@ def test_a_public_page_answers_with_validators_and_a_cheap_304(world, db, client
     assert directives == ({"private", "no-cache"} if html else {"public", "no-cache"})
     assert {"cookie", "accept-language"} <= {v.lower() for v in first.vary}
 
-    with QueryCounter(db) as counter, rendered_templates(app) as templates:
+    with DriverCounter(db, app, monkeypatch) as counter, \
+            rendered_templates(app) as templates:
         again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
     assert again.headers["ETag"] == first.headers["ETag"]
     assert counter.count == 1, counter.statements
     assert templates == []
+    # answered before Flask: one statement on a bare cursor, no request hook, no ORM
+    assert counter.flask == 0 and counter.sqlalchemy.count == 0
 
     # a client that only sends If-Modified-Since
-    with QueryCounter(db) as counter, rendered_templates(app) as templates:
+    with DriverCounter(db, app, monkeypatch) as counter, \
+            rendered_templates(app) as templates:
         since = client.get(path, headers={"If-Modified-Since": http_date(first.last_modified)})
     assert since.status_code == 304, (first.headers, since.headers)
-    assert counter.count == 1 and templates == []
+    assert counter.count == 1 and templates == [] and counter.flask == 0
+
+    # the view answers the same 304 for what it is left (here: a query string), also
+    # after one statement (through the request's session) and without a template
+    with DriverCounter(db, app, monkeypatch) as counter, \
+            rendered_templates(app) as templates:
+        late = client.get(path + "?x=1", headers={"If-None-Match": first.headers["ETag"]})
+    assert late.status_code == 304 and counter.flask == 1
+    assert counter.count == 1 and counter.sqlalchemy.count == 1, counter.statements
+    assert templates == []
+    assert sorted(late.headers.items()) == sorted(again.headers.items())
 
     # a validator that does not match: the whole page
     other = client.get(path, headers={"If-None-Match": '"something-else"'})

@@ -1,0 +1,194 @@
+"""The public 304 answered before Flask (issue 17, workareas.revalidation): the same answer
+as the view's, and every request it must not answer left to Flask."""
+
+from __future__ import annotations
+
+import pytest
+from flask import request_started
+from werkzeug.test import EnvironBuilder
+
+from matching.accounts.rules import Role
+from matching.app import web
+from tests.support import login
+from workareas import revalidation
+from workareas.revalidation import PublicRevalidation, page_of
+
+
+class FlaskSaw:
+    """How many requests reached Flask inside a ``with`` block."""
+
+    def __init__(self, app):
+        self.app, self.count = app, 0
+
+    def _started(self, sender, **extra):
+        self.count += 1
+
+    def __enter__(self):
+        request_started.connect(self._started, self.app)
+        return self
+
+    def __exit__(self, *exc):
+        request_started.disconnect(self._started, self.app)
+
+
+def layer(app) -> PublicRevalidation:
+    """A fresh layer for ``app`` (the application's own decides once, at its first
+    request)."""
+    return PublicRevalidation(app.wsgi_app, app, language=web.choose_language,
+                              headers=web.security_headers)
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_the_early_304_is_the_views_304(world, db, client, app, monkeypatch, production):
+    """Same status, same headers (the security headers, HSTS in production), no body; the
+    view's own 304 is what Flask answers for the same request with a query string."""
+    if production:
+        monkeypatch.setitem(app.config, "MATCHING_ENV", "production")
+    p = world.published_procedure()
+    db.session.commit()
+    for path in ("/addenda", "/addenda/feed.atom", f"/addenda/{p.id}"):
+        tag = client.get(path).headers["ETag"]
+        with FlaskSaw(app) as flask:
+            early = client.get(path, headers={"If-None-Match": tag})
+            late = client.get(path + "?versie=1", headers={"If-None-Match": tag})
+        assert flask.count == 1, path  # only the one with a query string
+        assert early.status_code == late.status_code == 304 and early.data == b""
+        assert sorted(early.headers.items()) == sorted(late.headers.items()), path
+        assert ("Strict-Transport-Security" in early.headers) is production
+
+
+def test_only_plain_public_paths_are_answered_early():
+    assert page_of("/addenda") == (True, None)
+    assert page_of("/addenda/feed.atom") == (False, None)
+    assert page_of("/addenda/12") == (True, 12)
+    for other in ("/addenda/", "/addenda/012", "/addenda/1x", "/addenda/١", "/addendas",
+                  "/addenda/12/", "/ping", "/"):
+        assert page_of(other) is None, other
+
+
+def test_what_the_layer_may_not_answer_goes_to_flask(world, db, client, app):
+    """Signed-in, a message waiting, another method, a query string, another host, a
+    tampered cookie: Flask answers each, as before this layer."""
+    p = world.published_procedure()
+    db.session.commit()
+    path = f"/addenda/{p.id}"
+    tag = client.get(path).headers["ETag"]
+    with FlaskSaw(app) as flask:
+        assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
+    assert flask.count == 0
+
+    with FlaskSaw(app) as flask:
+        assert client.head(path, headers={"If-None-Match": tag}).status_code == 304
+        assert client.get(path + "?versie=1", headers={"If-None-Match": tag}
+                          ).status_code == 304
+        # a host this site does not answer for: refused by Flask, never a 304
+        assert client.get(path, headers={"If-None-Match": tag, "Host": "evil.example"}
+                          ).status_code == 400
+    assert flask.count == 3
+
+    # a cookie whose signature does not verify: a new session, so another validator
+    cookie = client.get_cookie("session")
+    bad = cookie.value[:-2] + ("AA" if not cookie.value.endswith("AA") else "BB")
+    other = app.test_client()
+    other.set_cookie("session", bad)
+    with app.app_context(), FlaskSaw(app) as flask:
+        response = other.get(path, headers={"If-None-Match": tag})
+    assert response.status_code == 200 and flask.count == 1
+
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "Een bericht")]
+    with FlaskSaw(app) as flask:
+        assert client.get(path, headers={"If-None-Match": tag}).status_code == 200
+    assert flask.count == 1
+
+
+def test_a_signed_in_request_with_a_validator_goes_to_flask(world, db, client, app):
+    p = world.published_procedure()
+    observer = world.user("Olga Observer", Role.OBSERVER)
+    db.session.commit()
+    tag = client.get("/addenda").headers["ETag"]
+    login(client, db, observer)
+    with FlaskSaw(app) as flask:
+        response = client.get("/addenda", headers={"If-None-Match": tag})
+    assert response.status_code == 200 and flask.count == 1
+    assert response.headers["Cache-Control"] == "no-store"
+    assert f"/addenda/{p.id}" in response.get_data(as_text=True)
+
+
+def test_a_database_error_leaves_the_request_to_flask(world, db, client, app, monkeypatch):
+    world.published_procedure()
+    db.session.commit()
+    tag = client.get("/addenda").headers["ETag"]
+    engine = db.engine
+    real = engine.raw_connection
+    failed = []
+
+    class Broken:
+        def __init__(self, connection):
+            self._connection = connection
+
+        def cursor(self):
+            failed.append(1)
+            raise engine.dialect.loaded_dbapi.OperationalError("the database went away")
+
+        def __getattr__(self, name):
+            return getattr(self._connection, name)
+
+    calls = []
+
+    def once():  # the layer's connection breaks, Flask's own works
+        calls.append(1)
+        return Broken(real()) if len(calls) == 1 else real()
+
+    monkeypatch.setattr(engine, "raw_connection", once)
+    with FlaskSaw(app) as flask:
+        response = client.get("/addenda", headers={"If-None-Match": tag})
+    assert failed and flask.count == 1
+    assert response.status_code == 304
+
+
+def test_an_unknown_request_hook_or_a_rate_limit_turns_the_layer_off(app, monkeypatch):
+    """Nothing a request must pass is skipped: a hook added later, or a rate limit on these
+    pages, sends them through Flask again (and says so in the log)."""
+    assert layer(app)._prepare("http", "localhost") is not None  # the application as it is: on
+
+    hooks = dict(app.before_request_funcs)
+    hooks[None] = [*hooks.get(None, []), lambda: None]
+    monkeypatch.setattr(app, "before_request_funcs", hooks)
+    assert layer(app)._prepare("http", "localhost") is None
+    monkeypatch.undo()
+
+    after = dict(app.after_request_funcs)
+    after["public"] = [lambda response: response]
+    monkeypatch.setattr(app, "after_request_funcs", after)
+    assert layer(app)._prepare("http", "localhost") is None
+    monkeypatch.undo()
+
+    manager = revalidation.limiter.limit_manager
+    monkeypatch.setattr(revalidation.limiter, "enabled", True, raising=False)
+    monkeypatch.setattr(type(manager), "resolve_limits",
+                        lambda self, app, endpoint, *a, **k: ([object()], []))
+    assert layer(app)._prepare("http", "localhost") is None
+
+
+
+def test_the_layer_decides_on_the_sites_own_host(world, db, app, monkeypatch):
+    """In production ``localhost`` is not a trusted host: the layer resolves the limits of
+    its pages on the host of the request that passed the check, and answers there."""
+    site = "https://matching.example.be"
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["matching.example.be"])
+    p = world.published_procedure()
+    db.session.commit()
+    path = f"/addenda/{p.id}"
+    client = app.test_client()
+    with app.app_context():
+        first = client.get(path, base_url=site)
+    cookie = first.headers["Set-Cookie"].split(";", 1)[0]
+    environ = EnvironBuilder(path=path, base_url=site, headers={
+        "If-None-Match": first.headers["ETag"], "Cookie": cookie}).get_environ()
+    statuses: list[str] = []
+    fresh = layer(app)  # deciding now, at its first request, on this host
+    with FlaskSaw(app) as flask:
+        body = fresh(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    assert statuses == ["304 NOT MODIFIED"] and list(body) == [] and flask.count == 0
+    assert fresh._ready not in (None, False)
