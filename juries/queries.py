@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import defer, joinedload, load_only, raiseload, selectinload
 
 from juries.models import (
@@ -27,6 +28,7 @@ from juries.models import (
 )
 from juries.rules import (
     Bloc,
+    Method,
     RoundReadiness,
     admitted_after_round_2,
     jury_is_complete,
@@ -68,7 +70,7 @@ def decision_for(candidacy: Candidacy, round_no: int, criterion: Criterion) -> J
         JuryDecision.criterion == criterion))
 
 
-def pitch_done(appointment: PitchAppointment | None) -> bool:
+def pitch_done(appointment: PitchAppointment | BoardPitch | None) -> bool:
     """The pitch's moment is behind us: held, or recorded as a no-show (issue 13); the
     jury may then give its final score (R-PITCH-1)."""
     return appointment is not None and (appointment.held_at is not None
@@ -303,6 +305,93 @@ def round_board_rows(procedure: Procedure, round_no: int, *,
             for c in candidacies]
 
 
+@dataclass(frozen=True, slots=True)
+class BoardPitch:
+    """A candidacy's pitch as the round board shows it: its moment and whether it was
+    recorded (issue 17: columns, not the appointment and its slot)."""
+
+    slot_id: int
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    held_at: datetime | None
+    no_show_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardLine:
+    """A row of the round board (issue 17): the columns it shows of a candidacy awaiting
+    the round, its decided scores and pitch, and what is still missing (the same rule
+    :func:`round_board_rows` gives the closing of the round)."""
+
+    id: int
+    reference: str
+    organisation: str
+    decisions: dict[Criterion, tuple[int, Method]]  # criterion -> (score, method)
+    pitch: BoardPitch | None
+    readiness: RoundReadiness
+
+
+@cache
+def _board_statements() -> tuple[Select, Select]:
+    """The round board's two statements, built once per process (issue 17: building a
+    statement with a table joined once per criterion cost more than running it); the
+    procedure, round and state are bound parameters."""
+    candidacy, organisation = Candidacy.__table__, Organisation.__table__
+    appointment, slot = PitchAppointment.__table__, PitchSlot.__table__
+    decision, pending = JuryDecision.__table__, PendingConsensus.__table__
+    decided = [decision.alias(f"decided_{i}") for i, _ in enumerate(Criterion)]
+    joined = (candidacy.join(organisation, organisation.c.id == candidacy.c.organisation_id)
+              .outerjoin(appointment, appointment.c.candidacy_id == candidacy.c.id)
+              .outerjoin(slot, slot.c.id == appointment.c.slot_id))
+    for criterion, d in zip(Criterion, decided, strict=True):
+        joined = joined.outerjoin(d, and_(d.c.candidacy_id == candidacy.c.id,
+                                          d.c.round == bindparam("round_no"),
+                                          d.c.criterion == criterion))
+    in_procedure = candidacy.c.procedure_id == bindparam("procedure_id")
+    rows = (select(candidacy.c.id, candidacy.c.reference, organisation.c.name,
+                   appointment.c.slot_id, slot.c.starts_at, slot.c.ends_at, slot.c.location,
+                   appointment.c.held_at, appointment.c.no_show_at,
+                   *[column for d in decided for column in (d.c.score, d.c.method)])
+            .select_from(joined)
+            .where(in_procedure,
+                   candidacy.c.state == bindparam("state", type_=candidacy.c.state.type))
+            .order_by(candidacy.c.id))
+    awaiting = (select(pending.c.candidacy_id, pending.c.criterion)
+                .select_from(pending.join(candidacy, pending.c.candidacy_id == candidacy.c.id))
+                .where(pending.c.round == bindparam("round_no"), in_procedure,
+                       pending.c.state == ConsensusState.PENDING))
+    return rows, awaiting
+
+
+def round_board_lines(procedure: Procedure, round_no: int) -> list[BoardLine]:
+    """What the round board shows, in two statements whatever the number of candidacies:
+    per candidacy awaiting ``round_no`` its reference, organisation, pitch (with its slot)
+    and decided score and method per criterion as one row, then the consensus awaiting
+    confirmation. Readiness is :func:`juries.rules.round_readiness` with
+    :func:`pitch_done`, as for :func:`juries.round_operations.close_round`."""
+    statement, awaiting = _board_statements()
+    params = {"procedure_id": procedure.id, "round_no": round_no,
+              "state": ROUND_ENTRY_STATE[round_no]}
+    rows = db.session.execute(statement, params).tuples().all()
+    pending_of: dict[int, set[Criterion]] = defaultdict(set)
+    for candidacy_id, criterion in db.session.execute(awaiting, params).tuples():
+        pending_of[candidacy_id].add(criterion)
+    criteria = list(Criterion)
+    none: set[Criterion] = set()
+    lines = []
+    for cid, reference, organisation, slot_id, starts_at, ends_at, location, held_at, \
+            no_show_at, *scores in rows:
+        decisions = {criterion: (scores[2 * i], scores[2 * i + 1])
+                     for i, criterion in enumerate(criteria) if scores[2 * i] is not None}
+        pitch = None if slot_id is None else BoardPitch(slot_id, starts_at, ends_at, location,
+                                                        held_at, no_show_at)
+        lines.append(BoardLine(cid, reference, organisation, decisions, pitch,
+                               round_readiness(round_no, decisions, pitch_done(pitch),
+                                               pending_of.get(cid, none))))
+    return lines
+
+
 def free_pitch_slots(procedure: Procedure, now: datetime) -> list[PitchSlot]:
     """The procedure's pitch moments still ahead that hold no appointment yet (a moment
     already begun cannot be planned: ``_assign`` refuses it)."""
@@ -313,11 +402,17 @@ def free_pitch_slots(procedure: Procedure, now: datetime) -> list[PitchSlot]:
         .options(raiseload("*")).order_by(PitchSlot.starts_at)))
 
 
+def jury_member_blocs(procedure: Procedure) -> list[tuple[int, Bloc]]:
+    """(user id, bloc) of every member of the procedure's jury (none without a jury): what
+    R-JURY-1 reads, without loading the members and their accounts (issue 17)."""
+    return list(db.session.execute(
+        select(JuryMembership.user_id, JuryMembership.bloc).join(Jury)
+        .where(Jury.procedure_id == procedure.id)).tuples())
+
+
 def jury_blocs(procedure: Procedure) -> list[Bloc]:
-    """The bloc of every member of the procedure's jury (none without a jury): what R-JURY-1
-    reads, without loading the members and their accounts (issue 17)."""
-    return list(db.session.scalars(select(JuryMembership.bloc).join(Jury)
-                                   .where(Jury.procedure_id == procedure.id)))
+    """The bloc of every member of the procedure's jury (none without a jury)."""
+    return [bloc for _, bloc in jury_member_blocs(procedure)]
 
 
 def jury_with_members(procedure: Procedure) -> Jury | None:
@@ -368,13 +463,14 @@ class BrokenJury:
     conflicted: list[str]  # the names of those who declared the conflict
 
 
-def broken_juries(procedure: Procedure) -> list[BrokenJury]:
+def broken_juries(procedure: Procedure,
+                  members: list[tuple[int, Bloc]] | None = None) -> list[BrokenJury]:
     """R-JURY-1 per candidacy still awaiting a round (the reading of DOMAIN.md: a conflict
     is always recorded; when it leaves the jury without one of the three organisations for
-    that candidacy, it cannot be scored until the jury is recomposed). Three statements."""
-    members = db.session.execute(
-        select(JuryMembership.user_id, JuryMembership.bloc).join(Jury)
-        .where(Jury.procedure_id == procedure.id)).tuples().all()
+    that candidacy, it cannot be scored until the jury is recomposed). Two statements, one
+    when the page has read ``members`` (:func:`jury_member_blocs`) already."""
+    if members is None:
+        members = jury_member_blocs(procedure)
     if not members:
         return []
     rows = db.session.execute(
