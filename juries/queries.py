@@ -377,18 +377,22 @@ def round_board_lines(procedure: Procedure, round_no: int) -> list[BoardLine]:
     pending_of: dict[int, set[Criterion]] = defaultdict(set)
     for candidacy_id, criterion in db.session.execute(awaiting, params).tuples():
         pending_of[candidacy_id].add(criterion)
-    criteria = list(Criterion)
-    none: set[Criterion] = set()
+    offsets = [(criterion, 2 * i) for i, criterion in enumerate(Criterion)]
+    # the rule asked once per distinct (decided, pitch done, awaiting) of the page's rows
+    readiness_of: dict[tuple, RoundReadiness] = {}
     lines = []
     for cid, reference, organisation, slot_id, starts_at, ends_at, location, held_at, \
             no_show_at, *scores in rows:
-        decisions = {criterion: (scores[2 * i], scores[2 * i + 1])
-                     for i, criterion in enumerate(criteria) if scores[2 * i] is not None}
+        decisions = {criterion: (scores[i], scores[i + 1])
+                     for criterion, i in offsets if scores[i] is not None}
         pitch = None if slot_id is None else BoardPitch(slot_id, starts_at, ends_at, location,
                                                         held_at, no_show_at)
-        lines.append(BoardLine(cid, reference, organisation, decisions, pitch,
-                               round_readiness(round_no, decisions, pitch_done(pitch),
-                                               pending_of.get(cid, none))))
+        done, pending = pitch_done(pitch), pending_of.get(cid, ())
+        key = (tuple(decisions), done, frozenset(pending))
+        readiness = readiness_of.get(key)
+        if readiness is None:
+            readiness = readiness_of[key] = round_readiness(round_no, decisions, done, pending)
+        lines.append(BoardLine(cid, reference, organisation, decisions, pitch, readiness))
     return lines
 
 
@@ -402,12 +406,34 @@ def free_pitch_slots(procedure: Procedure, now: datetime) -> list[PitchSlot]:
         .options(raiseload("*")).order_by(PitchSlot.starts_at)))
 
 
+@cache
+def _jury_statements() -> tuple[Select, Select]:
+    """The members' blocs of a procedure's jury and the conflicts declared for its
+    candidacies awaiting a round, built once per process (issue 17: the round board asks
+    both on every request); the procedure is a bound parameter."""
+    membership, jury = JuryMembership.__table__, Jury.__table__
+    conflict, candidacy = ConflictDeclaration.__table__, Candidacy.__table__
+    organisation, user = Organisation.__table__, User.__table__
+    members = (select(membership.c.user_id, membership.c.bloc)
+               .select_from(membership.join(jury, jury.c.id == membership.c.jury_id))
+               .where(jury.c.procedure_id == bindparam("procedure_id")))
+    conflicts = (select(conflict.c.candidacy_id, conflict.c.user_id, user.c.name,
+                        organisation.c.name)
+                 .select_from(conflict.join(candidacy, candidacy.c.id == conflict.c.candidacy_id)
+                              .join(organisation,
+                                    organisation.c.id == candidacy.c.organisation_id)
+                              .join(user, user.c.id == conflict.c.user_id))
+                 .where(candidacy.c.procedure_id == bindparam("procedure_id"),
+                        candidacy.c.state.in_(list(ROUND_ENTRY_STATE.values())))
+                 .order_by(candidacy.c.id, conflict.c.id))
+    return members, conflicts
+
+
 def jury_member_blocs(procedure: Procedure) -> list[tuple[int, Bloc]]:
     """(user id, bloc) of every member of the procedure's jury (none without a jury): what
     R-JURY-1 reads, without loading the members and their accounts (issue 17)."""
-    return list(db.session.execute(
-        select(JuryMembership.user_id, JuryMembership.bloc).join(Jury)
-        .where(Jury.procedure_id == procedure.id)).tuples())
+    return list(db.session.execute(_jury_statements()[0],
+                                   {"procedure_id": procedure.id}).tuples())
 
 
 def jury_blocs(procedure: Procedure) -> list[Bloc]:
@@ -473,15 +499,8 @@ def broken_juries(procedure: Procedure,
         members = jury_member_blocs(procedure)
     if not members:
         return []
-    rows = db.session.execute(
-        select(ConflictDeclaration.candidacy_id, ConflictDeclaration.user_id, User.name,
-               Organisation.name)
-        .join(Candidacy, Candidacy.id == ConflictDeclaration.candidacy_id)
-        .join(Organisation, Organisation.id == Candidacy.organisation_id)
-        .join(User, User.id == ConflictDeclaration.user_id)
-        .where(Candidacy.procedure_id == procedure.id,
-               Candidacy.state.in_(list(ROUND_ENTRY_STATE.values())))
-        .order_by(Candidacy.id, ConflictDeclaration.id)).tuples().all()
+    rows = db.session.execute(_jury_statements()[1],
+                              {"procedure_id": procedure.id}).tuples().all()
     by_candidacy: dict[int, tuple[str, set[int], list[str]]] = {}
     for candidacy_id, user_id, user_name, organisation in rows:
         entry = by_candidacy.setdefault(candidacy_id, (organisation, set(), []))
