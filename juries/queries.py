@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import defer, joinedload, load_only, raiseload, selectinload
