@@ -259,10 +259,10 @@ class BoardRow:
 def round_board_rows(procedure: Procedure, round_no: int, *,
                      lean: bool = True) -> list[BoardRow]:
     """Per candidacy awaiting ``round_no``: its decisions, pitch and what is still missing
-    before the round can close, in three statements. The round board shows it and
-    :func:`juries.round_operations.close_round` decides on it.
+    before the round can close, in four statements. :func:`juries.round_operations.close_round`
+    decides on it (the round board reads the same as columns: :func:`round_board_lines`).
 
-    ``lean``: the page loads only what it shows (anything else would raise); the operation
+    ``lean``: a page loads only what it shows (anything else would raise); the operation
     goes on to write letters from the whole candidacy."""
     if lean:  # issue 17: the columns the board shows, not the candidacy's texts
         options = [load_only(Candidacy.id, Candidacy.reference, Candidacy.state,
