@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 
 from juries import operations as jury_ops
 from juries import round_operations as round_ops
+from juries.board_rows import board_rows_html
 from juries.forms import (
     JuryForm,
     PitchHeldForm,
@@ -28,10 +29,11 @@ from juries.notifications import preview_round_decision
 from juries.queries import (
     broken_juries,
     free_pitch_slots,
-    jury_blocs,
+    jury_member_blocs,
     jury_with_members,
     matchmakers,
     pitch_planning,
+    round_board_lines,
     round_board_rows,
     slot_label,
     would_be_selected,
@@ -164,41 +166,45 @@ def start_round_1(procedure_id: int):
 # --- round boards and pitches -------------------------------------------------------------
 
 def _render_board(procedure, round_no, status=200, failed=None):
-    """``failed`` = (candidacy id, form name, form) of a refused pitch form."""
-    rows = round_board_rows(procedure, round_no)
-    slots = free_pitch_slots(procedure, utcnow()) if round_no == 2 else []
+    """``failed`` = (candidacy id, form name, form) of a refused pitch form.
+
+    Issue 17: the rows are the columns shown (:func:`round_board_lines`), not the objects
+    the closing of the round loads; what the page offers per row is asked of the same rules
+    as the operations, with what is per page (the time, the free slots) computed once."""
+    rows = round_board_lines(procedure, round_no)
+    now = utcnow()
     forms = {}  # only where the page shows them: round 2, pitch not yet held
     may_record: dict[int, bool] = {}
-    now = utcnow()
-    for row in rows:
-        if round_no != 2 or (row.pitch and row.pitch.held_at):
-            continue
-        own = {"plan": PlanPitchForm(formdata=None, prefix=f"pitch{row.candidacy.id}"),
-               "held": PitchHeldForm(formdata=None, prefix=f"held{row.candidacy.id}"),
-               "no_show": PitchNoShowForm(formdata=None, prefix=f"noshow{row.candidacy.id}")}
-        if failed and failed[0] == row.candidacy.id:
-            own[failed[1]] = failed[2]
-        own["plan"].slot.choices = [(s.id, slot_label(s)) for s in slots]
-        forms[row.candidacy.id] = own
-        # the same rule as the operations (held and no-show open alike): a planned pitch
-        # whose moment began, recorded neither way
-        may_record[row.candidacy.id] = round_ops.pitch_outcome_open(
-            row.candidacy, PitchOutcome.HELD, now)
+    slots = free_pitch_slots(procedure, now) if round_no == 2 else []
+    if round_no == 2:
+        choices = [(s.id, slot_label(s)) for s in slots]
+        for row in rows:
+            if row.pitch and row.pitch.held_at:
+                continue
+            own = {"plan": PlanPitchForm(formdata=None, prefix=f"pitch{row.id}"),
+                   "held": PitchHeldForm(formdata=None, prefix=f"held{row.id}"),
+                   "no_show": PitchNoShowForm(formdata=None, prefix=f"noshow{row.id}")}
+            if failed and failed[0] == row.id:
+                own[failed[1]] = failed[2]
+            own["plan"].slot.choices = list(choices)
+            forms[row.id] = own
+            # the same rule as the operations (held and no-show open alike): a planned
+            # pitch whose moment began, recorded neither way
+            may_record[row.id] = round_ops.board_pitch_outcome_open(
+                row.pitch, PitchOutcome.HELD, now)
+    members = jury_member_blocs(procedure)
     return render_template(
         "coordinator/board.html", procedure=procedure, round_no=round_no, rows=rows,
-        forms=forms, may_record=may_record, criteria=list(Criterion),
+        board_rows=board_rows_html, forms=forms, may_record=may_record, criteria=list(Criterion),
         criterion_labels=CRITERION_LABELS,
         ready=sum(1 for r in rows if r.readiness.ready), state_labels=PROCEDURE_STATE_LABELS,
         may_declare_inadmissible=allowed(check_inadmissibility_open, procedure.state),
-        has_slots=bool(slots), broken=broken_juries(procedure), bloc_labels=BLOC_LABELS,
+        has_slots=bool(slots), broken=broken_juries(procedure, members), bloc_labels=BLOC_LABELS,
         is_open=round_is_open(procedure, round_no, len(rows)),
         can_start=round_no == 1 and allowed(next_procedure_state, procedure.state,
                                             ProcedureStep.START_ROUND_1),
-        jury_complete=_jury_complete(procedure)), status  # (shown only before round 1)
-
-
-def _jury_complete(procedure) -> bool:
-    return jury_is_complete(jury_blocs(procedure))
+        # (shown only before round 1)
+        jury_complete=jury_is_complete([bloc for _, bloc in members])), status
 
 
 def _round_or_404(round_no: int) -> int:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import defer, joinedload, load_only, raiseload, selectinload
 
 from juries.models import (
@@ -27,6 +28,7 @@ from juries.models import (
 )
 from juries.rules import (
     Bloc,
+    Method,
     RoundReadiness,
     admitted_after_round_2,
     jury_is_complete,
@@ -68,7 +70,7 @@ def decision_for(candidacy: Candidacy, round_no: int, criterion: Criterion) -> J
         JuryDecision.criterion == criterion))
 
 
-def pitch_done(appointment: PitchAppointment | None) -> bool:
+def pitch_done(appointment: PitchAppointment | BoardPitch | None) -> bool:
     """The pitch's moment is behind us: held, or recorded as a no-show (issue 13); the
     jury may then give its final score (R-PITCH-1)."""
     return appointment is not None and (appointment.held_at is not None
@@ -257,10 +259,10 @@ class BoardRow:
 def round_board_rows(procedure: Procedure, round_no: int, *,
                      lean: bool = True) -> list[BoardRow]:
     """Per candidacy awaiting ``round_no``: its decisions, pitch and what is still missing
-    before the round can close, in three statements. The round board shows it and
-    :func:`juries.round_operations.close_round` decides on it.
+    before the round can close, in four statements. :func:`juries.round_operations.close_round`
+    decides on it (the round board reads the same as columns: :func:`round_board_lines`).
 
-    ``lean``: the page loads only what it shows (anything else would raise); the operation
+    ``lean``: a page loads only what it shows (anything else would raise); the operation
     goes on to write letters from the whole candidacy."""
     if lean:  # issue 17: the columns the board shows, not the candidacy's texts
         options = [load_only(Candidacy.id, Candidacy.reference, Candidacy.state,
@@ -303,6 +305,97 @@ def round_board_rows(procedure: Procedure, round_no: int, *,
             for c in candidacies]
 
 
+@dataclass(frozen=True, slots=True)
+class BoardPitch:
+    """A candidacy's pitch as the round board shows it: its moment and whether it was
+    recorded (issue 17: columns, not the appointment and its slot)."""
+
+    slot_id: int
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    held_at: datetime | None
+    no_show_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardLine:
+    """A row of the round board (issue 17): the columns it shows of a candidacy awaiting
+    the round, its decided scores and pitch, and what is still missing (the same rule
+    :func:`round_board_rows` gives the closing of the round)."""
+
+    id: int
+    reference: str
+    organisation: str
+    decisions: dict[Criterion, tuple[int, Method]]  # criterion -> (score, method)
+    pitch: BoardPitch | None
+    readiness: RoundReadiness
+
+
+@cache
+def _board_statements() -> tuple[Select, Select]:
+    """The round board's two statements, built once per process (issue 17: building a
+    statement with a table joined once per criterion cost more than running it); the
+    procedure, round and state are bound parameters."""
+    candidacy, organisation = Candidacy.__table__, Organisation.__table__
+    appointment, slot = PitchAppointment.__table__, PitchSlot.__table__
+    decision, pending = JuryDecision.__table__, PendingConsensus.__table__
+    decided = [decision.alias(f"decided_{i}") for i, _ in enumerate(Criterion)]
+    joined = (candidacy.join(organisation, organisation.c.id == candidacy.c.organisation_id)
+              .outerjoin(appointment, appointment.c.candidacy_id == candidacy.c.id)
+              .outerjoin(slot, slot.c.id == appointment.c.slot_id))
+    for criterion, d in zip(Criterion, decided, strict=True):
+        joined = joined.outerjoin(d, and_(d.c.candidacy_id == candidacy.c.id,
+                                          d.c.round == bindparam("round_no"),
+                                          d.c.criterion == criterion))
+    in_procedure = candidacy.c.procedure_id == bindparam("procedure_id")
+    rows = (select(candidacy.c.id, candidacy.c.reference, organisation.c.name,
+                   appointment.c.slot_id, slot.c.starts_at, slot.c.ends_at, slot.c.location,
+                   appointment.c.held_at, appointment.c.no_show_at,
+                   *[column for d in decided for column in (d.c.score, d.c.method)])
+            .select_from(joined)
+            .where(in_procedure,
+                   candidacy.c.state == bindparam("state", type_=candidacy.c.state.type))
+            .order_by(candidacy.c.id))
+    awaiting = (select(pending.c.candidacy_id, pending.c.criterion)
+                .select_from(pending.join(candidacy, pending.c.candidacy_id == candidacy.c.id))
+                .where(pending.c.round == bindparam("round_no"), in_procedure,
+                       pending.c.state == ConsensusState.PENDING))
+    return rows, awaiting
+
+
+def round_board_lines(procedure: Procedure, round_no: int) -> list[BoardLine]:
+    """What the round board shows, in two statements whatever the number of candidacies:
+    per candidacy awaiting ``round_no`` its reference, organisation, pitch (with its slot)
+    and decided score and method per criterion as one row, then the consensus awaiting
+    confirmation. Readiness is :func:`juries.rules.round_readiness` with
+    :func:`pitch_done`, as for :func:`juries.round_operations.close_round`."""
+    statement, awaiting = _board_statements()
+    params = {"procedure_id": procedure.id, "round_no": round_no,
+              "state": ROUND_ENTRY_STATE[round_no]}
+    rows = db.session.execute(statement, params).tuples().all()
+    pending_of: dict[int, set[Criterion]] = defaultdict(set)
+    for candidacy_id, criterion in db.session.execute(awaiting, params).tuples():
+        pending_of[candidacy_id].add(criterion)
+    offsets = [(criterion, 2 * i) for i, criterion in enumerate(Criterion)]
+    # the rule asked once per distinct (decided, pitch done, awaiting) of the page's rows
+    readiness_of: dict[tuple, RoundReadiness] = {}
+    lines = []
+    for cid, reference, organisation, slot_id, starts_at, ends_at, location, held_at, \
+            no_show_at, *scores in rows:
+        decisions = {criterion: (scores[i], scores[i + 1])
+                     for criterion, i in offsets if scores[i] is not None}
+        pitch = None if slot_id is None else BoardPitch(slot_id, starts_at, ends_at, location,
+                                                        held_at, no_show_at)
+        done, pending = pitch_done(pitch), pending_of.get(cid, ())
+        key = (tuple(decisions), done, frozenset(pending))
+        readiness = readiness_of.get(key)
+        if readiness is None:
+            readiness = readiness_of[key] = round_readiness(round_no, decisions, done, pending)
+        lines.append(BoardLine(cid, reference, organisation, decisions, pitch, readiness))
+    return lines
+
+
 def free_pitch_slots(procedure: Procedure, now: datetime) -> list[PitchSlot]:
     """The procedure's pitch moments still ahead that hold no appointment yet (a moment
     already begun cannot be planned: ``_assign`` refuses it)."""
@@ -313,11 +406,39 @@ def free_pitch_slots(procedure: Procedure, now: datetime) -> list[PitchSlot]:
         .options(raiseload("*")).order_by(PitchSlot.starts_at)))
 
 
+@cache
+def _jury_statements() -> tuple[Select, Select]:
+    """The members' blocs of a procedure's jury and the conflicts declared for its
+    candidacies awaiting a round, built once per process (issue 17: the round board asks
+    both on every request); the procedure is a bound parameter."""
+    membership, jury = JuryMembership.__table__, Jury.__table__
+    conflict, candidacy = ConflictDeclaration.__table__, Candidacy.__table__
+    organisation, user = Organisation.__table__, User.__table__
+    members = (select(membership.c.user_id, membership.c.bloc)
+               .select_from(membership.join(jury, jury.c.id == membership.c.jury_id))
+               .where(jury.c.procedure_id == bindparam("procedure_id")))
+    conflicts = (select(conflict.c.candidacy_id, conflict.c.user_id, user.c.name,
+                        organisation.c.name)
+                 .select_from(conflict.join(candidacy, candidacy.c.id == conflict.c.candidacy_id)
+                              .join(organisation,
+                                    organisation.c.id == candidacy.c.organisation_id)
+                              .join(user, user.c.id == conflict.c.user_id))
+                 .where(candidacy.c.procedure_id == bindparam("procedure_id"),
+                        candidacy.c.state.in_(list(ROUND_ENTRY_STATE.values())))
+                 .order_by(candidacy.c.id, conflict.c.id))
+    return members, conflicts
+
+
+def jury_member_blocs(procedure: Procedure) -> list[tuple[int, Bloc]]:
+    """(user id, bloc) of every member of the procedure's jury (none without a jury): what
+    R-JURY-1 reads, without loading the members and their accounts (issue 17)."""
+    return list(db.session.execute(_jury_statements()[0],
+                                   {"procedure_id": procedure.id}).tuples())
+
+
 def jury_blocs(procedure: Procedure) -> list[Bloc]:
-    """The bloc of every member of the procedure's jury (none without a jury): what R-JURY-1
-    reads, without loading the members and their accounts (issue 17)."""
-    return list(db.session.scalars(select(JuryMembership.bloc).join(Jury)
-                                   .where(Jury.procedure_id == procedure.id)))
+    """The bloc of every member of the procedure's jury (none without a jury)."""
+    return [bloc for _, bloc in jury_member_blocs(procedure)]
 
 
 def jury_with_members(procedure: Procedure) -> Jury | None:
@@ -368,24 +489,18 @@ class BrokenJury:
     conflicted: list[str]  # the names of those who declared the conflict
 
 
-def broken_juries(procedure: Procedure) -> list[BrokenJury]:
+def broken_juries(procedure: Procedure,
+                  members: list[tuple[int, Bloc]] | None = None) -> list[BrokenJury]:
     """R-JURY-1 per candidacy still awaiting a round (the reading of DOMAIN.md: a conflict
     is always recorded; when it leaves the jury without one of the three organisations for
-    that candidacy, it cannot be scored until the jury is recomposed). Three statements."""
-    members = db.session.execute(
-        select(JuryMembership.user_id, JuryMembership.bloc).join(Jury)
-        .where(Jury.procedure_id == procedure.id)).tuples().all()
+    that candidacy, it cannot be scored until the jury is recomposed). Two statements, one
+    when the page has read ``members`` (:func:`jury_member_blocs`) already."""
+    if members is None:
+        members = jury_member_blocs(procedure)
     if not members:
         return []
-    rows = db.session.execute(
-        select(ConflictDeclaration.candidacy_id, ConflictDeclaration.user_id, User.name,
-               Organisation.name)
-        .join(Candidacy, Candidacy.id == ConflictDeclaration.candidacy_id)
-        .join(Organisation, Organisation.id == Candidacy.organisation_id)
-        .join(User, User.id == ConflictDeclaration.user_id)
-        .where(Candidacy.procedure_id == procedure.id,
-               Candidacy.state.in_(list(ROUND_ENTRY_STATE.values())))
-        .order_by(Candidacy.id, ConflictDeclaration.id)).tuples().all()
+    rows = db.session.execute(_jury_statements()[1],
+                              {"procedure_id": procedure.id}).tuples().all()
     by_candidacy: dict[int, tuple[str, set[int], list[str]]] = {}
     for candidacy_id, user_id, user_name, organisation in rows:
         entry = by_candidacy.setdefault(candidacy_id, (organisation, set(), []))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from juries import notifications as jury_letters
 from juries.models import PitchAppointment
-from juries.queries import jury_of, pitch_of, round_board_rows
+from juries.queries import BoardPitch, jury_of, pitch_of, round_board_rows
 from juries.rules import (
     PitchOutcome,
     admitted_after_round_2,
@@ -188,19 +188,34 @@ def _assign(candidacy: Candidacy, slot: PitchSlot, *, actor: User, now: datetime
 
 
 def pitch_outcome_open(candidacy: Candidacy, outcome: PitchOutcome, now: datetime) -> bool:
-    """Whether ``outcome`` may be recorded for the candidacy's pitch now (the round board
-    asks this before it offers the form; the operation asks it again)."""
+    """Whether ``outcome`` may be recorded for the candidacy's pitch now (the operation
+    asks it again)."""
     return allowed(_pitch_outcome_open, candidacy, outcome, now)
+
+
+def board_pitch_outcome_open(pitch: BoardPitch | None, outcome: PitchOutcome,
+                             now: datetime) -> bool:
+    """:func:`pitch_outcome_open` for a row of the round board, from the pitch and slot it
+    read already (issue 17: no statement per row): the round board asks this before it
+    offers the form; the operation asks the same rule again."""
+    return allowed(_check_pitch_outcome, pitch, pitch.starts_at if pitch else None,
+                   outcome, now)
+
+
+def _check_pitch_outcome(appointment: PitchAppointment | BoardPitch | None,
+                         starts_at: datetime | None, outcome: PitchOutcome,
+                         now: datetime) -> None:
+    check_pitch_outcome(outcome, planned=appointment is not None,
+                        held=appointment is not None and appointment.held_at is not None,
+                        no_show=appointment is not None and appointment.no_show_at is not None,
+                        starts_at=to_utc(starts_at) if starts_at else None, now=to_utc(now))
 
 
 def _pitch_outcome_open(candidacy: Candidacy, outcome: PitchOutcome,
                         now: datetime) -> PitchAppointment:
     appointment = pitch_of(candidacy)
     slot = get_required(PitchSlot, appointment.slot_id) if appointment else None
-    check_pitch_outcome(outcome, planned=appointment is not None,
-                        held=appointment is not None and appointment.held_at is not None,
-                        no_show=appointment is not None and appointment.no_show_at is not None,
-                        starts_at=to_utc(slot.starts_at) if slot else None, now=to_utc(now))
+    _check_pitch_outcome(appointment, slot.starts_at if slot else None, outcome, now)
     assert appointment is not None  # checked: planned
     return appointment
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from juries import round_operations as round_ops
 from juries.models import JuryDecision, PitchAppointment
-from juries.rules import Method
+from juries.queries import round_board_lines, round_board_rows
+from juries.rules import Method, PitchOutcome
 from matching.accounts.models import Organisation
 from matching.accounts.rules import OrganisationKind
 from matching.audit.models import AuditEvent
@@ -20,7 +21,7 @@ from matching.letters.content import LetterKind
 from matching.mail.models import OutboxMessage, OutboxState
 from tests.support import QueryCounter, kbo, login
 from workareas import operations as area_ops
-from workareas.models import Procedure
+from workareas.models import PitchSlot, Procedure
 from workareas.rules import ProcedureState
 
 
@@ -225,3 +226,78 @@ def test_the_round_board_and_the_letters_page_issue_a_constant_number_of_stateme
     page = client.get(paths[1]).get_data(as_text=True)
     assert "Organisatie 199" in page
     assert small == large, (small, large)
+
+
+def _selected_with_pitches(world, db, n: int, offset: int) -> None:
+    """``n`` candidacies selected for the pitch, each with a planned pitch (not yet held):
+    every other one's moment has begun (the board then offers to record it)."""
+    procedure, now = world.procedure, world.clock.now
+    organisations = [Organisation(name=f"Pitcher {offset + i}",
+                                  enterprise_number=kbo(7000 + offset + i),
+                                  legal_form="vzw", kind=OrganisationKind.OTHER)
+                     for i in range(n)]
+    db.session.add_all(organisations)
+    db.session.flush()
+    candidacies = [Candidacy(organisation=o, procedure=procedure,
+                             state=CandidacyState.SELECTED_FOR_PITCH,
+                             reference=f"KAND-P-{offset + i:05d}", created_at=now,
+                             submitted_at=now, declares_individual=True,
+                             declares_not_invoice_only=True,
+                             declares_partnership_commitment=True,
+                             declares_quality_framework=True)
+                   for i, o in enumerate(organisations)]
+    slots = [PitchSlot(procedure_id=procedure.id,
+                       starts_at=now + timedelta(hours=(offset + i) * (1 if i % 2 else -1)),
+                       ends_at=now + timedelta(hours=(offset + i) * (1 if i % 2 else -1),
+                                               minutes=30),
+                       location=f"Zaal {offset + i}")
+             for i in range(n)]
+    db.session.add_all(candidacies + slots)
+    db.session.flush()
+    db.session.add_all([PitchAppointment(candidacy_id=c.id, slot_id=s.id, planned_at=now)
+                        for c, s in zip(candidacies, slots, strict=True)])
+    db.session.commit()
+
+
+def test_the_round_2_board_with_planned_pitches_issues_a_constant_number_of_statements(
+        world, db, client, pages_at_world_time):
+    """Issue 17: whether a pitch's outcome may be recorded is asked of the rule with the
+    pitch the board read, not with a statement per candidacy."""
+    world.published_procedure()
+    world.compose_jury()
+    db.session.commit()
+    login(client, db, world.coordinator)
+    path = f"/coordinatie/procedures/{world.procedure.id}/rondes/2"
+    _selected_with_pitches(world, db, 3, 0)
+    small = _count(client, db, path)
+    _selected_with_pitches(world, db, 40, 3)
+    large = _count(client, db, path)
+    page = client.get(path).get_data(as_text=True)
+    assert "Pitcher 42" in page and page.count("Pitch als gehouden registreren") == 22
+    assert small == large, (small, large)
+
+
+def test_the_board_asks_the_same_rules_as_closing_the_round(world, db, client):
+    """The board's rows (columns) give the readiness closing the round decides on, and
+    the pitch outcome the operation accepts."""
+    world.published_procedure()
+    world.compose_jury()
+    db.session.commit()
+    _many(world, db, 6, 0)
+    _selected_with_pitches(world, db, 6, 6)
+    procedure, now = world.procedure, world.clock.now
+    for round_no in (1, 2):
+        lines = round_board_lines(procedure, round_no)
+        rows = round_board_rows(procedure, round_no, lean=False)
+        assert [(line.id, line.readiness) for line in lines] == [
+            (row.candidacy.id, row.readiness) for row in rows]
+        assert [line.decisions for line in lines] == [
+            {c: (d.score, d.method) for c, d in row.decisions.items()} for row in rows]
+    offered = {(line.id, outcome): round_ops.board_pitch_outcome_open(line.pitch, outcome, now)
+               for line in round_board_lines(procedure, 2) for outcome in PitchOutcome}
+    assert set(offered.values()) == {True, False}  # both cases are compared below
+    for line in round_board_lines(procedure, 2):
+        candidacy = db.session.get(Candidacy, line.id)
+        for outcome in PitchOutcome:
+            assert round_ops.board_pitch_outcome_open(line.pitch, outcome, now) == \
+                round_ops.pitch_outcome_open(candidacy, outcome, now)

@@ -9,7 +9,7 @@ from flask import Flask, url_for
 from flask_babel import Babel, force_locale
 
 from matching.app import TRANSLATIONS_DIR
-from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CandidacyState
+from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CandidacyState, Criterion
 from matching.core.render import tone_of, translated, url_pattern
 from workareas.rules import ProcedureState
 
@@ -73,3 +73,36 @@ def test_a_label_table_in_the_readers_language():
             english = translated(CANDIDACY_STATE_LABELS)
     assert set(english) == set(CANDIDACY_STATE_LABELS)
     assert english[CandidacyState.DRAFT] != CANDIDACY_STATE_LABELS[CandidacyState.DRAFT]
+
+
+def test_the_board_rows_escape_what_a_row_holds_and_reuse_what_the_page_gave():
+    """Issue 17: the round board's rows joined from the page's pieces (words already markup)
+    and each row's values, escaped."""
+    from datetime import UTC, datetime
+
+    from juries.board_rows import board_rows_html
+    from juries.queries import BoardLine, BoardPitch
+    from juries.rules import Method, round_readiness
+
+    cc, fit = Criterion.CRUCIAL_CONTRIBUTION, Criterion.FIT_FOR_PARTNERSHIP
+    at = datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
+    rows = [BoardLine(7, "KAND-<1>", "De Brug & <b>Co</b>", {cc: (3, Method.CONSENSUS)},
+                      BoardPitch(1, at, at.replace(hour=9), "Zaal <A>", None, None),
+                      round_readiness(2, [cc], False, [fit])),
+            BoardLine(8, "KAND-2", "Twee", {cc: (4, Method.BALLOT), fit: (2, Method.BALLOT)},
+                      None, round_readiness(1, [cc, fit], False))]
+    html = str(board_rows_html(
+        rows, 2, criteria=list(Criterion), score="score \x00", methods={"consensus": "cons."},
+        vote="stemming", ready="klaar", missing={cc: "mist cc", fit: "mist fit"},
+        awaiting={cc: "wacht cc", fit: "wacht fit"}, pitch="de pitch", preview="Voorbeeld",
+        preview_url=lambda i: f"/v/{i}", inadmissible="Onontvankelijk",
+        inadmissible_url=lambda i: f"/o/{i}",
+        pitch_words={"held": "gehouden", "no_show": "weg", "planned": "gepland",
+                     "not_planned": "niet gepland"}))
+    assert "<b>" not in html and "De Brug &amp; &lt;b&gt;Co&lt;/b&gt;" in html
+    assert "KAND-&lt;1&gt;" in html and "Zaal &lt;A&gt;" in html
+    assert "score 3 (cons.)" in html and "score 4 (stemming)" in html
+    assert "score 2 (stemming)" in html
+    assert "02-03-2027 09:00–10:00" in html and "<br>gepland" in html and "niet gepland" in html
+    assert "<li>wacht fit</li>" in html and "<li>de pitch</li>" in html and "mist" not in html
+    assert html.count('href="/v/') == 2 and 'href="/o/8"' in html
