@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import (
@@ -21,19 +22,72 @@ from matching.candidacies.models import Candidacy, Letter, LetterPdf
 from matching.candidacies.rules import (
     MAX_ATTACHMENTS_PER_CANDIDACY,
     MAX_ATTACHMENTS_TOTAL,
+    CandidacyState,
     effective_appeal_deadline,
 )
 from matching.core import signals
 from matching.core.db import db
 from matching.letters.content import LetterKind, decision_kind
 from matching.mail.models import OutboxMessage, OutboxState
-from workareas.models import Procedure
+from workareas.models import Procedure, WorkArea
 from workareas.operations import summarise
-from workareas.rules import changes_needs_or_challenges
+from workareas.queries import candidacy_deadline_column
+from workareas.rules import ProcedureState, changes_needs_or_challenges
 
 
 def organisation_ids(user) -> list[int]:
     return sorted({g.organisation_id for g in user.grants if g.role == Role.APPLICANT})
+
+
+@dataclass(frozen=True)
+class DashboardCandidacy:
+    """A candidacy as the applicant's dashboard shows it (issue 17: its columns)."""
+
+    id: int
+    reference: str
+    state: CandidacyState
+    procedure_id: int
+    organisation_id: int
+    organisation_name: str
+    title: str  # of the procedure
+    area_name: str
+    candidacy_deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class OpenCall:
+    """A procedure that takes candidacies, as the applicant's dashboard offers it."""
+
+    id: int
+    title: str
+    area_name: str
+    candidacy_deadline: datetime | None
+
+
+def applicant_dashboard(org_ids: list[int]) -> tuple[list, list[DashboardCandidacy],
+                                                     list[OpenCall]]:
+    """What the applicant's dashboard shows, in three statements whatever the number of
+    candidacies (issue 17): the organisations (id, name), their candidacies (newest first)
+    and the published procedures, each with its work area's name and candidacy deadline."""
+    deadline = candidacy_deadline_column()
+    organisations = db.session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
+        .order_by(Organisation.name)).all()
+    candidacies = [DashboardCandidacy(*row) for row in db.session.execute(
+        select(Candidacy.id, Candidacy.reference, Candidacy.state, Candidacy.procedure_id,
+               Candidacy.organisation_id, Organisation.name, Procedure.title, WorkArea.name,
+               deadline)
+        .join(Organisation, Organisation.id == Candidacy.organisation_id)
+        .join(Procedure, Procedure.id == Candidacy.procedure_id)
+        .join(WorkArea, WorkArea.id == Procedure.work_area_id)
+        .where(Candidacy.organisation_id.in_(org_ids))
+        .order_by(Candidacy.created_at.desc(), Candidacy.id.desc()))]
+    published = [OpenCall(*row) for row in db.session.execute(
+        select(Procedure.id, Procedure.title, WorkArea.name, deadline)
+        .join(WorkArea, WorkArea.id == Procedure.work_area_id)
+        .where(Procedure.state == ProcedureState.PUBLISHED)
+        .order_by(Procedure.id))]
+    return organisations, candidacies, published
 
 
 def own_candidacy(candidacy_id: int) -> Candidacy:
