@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, case, select
+from sqlalchemy import BindParameter, bindparam, case, select
 from sqlalchemy.orm import defer, joinedload, load_only, raiseload, selectinload
 
 from juries.models import (
@@ -180,7 +180,7 @@ def _dashboard_statements():
     them, four correlated subqueries, cost as much as running them): the user's seats with
     their procedures, then the candidacies of those procedures with, per criterion, whether
     the jury decided it and whether the user scored it in the round the candidacy awaits."""
-    user_id = bindparam("user_id")
+    user_id: BindParameter[int] = bindparam("user_id")
     seats = (select(Procedure.id, Procedure.title, Procedure.state, WorkArea.name,
                     JuryMembership.bloc, JuryMembership.affiliation)
              .select_from(JuryMembership)
@@ -228,8 +228,10 @@ def jury_dashboard(user_id: int) -> list[JuryGroup]:
         round_no = AWAITED_ROUND.get(state)
         row = JuryRow(cid, reference, state, organisation_name, round_no)
         if round_no is not None:
-            row.undecided = tuple(cr for cr, done in zip(criteria, flags[:n]) if not done)
-            row.to_score = tuple(cr for cr, done, own in zip(criteria, flags[:n], flags[n:])
+            row.undecided = tuple(cr for cr, done in zip(criteria, flags[:n], strict=True)
+                                  if not done)
+            row.to_score = tuple(cr for cr, done, own in zip(criteria, flags[:n], flags[n:],
+                                                             strict=True)
                                  if not done and not own)
         groups[procedure_id].rounds.setdefault(round_no, []).append(row)
     return list(groups.values())

@@ -158,7 +158,7 @@ def criteria_words(empty: str) -> dict[tuple[Criterion, ...], Markup]:
     makes it; the call's English terms are marked as the ``en_terms`` filter does."""
     locale = str(get_locale() or "nl")
     label = {c: mark_english_terms(Markup(_(CRITERION_LABELS[c])), locale) for c in Criterion}
-    words = {(): Markup(empty)}
+    words: dict[tuple[Criterion, ...], Markup] = {(): Markup(empty)}
     for n in range(1, len(label) + 1):
         for chosen in combinations(Criterion, n):
             words[chosen] = Markup(", ").join(label[c] for c in chosen)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -14,7 +15,7 @@ from flask import (
     current_app,
 )
 from flask_login import current_user
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import BindParameter, Row, bindparam, func, select
 from sqlalchemy.orm import load_only, raiseload
 
 from matching.accounts.models import Organisation, User
@@ -69,7 +70,7 @@ class OpenCall:
 def _dashboard_statements():
     """The applicant dashboard's three statements, built once per process (issue 17:
     building them cost about as much as running them)."""
-    org_ids = bindparam("org_ids", expanding=True)
+    org_ids: BindParameter[list[int]] = bindparam("org_ids", expanding=True)
     deadline = candidacy_deadline_column()
     organisations = (select(Organisation.id, Organisation.name)
                      .where(Organisation.id.in_(org_ids)).order_by(Organisation.name))
@@ -89,7 +90,7 @@ def _dashboard_statements():
     return organisations, candidacies, published
 
 
-def applicant_dashboard(org_ids: list[int]) -> tuple[list, list[DashboardCandidacy],
+def applicant_dashboard(org_ids: list[int]) -> tuple[Sequence[Row], list[DashboardCandidacy],
                                                      list[OpenCall]]:
     """What the applicant's dashboard shows, in three statements whatever the number of
     candidacies (issue 17): the organisations (id, name), their candidacies (newest first)

@@ -24,7 +24,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from matching.accounts.models import Organisation
 from matching.accounts.rules import Role
