@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, case, select
 from sqlalchemy.orm import defer, joinedload, load_only, raiseload, selectinload
 
 from juries.models import (
@@ -43,7 +43,8 @@ from matching.candidacies.rules import AWAITED_ROUND, ROUND_ENTRY_STATE, Candida
 from matching.core import signals
 from matching.core.dates import format_brussels
 from matching.core.db import db
-from workareas.models import PitchSession, PitchSlot, Procedure
+from workareas.models import PitchSession, PitchSlot, Procedure, WorkArea
+from workareas.rules import ProcedureState
 
 
 def jury_of(procedure: Procedure) -> Jury | None:
@@ -156,55 +157,83 @@ class JuryRow:
     state: CandidacyState
     organisation_name: str
     round: int | None  # the round it awaits, None when it awaits no jury decision
-    to_score: list[Criterion] = field(default_factory=list)  # own score still missing
-    undecided: list[Criterion] = field(default_factory=list)  # no jury decision yet
+    to_score: tuple[Criterion, ...] = ()  # own score still missing (in Criterion's order)
+    undecided: tuple[Criterion, ...] = ()  # no jury decision yet (in Criterion's order)
 
 
 @dataclass
 class JuryGroup:
-    procedure: Procedure
-    membership: JuryMembership
+    """A procedure whose jury the user sits on, with their seat (issue 17: the columns the
+    dashboard shows, not the objects)."""
+
+    procedure_id: int
+    title: str
+    state: ProcedureState
+    area_name: str
+    bloc: Bloc
+    affiliation: str
     rounds: dict[int | None, list[JuryRow]] = field(default_factory=dict)
+
+
+@cache
+def _dashboard_statements():
+    """The jury dashboard's two statements, built once per process (issue 17: building
+    them, four correlated subqueries, cost as much as running them): the user's seats with
+    their procedures, then the candidacies of those procedures with, per criterion, whether
+    the jury decided it and whether the user scored it in the round the candidacy awaits."""
+    user_id: BindParameter[int] = bindparam("user_id")
+    seats = (select(Procedure.id, Procedure.title, Procedure.state, WorkArea.name,
+                    JuryMembership.bloc, JuryMembership.affiliation)
+             .select_from(JuryMembership)
+             .join(Jury, Jury.id == JuryMembership.jury_id)
+             .join(Procedure, Procedure.id == Jury.procedure_id)
+             .join(WorkArea, WorkArea.id == Procedure.work_area_id)
+             .where(JuryMembership.user_id == user_id)
+             .order_by(JuryMembership.id))
+    awaited = case(*[(Candidacy.state == state, round_no)
+                     for state, round_no in AWAITED_ROUND.items()], else_=None)
+    decided = [select(JuryDecision.id).where(
+        JuryDecision.candidacy_id == Candidacy.id, JuryDecision.round == awaited,
+        JuryDecision.criterion == criterion).exists() for criterion in Criterion]
+    scored = [select(Assessment.id).where(
+        Assessment.user_id == user_id, Assessment.candidacy_id == Candidacy.id,
+        Assessment.round == awaited, Assessment.criterion == criterion).exists()
+        for criterion in Criterion]
+    conflicted = select(ConflictDeclaration.candidacy_id).where(
+        ConflictDeclaration.user_id == user_id)
+    candidacies = (
+        select(Candidacy.id, Candidacy.reference, Candidacy.state, Candidacy.procedure_id,
+               Organisation.name, *decided, *scored)
+        .join(Organisation, Organisation.id == Candidacy.organisation_id)
+        .where(Candidacy.procedure_id.in_(bindparam("procedure_ids", expanding=True)),
+               Candidacy.submitted_at.is_not(None),  # never a draft (issue 11)
+               Candidacy.id.not_in(conflicted))
+        .order_by(Candidacy.id))
+    return seats, candidacies
 
 
 def jury_dashboard(user_id: int) -> list[JuryGroup]:
     """The candidacies of the procedures whose jury the user sits on, without those they
-    declared a conflict for, grouped by procedure and the round they await: four
-    statements, the candidacies as the columns shown."""
-    memberships = db.session.scalars(
-        select(JuryMembership).where(JuryMembership.user_id == user_id)
-        .options(joinedload(JuryMembership.jury).joinedload(Jury.procedure)
-                 .joinedload(Procedure.work_area).raiseload("*"),
-                 raiseload("*"))
-        .order_by(JuryMembership.id)).all()
-    procedure_ids = [m.jury.procedure_id for m in memberships]
-    if not procedure_ids:
+    declared a conflict for, grouped by procedure and the round they await, with what is
+    left to score and to decide in that round: two statements, whatever the number of
+    candidacies (issue 17)."""
+    seats, candidacies = _dashboard_statements()
+    groups = {row[0]: JuryGroup(*row)
+              for row in db.session.execute(seats, {"user_id": user_id}).tuples()}
+    if not groups:
         return []
-    conflicted = select(ConflictDeclaration.candidacy_id).where(
-        ConflictDeclaration.user_id == user_id)
-    candidacies = db.session.execute(
-        select(Candidacy.id, Candidacy.reference, Candidacy.state, Candidacy.procedure_id,
-               Organisation.name)
-        .join(Organisation, Organisation.id == Candidacy.organisation_id)
-        .where(Candidacy.procedure_id.in_(procedure_ids),
-               Candidacy.submitted_at.is_not(None),  # never a draft (issue 11)
-               Candidacy.id.not_in(conflicted))
-        .order_by(Candidacy.id)).tuples().all()
-    ids = [c[0] for c in candidacies]
-    own = set(db.session.execute(select(Assessment.candidacy_id, Assessment.round,
-                                        Assessment.criterion)
-                                 .where(Assessment.user_id == user_id,
-                                        Assessment.candidacy_id.in_(ids))).tuples())
-    decided = set(db.session.execute(select(JuryDecision.candidacy_id, JuryDecision.round,
-                                            JuryDecision.criterion)
-                                     .where(JuryDecision.candidacy_id.in_(ids))).tuples())
-    groups = {m.jury.procedure_id: JuryGroup(m.jury.procedure, m) for m in memberships}
-    for cid, reference, state, procedure_id, organisation_name in candidacies:
+    criteria = tuple(Criterion)
+    n = len(criteria)
+    for cid, reference, state, procedure_id, organisation_name, *flags in db.session.execute(
+            candidacies, {"user_id": user_id, "procedure_ids": list(groups)}).tuples():
         round_no = AWAITED_ROUND.get(state)
         row = JuryRow(cid, reference, state, organisation_name, round_no)
         if round_no is not None:
-            row.undecided = [cr for cr in Criterion if (cid, round_no, cr) not in decided]
-            row.to_score = [cr for cr in row.undecided if (cid, round_no, cr) not in own]
+            row.undecided = tuple(cr for cr, done in zip(criteria, flags[:n], strict=True)
+                                  if not done)
+            row.to_score = tuple(cr for cr, done, own in zip(criteria, flags[:n], flags[n:],
+                                                             strict=True)
+                                 if not done and not own)
         groups[procedure_id].rounds.setdefault(round_no, []).append(row)
     return list(groups.values())
 

@@ -3,11 +3,14 @@ ballots. Thin views: access check, form shape, one operation through ``perform``
 
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from juries import operations as jury_ops
@@ -25,6 +28,7 @@ from juries.forms import (
 )
 from juries.models import Assessment, Ballot, BallotState, ConsensusState, PendingConsensus
 from juries.queries import (
+    JuryRow,
     jury_dashboard,
     pickable_pitch_slots,
     pitch_of,
@@ -46,6 +50,8 @@ from matching.candidacies.rules import (
 from matching.core.db import db
 from matching.core.errors import N_, PermissionDenied, allowed
 from matching.core.navigation import register_nav
+from matching.core.render import status_tag, translated, url_pattern
+from matching.core.terms import mark_english_terms
 from matching.core.web import FAILED, confirmation_page, confirmed, get_or_404, perform, utcnow
 from workareas.models import PitchSlot
 from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
@@ -145,12 +151,66 @@ def _back(candidacy: Candidacy, round_no: int):
     return redirect(url_for("jury.score", candidacy_id=candidacy.id, round_no=round_no))
 
 
+def criteria_words(empty: str) -> dict[tuple[Criterion, ...], Markup]:
+    """A dashboard cell's criteria in the reader's language, for every combination a row
+    can have (in :class:`Criterion`'s order; ``empty`` when none is left), made once per
+    page rather than per row (issue 17). A translation is markup, as a template's ``_``
+    makes it; the call's English terms are marked as the ``en_terms`` filter does."""
+    locale = str(get_locale() or "nl")
+    label = {c: mark_english_terms(Markup(_(CRITERION_LABELS[c])), locale) for c in Criterion}
+    words: dict[tuple[Criterion, ...], Markup] = {(): Markup(empty)}
+    for n in range(1, len(label) + 1):
+        for chosen in combinations(Criterion, n):
+            words[chosen] = Markup(", ").join(label[c] for c in chosen)
+    return words
+
+
+class DashboardRows:
+    """The rows of the jury dashboard's tables (issue 17: a matchmaker's page lists every
+    candidacy of their juries, and a template loop cost more per row than the rest of the
+    page). What every row repeats (the words, the state tags, the scoring links but for the
+    candidacy's id, a cell's criteria for every combination) is made once per page; a row
+    is its own values escaped into a fixed piece of HTML, as the template's loop wrote it
+    (templates/jury/dashboard.html)."""
+
+    #: A candidacy awaiting a round: its scoring link, what is left to score and to decide.
+    AWAITING = ('\n      <tr>\n        <th scope="row"><a href="%s">%s</a> '
+                '<span class="muted">(%s)</span></th>\n        <td>%s</td>\n'
+                '        <td>%s</td>\n      </tr>\n    ')
+    #: A candidacy awaiting no round: its state and the links to both rounds' pages.
+    SETTLED = ('\n      <tr>\n        <th scope="row">%s <span class="muted">(%s)</span></th>\n'
+               '        <td>%s</td>\n        <td><a href="%s">%s</a>\n'
+               '            · <a href="%s">%s</a></td>\n      </tr>\n    ')
+
+    def __init__(self):
+        self.score_urls = {r: url_pattern("jury.score", "candidacy_id", round_no=r)
+                           for r in ROUND_ENTRY_STATE}
+        self.to_score = criteria_words(_("niets meer"))
+        self.undecided = criteria_words(_("beide criteria beslist"))
+        self.state_tags = {state: status_tag(label, state)
+                           for state, label in translated(CANDIDACY_STATE_LABELS).items()}
+        self.round_words = Markup(_("Ronde 1")), Markup(_("Ronde 2"))
+
+    def awaiting(self, rows: list[JuryRow], round_no: int) -> Markup:
+        url, to_score, undecided = self.score_urls[round_no], self.to_score, self.undecided
+        return Markup("".join([self.AWAITING % (
+            escape(url(r.id)), escape(r.organisation_name), escape(r.reference),
+            to_score[r.to_score], undecided[r.undecided]) for r in rows]))
+
+    def settled(self, rows: list[JuryRow]) -> Markup:
+        url_1, url_2 = self.score_urls[1], self.score_urls[2]
+        round_1, round_2 = self.round_words
+        return Markup("".join([self.SETTLED % (
+            escape(r.organisation_name), escape(r.reference), self.state_tags[r.state],
+            escape(url_1(r.id)), round_1, escape(url_2(r.id)), round_2) for r in rows]))
+
+
 @bp.get("/jury")
 @login_required
 def dashboard():
-    return render_template("jury/dashboard.html", groups=jury_dashboard(current_user.id),
-                           criterion_labels=CRITERION_LABELS,
-                           state_labels=CANDIDACY_STATE_LABELS,
+    groups = jury_dashboard(current_user.id)
+    return render_template("jury/dashboard.html", groups=groups,
+                           table_rows=DashboardRows() if groups else None,
                            procedure_labels=PROCEDURE_STATE_LABELS, bloc_labels=BLOC_LABELS,
                            step4_blocs=EMERGENCY_BLOCS,
                            step4_states=(ProcedureState.DECIDED, ProcedureState.RATIFIED))

@@ -34,6 +34,16 @@ class PublishedRow:
     candidacy_deadline: datetime | None
 
 
+def candidacy_deadline_column():
+    """:attr:`Procedure.candidacy_deadline` in SQL (issue 17), correlated with the
+    statement's ``procedure``: the deadline of its latest published addendum version, else
+    of its latest version (a draft)."""
+    return (select(AddendumVersion.candidacy_deadline)
+            .where(AddendumVersion.procedure_id == Procedure.id)
+            .order_by(AddendumVersion.published_at.is_(None), AddendumVersion.number.desc())
+            .limit(1).correlate(Procedure).scalar_subquery())
+
+
 def published_procedures() -> list[PublishedRow]:
     """Every published procedure with what the public list shows, in 2 statements: the
     procedures with their work area's name and the deadline of their latest published

@@ -30,7 +30,10 @@ from matching.core.validators import Required
 
 
 class StartForm(FlaskForm):
-    organisation_id = IntegerField(validators=[Optional()])
+    #: A hidden field: its label is never shown. Given, as WTForms would make it from the
+    #: name, so that the dashboard, which offers a form per open call, does not load
+    #: WTForms' own message catalogue on every request to translate it (issue 17).
+    organisation_id = IntegerField("Organisation Id", validators=[Optional()])
 
 
 class WithdrawForm(FlaskForm):

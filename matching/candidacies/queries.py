@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import (
     abort,
     current_app,
 )
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Row, bindparam, func, select
 from sqlalchemy.orm import load_only, raiseload
 
 from matching.accounts.models import Organisation, User
@@ -21,19 +24,82 @@ from matching.candidacies.models import Candidacy, Letter, LetterPdf
 from matching.candidacies.rules import (
     MAX_ATTACHMENTS_PER_CANDIDACY,
     MAX_ATTACHMENTS_TOTAL,
+    CandidacyState,
     effective_appeal_deadline,
 )
 from matching.core import signals
 from matching.core.db import db
 from matching.letters.content import LetterKind, decision_kind
 from matching.mail.models import OutboxMessage, OutboxState
-from workareas.models import Procedure
+from workareas.models import Procedure, WorkArea
 from workareas.operations import summarise
-from workareas.rules import changes_needs_or_challenges
+from workareas.queries import candidacy_deadline_column
+from workareas.rules import ProcedureState, changes_needs_or_challenges
 
 
 def organisation_ids(user) -> list[int]:
     return sorted({g.organisation_id for g in user.grants if g.role == Role.APPLICANT})
+
+
+@dataclass(frozen=True)
+class DashboardCandidacy:
+    """A candidacy as the applicant's dashboard shows it (issue 17: its columns)."""
+
+    id: int
+    reference: str
+    state: CandidacyState
+    procedure_id: int
+    organisation_id: int
+    organisation_name: str
+    title: str  # of the procedure
+    area_name: str
+    candidacy_deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class OpenCall:
+    """A procedure that takes candidacies, as the applicant's dashboard offers it."""
+
+    id: int
+    title: str
+    area_name: str
+    candidacy_deadline: datetime | None
+
+
+@cache
+def _dashboard_statements():
+    """The applicant dashboard's three statements, built once per process (issue 17:
+    building them cost about as much as running them)."""
+    org_ids: BindParameter[list[int]] = bindparam("org_ids", expanding=True)
+    deadline = candidacy_deadline_column()
+    organisations = (select(Organisation.id, Organisation.name)
+                     .where(Organisation.id.in_(org_ids)).order_by(Organisation.name))
+    candidacies = (
+        select(Candidacy.id, Candidacy.reference, Candidacy.state, Candidacy.procedure_id,
+               Candidacy.organisation_id, Organisation.name, Procedure.title, WorkArea.name,
+               deadline)
+        .join(Organisation, Organisation.id == Candidacy.organisation_id)
+        .join(Procedure, Procedure.id == Candidacy.procedure_id)
+        .join(WorkArea, WorkArea.id == Procedure.work_area_id)
+        .where(Candidacy.organisation_id.in_(org_ids))
+        .order_by(Candidacy.created_at.desc(), Candidacy.id.desc()))
+    published = (select(Procedure.id, Procedure.title, WorkArea.name, deadline)
+                 .join(WorkArea, WorkArea.id == Procedure.work_area_id)
+                 .where(Procedure.state == ProcedureState.PUBLISHED)
+                 .order_by(Procedure.id))
+    return organisations, candidacies, published
+
+
+def applicant_dashboard(org_ids: list[int]) -> tuple[Sequence[Row], list[DashboardCandidacy],
+                                                     list[OpenCall]]:
+    """What the applicant's dashboard shows, in three statements whatever the number of
+    candidacies (issue 17): the organisations (id, name), their candidacies (newest first)
+    and the published procedures, each with its work area's name and candidacy deadline."""
+    organisations, candidacies, published = _dashboard_statements()
+    ids = {"org_ids": list(org_ids)}
+    return (db.session.execute(organisations, ids).all(),
+            [DashboardCandidacy(*row) for row in db.session.execute(candidacies, ids)],
+            [OpenCall(*row) for row in db.session.execute(published)])
 
 
 def own_candidacy(candidacy_id: int) -> Candidacy:

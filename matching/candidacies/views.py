@@ -24,7 +24,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from matching.accounts.models import Organisation
 from matching.accounts.rules import Role
@@ -47,6 +46,7 @@ from matching.candidacies.models import (
 )
 from matching.candidacies.queries import (
     _challenges,
+    applicant_dashboard,
     attachment_quota,
     may_read_attachments,
     organisation_ids,
@@ -101,22 +101,10 @@ def dashboard():
     org_ids = organisation_ids(current_user)
     if not org_ids:
         abort(404)
-    organisations = db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids))
-                                       .order_by(Organisation.name)).all()
-    candidacies = db.session.scalars(
-        select(Candidacy).where(Candidacy.organisation_id.in_(org_ids))
-        .options(joinedload(Candidacy.procedure).options(joinedload(Procedure.work_area),
-                                                         selectinload(Procedure.versions)),
-                 joinedload(Candidacy.organisation), raiseload("*"))
-        .order_by(Candidacy.created_at.desc(), Candidacy.id.desc())).unique().all()
+    organisations, candidacies, published = applicant_dashboard(org_ids)
     applied = {(c.procedure_id, c.organisation_id) for c in candidacies}
-    open_procedures = db.session.scalars(
-        select(Procedure).where(Procedure.state == ProcedureState.PUBLISHED)
-        .options(joinedload(Procedure.work_area), selectinload(Procedure.versions),
-                 raiseload("*"))
-        .order_by(Procedure.id)).unique().all()
     now = utcnow()  # an expired call is not offered (the same check as start_candidacy)
-    open_procedures = [p for p in open_procedures if p.candidacy_deadline is not None
+    open_procedures = [p for p in published if p.candidacy_deadline is not None
                        and allowed(check_before_deadline, now, p.candidacy_deadline)]
     return render_template("applicant/dashboard.html", organisations=organisations,
                            candidacies=candidacies, applied=applied,

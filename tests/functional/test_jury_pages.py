@@ -296,3 +296,84 @@ def test_a_conflicted_jury_member_no_longer_downloads_the_attachments(world, db,
     assert client.get(f"/bijlagen/{item.id}").status_code == 404
     login(client, db, world.mm["vdab1"])  # the others still read it
     assert client.get(f"/bijlagen/{item.id}").status_code == 200
+
+
+def _many_awaiting(world, db, n: int, offset: int) -> list:
+    """``n`` candidacies built directly (the operations are too slow for 200), in turn:
+    awaiting round 1 with the jury's crucial-contribution decision and vdab1's own fit
+    score, awaiting round 2 with a round-1 decision and a round-1 score (which round 2 does
+    not count), and not selected after round 1 (awaiting no round)."""
+    from juries.rules import Method
+    from matching.accounts.models import Organisation
+    from matching.accounts.rules import OrganisationKind
+    from matching.candidacies.models import Candidacy
+    from matching.candidacies.rules import CandidacyState
+    from tests.support import kbo
+
+    now, vdab1 = world.clock.now, world.mm["vdab1"]
+    states = (CandidacyState.SUBMITTED, CandidacyState.SELECTED_FOR_PITCH,
+              CandidacyState.NOT_SELECTED_R1)
+    organisations = [Organisation(name=f"Organisatie {offset + i}",
+                                  enterprise_number=kbo(7000 + offset + i),
+                                  legal_form="vzw", kind=OrganisationKind.OTHER)
+                     for i in range(n)]
+    db.session.add_all(organisations)
+    db.session.flush()
+    candidacies = [Candidacy(organisation=o, procedure=world.procedure, state=states[i % 3],
+                             reference=f"KAND-J-{offset + i:05d}", created_at=now,
+                             submitted_at=now, declares_individual=True,
+                             declares_not_invoice_only=True,
+                             declares_partnership_commitment=True,
+                             declares_quality_framework=True)
+                   for i, o in enumerate(organisations)]
+    db.session.add_all(candidacies)
+    db.session.flush()
+    rows = []
+    for c in candidacies:
+        if c.state != CandidacyState.NOT_SELECTED_R1:
+            rows += [JuryDecision(candidacy_id=c.id, round=1, criterion=CC, score=3,
+                                  motivation="Een motivering van de jury.",
+                                  method=Method.CONSENSUS, decided_by_id=vdab1.id,
+                                  decided_at=now, jury_blocs="EXTERN,LOKAAL_BESTUUR,VDAB"),
+                     Assessment(user_id=vdab1.id, candidacy_id=c.id, round=1, criterion=FFP,
+                                score=3, recorded_at=now)]
+    db.session.add_all(rows)
+    db.session.commit()
+    return candidacies
+
+
+def test_the_dashboard_issues_as_many_statements_for_5_as_for_200_candidacies(world, db, client):
+    """Issue 17: the session's statement and two for the dashboard, whatever the number of
+    candidacies; per row what is left in the round it awaits (a round-1 decision or score
+    does not count for round 2)."""
+    from tests.support import QueryCounter
+
+    world.published_procedure()
+    world.compose_jury()
+    db.session.commit()
+    login(client, db, world.mm["vdab1"])
+    client.get("/jury")
+
+    def count() -> tuple[int, str]:
+        with QueryCounter(db) as counter:
+            response = client.get("/jury")
+        assert response.status_code == 200
+        return counter.count, response.get_data(as_text=True)
+
+    _many_awaiting(world, db, 5, 0)
+    five, page = count()
+    many = _many_awaiting(world, db, 195, 5)
+    two_hundred, page = count()
+    assert five == two_hundred == 3, (five, two_hundred)
+    both = "Cruciale bijdrage, Fit for partnership"
+    assert "(KAND-J-00005) niets meer Fit for partnership" in dashboard_row(page, "Organisatie 5<")
+    assert f"(KAND-J-00006) {both} {both}" in dashboard_row(page, "Organisatie 6<")
+    assert "(KAND-J-00007) niet geselecteerd na ronde 1 Ronde 1 · Ronde 2" in dashboard_row(
+        page, "Organisatie 7 <")
+    assert page.count("<tr>") == 3 + 200  # the heads of round 1, round 2 and the rest
+    # a conflict hides the candidacy
+    db.session.add(ConflictDeclaration(user_id=world.mm["vdab1"].id, candidacy_id=many[-1].id,
+                                       reason="Ik zetel in de raad van bestuur.",
+                                       declared_at=world.clock.now))
+    db.session.commit()
+    assert "Organisatie 199" not in client.get("/jury").get_data(as_text=True)
