@@ -27,6 +27,10 @@ from markupsafe import Markup
 #: without variables, as markup (escaping templates) and as text.
 _MEMO: dict[int, tuple[Any, dict[str, Markup], dict[str, str]]] = {}
 
+#: Where a request keeps its locale, that locale's translations and their memos (next to
+#: Flask-Babel's own state of the request, ``g._flask_babel``).
+_SLOT = "matching_translations"
+
 
 def _memo(translations) -> tuple[dict[str, Markup], dict[str, str]]:
     entry = _MEMO.get(id(translations))
@@ -35,16 +39,11 @@ def _memo(translations) -> tuple[dict[str, Markup], dict[str, str]]:
     return entry[1], entry[2]
 
 
-#: Where this request keeps its locale and that locale's translations (next to
-#: Flask-Babel's own state of the request).
-_SLOT = "matching_translations"
-
-
-def _translations():
-    """Flask-Babel's translations for the current locale, found once per request and
-    locale; None outside an application context. The locale is read where Flask-Babel
-    keeps it for the request (``g._flask_babel.babel_locale``, what ``get_locale`` returns
-    once it was asked), else asked through ``get_locale``."""
+def _slot():
+    """(locale, translations, markup memo, text memo) of the current locale, found once per
+    request and locale; None outside an application context. The locale is read where
+    Flask-Babel keeps it for the request (what ``get_locale`` returns once it was asked;
+    ``force_locale`` replaces it), else asked through ``get_locale``."""
     if not has_app_context():
         return None
     state = g.get("_flask_babel")
@@ -54,27 +53,24 @@ def _translations():
         state = g.get("_flask_babel")
     slot = getattr(state, _SLOT, None)
     if slot is None or slot[0] is not locale:
-        slot = (locale, get_translations())
+        translations = get_translations()
+        slot = (locale, translations, *_memo(translations))
         setattr(state, _SLOT, slot)
-    return slot[1]
+    return slot
 
 
 @pass_context
 def template_gettext(context: Context, string: str, **variables: Any) -> str:
     """Jinja's new-style ``gettext`` over Flask-Babel's translations of this request."""
-    translations = _translations()
-    if translations is None:  # no application context: Flask-Babel's null translations
-        rv: str = get_translations().ugettext(string)
+    slot = _slot()
+    if slot is None or variables:  # (no application context: Flask-Babel's null ones)
+        rv: str = (get_translations() if slot is None else slot[1]).ugettext(string)
         return (Markup(rv) if context.eval_ctx.autoescape else rv) % variables
-    if variables:
-        rv = translations.ugettext(string)
-        return (Markup(rv) if context.eval_ctx.autoescape else rv) % variables
-    markup, text = _memo(translations)
-    memo = markup if context.eval_ctx.autoescape else text
+    memo = slot[2] if context.eval_ctx.autoescape else slot[3]
     found = memo.get(string)
     if found is None:
-        rv = translations.ugettext(string)
-        found = memo[string] = (Markup(rv) if memo is markup else rv) % {}
+        rv = slot[1].ugettext(string)
+        found = memo[string] = (Markup(rv) if memo is slot[2] else rv) % {}
     return found
 
 
