@@ -35,8 +35,8 @@ from matching.app.extensions import babel, csrf, login_manager, migrate
 from matching.candidacies import coordinator_views as candidacy_coordinator_views
 from matching.candidacies import public_views as letter_verification_views
 from matching.candidacies import views as applicant_views
-from matching.core.dates import format_brussels
 from matching.core import i18n
+from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
