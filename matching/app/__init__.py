@@ -35,12 +35,13 @@ from matching.app.extensions import Migrations, babel, csrf, login_manager
 from matching.candidacies import coordinator_views as candidacy_coordinator_views
 from matching.candidacies import public_views as letter_verification_views
 from matching.candidacies import views as applicant_views
+from matching.core import i18n
 from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
 from matching.core.reasons import reason_label
-from matching.core.render import status_tag, tone_of, translated, url_pattern
+from matching.core.render import fixed_url_for, status_tag, tone_of, translated, url_pattern
 from matching.core.terms import mark_english_terms
 from matching.letters.render import format_deadline
 from matching.letters.seal import SealError, load_seal
@@ -135,12 +136,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.select_locale,
                    default_translation_directories=str(TRANSLATIONS_DIR))
     csrf.init_app(app)
+    i18n.install(app.jinja_env)  # issue 17: a label costs a dictionary lookup
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["nav_for"] = nav_for
     # issue 17: what every row of a table repeats, computed once per page
     app.jinja_env.globals["tone_of"] = tone_of
     app.jinja_env.globals["status_tag_html"] = status_tag
     app.jinja_env.globals["url_pattern"] = url_pattern
+    app.jinja_env.globals["url_for"] = fixed_url_for  # a fixed link built once
     app.jinja_env.globals["translated"] = translated
     # issue 16: the call's English terms marked lang="en" on a Dutch page
     app.jinja_env.filters["en_terms"] = \

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
+from matching.core.render import fixed_url_for
 
 
 @dataclass(frozen=True)
@@ -29,4 +29,10 @@ def register_nav(label: str, endpoint: str, visible: Callable[[Any], bool],
 
 
 def nav_for(user) -> list[tuple[str, str]]:
-    return [(i.label, url_for(i.endpoint)) for i in _ITEMS if i.visible(user)]
+    """The entries ``user`` sees: (label, link). Issue 17: each link is built once, and the
+    visibility rules read the account itself, not Flask-Login's ``current_user`` proxy
+    (which would find the account again at every attribute they read)."""
+    unwrap = getattr(user, "_get_current_object", None)
+    if unwrap is not None:
+        user = unwrap()
+    return [(i.label, fixed_url_for(i.endpoint)) for i in _ITEMS if i.visible(user)]

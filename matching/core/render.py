@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import url_for
+from flask import has_request_context, url_for
+from flask.globals import request_ctx
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
@@ -51,6 +52,35 @@ def url_pattern(endpoint: str, param: str, **values) -> Callable[[int], str]:
     if not found or str(_MARKER) in tail:
         raise ValueError(f"{endpoint}: {param} does not appear once in {url}")
     return lambda value: f"{head}{int(value)}{tail}"
+
+
+#: Links without variable parts, per request shape (see :func:`fixed_url_for`).
+_FIXED_URLS: dict[tuple, str] = {}
+
+#: Beyond this many remembered links (a client that invents Host headers), start afresh.
+_FIXED_URLS_MAX = 2000
+
+
+def fixed_url_for(endpoint: str, **values: Any) -> str:
+    """``url_for`` in templates and the menu (issue 17): a link without variable parts (a
+    menu entry, the forms' actions, the footer) or to a static file is built once and
+    remembered for what it depends on (the URL map, the script root, the host, the scheme
+    and the request method it is built for); any other link is built as always."""
+    if (endpoint[:1] == "." or not has_request_context()
+            or (values and (endpoint != "static" or values.keys() != {"filename"}))):
+        return url_for(endpoint, **values)
+    adapter = request_ctx.url_adapter
+    if adapter is None:
+        return url_for(endpoint, **values)
+    key = (adapter.map, adapter.script_name, adapter.server_name, adapter.subdomain,
+           adapter.url_scheme, adapter.default_method, endpoint, values.get("filename"))
+    url = _FIXED_URLS.get(key)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if len(_FIXED_URLS) >= _FIXED_URLS_MAX:
+            _FIXED_URLS.clear()
+        _FIXED_URLS[key] = url
+    return url
 
 
 def translated(labels: Mapping) -> dict:

@@ -106,3 +106,34 @@ def test_the_board_rows_escape_what_a_row_holds_and_reuse_what_the_page_gave():
     assert "02-03-2027 09:00–10:00" in html and "<br>gepland" in html and "niet gepland" in html
     assert "<li>wacht fit</li>" in html and "<li>de pitch</li>" in html and "mist" not in html
     assert html.count('href="/v/') == 2 and 'href="/o/8"' in html
+
+
+def test_a_fixed_link_is_url_for_remembered_per_script_root_host_and_method(app):
+    from matching.core.render import fixed_url_for
+
+    app.config["SERVER_NAME"] = None
+
+    @app.route("/taal", methods=["POST"])
+    def language():
+        return ""
+
+    @app.get("/addenda")
+    def addenda():
+        return ""
+
+    for base in ("http://a.test/", "http://a.test/sub/", "https://b.test/x/", "http://a.test/"):
+        for method in ("GET", "POST"):
+            with app.test_request_context("/", base_url=base, method=method):
+                for _ in range(2):
+                    assert fixed_url_for("addenda") == url_for("addenda")
+                    assert fixed_url_for("language") == url_for("language")
+                    assert fixed_url_for("static", filename="site.css") == \
+                        url_for("static", filename="site.css")
+                    assert fixed_url_for("addenda", _anchor="x") == url_for("addenda", _anchor="x")
+                    for i in (1, 2):  # variable parts: built as always
+                        assert fixed_url_for("candidacy", candidacy_id=i) == \
+                            url_for("candidacy", candidacy_id=i)
+    with app.test_request_context("/", base_url="http://a.test/sub/"):
+        assert fixed_url_for("addenda") == "/sub/addenda"
+    with app.test_request_context("/"):
+        assert fixed_url_for("addenda") == "/addenda"
