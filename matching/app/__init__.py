@@ -40,7 +40,7 @@ from matching.core.db import db
 from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
 from matching.core.reasons import reason_label
-from matching.core.render import status_tag, tone_of, translated, url_pattern
+from matching.core.render import page_gettext, status_tag, tone_of, translated, url_pattern
 from matching.core.terms import mark_english_terms
 from matching.demo import data as demo_data
 from matching.letters.render import format_deadline
@@ -139,6 +139,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals["status_tag_html"] = status_tag
     app.jinja_env.globals["url_pattern"] = url_pattern
     app.jinja_env.globals["translated"] = translated
+    app.jinja_env.globals["page_gettext"] = page_gettext
     # issue 16: the call's English terms marked lang="en" on a Dutch page
     app.jinja_env.filters["en_terms"] = \
         lambda text: mark_english_terms(text, str(get_locale() or "nl"))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import url_for
-from flask_babel import gettext
+from flask_babel import get_translations, gettext
 from markupsafe import Markup, escape
 
 #: The tone of a state (static/site.css, issue 16): positive (it went on), negative (it
@@ -57,3 +57,14 @@ def translated(labels: Mapping) -> dict:
     """A table of Dutch message ids (``N_`` labels, extracted where they are defined) in the
     reader's language, looked up once per page rather than once per row."""
     return {key: gettext(label) for key, label in labels.items()}
+
+
+def page_gettext() -> Callable[..., Markup]:
+    """The templates' ``_`` with the reader's catalogue looked up once (issue 17), for a page
+    that translates a message per row: ``{% set _ = page_gettext() %}`` at the top of a block.
+    It answers exactly as Jinja's new-style ``_`` in an autoescaped template (every page):
+    the translation as markup, formatted with its parameters escaped (always formatted, so
+    ``%%`` is ``%`` with or without parameters). The calls stay ``_(...)``, so that
+    ``make translations`` still extracts them."""
+    ugettext = get_translations().ugettext
+    return lambda msgid, **params: Markup(ugettext(msgid)) % params
