@@ -4,6 +4,7 @@ tone of a state tag and a link whose only varying part is an integer id."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import Any
 
 from flask import url_for
@@ -24,7 +25,9 @@ _MARKER = 987654321  # an id no table reaches; int converters accept it
 
 def tone_of(value) -> str:
     """The tone of a state: an enum member (its value) or a plain string."""
-    v = str(getattr(value, "value", value) if value is not None else "")
+    if isinstance(value, Enum):
+        value = value._value_  # .value is a property, several times slower (issue 17)
+    v = str(value if value is not None else "")
     if v in POSITIVE:
         return "positive"
     if v in NEGATIVE:
@@ -39,7 +42,9 @@ def status_tag(word: str, value=None, tone: str | None = None) -> Markup:
     the words say the status, the tone (``tone_of(value)`` unless given) only underlines it.
     The ``status_tag`` macro of ``templates/_ui.html`` calls it; a table of 200 rows calls it
     directly, without a macro per row (issue 17)."""
-    return Markup('<strong class="tag tag-%s">%s</strong>') % (tone or tone_of(value), escape(word))
+    # issue 17: formatted as text from escaped parts, what ``Markup % (…)`` gives, faster
+    tone = escape(tone or tone_of(value))
+    return Markup(f'<strong class="tag tag-{tone}">{escape(word)}</strong>')
 
 
 def url_pattern(endpoint: str, param: str, **values) -> Callable[[int], str]:

@@ -130,7 +130,7 @@ _NOTICES = (
     select(Candidacy.procedure_id, DecisionNotice.candidacy_id, DecisionNotice.round,
            DecisionNotice.selected, DecisionNotice.received_at)
     .join(Candidacy, Candidacy.id == DecisionNotice.candidacy_id)
-    .where(Candidacy.procedure_id.in_(_IDS)))
+    .where(Candidacy.procedure_id.in_(_IDS)).order_by(DecisionNotice.id))
 #: Every appeal with its panel (one row per member; one row without).
 _APPEALS = (
     select(Candidacy.procedure_id, Appeal.id, Appeal.candidacy_id, Appeal.round,
@@ -316,17 +316,28 @@ OVERVIEW_SLICE = 50
 _overview_cache: dict[tuple[str, int], tuple[int | None, bool, float, list[ConditionResult]]] = {}
 
 
-def evaluate_overview(now: datetime) -> dict[int, list[ConditionResult]]:
-    """The six conditions of every procedure, for the observer's overview.
+_MARKS = select(Procedure.id, select(func.max(AuditEvent.id))
+                .where(AuditEvent.procedure_id == Procedure.id).scalar_subquery())
+
+
+def procedure_marks() -> dict[int, int | None]:
+    """Every procedure with its latest audit event (None: none yet). Every operation appends
+    an audit event naming its procedure, so a procedure's mark moves when its record
+    changes."""
+    return {pid: mark for pid, mark in db.session.execute(_MARKS)}
+
+
+def evaluate_overview(now: datetime, marks: dict[int, int | None] | None = None
+                      ) -> dict[int, list[ConditionResult]]:
+    """The six conditions of every procedure (of ``marks``, :func:`procedure_marks`), for
+    the observer's overview.
 
     Every operation appends an audit event naming its procedure, so the procedure's
     latest event marks a change of its record: only procedures whose mark moved (or
     whose result is older than :data:`OVERVIEW_TTL`, or when the trail's verdict changed)
     are loaded and evaluated again, in one bulk load.
     """
-    latest = (select(func.max(AuditEvent.id)).where(AuditEvent.procedure_id == Procedure.id)
-              .scalar_subquery())
-    marks = {pid: mark for pid, mark in db.session.execute(select(Procedure.id, latest))}
+    marks = procedure_marks() if marks is None else marks
     audit, key, clock = audit_status(), _key(), time.monotonic()
 
     def fresh(pid: int) -> bool:
