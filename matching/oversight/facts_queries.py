@@ -11,10 +11,12 @@ import time
 from collections import defaultdict
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import String, bindparam, func, select, type_coerce
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from appeals.models import Appeal, PanelMember
 from appeals.rules import AppealState
@@ -55,7 +57,7 @@ _SELECTED_KINDS = {LetterKind.ROUND1_SELECTED, LetterKind.ROUND2_ADMITTED}
 # are read as their stored text (the enum's value, see ``enum_column``) and turned into the
 # members here with a dictionary, which is what the facts hold.
 
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 
 
 def _text(column):
@@ -217,39 +219,29 @@ def _candidacies(conn: Connection, by_ids: dict) -> dict[int, list[CandidacyFact
 def _decisions(conn: Connection, by_ids: dict) -> dict[int, list[DecisionFacts]]:
     """Per decision what the conditions read; of the motivation only its length."""
     out: dict[int, list[DecisionFacts]] = defaultdict(list)
-    pending: tuple | None = None  # the decision whose ballot's votes are being read
-    votes: dict[str, int] = {}
-
-    def finish() -> None:
-        pid, fields = pending  # type: ignore[misc]
-        out[pid].append(DecisionFacts(*fields, MappingProxyType(votes)))
-
+    votes: dict[str, int] = {}  # of the ballot of the decision being read
     last_id = None
     for (pid, did, cid, round_no, criterion, score, motivated, method, blocs, ballot_id,
          ballot_state, outcome, bloc, vote) in conn.execute(_DECISIONS, by_ids).all():
-        if did == last_id:  # another vote of the same ballot
+        if did != last_id:  # a decision's first row (the next ones: its ballot's other votes)
+            last_id = did
+            if ballot_id is None:
+                out[pid].append(DecisionFacts(cid, round_no, criterion, score, motivated,
+                                              method, blocs))
+                continue
+            votes = {}
+            out[pid].append(DecisionFacts(cid, round_no, criterion, score, motivated, method,
+                                          blocs, ballot_state, outcome,
+                                          MappingProxyType(votes)))
+        if bloc is not None:
             votes[bloc] = vote
-            continue
-        if pending is not None:
-            finish()
-            pending = None
-        last_id = did
-        if ballot_id is None:
-            out[pid].append(DecisionFacts(cid, round_no, criterion, score, motivated,
-                                          method, blocs))
-            continue
-        votes = {} if bloc is None else {bloc: vote}
-        pending = (pid, (cid, round_no, criterion, score, motivated, method, blocs,
-                         ballot_state, outcome))
-    if pending is not None:
-        finish()
     return out
 
 
 def _letters(conn: Connection, by_ids: dict) -> dict[int, list[LetterFacts]]:
     """The latest version of every decision letter (a correction supersedes), the
     inadmissibility's included."""
-    latest: dict[tuple[int, int], tuple] = {}
+    latest: dict[tuple[int, int], Row[Any]] = {}
     round_of = _ROUND_OF_KIND
     for row in conn.execute(_LETTERS, by_ids).all():
         candidacy_id = row[2]
