@@ -27,6 +27,8 @@ def tone_of(value) -> str:
     """The tone of a state: an enum member (its value) or a plain string."""
     if isinstance(value, Enum):
         value = value._value_  # .value is a property, several times slower (issue 17)
+    else:
+        value = getattr(value, "value", value)
     v = str(value if value is not None else "")
     if v in POSITIVE:
         return "positive"
