@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from matching.accounts.rules import Role, can_coordinate
 from matching.audit.queries import latest_checkpoint_age
@@ -34,7 +34,7 @@ from matching.oversight.operations import (
 )
 from matching.oversight.report import build_final_report
 from matching.oversight.rules import unmet
-from workareas.models import Procedure
+from workareas.models import Procedure, WorkArea
 from workareas.rules import (
     PROCEDURE_STATE_LABELS,
     ProcedureState,
@@ -50,9 +50,9 @@ def _is_observer() -> bool:
 
 
 # issue 17: the page's statements built once (no statement built, no cache key computed per
-# request); the procedure comes with its work area, which the page names.
-_PROCEDURE = (select(Procedure).where(Procedure.id == bindparam("procedure_id"))
-              .options(joinedload(Procedure.work_area)))
+# request). (Not the work area joined to the procedure: an operation locks the procedure by
+# refreshing it FOR UPDATE, which PostgreSQL refuses on the nullable side of an outer join.)
+_PROCEDURE = select(Procedure).where(Procedure.id == bindparam("procedure_id"))
 _REFUSALS = (
     select(RatificationRefusal).where(RatificationRefusal.procedure_id == bindparam("procedure_id"))
     .options(selectinload(RatificationRefusal.observer),
@@ -95,7 +95,7 @@ def _render(procedure: Procedure, observation_form=None, answer_forms=None, stat
             if r.answer is None and r.id not in refusal_answer_forms:
                 refusal_answer_forms[r.id] = AnswerForm(formdata=None, prefix=f"ref{r.id}")
     report = db.session.execute(_REPORT, this).first()
-    area = procedure.work_area
+    area = db.session.get(WorkArea, procedure.work_area_id)
     return render_template(
         "conditions/procedure.html", procedure=procedure, area=area, results=results,
         titles=TITLES,
