@@ -62,7 +62,7 @@ def dump(out_path: str) -> None:
 
     def page(client, path: str, lang: str) -> str:
         r = client.get(path, headers={"Accept-Language": lang})
-        html = _CSRF.sub(lambda m: (m.group(1) or m.group(2)) + "MASKED", r.get_data(as_text=True))
+        html = _CSRF.sub(lambda m: (m.group(1) or m.group(2)) + "MASK", r.get_data(as_text=True))
         return f"{r.status_code}\n{html}"
 
     observer = client_as(app, targets.accounts["observer"]["id"])
