@@ -41,7 +41,14 @@ from matching.core.db import db
 from matching.core.limits import FloodGuard, limiter
 from matching.core.navigation import nav_for
 from matching.core.reasons import reason_label
-from matching.core.render import fixed_url_for, status_tag, tone_of, translated, url_pattern
+from matching.core.render import (
+    fixed_url_for,
+    page_gettext,
+    status_tag,
+    tone_of,
+    translated,
+    url_pattern,
+)
 from matching.core.terms import mark_english_terms
 from matching.letters.render import format_deadline
 from matching.letters.seal import SealError, load_seal
@@ -145,6 +152,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals["url_pattern"] = url_pattern
     app.jinja_env.globals["url_for"] = fixed_url_for  # a fixed link built once
     app.jinja_env.globals["translated"] = translated
+    app.jinja_env.globals["page_gettext"] = page_gettext
     # issue 16: the call's English terms marked lang="en" on a Dutch page
     app.jinja_env.filters["en_terms"] = \
         lambda text: mark_english_terms(text, str(get_locale() or "nl"))

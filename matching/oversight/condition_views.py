@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from matching.accounts.rules import Role, can_coordinate
@@ -49,9 +49,26 @@ def _is_observer() -> bool:
     return current_user.has_role(Role.OBSERVER)
 
 
+# issue 17: the page's statements built once (no statement built, no cache key computed per
+# request). (Not the work area joined to the procedure: an operation locks the procedure by
+# refreshing it FOR UPDATE, which PostgreSQL refuses on the nullable side of an outer join.)
+_PROCEDURE = select(Procedure).where(Procedure.id == bindparam("procedure_id"))
+_REFUSALS = (
+    select(RatificationRefusal).where(RatificationRefusal.procedure_id == bindparam("procedure_id"))
+    .options(selectinload(RatificationRefusal.observer),
+             selectinload(RatificationRefusal.answered_by))
+    .order_by(RatificationRefusal.id))
+_OBSERVATIONS = (
+    select(Observation).where(Observation.procedure_id == bindparam("procedure_id"))
+    .options(selectinload(Observation.observer), selectinload(Observation.answered_by))
+    .order_by(Observation.condition, Observation.id))
+_REPORT = (select(FinalReport.sha256, FinalReport.created_at)
+           .where(FinalReport.procedure_id == bindparam("procedure_id")))
+
+
 def _procedure_or_404(procedure_id: int) -> Procedure:
     """The procedure, if the user observes or coordinates it; 404 otherwise."""
-    procedure = db.session.scalar(select(Procedure).where(Procedure.id == procedure_id))
+    procedure = db.session.scalar(_PROCEDURE, {"procedure_id": procedure_id})
     if procedure is None or not (_is_observer()
                                  or can_coordinate(current_user, procedure.work_area_id)):
         abort(404)
@@ -61,16 +78,10 @@ def _procedure_or_404(procedure_id: int) -> Procedure:
 def _render(procedure: Procedure, observation_form=None, answer_forms=None, status=200,
             refusal_form=None, refusal_answer_forms=None):
     results = evaluate_procedure(procedure.id, utcnow())
-    refusals = db.session.scalars(
-        select(RatificationRefusal).where(RatificationRefusal.procedure_id == procedure.id)
-        .options(selectinload(RatificationRefusal.observer),
-                 selectinload(RatificationRefusal.answered_by))
-        .order_by(RatificationRefusal.id)).all()
+    this = {"procedure_id": procedure.id}
+    refusals = db.session.scalars(_REFUSALS, this).all()
     refusal_answer_forms = refusal_answer_forms or {}
-    observations = db.session.scalars(
-        select(Observation).where(Observation.procedure_id == procedure.id)
-        .options(selectinload(Observation.observer), selectinload(Observation.answered_by))
-        .order_by(Observation.condition, Observation.id)).all()
+    observations = db.session.scalars(_OBSERVATIONS, this).all()
     by_condition: dict[int, list[Observation]] = {}
     for o in observations:
         by_condition.setdefault(o.condition, []).append(o)
@@ -83,8 +94,7 @@ def _render(procedure: Procedure, observation_form=None, answer_forms=None, stat
         for r in refusals:
             if r.answer is None and r.id not in refusal_answer_forms:
                 refusal_answer_forms[r.id] = AnswerForm(formdata=None, prefix=f"ref{r.id}")
-    report = db.session.execute(select(FinalReport.sha256, FinalReport.created_at)
-                                .where(FinalReport.procedure_id == procedure.id)).first()
+    report = db.session.execute(_REPORT, this).first()
     area = db.session.get(WorkArea, procedure.work_area_id)
     return render_template(
         "conditions/procedure.html", procedure=procedure, area=area, results=results,

@@ -10,6 +10,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -152,6 +153,24 @@ class ProcedureFacts:
     audit_broken_event: int | None = None
     audit_full_at: datetime | None = None  # the last walk of the whole chain
 
+    # What several conditions read, worked out once per facts (issue 17; the facts are
+    # frozen, so these never change). Read them through the functions below, never modify.
+
+    @cached_property
+    def _submitted(self) -> tuple[CandidacyFacts, ...]:
+        return tuple(c for c in self.candidacies if c.submitted)
+
+    @cached_property
+    def _by_round(self) -> dict[tuple[int, int], dict[str, DecisionFacts]]:
+        out: dict[tuple[int, int], dict[str, DecisionFacts]] = {}
+        for d in self.decisions:
+            out.setdefault((d.candidacy_id, d.round), {})[d.criterion] = d
+        return out
+
+    @cached_property
+    def _names(self) -> dict[int, str]:
+        return {c.id: f"{c.organisation_name} ({c.reference})" for c in self.candidacies}
+
 
 # --- reading the facts -----------------------------------------------------------------------
 
@@ -162,16 +181,14 @@ def reached(facts: ProcedureFacts, state: ProcedureState) -> bool:
     return STATE_ORDER.index(facts.state) >= STATE_ORDER.index(state)
 
 
-def in_procedure(facts: ProcedureFacts) -> list[CandidacyFacts]:
+def in_procedure(facts: ProcedureFacts) -> tuple[CandidacyFacts, ...]:
     """Candidacies that were submitted (drafts never entered the procedure)."""
-    return [c for c in facts.candidacies if c.submitted]
+    return facts._submitted
 
 
 def decisions_by_round(facts: ProcedureFacts) -> dict[tuple[int, int], dict[str, DecisionFacts]]:
-    out: dict[tuple[int, int], dict[str, DecisionFacts]] = {}
-    for d in facts.decisions:
-        out.setdefault((d.candidacy_id, d.round), {})[d.criterion] = d
-    return out
+    """The decisions per (candidacy, round) and criterion (shared: read, never modify)."""
+    return facts._by_round
 
 
 def reversed_on_appeal(facts: ProcedureFacts) -> set[tuple[int, int]]:
@@ -194,4 +211,5 @@ def result(number: int, findings: list[Finding], complete: bool) -> ConditionRes
 
 
 def candidacy_names(facts: ProcedureFacts) -> dict[int, str]:
-    return {c.id: f"{c.organisation_name} ({c.reference})" for c in facts.candidacies}
+    """"Organisation (reference)" per candidacy (shared: read, never modify)."""
+    return facts._names

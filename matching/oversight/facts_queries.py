@@ -11,15 +11,21 @@ import time
 from collections import defaultdict
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, select, type_coerce
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from appeals.models import Appeal, PanelMember
+from appeals.rules import AppealState
 from juries.models import Ballot, Jury, JuryDecision, JuryMembership, Vote
 from matching.accounts.models import Organisation
 from matching.audit.models import AuditEvent
 from matching.audit.queries import AuditStatus, _key, audit_status, ratification_status
 from matching.candidacies.models import Candidacy, Contribution, DecisionNotice, Letter
+from matching.candidacies.rules import CandidacyState
 from matching.core.db import db
 from matching.letters.content import DECISION_KINDS, INTAKE, LetterKind
 from matching.oversight.facts import (
@@ -45,66 +51,148 @@ from workareas.models import (
 
 _SELECTED_KINDS = {LetterKind.ROUND1_SELECTED, LetterKind.ROUND2_ADMITTED}
 
+# --- the statements, built once (issue 17) ------------------------------------------------------
+# Each is a Core statement executed on the session's connection: no ORM layer, no statement
+# built and no cache key computed per request. The enum columns of the many-row statements
+# are read as their stored text (the enum's value, see ``enum_column``) and turned into the
+# members here with a dictionary, which is what the facts hold.
+
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+
+
+def _text(column):
+    """An enum column as the text it stores (its member's value)."""
+    return type_coerce(column, String)
+
+
+def _members(enum_cls) -> dict:
+    return {m.value: m for m in enum_cls}
+
+
+_CANDIDACY_STATES = _members(CandidacyState)
+_APPEAL_STATES = _members(AppealState)
+
+#: The latest published addendum version of a procedure (by number, unique per procedure).
+_PUBLISHED = aliased(AddendumVersion)
+_LATEST_PUBLISHED = (
+    select(_PUBLISHED.id)
+    .where(_PUBLISHED.procedure_id == Procedure.id, _PUBLISHED.published_at.is_not(None))
+    .order_by(_PUBLISHED.number.desc()).limit(1)
+    .correlate(Procedure).scalar_subquery())
+_PROCEDURES = (
+    select(Procedure.id, Procedure.state, Procedure.published_at, Procedure.work_area_id,
+           AddendumVersion.id, AddendumVersion.candidacy_deadline)
+    .outerjoin(AddendumVersion, AddendumVersion.id == _LATEST_PUBLISHED))
+_PROCEDURES_IN = _PROCEDURES.where(Procedure.id.in_(_IDS))
+_NEEDS = (select(LocalNeed.version_id, LocalNeed.title, LocalNeed.motivation)
+          .where(LocalNeed.version_id.in_(_IDS)).order_by(LocalNeed.position))
+_CHALLENGES = (select(RegionalChallenge.version_id, RegionalChallenge.code)
+               .where(RegionalChallenge.version_id.in_(_IDS)))
+_GOVERNMENTS = (select(WorkAreaGovernment.work_area_id, WorkAreaGovernment.organisation_id)
+                .where(WorkAreaGovernment.work_area_id.in_(_IDS)))
+_AREA_NIS_CODES = (select(Municipality.work_area_id, Municipality.nis_code)
+                   .where(Municipality.work_area_id.in_(_IDS),
+                          Municipality.nis_code.is_not(None)))
+_JURY = (select(Jury.procedure_id, JuryMembership.user_id, _text(JuryMembership.bloc))
+         .join(JuryMembership, JuryMembership.jury_id == Jury.id)
+         .where(Jury.procedure_id.in_(_IDS)))
+_CONTRIBUTIONS = (select(Contribution.candidacy_id, Contribution.challenge_code)
+                  .join(Candidacy, Candidacy.id == Contribution.candidacy_id)
+                  .where(Candidacy.procedure_id.in_(_IDS)))
+_CANDIDACIES = (
+    select(Candidacy.id, Candidacy.procedure_id, Candidacy.reference,
+           Candidacy.organisation_id, Organisation.name, _text(Organisation.kind),
+           _text(Candidacy.state), Candidacy.submitted_at.is_not(None),
+           Candidacy.declares_individual, Candidacy.inadmissible_reason,
+           Organisation.seat_nis_code)
+    .join(Organisation, Organisation.id == Candidacy.organisation_id)
+    .where(Candidacy.procedure_id.in_(_IDS)).order_by(Candidacy.id))
+#: Every decision with the votes of its ballot (one row per vote; one row without).
+_DECISIONS = (
+    select(Candidacy.procedure_id, JuryDecision.id, JuryDecision.candidacy_id,
+           JuryDecision.round, _text(JuryDecision.criterion), JuryDecision.score,
+           func.length(func.trim(JuryDecision.motivation)), _text(JuryDecision.method),
+           JuryDecision.jury_blocs, JuryDecision.ballot_id, _text(Ballot.state),
+           Ballot.outcome_score, _text(Vote.bloc), Vote.score)
+    .join(Candidacy, Candidacy.id == JuryDecision.candidacy_id)
+    .outerjoin(Ballot, Ballot.id == JuryDecision.ballot_id)
+    .outerjoin(Vote, Vote.ballot_id == JuryDecision.ballot_id)
+    .where(Candidacy.procedure_id.in_(_IDS)).order_by(JuryDecision.id, Vote.id))
+
+#: The letters of an appealable decision, by "round" (0: the inadmissibility, issue 12).
+_DECISION_ROUNDS = {**DECISION_KINDS, LetterKind.INADMISSIBLE: INTAKE}
+_ROUND_OF_KIND = {kind.value: round_no for kind, round_no in _DECISION_ROUNDS.items()}
+_SELECTED_KIND_VALUES = frozenset(kind.value for kind in _SELECTED_KINDS)
+_LETTERS = (
+    select(Letter.id, Letter.procedure_id, Letter.candidacy_id, _text(Letter.kind),
+           Letter.appeal_deadline)
+    .where(Letter.procedure_id.in_(_IDS), Letter.kind.in_(list(_DECISION_ROUNDS)))
+    .order_by(Letter.version, Letter.id))
+_NOTICES = (
+    select(Candidacy.procedure_id, DecisionNotice.candidacy_id, DecisionNotice.round,
+           DecisionNotice.selected, DecisionNotice.received_at)
+    .join(Candidacy, Candidacy.id == DecisionNotice.candidacy_id)
+    .where(Candidacy.procedure_id.in_(_IDS)).order_by(DecisionNotice.id))
+#: Every appeal with its panel (one row per member; one row without).
+_APPEALS = (
+    select(Candidacy.procedure_id, Appeal.id, Appeal.candidacy_id, Appeal.round,
+           _text(Appeal.state), PanelMember.id, PanelMember.user_id,
+           _text(PanelMember.position), PanelMember.motivation)
+    .join(Candidacy, Candidacy.id == Appeal.candidacy_id)
+    .outerjoin(PanelMember, PanelMember.appeal_id == Appeal.id)
+    .where(Candidacy.procedure_id.in_(_IDS)).order_by(Appeal.id, PanelMember.id))
+
 
 def load_facts(procedure_ids: list[int] | None = None,
                audit: AuditStatus | None = None) -> dict[int, ProcedureFacts]:
-    """The facts of the given procedures (every procedure when None), in bulk."""
-    session = db.session
-    q = select(Procedure.id, Procedure.state, Procedure.published_at, Procedure.work_area_id)
-    if procedure_ids is not None:
-        q = q.where(Procedure.id.in_(procedure_ids))
-    procedures = session.execute(q).all()
-    ids = [p.id for p in procedures]
+    """The facts of the given procedures (every procedure when None), in bulk: twelve
+    statements, however many procedures and records."""
+    conn = db.session.connection()
+    if procedure_ids is None:
+        procedures = conn.execute(_PROCEDURES).all()
+    else:
+        procedures = conn.execute(_PROCEDURES_IN, {"ids": list(procedure_ids)}).all()
+    ids = [p[0] for p in procedures]
     if not ids:
         return {}
+    by_ids = {"ids": ids}
+    version_ids = [p[4] for p in procedures if p[4] is not None]
+    by_areas = {"ids": list({p[3] for p in procedures})}
 
-    version_of = _published_versions(ids)
-    deadline = {pid: v[1] for pid, v in version_of.items()}
-    version_ids = [v[0] for v in version_of.values()]
     needs: dict[int, list[NeedFacts]] = defaultdict(list)
-    for vid, title, motivation in session.execute(
-            select(LocalNeed.version_id, LocalNeed.title, LocalNeed.motivation)
-            .where(LocalNeed.version_id.in_(version_ids)).order_by(LocalNeed.position)):
-        needs[vid].append(NeedFacts(title, motivation))
     codes: dict[int, set[str]] = defaultdict(set)
-    for vid, code in session.execute(select(RegionalChallenge.version_id, RegionalChallenge.code)
-                                     .where(RegionalChallenge.version_id.in_(version_ids))):
-        codes[vid].add(code)
-    area_ids = {p.work_area_id for p in procedures}
+    if version_ids:
+        for vid, title, motivation in conn.execute(_NEEDS, {"ids": version_ids}).all():
+            needs[vid].append(NeedFacts(title, motivation))
+        for vid, code in conn.execute(_CHALLENGES, {"ids": version_ids}).all():
+            codes[vid].add(code)
     governments: dict[int, set[int]] = defaultdict(set)
-    for area_id, org_id in session.execute(
-            select(WorkAreaGovernment.work_area_id, WorkAreaGovernment.organisation_id)
-            .where(WorkAreaGovernment.work_area_id.in_(area_ids))):
+    for area_id, org_id in conn.execute(_GOVERNMENTS, by_areas).all():
         governments[area_id].add(org_id)
     area_codes: dict[int, set[str]] = defaultdict(set)
-    for area_id, code in session.execute(
-            select(Municipality.work_area_id, Municipality.nis_code)
-            .where(Municipality.work_area_id.in_(area_ids), Municipality.nis_code.is_not(None))):
+    for area_id, code in conn.execute(_AREA_NIS_CODES, by_areas).all():
         area_codes[area_id].add(code)
     jury: dict[int, dict[int, str]] = defaultdict(dict)
-    for pid, user_id, bloc in session.execute(
-            select(Jury.procedure_id, JuryMembership.user_id, JuryMembership.bloc)
-            .join(JuryMembership, JuryMembership.jury_id == Jury.id)
-            .where(Jury.procedure_id.in_(ids))):
-        jury[pid][user_id] = bloc.value
+    for pid, user_id, bloc in conn.execute(_JURY, by_ids).all():
+        jury[pid][user_id] = bloc
 
-    candidacies = _candidacies(ids)
-    decisions = _decisions(ids)
-    letters, notices, appeals = _letters(ids), _notices(ids), _appeals(ids)
+    candidacies = _candidacies(conn, by_ids)
+    decisions = _decisions(conn, by_ids)
+    letters, notices = _letters(conn, by_ids), _notices(conn, by_ids)
+    appeals = _appeals(conn, by_ids)
 
     out = {}
-    for p in procedures:
-        vid = version_of.get(p.id, (None, None))[0]  # None: nothing published yet
-        out[p.id] = ProcedureFacts(
-            id=p.id, state=p.state, published_at=p.published_at,
-            candidacy_deadline=deadline.get(p.id),
+    for pid, state, published_at, area_id, vid, deadline in procedures:
+        out[pid] = ProcedureFacts(
+            id=pid, state=state, published_at=published_at,
+            candidacy_deadline=deadline if vid is not None else None,
             needs=tuple(needs.get(vid, ())) if vid is not None else (),
             challenge_codes=frozenset(codes.get(vid, ())) if vid is not None else frozenset(),
-            area_government_ids=frozenset(governments.get(p.work_area_id, ())),
-            area_nis_codes=frozenset(area_codes.get(p.work_area_id, ())),
-            jury=dict(jury.get(p.id, {})), candidacies=tuple(candidacies.get(p.id, ())),
-            decisions=tuple(decisions.get(p.id, ())), letters=tuple(letters.get(p.id, ())),
-            notices=tuple(notices.get(p.id, ())), appeals=tuple(appeals.get(p.id, ())),
+            area_government_ids=frozenset(governments.get(area_id, ())),
+            area_nis_codes=frozenset(area_codes.get(area_id, ())),
+            jury=dict(jury.get(pid, {})), candidacies=tuple(candidacies.get(pid, ())),
+            decisions=tuple(decisions.get(pid, ())), letters=tuple(letters.get(pid, ())),
+            notices=tuple(notices.get(pid, ())), appeals=tuple(appeals.get(pid, ())),
             audit_intact=audit.intact if audit else None,
             audit_events=audit.events if audit else 0,
             audit_broken_event=audit.broken_event if audit else None,
@@ -112,129 +200,82 @@ def load_facts(procedure_ids: list[int] | None = None,
     return out
 
 
-def _published_versions(ids: list[int]) -> dict[int, tuple[int, datetime | None]]:
-    """The latest published addendum version of each procedure: (id, deadline)."""
-    out: dict[int, tuple[int, datetime | None]] = {}
-    for pid, vid, deadline in db.session.execute(
-            select(AddendumVersion.procedure_id, AddendumVersion.id,
-                   AddendumVersion.candidacy_deadline)
-            .where(AddendumVersion.procedure_id.in_(ids),
-                   AddendumVersion.published_at.is_not(None))
-            .order_by(AddendumVersion.procedure_id, AddendumVersion.number)):
-        out[pid] = (vid, deadline)  # ordered by number: the last one wins
-    return out
-
-
-def _candidacies(ids: list[int]) -> dict[int, list[CandidacyFacts]]:
-    session = db.session
+def _candidacies(conn: Connection, by_ids: dict) -> dict[int, list[CandidacyFacts]]:
     codes: dict[int, set[str]] = defaultdict(set)
-    for cid, code in session.execute(
-            select(Contribution.candidacy_id, Contribution.challenge_code)
-            .join(Candidacy, Candidacy.id == Contribution.candidacy_id)
-            .where(Candidacy.procedure_id.in_(ids))).tuples():
+    for cid, code in conn.execute(_CONTRIBUTIONS, by_ids).all():
         codes[cid].add(code)
     out: dict[int, list[CandidacyFacts]] = defaultdict(list)
     none: frozenset[str] = frozenset()
+    states = _CANDIDACY_STATES
     for (cid, pid, reference, org_id, name, kind, state, submitted, individual,
-         reason, seat) in session.execute(
-            select(Candidacy.id, Candidacy.procedure_id, Candidacy.reference,
-                   Candidacy.organisation_id, Organisation.name, Organisation.kind,
-                   Candidacy.state, Candidacy.submitted_at.is_not(None),
-                   Candidacy.declares_individual, Candidacy.inadmissible_reason,
-                   Organisation.seat_nis_code)
-            .join(Organisation, Organisation.id == Candidacy.organisation_id)
-            .where(Candidacy.procedure_id.in_(ids)).order_by(Candidacy.id)).tuples():
-        out[pid].append(CandidacyFacts(cid, reference, org_id, name, kind.value, state,
+         reason, seat) in conn.execute(_CANDIDACIES, by_ids).all():
+        out[pid].append(CandidacyFacts(cid, reference, org_id, name, kind, states[state],
                                        bool(submitted), individual, reason,
                                        frozenset(codes[cid]) if cid in codes else none,
                                        seat))
     return out
 
 
-def _decisions(ids: list[int]) -> dict[int, list[DecisionFacts]]:
+def _decisions(conn: Connection, by_ids: dict) -> dict[int, list[DecisionFacts]]:
     """Per decision what the conditions read; of the motivation only its length."""
-    session = db.session
-    votes: dict[int, dict[str, int]] = defaultdict(dict)
-    for ballot_id, bloc, score in session.execute(
-            select(Vote.ballot_id, Vote.bloc, Vote.score)
-            .join(JuryDecision, JuryDecision.ballot_id == Vote.ballot_id)
-            .join(Candidacy, Candidacy.id == JuryDecision.candidacy_id)
-            .where(Candidacy.procedure_id.in_(ids))).tuples():
-        votes[ballot_id][bloc.value] = score
     out: dict[int, list[DecisionFacts]] = defaultdict(list)
-    for (pid, cid, round_no, criterion, score, motivated, method, blocs, ballot_id,
-         ballot_state, outcome) in session.execute(
-            select(Candidacy.procedure_id, JuryDecision.candidacy_id, JuryDecision.round,
-                   JuryDecision.criterion, JuryDecision.score,
-                   func.length(func.trim(JuryDecision.motivation)), JuryDecision.method,
-                   JuryDecision.jury_blocs, JuryDecision.ballot_id, Ballot.state,
-                   Ballot.outcome_score)
-            .join(Candidacy, Candidacy.id == JuryDecision.candidacy_id)
-            .outerjoin(Ballot, Ballot.id == JuryDecision.ballot_id)
-            .where(Candidacy.procedure_id.in_(ids)).order_by(JuryDecision.id)).tuples():
-        if ballot_id is None:
-            out[pid].append(DecisionFacts(cid, round_no, criterion.value, score, motivated,
-                                          method.value, blocs))
-        else:
-            out[pid].append(DecisionFacts(cid, round_no, criterion.value, score, motivated,
-                                          method.value, blocs, ballot_state.value, outcome,
-                                          MappingProxyType(votes[ballot_id])))
+    votes: dict[str, int] = {}  # of the ballot of the decision being read
+    last_id = None
+    for (pid, did, cid, round_no, criterion, score, motivated, method, blocs, ballot_id,
+         ballot_state, outcome, bloc, vote) in conn.execute(_DECISIONS, by_ids).all():
+        if did != last_id:  # a decision's first row (the next ones: its ballot's other votes)
+            last_id = did
+            if ballot_id is None:
+                out[pid].append(DecisionFacts(cid, round_no, criterion, score, motivated,
+                                              method, blocs))
+                continue
+            votes = {}
+            out[pid].append(DecisionFacts(cid, round_no, criterion, score, motivated, method,
+                                          blocs, ballot_state, outcome,
+                                          MappingProxyType(votes)))
+        if bloc is not None:
+            votes[bloc] = vote
     return out
 
 
-#: The letters of an appealable decision, by "round" (0: the inadmissibility, issue 12).
-_DECISION_ROUNDS = {**DECISION_KINDS, LetterKind.INADMISSIBLE: INTAKE}
-
-
-def _letters(ids: list[int]) -> dict[int, list[LetterFacts]]:
+def _letters(conn: Connection, by_ids: dict) -> dict[int, list[LetterFacts]]:
     """The latest version of every decision letter (a correction supersedes), the
     inadmissibility's included."""
-    latest: dict[tuple[int, int], tuple] = {}
-    for row in db.session.execute(
-            select(Letter.id, Letter.procedure_id, Letter.candidacy_id, Letter.kind,
-                   Letter.appeal_deadline)
-            .where(Letter.procedure_id.in_(ids), Letter.kind.in_(list(_DECISION_ROUNDS)))
-            .order_by(Letter.version, Letter.id)).tuples():
+    latest: dict[tuple[int, int], Row[Any]] = {}
+    round_of = _ROUND_OF_KIND
+    for row in conn.execute(_LETTERS, by_ids).all():
         candidacy_id = row[2]
         if candidacy_id is None:  # a decision letter is issued about a candidacy
             raise RuntimeError(f"decision letter {row[0]} names no candidacy")
-        latest[(candidacy_id, _DECISION_ROUNDS[row[3]])] = row
+        latest[(candidacy_id, round_of[row[3]])] = row
     out: dict[int, list[LetterFacts]] = defaultdict(list)
+    selected = _SELECTED_KIND_VALUES
     for (candidacy_id, round_no), (lid, pid, _, kind, deadline) in latest.items():
-        out[pid].append(LetterFacts(lid, candidacy_id, round_no, kind in _SELECTED_KINDS,
-                                    deadline))
+        out[pid].append(LetterFacts(lid, candidacy_id, round_no, kind in selected, deadline))
     return out
 
 
-def _notices(ids: list[int]) -> dict[int, list[NoticeFacts]]:
+def _notices(conn: Connection, by_ids: dict) -> dict[int, list[NoticeFacts]]:
     out: dict[int, list[NoticeFacts]] = defaultdict(list)
-    for pid, cid, round_no, selected, received_at in db.session.execute(
-            select(Candidacy.procedure_id, DecisionNotice.candidacy_id, DecisionNotice.round,
-                   DecisionNotice.selected, DecisionNotice.received_at)
-            .join(Candidacy, Candidacy.id == DecisionNotice.candidacy_id)
-            .where(Candidacy.procedure_id.in_(ids))).tuples():
+    for pid, cid, round_no, selected, received_at in conn.execute(_NOTICES, by_ids).all():
         out[pid].append(NoticeFacts(cid, round_no, selected, received_at))
     return out
 
 
-def _appeals(ids: list[int]) -> dict[int, list[AppealFacts]]:
-    session = db.session
-    panel: dict[int, list[PanelFacts]] = defaultdict(list)
-    for appeal_id, user_id, position, motivation in session.execute(
-            select(PanelMember.appeal_id, PanelMember.user_id, PanelMember.position,
-                   PanelMember.motivation)
-            .join(Appeal, Appeal.id == PanelMember.appeal_id)
-            .join(Candidacy, Candidacy.id == Appeal.candidacy_id)
-            .where(Candidacy.procedure_id.in_(ids)).order_by(PanelMember.id)).tuples():
-        panel[appeal_id].append(PanelFacts(user_id, position.value if position else None,
-                                           motivation))
+def _appeals(conn: Connection, by_ids: dict) -> dict[int, list[AppealFacts]]:
     out: dict[int, list[AppealFacts]] = defaultdict(list)
-    for pid, aid, cid, round_no, state in session.execute(
-            select(Candidacy.procedure_id, Appeal.id, Appeal.candidacy_id, Appeal.round,
-                   Appeal.state)
-            .join(Candidacy, Candidacy.id == Appeal.candidacy_id)
-            .where(Candidacy.procedure_id.in_(ids)).order_by(Appeal.id)).tuples():
-        out[pid].append(AppealFacts(aid, cid, round_no, state, tuple(panel.get(aid, ()))))
+    rows: dict[int, tuple] = {}  # appeal id -> (procedure, candidacy, round, state)
+    panel: dict[int, list[PanelFacts]] = defaultdict(list)
+    for (pid, aid, cid, round_no, state, member_id, user_id, position,
+         motivation) in conn.execute(_APPEALS, by_ids).all():
+        if aid not in rows:
+            rows[aid] = (pid, cid, round_no, state)
+        if member_id is not None:
+            panel[aid].append(PanelFacts(user_id, position, motivation))
+    states = _APPEAL_STATES
+    for aid, (pid, cid, round_no, state) in rows.items():
+        out[pid].append(AppealFacts(aid, cid, round_no, states[state],
+                                    tuple(panel.get(aid, ()))))
     return out
 
 
@@ -267,17 +308,28 @@ OVERVIEW_SLICE = 50
 _overview_cache: dict[tuple[str, int], tuple[int | None, bool, float, list[ConditionResult]]] = {}
 
 
-def evaluate_overview(now: datetime) -> dict[int, list[ConditionResult]]:
-    """The six conditions of every procedure, for the observer's overview.
+_MARKS = select(Procedure.id, select(func.max(AuditEvent.id))
+                .where(AuditEvent.procedure_id == Procedure.id).scalar_subquery())
+
+
+def procedure_marks() -> dict[int, int | None]:
+    """Every procedure with its latest audit event (None: none yet). Every operation appends
+    an audit event naming its procedure, so a procedure's mark moves when its record
+    changes."""
+    return {pid: mark for pid, mark in db.session.execute(_MARKS)}
+
+
+def evaluate_overview(now: datetime, marks: dict[int, int | None] | None = None
+                      ) -> dict[int, list[ConditionResult]]:
+    """The six conditions of every procedure (of ``marks``, :func:`procedure_marks`), for
+    the observer's overview.
 
     Every operation appends an audit event naming its procedure, so the procedure's
     latest event marks a change of its record: only procedures whose mark moved (or
     whose result is older than :data:`OVERVIEW_TTL`, or when the trail's verdict changed)
     are loaded and evaluated again, in one bulk load.
     """
-    latest = (select(func.max(AuditEvent.id)).where(AuditEvent.procedure_id == Procedure.id)
-              .scalar_subquery())
-    marks = {pid: mark for pid, mark in db.session.execute(select(Procedure.id, latest))}
+    marks = procedure_marks() if marks is None else marks
     audit, key, clock = audit_status(), _key(), time.monotonic()
 
     def fresh(pid: int) -> bool:

@@ -66,8 +66,9 @@ def condition_5(facts: ProcedureFacts) -> ConditionResult:
     letters = {(lt.candidacy_id, lt.round) for lt in facts.letters}
     notices = {(n.candidacy_id, n.round) for n in facts.notices}
     states = {c.id: c.state for c in facts.candidacies}
+    criteria = len(Criterion)
     decided_rounds = {key for key, scores in decisions_by_round(facts).items()
-                      if len(scores) == len(Criterion)}
+                      if len(scores) == criteria}
     # While the procedure runs, a decision may still await its letter (a round not closed,
     # a pitch not planned): that is pending, not a failure. Once everything is decided,
     # every candidate must have it; a candidacy withdrawn before its letter needs none.
@@ -128,6 +129,7 @@ def condition_6(facts: ProcedureFacts, now: datetime) -> ConditionResult:
     appealed = {(a.candidacy_id, a.round) for a in facts.appeals}
     windows_open = False
     non_selection = 0
+    now_utc = to_utc(now)
     for lt in facts.letters:
         if lt.selected:
             continue
@@ -145,7 +147,7 @@ def condition_6(facts: ProcedureFacts, now: datetime) -> ConditionResult:
         key = (lt.candidacy_id, lt.round)
         at = received.get(key)
         if key not in appealed and (
-                at is None or to_utc(now) <= effective_appeal_deadline(at, lt.appeal_deadline)):
+                at is None or now_utc <= effective_appeal_deadline(at, lt.appeal_deadline)):
             windows_open = True
     # issue 12: an inadmissibility is appealed like a non-selection; without its letter the
     # organisation never learnt how and until when

@@ -60,6 +60,8 @@ from matching.oversight.record_rules import condition_5, condition_6
 from workareas.rules import ProcedureState, earliest_candidacy_deadline
 
 C = CandidacyState
+_BLOCS = {b.value: b for b in Bloc}  # Bloc(value), without the enum's call per vote
+_CRITERIA = len(Criterion)
 
 # --- 1. the same standard procedure -------------------------------------------------------------
 
@@ -93,7 +95,7 @@ def condition_1(facts: ProcedureFacts) -> ConditionResult:
                                     {"who": names.get(d.candidacy_id, "?"), "score": d.score},
                                     where))
         if d.method == "ballot":
-            votes = {Bloc(b): s for b, s in d.ballot_votes.items()}
+            votes = {_BLOCS.get(b) or Bloc(b): s for b, s in d.ballot_votes.items()}
             if ballot_outcome(votes) != d.score or d.ballot_outcome != d.score:
                 findings.append(Finding(
                     False, N_("%(who)s: de stemming geeft niet de ⅔-meerderheid "
@@ -208,7 +210,7 @@ def condition_3(facts: ProcedureFacts) -> ConditionResult:
             continue
         if c.state == C.WITHDRAWN:
             continue
-        if len(round1.get((c.id, 1), {})) == len(Criterion):
+        if len(round1.get((c.id, 1), {})) == _CRITERIA:
             assessed += 1
         elif assessed_by_stage:
             findings.append(Finding(False, N_("%(who)s: tijdig ingediend maar niet beoordeeld in "

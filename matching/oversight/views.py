@@ -44,7 +44,7 @@ from matching.oversight import evaluation as figures
 from matching.oversight import exports
 from matching.oversight import trail as trail_words
 from matching.oversight.facts import Status
-from matching.oversight.facts_queries import evaluate_overview
+from matching.oversight.facts_queries import evaluate_overview, procedure_marks
 from matching.oversight.queries import (
     TRAIL_LIMIT,
     audit_trail,
@@ -72,14 +72,19 @@ def _observers_only():
 
 @bp.get("/observatie")
 def overview():
-    areas, counts, open_appeals = observer_overview()
+    marks = procedure_marks()
+    areas, counts, open_appeals = observer_overview(marks)
     # Per procedure what its row shows of the six conditions: how many are met, which not.
     summary = {pid: {"met": sum(1 for r in results if r.status == Status.MET),
                      "failed": [r.number for r in results if r.status == Status.NOT_MET]}
-               for pid, results in evaluate_overview(utcnow()).items()}
-    return render_template("observer/overview.html", areas=areas, counts=counts,
+               for pid, results in evaluate_overview(utcnow(), marks).items()}
+    # and its candidacies per state, in the states' order, the states it has (issue 17: not
+    # every state tried in the template for every row)
+    per_state = {pid: [(s, per[s]) for s in CandidacyState if per.get(s)]
+                 for pid, per in counts.items()}
+    return render_template("observer/overview.html", areas=areas, counts=per_state,
                            open_appeals=open_appeals, conditions_summary=summary,
-                           states=list(CandidacyState), state_labels=CANDIDACY_STATE_LABELS,
+                           state_labels=CANDIDACY_STATE_LABELS,
                            procedure_labels=PROCEDURE_STATE_LABELS)
 
 

@@ -131,3 +131,41 @@ def test_the_audit_trail_speaks_words_in_brussels_time(world, db, client):
     assert "van kandidaturen afgesloten naar ronde 1 (beoordeling op papier)" in page
     assert "procedure.start_round_1" not in page and '{"' not in page and "&#34;" not in page
     assert "Wanneer (Brusselse tijd)" in page
+
+
+def test_the_overview_counts_again_what_an_operation_changed(world, db, client):
+    """Issue 17: the candidacies per state and the open appeals are kept per procedure while
+    its audit mark stays; an operation moves the mark, so the next view counts again."""
+    world.published_procedure()
+    c1, c2 = world.apply("Jobkracht vzw"), world.apply("Werkwinkel vzw")
+    world.start_round_1()
+    world.decide(c1, 1, (3, 4))
+    world.decide(c2, 1, (2, 3))
+    world.close_round(1)
+    world.received(c2, 1)
+    db.session.commit()
+    login(client, db, world.observer())
+    page = client.get("/observatie").get_data(as_text=True)
+    assert re.search(r"niet geselecteerd na ronde 1: 1</li></ul></td>\s*<td>0</td>", page)
+    world.appeal(c2)
+    db.session.commit()
+    page = client.get("/observatie").get_data(as_text=True)
+    assert re.search(r"niet geselecteerd na ronde 1: 1</li></ul></td>\s*<td>1</td>", page)
+
+
+def test_a_change_outside_the_operations_shows_after_the_ttl(world, db, client, monkeypatch):
+    from matching.candidacies.models import Candidacy
+    from matching.candidacies.rules import CandidacyState
+    from matching.oversight import queries
+
+    c1, _ = decided_world(world, db)
+    login(client, db, world.observer())
+    assert "geselecteerd voor de pitch: 1" in client.get("/observatie").get_data(as_text=True)
+    # no operation, so no audit event: as a change made directly in the database
+    db.session.get(Candidacy, c1.id).state = CandidacyState.NOT_SELECTED_R1
+    db.session.commit()
+    page = client.get("/observatie").get_data(as_text=True)
+    assert "geselecteerd voor de pitch: 1" in page and "ronde 1: 2" not in page  # kept
+    monkeypatch.setattr(queries, "FIGURES_TTL", 0.0)
+    page = client.get("/observatie").get_data(as_text=True)
+    assert "geselecteerd voor de pitch: 1" not in page and "ronde 1: 2" in page

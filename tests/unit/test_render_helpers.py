@@ -10,7 +10,7 @@ from flask_babel import Babel, force_locale
 
 from matching.app import TRANSLATIONS_DIR
 from matching.candidacies.rules import CANDIDACY_STATE_LABELS, CandidacyState, Criterion
-from matching.core.render import tone_of, translated, url_pattern
+from matching.core.render import page_gettext, status_tag, tone_of, translated, url_pattern
 from workareas.rules import ProcedureState
 
 
@@ -137,3 +137,35 @@ def test_a_fixed_link_is_url_for_remembered_per_script_root_host_and_method(app)
         assert fixed_url_for("addenda") == "/sub/addenda"
     with app.test_request_context("/"):
         assert fixed_url_for("addenda") == "/addenda"
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_the_page_catalogue_answers_as_the_templates_underscore(locale):
+    """Issue 17: ``{% set _ = page_gettext() %}`` changes nothing a page shows: the same
+    markup as Jinja's ``_`` for a translated message, its parameters escaped, ``%%``."""
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(TRANSLATIONS_DIR))
+    app.jinja_env.globals["page_gettext"] = page_gettext
+    calls = ('_("%(met)s van 6 voldaan", met=n)', '_("Niet voldaan:")',
+             '_("%(who)s: onontvankelijk zonder vastgelegde reden.", who=who)',
+             '_("100%% zeker")')
+    body = "|".join("{{ " + call + " }}" for call in calls)
+    plain = app.jinja_env.from_string(body)
+    once = app.jinja_env.from_string("{% set _ = page_gettext() %}" + body)
+    with app.test_request_context(), force_locale(locale):
+        for who in ("<b>A & B</b> 'vzw'", "Jobkracht (K-1)"):
+            expected = plain.render(n=3, who=who)
+            assert once.render(n=3, who=who) == expected
+            assert "&lt;b&gt;A &amp; B" in expected or "<b>" not in who
+        assert "100% zeker" in once.render(n=0, who="")
+
+
+def test_a_status_tag_is_what_the_markup_formatting_gave():
+    from markupsafe import Markup
+
+    for word, value, tone in (("voldaan", "met", None), ("<i>x</i> & 'y'", None, None),
+                              ("beslist", ProcedureState.DECIDED, None),
+                              ("eigen", None, 'a"b')):
+        expected = Markup('<strong class="tag tag-%s">%s</strong>') % (
+            tone or tone_of(value), word)
+        assert status_tag(word, value, tone) == expected
