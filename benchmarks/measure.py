@@ -108,6 +108,11 @@ def measure(url: str, backend: str, scale: str, dataset: str, args, results_dir:
                 result["half_skipped"] = (f"half of the peak is {rate:.2f} req/s: fewer than 5 "
                                           f"requests in {args.half_duration:.0f} s")
                 continue
+            if page.revalidate:
+                # the validator again, just before: it rolls over with the half hour (the
+                # CSRF window), and a stale one would time the whole page at a 304's rate
+                cookies[page.key], headers[page.key] = serving.validator(
+                    server.port, page.path, cookies[page.key])
             if args.quiet_each:
                 wait_quiet(args.quiet_each)
             with serving.ForeignLoad() as foreign:
