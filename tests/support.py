@@ -368,3 +368,39 @@ def login(client, db, user) -> None:
                                data={"code": totp_code(client.application,
                                                        user.totp_secret or "")})
         assert response.status_code == 302, "second factor failed"
+
+
+def addendum_as_objects(client, procedure_id: int, number: int | None = None) -> tuple[str, str]:
+    """Issue 17: the public addendum page as served (read as columns) and as the template
+    renders it from the ORM objects, as the view did before; CSRF tokens masked. The two
+    must be equal."""
+    import re
+
+    from flask import render_template
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from matching.core.db import db
+    from workareas.models import AddendumVersion, Procedure, WorkArea
+    from workareas.rules import PROCEDURE_STATE_LABELS
+
+    query = "" if number is None else f"?versie={number}"
+    served = client.get(f"/addenda/{procedure_id}{query}").get_data(as_text=True)
+    with client.application.test_request_context(f"/addenda/{procedure_id}{query}"):
+        procedure = db.session.scalar(select(Procedure).where(Procedure.id == procedure_id).options(
+            joinedload(Procedure.work_area).selectinload(WorkArea.municipalities),
+            selectinload(Procedure.versions).selectinload(AddendumVersion.needs),
+            selectinload(Procedure.versions).selectinload(AddendumVersion.challenges),
+            selectinload(Procedure.versions).selectinload(AddendumVersion.contacts),
+            selectinload(Procedure.pitch_slots), selectinload(Procedure.pitch_sessions),
+            joinedload(Procedure.changes_procedure)))
+        published = [v for v in procedure.versions if v.published_at is not None]
+        version = published[-1] if number is None else next(
+            v for v in published if v.number == number)
+        rendered = render_template(
+            "public/addendum.html", procedure=procedure, version=version, published=published,
+            latest=published[-1], state_labels=PROCEDURE_STATE_LABELS)
+        db.session.rollback()
+
+    def masked(html: str) -> str:
+        return re.sub(r'value="[\w-]+\.[\w-]+\.[\w-]+"', 'value="(token)"', html)
+    return masked(served), masked(rendered)

@@ -7,15 +7,28 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from types import SimpleNamespace
+from typing import Any
 
 from flask import abort
-from sqlalchemy import select
-from sqlalchemy.orm import raiseload, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import aliased, raiseload, selectinload
 
 from matching.accounts.models import User
 from matching.accounts.rules import Role, can_coordinate
 from matching.core.db import db
-from workareas.models import AddendumVersion, Municipality, Procedure, WorkArea
+from workareas.models import (
+    AddendumVersion,
+    ContactPerson,
+    LocalNeed,
+    Municipality,
+    PitchSession,
+    PitchSlot,
+    Procedure,
+    RegionalChallenge,
+    WorkArea,
+)
 from workareas.rules import ProcedureState
 
 FEED_SIZE = 100
@@ -119,3 +132,94 @@ def procedure_for_addendum(user: User, procedure_id: int) -> Procedure:
     if procedure is None or not can_coordinate(user, procedure.work_area_id):
         abort(404)
     return procedure
+
+
+# --- the public addendum page (issue 17) -----------------------------------------------------
+
+@dataclass(frozen=True)
+class PublicAddendum:
+    """What the public addendum page shows, read as columns (issue 17): the procedure with
+    its work area, municipalities, the earlier procedure it changes and its pitch moments
+    (``procedure``), its published versions oldest first (``published``) and the version
+    shown with its needs, challenges and contact persons (``version``). The attribute names
+    are the models', so the template reads them as it read the objects."""
+
+    procedure: Any
+    published: list[Any]
+    version: Any
+
+
+@cache
+def _addendum_statements():
+    """The page's statements, built once per process with the procedure (and version) as
+    bound parameters: building them cost about as much as running them."""
+    pid, vid = bindparam("procedure_id"), bindparam("version_id")
+    earlier = aliased(Procedure)
+    procedure = (
+        select(Procedure.id, Procedure.title, Procedure.state, Procedure.work_area_id,
+               WorkArea.name, WorkArea.province, earlier.title, earlier.sequence,
+               earlier.ratified_at)
+        .join(WorkArea, WorkArea.id == Procedure.work_area_id)
+        .outerjoin(earlier, earlier.id == Procedure.changes_procedure_id)
+        .where(Procedure.id == pid, Procedure.state != ProcedureState.DRAFT))
+    municipalities = (select(Municipality.name).where(Municipality.work_area_id == bindparam(
+        "work_area_id")).order_by(Municipality.name))
+    versions = (
+        select(AddendumVersion.id, AddendumVersion.number, AddendumVersion.published_at,
+               AddendumVersion.change_note, AddendumVersion.delimitation,
+               AddendumVersion.candidacy_deadline, AddendumVersion.expected_decision_date,
+               AddendumVersion.partnership_start_date)
+        .where(AddendumVersion.procedure_id == pid, AddendumVersion.published_at.is_not(None))
+        .order_by(AddendumVersion.number))
+    needs = (select(LocalNeed.id, LocalNeed.title, LocalNeed.description, LocalNeed.motivation)
+             .where(LocalNeed.version_id == vid).order_by(LocalNeed.position))
+    challenges = (
+        select(RegionalChallenge.id, RegionalChallenge.code, RegionalChallenge.title,
+               RegionalChallenge.target_groups, RegionalChallenge.obstacles,
+               RegionalChallenge.opportunities, RegionalChallenge.objectives)
+        .where(RegionalChallenge.version_id == vid).order_by(RegionalChallenge.position))
+    contacts = (select(ContactPerson.name, ContactPerson.organisation, ContactPerson.email,
+                       ContactPerson.phone)
+                .where(ContactPerson.version_id == vid).order_by(ContactPerson.position))
+    sessions = (select(PitchSession.starts_at, PitchSession.ends_at, PitchSession.location,
+                       PitchSession.slot_minutes)
+                .where(PitchSession.procedure_id == pid).order_by(PitchSession.starts_at))
+    slots = (select(PitchSlot.session_id, PitchSlot.starts_at, PitchSlot.ends_at,
+                    PitchSlot.location)
+             .where(PitchSlot.procedure_id == pid).order_by(PitchSlot.starts_at))
+    return procedure, municipalities, versions, needs, challenges, contacts, sessions, slots
+
+
+def public_addendum(procedure_id: int, number: int | None) -> PublicAddendum | None:
+    """The public page of a procedure's addendum: version ``number`` (None: the latest
+    published one); None if the procedure is a draft, has no published version or no
+    version ``number``."""
+    (procedure_stmt, municipalities, versions, needs, challenges, contacts, sessions,
+     slots) = _addendum_statements()
+    run = db.session.execute
+    row = run(procedure_stmt, {"procedure_id": procedure_id}).first()
+    if row is None:
+        return None
+    published = list(run(versions, {"procedure_id": procedure_id}))
+    if not published:
+        return None
+    shown = published[-1] if number is None else next(
+        (v for v in published if v.number == number), None)
+    if shown is None:
+        return None
+    by_version = {"version_id": shown.id}
+    version = SimpleNamespace(**shown._asdict(), needs=list(run(needs, by_version)),
+                              challenges=list(run(challenges, by_version)),
+                              contacts=list(run(contacts, by_version)))
+    (pid, title, state, work_area_id, area_name, province, earlier_title, earlier_sequence,
+     earlier_ratified_at) = row
+    work_area = SimpleNamespace(
+        name=area_name, province=province,
+        municipalities=list(run(municipalities, {"work_area_id": work_area_id})))
+    changes = None if earlier_title is None else SimpleNamespace(
+        title=earlier_title, sequence=earlier_sequence, ratified_at=earlier_ratified_at)
+    procedure = SimpleNamespace(
+        id=pid, title=title, state=state, work_area=work_area, changes_procedure=changes,
+        pitch_sessions=list(run(sessions, {"procedure_id": procedure_id})),
+        pitch_slots=list(run(slots, {"procedure_id": procedure_id})))
+    return PublicAddendum(procedure, published, version)

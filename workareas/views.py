@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import joinedload, raiseload
 
 from matching.core.db import db
 from matching.core.errors import N_
 from matching.core.navigation import register_nav
 from workareas.conditional import addendum_state, anonymous_without_flashes, conditional, list_state
-from workareas.models import AddendumVersion, Procedure, WorkArea
-from workareas.queries import FEED_SIZE, published_procedures
-from workareas.rules import PROCEDURE_STATE_LABELS, ProcedureState
+from workareas.models import AddendumVersion, Procedure
+from workareas.queries import FEED_SIZE, public_addendum, published_procedures
+from workareas.rules import PROCEDURE_STATE_LABELS
 
 bp = Blueprint("public", __name__)
 
@@ -67,29 +67,10 @@ def addendum(procedure_id: int):
 
 
 def _addendum(procedure_id: int) -> Response:
-    procedure = db.session.scalar(
-        select(Procedure).where(Procedure.id == procedure_id,
-                                Procedure.state != ProcedureState.DRAFT)
-        .options(joinedload(Procedure.work_area).selectinload(WorkArea.municipalities),
-                 selectinload(Procedure.versions).selectinload(AddendumVersion.needs),
-                 selectinload(Procedure.versions).selectinload(AddendumVersion.challenges),
-                 selectinload(Procedure.versions).selectinload(AddendumVersion.contacts),
-                 selectinload(Procedure.pitch_slots), selectinload(Procedure.pitch_sessions),
-                 joinedload(Procedure.changes_procedure), raiseload("*")))
-    if procedure is None:
+    page = public_addendum(procedure_id, request.args.get("versie", type=int))
+    if page is None:
         abort(404)
-    published = [v for v in procedure.versions if v.published_at is not None]
-    if not published:
-        abort(404)
-    number = request.args.get("versie", type=int)
-    version: AddendumVersion | None
-    if number is None:
-        version = published[-1]
-    else:
-        version = next((v for v in published if v.number == number), None)
-        if version is None:
-            abort(404)
     return Response(render_template(
-        "public/addendum.html", procedure=procedure, version=version, published=published,
-        latest=published[-1], state_labels=PROCEDURE_STATE_LABELS),
+        "public/addendum.html", procedure=page.procedure, version=page.version,
+        published=page.published, latest=page.published[-1], state_labels=PROCEDURE_STATE_LABELS),
         content_type="text/html; charset=utf-8")

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from matching.accounts.rules import Role
 from matching.oversight.report import final_report_html
-from tests.support import ADDENDUM, login
+from tests.support import ADDENDUM, addendum_as_objects, login
 from workareas import operations as area_ops
 from workareas.models import Procedure
 from workareas.rules import ProcedureState
@@ -46,6 +46,9 @@ def test_a_later_procedure_is_started_and_shown_with_the_partnership_it_changes(
     db.session.commit()
     public = client.get(f"/addenda/{later.id}").get_data(as_text=True)
     assert LINE in public and first.title in public
+    client.post("/afmelden", follow_redirects=True)  # anonymous, its message shown
+    served, from_objects = addendum_as_objects(client, later.id)  # issue 17: read as columns
+    assert served == from_objects
     login(client, db, observer)
     db.session.commit()
     assert LINE in client.get(f"/observatie/procedures/{later.id}").get_data(as_text=True)

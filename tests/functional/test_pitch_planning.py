@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from juries.models import PitchAppointment
 from matching.core.dates import BRUSSELS, to_utc
-from tests.support import login
+from tests.support import addendum_as_objects, login
 from workareas.models import PitchSession
 
 
@@ -182,6 +182,8 @@ def test_the_public_addendum_shows_the_pitch_day_not_every_slot(round_2, db, cli
     day = w.day.strftime("%d-%m-%Y")
     assert f"{day} 09:00 – 11:00, Stadhuis Aalst, zaal 2 (pitches van 20 minuten)" in page
     assert "09:30" not in page  # the slots are the organisations', not the public's
+    served, from_objects = addendum_as_objects(client, w.procedure.id)  # issue 17: as columns
+    assert served == from_objects
 
 
 def test_the_round_board_offers_only_slots_still_ahead(round_2, db, client):

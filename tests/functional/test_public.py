@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
-from tests.support import ADDENDUM, T0, QueryCounter
+from tests.support import ADDENDUM, T0, QueryCounter, addendum_as_objects
 from workareas import operations as area_ops
 from workareas.models import AddendumVersion, Municipality, Procedure, WorkArea
 from workareas.rules import ProcedureState
@@ -77,6 +77,9 @@ def test_the_addendum_page_and_its_versions(world, db, client):
     old = client.get(f"/addenda/{p.id}?versie=1").get_data(as_text=True)
     assert "Meer jongeren in begeleiding" in old and "oudere versie" in old
     assert client.get(f"/addenda/{p.id}?versie=7").status_code == 404
+    for number in (None, 1, 2):  # issue 17: read as columns, what the objects gave
+        served, from_objects = addendum_as_objects(client, p.id, number)
+        assert served == from_objects, number
 
 
 def test_the_atom_feed_lists_every_published_version_newest_first(world, db, client):
