@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import abort
-from sqlalchemy import bindparam, select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import aliased, raiseload, selectinload
 
 from matching.accounts.models import User
@@ -153,7 +153,8 @@ class PublicAddendum:
 def _addendum_statements():
     """The page's statements, built once per process with the procedure (and version) as
     bound parameters: building them cost about as much as running them."""
-    pid, vid = bindparam("procedure_id"), bindparam("version_id")
+    pid: BindParameter[int] = bindparam("procedure_id")
+    vid: BindParameter[int] = bindparam("version_id")
     earlier = aliased(Procedure)
     procedure = (
         select(Procedure.id, Procedure.title, Procedure.state, Procedure.work_area_id,
