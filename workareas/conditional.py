@@ -58,7 +58,9 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request, session
 from flask_babel import get_locale
-from sqlalchemy import and_, bindparam, case, func, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, case, func, or_, select, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -102,6 +104,24 @@ def _latest_event(where, *outer) -> tuple[Any, Any]:
     return newest, select(latest.c.at).where(latest.c.id == newest).scalar_subquery()
 
 
+class greatest(FunctionElement):
+    """The greatest of several non-NULL integers: ``GREATEST`` (PostgreSQL), the scalar
+    ``max()`` of several arguments (SQLite)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(greatest)
+def _greatest(element, compiler, **kw):
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element, compiler, **kw):
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
 @lru_cache(maxsize=1)
 def _list_statement():
     shown = Procedure.state != ProcedureState.DRAFT
@@ -114,10 +134,12 @@ def _list_statement():
                       func.max(AddendumVersion.id).label("id"),
                       func.max(AddendumVersion.published_at).label("at")
                       ).where(published).subquery()
-    # the newest of these types' events (``id + 0``: see _latest_event; on SQLite the
-    # index alone answers) and its instant by primary key
-    events = select(func.max(AuditEvent.id + 0).label("id")
-                    ).where(AuditEvent.object_type.in_(LIST_OBJECTS)).subquery()
+    # the newest of these types' events, each type's by one backward seek of the index on
+    # (object_type, id), and its instant by primary key (no event: NULL, as max() gives)
+    newest = [func.coalesce(select(func.max(AuditEvent.id))
+                            .where(AuditEvent.object_type == kind).scalar_subquery(), 0)
+              for kind in LIST_OBJECTS]
+    events = select(func.nullif(greatest(*newest), 0).label("id")).subquery()
     latest = AuditEvent.__table__.alias("latest")
     counts = [c for c in procedures.c if c.key != "at"]
     return (select(*counts, versions.c.n, versions.c.id, events.c.id,

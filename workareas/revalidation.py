@@ -18,9 +18,11 @@ untouched:
   application-wide limit). A hook added later, or a limit on these pages, turns this layer
   off (logged once) rather than being skipped; the flood guard is outside this layer.
 
-The validator is read in one statement on a connection of the application's pool, through
-a bare DBAPI cursor (compiled once per process); a database error gives the request to
-Flask (a lost connection is dropped from the pool first). Nothing is kept between
+The validator is read in one statement through a bare DBAPI cursor (compiled once per
+process): on PostgreSQL on a connection of this layer's own, in autocommit with the
+statement prepared on the server (one round trip per answer), elsewhere on a connection of
+the application's pool; a database error gives the request to Flask (the connection is
+closed, or dropped from the pool). Nothing is kept between
 requests but what a release fixes (the compiled statement, the templates' digest): every
 answer reads the data, so no change can be missed. Flask's request signals
 (``request_started``, ``request_finished``) are not sent for these 304s; any failure here
@@ -36,6 +38,7 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask, request
+from sqlalchemy import event
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import SecurityError
 from werkzeug.http import is_resource_modified, quote_etag
@@ -80,6 +83,30 @@ def _name(function: Any) -> str:
     return getattr(function, "__qualname__", repr(function))
 
 
+def own_connection(engine: Any) -> Any:
+    """A DBAPI connection made by the engine (its URL, arguments and connect hooks), detached
+    from its pool, in autocommit, preparing every statement on the server at its first
+    execution (psycopg's ``prepare_threshold``)."""
+    proxied = engine.raw_connection()
+    try:
+        proxied.detach()
+        connection = proxied.dbapi_connection
+        connection.rollback()  # the pool's liveness check may have begun a transaction
+        connection.autocommit = True
+        connection.prepare_threshold = 0
+    except Exception:
+        proxied.close()
+        raise
+    return connection
+
+
+def close_quietly(connection: Any) -> None:
+    try:
+        connection.close()
+    except Exception:  # already broken: nothing more to release
+        log.debug("public 304: closing a broken connection failed", exc_info=True)
+
+
 def page_of(path: str) -> tuple[bool, int | None] | None:
     """``(html, procedure_id)`` of a path answered here (``procedure_id`` None for the
     list and the feed), else None. Only canonical ids (digits, no leading zero): any other
@@ -109,6 +136,7 @@ class PublicRevalidation:
         self._ready: tuple[Any, Any] | None | bool = False  # (engine, dialect) once known
         self._locales: dict[str, str] = {}
         self._templates: dict[tuple[bool, Any], list[tuple[str, str]]] = {}
+        self._idle: list[Any] = []  # this layer's own idle connections (PostgreSQL)
 
     def __call__(self, environ, start_response):
         if (environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING")
@@ -183,16 +211,15 @@ class PublicRevalidation:
 
     def _state(self, ready: tuple[Any, Any], procedure_id: int | None):
         engine, dialect = ready
+        if dialect.driver == "psycopg":
+            return self._direct_state(engine, dialect, procedure_id)
         try:
             connection = engine.raw_connection()
         except Exception:
             log.warning("public 304: no database connection; left to Flask", exc_info=True)
             return None
         try:
-            pooled = (connection, dialect)
-            if procedure_id is None:
-                return list_state(pooled)
-            return addendum_state(procedure_id, pooled)
+            return self._read_state((connection, dialect), procedure_id)
         except dialect.loaded_dbapi.Error as error:
             if dialect.is_disconnect(error, connection.dbapi_connection, None):
                 connection.invalidate(error)
@@ -201,6 +228,46 @@ class PublicRevalidation:
             return None
         finally:
             connection.close()  # back to the pool, rolled back
+
+    def close_idle(self) -> None:
+        """Close this layer's own idle connections."""
+        while self._idle:
+            close_quietly(self._idle.pop())
+
+    @staticmethod
+    def _read_state(pooled: tuple[Any, Any], procedure_id: int | None):
+        if procedure_id is None:
+            return list_state(pooled)
+        return addendum_state(procedure_id, pooled)
+
+    def _direct_state(self, engine: Any, dialect: Any, procedure_id: int | None):
+        """The validator on a connection of this layer's own (PostgreSQL): in autocommit
+        and with the statement prepared on the server, a read is one round trip, where a
+        connection of the pool costs five (its liveness check, BEGIN, the statement,
+        ROLLBACK on its return, and the statement planned again). Every answer still
+        reads the data. A connection is taken from the idle ones or opened (through the
+        engine, with its settings, then detached from the pool), put back after a read,
+        closed after any error (the request then goes to Flask); so there are at most as
+        many as requests answered here at once (one per thread)."""
+        idle = self._idle
+        try:
+            connection = idle.pop()
+        except IndexError:
+            try:
+                connection = own_connection(engine)
+            except Exception:
+                log.warning("public 304: no database connection; left to Flask",
+                            exc_info=True)
+                return None
+        try:
+            state = self._read_state((connection, dialect), procedure_id)
+        except Exception:
+            log.warning("public 304: the validator could not be read; left to Flask",
+                        exc_info=True)
+            close_quietly(connection)
+            return None
+        idle.append(connection)
+        return state
 
     def _prepare(self, scheme: str, host: str) -> tuple[Any, Any] | None:
         """The engine and its dialect; None (this layer off) when a request hook or a rate
@@ -223,6 +290,8 @@ class PublicRevalidation:
                 self._ready = None
             else:
                 self._ready = (engine, engine.dialect)
+                # the engine disposed (tests, a fork): its own connections go with it
+                event.listen(engine, "engine_disposed", lambda _engine: self.close_idle())
         return self._ready  # type: ignore[return-value]
 
     def _unaccounted(self, base_url: str) -> str | None:

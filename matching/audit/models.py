@@ -65,6 +65,8 @@ class AuditEvent(Model):
     __table_args__ = (Index("ix_audit_event_procedure", "procedure_id", "id"),
                       Index("ix_audit_event_actor", "actor_id"),
                       Index("ix_audit_event_object", "object_type", "object_id"),
+                      # the newest event of a type by one seek (workareas.conditional)
+                      Index("ix_audit_event_type_id", "object_type", "id"),
                       CheckConstraint("key_version IN (0, 1)", name="known_key_version"))
 
 

@@ -13,7 +13,7 @@ from werkzeug.http import http_date
 
 from matching.accounts.rules import Role
 from tests.support import ADDENDUM, QueryCounter, login
-from workareas import conditional
+from workareas import conditional, revalidation
 from workareas import operations as area_ops
 from workareas.rules import ProcedureState
 
@@ -36,6 +36,14 @@ def rendered_templates(app):
         yield names
     finally:
         template_rendered.disconnect(record, app)
+
+
+def early_layer(app) -> revalidation.PublicRevalidation:
+    """The application's layer answering 304s before Flask."""
+    wsgi = app.wsgi_app
+    while not isinstance(wsgi, revalidation.PublicRevalidation):
+        wsgi = wsgi.wsgi_app
+    return wsgi
 
 
 class DriverCounter:
@@ -78,6 +86,12 @@ class DriverCounter:
                 return getattr(self._connection, name)
 
         self.monkeypatch.setattr(engine, "raw_connection", lambda: Connection(real()))
+        # the early 304's own connections (PostgreSQL): opened again, counted
+        own = revalidation.own_connection
+        self.monkeypatch.setattr(revalidation, "own_connection",
+                                 lambda engine: Connection(own(engine)))
+        self.layer = early_layer(self.app)
+        self.layer.close_idle()
         request_started.connect(self._started, self.app)
         self.sqlalchemy.__enter__()
         return self
@@ -86,6 +100,7 @@ class DriverCounter:
         self.sqlalchemy.__exit__(*exc)
         request_started.disconnect(self._started, self.app)
         self.monkeypatch.undo()
+        self.layer.close_idle()  # no counting connection left behind
 
     @property
     def count(self) -> int:

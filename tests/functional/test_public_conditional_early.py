@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import request_started
+from sqlalchemy import text
 from werkzeug.test import EnvironBuilder
 
 from matching.accounts.rules import Role
@@ -116,6 +117,8 @@ def test_a_signed_in_request_with_a_validator_goes_to_flask(world, db, client, a
 
 
 def test_a_database_error_leaves_the_request_to_flask(world, db, client, app, monkeypatch):
+    if db.engine.dialect.driver == "psycopg":
+        pytest.skip("on PostgreSQL the layer reads on connections of its own: the next test")
     world.published_procedure()
     db.session.commit()
     tag = client.get("/addenda").headers["ETag"]
@@ -145,6 +148,33 @@ def test_a_database_error_leaves_the_request_to_flask(world, db, client, app, mo
         response = client.get("/addenda", headers={"If-None-Match": tag})
     assert failed and flask.count == 1
     assert response.status_code == 304
+
+
+def test_a_lost_connection_of_the_layer_is_closed_and_replaced(world, db, client, app):
+    """PostgreSQL: the layer's own connection (autocommit, statement prepared: one round trip
+    per 304) lost, as when the server restarts: that request goes to Flask, which answers
+    the same 304; the next one is answered before Flask again, on a new connection."""
+    if db.engine.dialect.driver != "psycopg":
+        pytest.skip("the layer's own connections are PostgreSQL's")
+    world.published_procedure()
+    db.session.commit()
+    tag = client.get("/addenda").headers["ETag"]
+    revalidate = {"If-None-Match": tag}
+    with FlaskSaw(app) as flask:
+        assert client.get("/addenda", headers=revalidate).status_code == 304
+        assert flask.count == 0  # answered before Flask, on the layer's connection
+        others = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        own = set(db.session.execute(others).scalars())
+        assert own  # the layer's connection stays open between requests
+        for pid in own:
+            db.session.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        db.session.commit()
+        response = client.get("/addenda", headers=revalidate)
+        assert (response.status_code, flask.count) == (304, 1)  # Flask's, the same answer
+        response = client.get("/addenda", headers=revalidate)
+        assert (response.status_code, flask.count) == (304, 1)  # before Flask again
+    assert set(db.session.execute(others).scalars()) - own  # on a new connection
 
 
 def test_an_unknown_request_hook_or_a_rate_limit_turns_the_layer_off(app, monkeypatch):
