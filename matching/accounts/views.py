@@ -51,6 +51,7 @@ from matching.accounts.sessions import SESSION_KEY, current_session
 from matching.core.db import db
 from matching.core.errors import N_, DomainError
 from matching.core.forms import mark_failed_submit
+from matching.core.fresh_forms import FreshForm
 from matching.core.limits import (
     address_and_form_email,
     address_limit_breached,
@@ -60,6 +61,7 @@ from matching.core.limits import (
     limiter,
 )
 from matching.core.navigation import register_nav
+from matching.core.render import fixed_url_for
 from matching.core.web import FAILED, get_or_404, message_of, perform, safe_target, utcnow
 
 bp = Blueprint("accounts", __name__)
@@ -259,13 +261,24 @@ def change_password():
     return render_template("auth/change_password.html", form=form), _status(form)
 
 
+#: The account page's forms as first shown, rendered by WTForms once per language (issue 17);
+#: a submitted form is validated and, when refused, rendered by WTForms as always.
+_CONTACT_FORM = FreshForm("auth/_account_forms.html", "contact_section",
+                          lambda: ContactDetailsForm(formdata=None), fields=("name", "phone"),
+                          arguments=("action",))
+_EMAIL_FORM = FreshForm("auth/_account_forms.html", "email_section",
+                        lambda: EmailChangeForm(formdata=None), arguments=("action",))
+
+
 @bp.get("/mijn-account")
 @login_required
 def account():
-    form = ContactDetailsForm(obj=current_user)
-    return render_template("auth/account.html", user=current_user, role_labels=ROLE_LABELS,
-                           contact_form=form,
-                           email_form=EmailChangeForm(formdata=None))
+    user = current_user._get_current_object()  # (not the proxy, for every attribute read)
+    return render_template(
+        "auth/account.html", user=user, role_labels=ROLE_LABELS,
+        contact_html=_CONTACT_FORM.render({"name": user.name, "phone": user.phone},
+                                          action=fixed_url_for("accounts.contact_details")),
+        email_html=_EMAIL_FORM.render({}, action=fixed_url_for("accounts.change_email")))
 
 
 @bp.post("/mijn-account/gegevens")
