@@ -97,3 +97,10 @@ def test_the_page_carries_the_requests_token_and_posts_are_checked(app, db, worl
     refused = client.post("/mijn-account/gegevens", data={"name": "", "phone": ""})
     assert refused.status_code == 422
     assert 'id="name-error"' in refused.get_data(as_text=True)
+
+
+def test_the_application_renders_with_the_set_keyed_globals(app):
+    from matching.app.templating import Environment, TemplateGlobals
+
+    assert isinstance(app.jinja_env, Environment)
+    assert isinstance(app.jinja_env.get_template("base.html").globals, TemplateGlobals)
