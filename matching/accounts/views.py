@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -51,6 +52,7 @@ from matching.accounts.sessions import SESSION_KEY, current_session
 from matching.core.db import db
 from matching.core.errors import N_, DomainError
 from matching.core.forms import mark_failed_submit
+from matching.core.fresh_forms import FreshForm
 from matching.core.limits import (
     address_and_form_email,
     address_limit_breached,
@@ -60,6 +62,7 @@ from matching.core.limits import (
     limiter,
 )
 from matching.core.navigation import register_nav
+from matching.core.render import fixed_url_for
 from matching.core.web import FAILED, get_or_404, message_of, perform, safe_target, utcnow
 
 bp = Blueprint("accounts", __name__)
@@ -259,13 +262,38 @@ def change_password():
     return render_template("auth/change_password.html", form=form), _status(form)
 
 
+#: The account page's forms (issue 17): as first shown, rendered by WTForms once per language
+#: and CSRF setting through the macros of ``_ACCOUNT_FORMS``; a submitted form is validated
+#: and, when refused, rendered by WTForms through the same macro, with its errors.
+_ACCOUNT_FORMS = "auth/_account_forms.html"
+_CONTACT_FORM = FreshForm(_ACCOUNT_FORMS, "contact_section",
+                          lambda: ContactDetailsForm(formdata=None), fields=("name", "phone"),
+                          arguments=("action",))
+_EMAIL_FORM = FreshForm(_ACCOUNT_FORMS, "email_section",
+                        lambda: EmailChangeForm(formdata=None), arguments=("action",))
+
+
+def _account_page(*, contact_form: ContactDetailsForm | None = None,
+                  email_form: EmailChangeForm | None = None) -> str:
+    """The account page, with the form that was submitted and refused (if any)."""
+    user = current_user._get_current_object()  # (not the proxy, for every attribute read)
+    contact_action = fixed_url_for("accounts.contact_details")
+    email_action = fixed_url_for("accounts.change_email")
+    contact_html = (
+        _CONTACT_FORM.render({"name": user.name, "phone": user.phone}, action=contact_action)
+        if contact_form is None else
+        get_template_attribute(_ACCOUNT_FORMS, "contact_section")(contact_form, contact_action))
+    email_html = (
+        _EMAIL_FORM.render({}, action=email_action) if email_form is None else
+        get_template_attribute(_ACCOUNT_FORMS, "email_section")(email_form, email_action))
+    return render_template("auth/account.html", user=user, role_labels=ROLE_LABELS,
+                           contact_html=contact_html, email_html=email_html)
+
+
 @bp.get("/mijn-account")
 @login_required
 def account():
-    form = ContactDetailsForm(obj=current_user)
-    return render_template("auth/account.html", user=current_user, role_labels=ROLE_LABELS,
-                           contact_form=form,
-                           email_form=EmailChangeForm(formdata=None))
+    return _account_page()
 
 
 @bp.post("/mijn-account/gegevens")
@@ -278,9 +306,7 @@ def contact_details():
             form.name.data, form.phone.data or "", form=form,
             success=_("Uw gegevens zijn verbeterd.")) is not FAILED:
         return redirect(url_for("accounts.account"))
-    return render_template("auth/account.html", user=current_user, role_labels=ROLE_LABELS,
-                           contact_form=form,
-                           email_form=EmailChangeForm(formdata=None)), 422
+    return _account_page(contact_form=form), 422
 
 
 @bp.post("/mijn-account/e-mailadres")
@@ -294,9 +320,7 @@ def change_email():
             success=_("We stuurden een link naar het nieuwe adres. Uw e-mailadres wijzigt "
                       "zodra u die link gebruikt (binnen drie dagen).")) is not FAILED:
         return redirect(url_for("accounts.account"))
-    return render_template("auth/account.html", user=current_user, role_labels=ROLE_LABELS,
-                           email_form=form,
-                           contact_form=ContactDetailsForm(obj=current_user)), 422
+    return _account_page(email_form=form), 422
 
 
 @bp.route("/e-mailadres-bevestigen/<token>", methods=["GET", "POST"])

@@ -28,7 +28,7 @@ from juries.emergency import views as emergency_views
 from matching.accounts import views as account_views
 from matching.accounts.sessions import load_signed_in_user
 from matching.administration import views as admin_views
-from matching.app import web
+from matching.app import templating, web
 from matching.app.cli import register_cli
 from matching.app.config import ConfigError, load_config
 from matching.app.extensions import Migrations, babel, csrf, login_manager
@@ -121,6 +121,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask("matching", instance_relative_config=True, instance_path=instance_dir(),
                 template_folder=resource_dir("templates"),
                 static_folder=resource_dir("static"))
+    app.jinja_environment = templating.Environment  # issue 17: imports checked as sets
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path))
     if test_config:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, has_app_context
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -44,13 +44,14 @@ def _slot():
     request and locale; None outside an application context. The locale is read where
     Flask-Babel keeps it for the request (what ``get_locale`` returns once it was asked;
     ``force_locale`` replaces it), else asked through ``get_locale``."""
-    if not has_app_context():
+    app_ctx = _cv_app.get(None)  # (the context itself: ``g`` is a proxy, dearer per label)
+    if app_ctx is None:
         return None
-    state = g.get("_flask_babel")
+    state = getattr(app_ctx.g, "_flask_babel", None)
     locale = getattr(state, "babel_locale", None)
     if locale is None:
         locale = get_locale()
-        state = g.get("_flask_babel")
+        state = getattr(app_ctx.g, "_flask_babel", None)
     slot = getattr(state, _SLOT, None)
     if slot is None or slot[0] is not locale:
         translations = get_translations()

@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
-from flask import has_request_context, url_for
-from flask.globals import request_ctx
+from flask import url_for
+from flask.globals import _cv_request
 from flask_babel import get_translations, gettext
 from markupsafe import Markup, escape
 
@@ -73,10 +73,11 @@ def fixed_url_for(endpoint: str, **values: Any) -> str:
     menu entry, the forms' actions, the footer) or to a static file is built once and
     remembered for what it depends on (the URL map, the script root, the host, the scheme
     and the request method it is built for); any other link is built as always."""
-    if (endpoint[:1] == "." or not has_request_context()
+    ctx = _cv_request.get(None)  # (the context itself, not the ``request_ctx`` proxy)
+    if (endpoint[:1] == "." or ctx is None
             or (values and (endpoint != "static" or values.keys() != {"filename"}))):
         return url_for(endpoint, **values)
-    adapter = request_ctx.url_adapter
+    adapter = ctx.url_adapter
     if adapter is None:
         return url_for(endpoint, **values)
     key = (adapter.map, adapter.script_name, adapter.server_name, adapter.subdomain,

@@ -169,3 +169,25 @@ def test_a_status_tag_is_what_the_markup_formatting_gave():
         expected = Markup('<strong class="tag tag-%s">%s</strong>') % (
             tone or tone_of(value), word)
         assert status_tag(word, value, tone) == expected
+
+
+def test_a_templates_globals_name_every_global_as_a_set_and_imports_still_see_them():
+    """Issue 17: ``keys()`` of a template's globals is a set (Jinja's import check is a set
+    difference per rendering), built afresh, so a global added later and a template's own
+    globals still reach an imported macro as with Jinja's ``ChainMap``."""
+    from flask import Flask
+    from jinja2 import DictLoader
+
+    from matching.app.templating import Environment, TemplateGlobals
+
+    flask_app = Flask(__name__)
+    flask_app.jinja_environment = Environment
+    env = flask_app.jinja_env
+    env.loader = DictLoader({"m.html": "{% macro m() %}{{ own }}-{{ later }}{% endmacro %}",
+                             "p.html": '{% from "m.html" import m %}{{ m() }}'})
+    page = env.get_template("p.html", globals={"own": "eigen"})
+    assert isinstance(page.globals, TemplateGlobals)
+    env.globals["later"] = "laat"
+    keys = page.globals.keys()
+    assert isinstance(keys, set) and {"own", "later", "range"} <= keys
+    assert page.render() == "eigen-laat"
