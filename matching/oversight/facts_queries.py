@@ -13,7 +13,18 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, select, type_coerce
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
@@ -84,21 +95,43 @@ _PROCEDURES = (
            AddendumVersion.id, AddendumVersion.candidacy_deadline)
     .outerjoin(AddendumVersion, AddendumVersion.id == _LATEST_PUBLISHED))
 _PROCEDURES_IN = _PROCEDURES.where(Procedure.id.in_(_IDS))
-_NEEDS = (select(LocalNeed.version_id, LocalNeed.title, LocalNeed.motivation)
-          .where(LocalNeed.version_id.in_(_IDS)).order_by(LocalNeed.position))
-_CHALLENGES = (select(RegionalChallenge.version_id, RegionalChallenge.code)
-               .where(RegionalChallenge.version_id.in_(_IDS)))
-_GOVERNMENTS = (select(WorkAreaGovernment.work_area_id, WorkAreaGovernment.organisation_id)
-                .where(WorkAreaGovernment.work_area_id.in_(_IDS)))
-_AREA_NIS_CODES = (select(Municipality.work_area_id, Municipality.nis_code)
-                   .where(Municipality.work_area_id.in_(_IDS),
-                          Municipality.nis_code.is_not(None)))
-_JURY = (select(Jury.procedure_id, JuryMembership.user_id, _text(JuryMembership.bloc))
-         .join(JuryMembership, JuryMembership.jury_id == Jury.id)
-         .where(Jury.procedure_id.in_(_IDS)))
-_CONTRIBUTIONS = (select(Contribution.candidacy_id, Contribution.challenge_code)
-                  .join(Candidacy, Candidacy.id == Contribution.candidacy_id)
-                  .where(Candidacy.procedure_id.in_(_IDS)))
+#: What the conditions read of the addendum, the work area, the jury and the candidacies'
+#: challenges: few rows each, so one statement for all six (issue 17: a round trip each was
+#: most of their cost), every row tagged with its kind. Columns: kind, owner (the version,
+#: work area, procedure or candidacy it belongs to), a number and two texts.
+_NEED, _CHALLENGE, _GOVERNMENT, _NIS_CODE, _JURY_SEAT, _CONTRIBUTION = range(6)
+_VERSIONS: BindParameter[list[int]] = bindparam("versions", expanding=True)
+_AREAS: BindParameter[list[int]] = bindparam("areas", expanding=True)
+_NO_NUMBER, _NO_TEXT = cast(null(), Integer), cast(null(), String)
+
+
+def _kind(kind: int):
+    return literal_column(str(kind), Integer)
+
+
+_SMALL_FACTS = union_all(
+    select(_kind(_NEED).label("kind"), LocalNeed.version_id.label("owner"),
+           LocalNeed.position.label("number"), LocalNeed.title.label("a"),
+           LocalNeed.motivation.label("b"))
+    .where(LocalNeed.version_id.in_(_VERSIONS)),
+    select(_kind(_CHALLENGE), RegionalChallenge.version_id, _NO_NUMBER, RegionalChallenge.code,
+           _NO_TEXT)
+    .where(RegionalChallenge.version_id.in_(_VERSIONS)),
+    select(_kind(_GOVERNMENT), WorkAreaGovernment.work_area_id,
+           WorkAreaGovernment.organisation_id, _NO_TEXT, _NO_TEXT)
+    .where(WorkAreaGovernment.work_area_id.in_(_AREAS)),
+    select(_kind(_NIS_CODE), Municipality.work_area_id, _NO_NUMBER, Municipality.nis_code,
+           _NO_TEXT)
+    .where(Municipality.work_area_id.in_(_AREAS), Municipality.nis_code.is_not(None)),
+    select(_kind(_JURY_SEAT), Jury.procedure_id, JuryMembership.user_id,
+           cast(JuryMembership.bloc, String), _NO_TEXT)
+    .join(JuryMembership, JuryMembership.jury_id == Jury.id)
+    .where(Jury.procedure_id.in_(_IDS)),
+    select(_kind(_CONTRIBUTION), Contribution.candidacy_id, _NO_NUMBER,
+           Contribution.challenge_code, _NO_TEXT)
+    .join(Candidacy, Candidacy.id == Contribution.candidacy_id)
+    .where(Candidacy.procedure_id.in_(_IDS)),
+).order_by(literal_column("kind"), literal_column("number"))  # the needs by position
 _CANDIDACIES = (
     select(Candidacy.id, Candidacy.procedure_id, Candidacy.reference,
            Candidacy.organisation_id, Organisation.name, _text(Organisation.kind),
@@ -145,7 +178,7 @@ _APPEALS = (
 
 def load_facts(procedure_ids: list[int] | None = None,
                audit: AuditStatus | None = None) -> dict[int, ProcedureFacts]:
-    """The facts of the given procedures (every procedure when None), in bulk: twelve
+    """The facts of the given procedures (every procedure when None), in bulk: seven
     statements, however many procedures and records."""
     conn = db.session.connection()
     if procedure_ids is None:
@@ -156,27 +189,31 @@ def load_facts(procedure_ids: list[int] | None = None,
     if not ids:
         return {}
     by_ids = {"ids": ids}
-    version_ids = [p[4] for p in procedures if p[4] is not None]
-    by_areas = {"ids": list({p[3] for p in procedures})}
+    versions = [p[4] for p in procedures if p[4] is not None]
+    areas = list({p[3] for p in procedures})
 
     needs: dict[int, list[NeedFacts]] = defaultdict(list)
     codes: dict[int, set[str]] = defaultdict(set)
-    if version_ids:
-        for vid, title, motivation in conn.execute(_NEEDS, {"ids": version_ids}).all():
-            needs[vid].append(NeedFacts(title, motivation))
-        for vid, code in conn.execute(_CHALLENGES, {"ids": version_ids}).all():
-            codes[vid].add(code)
     governments: dict[int, set[int]] = defaultdict(set)
-    for area_id, org_id in conn.execute(_GOVERNMENTS, by_areas).all():
-        governments[area_id].add(org_id)
     area_codes: dict[int, set[str]] = defaultdict(set)
-    for area_id, code in conn.execute(_AREA_NIS_CODES, by_areas).all():
-        area_codes[area_id].add(code)
     jury: dict[int, dict[int, str]] = defaultdict(dict)
-    for pid, user_id, bloc in conn.execute(_JURY, by_ids).all():
-        jury[pid][user_id] = bloc
+    contributions: dict[int, set[str]] = defaultdict(set)
+    for kind, owner, number, a, b in conn.execute(
+            _SMALL_FACTS, {"ids": ids, "versions": versions, "areas": areas}).all():
+        if kind == _CONTRIBUTION:
+            contributions[owner].add(a)
+        elif kind == _NEED:
+            needs[owner].append(NeedFacts(a, b))
+        elif kind == _CHALLENGE:
+            codes[owner].add(a)
+        elif kind == _GOVERNMENT:
+            governments[owner].add(number)
+        elif kind == _NIS_CODE:
+            area_codes[owner].add(a)
+        else:
+            jury[owner][number] = a
 
-    candidacies = _candidacies(conn, by_ids)
+    candidacies = _candidacies(conn, by_ids, contributions)
     decisions = _decisions(conn, by_ids)
     letters, notices = _letters(conn, by_ids), _notices(conn, by_ids)
     appeals = _appeals(conn, by_ids)
@@ -200,10 +237,8 @@ def load_facts(procedure_ids: list[int] | None = None,
     return out
 
 
-def _candidacies(conn: Connection, by_ids: dict) -> dict[int, list[CandidacyFacts]]:
-    codes: dict[int, set[str]] = defaultdict(set)
-    for cid, code in conn.execute(_CONTRIBUTIONS, by_ids).all():
-        codes[cid].add(code)
+def _candidacies(conn: Connection, by_ids: dict, codes: dict[int, set[str]]
+                 ) -> dict[int, list[CandidacyFacts]]:
     out: dict[int, list[CandidacyFacts]] = defaultdict(list)
     none: frozenset[str] = frozenset()
     states = _CANDIDACY_STATES
