@@ -11,9 +11,9 @@ import time
 from collections import defaultdict
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Integer,
     String,
     bindparam,
@@ -25,7 +25,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
@@ -156,16 +156,25 @@ _DECISIONS = (
 _DECISION_ROUNDS = {**DECISION_KINDS, LetterKind.INADMISSIBLE: INTAKE}
 _ROUND_OF_KIND = {kind.value: round_no for kind, round_no in _DECISION_ROUNDS.items()}
 _SELECTED_KIND_VALUES = frozenset(kind.value for kind in _SELECTED_KINDS)
-_LETTERS = (
-    select(Letter.id, Letter.procedure_id, Letter.candidacy_id, _text(Letter.kind),
-           Letter.appeal_deadline)
-    .where(Letter.procedure_id.in_(_IDS), Letter.kind.in_(list(_DECISION_ROUNDS)))
-    .order_by(Letter.version, Letter.id))
-_NOTICES = (
-    select(Candidacy.procedure_id, DecisionNotice.candidacy_id, DecisionNotice.round,
-           DecisionNotice.selected, DecisionNotice.received_at)
+#: The decision letters (by version, then id: a correction comes after what it corrects)
+#: and the moments their decisions were received (by id), in one statement (issue 17).
+#: Columns: tag (0 a letter, 1 a notice), procedure, candidacy, the letter's id or the
+#: notice's round, the letter's kind, whether the notice's decision selected, the letter's
+#: appeal deadline or the notice's moment of receipt, then the two columns it is ordered by.
+_LETTER, _NOTICE = 0, 1
+_LETTERS_AND_NOTICES = union_all(
+    select(_kind(_LETTER).label("tag"), Letter.procedure_id.label("procedure"),
+           Letter.candidacy_id.label("candidacy"), Letter.id.label("number"),
+           _text(Letter.kind).label("letter_kind"), cast(null(), Boolean).label("selected"),
+           Letter.appeal_deadline.label("at"), Letter.version.label("first"),
+           Letter.id.label("second"))
+    .where(Letter.procedure_id.in_(_IDS), Letter.kind.in_(list(_DECISION_ROUNDS))),
+    select(_kind(_NOTICE), Candidacy.procedure_id, DecisionNotice.candidacy_id,
+           DecisionNotice.round, _NO_TEXT, DecisionNotice.selected, DecisionNotice.received_at,
+           _kind(0), DecisionNotice.id)
     .join(Candidacy, Candidacy.id == DecisionNotice.candidacy_id)
-    .where(Candidacy.procedure_id.in_(_IDS)).order_by(DecisionNotice.id))
+    .where(Candidacy.procedure_id.in_(_IDS)),
+).order_by(literal_column("tag"), literal_column("first"), literal_column("second"))
 #: Every appeal with its panel (one row per member; one row without).
 _APPEALS = (
     select(Candidacy.procedure_id, Appeal.id, Appeal.candidacy_id, Appeal.round,
@@ -178,7 +187,7 @@ _APPEALS = (
 
 def load_facts(procedure_ids: list[int] | None = None,
                audit: AuditStatus | None = None) -> dict[int, ProcedureFacts]:
-    """The facts of the given procedures (every procedure when None), in bulk: seven
+    """The facts of the given procedures (every procedure when None), in bulk: six
     statements, however many procedures and records."""
     conn = db.session.connection()
     if procedure_ids is None:
@@ -215,7 +224,7 @@ def load_facts(procedure_ids: list[int] | None = None,
 
     candidacies = _candidacies(conn, by_ids, contributions)
     decisions = _decisions(conn, by_ids)
-    letters, notices = _letters(conn, by_ids), _notices(conn, by_ids)
+    letters, notices = _letters_and_notices(conn, by_ids)
     appeals = _appeals(conn, by_ids)
 
     out = {}
@@ -273,28 +282,27 @@ def _decisions(conn: Connection, by_ids: dict) -> dict[int, list[DecisionFacts]]
     return out
 
 
-def _letters(conn: Connection, by_ids: dict) -> dict[int, list[LetterFacts]]:
+def _letters_and_notices(conn: Connection, by_ids: dict
+                         ) -> tuple[dict[int, list[LetterFacts]], dict[int, list[NoticeFacts]]]:
     """The latest version of every decision letter (a correction supersedes), the
-    inadmissibility's included."""
-    latest: dict[tuple[int, int], Row[Any]] = {}
+    inadmissibility's included; every decision's moment of receipt."""
+    latest: dict[tuple[int, int], tuple] = {}
     round_of = _ROUND_OF_KIND
-    for row in conn.execute(_LETTERS, by_ids).all():
-        candidacy_id = row[2]
+    notices: dict[int, list[NoticeFacts]] = defaultdict(list)
+    for (tag, pid, candidacy_id, number, kind, selected, at, _, _) in conn.execute(
+            _LETTERS_AND_NOTICES, by_ids).all():
+        if tag == _NOTICE:
+            notices[pid].append(NoticeFacts(candidacy_id, number, selected, at))
+            continue
         if candidacy_id is None:  # a decision letter is issued about a candidacy
-            raise RuntimeError(f"decision letter {row[0]} names no candidacy")
-        latest[(candidacy_id, round_of[row[3]])] = row
-    out: dict[int, list[LetterFacts]] = defaultdict(list)
-    selected = _SELECTED_KIND_VALUES
-    for (candidacy_id, round_no), (lid, pid, _, kind, deadline) in latest.items():
-        out[pid].append(LetterFacts(lid, candidacy_id, round_no, kind in selected, deadline))
-    return out
-
-
-def _notices(conn: Connection, by_ids: dict) -> dict[int, list[NoticeFacts]]:
-    out: dict[int, list[NoticeFacts]] = defaultdict(list)
-    for pid, cid, round_no, selected, received_at in conn.execute(_NOTICES, by_ids).all():
-        out[pid].append(NoticeFacts(cid, round_no, selected, received_at))
-    return out
+            raise RuntimeError(f"decision letter {number} names no candidacy")
+        latest[(candidacy_id, round_of[kind])] = (number, pid, kind, at)
+    letters: dict[int, list[LetterFacts]] = defaultdict(list)
+    selected_kinds = _SELECTED_KIND_VALUES
+    for (candidacy_id, round_no), (lid, pid, kind, deadline) in latest.items():
+        letters[pid].append(LetterFacts(lid, candidacy_id, round_no, kind in selected_kinds,
+                                        deadline))
+    return letters, notices
 
 
 def _appeals(conn: Connection, by_ids: dict) -> dict[int, list[AppealFacts]]:
