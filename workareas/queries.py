@@ -197,7 +197,9 @@ def public_addendum(procedure_id: int, number: int | None) -> PublicAddendum | N
     version ``number``."""
     (procedure_stmt, municipalities, versions, needs, challenges, contacts, sessions,
      slots) = _addendum_statements()
-    run = db.session.execute
+    # Core statements run on the session's connection: columns, no ORM execution (its
+    # compile state cost about as much as each of these small statements).
+    run = db.session.connection().execute
     row = run(procedure_stmt, {"procedure_id": procedure_id}).first()
     if row is None:
         return None

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from matching.audit.chain import GENESIS, KEYED, checkpoint_signature, same_digest
 from matching.audit.keys import audit_key
@@ -56,14 +57,26 @@ class AuditStatus:
 _audit_cache: dict[str, AuditStatus] = {}
 
 
-def _head_and_checkpoint() -> tuple[int | None, str | None, int | None]:
-    """The chain's head and the latest checkpoint's id, in one statement."""
-    head = select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1) \
-        .subquery()
-    row = db.session.execute(select(
-        select(head.c.id).scalar_subquery(), select(head.c.hash).scalar_subquery(),
-        select(func.max(AuditCheckpoint.id)).scalar_subquery())).one()
-    return row[0], row[1], row[2]
+#: The chain's head and the latest checkpoint's columns, in one statement (issue 17: a page
+#: asks this on every request): the aggregate gives one row even without a checkpoint or
+#: an event, the checkpoint and the head are joined to it (None when there are none).
+_LATEST_ID = select(func.max(AuditCheckpoint.id).label("latest")).subquery()
+_HEAD = select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).subquery()
+_HEAD_AND_CHECKPOINT = (
+    select(_HEAD.c.id.label("head_id"), _HEAD.c.hash.label("head_hash"), AuditCheckpoint.id,
+           AuditCheckpoint.checked_at, AuditCheckpoint.events, AuditCheckpoint.last_event_id,
+           AuditCheckpoint.last_hash, AuditCheckpoint.intact, AuditCheckpoint.broken_event_id,
+           AuditCheckpoint.problem, AuditCheckpoint.signature)
+    .select_from(_LATEST_ID)
+    .outerjoin(AuditCheckpoint, AuditCheckpoint.id == _LATEST_ID.c.latest)
+    .outerjoin(_HEAD, true()))
+
+
+def _head_and_checkpoint() -> tuple[int | None, str | None, Any]:
+    """The chain's head (id and hash) and the latest checkpoint (its columns, read as
+    :class:`AuditCheckpoint`'s attributes; None without one), in one statement."""
+    row = db.session.execute(_HEAD_AND_CHECKPOINT).one()
+    return row.head_id, row.head_hash, (row if row.id is not None else None)
 
 
 def signed(checkpoint: AuditCheckpoint, key: bytes) -> bool:
@@ -73,13 +86,10 @@ def signed(checkpoint: AuditCheckpoint, key: bytes) -> bool:
         checkpoint.last_hash, checkpoint.intact, checkpoint.broken_event_id))
 
 
-def _latest_checkpoint(checkpoint_id: int | None, key: bytes
-                       ) -> tuple[AuditCheckpoint | None, ChainBreak | None]:
-    """The latest checkpoint, or why it cannot be trusted. An unsigned one is a
-    checkpoint from before the trail was keyed (then there is no signed one at all)."""
-    if checkpoint_id is None:
-        return None, None
-    checkpoint = db.session.get(AuditCheckpoint, checkpoint_id)
+def _latest_checkpoint(checkpoint: Any, key: bytes) -> tuple[Any, ChainBreak | None]:
+    """The latest checkpoint (from :func:`_head_and_checkpoint`), or why it cannot be
+    trusted. An unsigned one is a checkpoint from before the trail was keyed (then there
+    is no signed one at all)."""
     if checkpoint is None:
         return None, None
     if checkpoint.signature is None and not db.session.scalar(
@@ -143,8 +153,9 @@ def audit_status(full: bool = False) -> AuditStatus:
     :func:`ratification_status`).
     """
     key = audit_key()
-    head_id, head_hash, checkpoint_id = _head_and_checkpoint()
-    checkpoint, distrust = _latest_checkpoint(checkpoint_id, key)
+    head_id, head_hash, latest = _head_and_checkpoint()
+    checkpoint_id = latest.id if latest is not None else None
+    checkpoint, distrust = _latest_checkpoint(latest, key)
     if full:
         return _remember(_walk_all(checkpoint, distrust, key), 0, datetime.now(UTC),
                          checkpoint_id)
@@ -262,8 +273,9 @@ def ratification_status(now: datetime | None = None) -> AuditStatus:
     for the age only.
     """
     key = audit_key()
-    _head_id, _head_hash, checkpoint_id = _head_and_checkpoint()
-    checkpoint, distrust = _latest_checkpoint(checkpoint_id, key)
+    _head_id, _head_hash, latest = _head_and_checkpoint()
+    checkpoint_id = latest.id if latest is not None else None
+    checkpoint, distrust = _latest_checkpoint(latest, key)
     if distrust is not None:
         return _remember(ChainReport(0, distrust), 0, None, checkpoint_id)
     if checkpoint is not None and not checkpoint.intact:
@@ -295,8 +307,8 @@ def record_checkpoint():
     the failure until a verification succeeds again. Adds the row (the caller commits);
     returns it with the walk's report, which says what broke where."""
     key = audit_key()
-    _head_id, _head_hash, checkpoint_id = _head_and_checkpoint()
-    checkpoint, distrust = _latest_checkpoint(checkpoint_id, key)
+    _head_id, _head_hash, latest = _head_and_checkpoint()
+    checkpoint, distrust = _latest_checkpoint(latest, key)
     now = datetime.now(UTC)
     report = _walk_all(checkpoint, distrust, key)
     broken = report.broken

@@ -8,6 +8,9 @@ or ratify, only the coordinators answer. Anyone else gets 404 (another's object)
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -50,8 +53,9 @@ def _is_observer() -> bool:
 
 
 # issue 17: the page's statements built once (no statement built, no cache key computed per
-# request). (Not the work area joined to the procedure: an operation locks the procedure by
-# refreshing it FOR UPDATE, which PostgreSQL refuses on the nullable side of an outer join.)
+# request). (Not the work area joined to the procedure as a relationship: an operation locks
+# the procedure by refreshing it FOR UPDATE, which PostgreSQL refuses on the nullable side of
+# an outer join; the page's own statement below reads the work area's name as a column.)
 _PROCEDURE = select(Procedure).where(Procedure.id == bindparam("procedure_id"))
 _REFUSALS = (
     select(RatificationRefusal).where(RatificationRefusal.procedure_id == bindparam("procedure_id"))
@@ -62,26 +66,71 @@ _OBSERVATIONS = (
     select(Observation).where(Observation.procedure_id == bindparam("procedure_id"))
     .options(selectinload(Observation.observer), selectinload(Observation.answered_by))
     .order_by(Observation.condition, Observation.id))
-_REPORT = (select(FinalReport.sha256, FinalReport.created_at)
-           .where(FinalReport.procedure_id == bindparam("procedure_id")))
 
 
-def _procedure_or_404(procedure_id: int) -> Procedure:
+class _Report(NamedTuple):
+    sha256: str
+    created_at: datetime
+
+
+class _Extras(NamedTuple):
+    """What the page shows beside the procedure and its conditions."""
+
+    area_name: str
+    report: _Report | None  # the final report stored at the ratification
+    refusals: bool  # there are refusals to ratify (else they are not loaded)
+    observations: bool  # there are observations (else they are not loaded)
+
+
+def _with_extras(*leading):
+    """A statement of ``leading`` and the page's extras (:class:`_Extras`, in its order) of
+    the procedure ``procedure_id``: one statement for the work area's name, the final
+    report and whether refusals and observations exist (most procedures have none: then
+    their statements are not sent)."""
+    return (
+        select(*leading, WorkArea.name, FinalReport.sha256, FinalReport.created_at,
+               select(RatificationRefusal.id)
+               .where(RatificationRefusal.procedure_id == Procedure.id).exists(),
+               select(Observation.id).where(Observation.procedure_id == Procedure.id).exists())
+        .select_from(Procedure)
+        .join(WorkArea, WorkArea.id == Procedure.work_area_id)
+        .outerjoin(FinalReport, FinalReport.procedure_id == Procedure.id)
+        .where(Procedure.id == bindparam("procedure_id")))
+
+
+_EXTRAS = _with_extras()
+#: The conditions page: the procedure and its extras in one statement.
+_PROCEDURE_PAGE = _with_extras(Procedure)
+
+
+def _extras(row) -> _Extras:
+    name, sha256, created_at, refusals, observations = row
+    return _Extras(name, _Report(sha256, created_at) if sha256 is not None else None,
+                   bool(refusals), bool(observations))
+
+
+def _allowed_or_404(procedure: Procedure | None) -> Procedure:
     """The procedure, if the user observes or coordinates it; 404 otherwise."""
-    procedure = db.session.scalar(_PROCEDURE, {"procedure_id": procedure_id})
     if procedure is None or not (_is_observer()
                                  or can_coordinate(current_user, procedure.work_area_id)):
         abort(404)
     return procedure
 
 
+def _procedure_or_404(procedure_id: int) -> Procedure:
+    """The procedure, if the user observes or coordinates it; 404 otherwise."""
+    return _allowed_or_404(db.session.scalar(_PROCEDURE, {"procedure_id": procedure_id}))
+
+
 def _render(procedure: Procedure, observation_form=None, answer_forms=None, status=200,
-            refusal_form=None, refusal_answer_forms=None):
+            refusal_form=None, refusal_answer_forms=None, extras: _Extras | None = None):
     results = evaluate_procedure(procedure.id, utcnow())
     this = {"procedure_id": procedure.id}
-    refusals = db.session.scalars(_REFUSALS, this).all()
+    if extras is None:
+        extras = _extras(db.session.execute(_EXTRAS, this).one())
+    refusals = db.session.scalars(_REFUSALS, this).all() if extras.refusals else []
     refusal_answer_forms = refusal_answer_forms or {}
-    observations = db.session.scalars(_OBSERVATIONS, this).all()
+    observations = db.session.scalars(_OBSERVATIONS, this).all() if extras.observations else []
     by_condition: dict[int, list[Observation]] = {}
     for o in observations:
         by_condition.setdefault(o.condition, []).append(o)
@@ -94,10 +143,9 @@ def _render(procedure: Procedure, observation_form=None, answer_forms=None, stat
         for r in refusals:
             if r.answer is None and r.id not in refusal_answer_forms:
                 refusal_answer_forms[r.id] = AnswerForm(formdata=None, prefix=f"ref{r.id}")
-    report = db.session.execute(_REPORT, this).first()
-    area = db.session.get(WorkArea, procedure.work_area_id)
     return render_template(
-        "conditions/procedure.html", procedure=procedure, area=area, results=results,
+        "conditions/procedure.html", procedure=procedure, area_name=extras.area_name,
+        results=results,
         titles=TITLES,
         status_labels=STATUS_LABELS, Status=Status, by_condition=by_condition,
         observer=_is_observer(), coordinator=coordinator,
@@ -108,14 +156,17 @@ def _render(procedure: Procedure, observation_form=None, answer_forms=None, stat
         awaiting_answer=any(r.answer is None for r in refusals),
         unmet=unmet(results), frozen=procedure.state == ProcedureState.RATIFIED,
         may_ratify=allowed(next_procedure_state, procedure.state, ProcedureStep.RATIFY),
-        report=report,
+        report=extras.report,
         procedure_labels=PROCEDURE_STATE_LABELS), status
 
 
 @bp.get("/observatie/procedures/<int:procedure_id>/voorwaarden")
 @login_required
 def conditions(procedure_id: int):
-    return _render(_procedure_or_404(procedure_id))
+    row = db.session.execute(_PROCEDURE_PAGE, {"procedure_id": procedure_id}).first()
+    if row is None:
+        abort(404)
+    return _render(_allowed_or_404(row[0]), extras=_extras(row[1:]))
 
 
 @bp.post("/observatie/procedures/<int:procedure_id>/opmerkingen")

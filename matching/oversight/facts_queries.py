@@ -11,10 +11,21 @@ import time
 from collections import defaultdict
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
 
-from sqlalchemy import String, bindparam, func, select, type_coerce
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
@@ -84,21 +95,43 @@ _PROCEDURES = (
            AddendumVersion.id, AddendumVersion.candidacy_deadline)
     .outerjoin(AddendumVersion, AddendumVersion.id == _LATEST_PUBLISHED))
 _PROCEDURES_IN = _PROCEDURES.where(Procedure.id.in_(_IDS))
-_NEEDS = (select(LocalNeed.version_id, LocalNeed.title, LocalNeed.motivation)
-          .where(LocalNeed.version_id.in_(_IDS)).order_by(LocalNeed.position))
-_CHALLENGES = (select(RegionalChallenge.version_id, RegionalChallenge.code)
-               .where(RegionalChallenge.version_id.in_(_IDS)))
-_GOVERNMENTS = (select(WorkAreaGovernment.work_area_id, WorkAreaGovernment.organisation_id)
-                .where(WorkAreaGovernment.work_area_id.in_(_IDS)))
-_AREA_NIS_CODES = (select(Municipality.work_area_id, Municipality.nis_code)
-                   .where(Municipality.work_area_id.in_(_IDS),
-                          Municipality.nis_code.is_not(None)))
-_JURY = (select(Jury.procedure_id, JuryMembership.user_id, _text(JuryMembership.bloc))
-         .join(JuryMembership, JuryMembership.jury_id == Jury.id)
-         .where(Jury.procedure_id.in_(_IDS)))
-_CONTRIBUTIONS = (select(Contribution.candidacy_id, Contribution.challenge_code)
-                  .join(Candidacy, Candidacy.id == Contribution.candidacy_id)
-                  .where(Candidacy.procedure_id.in_(_IDS)))
+#: What the conditions read of the addendum, the work area, the jury and the candidacies'
+#: challenges: few rows each, so one statement for all six (issue 17: a round trip each was
+#: most of their cost), every row tagged with its kind. Columns: kind, owner (the version,
+#: work area, procedure or candidacy it belongs to), a number and two texts.
+_NEED, _CHALLENGE, _GOVERNMENT, _NIS_CODE, _JURY_SEAT, _CONTRIBUTION = range(6)
+_VERSIONS: BindParameter[list[int]] = bindparam("versions", expanding=True)
+_AREAS: BindParameter[list[int]] = bindparam("areas", expanding=True)
+_NO_NUMBER, _NO_TEXT = cast(null(), Integer), cast(null(), String)
+
+
+def _kind(kind: int):
+    return literal_column(str(kind), Integer)
+
+
+_SMALL_FACTS = union_all(
+    select(_kind(_NEED).label("kind"), LocalNeed.version_id.label("owner"),
+           LocalNeed.position.label("number"), LocalNeed.title.label("a"),
+           LocalNeed.motivation.label("b"))
+    .where(LocalNeed.version_id.in_(_VERSIONS)),
+    select(_kind(_CHALLENGE), RegionalChallenge.version_id, _NO_NUMBER, RegionalChallenge.code,
+           _NO_TEXT)
+    .where(RegionalChallenge.version_id.in_(_VERSIONS)),
+    select(_kind(_GOVERNMENT), WorkAreaGovernment.work_area_id,
+           WorkAreaGovernment.organisation_id, _NO_TEXT, _NO_TEXT)
+    .where(WorkAreaGovernment.work_area_id.in_(_AREAS)),
+    select(_kind(_NIS_CODE), Municipality.work_area_id, _NO_NUMBER, Municipality.nis_code,
+           _NO_TEXT)
+    .where(Municipality.work_area_id.in_(_AREAS), Municipality.nis_code.is_not(None)),
+    select(_kind(_JURY_SEAT), Jury.procedure_id, JuryMembership.user_id,
+           cast(JuryMembership.bloc, String), _NO_TEXT)
+    .join(JuryMembership, JuryMembership.jury_id == Jury.id)
+    .where(Jury.procedure_id.in_(_IDS)),
+    select(_kind(_CONTRIBUTION), Contribution.candidacy_id, _NO_NUMBER,
+           Contribution.challenge_code, _NO_TEXT)
+    .join(Candidacy, Candidacy.id == Contribution.candidacy_id)
+    .where(Candidacy.procedure_id.in_(_IDS)),
+).order_by(literal_column("kind"), literal_column("number"))  # the needs by position
 _CANDIDACIES = (
     select(Candidacy.id, Candidacy.procedure_id, Candidacy.reference,
            Candidacy.organisation_id, Organisation.name, _text(Organisation.kind),
@@ -123,16 +156,25 @@ _DECISIONS = (
 _DECISION_ROUNDS = {**DECISION_KINDS, LetterKind.INADMISSIBLE: INTAKE}
 _ROUND_OF_KIND = {kind.value: round_no for kind, round_no in _DECISION_ROUNDS.items()}
 _SELECTED_KIND_VALUES = frozenset(kind.value for kind in _SELECTED_KINDS)
-_LETTERS = (
-    select(Letter.id, Letter.procedure_id, Letter.candidacy_id, _text(Letter.kind),
-           Letter.appeal_deadline)
-    .where(Letter.procedure_id.in_(_IDS), Letter.kind.in_(list(_DECISION_ROUNDS)))
-    .order_by(Letter.version, Letter.id))
-_NOTICES = (
-    select(Candidacy.procedure_id, DecisionNotice.candidacy_id, DecisionNotice.round,
-           DecisionNotice.selected, DecisionNotice.received_at)
+#: The decision letters (by version, then id: a correction comes after what it corrects)
+#: and the moments their decisions were received (by id), in one statement (issue 17).
+#: Columns: tag (0 a letter, 1 a notice), procedure, candidacy, the letter's id or the
+#: notice's round, the letter's kind, whether the notice's decision selected, the letter's
+#: appeal deadline or the notice's moment of receipt, then the two columns it is ordered by.
+_LETTER, _NOTICE = 0, 1
+_LETTERS_AND_NOTICES = union_all(
+    select(_kind(_LETTER).label("tag"), Letter.procedure_id.label("procedure"),
+           Letter.candidacy_id.label("candidacy"), Letter.id.label("number"),
+           _text(Letter.kind).label("letter_kind"), cast(null(), Boolean).label("selected"),
+           Letter.appeal_deadline.label("at"), Letter.version.label("first"),
+           Letter.id.label("second"))
+    .where(Letter.procedure_id.in_(_IDS), Letter.kind.in_(list(_DECISION_ROUNDS))),
+    select(_kind(_NOTICE), Candidacy.procedure_id, DecisionNotice.candidacy_id,
+           DecisionNotice.round, _NO_TEXT, DecisionNotice.selected, DecisionNotice.received_at,
+           _kind(0), DecisionNotice.id)
     .join(Candidacy, Candidacy.id == DecisionNotice.candidacy_id)
-    .where(Candidacy.procedure_id.in_(_IDS)).order_by(DecisionNotice.id))
+    .where(Candidacy.procedure_id.in_(_IDS)),
+).order_by(literal_column("tag"), literal_column("first"), literal_column("second"))
 #: Every appeal with its panel (one row per member; one row without).
 _APPEALS = (
     select(Candidacy.procedure_id, Appeal.id, Appeal.candidacy_id, Appeal.round,
@@ -145,7 +187,7 @@ _APPEALS = (
 
 def load_facts(procedure_ids: list[int] | None = None,
                audit: AuditStatus | None = None) -> dict[int, ProcedureFacts]:
-    """The facts of the given procedures (every procedure when None), in bulk: twelve
+    """The facts of the given procedures (every procedure when None), in bulk: six
     statements, however many procedures and records."""
     conn = db.session.connection()
     if procedure_ids is None:
@@ -156,29 +198,33 @@ def load_facts(procedure_ids: list[int] | None = None,
     if not ids:
         return {}
     by_ids = {"ids": ids}
-    version_ids = [p[4] for p in procedures if p[4] is not None]
-    by_areas = {"ids": list({p[3] for p in procedures})}
+    versions = [p[4] for p in procedures if p[4] is not None]
+    areas = list({p[3] for p in procedures})
 
     needs: dict[int, list[NeedFacts]] = defaultdict(list)
     codes: dict[int, set[str]] = defaultdict(set)
-    if version_ids:
-        for vid, title, motivation in conn.execute(_NEEDS, {"ids": version_ids}).all():
-            needs[vid].append(NeedFacts(title, motivation))
-        for vid, code in conn.execute(_CHALLENGES, {"ids": version_ids}).all():
-            codes[vid].add(code)
     governments: dict[int, set[int]] = defaultdict(set)
-    for area_id, org_id in conn.execute(_GOVERNMENTS, by_areas).all():
-        governments[area_id].add(org_id)
     area_codes: dict[int, set[str]] = defaultdict(set)
-    for area_id, code in conn.execute(_AREA_NIS_CODES, by_areas).all():
-        area_codes[area_id].add(code)
     jury: dict[int, dict[int, str]] = defaultdict(dict)
-    for pid, user_id, bloc in conn.execute(_JURY, by_ids).all():
-        jury[pid][user_id] = bloc
+    contributions: dict[int, set[str]] = defaultdict(set)
+    for kind, owner, number, a, b in conn.execute(
+            _SMALL_FACTS, {"ids": ids, "versions": versions, "areas": areas}).all():
+        if kind == _CONTRIBUTION:
+            contributions[owner].add(a)
+        elif kind == _NEED:
+            needs[owner].append(NeedFacts(a, b))
+        elif kind == _CHALLENGE:
+            codes[owner].add(a)
+        elif kind == _GOVERNMENT:
+            governments[owner].add(number)
+        elif kind == _NIS_CODE:
+            area_codes[owner].add(a)
+        else:
+            jury[owner][number] = a
 
-    candidacies = _candidacies(conn, by_ids)
+    candidacies = _candidacies(conn, by_ids, contributions)
     decisions = _decisions(conn, by_ids)
-    letters, notices = _letters(conn, by_ids), _notices(conn, by_ids)
+    letters, notices = _letters_and_notices(conn, by_ids)
     appeals = _appeals(conn, by_ids)
 
     out = {}
@@ -200,10 +246,8 @@ def load_facts(procedure_ids: list[int] | None = None,
     return out
 
 
-def _candidacies(conn: Connection, by_ids: dict) -> dict[int, list[CandidacyFacts]]:
-    codes: dict[int, set[str]] = defaultdict(set)
-    for cid, code in conn.execute(_CONTRIBUTIONS, by_ids).all():
-        codes[cid].add(code)
+def _candidacies(conn: Connection, by_ids: dict, codes: dict[int, set[str]]
+                 ) -> dict[int, list[CandidacyFacts]]:
     out: dict[int, list[CandidacyFacts]] = defaultdict(list)
     none: frozenset[str] = frozenset()
     states = _CANDIDACY_STATES
@@ -238,28 +282,27 @@ def _decisions(conn: Connection, by_ids: dict) -> dict[int, list[DecisionFacts]]
     return out
 
 
-def _letters(conn: Connection, by_ids: dict) -> dict[int, list[LetterFacts]]:
+def _letters_and_notices(conn: Connection, by_ids: dict
+                         ) -> tuple[dict[int, list[LetterFacts]], dict[int, list[NoticeFacts]]]:
     """The latest version of every decision letter (a correction supersedes), the
-    inadmissibility's included."""
-    latest: dict[tuple[int, int], Row[Any]] = {}
+    inadmissibility's included; every decision's moment of receipt."""
+    latest: dict[tuple[int, int], tuple] = {}
     round_of = _ROUND_OF_KIND
-    for row in conn.execute(_LETTERS, by_ids).all():
-        candidacy_id = row[2]
+    notices: dict[int, list[NoticeFacts]] = defaultdict(list)
+    for (tag, pid, candidacy_id, number, kind, selected, at, _, _) in conn.execute(
+            _LETTERS_AND_NOTICES, by_ids).all():
+        if tag == _NOTICE:
+            notices[pid].append(NoticeFacts(candidacy_id, number, selected, at))
+            continue
         if candidacy_id is None:  # a decision letter is issued about a candidacy
-            raise RuntimeError(f"decision letter {row[0]} names no candidacy")
-        latest[(candidacy_id, round_of[row[3]])] = row
-    out: dict[int, list[LetterFacts]] = defaultdict(list)
-    selected = _SELECTED_KIND_VALUES
-    for (candidacy_id, round_no), (lid, pid, _, kind, deadline) in latest.items():
-        out[pid].append(LetterFacts(lid, candidacy_id, round_no, kind in selected, deadline))
-    return out
-
-
-def _notices(conn: Connection, by_ids: dict) -> dict[int, list[NoticeFacts]]:
-    out: dict[int, list[NoticeFacts]] = defaultdict(list)
-    for pid, cid, round_no, selected, received_at in conn.execute(_NOTICES, by_ids).all():
-        out[pid].append(NoticeFacts(cid, round_no, selected, received_at))
-    return out
+            raise RuntimeError(f"decision letter {number} names no candidacy")
+        latest[(candidacy_id, round_of[kind])] = (number, pid, kind, at)
+    letters: dict[int, list[LetterFacts]] = defaultdict(list)
+    selected_kinds = _SELECTED_KIND_VALUES
+    for (candidacy_id, round_no), (lid, pid, kind, deadline) in latest.items():
+        letters[pid].append(LetterFacts(lid, candidacy_id, round_no, kind in selected_kinds,
+                                        deadline))
+    return letters, notices
 
 
 def _appeals(conn: Connection, by_ids: dict) -> dict[int, list[AppealFacts]]:
