@@ -26,14 +26,12 @@ from juries.forms import (
     PlanPitchForm,
 )
 from juries.notifications import preview_round_decision
+from juries.page_queries import broken_juries, jury_member_blocs, round_board_lines
 from juries.queries import (
-    broken_juries,
     free_pitch_slots,
-    jury_member_blocs,
     jury_with_members,
     matchmakers,
     pitch_planning,
-    round_board_lines,
     round_board_rows,
     slot_label,
     would_be_selected,

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from juries import round_operations as round_ops
 from juries.models import PitchAppointment
-from juries.queries import round_board_lines, round_board_rows
+from juries.page_queries import round_board_lines
+from juries.queries import round_board_rows
 from juries.rules import PitchOutcome
 from matching.audit.models import AuditEvent
 from matching.candidacies.models import Candidacy, Letter, LetterPdf
