@@ -8,7 +8,7 @@ joins those pieces with the row's own values, escaped, into exactly the markup t
 wrote (``templates/coordinator/board.html``), and writes a decision cell or a "still
 needed" list once per distinct value rather than once per row.
 
-What a row shows is what :func:`juries.queries.round_board_lines` read: the readiness comes
+What a row shows is what :func:`juries.page_queries.round_board_lines` read: the readiness comes
 from the same rule the closing of the round asks (:func:`juries.rules.round_readiness`).
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from markupsafe import Markup, escape
 
-from juries.queries import BoardLine
+from juries.page_queries import BoardLine
 from juries.rules import RoundReadiness
 from matching.candidacies.rules import Criterion
 from matching.core.dates import format_brussels

@@ -26,14 +26,12 @@ from juries.forms import (
     PlanPitchForm,
 )
 from juries.notifications import preview_round_decision
+from juries.page_queries import broken_juries, jury_member_blocs, round_board_lines
 from juries.queries import (
-    broken_juries,
     free_pitch_slots,
-    jury_member_blocs,
     jury_with_members,
     matchmakers,
     pitch_planning,
-    round_board_lines,
     round_board_rows,
     slot_label,
     would_be_selected,
@@ -266,33 +264,38 @@ def plan_pitch(candidacy_id: int):
     return _render_board(procedure, 2, status=422, failed=(candidacy_id, "plan", form))
 
 
+def _record_pitch_outcome(candidacy_id: int, form_class, prefix: str, failed_as: str,
+                          operation, text_field: str, success: str):
+    """A pitch's outcome from its row of the round-2 board (issue 13): the coordinator's
+    candidacy (else 404), the row's form, ``operation`` with the form's ``text_field``,
+    committed once (``perform``); back to the board, or the board again with the form's
+    errors next to its row (422)."""
+    candidacy = candidacy_or_404(current_user, candidacy_id)
+    procedure_id = candidacy.procedure_id
+    form = form_class(prefix=f"{prefix}{candidacy_id}")
+    if form.validate_on_submit() and perform(
+            operation, candidacy, form[text_field].data, form=form,
+            success=success) is not FAILED:
+        return redirect(url_for(".board", procedure_id=procedure_id, round_no=2))
+    procedure = procedure_or_404(current_user, procedure_id)
+    return _render_board(procedure, 2, status=422, failed=(candidacy_id, failed_as, form))
+
+
 @bp.post("/coordinatie/kandidaturen/<int:candidacy_id>/pitch-gehouden")
 @login_required
 def pitch_held(candidacy_id: int):
-    candidacy = candidacy_or_404(current_user, candidacy_id)
-    procedure_id = candidacy.procedure_id
-    form = PitchHeldForm(prefix=f"held{candidacy_id}")
-    if form.validate_on_submit() and perform(
-            round_ops.record_pitch_held, candidacy, form.report.data, form=form,
-            success=_("De pitch is geregistreerd.")) is not FAILED:
-        return redirect(url_for(".board", procedure_id=procedure_id, round_no=2))
-    procedure = procedure_or_404(current_user, procedure_id)
-    return _render_board(procedure, 2, status=422, failed=(candidacy_id, "held", form))
+    return _record_pitch_outcome(candidacy_id, PitchHeldForm, "held", "held",
+                                 round_ops.record_pitch_held, "report",
+                                 _("De pitch is geregistreerd."))
 
 
 @bp.post("/coordinatie/kandidaturen/<int:candidacy_id>/niet-opgedaagd")
 @login_required
 def pitch_no_show(candidacy_id: int):
     """Issue 13: the organisation did not come to its pitch."""
-    candidacy = candidacy_or_404(current_user, candidacy_id)
-    procedure_id = candidacy.procedure_id
-    form = PitchNoShowForm(prefix=f"noshow{candidacy_id}")
-    if form.validate_on_submit() and perform(
-            round_ops.record_no_show, candidacy, form.note.data, form=form,
-            success=_("Geregistreerd: de organisatie is niet opgedaagd.")) is not FAILED:
-        return redirect(url_for(".board", procedure_id=procedure_id, round_no=2))
-    procedure = procedure_or_404(current_user, procedure_id)
-    return _render_board(procedure, 2, status=422, failed=(candidacy_id, "no_show", form))
+    return _record_pitch_outcome(candidacy_id, PitchNoShowForm, "noshow", "no_show",
+                                 round_ops.record_no_show, "note",
+                                 _("Geregistreerd: de organisatie is niet opgedaagd."))
 
 
 # --- pitch sessions: planning the days (issue 13) -------------------------------------------

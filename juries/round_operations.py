@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from juries import notifications as jury_letters
 from juries.models import PitchAppointment
-from juries.queries import BoardPitch, jury_of, pitch_of, round_board_rows
+from juries.page_queries import BoardPitch
+from juries.queries import jury_of, pitch_of, round_board_rows
 from juries.rules import (
     PitchOutcome,
     admitted_after_round_2,

@@ -27,9 +27,8 @@ from juries.forms import (
     VoteForm,
 )
 from juries.models import Assessment, Ballot, BallotState, ConsensusState, PendingConsensus
+from juries.page_queries import JuryRow, jury_dashboard
 from juries.queries import (
-    JuryRow,
-    jury_dashboard,
     pickable_pitch_slots,
     pitch_of,
     scoring_context,

@@ -179,6 +179,23 @@ class World:
             self.compose_jury()
         round_ops.start_round_1(self.procedure, actor=self.coordinator, now=self.clock.now)
 
+    def in_round_1(self, *names: str) -> list:
+        """A published procedure, a submitted candidacy of a new organisation for each of
+        ``names``, candidacies closed and round 1 started. Returns the candidacies."""
+        self.published_procedure()
+        candidacies = [self.apply(name) for name in names]
+        self.start_round_1()
+        return candidacies
+
+    def round_1_closed(self, selected, not_selected, scores=((3, 4), (2, 3))):
+        """Round 1 decided for two candidacies in round 1 (``scores``: theirs, by default
+        ``selected`` for the pitch and ``not_selected`` not) and closed; the letter to
+        ``not_selected`` received (its appeal window opens)."""
+        self.decide(selected, 1, scores[0])
+        self.decide(not_selected, 1, scores[1])
+        self.close_round(1)
+        self.received(not_selected, 1)
+
     def eligible(self, candidacy):
         return [m.user for m in jury_queries.eligible_members(candidacy)]
 
@@ -223,13 +240,8 @@ class World:
         """A procedure decided end to end: A admitted to step 4, B not selected after round
         1 (filing an appeal when asked), every letter received, every appeal window closed.
         Returns A, B and B's appeal (or None)."""
-        self.published_procedure()
-        a, b = self.apply("Jobkracht vzw"), self.apply("Buurtwerk De Brug")
-        self.start_round_1()
-        self.decide(a, 1, (3, 4))
-        self.decide(b, 1, (2, 3))
-        self.close_round(1)
-        self.received(b, 1)
+        a, b = self.in_round_1("Jobkracht vzw", "Buurtwerk De Brug")
+        self.round_1_closed(a, b)
         filed = self.appeal(b) if appeal else None
         self.pitch(a)
         self.received(a, 1)
@@ -358,7 +370,8 @@ def sign_in(client, db, email: str, password: str, secret: str):
 
 def login(client, db, user) -> None:
     """Log ``user`` in through the real login form, with the second factor where the
-    account has one (gives them a password and the test second factor first)."""
+    account has one (gives them a password and the test second factor first, and commits
+    the session: the pages then see what the test built)."""
     prepare_sign_in(db, user)
     client.post("/afmelden")
     response = client.post("/aanmelden", data={"email": user.email, "password": TEST_PASSWORD})
@@ -404,3 +417,49 @@ def addendum_as_objects(client, procedure_id: int, number: int | None = None) ->
     def masked(html: str) -> str:
         return re.sub(r'value="[\w-]+\.[\w-]+\.[\w-]+"', 'value="(token)"', html)
     return masked(served), masked(rendered)
+
+
+def statements_for(client, db, path: str) -> tuple[int, str]:
+    """The number of SQL statements a GET of ``path`` issues (it must answer 200), and the
+    page it served."""
+    with QueryCounter(db) as counter:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return counter.count, response.get_data(as_text=True)
+
+
+def built_candidacies(db, procedure, numbers: range, *, name: str, kbo_from: int,
+                      reference: str, states, now) -> list:
+    """Candidacies built directly, without the operations (too slow for the 200 of a test
+    that counts statements): for each ``i`` in ``numbers``, one of a new organisation
+    "``name`` i" (enterprise number ``kbo(kbo_from + i)``), with reference
+    "``reference``-i" (five digits), in ``states`` in turn, submitted at ``now`` with every
+    declaration made. Flushed, not committed."""
+    from matching.accounts.models import Organisation
+    from matching.candidacies.models import Candidacy
+
+    organisations = [Organisation(name=f"{name} {i}", enterprise_number=kbo(kbo_from + i),
+                                  legal_form="vzw", kind=OrganisationKind.OTHER)
+                     for i in numbers]
+    db.session.add_all(organisations)
+    db.session.flush()
+    candidacies = [Candidacy(organisation=o, procedure=procedure, state=states[k % len(states)],
+                             reference=f"{reference}-{i:05d}", created_at=now, submitted_at=now,
+                             declares_individual=True, declares_not_invoice_only=True,
+                             declares_partnership_commitment=True, declares_quality_framework=True)
+                   for k, (i, o) in enumerate(zip(numbers, organisations, strict=True))]
+    db.session.add_all(candidacies)
+    db.session.flush()
+    return candidacies
+
+
+def consensus_decision(candidacy, criterion: Criterion, *, by, now):
+    """The jury's round-1 decision on ``criterion`` of ``candidacy``, score 3 by consensus,
+    recorded by ``by``: built directly (with :func:`built_candidacies`)."""
+    from juries.models import JuryDecision
+    from juries.rules import Method
+
+    return JuryDecision(candidacy_id=candidacy.id, round=1, criterion=criterion, score=3,
+                        motivation="Een motivering van de jury.", method=Method.CONSENSUS,
+                        decided_by_id=by.id, decided_at=now,
+                        jury_blocs="EXTERN,LOKAAL_BESTUUR,VDAB")

@@ -27,7 +27,8 @@ from juries.models import (
     Vote,
 )
 from juries.operations import check_round_open
-from juries.queries import broken_juries, consensus_to_confirm, jury_with_members
+from juries.page_queries import broken_juries
+from juries.queries import consensus_to_confirm, jury_with_members
 from juries.rules import jury_is_complete
 from matching.accounts.models import Organisation, RoleGrant, User
 from matching.accounts.rules import Role

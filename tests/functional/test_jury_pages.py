@@ -15,9 +15,7 @@ CC, FFP = Criterion.CRUCIAL_CONTRIBUTION, Criterion.FIT_FOR_PARTNERSHIP
 
 
 def in_round_1(world, db, *names):
-    world.published_procedure()
-    candidacies = [world.apply(n) for n in (names or ("Jobkracht vzw",))]
-    world.start_round_1()
+    candidacies = world.in_round_1(*(names or ("Jobkracht vzw",)))
     db.session.commit()
     return candidacies
 
@@ -303,38 +301,19 @@ def _many_awaiting(world, db, n: int, offset: int) -> list:
     awaiting round 1 with the jury's crucial-contribution decision and vdab1's own fit
     score, awaiting round 2 with a round-1 decision and a round-1 score (which round 2 does
     not count), and not selected after round 1 (awaiting no round)."""
-    from juries.rules import Method
-    from matching.accounts.models import Organisation
-    from matching.accounts.rules import OrganisationKind
-    from matching.candidacies.models import Candidacy
     from matching.candidacies.rules import CandidacyState
-    from tests.support import kbo
+    from tests.support import built_candidacies, consensus_decision
 
     now, vdab1 = world.clock.now, world.mm["vdab1"]
-    states = (CandidacyState.SUBMITTED, CandidacyState.SELECTED_FOR_PITCH,
-              CandidacyState.NOT_SELECTED_R1)
-    organisations = [Organisation(name=f"Organisatie {offset + i}",
-                                  enterprise_number=kbo(7000 + offset + i),
-                                  legal_form="vzw", kind=OrganisationKind.OTHER)
-                     for i in range(n)]
-    db.session.add_all(organisations)
-    db.session.flush()
-    candidacies = [Candidacy(organisation=o, procedure=world.procedure, state=states[i % 3],
-                             reference=f"KAND-J-{offset + i:05d}", created_at=now,
-                             submitted_at=now, declares_individual=True,
-                             declares_not_invoice_only=True,
-                             declares_partnership_commitment=True,
-                             declares_quality_framework=True)
-                   for i, o in enumerate(organisations)]
-    db.session.add_all(candidacies)
-    db.session.flush()
+    candidacies = built_candidacies(
+        db, world.procedure, range(offset, offset + n), now=now, name="Organisatie",
+        kbo_from=7000, reference="KAND-J",
+        states=(CandidacyState.SUBMITTED, CandidacyState.SELECTED_FOR_PITCH,
+                CandidacyState.NOT_SELECTED_R1))
     rows = []
     for c in candidacies:
         if c.state != CandidacyState.NOT_SELECTED_R1:
-            rows += [JuryDecision(candidacy_id=c.id, round=1, criterion=CC, score=3,
-                                  motivation="Een motivering van de jury.",
-                                  method=Method.CONSENSUS, decided_by_id=vdab1.id,
-                                  decided_at=now, jury_blocs="EXTERN,LOKAAL_BESTUUR,VDAB"),
+            rows += [consensus_decision(c, CC, by=vdab1, now=now),
                      Assessment(user_id=vdab1.id, candidacy_id=c.id, round=1, criterion=FFP,
                                 score=3, recorded_at=now)]
     db.session.add_all(rows)
@@ -346,24 +325,16 @@ def test_the_dashboard_issues_as_many_statements_for_5_as_for_200_candidacies(wo
     """Issue 17: the session's statement and two for the dashboard, whatever the number of
     candidacies; per row what is left in the round it awaits (a round-1 decision or score
     does not count for round 2)."""
-    from tests.support import QueryCounter
+    from tests.support import statements_for
 
     world.published_procedure()
     world.compose_jury()
-    db.session.commit()
     login(client, db, world.mm["vdab1"])
     client.get("/jury")
-
-    def count() -> tuple[int, str]:
-        with QueryCounter(db) as counter:
-            response = client.get("/jury")
-        assert response.status_code == 200
-        return counter.count, response.get_data(as_text=True)
-
     _many_awaiting(world, db, 5, 0)
-    five, page = count()
+    five, page = statements_for(client, db, "/jury")
     many = _many_awaiting(world, db, 195, 5)
-    two_hundred, page = count()
+    two_hundred, page = statements_for(client, db, "/jury")
     assert five == two_hundred == 3, (five, two_hundred)
     both = "Cruciale bijdrage, Fit for partnership"
     assert "(KAND-J-00005) niets meer Fit for partnership" in dashboard_row(page, "Organisatie 5<")

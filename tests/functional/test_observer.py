@@ -4,19 +4,21 @@ import re
 
 from juries.models import Assessment
 from matching.candidacies.rules import Criterion
-from tests.support import QueryCounter, login, snapshot
+from tests.support import login, snapshot, statements_for
 from workareas.models import Procedure, WorkArea
 from workareas.rules import ProcedureState
 
 
+def round_1_closed(world):
+    """Jobkracht selected for the pitch, Werkwinkel not (its letter received)."""
+    c1, c2 = world.in_round_1("Jobkracht vzw", "Werkwinkel vzw")
+    world.round_1_closed(c1, c2)
+    return c1, c2
+
+
 def decided_world(world, db):
-    world.published_procedure()
-    c1, c2 = world.apply("Jobkracht vzw"), world.apply("Werkwinkel vzw")
-    world.start_round_1()
-    world.decide(c1, 1, (3, 4))
-    world.decide(c2, 1, (2, 3))
-    world.close_round(1)
-    world.received(c2, 1)
+    """As :func:`round_1_closed`, and Werkwinkel filed an appeal (committed)."""
+    c1, c2 = round_1_closed(world)
     world.appeal(c2)
     db.session.commit()
     return c1, c2
@@ -62,10 +64,7 @@ def test_only_observers_see_the_pages(world, db, client):
 
 
 def test_an_observer_cannot_score_vote_or_decide(world, db, client):
-    world.published_procedure()
-    c = world.apply("Jobkracht vzw")
-    world.start_round_1()
-    db.session.commit()
+    (c,) = world.in_round_1("Jobkracht vzw")
     login(client, db, world.observer())
     before = snapshot(db)
     base = f"/jury/kandidaturen/{c.id}/ronde/1"
@@ -84,35 +83,28 @@ def test_an_observer_cannot_score_vote_or_decide(world, db, client):
     assert snapshot(db) == before and world.count(Assessment) == 0
 
 
-def make_procedures(db, n, now):
-    areas = [WorkArea(name=f"Gebied {i:04d}", province="Limburg") for i in range(n)]
+def make_procedures(db, numbers: range, now):
+    """A draft procedure in a new work area "Gebied i" for each ``i`` in ``numbers``."""
+    areas = [WorkArea(name=f"Gebied {i:04d}", province="Limburg") for i in numbers]
     db.session.add_all(areas)
     db.session.flush()
     db.session.add_all([Procedure(work_area_id=a.id, sequence=1, title=f"Procedure {i}",
                                   state=ProcedureState.DRAFT, created_at=now)
-                        for i, a in enumerate(areas)])
+                        for i, a in zip(numbers, areas, strict=True)])
     db.session.commit()
 
 
 def count_overview(client, db):
     client.get("/observatie")  # the audit trail is verified once per new chain head
-    with QueryCounter(db) as counter:
-        assert client.get("/observatie").status_code == 200
-    return counter.count
+    return statements_for(client, db, "/observatie")[0]
 
 
 def test_the_overview_issues_the_same_number_of_statements_for_5_and_200(world, db, client):
     decided_world(world, db)
     login(client, db, world.observer())
-    make_procedures(db, 4, world.clock.now)  # 5 procedures in all
+    make_procedures(db, range(4), world.clock.now)  # 5 procedures in all
     small = count_overview(client, db)
-    areas = [WorkArea(name=f"Regio {i:04d}", province="Antwerpen") for i in range(195)]
-    db.session.add_all(areas)
-    db.session.flush()
-    db.session.add_all([Procedure(work_area_id=a.id, sequence=1, title="P",
-                                  state=ProcedureState.DRAFT, created_at=world.clock.now)
-                        for a in areas])
-    db.session.commit()
+    make_procedures(db, range(4, 199), world.clock.now)
     assert db.session.query(Procedure).count() == 200
     assert count_overview(client, db) == small
 
@@ -120,10 +112,7 @@ def test_the_overview_issues_the_same_number_of_statements_for_5_and_200(world, 
 def test_the_audit_trail_speaks_words_in_brussels_time(world, db, client):
     """Issue 13: actions as words, details as sentences, no JSON or codes."""
     from juries import round_operations as round_ops  # noqa: F401
-    world.published_procedure()
-    world.apply("Jobkracht vzw")
-    world.start_round_1()
-    db.session.commit()
+    world.in_round_1("Jobkracht vzw")
     login(client, db, world.observer())
     page = client.get(f"/observatie/procedures/{world.procedure.id}/audit").get_data(
         as_text=True)
@@ -136,14 +125,7 @@ def test_the_audit_trail_speaks_words_in_brussels_time(world, db, client):
 def test_the_overview_counts_again_what_an_operation_changed(world, db, client):
     """Issue 17: the candidacies per state and the open appeals are kept per procedure while
     its audit mark stays; an operation moves the mark, so the next view counts again."""
-    world.published_procedure()
-    c1, c2 = world.apply("Jobkracht vzw"), world.apply("Werkwinkel vzw")
-    world.start_round_1()
-    world.decide(c1, 1, (3, 4))
-    world.decide(c2, 1, (2, 3))
-    world.close_round(1)
-    world.received(c2, 1)
-    db.session.commit()
+    _, c2 = round_1_closed(world)
     login(client, db, world.observer())
     page = client.get("/observatie").get_data(as_text=True)
     assert re.search(r"niet geselecteerd na ronde 1: 1</li></ul></td>\s*<td>0</td>", page)

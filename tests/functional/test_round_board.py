@@ -9,29 +9,24 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from juries import round_operations as round_ops
-from juries.models import JuryDecision, PitchAppointment
-from juries.queries import round_board_lines, round_board_rows
-from juries.rules import Method, PitchOutcome
-from matching.accounts.models import Organisation
-from matching.accounts.rules import OrganisationKind
+from juries.models import PitchAppointment
+from juries.page_queries import round_board_lines
+from juries.queries import round_board_rows
+from juries.rules import PitchOutcome
 from matching.audit.models import AuditEvent
 from matching.candidacies.models import Candidacy, Letter, LetterPdf
 from matching.candidacies.rules import CandidacyState, Criterion
 from matching.letters.content import LetterKind
 from matching.mail.models import OutboxMessage, OutboxState
-from tests.support import QueryCounter, kbo, login
+from tests.support import built_candidacies, consensus_decision, login, statements_for
 from workareas import operations as area_ops
 from workareas.models import PitchSlot, Procedure
 from workareas.rules import ProcedureState
 
 
 def test_the_round_boards_pitches_letters_and_previews(world, db, client):
-    world.published_procedure()
-    strong = world.apply("Sterk Werk")
-    weak = world.apply("Zwak Werk")
-    world.start_round_1()
+    strong, weak = world.in_round_1("Sterk Werk", "Zwak Werk")
     world.decide(strong, 1, (3, 4))
-    db.session.commit()
     login(client, db, world.coordinator)
     p = world.procedure.id
 
@@ -152,26 +147,13 @@ def _many(world, db, n: int, offset: int) -> None:
     """``n`` submitted candidacies, half with both round-1 decisions, each with a letter and
     its outbox message (built directly: the operations are too slow for 200)."""
     procedure, now = world.procedure, world.clock.now
-    organisations = [Organisation(name=f"Organisatie {offset + i}",
-                                  enterprise_number=kbo(5000 + offset + i),
-                                  legal_form="vzw", kind=OrganisationKind.OTHER)
-                     for i in range(n)]
-    db.session.add_all(organisations)
-    db.session.flush()
-    candidacies = [Candidacy(organisation=o, procedure=procedure, state=CandidacyState.SUBMITTED,
-                             reference=f"KAND-T-{offset + i:05d}", created_at=now, submitted_at=now,
-                             declares_individual=True, declares_not_invoice_only=True,
-                             declares_partnership_commitment=True, declares_quality_framework=True)
-                   for i, o in enumerate(organisations)]
-    db.session.add_all(candidacies)
-    db.session.flush()
+    candidacies = built_candidacies(db, procedure, range(offset, offset + n), now=now,
+                                    name="Organisatie", kbo_from=5000, reference="KAND-T",
+                                    states=[CandidacyState.SUBMITTED])
     decisions, letters = [], []
     for i, c in enumerate(candidacies):
         if i % 2 == 0:
-            decisions += [JuryDecision(candidacy_id=c.id, round=1, criterion=cr, score=3,
-                                       motivation="Een motivering van de jury.",
-                                       method=Method.CONSENSUS, decided_by_id=world.mm["vdab1"].id,
-                                       decided_at=now, jury_blocs="EXTERN,LOKAAL_BESTUUR,VDAB")
+            decisions += [consensus_decision(c, cr, by=world.mm["vdab1"], now=now)
                           for cr in Criterion]
         html = f"<p>brief {c.reference}</p>"
         letters.append(Letter(kind=LetterKind.CANDIDACY_RECEIPT, reference=f"{c.reference}/ONTV",
@@ -201,28 +183,20 @@ def _many(world, db, n: int, offset: int) -> None:
     db.session.commit()
 
 
-def _count(client, db, path: str) -> int:
-    with QueryCounter(db) as counter:
-        response = client.get(path)
-    assert response.status_code == 200, path
-    return counter.count
-
-
 def test_the_round_board_and_the_letters_page_issue_a_constant_number_of_statements(world, db,
                                                                                     client):
     world.published_procedure()
     world.compose_jury()
-    db.session.commit()
     login(client, db, world.coordinator)
     p = world.procedure.id
     paths = [f"/coordinatie/procedures/{p}/rondes/1", f"/coordinatie/procedures/{p}/brieven",
              f"/coordinatie/procedures/{p}/rondes/2"]
     _many(world, db, 5, 0)
-    small = {path: _count(client, db, path) for path in paths}
+    small = {path: statements_for(client, db, path)[0] for path in paths}
     page = client.get(paths[0]).get_data(as_text=True)
     assert page.count("<tr>") == 1 + 5 and "Organisatie 4" in page
     _many(world, db, 195, 5)
-    large = {path: _count(client, db, path) for path in paths}
+    large = {path: statements_for(client, db, path)[0] for path in paths}
     page = client.get(paths[1]).get_data(as_text=True)
     assert "Organisatie 199" in page
     assert small == large, (small, large)
@@ -232,27 +206,16 @@ def _selected_with_pitches(world, db, n: int, offset: int) -> None:
     """``n`` candidacies selected for the pitch, each with a planned pitch (not yet held):
     every other one's moment has begun (the board then offers to record it)."""
     procedure, now = world.procedure, world.clock.now
-    organisations = [Organisation(name=f"Pitcher {offset + i}",
-                                  enterprise_number=kbo(7000 + offset + i),
-                                  legal_form="vzw", kind=OrganisationKind.OTHER)
-                     for i in range(n)]
-    db.session.add_all(organisations)
-    db.session.flush()
-    candidacies = [Candidacy(organisation=o, procedure=procedure,
-                             state=CandidacyState.SELECTED_FOR_PITCH,
-                             reference=f"KAND-P-{offset + i:05d}", created_at=now,
-                             submitted_at=now, declares_individual=True,
-                             declares_not_invoice_only=True,
-                             declares_partnership_commitment=True,
-                             declares_quality_framework=True)
-                   for i, o in enumerate(organisations)]
+    candidacies = built_candidacies(db, procedure, range(offset, offset + n), now=now,
+                                    name="Pitcher", kbo_from=7000, reference="KAND-P",
+                                    states=[CandidacyState.SELECTED_FOR_PITCH])
     slots = [PitchSlot(procedure_id=procedure.id,
                        starts_at=now + timedelta(hours=(offset + i) * (1 if i % 2 else -1)),
                        ends_at=now + timedelta(hours=(offset + i) * (1 if i % 2 else -1),
                                                minutes=30),
                        location=f"Zaal {offset + i}")
              for i in range(n)]
-    db.session.add_all(candidacies + slots)
+    db.session.add_all(slots)
     db.session.flush()
     db.session.add_all([PitchAppointment(candidacy_id=c.id, slot_id=s.id, planned_at=now)
                         for c, s in zip(candidacies, slots, strict=True)])
@@ -265,14 +228,12 @@ def test_the_round_2_board_with_planned_pitches_issues_a_constant_number_of_stat
     pitch the board read, not with a statement per candidacy."""
     world.published_procedure()
     world.compose_jury()
-    db.session.commit()
     login(client, db, world.coordinator)
     path = f"/coordinatie/procedures/{world.procedure.id}/rondes/2"
     _selected_with_pitches(world, db, 3, 0)
-    small = _count(client, db, path)
+    small, _ = statements_for(client, db, path)
     _selected_with_pitches(world, db, 40, 3)
-    large = _count(client, db, path)
-    page = client.get(path).get_data(as_text=True)
+    large, page = statements_for(client, db, path)
     assert "Pitcher 42" in page and page.count("Pitch als gehouden registreren") == 22
     assert small == large, (small, large)
 

@@ -57,9 +57,7 @@ def test_the_coordinator_follows_the_task_list(world, db, client, pages_at_world
 
 def test_a_conflict_that_breaks_the_jury_shows_on_the_jury_page_the_board_and_the_tasks(
         world, db, client, pages_at_world_time):
-    world.published_procedure()
-    c = world.apply("Jobkracht vzw")
-    world.start_round_1()
+    (c,) = world.in_round_1("Jobkracht vzw")
     jury_ops.declare_conflict(c, "Ik zetel in hun raad van bestuur.", actor=world.mm["lokaal1"],
                               now=world.clock.now)
     db.session.commit()
@@ -76,12 +74,9 @@ def test_a_conflict_that_breaks_the_jury_shows_on_the_jury_page_the_board_and_th
 
 def test_closing_a_round_asks_for_confirmation_and_a_closed_round_offers_no_closing(
         world, db, client, pages_at_world_time):
-    world.published_procedure()
-    a, b = world.apply("Sterk vzw"), world.apply("Zwak vzw")
-    world.start_round_1()
+    a, b = world.in_round_1("Sterk vzw", "Zwak vzw")
     world.decide(a, 1, (3, 3))
     world.decide(b, 1, (2, 3))
-    db.session.commit()
     login(client, db, world.coordinator)
     p = world.procedure.id
     board = client.get(f"/coordinatie/procedures/{p}/rondes/1").get_data(as_text=True)
@@ -110,10 +105,7 @@ def test_closing_a_round_asks_for_confirmation_and_a_closed_round_offers_no_clos
 
 def test_the_matchmaker_sees_scores_missing_and_open_ballots(world, db, client,
                                                              pages_at_world_time):
-    world.published_procedure()
-    c = world.apply("Jobkracht vzw")
-    world.start_round_1()
-    db.session.commit()
+    (c,) = world.in_round_1("Jobkracht vzw")
     login(client, db, world.mm["extern1"])
     page = _tasks(client)
     assert _link(page, "Ronde 1: kandidaturen die op uw score wachten: 1.") == \
@@ -150,10 +142,7 @@ def test_the_applicant_sees_the_draft_with_its_deadline_then_the_letter_and_appe
     candidacy_ops.submit_candidacy(c, actor=who, now=world.clock.now)
     other = world.apply("Sterk vzw")
     world.start_round_1()
-    world.decide(c, 1, (2, 2))
-    world.decide(other, 1, (3, 3))
-    world.close_round(1)
-    world.received(c, 1)
+    world.round_1_closed(other, c, scores=((3, 3), (2, 2)))
     db.session.commit()
     page = _tasks(client)
     assert "een weerwoord kan tot de vermelde datum" in page
@@ -202,11 +191,7 @@ def test_an_expired_call_is_not_offered_and_a_closed_appeal_window_offers_no_for
     world.clock.now = world.procedure.candidacy_deadline - timedelta(days=1)
     a, b = world.apply("Sterk vzw"), world.apply("Zwak vzw")
     world.start_round_1()
-    world.decide(a, 1, (3, 3))
-    world.decide(b, 1, (2, 2))
-    world.close_round(1)
-    world.received(b, 1)
-    db.session.commit()
+    world.round_1_closed(a, b, scores=((3, 3), (2, 2)))
     login(client, db, world.applicant(b.organisation))
     page = client.get(f"/kandidaturen/{b.id}/weerwoord").get_data(as_text=True)
     assert "Weerwoord indienen" in page

@@ -81,7 +81,7 @@ def test_the_board_rows_escape_what_a_row_holds_and_reuse_what_the_page_gave():
     from datetime import UTC, datetime
 
     from juries.board_rows import board_rows_html
-    from juries.queries import BoardLine, BoardPitch
+    from juries.page_queries import BoardLine, BoardPitch
     from juries.rules import Method, round_readiness
 
     cc, fit = Criterion.CRUCIAL_CONTRIBUTION, Criterion.FIT_FOR_PARTNERSHIP
