@@ -56,9 +56,29 @@ def format_day(value: date | datetime, locale: str = "nl", *, weekday: bool = Fa
     return _format_day(_as_day(value), _babel_locale(locale), weekday)
 
 
+#: Babel's (CLDR's) wide month and weekday names of the application's languages, Monday
+#: first. Formatting with Babel loads its locale data and, for any locale, the whole of its
+#: ``global.dat`` (about 4.4 MB a worker that otherwise never needs it: issue 17, a worker's
+#: memory); ``tests/unit/test_day_names.py`` compares every day with Babel's answer.
+_DAY_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "nl": (("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+            "september", "oktober", "november", "december"),
+           ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")),
+    "en": (("January", "February", "March", "April", "May", "June", "July", "August",
+            "September", "October", "November", "December"),
+           ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")),
+}
+
+
 @lru_cache(maxsize=4096)
 def _format_day(day: date, locale: str, weekday: bool) -> str:
-    return _babel_format_date(day, "EEEE d MMMM y" if weekday else "d MMMM y", locale=locale)
+    names = _DAY_NAMES.get(locale)
+    if names is None:  # another language: Babel's own formatting
+        return _babel_format_date(day, "EEEE d MMMM y" if weekday else "d MMMM y",
+                                  locale=locale)
+    months, weekdays = names
+    text = f"{day.day} {months[day.month - 1]} {day.year}"
+    return f"{weekdays[day.weekday()]} {text}" if weekday else text
 
 
 def format_clock(instant: datetime, *, seconds: bool = False) -> str:
