@@ -141,12 +141,13 @@ class _Statements(NamedTuple):
 
 def _statements(postgresql: bool) -> _Statements:
     """The statements of :func:`load_facts`. On PostgreSQL every table read through the
-    candidacies (their organisations, contributions, decisions, notices and appeals) is
-    also restricted by ``column = ANY(ARRAY(the candidacies' ids))`` (issue 17): joined
-    only on the candidacy, such a table was read whole (a hash join over a sequential scan,
-    the planner's choice at its default costs, 1-3 ms a statement at 1x); with the ids
-    known before the scan it is read by its index. The rows are the same (the join
-    restricts them already); elsewhere the condition is left out."""
+    candidacies (their organisations, contributions, decisions and notices) is also
+    restricted by ``column = ANY(ARRAY(the candidacies' ids))`` (issue 17): joined only on
+    the candidacy, such a table was read whole (a hash join over a sequential scan, the
+    planner's choice at its default costs, 1-3 ms a statement at 1x); with the ids known
+    before the scan it is read by its index. The rows are the same (the join restricts
+    them already); elsewhere the condition is left out. Not the appeals: a few hundred
+    rows at 1x, which PostgreSQL then scans comparing each with the whole array (slower)."""
 
     def among(column, ids):
         return column == any_(func.array(ids)) if postgresql else true()
@@ -221,17 +222,21 @@ def _statements(postgresql: bool) -> _Statements:
                _text(PanelMember.position), PanelMember.motivation)
         .join(Candidacy, Candidacy.id == Appeal.candidacy_id)
         .outerjoin(PanelMember, PanelMember.appeal_id == Appeal.id)
-        .where(Candidacy.procedure_id.in_(_IDS), of_candidacies(Appeal.candidacy_id))
-        .order_by(Appeal.id, PanelMember.id))
+        .where(Candidacy.procedure_id.in_(_IDS)).order_by(Appeal.id, PanelMember.id))
 
     return _Statements(small_facts, candidacies, decisions, letters_and_notices, appeals)
 
 
-_DEFAULT, _POSTGRESQL = _statements(False), _statements(True)
+_DEFAULT, _ONE_ON_POSTGRESQL = _statements(False), _statements(True)
 
 
-def _statements_for(conn: Connection) -> _Statements:
-    return _POSTGRESQL if conn.dialect.name == "postgresql" else _DEFAULT
+def _statements_for(conn: Connection, by_ids: dict) -> _Statements:
+    """The index-led statements for one procedure on PostgreSQL (the conditions page); for
+    many (the overview's slices) the arrays hold thousands of ids and reading the tables
+    whole is faster (at 1x: ten procedures take 3x longer with the arrays)."""
+    if len(by_ids["ids"]) == 1 and conn.dialect.name == "postgresql":
+        return _ONE_ON_POSTGRESQL
+    return _DEFAULT
 
 
 
@@ -240,7 +245,6 @@ def load_facts(procedure_ids: list[int] | None = None,
     """The facts of the given procedures (every procedure when None), in bulk: six
     statements, however many procedures and records."""
     conn = db.session.connection()
-    statements = _statements_for(conn)
     if procedure_ids is None:
         procedures = conn.execute(_PROCEDURES).all()
     else:
@@ -249,6 +253,7 @@ def load_facts(procedure_ids: list[int] | None = None,
     if not ids:
         return {}
     by_ids = {"ids": ids}
+    statements = _statements_for(conn, by_ids)
     versions = [p[4] for p in procedures if p[4] is not None]
     areas = list({p[3] for p in procedures})
 
@@ -303,7 +308,7 @@ def _candidacies(conn: Connection, by_ids: dict, codes: dict[int, set[str]]
     none: frozenset[str] = frozenset()
     states = _CANDIDACY_STATES
     for (cid, pid, reference, org_id, name, kind, state, submitted, individual,
-         reason, seat) in conn.execute(_statements_for(conn).candidacies, by_ids).all():
+         reason, seat) in conn.execute(_statements_for(conn, by_ids).candidacies, by_ids).all():
         out[pid].append(CandidacyFacts(cid, reference, org_id, name, kind, states[state],
                                        bool(submitted), individual, reason,
                                        frozenset(codes[cid]) if cid in codes else none,
@@ -316,7 +321,7 @@ def _decisions(conn: Connection, by_ids: dict) -> dict[int, list[DecisionFacts]]
     out: dict[int, list[DecisionFacts]] = defaultdict(list)
     votes: dict[str, int] = {}  # of the ballot of the decision being read
     last_id = None
-    rows = conn.execute(_statements_for(conn).decisions, by_ids).all()
+    rows = conn.execute(_statements_for(conn, by_ids).decisions, by_ids).all()
     for (pid, did, cid, round_no, criterion, score, motivated, method, blocs, ballot_id,
          ballot_state, outcome, bloc, vote) in rows:
         if did != last_id:  # a decision's first row (the next ones: its ballot's other votes)
@@ -342,7 +347,7 @@ def _letters_and_notices(conn: Connection, by_ids: dict
     round_of = _ROUND_OF_KIND
     notices: dict[int, list[NoticeFacts]] = defaultdict(list)
     for (tag, pid, candidacy_id, number, kind, selected, at, _, _) in conn.execute(
-            _statements_for(conn).letters_and_notices, by_ids).all():
+            _statements_for(conn, by_ids).letters_and_notices, by_ids).all():
         if tag == _NOTICE:
             notices[pid].append(NoticeFacts(candidacy_id, number, selected, at))
             continue
@@ -362,7 +367,7 @@ def _appeals(conn: Connection, by_ids: dict) -> dict[int, list[AppealFacts]]:
     rows: dict[int, tuple] = {}  # appeal id -> (procedure, candidacy, round, state)
     panel: dict[int, list[PanelFacts]] = defaultdict(list)
     for (pid, aid, cid, round_no, state, member_id, user_id, position,
-         motivation) in conn.execute(_statements_for(conn).appeals, by_ids).all():
+         motivation) in conn.execute(_statements_for(conn, by_ids).appeals, by_ids).all():
         if aid not in rows:
             rows[aid] = (pid, cid, round_no, state)
         if member_id is not None:
