@@ -11,23 +11,27 @@ import time
 from collections import defaultdict
 from datetime import datetime
 from types import MappingProxyType
+from typing import NamedTuple
 
 from sqlalchemy import (
     Boolean,
     Integer,
     String,
+    any_,
     bindparam,
     cast,
     func,
     literal_column,
     null,
     select,
+    true,
     type_coerce,
     union_all,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import CompoundSelect, Select
 
 from appeals.models import Appeal, PanelMember
 from appeals.rules import AppealState
@@ -109,49 +113,6 @@ def _kind(kind: int):
     return literal_column(str(kind), Integer)
 
 
-_SMALL_FACTS = union_all(
-    select(_kind(_NEED).label("kind"), LocalNeed.version_id.label("owner"),
-           LocalNeed.position.label("number"), LocalNeed.title.label("a"),
-           LocalNeed.motivation.label("b"))
-    .where(LocalNeed.version_id.in_(_VERSIONS)),
-    select(_kind(_CHALLENGE), RegionalChallenge.version_id, _NO_NUMBER, RegionalChallenge.code,
-           _NO_TEXT)
-    .where(RegionalChallenge.version_id.in_(_VERSIONS)),
-    select(_kind(_GOVERNMENT), WorkAreaGovernment.work_area_id,
-           WorkAreaGovernment.organisation_id, _NO_TEXT, _NO_TEXT)
-    .where(WorkAreaGovernment.work_area_id.in_(_AREAS)),
-    select(_kind(_NIS_CODE), Municipality.work_area_id, _NO_NUMBER, Municipality.nis_code,
-           _NO_TEXT)
-    .where(Municipality.work_area_id.in_(_AREAS), Municipality.nis_code.is_not(None)),
-    select(_kind(_JURY_SEAT), Jury.procedure_id, JuryMembership.user_id,
-           cast(JuryMembership.bloc, String), _NO_TEXT)
-    .join(JuryMembership, JuryMembership.jury_id == Jury.id)
-    .where(Jury.procedure_id.in_(_IDS)),
-    select(_kind(_CONTRIBUTION), Contribution.candidacy_id, _NO_NUMBER,
-           Contribution.challenge_code, _NO_TEXT)
-    .join(Candidacy, Candidacy.id == Contribution.candidacy_id)
-    .where(Candidacy.procedure_id.in_(_IDS)),
-).order_by(literal_column("kind"), literal_column("number"))  # the needs by position
-_CANDIDACIES = (
-    select(Candidacy.id, Candidacy.procedure_id, Candidacy.reference,
-           Candidacy.organisation_id, Organisation.name, _text(Organisation.kind),
-           _text(Candidacy.state), Candidacy.submitted_at.is_not(None),
-           Candidacy.declares_individual, Candidacy.inadmissible_reason,
-           Organisation.seat_nis_code)
-    .join(Organisation, Organisation.id == Candidacy.organisation_id)
-    .where(Candidacy.procedure_id.in_(_IDS)).order_by(Candidacy.id))
-#: Every decision with the votes of its ballot (one row per vote; one row without).
-_DECISIONS = (
-    select(Candidacy.procedure_id, JuryDecision.id, JuryDecision.candidacy_id,
-           JuryDecision.round, _text(JuryDecision.criterion), JuryDecision.score,
-           func.length(func.trim(JuryDecision.motivation)), _text(JuryDecision.method),
-           JuryDecision.jury_blocs, JuryDecision.ballot_id, _text(Ballot.state),
-           Ballot.outcome_score, _text(Vote.bloc), Vote.score)
-    .join(Candidacy, Candidacy.id == JuryDecision.candidacy_id)
-    .outerjoin(Ballot, Ballot.id == JuryDecision.ballot_id)
-    .outerjoin(Vote, Vote.ballot_id == JuryDecision.ballot_id)
-    .where(Candidacy.procedure_id.in_(_IDS)).order_by(JuryDecision.id, Vote.id))
-
 #: The letters of an appealable decision, by "round" (0: the inadmissibility, issue 12).
 _DECISION_ROUNDS = {**DECISION_KINDS, LetterKind.INADMISSIBLE: INTAKE}
 _ROUND_OF_KIND = {kind.value: round_no for kind, round_no in _DECISION_ROUNDS.items()}
@@ -162,27 +123,121 @@ _SELECTED_KIND_VALUES = frozenset(kind.value for kind in _SELECTED_KINDS)
 #: notice's round, the letter's kind, whether the notice's decision selected, the letter's
 #: appeal deadline or the notice's moment of receipt, then the two columns it is ordered by.
 _LETTER, _NOTICE = 0, 1
-_LETTERS_AND_NOTICES = union_all(
-    select(_kind(_LETTER).label("tag"), Letter.procedure_id.label("procedure"),
-           Letter.candidacy_id.label("candidacy"), Letter.id.label("number"),
-           _text(Letter.kind).label("letter_kind"), cast(null(), Boolean).label("selected"),
-           Letter.appeal_deadline.label("at"), Letter.version.label("first"),
-           Letter.id.label("second"))
-    .where(Letter.procedure_id.in_(_IDS), Letter.kind.in_(list(_DECISION_ROUNDS))),
-    select(_kind(_NOTICE), Candidacy.procedure_id, DecisionNotice.candidacy_id,
-           DecisionNotice.round, _NO_TEXT, DecisionNotice.selected, DecisionNotice.received_at,
-           _kind(0), DecisionNotice.id)
-    .join(Candidacy, Candidacy.id == DecisionNotice.candidacy_id)
-    .where(Candidacy.procedure_id.in_(_IDS)),
-).order_by(literal_column("tag"), literal_column("first"), literal_column("second"))
-#: Every appeal with its panel (one row per member; one row without).
-_APPEALS = (
-    select(Candidacy.procedure_id, Appeal.id, Appeal.candidacy_id, Appeal.round,
-           _text(Appeal.state), PanelMember.id, PanelMember.user_id,
-           _text(PanelMember.position), PanelMember.motivation)
-    .join(Candidacy, Candidacy.id == Appeal.candidacy_id)
-    .outerjoin(PanelMember, PanelMember.appeal_id == Appeal.id)
-    .where(Candidacy.procedure_id.in_(_IDS)).order_by(Appeal.id, PanelMember.id))
+
+
+#: The candidacies of the procedures: their ids, their organisations' ids.
+_CANDIDACY_IDS = select(Candidacy.id).where(Candidacy.procedure_id.in_(_IDS)).scalar_subquery()
+_ORGANISATION_IDS = (select(Candidacy.organisation_id)
+                     .where(Candidacy.procedure_id.in_(_IDS)).scalar_subquery())
+
+
+class _Statements(NamedTuple):
+    small_facts: CompoundSelect
+    candidacies: Select
+    decisions: Select
+    letters_and_notices: CompoundSelect
+    appeals: Select
+
+
+def _statements(postgresql: bool) -> _Statements:
+    """The statements of :func:`load_facts`. On PostgreSQL every table read through the
+    candidacies (their organisations, contributions, decisions and notices) is also
+    restricted by ``column = ANY(ARRAY(the candidacies' ids))`` (issue 17): joined only on
+    the candidacy, such a table was read whole (a hash join over a sequential scan, the
+    planner's choice at its default costs, 1-3 ms a statement at 1x); with the ids known
+    before the scan it is read by its index. The rows are the same (the join restricts
+    them already); elsewhere the condition is left out. Not the appeals: a few hundred
+    rows at 1x, which PostgreSQL then scans comparing each with the whole array (slower)."""
+
+    def among(column, ids):
+        return column == any_(func.array(ids)) if postgresql else true()
+
+    def of_candidacies(column):
+        return among(column, _CANDIDACY_IDS)
+
+    def of_organisations(column):
+        return among(column, _ORGANISATION_IDS)
+
+    small_facts = union_all(
+        select(_kind(_NEED).label("kind"), LocalNeed.version_id.label("owner"),
+               LocalNeed.position.label("number"), LocalNeed.title.label("a"),
+               LocalNeed.motivation.label("b"))
+        .where(LocalNeed.version_id.in_(_VERSIONS)),
+        select(_kind(_CHALLENGE), RegionalChallenge.version_id, _NO_NUMBER, RegionalChallenge.code,
+               _NO_TEXT)
+        .where(RegionalChallenge.version_id.in_(_VERSIONS)),
+        select(_kind(_GOVERNMENT), WorkAreaGovernment.work_area_id,
+               WorkAreaGovernment.organisation_id, _NO_TEXT, _NO_TEXT)
+        .where(WorkAreaGovernment.work_area_id.in_(_AREAS)),
+        select(_kind(_NIS_CODE), Municipality.work_area_id, _NO_NUMBER, Municipality.nis_code,
+               _NO_TEXT)
+        .where(Municipality.work_area_id.in_(_AREAS), Municipality.nis_code.is_not(None)),
+        select(_kind(_JURY_SEAT), Jury.procedure_id, JuryMembership.user_id,
+               cast(JuryMembership.bloc, String), _NO_TEXT)
+        .join(JuryMembership, JuryMembership.jury_id == Jury.id)
+        .where(Jury.procedure_id.in_(_IDS)),
+        select(_kind(_CONTRIBUTION), Contribution.candidacy_id, _NO_NUMBER,
+               Contribution.challenge_code, _NO_TEXT)
+        .join(Candidacy, Candidacy.id == Contribution.candidacy_id)
+        .where(Candidacy.procedure_id.in_(_IDS), of_candidacies(Contribution.candidacy_id)),
+    ).order_by(literal_column("kind"), literal_column("number"))  # the needs by position
+    candidacies = (
+        select(Candidacy.id, Candidacy.procedure_id, Candidacy.reference,
+               Candidacy.organisation_id, Organisation.name, _text(Organisation.kind),
+               _text(Candidacy.state), Candidacy.submitted_at.is_not(None),
+               Candidacy.declares_individual, Candidacy.inadmissible_reason,
+               Organisation.seat_nis_code)
+        .join(Organisation, Organisation.id == Candidacy.organisation_id)
+        .where(Candidacy.procedure_id.in_(_IDS), of_organisations(Organisation.id))
+        .order_by(Candidacy.id))
+    #: Every decision with the votes of its ballot (one row per vote; one row without).
+    decisions = (
+        select(Candidacy.procedure_id, JuryDecision.id, JuryDecision.candidacy_id,
+               JuryDecision.round, _text(JuryDecision.criterion), JuryDecision.score,
+               func.length(func.trim(JuryDecision.motivation)), _text(JuryDecision.method),
+               JuryDecision.jury_blocs, JuryDecision.ballot_id, _text(Ballot.state),
+               Ballot.outcome_score, _text(Vote.bloc), Vote.score)
+        .join(Candidacy, Candidacy.id == JuryDecision.candidacy_id)
+        .outerjoin(Ballot, Ballot.id == JuryDecision.ballot_id)
+        .outerjoin(Vote, Vote.ballot_id == JuryDecision.ballot_id)
+        .where(Candidacy.procedure_id.in_(_IDS), of_candidacies(JuryDecision.candidacy_id))
+        .order_by(JuryDecision.id, Vote.id))
+    letters_and_notices = union_all(
+        select(_kind(_LETTER).label("tag"), Letter.procedure_id.label("procedure"),
+               Letter.candidacy_id.label("candidacy"), Letter.id.label("number"),
+               _text(Letter.kind).label("letter_kind"), cast(null(), Boolean).label("selected"),
+               Letter.appeal_deadline.label("at"), Letter.version.label("first"),
+               Letter.id.label("second"))
+        .where(Letter.procedure_id.in_(_IDS), Letter.kind.in_(list(_DECISION_ROUNDS))),
+        select(_kind(_NOTICE), Candidacy.procedure_id, DecisionNotice.candidacy_id,
+               DecisionNotice.round, _NO_TEXT, DecisionNotice.selected, DecisionNotice.received_at,
+               _kind(0), DecisionNotice.id)
+        .join(Candidacy, Candidacy.id == DecisionNotice.candidacy_id)
+        .where(Candidacy.procedure_id.in_(_IDS), of_candidacies(DecisionNotice.candidacy_id)),
+    ).order_by(literal_column("tag"), literal_column("first"), literal_column("second"))
+    #: Every appeal with its panel (one row per member; one row without).
+    appeals = (
+        select(Candidacy.procedure_id, Appeal.id, Appeal.candidacy_id, Appeal.round,
+               _text(Appeal.state), PanelMember.id, PanelMember.user_id,
+               _text(PanelMember.position), PanelMember.motivation)
+        .join(Candidacy, Candidacy.id == Appeal.candidacy_id)
+        .outerjoin(PanelMember, PanelMember.appeal_id == Appeal.id)
+        .where(Candidacy.procedure_id.in_(_IDS)).order_by(Appeal.id, PanelMember.id))
+
+    return _Statements(small_facts, candidacies, decisions, letters_and_notices, appeals)
+
+
+_DEFAULT, _ONE_ON_POSTGRESQL = _statements(False), _statements(True)
+
+
+def _statements_for(conn: Connection, by_ids: dict) -> _Statements:
+    """The index-led statements for one procedure on PostgreSQL (the conditions page); for
+    many (the overview's slices) the arrays hold thousands of ids and reading the tables
+    whole is faster (at 1x: ten procedures take 3x longer with the arrays)."""
+    if len(by_ids["ids"]) == 1 and conn.dialect.name == "postgresql":
+        return _ONE_ON_POSTGRESQL
+    return _DEFAULT
+
 
 
 def load_facts(procedure_ids: list[int] | None = None,
@@ -198,6 +253,7 @@ def load_facts(procedure_ids: list[int] | None = None,
     if not ids:
         return {}
     by_ids = {"ids": ids}
+    statements = _statements_for(conn, by_ids)
     versions = [p[4] for p in procedures if p[4] is not None]
     areas = list({p[3] for p in procedures})
 
@@ -208,7 +264,7 @@ def load_facts(procedure_ids: list[int] | None = None,
     jury: dict[int, dict[int, str]] = defaultdict(dict)
     contributions: dict[int, set[str]] = defaultdict(set)
     for kind, owner, number, a, b in conn.execute(
-            _SMALL_FACTS, {"ids": ids, "versions": versions, "areas": areas}).all():
+            statements.small_facts, {"ids": ids, "versions": versions, "areas": areas}).all():
         if kind == _CONTRIBUTION:
             contributions[owner].add(a)
         elif kind == _NEED:
@@ -252,7 +308,7 @@ def _candidacies(conn: Connection, by_ids: dict, codes: dict[int, set[str]]
     none: frozenset[str] = frozenset()
     states = _CANDIDACY_STATES
     for (cid, pid, reference, org_id, name, kind, state, submitted, individual,
-         reason, seat) in conn.execute(_CANDIDACIES, by_ids).all():
+         reason, seat) in conn.execute(_statements_for(conn, by_ids).candidacies, by_ids).all():
         out[pid].append(CandidacyFacts(cid, reference, org_id, name, kind, states[state],
                                        bool(submitted), individual, reason,
                                        frozenset(codes[cid]) if cid in codes else none,
@@ -265,8 +321,9 @@ def _decisions(conn: Connection, by_ids: dict) -> dict[int, list[DecisionFacts]]
     out: dict[int, list[DecisionFacts]] = defaultdict(list)
     votes: dict[str, int] = {}  # of the ballot of the decision being read
     last_id = None
+    rows = conn.execute(_statements_for(conn, by_ids).decisions, by_ids).all()
     for (pid, did, cid, round_no, criterion, score, motivated, method, blocs, ballot_id,
-         ballot_state, outcome, bloc, vote) in conn.execute(_DECISIONS, by_ids).all():
+         ballot_state, outcome, bloc, vote) in rows:
         if did != last_id:  # a decision's first row (the next ones: its ballot's other votes)
             last_id = did
             if ballot_id is None:
@@ -290,7 +347,7 @@ def _letters_and_notices(conn: Connection, by_ids: dict
     round_of = _ROUND_OF_KIND
     notices: dict[int, list[NoticeFacts]] = defaultdict(list)
     for (tag, pid, candidacy_id, number, kind, selected, at, _, _) in conn.execute(
-            _LETTERS_AND_NOTICES, by_ids).all():
+            _statements_for(conn, by_ids).letters_and_notices, by_ids).all():
         if tag == _NOTICE:
             notices[pid].append(NoticeFacts(candidacy_id, number, selected, at))
             continue
@@ -310,7 +367,7 @@ def _appeals(conn: Connection, by_ids: dict) -> dict[int, list[AppealFacts]]:
     rows: dict[int, tuple] = {}  # appeal id -> (procedure, candidacy, round, state)
     panel: dict[int, list[PanelFacts]] = defaultdict(list)
     for (pid, aid, cid, round_no, state, member_id, user_id, position,
-         motivation) in conn.execute(_APPEALS, by_ids).all():
+         motivation) in conn.execute(_statements_for(conn, by_ids).appeals, by_ids).all():
         if aid not in rows:
             rows[aid] = (pid, cid, round_no, state)
         if member_id is not None:

@@ -203,3 +203,32 @@ def test_the_verdicts_and_details_are_those_of_the_reference(db, dataset):
             assert results == expected, (days, ratification)
     assert {r.status for rs in results.values() for r in rs} >= {"met", "not_met"}
     assert set(reference) == set(results)
+
+
+def test_one_procedure_on_postgresql_reads_the_candidacies_records_by_their_ids(db, dataset):
+    """Issue 17: for one procedure (the conditions page) PostgreSQL is given the candidacies'
+    ids as an array, so that it reads their decisions, notices, contributions and
+    organisations by index instead of whole (its plan for the join alone); for many
+    procedures, and on SQLite, the statements are the plain joins."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    pid = min(load_facts(None))
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        load_facts([pid])
+        one = [s for s in sent if "= ANY (array((SELECT" in s]
+        sent.clear()
+        load_facts(None)
+        many = [s for s in sent if "= ANY (array((SELECT" in s]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    if db.engine.dialect.name == "postgresql":
+        assert len(one) == 4  # small facts, candidacies, decisions, letters and notices
+    else:
+        assert one == []
+    assert many == []
