@@ -239,7 +239,6 @@ def _statements_for(conn: Connection, by_ids: dict) -> _Statements:
     return _DEFAULT
 
 
-
 def load_facts(procedure_ids: list[int] | None = None,
                audit: AuditStatus | None = None) -> dict[int, ProcedureFacts]:
     """The facts of the given procedures (every procedure when None), in bulk: six

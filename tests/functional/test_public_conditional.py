@@ -312,3 +312,19 @@ def test_another_procedure_published_leaves_an_addendum_page_cached(world, db, c
     assert again.last_modified == first.last_modified
     assert client.get(f"/addenda/{p.id}", headers={"If-None-Match": first.headers["ETag"]}
                       ).status_code == 304
+
+
+def test_disposing_the_engine_closes_the_early_layers_own_connections(world, db, client, app):
+    """PostgreSQL: the connections the early 304 keeps between requests (its own, outside
+    the pool) are closed with the engine, not left open behind it."""
+    if db.engine.dialect.driver != "psycopg":
+        pytest.skip("the layer's own connections are PostgreSQL's")
+    world.published_procedure()
+    db.session.commit()
+    tag = client.get("/addenda").headers["ETag"]
+    assert client.get("/addenda", headers={"If-None-Match": tag}).status_code == 304
+    layer = early_layer(app)
+    kept = list(layer._idle)
+    assert kept and not any(connection.closed for connection in kept)
+    db.engine.dispose()
+    assert layer._idle == [] and all(connection.closed for connection in kept)
