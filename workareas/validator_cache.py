@@ -21,8 +21,13 @@ How no change is missed:
   empties the memory and turns it off: every answer reads the database again, as without
   this module, until the listener has reconnected (after 0.5 s, doubling up to 30 s) and
   LISTENs again. A ``recheck`` notification (the migration's downgrade) does the same,
-  and without the triggers the memory stays off. Every 30 s an idle listener asks the
-  server something, so a dead connection is found.
+  and without the triggers the memory stays off.
+* A connection can also die silently (a firewall forgetting an idle connection): no error,
+  and no notification either. So the listener makes a round trip every 2 s (``SELECT 1``;
+  the server sends the notifications committed before it ahead of its answer, and the
+  listener handles them before anything else), and the memory is trusted only for 6 s
+  after the start of the last round trip that succeeded (its *lease*): a listener that no
+  longer hears the server turns the memory off within 6 s, however it fails.
 * A commit in this process that wrote those tables empties the memory of this process
   itself, synchronously, right after the commit and before the connection goes back to
   the pool (:func:`track_commits`): the request that published a version, and every
@@ -67,7 +72,8 @@ TABLES = frozenset(table for _name, table in TRIGGERS)
 AUDITED = frozenset({"procedure", "work_area", "retention"})
 
 POLL = 0.25  # seconds the listener waits for notifications before looking at its stop flag
-PING = 30.0  # seconds between two liveness checks of an idle listener connection
+PING = 2.0  # seconds between two round trips of the listener (its connection still works)
+LEASE = 6.0  # seconds the memory is trusted after the start of the last round trip
 RECHECK_EVERY = 30.0  # seconds between two checks of missing triggers
 FIRST_DELAY, MAX_DELAY = 0.5, 30.0  # reconnection backoff
 MAX_ENTRIES = 10_000  # the list and every public addendum fit many times
@@ -112,6 +118,7 @@ class ValidatorCache:
         self._values: dict[int | None, Any] = {}
         self._generation = 0
         self._live = False
+        self._lease = 0.0  # monotonic(): until when the memory may be trusted
         self._pid: int | None = None
         self._stop: threading.Event | None = None
         self._thread: threading.Thread | None = None
@@ -126,7 +133,7 @@ class ValidatorCache:
         caller then reads from the database (None: do not store)."""
         if self._pid != os.getpid():
             self._start()
-        if not self._live:
+        if not self._live or monotonic() > self._lease:
             return None, None
         token = self._generation  # before the value, before the caller's read
         return self._values.get(key), token
@@ -137,7 +144,7 @@ class ValidatorCache:
         if token is None:
             return
         with self._lock:
-            if (self._live and token == self._generation
+            if (self._live and token == self._generation and monotonic() <= self._lease
                     and (key in self._values or len(self._values) < MAX_ENTRIES)):
                 self._values[key] = value
 
@@ -148,7 +155,7 @@ class ValidatorCache:
 
     @property
     def live(self) -> bool:
-        return self._live
+        return self._live and monotonic() <= self._lease
 
     # --- the listener ---------------------------------------------------------------------
 
@@ -189,12 +196,17 @@ class ValidatorCache:
         self._live = False
         self._stop = self._thread = self._pid = None
 
-    def _turn(self, stop: threading.Event, live: bool) -> None:
+    def _turn(self, stop: threading.Event, live: bool, lease: float = 0.0) -> None:
         with self._lock:
             self._generation += 1
             self._values.clear()
             if self._stop is stop:  # still this process's listener
-                self._live = live
+                self._live, self._lease = live, lease
+
+    def _renew(self, stop: threading.Event, lease: float) -> None:
+        with self._lock:
+            if self._stop is stop:
+                self._lease = lease
 
     def _listen(self, stop: threading.Event) -> None:
         failures = 0  # since it was last live
@@ -208,9 +220,9 @@ class ValidatorCache:
                 while not stop.is_set():
                     now = monotonic()
                     if not live and now - checked >= RECHECK_EVERY:
-                        checked = now
-                        if self._installed(connection):
-                            self._turn(stop, True)
+                        checked = pinged = now
+                        if self._installed(connection):  # a round trip after the LISTEN
+                            self._turn(stop, True, now + LEASE)
                             live, failures = True, 0
                         else:
                             log.warning("public validator: the triggers of migration "
@@ -218,12 +230,14 @@ class ValidatorCache:
                     elif now - pinged >= PING:  # a dead connection raises here
                         connection.execute("SELECT 1")
                         pinged = now
-                    for notify in connection.notifies(timeout=POLL):
-                        self.invalidate()
-                        self.last_payload = notify.payload
-                        if notify.payload == RECHECK:
-                            self._turn(stop, False)
+                        # what the server sent before its answer first, then the lease
+                        if self._handle(connection, stop, 0.0):
                             live, checked = False, -RECHECK_EVERY
+                        elif live:
+                            self._renew(stop, now + LEASE)
+                        continue
+                    if self._handle(connection, stop, POLL):
+                        live, checked = False, -RECHECK_EVERY
             except Exception:
                 if not stop.is_set():
                     log.warning("public validator: the listener failed; every 304 reads the "
@@ -235,6 +249,18 @@ class ValidatorCache:
             if stop.wait(min(FIRST_DELAY * 2 ** failures, MAX_DELAY)):
                 break
             failures = min(failures + 1, 16)
+
+    def _handle(self, connection: Any, stop: threading.Event, timeout: float) -> bool:
+        """The notifications received, or arriving within ``timeout``: each empties the
+        memory. True if one asked to check the triggers again (the memory is then off)."""
+        recheck = False
+        for notify in connection.notifies(timeout=timeout):
+            self.invalidate()
+            self.last_payload = notify.payload
+            if notify.payload == RECHECK:
+                self._turn(stop, False)
+                recheck = True
+        return recheck
 
     @staticmethod
     def _installed(connection: Any) -> bool:

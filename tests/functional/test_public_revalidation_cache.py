@@ -29,6 +29,11 @@ def postgres_only(db):
         pytest.skip("the validator is kept in memory on PostgreSQL only")
 
 
+#: A change of what the public pages show (the procedure's publication instant).
+SHIFT = text("UPDATE procedure SET published_at = published_at + interval '1 second' "
+             "WHERE id = :p")
+
+
 @pytest.fixture
 def other(app):
     """A connection of another process's engine: its commits reach this process only by
@@ -87,9 +92,7 @@ def test_a_change_committed_elsewhere_empties_the_cache(world, db, client, app, 
 
     with other.begin() as connection:
         if change == "procedure":
-            connection.execute(update(Procedure).where(Procedure.id == p.id)
-                               .values(published_at=Procedure.published_at
-                                       + text("interval '1 second'")))
+            connection.execute(SHIFT, {"p": p.id})
         elif change == "version":
             connection.execute(text(
                 "UPDATE addendum_version SET published_at = published_at + interval '1 second'"
@@ -129,9 +132,7 @@ def test_a_value_read_while_a_notification_arrives_is_not_kept(world, db, client
     def read_then_change(engine, dialect, procedure_id):
         state = real(engine, dialect, procedure_id)  # read before the change
         with other.begin() as connection:
-            connection.execute(update(Procedure).where(Procedure.id == p.id)
-                               .values(published_at=Procedure.published_at
-                                       + text("interval '1 second'")))
+            connection.execute(SHIFT, {"p": p.id})
         settle(db, cache)  # its notification received: the cache emptied meanwhile
         return state
 
@@ -154,18 +155,44 @@ def test_a_lost_listener_sends_every_answer_to_the_database_until_it_is_back(
     assert statements(db, app, monkeypatch, client, "/addenda", tag) == (304, 0)
 
     killed = cache.listener_pid
-    # slow its reconnection down, so that the time without it can be seen
-    monkeypatch.setattr(validator_cache, "FIRST_DELAY", 1.5)
-    db.session.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": killed})
-    db.session.commit()
-    assert eventually(lambda: not cache.live), "the lost listener went unnoticed"
-    for _ in range(3):  # read every time, nothing kept
-        assert statements(db, app, monkeypatch, client, "/addenda", tag) == (304, 1)
-    assert cache._values == {}
+    with pytest.MonkeyPatch.context() as patch:
+        # slow its reconnection down, so that the time without it can be seen
+        patch.setattr(validator_cache, "FIRST_DELAY", 1.5)
+        db.session.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": killed})
+        db.session.commit()
+        assert eventually(lambda: not cache.live), "the lost listener went unnoticed"
+        for _ in range(3):  # read every time, nothing kept
+            assert statements(db, app, monkeypatch, client, "/addenda", tag) == (304, 1)
+        assert cache._values == {}
 
     assert eventually(lambda: cache.live), "the listener did not come back"
     assert cache.listener_pid != killed
     statements(db, app, monkeypatch, client, "/addenda", tag)  # read and kept
+    assert statements(db, app, monkeypatch, client, "/addenda", tag) == (304, 0)
+
+
+def test_a_listener_that_no_longer_hears_the_server_is_not_trusted(world, db, client, app,
+                                                                  monkeypatch):
+    """A connection that died silently raises nothing: the memory is trusted only for a
+    lease after the listener's last round trip; expired, every answer reads the database
+    and nothing is kept, until a round trip renews it."""
+    postgres_only(db)
+    world.published_procedure()
+    db.session.commit()
+    cache = live_cache(app, db)
+    settle(db, cache)
+    tag = client.get("/addenda").headers["ETag"]
+    statements(db, app, monkeypatch, client, "/addenda", tag)
+    assert statements(db, app, monkeypatch, client, "/addenda", tag) == (304, 0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validator_cache, "PING", 3600.0)  # no round trip for now
+        settle(db, cache)
+        settle(db, cache)  # a round trip begun before is over, its lease renewed
+        cache._lease = 0.0  # as if the last round trip was long ago
+        for _ in range(2):
+            assert statements(db, app, monkeypatch, client, "/addenda", tag) == (304, 1)
+    assert eventually(lambda: cache.live), "the next round trip did not renew the lease"
+    statements(db, app, monkeypatch, client, "/addenda", tag)
     assert statements(db, app, monkeypatch, client, "/addenda", tag) == (304, 0)
 
 
