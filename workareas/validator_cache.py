@@ -124,6 +124,7 @@ class ValidatorCache:
         self._thread: threading.Thread | None = None
         self.listener_pid: int | None = None  # the listener's backend (tests, logs)
         self.last_payload: str | None = None  # of the last notification received (tests)
+        self.received = 0  # notifications received (tests)
         _CACHES.add(self)
 
     # --- the requests' side ---------------------------------------------------------------
@@ -257,6 +258,7 @@ class ValidatorCache:
         for notify in connection.notifies(timeout=timeout):
             self.invalidate()
             self.last_payload = notify.payload
+            self.received += 1
             if notify.payload == RECHECK:
                 self._turn(stop, False)
                 recheck = True
