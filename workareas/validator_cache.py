@@ -47,6 +47,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import select
 import threading
 import weakref
 from collections.abc import Callable, Mapping
@@ -119,6 +120,9 @@ class ValidatorCache:
         self._generation = 0
         self._live = False
         self._lease = 0.0  # monotonic(): until when the memory may be trusted
+        self._fd = -1  # the listener's socket
+        self._pending = False  # the listener is reading what the server sent
+        self._probes = threading.local()  # each thread's poll object on that socket
         self._pid: int | None = None
         self._stop: threading.Event | None = None
         self._thread: threading.Thread | None = None
@@ -134,7 +138,7 @@ class ValidatorCache:
         caller then reads from the database (None: do not store)."""
         if self._pid != os.getpid():
             self._start()
-        if not self._live or monotonic() > self._lease:
+        if not self._live or monotonic() > self._lease or not self._quiet():
             return None, None
         token = self._generation  # before the value, before the caller's read
         return self._values.get(key), token
@@ -153,6 +157,19 @@ class ValidatorCache:
         with self._lock:
             self._generation += 1
             self._values.clear()
+
+    def _quiet(self) -> bool:
+        """Nothing from the server waiting for the listener: neither in its socket (the
+        listener may not have been given the GIL yet) nor being read by it. A notification
+        that has reached this machine is then never answered around."""
+        if self._pending:
+            return False
+        fd, probes = self._fd, self._probes
+        if getattr(probes, "fd", None) != fd:
+            probe = select.poll()
+            probe.register(fd, select.POLLIN)
+            probes.fd, probes.probe = fd, probe
+        return not probes.probe.poll(0)
 
     @property
     def live(self) -> bool:
@@ -194,7 +211,8 @@ class ValidatorCache:
         self._lock = threading.Lock()
         self._values = {}
         self._generation += 1
-        self._live = False
+        self._live = self._pending = False
+        self._probes = threading.local()
         self._stop = self._thread = self._pid = None
 
     def _turn(self, stop: threading.Event, live: bool, lease: float = 0.0) -> None:
@@ -217,6 +235,9 @@ class ValidatorCache:
                 connection = self._connect()
                 connection.execute(f"LISTEN {CHANNEL}")
                 self.listener_pid = connection.info.backend_pid
+                self._fd = connection.fileno()
+                wait = select.poll()
+                wait.register(self._fd, select.POLLIN)
                 live, checked, pinged = False, -RECHECK_EVERY, monotonic()
                 while not stop.is_set():
                     now = monotonic()
@@ -229,16 +250,25 @@ class ValidatorCache:
                             log.warning("public validator: the triggers of migration "
                                         "0114 are missing; every 304 reads the database")
                     elif now - pinged >= PING:  # a dead connection raises here
-                        connection.execute("SELECT 1")
-                        pinged = now
-                        # what the server sent before its answer first, then the lease
-                        if self._handle(connection, stop, 0.0):
-                            live, checked = False, -RECHECK_EVERY
-                        elif live:
-                            self._renew(stop, now + LEASE)
+                        self._pending = True  # notifications read with the answer
+                        try:
+                            connection.execute("SELECT 1")
+                            pinged = now
+                            # what the server sent before its answer first, then the lease
+                            if self._handle(connection, stop):
+                                live, checked = False, -RECHECK_EVERY
+                            elif live:
+                                self._renew(stop, now + LEASE)
+                        finally:
+                            self._pending = False
                         continue
-                    if self._handle(connection, stop, POLL):
-                        live, checked = False, -RECHECK_EVERY
+                    if wait.poll(POLL * 1000):
+                        self._pending = True  # before the socket is read
+                        try:
+                            if self._handle(connection, stop):
+                                live, checked = False, -RECHECK_EVERY
+                        finally:
+                            self._pending = False
             except Exception:
                 if not stop.is_set():
                     log.warning("public validator: the listener failed; every 304 reads the "
@@ -251,11 +281,11 @@ class ValidatorCache:
                 break
             failures = min(failures + 1, 16)
 
-    def _handle(self, connection: Any, stop: threading.Event, timeout: float) -> bool:
-        """The notifications received, or arriving within ``timeout``: each empties the
-        memory. True if one asked to check the triggers again (the memory is then off)."""
+    def _handle(self, connection: Any, stop: threading.Event) -> bool:
+        """The notifications received (read without waiting): each empties the memory.
+        True if one asked to check the triggers again (the memory is then off)."""
         recheck = False
-        for notify in connection.notifies(timeout=timeout):
+        for notify in connection.notifies(timeout=0.0):
             self.invalidate()
             self.last_payload = notify.payload
             self.received += 1
