@@ -6,6 +6,7 @@ listener sends every answer to the database until it is back."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
@@ -266,3 +267,29 @@ def test_what_may_change_the_validator_is_recognised():
     assert writes_validated(text("truncate addendum_version"), [], {})
     assert not writes_validated(text("SELECT * FROM procedure"), [], {})
     assert not writes_validated("UPDATE candidacy SET state = 'x'", [], {})
+
+
+def test_nothing_is_answered_from_memory_while_the_server_has_sent_something():
+    """A notification already in the listener's socket, the listener not yet run (the GIL
+    elsewhere): the lookup polls that socket and reads the database instead."""
+    import os
+    import socket
+
+    cache = validator_cache.ValidatorCache(lambda: None)
+    listener, server = socket.socketpair()
+    try:
+        # as a running listener leaves it (the thread itself is not needed here)
+        cache._pid, cache._fd = os.getpid(), listener.fileno()
+        cache._live, cache._lease = True, time.monotonic() + 60
+        cache._values[None] = "kept"
+        assert cache.lookup(None)[0] == "kept"
+        server.send(b"A")  # what a NotificationResponse would be
+        assert cache.lookup(None) == (None, None)
+        listener.recv(1)  # read by the listener...
+        cache._pending = True  # ...which has not handled it yet
+        assert cache.lookup(None) == (None, None)
+        cache._pending = False
+        assert cache.lookup(None)[0] == "kept"
+    finally:
+        listener.close()
+        server.close()
