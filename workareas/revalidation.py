@@ -20,13 +20,17 @@ untouched:
 
 The validator is read in one statement through a bare DBAPI cursor (compiled once per
 process): on PostgreSQL on a connection of this layer's own, in autocommit with the
-statement prepared on the server (one round trip per answer), elsewhere on a connection of
+statement prepared on the server (one round trip per read), elsewhere on a connection of
 the application's pool; a database error gives the request to Flask (the connection is
-closed, or dropped from the pool). Nothing is kept between
-requests but what a release fixes (the compiled statement, the templates' digest): every
-answer reads the data, so no change can be missed. Flask's request signals
-(``request_started``, ``request_finished``) are not sent for these 304s; any failure here
-leaves the request to Flask.
+closed, or dropped from the pool). On SQLite nothing is kept between requests but what a
+release fixes (the compiled statement, the templates' digest): every answer reads the
+data. On PostgreSQL the validator read is kept in the process's memory
+(:mod:`workareas.validator_cache`) while a listener thread receives the notifications of
+migration 0114's triggers: a 304 then costs no round trip, and any change committed
+empties that memory (this process's own commits synchronously, another process's at the
+notification's delivery); without a working listener every answer reads the data.
+Flask's request signals (``request_started``, ``request_finished``) are not sent for these
+304s; any failure here leaves the request to Flask.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ from workareas.conditional import (
     release_digest,
     validators,
 )
+from workareas.validator_cache import ValidatorCache, listener_connection, track_commits
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +142,7 @@ class PublicRevalidation:
         self._locales: dict[str, str] = {}
         self._templates: dict[tuple[bool, Any], list[tuple[str, str]]] = {}
         self._idle: list[Any] = []  # this layer's own idle connections (PostgreSQL)
+        self.cache: ValidatorCache | None = None  # the validators kept (PostgreSQL)
 
     def __call__(self, environ, start_response):
         if (environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING")
@@ -212,7 +218,16 @@ class PublicRevalidation:
     def _state(self, ready: tuple[Any, Any], procedure_id: int | None):
         engine, dialect = ready
         if dialect.driver == "psycopg":
-            return self._direct_state(engine, dialect, procedure_id)
+            cache = self.cache
+            if cache is None:
+                return self._direct_state(engine, dialect, procedure_id)
+            kept, token = cache.lookup(procedure_id)
+            if kept is not None:
+                return kept
+            state = self._direct_state(engine, dialect, procedure_id)
+            if state is not None:
+                cache.store(procedure_id, state, token)
+            return state
         try:
             connection = engine.raw_connection()
         except Exception:
@@ -244,11 +259,12 @@ class PublicRevalidation:
         """The validator on a connection of this layer's own (PostgreSQL): in autocommit
         and with the statement prepared on the server, a read is one round trip, where a
         connection of the pool costs five (its liveness check, BEGIN, the statement,
-        ROLLBACK on its return, and the statement planned again). Every answer still
-        reads the data. A connection is taken from the idle ones or opened (through the
-        engine, with its settings, then detached from the pool), put back after a read,
-        closed after any error (the request then goes to Flask); so there are at most as
-        many as requests answered here at once (one per thread)."""
+        ROLLBACK on its return, and the statement planned again); what it reads may then
+        be kept (:mod:`workareas.validator_cache`). A connection is taken from the idle
+        ones or opened (through the engine, with its settings, then detached from the
+        pool), put back after a read, closed after any error (the request then goes to
+        Flask); so there are at most as many as requests answered here at once (one per
+        thread)."""
         idle = self._idle
         try:
             connection = idle.pop()
@@ -292,6 +308,9 @@ class PublicRevalidation:
                 self._ready = (engine, engine.dialect)
                 # the engine disposed (tests, a fork): its own connections go with it
                 event.listen(engine, "engine_disposed", lambda _engine: self.close_idle())
+                if engine.dialect.driver == "psycopg":
+                    self.cache = ValidatorCache(partial(listener_connection, engine))
+                    track_commits(engine, self.cache)  # its listener stops with the engine
         return self._ready  # type: ignore[return-value]
 
     def _unaccounted(self, base_url: str) -> str | None:
