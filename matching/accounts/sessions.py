@@ -84,59 +84,23 @@ def current_session(*, pending: bool = False) -> AccountSession | None:
 
 
 def _check(account_session: AccountSession, user: User, pending: bool) -> AccountSession | None:
-    live = _live(account_session.id, account_session.created_at, account_session.last_seen_at,
-                 account_session.pending, user, pending)
-    return account_session if live else None
-
-
-def _live(session_id: int, created_at: datetime, last_seen_at: datetime, is_pending: bool,
-          user: User, pending: bool) -> bool:
-    """Whether the session (its id, times and step) signs ``user`` in for the step asked
-    (``pending``): a session timed out is ended here; ``last_seen_at`` is touched at most
-    once a minute."""
     now: datetime = utcnow()
-    expired = session_expired(created_at, last_seen_at, now, **limits())
+    expired = session_expired(account_session.created_at, account_session.last_seen_at, now,
+                              **limits())
     if pending:  # the second step is taken within ten minutes of the password
-        expired = expired or ("lifetime" if now - created_at
+        expired = expired or ("lifetime" if now - account_session.created_at
                               >= timedelta(minutes=10) else None)
     if expired:
-        _write(session_id, ended_at=now, end_reason=expired)
-        return False
-    if is_pending != pending or not user.is_active:
-        return False
-    if now - last_seen_at >= TOUCH_EVERY:
-        _write(session_id, last_seen_at=now)
-    return True
-
-
-@cache
-def _account_by_token():
-    """The account of a token hash's live session with its role grants, and the session's
-    columns that :func:`_live` reads, in one statement (issue 17): what every signed-in
-    request asks, without making the session row an object of its own (it is only ever
-    changed in its own short transaction, :func:`_write`)."""
-    return (select(User, AccountSession.id, AccountSession.created_at,
-                   AccountSession.last_seen_at, AccountSession.pending)
-            .join(AccountSession, AccountSession.user_id == User.id)
-            .options(joinedload(User.grants))
-            .where(AccountSession.token_hash == bindparam("token_hash"),
-                   AccountSession.ended_at.is_(None)))
+        _write(account_session.id, ended_at=now, end_reason=expired)
+        return None
+    if account_session.pending != pending or not user.is_active:
+        return None
+    if now - account_session.last_seen_at >= TOUCH_EVERY:
+        _write(account_session.id, last_seen_at=now)
+    return account_session
 
 
 def load_signed_in_user(request) -> User | None:
-    """Flask-Login's request loader: the account of this request's live, complete session
-    (the session row itself is loaded only when asked for, :func:`current_session`)."""
-    checked = g.get("_account_sessions")
-    if checked is not None and False in checked:
-        account_session = checked[False]
-        return account_session.user if account_session is not None else None
-    token = session.get(SESSION_KEY)
-    if not isinstance(token, str) or not token:
-        return None
-    row = db.session.execute(_account_by_token(), {"token_hash": token_hash(token)}) \
-        .unique().one_or_none()
-    if row is None:
-        return None
-    user, session_id, created_at, last_seen_at, is_pending = row
-    return user if _live(session_id, created_at, last_seen_at, is_pending, user, False) \
-        else None
+    """Flask-Login's request loader: the account of this request's live, complete session."""
+    account_session = current_session()
+    return account_session.user if account_session is not None else None
