@@ -310,7 +310,7 @@ def _account_main(user: User, contact_html: Markup, email_html: Markup) -> Marku
     with its name, address and the forms joined in."""
     roles = tuple(grant.role for grant in user.grants)
     totp_set, digest = bool(user.totp_confirmed_at), bool(user.digest)
-    administrator = user.has_role("administrator")
+    administrator = user.has_role(Role.ADMINISTRATOR)
     return _ACCOUNT_MAIN.render(
         (str(get_locale()), roles, totp_set, digest, administrator, link_context()),
         {"user_name": user.name, "email": user.email, "csrf": generate_csrf(),
