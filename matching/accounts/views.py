@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     get_template_attribute,
     redirect,
     render_template,
@@ -24,6 +25,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -52,7 +54,7 @@ from matching.accounts.sessions import SESSION_KEY, current_session
 from matching.core.db import db
 from matching.core.errors import N_, DomainError
 from matching.core.forms import mark_failed_submit
-from matching.core.fresh_forms import FreshForm
+from matching.core.fresh_forms import FreshForm, FreshFragment
 from matching.core.limits import (
     address_and_form_email,
     address_limit_breached,
@@ -62,7 +64,7 @@ from matching.core.limits import (
     limiter,
 )
 from matching.core.navigation import register_nav
-from matching.core.render import fixed_url_for
+from matching.core.render import fixed_url_for, link_context
 from matching.core.web import FAILED, get_or_404, message_of, perform, safe_target, utcnow
 
 bp = Blueprint("accounts", __name__)
@@ -79,7 +81,12 @@ register_nav(N_("Registreren"), "accounts.register",
 
 def _fresh_cookie(token: str | None, *, target: str | None = None) -> None:
     """A fresh session cookie: the session id and the CSRF token change at sign-in and
-    sign-out (only the language choice, and where to go after the second step, carry over)."""
+    sign-out (only the language choice, and where to go after the second step, carry over).
+    At sign-in the new CSRF secret is made at once, by Flask-WTF as at a form's first
+    rendering (issue 17): the cookie a browser gets with its session already holds it, so
+    the pages after it do not each answer with a new cookie (a client that keeps the first
+    cookie, as a benchmark does, made every page mint a secret and sign a cookie anew); the
+    page rendered in this very request (the recovery codes) shows a token of that secret."""
     language = session.get("lang")
     session.clear()
     if language:
@@ -88,6 +95,8 @@ def _fresh_cookie(token: str | None, *, target: str | None = None) -> None:
         session["next_after_sign_in"] = target
     if token:
         session[SESSION_KEY] = token
+        g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+        generate_csrf()
 
 
 @bp.route("/aanmelden", methods=["GET", "POST"])
@@ -273,6 +282,12 @@ _EMAIL_FORM = FreshForm(_ACCOUNT_FORMS, "email_section",
                         lambda: EmailChangeForm(formdata=None), arguments=("action",))
 
 
+#: The account page's own content (issue 17): rendered once per language, roles, settings and
+#: link context, with the name, the address, the forms and the CSRF token joined per request.
+_ACCOUNT_MAIN = FreshFragment("auth/_account_main.html", "account_main",
+                              ("user_name", "email", "csrf", "contact_html", "email_html"))
+
+
 def _account_page(*, contact_form: ContactDetailsForm | None = None,
                   email_form: EmailChangeForm | None = None) -> str:
     """The account page, with the form that was submitted and refused (if any)."""
@@ -286,8 +301,22 @@ def _account_page(*, contact_form: ContactDetailsForm | None = None,
     email_html = (
         _EMAIL_FORM.render({}, action=email_action) if email_form is None else
         get_template_attribute(_ACCOUNT_FORMS, "email_section")(email_form, email_action))
-    return render_template("auth/account.html", user=user, role_labels=ROLE_LABELS,
-                           contact_html=contact_html, email_html=email_html)
+    return render_template("auth/account.html",
+                           main_html=_account_main(user, contact_html, email_html))
+
+
+def _account_main(user: User, contact_html: Markup, email_html: Markup) -> Markup:
+    """The account page's own content: its fragment for the account's roles and settings,
+    with its name, address and the forms joined in."""
+    roles = tuple(grant.role for grant in user.grants)
+    totp_set, digest = bool(user.totp_confirmed_at), bool(user.digest)
+    administrator = user.has_role(Role.ADMINISTRATOR)
+    return _ACCOUNT_MAIN.render(
+        (str(get_locale()), roles, totp_set, digest, administrator, link_context()),
+        {"user_name": user.name, "email": user.email, "csrf": generate_csrf(),
+         "contact_html": contact_html, "email_html": email_html},
+        roles=roles, role_labels=ROLE_LABELS, totp_set=totp_set, digest=digest,
+        administrator=administrator)
 
 
 @bp.get("/mijn-account")

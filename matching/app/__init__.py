@@ -39,7 +39,7 @@ from matching.core import i18n
 from matching.core.dates import format_brussels
 from matching.core.db import db
 from matching.core.limits import FloodGuard, limiter
-from matching.core.navigation import nav_for
+from matching.core.navigation import nav_for, site_header
 from matching.core.reasons import reason_label
 from matching.core.render import (
     fixed_url_for,
@@ -147,6 +147,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.install(app.jinja_env)  # issue 17: a label costs a dictionary lookup
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["nav_for"] = nav_for
+    app.jinja_env.globals["site_header"] = site_header  # issue 17: built once per menu
     # issue 17: what every row of a table repeats, computed once per page
     app.jinja_env.globals["tone_of"] = tone_of
     app.jinja_env.globals["status_tag_html"] = status_tag

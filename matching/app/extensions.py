@@ -5,11 +5,27 @@ from __future__ import annotations
 
 from typing import Any
 
+import flask_login
+from flask import current_app
 from flask_babel import Babel
-from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
 babel = Babel()
+
+
+class LoginManager(flask_login.LoginManager):
+    """Flask-Login's, without its session protection's work when that is off (issue 17).
+
+    Sessions live on the server (:mod:`matching.accounts.sessions`) and session protection
+    is off; Flask-Login still hashes the client's address and browser (SHA-512) on every
+    request before it looks at the mode. Here the mode is looked at first, as Flask-Login
+    does next: off, the answer is the same (not failed) without the hash."""
+
+    def _session_protection_failed(self) -> bool:
+        mode = current_app.config.get("SESSION_PROTECTION", self.session_protection)
+        if not mode or mode not in ["basic", "strong"]:
+            return False
+        return super()._session_protection_failed()
 
 
 login_manager = LoginManager()

@@ -89,3 +89,46 @@ class FreshForm:
             form, **{name: by_name[name] for name in self.arguments}))
         parts = re.split("(" + "|".join(markers) + ")", html)
         return tuple(parts[0::2]), tuple(markers[m] for m in parts[1::2])
+
+
+class FreshFragment:
+    """A template macro's output rendered once per process for each ``key`` (issue 17), with
+    a marker in place of each ``slots`` value that changes per request; each request joins
+    the constant pieces with its values, escaped as Jinja's ``{{ … }}`` escapes them (text
+    escaped, markup as it is). The key must hold everything else the output depends on (the
+    language among it); the macro is called with the key's ``arguments`` and the markers."""
+
+    #: Beyond this many remembered keys (e.g. a client that invents Host headers), start afresh.
+    LIMIT = 1000
+
+    def __init__(self, template: str, macro: str, slots: tuple[str, ...]) -> None:
+        self.template, self.macro, self.slots = template, macro, slots
+        self._built: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+    def render(self, key: tuple, values: Mapping[str, Any], **arguments: Any) -> Markup:
+        """The macro's output for ``key`` (``arguments`` its other arguments, used when it is
+        first rendered for that key) with ``values`` in the slots."""
+        built = self._built.get(key)
+        if built is None:
+            built = self._build(key, arguments)
+        pieces, slots = built
+        out = [pieces[0]]
+        for slot, piece in zip(slots, pieces[1:], strict=True):
+            out.append(escape(values[slot]))
+            out.append(piece)
+        return Markup("".join(out))
+
+    def _build(self, key: tuple, arguments: Mapping[str, Any]) -> tuple[tuple[str, ...],
+                                                                         tuple[str, ...]]:
+        from flask import get_template_attribute  # (at the first rendering only)
+
+        nonce = secrets.token_hex(8)
+        markers = {f"fresh{nonce}x{i}y": name for i, name in enumerate(self.slots)}
+        html = str(get_template_attribute(self.template, self.macro)(
+            **arguments, **{name: marker for marker, name in markers.items()}))
+        parts = re.split("(" + "|".join(markers) + ")", html)
+        built = (tuple(parts[0::2]), tuple(markers[m] for m in parts[1::2]))
+        if len(self._built) >= self.LIMIT:
+            self._built.clear()
+        self._built[key] = built
+        return built

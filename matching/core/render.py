@@ -91,6 +91,18 @@ def fixed_url_for(endpoint: str, **values: Any) -> str:
     return url
 
 
+def link_context() -> tuple:
+    """What every link :func:`fixed_url_for` builds in this request depends on besides its
+    endpoint (the URL map, script root, host, scheme and method): part of the key of a
+    fragment rendered once with its links (:class:`matching.core.fresh_forms.FreshFragment`)."""
+    ctx = _cv_request.get(None)
+    adapter = ctx.url_adapter if ctx is not None else None
+    if adapter is None:
+        return (None,)
+    return (adapter.map, adapter.script_name, adapter.server_name, adapter.subdomain,
+            adapter.url_scheme, adapter.default_method)
+
+
 def translated(labels: Mapping) -> dict:
     """A table of Dutch message ids (``N_`` labels, extracted where they are defined) in the
     reader's language, looked up once per page rather than once per row."""

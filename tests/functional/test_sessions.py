@@ -555,3 +555,39 @@ def test_proxy_hops_must_be_a_small_whole_number(value):
 
     with pytest.raises(ConfigError, match="PROXY_HOPS"):
         load_config("/tmp", {"PROXY_HOPS": value, "MATCHING_ENV": "testing"})
+
+
+@pytest.mark.parametrize("mode", [None, "basic", "strong"])
+def test_flask_login_hashes_the_client_only_when_session_protection_is_on(app, world, db,
+                                                                          client, monkeypatch,
+                                                                          mode):
+    """Issue 17: with session protection off (the sessions live on the server) nobody reads
+    Flask-Login's SHA-512 of the client's address and browser, so it is not computed; on,
+    it is, as Flask-Login does."""
+    from matching.app.extensions import login_manager
+
+    login(client, db, world.observer())
+    calls = []
+    monkeypatch.setattr(login_manager, "_session_identifier_generator",
+                        lambda: calls.append(1) or "x")
+    monkeypatch.setitem(app.config, "SESSION_PROTECTION", mode)
+    response = client.get("/mijn-account")
+    assert bool(calls) is (mode is not None)
+    if mode is None:
+        assert response.status_code == 200 and "Waarnemer" in response.get_data(as_text=True)
+
+
+def test_the_csrf_secret_changes_at_sign_in_and_comes_with_the_sessions_cookie(app, world, db,
+                                                                              client):
+    """Issue 17: signing in makes the new session's CSRF secret at once (Flask-WTF's), so the
+    pages after it do not each answer with a new cookie; it differs from the one before."""
+    observer = world.observer()
+    client.get("/")
+    with client.session_transaction() as before:
+        secret_before = before["csrf_token"]
+    login(client, db, observer)
+    with client.session_transaction() as after:
+        secret_after = after.get("csrf_token")
+    assert secret_after and secret_after != secret_before
+    response = client.get("/mijn-account")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
