@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -63,6 +64,7 @@ from workareas.models import (
     RegionalChallenge,
     WorkAreaGovernment,
 )
+from workareas.rules import ProcedureState
 
 _SELECTED_KINDS = {LetterKind.ROUND1_SELECTED, LetterKind.ROUND2_ADMITTED}
 
@@ -94,10 +96,31 @@ _LATEST_PUBLISHED = (
     .where(_PUBLISHED.procedure_id == Procedure.id, _PUBLISHED.published_at.is_not(None))
     .order_by(_PUBLISHED.number.desc()).limit(1)
     .correlate(Procedure).scalar_subquery())
-_PROCEDURES = (
-    select(Procedure.id, Procedure.state, Procedure.published_at, Procedure.work_area_id,
-           AddendumVersion.id, AddendumVersion.candidacy_deadline)
-    .outerjoin(AddendumVersion, AddendumVersion.id == _LATEST_PUBLISHED))
+
+
+def with_published_addendum(statement: Select) -> Select:
+    """``statement`` (it reads ``procedure``) with two more columns at its end: the id and the
+    candidacy deadline of the procedure's latest published addendum version (None, None
+    without one), what :class:`ProcedureRow` holds beside the procedure's own columns. A page
+    that reads the procedure anyway passes them to :func:`evaluate_procedure` (issue 17: the
+    conditions page, one statement fewer)."""
+    return (statement.add_columns(AddendumVersion.id, AddendumVersion.candidacy_deadline)
+            .outerjoin(AddendumVersion, AddendumVersion.id == _LATEST_PUBLISHED))
+
+
+class ProcedureRow(NamedTuple):
+    """What the facts read of a procedure itself (:data:`_PROCEDURES`' columns)."""
+
+    id: int
+    state: ProcedureState
+    published_at: datetime | None
+    work_area_id: int
+    version_id: int | None  # the latest published addendum version
+    candidacy_deadline: datetime | None  # that version's
+
+
+_PROCEDURES = with_published_addendum(
+    select(Procedure.id, Procedure.state, Procedure.published_at, Procedure.work_area_id))
 _PROCEDURES_IN = _PROCEDURES.where(Procedure.id.in_(_IDS))
 #: What the conditions read of the addendum, the work area, the jury and the candidacies'
 #: challenges: few rows each, so one statement for all six (issue 17: a round trip each was
@@ -240,21 +263,23 @@ def _statements_for(conn: Connection, by_ids: dict) -> _Statements:
 
 
 def load_facts(procedure_ids: list[int] | None = None,
-               audit: AuditStatus | None = None) -> dict[int, ProcedureFacts]:
+               audit: AuditStatus | None = None,
+               procedures: list[ProcedureRow] | None = None) -> dict[int, ProcedureFacts]:
     """The facts of the given procedures (every procedure when None), in bulk: six
-    statements, however many procedures and records."""
+    statements, however many procedures and records; five when the caller read the
+    procedures' rows already (``procedures``, see :func:`with_published_addendum`; then
+    ``procedure_ids`` is not read)."""
     conn = db.session.connection()
-    if procedure_ids is None:
-        procedures = conn.execute(_PROCEDURES).all()
-    else:
-        procedures = conn.execute(_PROCEDURES_IN, {"ids": list(procedure_ids)}).all()
-    ids = [p[0] for p in procedures]
+    rows: Sequence[Any] = procedures if procedures is not None else conn.execute(
+        _PROCEDURES if procedure_ids is None else _PROCEDURES_IN,
+        None if procedure_ids is None else {"ids": list(procedure_ids)}).all()
+    ids = [p[0] for p in rows]
     if not ids:
         return {}
     by_ids = {"ids": ids}
     statements = _statements_for(conn, by_ids)
-    versions = [p[4] for p in procedures if p[4] is not None]
-    areas = list({p[3] for p in procedures})
+    versions = [p[4] for p in rows if p[4] is not None]
+    areas = list({p[3] for p in rows})
 
     needs: dict[int, list[NeedFacts]] = defaultdict(list)
     codes: dict[int, set[str]] = defaultdict(set)
@@ -283,7 +308,7 @@ def load_facts(procedure_ids: list[int] | None = None,
     appeals = _appeals(conn, by_ids)
 
     out = {}
-    for pid, state, published_at, area_id, vid, deadline in procedures:
+    for pid, state, published_at, area_id, vid, deadline in rows:
         out[pid] = ProcedureFacts(
             id=pid, state=state, published_at=published_at,
             candidacy_deadline=deadline if vid is not None else None,
@@ -379,19 +404,25 @@ def _appeals(conn: Connection, by_ids: dict) -> dict[int, list[AppealFacts]]:
 
 
 def evaluate_procedures(procedure_ids: list[int] | None, now: datetime,
-                        ratification: bool = False) -> dict[int, list[ConditionResult]]:
-    """The six conditions of the given procedures (every procedure when None);
-    ``ratification`` verifies the audit trail afresh from the latest checkpoint (see
+                        ratification: bool = False,
+                        procedures: list[ProcedureRow] | None = None
+                        ) -> dict[int, list[ConditionResult]]:
+    """The six conditions of the given procedures (every procedure when None, or those of
+    ``procedures`` when given, see :func:`load_facts`); ``ratification`` verifies the
+    audit trail afresh from the latest checkpoint (see
     :func:`matching.audit.queries.ratification_status`), not from this process's previous
     answer."""
     audit = ratification_status() if ratification else audit_status()
     return {pid: evaluate(facts, now)
-            for pid, facts in load_facts(procedure_ids, audit).items()}
+            for pid, facts in load_facts(procedure_ids, audit, procedures).items()}
 
 
-def evaluate_procedure(procedure_id: int, now: datetime,
-                       ratification: bool = False) -> list[ConditionResult]:
-    return evaluate_procedures([procedure_id], now, ratification).get(procedure_id, [])
+def evaluate_procedure(procedure_id: int, now: datetime, ratification: bool = False,
+                       row: ProcedureRow | None = None) -> list[ConditionResult]:
+    """The six conditions of one procedure; ``row``: its row, when the caller read it (see
+    :func:`with_published_addendum`), else it is read here."""
+    return evaluate_procedures([procedure_id], now, ratification,
+                               None if row is None else [row]).get(procedure_id, [])
 
 
 #: Seconds the overview may show a procedure's computed conditions while its record is

@@ -232,3 +232,26 @@ def test_one_procedure_on_postgresql_reads_the_candidacies_records_by_their_ids(
     else:
         assert one == []
     assert many == []
+
+
+def test_the_facts_from_the_conditions_pages_row_are_those_read_by_the_loader(db, dataset):
+    """Issue 17: the conditions page reads what the facts need of the procedure (its state,
+    publication, work area, latest published addendum version and deadline) in its own
+    statement and hands it to the loader, which then does not read it again: for every
+    procedure of every state, the same facts and the same six conditions as when the loader
+    reads the procedure itself."""
+    from matching.oversight.condition_views import _PROCEDURE_PAGE, _facts_row
+
+    audit = audit_status()
+    ids = list(db.session.scalars(select(Procedure.id).order_by(Procedure.id)))
+    published = 0
+    for pid in ids:
+        row = _facts_row(db.session.execute(_PROCEDURE_PAGE, {"procedure_id": pid}).one())
+        published += row.version_id is not None
+        facts = load_facts(None, audit, [row])
+        assert facts == load_facts([pid], audit), pid
+        for days in (0, 40, 120):
+            now = TODAY + timedelta(days=days)
+            assert (evaluate_procedures(None, now, procedures=[row])
+                    == evaluate_procedures([pid], now)), (pid, days)
+    assert 0 < published < len(ids)  # with and without a published addendum
