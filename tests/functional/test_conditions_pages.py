@@ -190,19 +190,21 @@ def test_the_conditions_page_reads_in_eight_statements_and_loads_observations_wh
     """Issue 17: the account's session, the procedure with its work area's name, its stored
     report, whether it has observations or refusals and its published addendum's version and
     deadline, the audit trail's head with the latest checkpoint, and the five statements of
-    the facts that remain. Observations (with their authors) are read only when there are
-    any, and then shown."""
+    the facts that remain (on PostgreSQL sent together in one pipeline, outside the
+    engine's events). Observations (with their authors) are read only when there are any,
+    and then shown."""
     decided(world, db)
     login(client, db, world.observer())
     url = f"/observatie/procedures/{world.procedure.id}"
     client.get(f"{url}/voorwaarden")
     with QueryCounter(db) as q:
         assert client.get(f"{url}/voorwaarden").status_code == 200
-    assert q.count == 8, q.statements
+    through_engine = 3 if db.engine.dialect.name == "postgresql" else 8
+    assert q.count == through_engine, q.statements
     assert client.post(f"{url}/opmerkingen", data={
         "condition": "2", "text": "Hoe werden de organisaties uitgenodigd?"}).status_code == 302
     client.get(f"{url}/voorwaarden")
     with QueryCounter(db) as q:
         page = client.get(f"{url}/voorwaarden").get_data(as_text=True)
-    assert q.count == 8 + 2, q.statements  # the observations, then their observer
+    assert q.count == through_engine + 2, q.statements  # the observations, their observer
     assert "Hoe werden de organisaties uitgenodigd?" in page
