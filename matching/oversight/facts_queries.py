@@ -276,8 +276,9 @@ def _statements(postgresql: bool, one: bool = False) -> _Statements:
 _DEFAULT, _ONE_ON_POSTGRESQL = _statements(False), _statements(True, one=True)
 
 
-#: The SQL of :data:`_ONE_ON_POSTGRESQL` as sent, per dialect (compiled at the first use).
-_ONE_SQL: dict[int, list[tuple[str, dict]]] = {}
+#: The SQL of :data:`_ONE_ON_POSTGRESQL` as sent and its constant parameters, per dialect,
+#: driver and server version (compiled at the first use: text, not data).
+_ONE_SQL: dict[tuple, list[tuple[str, dict]]] = {}
 
 
 def _one_on_postgresql(conn: Connection, procedure: Sequence[Any]) -> list[Sequence[Any]]:
@@ -293,16 +294,18 @@ def _one_on_postgresql(conn: Connection, procedure: Sequence[Any]) -> list[Seque
     column of the letters and notices would be converted by its type
     (:class:`~matching.core.db.UTCDateTime`), and :func:`_letters_and_notices` does the same.
     Not sent through the engine, these statements do not pass its events."""
-    compiled = _ONE_SQL.get(id(conn.dialect))
+    dialect = conn.dialect
+    key = (dialect.name, dialect.driver, dialect.server_version_info)
+    compiled = _ONE_SQL.get(key)
     if compiled is None:
         compiled = []
         for statement in _ONE_ON_POSTGRESQL:
             # (the per-request values given for the compilation only; sent as parameters)
             done = statement.params(id=0, version=0, area=0).compile(
-                dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+                dialect=dialect, compile_kwargs={"render_postcompile": True})
             compiled.append((done.string, {k: v for k, v in done.params.items()
                                            if k not in ("id", "version", "area")}))
-        _ONE_SQL[id(conn.dialect)] = compiled
+        _ONE_SQL[key] = compiled
     values = {"id": procedure[0], "version": procedure[4], "area": procedure[3]}
     raw = conn.connection.dbapi_connection
     assert raw is not None
