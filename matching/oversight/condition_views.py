@@ -24,7 +24,11 @@ from matching.core.db import db
 from matching.core.errors import DomainError, allowed
 from matching.core.web import FAILED, confirmation_page, confirmed, perform, show_errors, utcnow
 from matching.oversight.facts import STATUS_LABELS, TITLES, Status
-from matching.oversight.facts_queries import evaluate_procedure
+from matching.oversight.facts_queries import (
+    ProcedureRow,
+    evaluate_procedure,
+    with_published_addendum,
+)
 from matching.oversight.forms import AnswerForm, ObservationForm, RatifyForm, RefusalForm
 from matching.oversight.models import FinalReport, Observation, RatificationRefusal
 from matching.oversight.operations import (
@@ -99,8 +103,9 @@ def _with_extras(*leading):
 
 
 _EXTRAS = _with_extras()
-#: The conditions page: the procedure and its extras in one statement.
-_PROCEDURE_PAGE = _with_extras(Procedure)
+#: The conditions page: the procedure, its extras and (last) its published addendum's
+#: columns of the facts in one statement.
+_PROCEDURE_PAGE = with_published_addendum(_with_extras(Procedure))
 
 
 def _extras(row) -> _Extras:
@@ -123,8 +128,9 @@ def _procedure_or_404(procedure_id: int) -> Procedure:
 
 
 def _render(procedure: Procedure, observation_form=None, answer_forms=None, status=200,
-            refusal_form=None, refusal_answer_forms=None, extras: _Extras | None = None):
-    results = evaluate_procedure(procedure.id, utcnow())
+            refusal_form=None, refusal_answer_forms=None, extras: _Extras | None = None,
+            row: ProcedureRow | None = None):
+    results = evaluate_procedure(procedure.id, utcnow(), row=row)
     this = {"procedure_id": procedure.id}
     if extras is None:
         extras = _extras(db.session.execute(_EXTRAS, this).one())
@@ -166,7 +172,15 @@ def conditions(procedure_id: int):
     row = db.session.execute(_PROCEDURE_PAGE, {"procedure_id": procedure_id}).first()
     if row is None:
         abort(404)
-    return _render(_allowed_or_404(row[0]), extras=_extras(row[1:]))
+    procedure = _allowed_or_404(row[0])
+    return _render(procedure, extras=_extras(row[1:-2]), row=_facts_row(row))
+
+
+def _facts_row(row) -> ProcedureRow:
+    """What the facts read of the procedure, from a row of :data:`_PROCEDURE_PAGE`."""
+    procedure, version_id, deadline = row[0], row[-2], row[-1]
+    return ProcedureRow(procedure.id, procedure.state, procedure.published_at,
+                        procedure.work_area_id, version_id, deadline)
 
 
 @bp.post("/observatie/procedures/<int:procedure_id>/opmerkingen")

@@ -208,9 +208,13 @@ def test_the_verdicts_and_details_are_those_of_the_reference(db, dataset):
 def test_one_procedure_on_postgresql_reads_the_candidacies_records_by_their_ids(db, dataset):
     """Issue 17: for one procedure (the conditions page) PostgreSQL is given the candidacies'
     ids as an array, so that it reads their decisions, notices, contributions and
-    organisations by index instead of whole (its plan for the join alone); for many
-    procedures, and on SQLite, the statements are the plain joins."""
+    organisations by index instead of whole (its plan for the join alone); its five
+    statements go together in psycopg's pipeline mode, not through the engine (one round
+    trip). For many procedures, and on SQLite, the statements are the plain joins, sent
+    through the engine one by one."""
     from sqlalchemy import event
+
+    from matching.oversight import facts_queries
 
     sent: list[str] = []
 
@@ -220,15 +224,46 @@ def test_one_procedure_on_postgresql_reads_the_candidacies_records_by_their_ids(
     pid = min(load_facts(None))
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        load_facts([pid])
-        one = [s for s in sent if "= ANY (array((SELECT" in s]
+        one = load_facts([pid])
+        through_engine = list(sent)
         sent.clear()
-        load_facts(None)
-        many = [s for s in sent if "= ANY (array((SELECT" in s]
+        many = load_facts(None)
+        assert not [s for s in sent if "= ANY (array((SELECT" in s]
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+    assert one[pid] == many[pid]
     if db.engine.dialect.name == "postgresql":
-        assert len(one) == 4  # small facts, candidacies, decisions, letters and notices
+        assert len(through_engine) == 1  # the procedure's row; the rest in the pipeline
+        pipelined = [sql for sql, _ in next(iter(facts_queries._ONE_SQL.values()))]
+        assert len(pipelined) == 5
+        # small facts, candidacies, decisions, letters and notices (not the appeals)
+        assert len([sql for sql in pipelined if "= ANY (array((SELECT" in sql]) == 4
     else:
-        assert one == []
-    assert many == []
+        assert len(through_engine) == 6
+        assert not [s for s in through_engine if "ANY" in s]
+
+def test_the_facts_from_the_conditions_pages_row_are_those_read_by_the_loader(db, dataset):
+    """Issue 17: the conditions page reads what the facts need of the procedure (its state,
+    publication, work area, latest published addendum version and deadline) in its own
+    statement and hands it to the loader, which then does not read it again: for every
+    procedure of every state, the same facts and the same six conditions as when the loader
+    reads the procedure itself."""
+    from matching.oversight.condition_views import _PROCEDURE_PAGE, _facts_row
+
+    first = db.session.scalar(select(Procedure).order_by(Procedure.id).limit(1))
+    db.session.add(Procedure(work_area_id=first.work_area_id, sequence=99, title="Later",
+                             created_at=TODAY))  # a draft: no addendum published yet
+    db.session.commit()
+    audit = audit_status()
+    ids = list(db.session.scalars(select(Procedure.id).order_by(Procedure.id)))
+    published = 0
+    for pid in ids:
+        row = _facts_row(db.session.execute(_PROCEDURE_PAGE, {"procedure_id": pid}).one())
+        published += row.version_id is not None
+        facts = load_facts(None, audit, [row])
+        assert facts == load_facts([pid], audit), pid
+        for days in (0, 40, 120):
+            now = TODAY + timedelta(days=days)
+            assert (evaluate_procedures(None, now, procedures=[row])
+                    == evaluate_procedures([pid], now)), (pid, days)
+    assert 0 < published < len(ids)  # with and without a published addendum
