@@ -12,6 +12,7 @@ Set ``MATCHING_ENV=production``, ``SECRET_KEY`` (32+ characters) and ``DATABASE_
 | ``GUNICORN_ACCESSLOG`` | access log (``-`` is standard output) | off |
 | ``GUNICORN_TIMEOUT`` | seconds before a silent worker is restarted | ``30`` |
 | ``GUNICORN_GC_THRESHOLD`` | allocations before a young-generation garbage collection, per worker | ``7000`` |
+| ``PASSWORD_HASHING`` | ``process``: one process computes every worker's password hashes; ``workers``: each worker its own | ``process`` |
 
 ``make bench`` uses this file with one worker pinned to one core and the load generator on
 the other (``benchmarks/bench.py``).
@@ -61,6 +62,48 @@ proc_name = "lokale-partnerschappen"
 # No control socket in the home folder (gunicorn 25.1+): several servers (tests, the
 # benchmark) may run side by side, and nothing here uses gunicornc.
 control_socket_disable = True
+
+
+#: The password hashing process (matching.accounts.hashing), once on_starting ran.
+_hashing = None
+
+
+def on_starting(server):
+    """Before the workers: the master starts the one process that computes the workers'
+    password hashes (scrypt, 32 MiB each, one at a time: not in the workers' memory),
+    listening on ``instance/password-hashing.sock`` (0600). The workers inherit its address
+    and this start's key in their environment. ``PASSWORD_HASHING=workers`` keeps the hashes
+    in the workers (one at a time per worker), as without this process."""
+    global _hashing
+    if os.environ.get("PASSWORD_HASHING", "process") == "workers":
+        return
+    from matching.accounts.hashing import HashingProcess
+
+    _hashing = HashingProcess.for_instance(server.log)
+    if _hashing is not None:
+        os.environ.update(_hashing.environment())
+        _hashing.start()
+
+
+def when_ready(server):
+    """The master restarts the hashing process if it exits: checked on every turn of its
+    main loop (at least once a second), where it keeps the number of workers; meanwhile the
+    workers hash in process (matching.accounts.hashing)."""
+    if _hashing is None:
+        return
+    manage_workers = server.manage_workers
+
+    def manage_workers_and_hashing():
+        manage_workers()
+        _hashing.keep_running()
+
+    server.manage_workers = manage_workers_and_hashing
+
+
+def on_exit(server):
+    """The hashing process stops with the master (and removes its socket)."""
+    if _hashing is not None:
+        _hashing.stop()
 
 
 def post_worker_init(worker):
