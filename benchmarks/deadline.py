@@ -538,10 +538,11 @@ def deadline_for(now: datetime, duration: float) -> datetime:
 
 def run(args) -> dict:
     dbs = Databases(args.workdir, args.pg_url, args.fresh_data)
-    template = f"deadline_{args.scale}x"
+    template = f"{args.database}_{args.scale}x"
     dbs.prepare("postgresql", template, {"areas": BASE_AREAS * args.scale,
                                          "per_area": BASE_PER_AREA, "seed": 1})
-    url = copy_database(dbs, template, RUN_DB)
+    run_db = RUN_DB if args.database == "deadline" else f"{args.database}_run"
+    url = copy_database(dbs, template, run_db)
     deadline = deadline_for(datetime.now(UTC), args.duration)
     log(f"deadline: preparing {args.applicants} applicants, deadline {deadline:%H:%M} UTC")
     plan = prepare_scenario(url, args.applicants, args.matchmakers, deadline, args.seed)
@@ -566,7 +567,7 @@ def run(args) -> dict:
         pids_before = set(server.worker_pids())
         started_at = datetime.now(UTC)
         server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
-        watch = LockWatch(args.pg_url, f"bench_{RUN_DB}").__enter__()
+        watch = LockWatch(args.pg_url, f"bench_{run_db}").__enter__()
         memory_watch = MemoryWatch(server).__enter__()
         start = time.monotonic()
         scenario = Scenario(server.port, args.think, start + args.duration, args.seed,
@@ -724,6 +725,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", default=os.environ.get("BENCH_WORKDIR", "/tmp/bench"))
     p.add_argument("--out", default=os.path.join(serving.ROOT, "bench-results"))
     p.add_argument("--fresh-data", action="store_true")
+    p.add_argument("--database", default="deadline",
+                   help="the databases' name: bench_<name>_<scale>x (the data, kept) and "
+                        "bench_<name>_run (its copy for a run); another name lets two "
+                        "people measure at once")
     p.add_argument("--same-address", action="store_true",
                    help="every user from 127.0.0.1, no PROXY protocol: what happens when the "
                         "client's address does not reach the application")
