@@ -126,9 +126,9 @@ def ask(path: str, key: bytes, request: dict) -> dict:
         raise Unavailable(error.__class__.__name__) from None
     finally:
         conn.close()
-    if not isinstance(answer, dict) or "error" in answer:
-        raise Unavailable("the process could not compute it")
-    return answer
+    if not isinstance(answer, dict):
+        raise Unavailable("an answer that is not one")
+    return answer  # {"error": ...} for what the process could not compute
 
 
 # --- the hashing process --------------------------------------------------------------------
@@ -163,8 +163,11 @@ def _serve_connections(listener: Listener, closed: threading.Event) -> None:
             try:
                 request = json.loads(conn.recv_bytes(MAX_REQUEST))
                 answer = compute(request) if isinstance(request, dict) else {"error": "bad"}
-            except (ValueError, TypeError):
-                answer = {"error": "bad request"}
+            except (OSError, EOFError):
+                raise
+            except Exception as error:  # e.g. a stored hash Werkzeug cannot read: the
+                # worker computes it itself and gets the exception there
+                answer = {"error": error.__class__.__name__}
             conn.send_bytes(json.dumps(answer).encode())
         except (OSError, EOFError):
             pass  # the worker went away: nothing to answer

@@ -45,7 +45,9 @@ _warned = False
 
 def _through_the_process(request: dict) -> dict | None:
     """The hashing process's answer, or None to compute in process (none configured, or
-    unreachable: then one warning until it answers again)."""
+    unreachable: then one warning until it answers again). An answer with an ``error``
+    (what Werkzeug refused there, e.g. an unreadable stored hash) is computed again here,
+    where the same exception reaches the caller, as without the process."""
     global _warned
     where = hashing.configured()
     if where is None:

@@ -180,3 +180,13 @@ def test_the_instance_folder_is_the_applications(monkeypatch, tmp_path):
 def test_a_socket_path_too_long_leaves_hashing_in_the_workers(monkeypatch, tmp_path):
     monkeypatch.setenv("MATCHING_INSTANCE_PATH", str(tmp_path / ("x" * 120)))
     assert hashing.HashingProcess.for_instance() is None
+
+
+def test_what_werkzeug_refuses_fails_as_in_process_without_a_warning(process, caplog):
+    caplog.set_level(logging.WARNING, logger="matching.accounts.passwords")
+    assert "error" in hashing.ask(process.path, process.key,
+                                  {"check": "onbekend$zout$hash", "password": "p"})
+    with pytest.raises(ValueError):
+        passwords.password_matches("onbekend$zout$hash", "p")
+    assert not caplog.records
+    assert passwords.password_matches(passwords.hash_password("p"), "p")  # still serving
