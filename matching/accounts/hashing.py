@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Listener
+    from multiprocessing.connection import Connection
 
 #: The socket, in the instance folder.
 SOCKET_NAME = "password-hashing.sock"
@@ -146,12 +146,29 @@ def compute(request: dict) -> dict:
     return {"error": "unknown request"}
 
 
-def _serve_connections(listener: Listener, closed: threading.Event) -> None:
+def _accept(listener: socket.socket, key: bytes) -> Connection:
+    """The next connection, authenticated (``multiprocessing.connection``'s HMAC challenge,
+    both ways, as its ``Listener`` does; that ``Listener`` is not used because it removes
+    the socket's path when it closes, even one a newer process made since)."""
+    from multiprocessing.connection import Connection, answer_challenge, deliver_challenge
+
+    sock, _ = listener.accept()
+    conn = Connection(sock.detach())
+    try:
+        deliver_challenge(conn, key)
+        answer_challenge(conn, key)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _serve_connections(listener: socket.socket, key: bytes, closed: threading.Event) -> None:
     from multiprocessing import AuthenticationError
 
     while not closed.is_set():
         try:
-            conn = listener.accept()  # the HMAC challenge, both ways
+            conn = _accept(listener, key)
         except (AuthenticationError, EOFError, ConnectionError):
             continue  # a wrong key, or a worker that stopped waiting
         except OSError:
@@ -177,8 +194,6 @@ def _serve_connections(listener: Listener, closed: threading.Event) -> None:
 
 def serve(path: str, key: bytes, hashes_at_once: int = HASHES_AT_ONCE) -> None:
     """Listen on ``path`` (mode 0600) until SIGTERM, or until the parent process is gone."""
-    from multiprocessing.connection import Listener
-
     os.umask(0o077)  # the socket is created 0600, never briefly open to others
     parent = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the master; it stops us
@@ -191,8 +206,10 @@ def serve(path: str, key: bytes, hashes_at_once: int = HASHES_AT_ONCE) -> None:
         os.unlink(path)  # a socket left by a process that was killed
     except FileNotFoundError:
         pass
-    listener = Listener(path, "AF_UNIX", backlog=128, authkey=key)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
     os.chmod(path, 0o600)
+    listener.listen(128)
     identity = os.stat(path).st_ino
 
     def orphan_watch() -> None:
@@ -204,10 +221,10 @@ def serve(path: str, key: bytes, hashes_at_once: int = HASHES_AT_ONCE) -> None:
     threading.Thread(target=orphan_watch, daemon=True).start()
     closed = threading.Event()
     for _ in range(hashes_at_once - 1):
-        threading.Thread(target=_serve_connections, args=(listener, closed),
+        threading.Thread(target=_serve_connections, args=(listener, key, closed),
                          daemon=True).start()
     try:
-        _serve_connections(listener, closed)
+        _serve_connections(listener, key, closed)
     finally:
         closed.set()
         _remove(path, identity)

@@ -117,7 +117,9 @@ def test_several_threads_sign_in_at_once(process, not_in_this_process):
 
 def test_unreachable_the_worker_hashes_itself_and_warns_once(process, caplog):
     caplog.set_level(logging.WARNING, logger="matching.accounts.passwords")
+    running = process.process
     process.stop()
+    assert running.returncode == 0  # stopped cleanly (SIGTERM)
     assert not os.path.exists(process.path)  # it removed its socket
     stored = passwords.hash_password("een lang wachtwoord")  # in process
     assert passwords.password_matches(stored, "een lang wachtwoord")
