@@ -202,6 +202,8 @@ def serve(path: str, key: bytes, hashes_at_once: int = HASHES_AT_ONCE) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    # A SIGTERM while the socket is being made waits until its removal is certain.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     try:
         os.unlink(path)  # a socket left by a process that was killed
     except FileNotFoundError:
@@ -224,6 +226,7 @@ def serve(path: str, key: bytes, hashes_at_once: int = HASHES_AT_ONCE) -> None:
         threading.Thread(target=_serve_connections, args=(listener, key, closed),
                          daemon=True).start()
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         _serve_connections(listener, key, closed)
     finally:
         closed.set()
