@@ -25,9 +25,12 @@ wsgi_app = "matching.app:create_app()"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
-# Two threads: every login checks a scrypt hash (werkzeug's n=2**15, r=8: 32 MiB each); a
-# worker computes one at a time (matching.accounts.passwords), so its peak grows by 32 MiB
-# whatever the number of threads. Measured (30 November 2026, issue 17): a worker starts at
+# Two threads: every login checks a scrypt hash (werkzeug's n=2**15, r=8: 32 MiB each),
+# computed not in the worker but in the one password hashing process the master runs for
+# all the workers (on_starting below, matching.accounts.hashing), one at a time; with
+# PASSWORD_HASHING=workers, or while that process is unreachable, a worker computes one at
+# a time itself (matching.accounts.passwords), so its peak grows by 32 MiB whatever the
+# number of threads. Measured (30 November 2026, issue 17): a worker starts at
 # about 83 MB and peaked at 139-151 MB under sign-ins, uploads and submissions (before the
 # libraries were imported where used and the hashes taken in turn: 120 MB and 190-214 MB).
 # The pages are CPU-bound under the GIL: more threads add no throughput. MALLOC_ARENA_MAX=2
