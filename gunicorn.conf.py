@@ -30,7 +30,9 @@ worker_class = "gthread"
 # all the workers (on_starting below, matching.accounts.hashing), one at a time; with
 # PASSWORD_HASHING=workers, or while that process is unreachable, a worker computes one at
 # a time itself (matching.accounts.passwords), so its peak grows by 32 MiB whatever the
-# number of threads. Measured (30 November 2026, issue 17): a worker starts at
+# number of threads. Deadline day at 1x with the hashing process (1 December 2026, issue
+# 17): workers' peaks 119.2-122.1 MB against 151.7-153.8 MB with PASSWORD_HASHING=workers;
+# the hashing process itself 57.8 MB at its peak, 26 MB at rest. Measured (30 November 2026, issue 17): a worker starts at
 # about 83 MB and peaked at 139-151 MB under sign-ins, uploads and submissions (before the
 # libraries were imported where used and the hashes taken in turn: 120 MB and 190-214 MB).
 # The pages are CPU-bound under the GIL: more threads add no throughput. MALLOC_ARENA_MAX=2
