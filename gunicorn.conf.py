@@ -12,6 +12,7 @@ Set ``MATCHING_ENV=production``, ``SECRET_KEY`` (32+ characters) and ``DATABASE_
 | ``GUNICORN_ACCESSLOG`` | access log (``-`` is standard output) | off |
 | ``GUNICORN_TIMEOUT`` | seconds before a silent worker is restarted | ``30`` |
 | ``GUNICORN_GC_THRESHOLD`` | allocations before a young-generation garbage collection, per worker | ``7000`` |
+| ``PASSWORD_HASHING`` | ``process``: one process computes every worker's password hashes; ``workers``: each worker its own | ``process`` |
 
 ``make bench`` uses this file with one worker pinned to one core and the load generator on
 the other (``benchmarks/bench.py``).
@@ -24,9 +25,14 @@ wsgi_app = "matching.app:create_app()"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
-# Two threads: every login checks a scrypt hash (werkzeug's n=2**15, r=8: 32 MiB each); a
-# worker computes one at a time (matching.accounts.passwords), so its peak grows by 32 MiB
-# whatever the number of threads. Measured (30 November 2026, issue 17): a worker starts at
+# Two threads: every login checks a scrypt hash (werkzeug's n=2**15, r=8: 32 MiB each),
+# computed not in the worker but in the one password hashing process the master runs for
+# all the workers (on_starting below, matching.accounts.hashing), one at a time; with
+# PASSWORD_HASHING=workers, or while that process is unreachable, a worker computes one at
+# a time itself (matching.accounts.passwords), so its peak grows by 32 MiB whatever the
+# number of threads. Deadline day at 1x with the hashing process (1 December 2026, issue
+# 17): workers' peaks 119.2-122.1 MB against 151.7-153.8 MB with PASSWORD_HASHING=workers;
+# the hashing process itself 57.8 MB at its peak, 26 MB at rest. Measured (30 November 2026, issue 17): a worker starts at
 # about 83 MB and peaked at 139-151 MB under sign-ins, uploads and submissions (before the
 # libraries were imported where used and the hashes taken in turn: 120 MB and 190-214 MB).
 # The pages are CPU-bound under the GIL: more threads add no throughput. MALLOC_ARENA_MAX=2
@@ -61,6 +67,48 @@ proc_name = "lokale-partnerschappen"
 # No control socket in the home folder (gunicorn 25.1+): several servers (tests, the
 # benchmark) may run side by side, and nothing here uses gunicornc.
 control_socket_disable = True
+
+
+#: The password hashing process (matching.accounts.hashing), once on_starting ran.
+_hashing = None
+
+
+def on_starting(server):
+    """Before the workers: the master starts the one process that computes the workers'
+    password hashes (scrypt, 32 MiB each, one at a time: not in the workers' memory),
+    listening on ``instance/password-hashing.sock`` (0600). The workers inherit its address
+    and this start's key in their environment. ``PASSWORD_HASHING=workers`` keeps the hashes
+    in the workers (one at a time per worker), as without this process."""
+    global _hashing
+    if os.environ.get("PASSWORD_HASHING", "process") == "workers":
+        return
+    from matching.accounts.hashing import HashingProcess
+
+    _hashing = HashingProcess.for_instance(server.log)
+    if _hashing is not None:
+        os.environ.update(_hashing.environment())
+        _hashing.start()
+
+
+def when_ready(server):
+    """The master restarts the hashing process if it exits: checked on every turn of its
+    main loop (at least once a second), where it keeps the number of workers; meanwhile the
+    workers hash in process (matching.accounts.hashing)."""
+    if _hashing is None:
+        return
+    manage_workers = server.manage_workers
+
+    def manage_workers_and_hashing():
+        manage_workers()
+        _hashing.keep_running()
+
+    server.manage_workers = manage_workers_and_hashing
+
+
+def on_exit(server):
+    """The hashing process stops with the master (and removes its socket)."""
+    if _hashing is not None:
+        _hashing.stop()
 
 
 def post_worker_init(worker):

@@ -288,6 +288,37 @@ class LockWatch:
                                             / len(self.samples), 2)}
 
 
+class MemoryWatch:
+    """Samples the server's processes (master, workers, password hashing process) once a
+    second: the sum of their resident memory (VmRSS: shared libraries counted in every
+    process) and of their proportional shares (Pss: shared pages divided among them, the
+    machine's memory the server takes). Reports the highest sums."""
+
+    def __init__(self, server: ProductionServer):
+        self.server = server
+        self.peak_rss = self.peak_pss = 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.wait(1.0):
+            figures = [serving.process_memory(pid) for pid in self.server.server_pids()]
+            self.peak_rss = max(self.peak_rss, sum(f.get("VmRSS", 0) for f in figures))
+            self.peak_pss = max(self.peak_pss, sum(f.get("Pss", 0) for f in figures))
+
+    def __enter__(self) -> MemoryWatch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+
+    def figures(self) -> dict:
+        return {"peak_rss_sum_mb": round(self.peak_rss, 1),
+                "peak_pss_sum_mb": round(self.peak_pss, 1)}
+
+
 class ProductionServer(serving.Server):
     """gunicorn.conf.py as production runs it: its own worker count (unless ``workers``), no
     core pinning, and PROXY protocol from the trusted local proxy."""
@@ -327,17 +358,20 @@ class ProductionServer(serving.Server):
         return int(self.env.get("GUNICORN_WORKERS") or serving.gunicorn_config()["workers"])
 
     def worker_pids(self) -> list[int]:
-        pid = self.process.pid
-        try:
-            with open(f"/proc/{pid}/task/{pid}/children") as fh:
-                return [int(c) for c in fh.read().split()]
-        except OSError:
-            return []
+        return serving.children(self.process.pid)[0]
+
+    def hashing_pids(self) -> list[int]:
+        """The password hashing process (none with ``PASSWORD_HASHING=workers``)."""
+        return serving.children(self.process.pid)[1]
+
+    def server_pids(self) -> list[int]:
+        workers, hashing = serving.children(self.process.pid)
+        return [self.process.pid, *workers, *hashing]
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the master and its workers so far."""
         total = 0
-        for pid in [self.process.pid, *self.worker_pids()]:
+        for pid in self.server_pids():
             try:
                 with open(f"/proc/{pid}/stat") as fh:
                     fields = fh.read().rsplit(")", 1)[1].split()
@@ -504,10 +538,11 @@ def deadline_for(now: datetime, duration: float) -> datetime:
 
 def run(args) -> dict:
     dbs = Databases(args.workdir, args.pg_url, args.fresh_data)
-    template = f"deadline_{args.scale}x"
+    template = f"{args.database}_{args.scale}x"
     dbs.prepare("postgresql", template, {"areas": BASE_AREAS * args.scale,
                                          "per_area": BASE_PER_AREA, "seed": 1})
-    url = copy_database(dbs, template, RUN_DB)
+    run_db = RUN_DB if args.database == "deadline" else f"{args.database}_run"
+    url = copy_database(dbs, template, run_db)
     deadline = deadline_for(datetime.now(UTC), args.duration)
     log(f"deadline: preparing {args.applicants} applicants, deadline {deadline:%H:%M} UTC")
     plan = prepare_scenario(url, args.applicants, args.matchmakers, deadline, args.seed)
@@ -532,7 +567,8 @@ def run(args) -> dict:
         pids_before = set(server.worker_pids())
         started_at = datetime.now(UTC)
         server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
-        watch = LockWatch(args.pg_url, f"bench_{RUN_DB}").__enter__()
+        watch = LockWatch(args.pg_url, f"bench_{run_db}").__enter__()
+        memory_watch = MemoryWatch(server).__enter__()
         start = time.monotonic()
         scenario = Scenario(server.port, args.think, start + args.duration, args.seed,
                             own_addresses=not args.same_address)
@@ -551,8 +587,11 @@ def run(args) -> dict:
             t.join(timeout=max(1.0, start + args.duration + 300 - time.monotonic()))
         elapsed = time.monotonic() - start
         watch.__exit__()
+        memory_watch.__exit__()
         stuck = sum(t.is_alive() for t in threads)
         memory = server.memory()
+        hashing = {str(pid): serving.process_memory(pid) for pid in server.hashing_pids()}
+        end = [serving.process_memory(pid) for pid in server.server_pids()]
         server_cpu = server.cpu_seconds() - server_cpu
         client_cpu = time.process_time() - client_cpu
         pids_after = set(server.worker_pids())
@@ -572,6 +611,11 @@ def run(args) -> dict:
     result["submitted"] = len(scenario.submitted)
     result["workers"] = {str(pid): m for pid, m in memory.items()}
     result["worker_peak_mb"] = max((m.get("VmHWM", 0) for m in memory.values()), default=None)
+    result["hashing_process"] = hashing
+    result["server_memory"] = dict(
+        memory_watch.figures(), processes=len(end),
+        end_rss_sum_mb=round(sum(f.get("VmRSS", 0) for f in end), 1),
+        end_pss_sum_mb=round(sum(f.get("Pss", 0) for f in end), 1))
     result["workers_restarted"] = len(pids_before - pids_after)
     result["verify"] = verify(url, scenario.submitted, started_at)
     result["expectation_failures"] = scenario.expectation_failures
@@ -631,6 +675,16 @@ def report_lines(r: dict) -> list[str]:
                   f"(target < {MAX_WORKER_MB:.0f} MB at 10x). Workers restarted: "
                   f"{r['workers_restarted']}. Other load on the machine: "
                   f"{r.get('foreign_cpu_pct', '–')} % of both cores."]
+    hashing = r.get("hashing_process")
+    lines += ["", "Password hashing process: " + (", ".join(
+        f"peak {m.get('VmHWM')} MB, at the end {m.get('VmRSS')} MB (Pss {m.get('Pss')} MB)"
+        for m in hashing.values()) if hashing else "none (hashed in the workers)") + "."]
+    total = r.get("server_memory")
+    if total:
+        lines[-1] += (f" All {total['processes']} server processes (master, workers, hashing): "
+                      f"highest sum sampled once a second {total['peak_rss_sum_mb']} MB "
+                      f"resident, {total['peak_pss_sum_mb']} MB proportional (Pss); at the end "
+                      f"{total['end_rss_sum_mb']} MB, {total['end_pss_sum_mb']} MB.")
     if r.get("server_cpu_s") is not None:
         lines += ["", f"CPU during the run: server (gunicorn) {r['server_cpu_s']} s"
                       + (f", {r['server_cpu_s'] / r['submitted']:.2f} s per submitted "
@@ -671,6 +725,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", default=os.environ.get("BENCH_WORKDIR", "/tmp/bench"))
     p.add_argument("--out", default=os.path.join(serving.ROOT, "bench-results"))
     p.add_argument("--fresh-data", action="store_true")
+    p.add_argument("--database", default="deadline",
+                   help="the databases' name: bench_<name>_<scale>x (the data, kept) and "
+                        "bench_<name>_run (its copy for a run); another name lets two "
+                        "people measure at once")
     p.add_argument("--same-address", action="store_true",
                    help="every user from 127.0.0.1, no PROXY protocol: what happens when the "
                         "client's address does not reach the application")

@@ -131,13 +131,8 @@ class Server:
         return time.monotonic() - start
 
     def worker_pid(self) -> int | None:
-        pid = self.process.pid
-        try:
-            with open(f"/proc/{pid}/task/{pid}/children") as fh:
-                children = [int(c) for c in fh.read().split()]
-        except OSError:
-            return None
-        return children[0] if children else None
+        workers = children(self.process.pid)[0]
+        return workers[0] if workers else None
 
     def worker_memory(self) -> dict:
         """The worker's peak and current resident memory (VmHWM, VmRSS), in MB."""
@@ -151,6 +146,45 @@ class Server:
                 if key in ("VmHWM", "VmRSS"):
                     out[key] = round(int(value.split()[0]) / 1024, 1)
         return out
+
+
+def children(master: int) -> tuple[list[int], list[int]]:
+    """The gunicorn master's workers, and its password hashing process (started by
+    ``gunicorn.conf.py``, :mod:`matching.accounts.hashing`), by their command lines."""
+    try:
+        with open(f"/proc/{master}/task/{master}/children") as fh:
+            pids = [int(c) for c in fh.read().split()]
+    except OSError:
+        return [], []
+    workers, hashing = [], []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                command = fh.read()
+        except OSError:
+            continue
+        (hashing if b"matching.accounts.hashing" in command else workers).append(pid)
+    return workers, hashing
+
+
+def process_memory(pid: int) -> dict:
+    """A process's peak and current resident memory (VmHWM, VmRSS) and its proportional
+    share (Pss: shared pages divided among the processes sharing them), in MB."""
+    out: dict = {}
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                if key in ("VmHWM", "VmRSS"):
+                    out[key] = round(int(value.split()[0]) / 1024, 1)
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                if key == "Pss":
+                    out["Pss"] = round(int(value.split()[0]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return out
 
 
 class ForeignLoad:

@@ -117,6 +117,18 @@ def test_report_shows_every_action_the_errors_and_the_memory_verdict():
     assert "Errors: **1**" in bad and "highest 210.0 MB ✗" in bad and "- x: boom" in bad
 
 
+def test_report_shows_the_hashing_process_and_all_the_server_processes():
+    result = dict(_result(0, 120.0), hashing_process={"7": {"VmHWM": 45.0, "VmRSS": 12.0,
+                                                            "Pss": 11.0}},
+                  server_memory={"processes": 4, "peak_rss_sum_mb": 400.0,
+                                 "peak_pss_sum_mb": 300.0, "end_rss_sum_mb": 390.0,
+                                 "end_pss_sum_mb": 290.0})
+    text = "\n".join(report_lines(result))
+    assert "Password hashing process: peak 45.0 MB, at the end 12.0 MB (Pss 11.0 MB)" in text
+    assert "All 4 server processes" in text and "400.0 MB resident, 300.0 MB" in text
+    assert "none (hashed in the workers)" in "\n".join(report_lines(_result(0, 120.0)))
+
+
 def test_a_failed_request_is_logged_once_and_a_failed_expectation_is_counted_apart():
     import socket
 
