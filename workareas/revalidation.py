@@ -59,7 +59,12 @@ from workareas.conditional import (
     release_digest,
     validators,
 )
-from workareas.validator_cache import ValidatorCache, listener_connection, track_commits
+from workareas.validator_cache import (
+    ValidatorCache,
+    close_quietly,
+    listener_connection,
+    track_commits,
+)
 
 log = logging.getLogger(__name__)
 
@@ -89,27 +94,9 @@ def _name(function: Any) -> str:
 
 
 def own_connection(engine: Any) -> Any:
-    """A DBAPI connection made by the engine (its URL, arguments and connect hooks), detached
-    from its pool, in autocommit, preparing every statement on the server at its first
-    execution (psycopg's ``prepare_threshold``)."""
-    proxied = engine.raw_connection()
-    try:
-        proxied.detach()
-        connection = proxied.dbapi_connection
-        connection.rollback()  # the pool's liveness check may have begun a transaction
-        connection.autocommit = True
-        connection.prepare_threshold = 0
-    except Exception:
-        proxied.close()
-        raise
-    return connection
-
-
-def close_quietly(connection: Any) -> None:
-    try:
-        connection.close()
-    except Exception:  # already broken: nothing more to release
-        log.debug("public 304: closing a broken connection failed", exc_info=True)
+    """A connection of this layer's own: detached from the engine's pool, in autocommit,
+    preparing every statement on the server at its first execution."""
+    return listener_connection(engine, prepare=True)
 
 
 def page_of(path: str) -> tuple[bool, int | None] | None:

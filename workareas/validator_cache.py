@@ -93,26 +93,30 @@ WHERE t.tgenabled IN ('O', 'A')
 """
 
 
-def listener_connection(engine: Any) -> Any:
+def listener_connection(engine: Any, *, prepare: bool = False) -> Any:
     """A DBAPI connection made by the engine (its URL, arguments and connect hooks), detached
-    from its pool, in autocommit."""
+    from its pool, in autocommit; with ``prepare``, every statement is prepared on the server
+    at its first execution (psycopg's ``prepare_threshold``: the early 304's connections)."""
     proxied = engine.raw_connection()
     try:
         proxied.detach()
         connection = proxied.dbapi_connection
         connection.rollback()  # the pool's liveness check may have begun a transaction
         connection.autocommit = True
+        if prepare:
+            connection.prepare_threshold = 0
     except Exception:
         proxied.close()
         raise
     return connection
 
 
-def _close(connection: Any) -> None:
+def close_quietly(connection: Any) -> None:
+    """Close a connection of our own that may already be broken (nothing more to release)."""
     try:
         connection.close()
     except Exception:
-        log.debug("public validator: closing the listener's connection failed", exc_info=True)
+        log.debug("closing an own connection of the public validator failed", exc_info=True)
 
 
 class ValidatorCache:
@@ -282,7 +286,7 @@ class ValidatorCache:
             finally:
                 self._turn(stop, False)
                 if connection is not None:
-                    _close(connection)
+                    close_quietly(connection)
             if stop.wait(min(FIRST_DELAY * 2 ** failures, MAX_DELAY)):
                 break
             failures = min(failures + 1, 16)
