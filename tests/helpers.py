@@ -131,3 +131,42 @@ def bxl(*args: int) -> datetime:
 def utc(*args: int) -> datetime:
     """A UTC instant."""
     return datetime(*args, tzinfo=UTC)
+
+
+def schema_app(tmp_path, filename: str, backend: str, schema: str):
+    """An application on an empty database of its own, for a migration test: a new SQLite file
+    ``filename``, or the PostgreSQL schema ``schema`` in ``TEST_DATABASE_URL``'s database,
+    created empty here (:func:`drop_schema` removes it)."""
+    import os
+
+    import sqlalchemy as sa
+
+    from matching.app import create_app
+    from matching.app.config import normalise_database_url
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / filename}"
+    else:
+        base = normalise_database_url(os.environ["TEST_DATABASE_URL"])
+        drop_schema(schema)
+        engine = sa.create_engine(base)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        engine.dispose()
+        url = base + ("&" if "?" in base else "?") + f"options=-csearch_path%3D{schema}"
+    return create_app({"TESTING": True, "MATCHING_ENV": "testing",
+                       "SQLALCHEMY_DATABASE_URI": url})
+
+
+def drop_schema(schema: str) -> None:
+    """Drop the PostgreSQL schema of :func:`schema_app` (and what it holds), if it exists."""
+    import os
+
+    import sqlalchemy as sa
+
+    from matching.app.config import normalise_database_url
+
+    engine = sa.create_engine(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()

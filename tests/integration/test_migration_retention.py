@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from matching.audit.chain import GENESIS, entry_hash
+from tests.helpers import drop_schema, schema_app
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OLD = [
@@ -49,33 +50,14 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") e
 
 
 def _app(tmp_path, name, backend):
-    from matching.app import create_app
-    from matching.app.config import normalise_database_url
-
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / name}"
-    else:
-        base = normalise_database_url(os.environ["TEST_DATABASE_URL"])
-        engine = sa.create_engine(base)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-        engine.dispose()
-        url = base + ("&" if "?" in base else "?") + f"options=-csearch_path%3D{SCHEMA}"
-    return create_app({"TESTING": True, "MATCHING_ENV": "testing",
-                       "SQLALCHEMY_DATABASE_URI": url})
+    return schema_app(tmp_path, name, backend, SCHEMA)
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     yield request.param
     if request.param == "postgresql":
-        from matching.app.config import normalise_database_url
-
-        engine = sa.create_engine(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
+        drop_schema(SCHEMA)
 
 
 def test_old_personal_values_move_out_and_the_trail_still_verifies(tmp_path, backend):

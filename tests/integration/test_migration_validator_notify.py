@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.functional.test_public_conditional import eventually
+from tests.helpers import drop_schema, schema_app
 from workareas.validator_cache import TRIGGERS, ValidatorCache, listener_connection
 
 #: On PostgreSQL the test works in a schema of its own, so the suite's schema is untouched.
@@ -19,33 +20,14 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") e
 
 
 def _app(tmp_path, backend):
-    from matching.app import create_app
-    from matching.app.config import normalise_database_url
-
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'notify.db'}"
-    else:
-        base = normalise_database_url(os.environ["TEST_DATABASE_URL"])
-        engine = sa.create_engine(base)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-        engine.dispose()
-        url = base + ("&" if "?" in base else "?") + f"options=-csearch_path%3D{SCHEMA}"
-    return create_app({"TESTING": True, "MATCHING_ENV": "testing",
-                       "SQLALCHEMY_DATABASE_URI": url})
+    return schema_app(tmp_path, "notify.db", backend, SCHEMA)
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     yield request.param
     if request.param == "postgresql":
-        from matching.app.config import normalise_database_url
-
-        engine = sa.create_engine(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
+        drop_schema(SCHEMA)
 
 
 def _triggers(connection) -> set[str]:
