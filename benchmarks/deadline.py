@@ -246,15 +246,34 @@ class Redis:
             self.process.wait(10)
 
 
-class LockWatch:
+class _Sampler:
+    """A daemon thread running ``_run`` for the length of a ``with`` block (``stop`` set at
+    its end)."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+
+
+class LockWatch(_Sampler):
     """Samples PostgreSQL's sessions of the run's database twice a second: how many wait
     for the audit chain's lock (an advisory lock) and how many are busy otherwise."""
 
     def __init__(self, admin_url: str, database: str):
         self.admin_url, self.database = admin_url, database
         self.samples: list[tuple[int, int]] = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__()
 
     def _run(self) -> None:
         import psycopg
@@ -266,14 +285,6 @@ class LockWatch:
                     "count(*) FILTER (WHERE state <> 'idle') "
                     "FROM pg_stat_activity WHERE datname = %s", (self.database,)).fetchone()
                 self.samples.append((row[0], row[1]))
-
-    def __enter__(self) -> LockWatch:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(5)
 
     def figures(self) -> dict:
         if not self.samples:
@@ -288,7 +299,7 @@ class LockWatch:
                                             / len(self.samples), 2)}
 
 
-class MemoryWatch:
+class MemoryWatch(_Sampler):
     """Samples the server's processes (master, workers, password hashing process) once a
     second: the sum of their resident memory (VmRSS: shared libraries counted in every
     process) and of their proportional shares (Pss: shared pages divided among them, the
@@ -297,22 +308,13 @@ class MemoryWatch:
     def __init__(self, server: ProductionServer):
         self.server = server
         self.peak_rss = self.peak_pss = 0.0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__()
 
     def _run(self) -> None:
         while not self.stop.wait(1.0):
             figures = [serving.process_memory(pid) for pid in self.server.server_pids()]
             self.peak_rss = max(self.peak_rss, sum(f.get("VmRSS", 0) for f in figures))
             self.peak_pss = max(self.peak_pss, sum(f.get("Pss", 0) for f in figures))
-
-    def __enter__(self) -> MemoryWatch:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(5)
 
     def figures(self) -> dict:
         return {"peak_rss_sum_mb": round(self.peak_rss, 1),
