@@ -32,6 +32,33 @@ from wtforms import Form, StringField
 #: The slot of the CSRF token among a rendering's slots.
 CSRF_SLOT = "\x00csrf"
 
+#: A rendering split at its markers: the constant pieces, and the slot between each two.
+Built = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def _markers(slots: tuple[str, ...]) -> dict[str, str]:
+    """A marker for each slot (marker -> slot), unguessable so no content can contain it."""
+    nonce = secrets.token_hex(8)
+    return {f"fresh{nonce}x{i}y": name for i, name in enumerate(slots)}
+
+
+def _split(html: str, markers: Mapping[str, str]) -> Built:
+    """``html`` split at the markers: the constant pieces and, between each two, the slot
+    whose value goes there."""
+    parts = re.split("(" + "|".join(markers) + ")", html)
+    return tuple(parts[0::2]), tuple(markers[m] for m in parts[1::2])
+
+
+def _join(built: Built, value_of: Callable[[str], Any]) -> Markup:
+    """The constant pieces with each slot's value escaped between them, as Jinja's and
+    WTForms' rendering escape it (text escaped, markup as it is)."""
+    pieces, slots = built
+    out = [pieces[0]]
+    for slot, piece in zip(slots, pieces[1:], strict=True):
+        out.append(escape(value_of(slot)))
+        out.append(piece)
+    return Markup("".join(out))
+
 
 class FreshForm:
     """``macro`` of ``template`` called as ``macro(form, **arguments)`` with a form made by
@@ -42,7 +69,7 @@ class FreshForm:
                  fields: tuple[str, ...] = (), arguments: tuple[str, ...] = ()) -> None:
         self.template, self.macro, self.make_form = template, macro, make_form
         self.fields, self.arguments = fields, arguments
-        self._built: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._built: dict[tuple, Built] = {}
 
     def render(self, data: Mapping[str, Any], **arguments: str) -> Markup:
         """The form's HTML with ``data`` (per field named, as WTForms would show it) and
@@ -53,28 +80,22 @@ class FreshForm:
         built = self._built.get(key)
         if built is None:
             built = self._built[key] = self._build()
-        pieces, slots = built
-        out = [pieces[0]]
-        for slot, piece in zip(slots, pieces[1:], strict=True):
-            if slot == CSRF_SLOT:
-                value: Any = generate_csrf()
-            elif slot in arguments:
-                value = arguments[slot]
-            else:
-                value = data.get(slot)
-                value = "" if value is None else str(value)  # StringField._value
-            out.append(escape(value))
-            out.append(piece)
-        return Markup("".join(out))
 
-    def _build(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The macro's output split at the markers: the constant pieces and, between each
-        two, the slot whose value goes there."""
+        def value_of(slot: str) -> Any:
+            if slot == CSRF_SLOT:
+                return generate_csrf()
+            if slot in arguments:
+                return arguments[slot]
+            value = data.get(slot)
+            return "" if value is None else str(value)  # StringField._value
+
+        return _join(built, value_of)
+
+    def _build(self) -> Built:
+        """The macro's output split at the markers."""
         from flask import get_template_attribute  # (at the first rendering only)
 
-        nonce = secrets.token_hex(8)
-        markers = {f"fresh{nonce}x{i}y": name
-                   for i, name in enumerate((*self.fields, *self.arguments, CSRF_SLOT))}
+        markers = _markers((*self.fields, *self.arguments, CSRF_SLOT))
         by_name = {name: marker for marker, name in markers.items()}
         form = self.make_form()
         for name in self.fields:
@@ -87,8 +108,7 @@ class FreshForm:
             token.current_token = by_name[CSRF_SLOT]
         html = str(get_template_attribute(self.template, self.macro)(
             form, **{name: by_name[name] for name in self.arguments}))
-        parts = re.split("(" + "|".join(markers) + ")", html)
-        return tuple(parts[0::2]), tuple(markers[m] for m in parts[1::2])
+        return _split(html, markers)
 
 
 class FreshFragment:
@@ -103,7 +123,7 @@ class FreshFragment:
 
     def __init__(self, template: str, macro: str, slots: tuple[str, ...]) -> None:
         self.template, self.macro, self.slots = template, macro, slots
-        self._built: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._built: dict[tuple, Built] = {}
 
     def render(self, key: tuple, values: Mapping[str, Any], **arguments: Any) -> Markup:
         """The macro's output for ``key`` (``arguments`` its other arguments, used when it is
@@ -111,23 +131,15 @@ class FreshFragment:
         built = self._built.get(key)
         if built is None:
             built = self._build(key, arguments)
-        pieces, slots = built
-        out = [pieces[0]]
-        for slot, piece in zip(slots, pieces[1:], strict=True):
-            out.append(escape(values[slot]))
-            out.append(piece)
-        return Markup("".join(out))
+        return _join(built, values.__getitem__)
 
-    def _build(self, key: tuple, arguments: Mapping[str, Any]) -> tuple[tuple[str, ...],
-                                                                         tuple[str, ...]]:
+    def _build(self, key: tuple, arguments: Mapping[str, Any]) -> Built:
         from flask import get_template_attribute  # (at the first rendering only)
 
-        nonce = secrets.token_hex(8)
-        markers = {f"fresh{nonce}x{i}y": name for i, name in enumerate(self.slots)}
+        markers = _markers(self.slots)
         html = str(get_template_attribute(self.template, self.macro)(
             **arguments, **{name: marker for marker, name in markers.items()}))
-        parts = re.split("(" + "|".join(markers) + ")", html)
-        built = (tuple(parts[0::2]), tuple(markers[m] for m in parts[1::2]))
+        built = _split(html, markers)
         if len(self._built) >= self.LIMIT:
             self._built.clear()
         self._built[key] = built
