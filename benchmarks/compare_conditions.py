@@ -28,7 +28,8 @@ from benchmarks.pages import discover
 from matching.accounts.models import RoleGrant
 from matching.accounts.rules import Role
 from matching.core.db import db
-from matching.oversight.facts_queries import evaluate_overview, evaluate_procedures
+from matching.oversight.facts_queries import evaluate_procedures
+from matching.oversight.kept_conditions import evaluate_overview
 from workareas.models import Procedure
 
 _CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*|(value=")[^"]*("[^>]*name="csrf_token")')

@@ -24,12 +24,9 @@ from matching.core.db import db
 from matching.core.errors import DomainError, allowed
 from matching.core.web import FAILED, confirmation_page, confirmed, perform, show_errors, utcnow
 from matching.oversight.facts import STATUS_LABELS, TITLES, Status
-from matching.oversight.facts_queries import (
-    ProcedureRow,
-    evaluate_procedure,
-    with_published_addendum,
-)
+from matching.oversight.facts_queries import ProcedureRow, with_published_addendum
 from matching.oversight.forms import AnswerForm, ObservationForm, RatifyForm, RefusalForm
+from matching.oversight.kept_conditions import evaluate_for_page
 from matching.oversight.models import FinalReport, Observation, RatificationRefusal
 from matching.oversight.operations import (
     answer_observation,
@@ -130,7 +127,7 @@ def _procedure_or_404(procedure_id: int) -> Procedure:
 def _render(procedure: Procedure, observation_form=None, answer_forms=None, status=200,
             refusal_form=None, refusal_answer_forms=None, extras: _Extras | None = None,
             row: ProcedureRow | None = None):
-    results = evaluate_procedure(procedure.id, utcnow(), row=row)
+    results = evaluate_for_page(procedure.id, utcnow(), row=row)
     this = {"procedure_id": procedure.id}
     if extras is None:
         extras = _extras(db.session.execute(_EXTRAS, this).one())

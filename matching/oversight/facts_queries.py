@@ -7,7 +7,6 @@ themselves are the pure functions of :mod:`matching.oversight.rules`.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -38,8 +37,7 @@ from appeals.models import Appeal, PanelMember
 from appeals.rules import AppealState
 from juries.models import Ballot, Jury, JuryDecision, JuryMembership, Vote
 from matching.accounts.models import Organisation
-from matching.audit.models import AuditEvent
-from matching.audit.queries import AuditStatus, _key, audit_status, ratification_status
+from matching.audit.queries import AuditStatus, audit_status, ratification_status
 from matching.candidacies.models import Candidacy, Contribution, DecisionNotice, Letter
 from matching.candidacies.rules import CandidacyState
 from matching.core.db import db
@@ -495,53 +493,3 @@ def evaluate_procedure(procedure_id: int, now: datetime, ratification: bool = Fa
     :func:`with_published_addendum`), else it is read here."""
     return evaluate_procedures([procedure_id], now, ratification,
                                None if row is None else [row]).get(procedure_id, [])
-
-
-#: Seconds the overview may show a procedure's computed conditions while its record is
-#: unchanged: a deadline passing (condition 6) or a change made outside the operations
-#: shows after at most this long. The procedure's own page always computes afresh.
-OVERVIEW_TTL = 300.0
-
-
-#: Procedures loaded per bulk load when the overview recomputes (memory, not time).
-OVERVIEW_SLICE = 50
-
-
-_overview_cache: dict[tuple[str, int], tuple[int | None, bool, float, list[ConditionResult]]] = {}
-
-
-_MARKS = select(Procedure.id, select(func.max(AuditEvent.id))
-                .where(AuditEvent.procedure_id == Procedure.id).scalar_subquery())
-
-
-def procedure_marks() -> dict[int, int | None]:
-    """Every procedure with its latest audit event (None: none yet). Every operation appends
-    an audit event naming its procedure, so a procedure's mark moves when its record
-    changes."""
-    return {pid: mark for pid, mark in db.session.execute(_MARKS)}
-
-
-def evaluate_overview(now: datetime, marks: dict[int, int | None] | None = None
-                      ) -> dict[int, list[ConditionResult]]:
-    """The six conditions of every procedure (of ``marks``, :func:`procedure_marks`), for
-    the observer's overview.
-
-    Every operation appends an audit event naming its procedure, so the procedure's
-    latest event marks a change of its record: only procedures whose mark moved (or
-    whose result is older than :data:`OVERVIEW_TTL`, or when the trail's verdict changed)
-    are loaded and evaluated again, in one bulk load.
-    """
-    marks = procedure_marks() if marks is None else marks
-    audit, key, clock = audit_status(), _key(), time.monotonic()
-
-    def fresh(pid: int) -> bool:
-        cached = _overview_cache.get((key, pid))
-        return (cached is not None and cached[0] == marks[pid] and cached[1] == audit.intact
-                and clock - cached[2] < OVERVIEW_TTL)
-
-    stale = [pid for pid in marks if not fresh(pid)]
-    # In slices, so that a worker never holds the facts of every procedure at once.
-    for i in range(0, len(stale), OVERVIEW_SLICE):
-        for pid, facts in load_facts(stale[i:i + OVERVIEW_SLICE], audit).items():
-            _overview_cache[(key, pid)] = (marks[pid], audit.intact, clock, evaluate(facts, now))
-    return {pid: _overview_cache[(key, pid)][3] for pid in marks}

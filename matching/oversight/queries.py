@@ -34,7 +34,7 @@ from matching.candidacies.rules import CandidacyState, Criterion, appeal_deadlin
 from matching.core import signals
 from matching.core.db import db
 from matching.oversight.evaluation import CandidacyFact, EmergencyFact, ProcedureFact
-from matching.oversight.facts_queries import OVERVIEW_TTL
+from matching.oversight.kept_conditions import OVERVIEW_TTL
 from workareas.models import AddendumVersion, Municipality, Procedure, WorkArea
 from workareas.rules import ProcedureState
 
@@ -95,7 +95,7 @@ def _count_figures(procedure_ids: list[int] | None
 def overview_figures(marks: Mapping[int, int | None]
                      ) -> tuple[dict[int, dict[CandidacyState, int]], dict[int, int]]:
     """Per procedure of ``marks`` (its latest audit event, see
-    :func:`matching.oversight.facts_queries.procedure_marks`) its candidacies per state and
+    :func:`matching.oversight.kept_conditions.procedure_marks`) its candidacies per state and
     its open appeals.
 
     Issue 17: counting them is a pass over every candidacy (a GROUP BY: 1.5 ms at 1x data,

@@ -258,10 +258,17 @@ CONDITIONS: Sequence[Callable[..., ConditionResult]] = (
     condition_1, condition_2, condition_3, condition_4, condition_5, condition_6)
 
 
-def evaluate(facts: ProcedureFacts, now: datetime) -> list[ConditionResult]:
-    """The six conditions of one procedure, in order."""
+def without_clock(facts: ProcedureFacts) -> list[ConditionResult]:
+    """Conditions 1 to 5 of one procedure, in order: they read the facts only, not the
+    clock (the same facts give the same findings at any moment)."""
     return [condition_1(facts), condition_2(facts), condition_3(facts), condition_4(facts),
-            condition_5(facts), condition_6(facts, now)]
+            condition_5(facts)]
+
+
+def evaluate(facts: ProcedureFacts, now: datetime) -> list[ConditionResult]:
+    """The six conditions of one procedure, in order (condition 6 reads the clock: an appeal
+    window closes)."""
+    return [*without_clock(facts), condition_6(facts, now)]
 
 
 def unmet(results: Sequence[ConditionResult]) -> list[int]:

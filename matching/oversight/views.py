@@ -44,7 +44,7 @@ from matching.oversight import evaluation as figures
 from matching.oversight import exports
 from matching.oversight import trail as trail_words
 from matching.oversight.facts import Status
-from matching.oversight.facts_queries import evaluate_overview, procedure_marks
+from matching.oversight.kept_conditions import evaluate_overview, procedure_marks
 from matching.oversight.queries import (
     TRAIL_LIMIT,
     audit_trail,

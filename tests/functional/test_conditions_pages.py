@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from matching.oversight.kept_conditions import forget
 from matching.oversight.models import FinalReport, Observation
 from tests.support import QueryCounter, login, snapshot
 from workareas.rules import ProcedureState
@@ -185,26 +186,71 @@ def test_the_confirmation_says_what_of_the_audit_trail_is_checked(app, world, db
         assert "is ouder dan twee dagen; dat kan even duren" in page
 
 
-def test_the_conditions_page_reads_in_eight_statements_and_loads_observations_when_any(
+def test_the_conditions_page_reads_its_facts_once_while_the_audit_chain_stands_still(
         app, world, db, client, pages_at_world_time):
-    """Issue 17: the account's session, the procedure with its work area's name, its stored
-    report, whether it has observations or refusals and its published addendum's version and
-    deadline, the audit trail's head with the latest checkpoint, and the five statements of
-    the facts that remain (on PostgreSQL sent together in one pipeline, outside the
-    engine's events). Observations (with their authors) are read only when there are any,
-    and then shown."""
+    """Issue 17: the first view reads the account's session, the procedure with its work
+    area's name, its stored report, whether it has observations or refusals and its
+    published addendum's version and deadline, the audit trail's head with the latest
+    checkpoint, and the five statements of the facts (on PostgreSQL sent together in one
+    pipeline, outside the engine's events). A second view while the audit chain's head has
+    not moved keeps the facts: three statements. An operation (here an observation) moves
+    the head: the next view reads the facts again; the observations (with their authors)
+    are read at every view, but only when there are any."""
     decided(world, db)
     login(client, db, world.observer())
     url = f"/observatie/procedures/{world.procedure.id}"
-    client.get(f"{url}/voorwaarden")
+    first = 3 if db.engine.dialect.name == "postgresql" else 8
+    client.get(f"{url}/voorwaarden")  # the session's first request, the trail's walk
+    forget()  # as a worker that has not shown the procedure yet
     with QueryCounter(db) as q:
         assert client.get(f"{url}/voorwaarden").status_code == 200
-    through_engine = 3 if db.engine.dialect.name == "postgresql" else 8
-    assert q.count == through_engine, q.statements
+    assert q.count == first, q.statements
+    with QueryCounter(db) as q:
+        assert client.get(f"{url}/voorwaarden").status_code == 200
+    assert q.count == 3, q.statements
     assert client.post(f"{url}/opmerkingen", data={
         "condition": "2", "text": "Hoe werden de organisaties uitgenodigd?"}).status_code == 302
-    client.get(f"{url}/voorwaarden")
     with QueryCounter(db) as q:
         page = client.get(f"{url}/voorwaarden").get_data(as_text=True)
-    assert q.count == through_engine + 2, q.statements  # the observations, their observer
     assert "Hoe werden de organisaties uitgenodigd?" in page
+    # the facts read again (and the trail's new entry walked)
+    assert q.count > first + 2, q.statements
+    with QueryCounter(db) as q:
+        again = client.get(f"{url}/voorwaarden").get_data(as_text=True)
+    assert q.count == 3 + 2, q.statements  # kept again; the observations, their observer
+    assert "Hoe werden de organisaties uitgenodigd?" in again
+    assert again.count("status-met") == page.count("status-met") == 12
+
+
+def test_the_kept_conditions_follow_every_operation_and_the_clock(app, world, db, client,
+                                                                  pages_at_world_time):
+    """Issue 17: what a view keeps never hides a change. A change made by an operation of
+    another package (a jury's decisions) moves the audit chain's head and shows at once;
+    condition 6 reads the clock at every view (an appeal window closes without any
+    operation)."""
+    a, b = world.in_round_1("Jobkracht vzw", "Buurtwerk De Brug")
+    world.round_1_closed(a, b)
+    login(client, db, world.observer())
+    url = f"/observatie/procedures/{world.procedure.id}/voorwaarden"
+    open_window = "Er loopt nog een termijn voor een weerwoord."
+    page = client.get(url).get_data(as_text=True)
+    assert open_window in page
+    assert client.get(url).get_data(as_text=True).count("status-met") == page.count("status-met")
+    world.pitch(a)
+    world.received(a, 1)
+    world.decide(a, 2, (4, 3))
+    world.close_round(2)
+    world.received(a, 2)
+    db.session.commit()
+    decided = client.get(url).get_data(as_text=True)
+    assert decided.count("status-met") > page.count("status-met"), "round 2 did not show"
+    assert open_window in decided
+    world.clock.advance(days=20)  # no operation: the windows closed with time alone
+    db.session.commit()
+    with QueryCounter(db) as q:
+        closed = client.get(url).get_data(as_text=True)
+    assert open_window not in closed
+    assert closed.count("status-met") == 12  # the six, in the summary and their sections
+    # the facts were kept (only condition 6 was worked out again): none of their tables read
+    assert not any(table in statement for statement in q.statements
+                   for table in ("jury_decision", "decision_notice", "contribution")), q.statements
