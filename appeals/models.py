@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from appeals.rules import AppealChannel, AppealState, Position
@@ -118,6 +126,7 @@ class PanelMember(Model):
     __table_args__ = (
         *bounded_text("motivation"),
         UniqueConstraint("appeal_id", "user_id"),
+        Index("ix_appeal_panel_member_user", "user_id"),  # a matchmaker's appeals (issue 17)
         CheckConstraint("(position IS NULL) = (motivation IS NULL)",
                         name="motivation_iff_position"),
         CheckConstraint("(position IS NULL) = (decided_at IS NULL)",

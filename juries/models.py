@@ -64,6 +64,8 @@ class JuryMembership(Model):
         # At most one chair per jury (issue 13): a partial unique index (SQLite and PG).
         Index("uq_jury_membership_one_chair", "jury_id", unique=True,
               sqlite_where=text("chair"), postgresql_where=text("chair")),
+        # the juries a matchmaker sits on (every page of theirs; issue 17, migration 0115)
+        Index("ix_jury_membership_user", "user_id"),
     )
 
 
@@ -84,6 +86,8 @@ class ConflictDeclaration(Model):
         *bounded_text("reason"),
         UniqueConstraint("user_id", "candidacy_id"),
         CheckConstraint("length(trim(reason)) > 0", name="reason_not_blank"),
+        # a candidacy's declarations (its scoring page, the jury's tasks; issue 17)
+        Index("ix_conflict_declaration_candidacy", "candidacy_id"),
     )
 
 
@@ -112,6 +116,9 @@ class Assessment(Model):
         UniqueConstraint("user_id", "candidacy_id", "round", "criterion"),
         CheckConstraint(SCORE_1_TO_4, name="score_1_to_4"),
         CheckConstraint("round IN (1, 2)", name="round_1_or_2"),
+        # a candidacy's scores of a round (the jury's spread, the tasks; issue 17: read by
+        # scanning every score before, 46-126 ms at 10x on PostgreSQL)
+        Index("ix_assessment_candidacy", "candidacy_id", "round"),
     )
 
     @property

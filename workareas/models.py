@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -222,7 +223,8 @@ class LocalNeed(Model):
 
     version: Mapped[AddendumVersion] = relationship(back_populates="needs")
 
-    __table_args__ = (*bounded_text("description", "motivation"),)
+    __table_args__ = (*bounded_text("description", "motivation"),
+                      Index("ix_local_need_version", "version_id"))  # issue 17, 0115
 
 
 class RegionalChallenge(Model):
@@ -261,6 +263,8 @@ class ContactPerson(Model):
     phone: Mapped[str] = mapped_column(String(50), default="")
 
     version: Mapped[AddendumVersion] = relationship(back_populates="contacts")
+
+    __table_args__ = (Index("ix_contact_person_version", "version_id"),)  # issue 17, 0115
 
 
 class PitchSession(Model):
@@ -312,7 +316,8 @@ class PitchSlot(Model):
     procedure: Mapped[Procedure] = relationship(back_populates="pitch_slots")
     session: Mapped[PitchSession | None] = relationship(back_populates="slots")
 
-    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+                      Index("ix_pitch_slot_procedure", "procedure_id"))  # issue 17, 0115
 
 
 # --- a ratified procedure is frozen (R-OBS-1) -----------------------------------------------

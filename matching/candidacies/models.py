@@ -166,6 +166,8 @@ class Attachment(Model):
             "media_type IN ('application/pdf', "
             "'application/vnd.openxmlformats-officedocument.wordprocessingml.document', "
             "'application/vnd.oasis.opendocument.text')", name="media_type_allowed"),
+        # a candidacy's attachments (its form, its file; issue 17, migration 0115)
+        Index("ix_attachment_candidacy", "candidacy_id"),
     )
 
 
