@@ -186,8 +186,24 @@ def test_the_confirmation_says_what_of_the_audit_trail_is_checked(app, world, db
         assert "is ouder dan twee dagen; dat kan even duren" in page
 
 
+def count_loads(monkeypatch) -> list[int]:
+    """Every load of a procedure's facts for its page, on both databases (on PostgreSQL the
+    facts' statements go through psycopg's pipeline, which the statement count cannot see)."""
+    from matching.oversight import kept_conditions
+
+    loads: list[int] = []
+    real = kept_conditions.load_facts
+
+    def counting(*args, **kwargs):
+        loads.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kept_conditions, "load_facts", counting)
+    return loads
+
+
 def test_the_conditions_page_reads_its_facts_once_while_the_audit_chain_stands_still(
-        app, world, db, client, pages_at_world_time):
+        app, world, db, client, pages_at_world_time, monkeypatch):
     """Issue 17: the first view reads the account's session, the procedure with its work
     area's name, its stored report, whether it has observations or refusals and its
     published addendum's version and deadline, the audit trail's head with the latest
@@ -202,12 +218,15 @@ def test_the_conditions_page_reads_its_facts_once_while_the_audit_chain_stands_s
     first = 3 if db.engine.dialect.name == "postgresql" else 8
     client.get(f"{url}/voorwaarden")  # the session's first request, the trail's walk
     forget()  # as a worker that has not shown the procedure yet
+    loads = count_loads(monkeypatch)
     with QueryCounter(db) as q:
         assert client.get(f"{url}/voorwaarden").status_code == 200
     assert q.count == first, q.statements
+    assert len(loads) == 1
     with QueryCounter(db) as q:
         assert client.get(f"{url}/voorwaarden").status_code == 200
     assert q.count == 3, q.statements
+    assert len(loads) == 1  # kept
     assert client.post(f"{url}/opmerkingen", data={
         "condition": "2", "text": "Hoe werden de organisaties uitgenodigd?"}).status_code == 302
     with QueryCounter(db) as q:
@@ -215,15 +234,18 @@ def test_the_conditions_page_reads_its_facts_once_while_the_audit_chain_stands_s
     assert "Hoe werden de organisaties uitgenodigd?" in page
     # the facts read again (and the trail's new entry walked)
     assert q.count > first + 2, q.statements
+    assert len(loads) == 2
     with QueryCounter(db) as q:
         again = client.get(f"{url}/voorwaarden").get_data(as_text=True)
     assert q.count == 3 + 2, q.statements  # kept again; the observations, their observer
+    assert len(loads) == 2
     assert "Hoe werden de organisaties uitgenodigd?" in again
     assert again.count("status-met") == page.count("status-met") == 12
 
 
 def test_the_kept_conditions_follow_every_operation_and_the_clock(app, world, db, client,
-                                                                  pages_at_world_time):
+                                                                  pages_at_world_time,
+                                                                  monkeypatch):
     """Issue 17: what a view keeps never hides a change. A change made by an operation of
     another package (a jury's decisions) moves the audit chain's head and shows at once;
     condition 6 reads the clock at every view (an appeal window closes without any
@@ -247,10 +269,12 @@ def test_the_kept_conditions_follow_every_operation_and_the_clock(app, world, db
     assert open_window in decided
     world.clock.advance(days=20)  # no operation: the windows closed with time alone
     db.session.commit()
+    loads = count_loads(monkeypatch)
     with QueryCounter(db) as q:
         closed = client.get(url).get_data(as_text=True)
     assert open_window not in closed
     assert closed.count("status-met") == 12  # the six, in the summary and their sections
     # the facts were kept (only condition 6 was worked out again): none of their tables read
+    assert loads == []
     assert not any(table in statement for statement in q.statements
                    for table in ("jury_decision", "decision_notice", "contribution")), q.statements
