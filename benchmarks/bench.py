@@ -45,7 +45,7 @@ import json
 import os
 from datetime import UTC, datetime
 
-from benchmarks import deadline, serving
+from benchmarks import deadline, floor, serving
 from benchmarks.closing import CANDIDACIES, closing_figures
 from benchmarks.datasets import DATASETS, Databases, spec_for
 from benchmarks.letters import bench_figures
@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-letters", action="store_true")
     parser.add_argument("--no-closing", action="store_true",
                         help="skip closing a round of 200 candidacies")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the floor of a signed-in request (benchmarks.floor)")
     parser.add_argument("--no-deadline", action="store_true",
                         help="skip the deadline-day scenario (benchmarks/deadline.py)")
     parser.add_argument("--deadline-args", default="", metavar="ARGS",
@@ -175,6 +177,18 @@ def main(argv: list[str] | None = None) -> None:
                 results["runs"].append(run)
                 with open(json_path, "w") as fh:  # keep what we have, should a step fail
                     json.dump(results, fh, indent=1, default=str)
+    if not (args.no_http or args.no_floor):
+        results["floor"] = []
+        for backend in backends:
+            log(f"{backend}: the floor of a signed-in request")
+            try:
+                url, _ = dbs.prepare(backend, "1x_areas", spec_for("areas", 1))
+                log_path = os.path.join(args.workdir, f"gunicorn-{backend}-floor.log")
+                results["floor"].append(floor.measure(url, backend, args, log_path))
+            except Exception as error:  # say so, go on with the rest
+                results["notes"].append(f"{backend}: the floor not measured: {str(error)[-300:]}")
+        with open(json_path, "w") as fh:
+            json.dump(results, fh, indent=1, default=str)
     if "postgresql" in backends and not args.no_deadline:
         results["deadline"] = []
         for scale in scales:

@@ -322,6 +322,14 @@ def report(results: dict) -> str:
     for run in results["runs"]:
         if "http" in run:
             lines += page_table(run) + [""]
+    if results.get("floor"):
+        from benchmarks.floor import report_lines as floor_lines
+        lines += ["### The floor of a signed-in request", "",
+                  "Each probe adds one layer to the one above it (`benchmarks/floor.py`), served "
+                  "and loaded as the pages are, signed in as the 1× data's observer. Every "
+                  "signed-in page checks its session in the database, so the third row is "
+                  "below what any signed-in page can reach in this stack.", ""]
+        lines += floor_lines(results["floor"]) + [""]
     lines += ["### In process", ""] + direct_table(results["runs"], results.get("letters")) + [""]
     lines += closing_lines(results.get("closing", {}))
     if results.get("deadline"):

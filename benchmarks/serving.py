@@ -53,8 +53,9 @@ class Server:
     """gunicorn with this repository's gunicorn.conf.py, one worker, on a free port."""
 
     def __init__(self, database_url: str, instance_path: str, threads: int | None,
-                 log_path: str):
+                 log_path: str, app: str | None = None):
         self.port = free_port()
+        self.app = app  # another application than gunicorn.conf.py's (benchmarks.floor)
         # Production settings: a strong key, this server's own address as BASE_URL, and a
         # seal certificate (production refuses to start without one; here the self-signed
         # development seal, given as a configured file).
@@ -82,7 +83,9 @@ class Server:
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [gunicorn, "-c", os.path.join(ROOT, "gunicorn.conf.py")], cwd=ROOT, env=self.env,
+            [gunicorn, "-c", os.path.join(ROOT, "gunicorn.conf.py"), *([self.app] if self.app
+                                                                        else [])],
+            cwd=ROOT, env=self.env,
             stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=_pin(SERVER_CPU))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
