@@ -19,12 +19,14 @@ untouched:
   off (logged once) rather than being skipped; the flood guard is outside this layer.
 
 The validator is read in one statement through a bare DBAPI cursor (compiled once per
-process): on PostgreSQL on a connection of this layer's own, in autocommit with the
-statement prepared on the server (one round trip per read), elsewhere on a connection of
-the application's pool; a database error gives the request to Flask (the connection is
-closed, or dropped from the pool). On SQLite nothing is kept between requests but what a
-release fixes (the compiled statement, the templates' digest): every answer reads the
-data. On PostgreSQL the validator read is kept in the process's memory
+process): on PostgreSQL and on a SQLite file on a connection of this layer's own (on
+PostgreSQL in autocommit with the statement prepared on the server: one round trip per
+read), elsewhere (an in-memory SQLite) on a connection of the application's pool; a
+database error gives the request to Flask (the connection is closed, or dropped from the
+pool). On a SQLite file the validator read is kept with its connection while SQLite's
+``PRAGMA data_version`` says no other connection has committed since
+(:mod:`workareas.validator_versions`). On PostgreSQL the validator read is kept in the
+process's memory
 (:mod:`workareas.validator_cache`) while a listener thread receives the notifications of
 migration 0114's triggers: a 304 then costs no round trip, and any change committed
 empties that memory (this process's own commits synchronously, another process's at the
@@ -65,6 +67,8 @@ from workareas.validator_cache import (
     listener_connection,
     track_commits,
 )
+from workareas.validator_versions import VersionedReads, file_database
+from workareas.validator_versions import own_connection as own_sqlite_connection
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +132,9 @@ class PublicRevalidation:
         self._ready: tuple[Any, Any] | None | bool = False  # (engine, dialect) once known
         self._locales: dict[str, str] = {}
         self._templates: dict[tuple[bool, Any], list[tuple[str, str]]] = {}
-        self._idle: list[Any] = []  # this layer's own idle connections (PostgreSQL)
+        # this layer's own idle connections (PostgreSQL; on a SQLite file with what was read)
+        self._idle: list[Any] = []
+        self._versioned = False  # a SQLite file: kept by PRAGMA data_version
         self.cache: ValidatorCache | None = None  # the validators kept (PostgreSQL)
 
     def __call__(self, environ, start_response):
@@ -215,6 +221,8 @@ class PublicRevalidation:
             if state is not None:
                 cache.store(procedure_id, state, token)
             return state
+        if self._versioned:
+            return self._versioned_state(engine, dialect, procedure_id)
         try:
             connection = engine.raw_connection()
         except Exception:
@@ -230,6 +238,40 @@ class PublicRevalidation:
             return None
         finally:
             connection.close()  # back to the pool, rolled back
+
+    def _versioned_state(self, engine: Any, dialect: Any, procedure_id: int | None):
+        """The validator on a SQLite file, on a connection of this layer's own with what
+        was read on it (:class:`~workareas.validator_versions.VersionedReads`): read again
+        only when another connection has committed since."""
+        return self._on_own(
+            lambda: VersionedReads(own_sqlite_connection(engine)),
+            lambda reads: reads.state(procedure_id, lambda connection: self._read_state(
+                (connection, dialect), procedure_id)))
+
+    def _on_own(self, make: Callable[[], Any], read: Callable[[Any], Any]):
+        """``read`` on one of this layer's own connections: taken from the idle ones or
+        made by ``make``, put back after the read, closed after any error (None: the request
+        then goes to Flask); so there are at most as many as requests answered here at once
+        (one per thread)."""
+        idle = self._idle
+        try:
+            own = idle.pop()
+        except IndexError:
+            try:
+                own = make()
+            except Exception:
+                log.warning("public 304: no database connection; left to Flask",
+                            exc_info=True)
+                return None
+        try:
+            state = read(own)
+        except Exception:
+            log.warning("public 304: the validator could not be read; left to Flask",
+                        exc_info=True)
+            close_quietly(own)
+            return None
+        idle.append(own)
+        return state
 
     def close_idle(self) -> None:
         """Close this layer's own idle connections."""
@@ -247,30 +289,10 @@ class PublicRevalidation:
         and with the statement prepared on the server, a read is one round trip, where a
         connection of the pool costs five (its liveness check, BEGIN, the statement,
         ROLLBACK on its return, and the statement planned again); what it reads may then
-        be kept (:mod:`workareas.validator_cache`). A connection is taken from the idle
-        ones or opened (through the engine, with its settings, then detached from the
-        pool), put back after a read, closed after any error (the request then goes to
-        Flask); so there are at most as many as requests answered here at once (one per
-        thread)."""
-        idle = self._idle
-        try:
-            connection = idle.pop()
-        except IndexError:
-            try:
-                connection = own_connection(engine)
-            except Exception:
-                log.warning("public 304: no database connection; left to Flask",
-                            exc_info=True)
-                return None
-        try:
-            state = self._read_state((connection, dialect), procedure_id)
-        except Exception:
-            log.warning("public 304: the validator could not be read; left to Flask",
-                        exc_info=True)
-            close_quietly(connection)
-            return None
-        idle.append(connection)
-        return state
+        be kept (:mod:`workareas.validator_cache`). The connection is opened through the
+        engine (with its settings), then detached from the pool (:meth:`_on_own`)."""
+        return self._on_own(lambda: own_connection(engine), lambda connection:
+                            self._read_state((connection, dialect), procedure_id))
 
     def _prepare(self, scheme: str, host: str) -> tuple[Any, Any] | None:
         """The engine and its dialect; None (this layer off) when a request hook or a rate
@@ -293,6 +315,7 @@ class PublicRevalidation:
                 self._ready = None
             else:
                 self._ready = (engine, engine.dialect)
+                self._versioned = file_database(engine)
                 # the engine disposed (tests, a fork): its own connections go with it
                 event.listen(engine, "engine_disposed", lambda _engine: self.close_idle())
                 if engine.dialect.driver == "psycopg":
