@@ -54,14 +54,13 @@ PROBES = (
 )
 
 
-def create_app():
-    """The application with the probe routes (gunicorn: ``benchmarks.floor:create_app()``)."""
+def with_probes(app):
+    """``app`` with the probe routes registered (before its first request)."""
     from flask import Blueprint, Response, render_template, session
     from flask_login import login_required
     from sqlalchemy import text
 
     from matching.accounts.sessions import SESSION_KEY
-    from matching.app import create_app as application
     from matching.core.db import db
 
     probes = Blueprint("floor", __name__, url_prefix="/floor")
@@ -89,9 +88,15 @@ def create_app():
     def layout():
         return render_template("base.html")
 
-    app = application()
     app.register_blueprint(probes)
     return app
+
+
+def create_app():
+    """The application with the probe routes (gunicorn: ``benchmarks.floor:create_app()``)."""
+    from matching.app import create_app as application
+
+    return with_probes(application())
 
 
 def measure(url: str, backend: str, args, log_path: str) -> dict:
