@@ -21,6 +21,7 @@ from juries.models import Assessment, Ballot, BallotState, PendingConsensus, Pit
 from matching.accounts.models import User
 from matching.candidacies.models import Candidacy
 from matching.candidacies.rules import Criterion
+from matching.core.dates import to_utc
 from matching.core.db import db
 from tests.integration.stateful_world import (
     ENTRY,
@@ -249,11 +250,20 @@ class JuryRules(ProcedureWorld):
     @precondition(lambda self: self.facts["proc"] in (P.ROUND_1, P.ROUND_2, P.DECIDED)
                   and self.facts["free_future_slots"] < 2)
     @rule(days=st.integers(1, 10), hours=st.integers(0, 10))
-    def add_pitch_slot(self, days, hours):
+    def add_pitch_slot(self, days, hours) -> None:
+        self.try_pitch_slot(days, hours)
+
+    def try_pitch_slot(self, days, hours) -> bool:
+        """Whether the slot was added: one that overlaps a planned pitch is refused (the
+        jury cannot be in two places at once, issue 13)."""
         start = max(self.now, self.deadline) + timedelta(days=days, hours=hours)
-        self.step(MUST, "add pitch slot", area_ops.add_pitch_slot, self.p, start,
-                  start + timedelta(minutes=45), "Stadhuis Aalst",
-                  actor=self.world.coordinator, now=self.now)
+        end = start + timedelta(minutes=45)
+        overlaps = any(start < to_utc(s.ends_at) and to_utc(s.starts_at) < end
+                       for s in self.p.pitch_slots)
+        self.step(REFUSE if overlaps else MUST, "add pitch slot", area_ops.add_pitch_slot,
+                  self.p, start, end, "Stadhuis Aalst", actor=self.world.coordinator,
+                  now=self.now)
+        return not overlaps
 
     @precondition(lambda self: self.facts["states"][C.SELECTED_FOR_PITCH] > 0)
     @rule(data=st.data())

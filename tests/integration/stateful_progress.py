@@ -153,7 +153,9 @@ class ProgressRules(ProcedureWorld):
             taken = set(db.session.scalars(select(PitchAppointment.slot_id)))
             free = [s for s in self.p.pitch_slots if s.starts_at > self.now and s.id not in taken]
             if not free:
-                self.add_pitch_slot(data.draw(st.integers(1, 5), label="days"), 0)
+                days = data.draw(st.integers(1, 5), label="days")
+                while not self.try_pitch_slot(days, 0):  # taken: the next day
+                    days += 1
                 taken = set(db.session.scalars(select(PitchAppointment.slot_id)))
                 free = [s for s in self.p.pitch_slots
                         if s.starts_at > self.now and s.id not in taken]
