@@ -6,11 +6,12 @@ Nothing here is timed."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
-from sqlalchemy import event
 
 from matching.accounts.rules import Role
-from tests.support import login
+from tests.support import QueryCounter, login
 
 
 @pytest.fixture
@@ -29,27 +30,10 @@ def probed(app, db):
     engine.dispose()
 
 
-class Statements:
-    """The statements a request sends to ``engine``."""
-
-    def __init__(self, engine):
-        self.engine, self.sent = engine, []
-
-    def _sent(self, conn, cursor, statement, *args):
-        self.sent.append(statement)
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._sent)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._sent)
-
-
 def get(client, engine, path):
-    with Statements(engine) as statements:
+    with QueryCounter(SimpleNamespace(engine=engine)) as counter:
         response = client.get(path)
-    return response, statements.sent
+    return response, counter.statements
 
 
 def test_each_probe_adds_its_layer_and_only_it(probed, world):
